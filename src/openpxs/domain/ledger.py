@@ -1,0 +1,126 @@
+"""How value moves inside one wallet of one account, with no I/O.
+
+A wallet holds a balance and the lots it is made of. Each credit adds a lot (with
+its own expiry, or none); each debit spends the spendable lots, soonest expiry
+first and never-expiring value last. A wallet that may go negative records the
+shortfall as a posting with no lot (a deficit), and the next credit repays it before
+it makes a new lot. So at every moment:
+
+    balance == sum(lot.remaining) + sum(deficit postings)
+    sum(lot.remaining) == max(balance, 0)
+
+The store applies the postings this module returns and writes each one to the
+journal; ``openpxs audit`` checks the same equations against the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from openpxs.domain.errors import InsufficientBalance
+
+
+@dataclass(eq=False)
+class Lot:
+    """Value added at one time with one expiry; ``id`` is None until the store saves it."""
+
+    id: int | None
+    remaining: int
+    expires_at: datetime | None
+    expires_on: date | None = None
+
+    def spendable(self, now: datetime) -> bool:
+        return self.remaining > 0 and (self.expires_at is None or self.expires_at > now)
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One signed change of one wallet; ``lot`` is None for a deficit posting."""
+
+    units: int
+    lot: Lot | None
+    balance_after: int
+
+
+@dataclass
+class WalletLedger:
+    balance: int
+    lots: list[Lot]
+    allow_negative: bool
+    postings: list[Posting] = field(default_factory=list)
+
+    def _post(self, units: int, lot: Lot | None) -> None:
+        self.balance += units
+        self.postings.append(Posting(units, lot, self.balance))
+
+    def credit(
+        self,
+        units: int,
+        *,
+        expires_at: datetime | None = None,
+        expires_on: date | None = None,
+        into: Lot | None = None,
+    ) -> None:
+        """Add value: repay any deficit, then fill ``into`` or a new lot."""
+        if units <= 0:
+            raise ValueError("credit needs a positive amount")
+        if self.balance < 0:
+            repay = min(units, -self.balance)
+            self._post(repay, None)
+            units -= repay
+        if units == 0:
+            return
+        if into is not None:
+            into.remaining += units
+            self._post(units, into)
+        else:
+            lot = Lot(None, units, expires_at, expires_on)
+            self.lots.append(lot)
+            self._post(units, lot)
+
+    def debit(self, units: int, now: datetime, *, prefer: Lot | None = None) -> None:
+        """Take value out, from ``prefer`` first, then soonest-expiring spendable lots.
+
+        Refused as a whole, with nothing changed, when the spendable value falls short
+        and the wallet may not go negative.
+        """
+        if units <= 0:
+            raise ValueError("debit needs a positive amount")
+        order = self.spending_order(now)
+        if prefer is not None and prefer in order:
+            order.remove(prefer)
+            order.insert(0, prefer)
+        available = sum(lot.remaining for lot in order)
+        if available < units and not self.allow_negative:
+            raise InsufficientBalance(
+                extra={"available_units": available, "requested_units": units}
+            )
+        for lot in order:
+            if units == 0:
+                break
+            take = min(lot.remaining, units)
+            lot.remaining -= take
+            units -= take
+            self._post(-take, lot)
+        if units:
+            self._post(-units, None)
+
+    def expire(self, now: datetime) -> None:
+        """Write off every lot whose expiry has passed."""
+        for lot in self.lots:
+            if lot.remaining > 0 and lot.expires_at is not None and lot.expires_at <= now:
+                units = lot.remaining
+                lot.remaining = 0
+                self._post(-units, lot)
+
+    def spending_order(self, now: datetime) -> list[Lot]:
+        spendable = [lot for lot in self.lots if lot.spendable(now)]
+        return sorted(
+            spendable,
+            # Unsaved lots were added by this very call, so they sort after saved ones.
+            key=lambda lot: (lot.expires_at is None, lot.expires_at or now, lot.id or 1 << 62),
+        )
+
+    def spendable_units(self, now: datetime) -> int:
+        return sum(lot.remaining for lot in self.lots if lot.spendable(now))

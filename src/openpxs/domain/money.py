@@ -1,0 +1,51 @@
+"""Exact quantities: Decimal on the wire, integer ten-thousandths in storage.
+
+Every wallet stores amounts as integers of 1/10,000 of a unit whatever its display
+scale, so a wallet's scale can change without rewriting history and no float ever
+touches a balance.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from openpxs.domain.errors import InvalidQuantity
+
+UNITS_PER_ONE = 10_000
+STORAGE_SCALE = 4
+# A quantity above this is a typo or an attack, not a purchase; it also keeps every
+# sum of units far inside a signed 64-bit column.
+MAX_QUANTITY = Decimal("100000000000")
+
+
+def parse_quantity(raw: object, scale: int) -> Decimal:
+    """A positive Decimal with at most ``scale`` places, from a string or a JSON number."""
+    if isinstance(raw, bool) or raw is None:
+        raise InvalidQuantity("quantity must be a decimal number")
+    if isinstance(raw, float):
+        raw = repr(raw)
+    try:
+        value = Decimal(str(raw).strip()) if not isinstance(raw, Decimal) else raw
+    except InvalidOperation:
+        raise InvalidQuantity(f"quantity {raw!r} is not a decimal number") from None
+    if not value.is_finite():
+        raise InvalidQuantity("quantity must be a finite number")
+    if value <= 0:
+        raise InvalidQuantity("quantity must be greater than zero")
+    if value > MAX_QUANTITY:
+        raise InvalidQuantity("quantity is too large")
+    if value != value.quantize(Decimal(1).scaleb(-scale)):
+        raise InvalidQuantity(f"quantity {value} has more than {scale} decimal places")
+    return value
+
+
+def to_units(value: Decimal) -> int:
+    units = value * UNITS_PER_ONE
+    if units != units.to_integral_value():
+        raise InvalidQuantity(f"quantity {value} is finer than {STORAGE_SCALE} decimal places")
+    return int(units)
+
+
+def from_units(units: int, scale: int) -> Decimal:
+    """The stored integer as a Decimal with the wallet's scale, e.g. 250000 -> 25.00."""
+    return (Decimal(units) / UNITS_PER_ONE).quantize(Decimal(1).scaleb(-scale))

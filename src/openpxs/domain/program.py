@@ -1,0 +1,89 @@
+"""A merchant's program as the rules see it: wallets, card templates and stores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from openpxs.domain.clock import end_of_day, local_date
+from openpxs.domain.errors import InvalidStore, InvalidWalletCode
+
+WALLET_KINDS = ("currency", "points", "reward", "count")
+PROGRAM_CODES_ALL = "PX"  # a headerInfo.programId that addresses every program
+
+
+@dataclass(frozen=True)
+class WalletDef:
+    code: int
+    name: str
+    kind: str
+    scale: int
+    program: str
+    allow_negative: bool = False
+    default_expiration_days: int | None = None
+    description: str | None = None
+    giftable: bool = False
+    pos: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CardTemplateDef:
+    code: int
+    name: str
+    programs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StoreDef:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Program:
+    merchant_id: int
+    timezone: str
+    wallets: dict[int, WalletDef]
+    templates: dict[int, CardTemplateDef]
+    stores: dict[str, StoreDef]
+
+    def store(self, code: str) -> StoreDef:
+        found = self.stores.get(code)
+        if found is None:
+            raise InvalidStore(f"store {code!r} is not a store of merchant {self.merchant_id}")
+        return found
+
+    def wallets_of_template(self, template_code: int) -> list[WalletDef]:
+        template = self.templates.get(template_code)
+        if template is None:
+            return []
+        return [w for w in sorted(self.wallets.values(), key=lambda w: w.code)
+                if w.program in template.programs]
+
+    def wallet_for(self, code: int, template_code: int, program_id: str) -> WalletDef:
+        """The wallet a call may move: configured, on the card's template, in its program."""
+        wallet = self.wallets.get(code)
+        template = self.templates.get(template_code)
+        if wallet is None or template is None or wallet.program not in template.programs:
+            raise InvalidWalletCode(f"wallet {code} is not configured for this card")
+        if program_id != PROGRAM_CODES_ALL and wallet.program != program_id:
+            raise InvalidWalletCode(f"wallet {code} is not in program {program_id}")
+        return wallet
+
+    def stored_value_wallet(self, template_code: int) -> WalletDef | None:
+        """The purse reported as svCurrentBalance: the template's first SV currency wallet."""
+        for wallet in self.wallets_of_template(template_code):
+            if wallet.program == "SV" and wallet.kind == "currency":
+                return wallet
+        return None
+
+    def expiry_instant(self, day: date) -> datetime:
+        return end_of_day(day, self.timezone)
+
+    def default_expiry(self, wallet: WalletDef, now: datetime) -> date | None:
+        if wallet.default_expiration_days is None:
+            return None
+        return local_date(now, self.timezone) + timedelta(days=wallet.default_expiration_days)
+
+    def today(self, now: datetime) -> date:
+        return local_date(now, self.timezone)

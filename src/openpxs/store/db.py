@@ -1,0 +1,84 @@
+"""Database engines from plain URLs, and schema migration on first start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+
+class DatabaseUrlError(ValueError):
+    """The database URL names a backend OpenPXS does not run on."""
+
+
+def async_url(plain: str) -> URL:
+    """Map ``sqlite:///file.db`` / ``postgresql://user@host/db`` to their async drivers."""
+    url = make_url(plain)
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        return url.set(drivername="sqlite+aiosqlite")
+    if backend in ("postgresql", "postgres"):
+        return url.set(drivername="postgresql+asyncpg")
+    raise DatabaseUrlError(f"unsupported database URL {plain!r}: use sqlite:/// or postgresql://")
+
+
+def is_sqlite(engine: AsyncEngine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def create_engine(plain_url: str, *, pool_size: int = 10) -> AsyncEngine:
+    url = async_url(plain_url)
+    kwargs: dict[str, Any] = {}
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        # Writers wait for each other instead of failing at once.
+        kwargs["connect_args"] = {"timeout": 30}
+    else:
+        kwargs["pool_size"] = pool_size
+        kwargs["max_overflow"] = pool_size
+        kwargs["pool_pre_ping"] = True
+    engine = create_async_engine(url, **kwargs)
+    if url.get_backend_name() == "sqlite":
+        _serialize_sqlite_writers(engine)
+    return engine
+
+
+def _serialize_sqlite_writers(engine: AsyncEngine) -> None:
+    """Make every SQLite transaction take the write lock at BEGIN.
+
+    pysqlite's own transaction handling starts transactions lazily, which lets two
+    read-then-write transactions interleave; BEGIN IMMEDIATE gives the same
+    no-lost-update guarantee as row locks on PostgreSQL.
+    """
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+async def migrate(engine: AsyncEngine) -> None:
+    """Bring the schema to the newest revision (creates it on first start)."""
+    from openpxs.store.migrations.runner import upgrade_head
+
+    async with engine.connect() as conn:
+        await conn.run_sync(upgrade_head)
+        await conn.commit()
+
+
+async def schema_revision(conn: AsyncConnection) -> str | None:
+    from openpxs.store.migrations.runner import current_revision
+
+    return await conn.run_sync(current_revision)

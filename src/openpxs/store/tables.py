@@ -1,0 +1,300 @@
+"""The relational schema.
+
+Every table leads with ``merchant_id`` and every secondary index starts with it, so a
+merchant's rows sit together and the data can later be distributed by merchant.
+Surrogate ids are server-wide (one sequence per table) so that an id such as a
+pxTransactionId is unique on the whole server, not just within a merchant.
+
+Amounts are integers in ten-thousandths of a unit (see ``domain.money``): exact on
+SQLite as on PostgreSQL, whatever the wallet's display scale.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# BIGINT on PostgreSQL; INTEGER on SQLite, where only "INTEGER PRIMARY KEY" autoincrements.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware UTC datetime on every backend (SQLite keeps no zone of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _id() -> Column[int]:
+    return Column("id", Id, primary_key=True, autoincrement=True)
+
+
+merchants = Table(
+    "merchants",
+    metadata,
+    Column("merchant_id", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(200), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+programs = Table(
+    "programs",
+    metadata,
+    Column("merchant_id", Integer, primary_key=True),
+    Column("code", String(8), primary_key=True),
+    Column("name", String(200), nullable=False),
+)
+
+stores = Table(
+    "stores",
+    metadata,
+    Column("merchant_id", Integer, primary_key=True),
+    Column("code", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("address", JSON, nullable=False),
+    Column("latitude", String(32), nullable=True),
+    Column("longitude", String(32), nullable=True),
+    Column("groups", JSON, nullable=False),
+)
+
+card_templates = Table(
+    "card_templates",
+    metadata,
+    Column("merchant_id", Integer, primary_key=True),
+    Column("code", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(200), nullable=False),
+    Column("programs", JSON, nullable=False),
+)
+
+wallets = Table(
+    "wallets",
+    metadata,
+    Column("merchant_id", Integer, primary_key=True),
+    Column("code", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(200), nullable=False),
+    Column("description", String(500), nullable=True),
+    Column("kind", String(16), nullable=False),
+    Column("scale", Integer, nullable=False),
+    Column("program", String(8), nullable=False),
+    Column("allow_negative", Boolean, nullable=False),
+    Column("default_expiration_days", Integer, nullable=True),
+    Column("giftable", Boolean, nullable=False),
+    Column("pos", JSON, nullable=False),
+)
+
+integrations = Table(
+    "integrations",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("identifier", String(200), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("secret_hash", String(200), nullable=False),
+    Column("styles", JSON, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("template_code", Integer, nullable=False),
+    # active | closed (discarded by a voided or reversed activation)
+    Column("status", String(16), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_accounts_merchant", "merchant_id", "id"),
+)
+
+cards = Table(
+    "cards",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("printed_card_number", String(64), nullable=False),
+    Column("registration_code", String(64), nullable=True),
+    Column("template_code", Integer, nullable=False),
+    # inactive | active | exchanged
+    Column("status", String(16), nullable=False),
+    Column("account_id", Id, nullable=True),
+    Column("activated_at", UTCDateTime(), nullable=True),
+    UniqueConstraint("merchant_id", "printed_card_number"),
+    Index("ix_cards_merchant_account", "merchant_id", "account_id"),
+)
+
+wallet_balances = Table(
+    "wallet_balances",
+    metadata,
+    Column("merchant_id", Integer, primary_key=True),
+    Column("account_id", Id, primary_key=True),
+    Column("wallet_code", Integer, primary_key=True, autoincrement=False),
+    Column("units", BigInteger, nullable=False),
+)
+
+# Value added with its own expiry; redemptions spend the soonest-expiring lot first.
+lots = Table(
+    "lots",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("account_id", Id, nullable=False),
+    Column("wallet_code", Integer, nullable=False),
+    Column("remaining_units", BigInteger, nullable=False),
+    Column("expires_on", Date, nullable=True),
+    Column("expires_at", UTCDateTime(), nullable=True),
+    Column("transaction_id", Id, nullable=False),
+    CheckConstraint("remaining_units >= 0", name="remaining_not_negative"),
+    Index("ix_lots_merchant_account_wallet", "merchant_id", "account_id", "wallet_code"),
+    Index("ix_lots_merchant_expiry", "merchant_id", "expires_at"),
+)
+
+transactions = Table(
+    "transactions",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("kind", String(32), nullable=False),
+    Column("account_id", Id, nullable=True),
+    Column("card_number", String(64), nullable=True),
+    Column("store_code", String(64), nullable=True),
+    Column("terminal_id", String(64), nullable=True),
+    Column("operator_id", String(64), nullable=True),
+    Column("pos_transaction_id", String(128), nullable=True),
+    Column("pos_datetime", String(64), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    # Fingerprint of the wallet contents, so a void can be matched to its original.
+    Column("contents_hash", String(64), nullable=True),
+    # The transaction this one voids or reverses, and the one that undid this one.
+    Column("target_id", Id, nullable=True),
+    Column("undone_by_id", Id, nullable=True),
+    Column("comment", Text, nullable=True),
+    Column("integration_id", Id, nullable=True),
+    Index("ix_transactions_merchant_account", "merchant_id", "account_id", "created_at"),
+    Index(
+        "ix_transactions_merchant_pos",
+        "merchant_id",
+        "store_code",
+        "card_number",
+        "pos_transaction_id",
+    ),
+)
+
+# Card state changes made by a transaction, so a void or reverse can put them back.
+transaction_cards = Table(
+    "transaction_cards",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("transaction_id", Id, nullable=False),
+    Column("card_id", Id, nullable=False),
+    Column("account_id", Id, nullable=False),
+    Column("from_status", String(16), nullable=False),
+    Column("to_status", String(16), nullable=False),
+    Index("ix_transaction_cards_merchant_txn", "merchant_id", "transaction_id"),
+    Index("ix_transaction_cards_merchant_account", "merchant_id", "account_id"),
+)
+
+# The append-only journal: every balance change is one row, never updated or deleted.
+journal = Table(
+    "journal",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("transaction_id", Id, nullable=False),
+    Column("account_id", Id, nullable=False),
+    Column("wallet_code", Integer, nullable=False),
+    Column("lot_id", Id, nullable=True),
+    Column("units", BigInteger, nullable=False),
+    Column("balance_after_units", BigInteger, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_journal_merchant_account_wallet", "merchant_id", "account_id", "wallet_code"),
+    Index("ix_journal_merchant_txn", "merchant_id", "transaction_id"),
+    Index("ix_journal_merchant_lot", "merchant_id", "lot_id"),
+)
+
+# One row per retry-safe call: the unique key makes a retried call replay instead of
+# moving value twice, even when both attempts arrive at the same moment.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("merchant_id", Integer, primary_key=True),
+    Column("scope", String(400), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("reply", Text, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# Registered guests; the guest services extend this table. The POS looks guests up here.
+users = Table(
+    "users",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("account_id", Id, nullable=False),
+    Column("first_name", String(100), nullable=True),
+    Column("last_name", String(100), nullable=True),
+    Column("email", String(254), nullable=True),
+    Column("phone", String(32), nullable=True),
+    Column("mobile_phone", String(32), nullable=True),
+    Column("postal_code", String(32), nullable=True),
+    Index("ix_users_merchant_account", "merchant_id", "account_id"),
+    Index("ix_users_merchant_email", "merchant_id", "email"),
+    Index("ix_users_merchant_phone", "merchant_id", "phone"),
+)
+
+# Mobile check-ins at a store, written by the check-in service, read by the POS.
+checkins = Table(
+    "checkins",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("account_id", Id, nullable=False),
+    Column("card_id", Id, nullable=False),
+    Column("store_code", String(64), nullable=False),
+    Column("short_card_number", String(32), nullable=True),
+    Column("checked_in_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Index("ix_checkins_merchant_store", "merchant_id", "store_code", "expires_at"),
+)
