@@ -42,6 +42,7 @@ class StoreDef:
 @dataclass(frozen=True)
 class Program:
     merchant_id: int
+    name: str
     timezone: str
     wallets: dict[int, WalletDef]
     templates: dict[int, CardTemplateDef]

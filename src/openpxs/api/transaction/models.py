@@ -1,0 +1,282 @@
+"""Request and reply objects of the Transaction Service (transaction.yaml)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, model_validator
+
+from openpxs.wire.types import DecimalOut, FlexInt, FlexStr, RawDecimal, ReplyModel, WireModel
+
+PROGRAM_IDS = ("PX", "SV", "LP")
+
+
+class HeaderInfo(WireModel):
+    merchantId: FlexInt
+    storeCode: FlexStr = Field(min_length=1, max_length=64)
+    applicationId: FlexStr | None = None
+    applicationVersion: FlexStr | None = None
+    # Documented as required, but absent values have one obvious meaning, so they default.
+    operatorId: FlexStr = Field(default="0", max_length=64)
+    senderId: FlexStr = "POS"
+    programId: Literal["PX", "SV", "LP"]
+    terminalId: FlexStr | None = Field(default=None, max_length=64)
+    posTransactionId: FlexStr | None = Field(default=None, max_length=128)
+    datetime: FlexStr | None = None
+    posTransactionDatetime: FlexStr | None = Field(default=None, max_length=64)
+
+
+def _expiration(value: Any) -> Any:
+    # The third-party form sends a bare Date string here; it means an absolute date.
+    if isinstance(value, str):
+        return {"date": value, "type": "absolute"}
+    return value
+
+
+class Expiration(WireModel):
+    date: dt.date
+    type: Literal["absolute"] = "absolute"
+
+
+class WalletContent(WireModel):
+    walletCode: FlexInt
+    quantity: RawDecimal
+    expiration: Annotated[Expiration | None, BeforeValidator(_expiration)] = None
+
+
+class CardInfo(WireModel):
+    printedCardNumber: FlexStr | None = Field(default=None, max_length=64)
+    swipeFlag: bool | None = None
+    cardRegCode: FlexStr | None = Field(default=None, max_length=64)
+    magstripe: str | None = Field(default=None, max_length=256)
+    cardTemplateCode: FlexInt | None = None
+
+    @model_validator(mode="after")
+    def _card_named(self) -> CardInfo:
+        if not self.printedCardNumber and not self.magstripe:
+            raise ValueError("printedCardNumber is required")
+        return self
+
+
+class TransactionRequest(WireModel):
+    authentication: str | None = None
+    headerInfo: HeaderInfo
+
+    def claimed_merchant_id(self) -> int:
+        return self.headerInfo.merchantId
+
+
+class CardRequest(TransactionRequest):
+    cardInfo: CardInfo
+
+
+class AddRedeemRequest(CardRequest):
+    addWalletContents: list[WalletContent] = Field(max_length=100)
+    redeemWalletContents: list[WalletContent] = Field(max_length=100)
+    autoActivateCard: bool = False
+
+
+class ActivateAddRequest(CardRequest):
+    addWalletContents: list[WalletContent] = Field(min_length=1, max_length=100)
+
+
+class BulkActivateAddRequest(TransactionRequest):
+    cardInfos: list[CardInfo] = Field(min_length=1, max_length=100_000)
+    addWalletContents: list[WalletContent] = Field(min_length=1, max_length=100)
+
+
+class PxTransactionRequest(TransactionRequest):
+    pxTransactionId: FlexInt
+
+
+class StatusRequest(WireModel):
+    authentication: str | None = None
+    headerInfo: dict[str, Any] | None = None
+
+    def claimed_merchant_id(self) -> int | None:
+        raw = (self.headerInfo or {}).get("merchantId")
+        try:
+            return int(raw) if raw is not None and not isinstance(raw, bool) else None
+        except (TypeError, ValueError):
+            return None
+
+
+class AccountQuery(WireModel):
+    phone: FlexStr | None = Field(default=None, max_length=64)
+    email: str | None = Field(default=None, max_length=254)
+    firstName: str | None = Field(default=None, max_length=100)
+    lastName: str | None = Field(default=None, max_length=100)
+    postalCode: FlexStr | None = Field(default=None, max_length=32)
+
+
+class AccountQueryRequest(TransactionRequest):
+    accountQueries: list[AccountQuery] = Field(min_length=1, max_length=20)
+    pageSize: FlexInt = Field(default=25, ge=1, le=500)
+
+
+class TransactionHistoryRequest(CardRequest):
+    dateStart: date | None = Field(default=None)
+    startDate: date | None = None
+    dateEnd: date | None = None
+    endDate: date | None = None
+    maxNumberOfResults: FlexInt | None = Field(default=None, ge=1)
+    limitToBalanceAffectingTransactions: bool = False
+
+
+class ExchangeRequest(CardRequest):
+    newCardInfo: CardInfo
+
+
+class AdminAdjustRequest(WireModel):
+    authentication: str | None = None
+    headerInfo: dict[str, Any] | None = None
+    merchantId: FlexInt
+    storeCode: FlexStr = Field(min_length=1, max_length=64)
+    operatorId: FlexStr = Field(default="0", max_length=64)
+    posTransactionId: FlexStr | None = Field(default=None, max_length=128)
+    printedCardNumber: FlexStr = Field(min_length=1, max_length=64)
+    walletCode: FlexInt
+    quantity: RawDecimal
+    activityType: Literal["ADD", "REDEEM"]
+    expiration: Annotated[Expiration | None, BeforeValidator(_expiration)] = None
+    comment: str | None = Field(default=None, max_length=2000)
+
+    def claimed_merchant_id(self) -> int:
+        return self.merchantId
+
+
+# ---- replies -------------------------------------------------------------------------
+
+class Failure(ReplyModel):
+    result: str
+    errorCode: str | None = None
+    errorMessage: str | None = None
+
+
+class WalletBalance(ReplyModel):
+    walletCode: int
+    name: str
+    balance: DecimalOut
+    description: str | None = None
+    giftable: bool | None = None
+
+
+class WalletContentOut(ReplyModel):
+    walletCode: int
+    quantity: DecimalOut
+    expiration: Expiration | None = None
+
+
+class TransactionReply(Failure):
+    result: str = "authorizedSuccess"
+    pxTransactionId: int | None = None
+    printedCardNumber: str | None = None
+    svCurrentBalance: DecimalOut | None = None
+    walletBalances: list[WalletBalance] | None = None
+    maskedCardNumber: str | None = None
+
+
+class AddRedeemReply(TransactionReply):
+    addWalletContents: list[WalletContentOut] | None = None
+    redeemWalletContents: list[WalletContentOut] | None = None
+
+
+class BulkCardResult(ReplyModel):
+    printedCardNumber: str
+    result: str
+    errorCode: str | None = None
+    errorMessage: str | None = None
+
+
+class BulkAddReply(Failure):
+    result: str = "authorizedSuccess"
+    pxTransactionId: int | None = None
+    cardResults: list[BulkCardResult] | None = None
+
+
+class AccountQueryResult(ReplyModel):
+    accountId: int
+    printedCardNumber: str
+    fieldValues: dict[str, str] = {}
+
+
+class AccountQueryReply(Failure):
+    result: str = "authorizedSuccess"
+    accounts: list[AccountQueryResult] | None = None
+
+
+class CheckinRecord(ReplyModel):
+    accountId: int
+    printedCardNumber: str
+    firstName: str | None = None
+    lastName: str | None = None
+    checkinDatetime: str
+    shortCardNumber: str | None = None
+    expirationTime: str | None = None
+
+
+class CheckinsQueryReply(Failure):
+    result: str = "authorizedSuccess"
+    checkins: list[CheckinRecord] | None = None
+
+
+class TransactionHistoryDetail(ReplyModel):
+    walletCode: int
+    walletName: str
+    accrued: DecimalOut
+    redeemed: DecimalOut
+    balance: DecimalOut
+
+
+class TransactionHistoryEntry(ReplyModel):
+    transactionIdLong: int
+    transactionId: int
+    datetime: str
+    transactionType: str
+    storeCode: str | None = None
+    storeName: str | None = None
+    posTransactionNumber: str | None = None
+    cardNumber: str | None = None
+    hasVisibleComment: bool = False
+    details: list[TransactionHistoryDetail]
+
+
+class WalletInfo(ReplyModel):
+    walletCode: int
+    name: str
+    scale: int
+
+
+class TransactionHistoryReply(Failure):
+    result: str = "authorizedSuccess"
+    transactions: list[TransactionHistoryEntry] | None = None
+    walletInfo: list[WalletInfo] | None = None
+
+
+class WalletConfig(ReplyModel):
+    walletCode: int
+    walletName: str
+    walletType: int
+    valueType: int
+    valueAmount: DecimalOut | None = None
+    scale: int
+    posItemId: str | None = None
+    discountObjectNumber: int | None = None
+    rewardType: int | None = None
+    productType: int | None = None
+    productId: int | None = None
+
+
+class LoadMapReply(Failure):
+    result: str = "authorizedSuccess"
+    wallets: list[WalletConfig] | None = None
+
+
+class StatusReply(Failure):
+    result: str = "authorizedSuccess"
+
+
+__all__ = ["PROGRAM_IDS", "Decimal"]

@@ -1,0 +1,95 @@
+"""The ASGI application: one RPC route for every PXS endpoint, plus /health and /docs."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+import openpxs.api  # noqa: F401  (registers every service's endpoints)
+from openpxs.domain.clock import Clock
+from openpxs.logs import configure_logging
+from openpxs.settings import Settings
+from openpxs.store.db import create_engine, migrate
+from openpxs.wire.auth import CredentialVerifier
+from openpxs.wire.dispatch import Runtime, dispatch, log_request
+from openpxs.wire.envelope import ServiceFailure
+from openpxs.wire.openapi import openapi_document
+
+log = logging.getLogger("openpxs")
+RPC_PATHS = ("/rest/{release}/{service}/{operation}.json",
+             "/api/rest/{release}/{service}/{operation}.json")
+METHODS = ["GET", "POST", "DELETE", "PUT", "PATCH"]
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        await migrate(engine)
+        app.state.runtime = Runtime(
+            engine=engine,
+            verifier=CredentialVerifier(engine, ttl_seconds=settings.credential_cache_seconds),
+            clock=clock or Clock(),
+        )
+        yield
+        await engine.dispose()
+
+    app = FastAPI(title="OpenPXS", version="0.1.0", lifespan=lifespan, docs_url=None,
+                  redoc_url=None, openapi_url=None)
+    for path in RPC_PATHS:
+        app.add_api_route(path, dispatch, methods=METHODS, include_in_schema=False)
+
+    @app.get("/health", include_in_schema=False)
+    async def health() -> dict[str, str]:
+        return {"result": "success", "status": "ok"}
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi() -> JSONResponse:
+        return JSONResponse(openapi_document())
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="OpenPXS API")
+
+    @app.middleware("http")
+    async def envelope_errors(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        try:
+            response = await call_next(request)
+        except ServiceFailure as failure:
+            response = failure.response()
+        except (OperationalError, DBAPIError, OSError) as exc:
+            log.error("database unavailable: %s", type(exc).__name__)
+            response = ServiceFailure("system.unavailable", "The service is temporarily "
+                                      "unavailable", status=503).response()
+        except Exception:
+            log.exception("unexpected fault")
+            response = ServiceFailure("system.system_error", "System error",
+                                      status=500).response()
+        log_request(request, response.status_code, started)
+        return response
+
+    @app.exception_handler(404)
+    async def not_found(request: Request, exc: Any) -> Response:
+        return ServiceFailure("system.not_found", "No such resource", status=404).response()
+
+    @app.exception_handler(405)
+    async def not_allowed(request: Request, exc: Any) -> Response:
+        return ServiceFailure("system.method_not_allowed", "Method not allowed",
+                              status=405).response()
+
+    return app

@@ -1,0 +1,125 @@
+"""The ``openpxs`` command."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from openpxs.settings import Settings
+
+app = typer.Typer(help="OpenPXS: loyalty, gift card and guest engagement server.",
+                  no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+console = Console()
+err = Console(stderr=True)
+
+DatabaseOption = typer.Option(None, "--database", help="sqlite:///file.db or postgresql://...")
+
+
+def _settings(database: str | None, **overrides: object) -> Settings:
+    settings = Settings()
+    if database:
+        settings.database_url = database
+    for key, value in overrides.items():
+        if value is not None:
+            setattr(settings, key, value)
+    return settings
+
+
+def _run_server(settings: Settings) -> None:
+    from openpxs.app import create_app
+
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
+                log_level="warning", access_log=False)
+
+
+@app.command()
+def serve(host: str = typer.Option(None), port: int = typer.Option(None),
+          database: str | None = DatabaseOption) -> None:
+    """Serve the PXS API."""
+    _run_server(_settings(database, host=host, port=port))
+
+
+@app.command()
+def demo(host: str = typer.Option(None), port: int = typer.Option(None),
+         database: str | None = DatabaseOption) -> None:
+    """Create the demo merchants (if absent) and serve them."""
+    from openpxs.demo import install_demo
+
+    settings = _settings(database, host=host, port=port)
+    created = asyncio.run(install_demo(settings.database_url))
+    console.print(f"[bold]OpenPXS demo[/] on {settings.database_url}: "
+                  f"{created} new cards; serving http://{settings.host}:{settings.port}/docs")
+    console.print("POS credentials demo-pos / demo-pos-secret (merchant 1000)")
+    _run_server(settings)
+
+
+@db_app.command("upgrade")
+def db_upgrade(database: str | None = DatabaseOption) -> None:
+    """Create or migrate the schema to the newest revision."""
+    from openpxs.store.db import create_engine, migrate
+
+    async def run() -> None:
+        engine = create_engine(_settings(database).database_url)
+        try:
+            await migrate(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    console.print("schema is up to date")
+
+
+@app.command()
+def audit(database: str | None = DatabaseOption) -> None:
+    """Prove every balance equals the sum of its journal; exit 1 if one does not."""
+    from openpxs.store.audit import audit as run_audit
+    from openpxs.store.db import create_engine, migrate
+
+    async def run() -> tuple[int, list[object]]:
+        engine = create_engine(_settings(database).database_url)
+        try:
+            await migrate(engine)
+            async with engine.connect() as conn:
+                checked, problems = await run_audit(conn)
+                return checked, list(problems)
+        finally:
+            await engine.dispose()
+
+    checked, problems = asyncio.run(run())
+    for problem in problems:
+        err.print(f"[red]discrepancy[/] {problem}")
+    if problems:
+        err.print(f"audit failed: {len(problems)} discrepancies in {checked} balances")
+        sys.exit(1)
+    console.print(f"audit clean: {checked} balances match their journal")
+
+
+@app.command()
+def expire(database: str | None = DatabaseOption) -> None:
+    """Write off every lot whose expiry has passed (each as a journaled transaction)."""
+    from openpxs.services.expiry import expire_everything
+
+    count = asyncio.run(expire_everything(_settings(database).database_url))
+    console.print(f"expired value on {count} accounts")
+
+
+def _add_config_commands() -> None:
+    from openpxs.cli_config import cards_app, config_app
+
+    app.add_typer(config_app, name="config")
+    app.add_typer(cards_app, name="cards")
+
+
+_add_config_commands()
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
+
+__all__ = ["Path", "app"]

@@ -1,0 +1,195 @@
+"""``openpxs config ...`` and ``openpxs cards ...``: program setup from the command line."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from openpxs.config.loader import ConfigError, ConfigIssue, line_of, load_config
+from openpxs.config.model import CardRangeConfig, MerchantConfig, format_loc
+from openpxs.store.card_issue import CardIssueError, issue_cards
+from openpxs.store.config_apply import ApplyReport, ConfigApplyError, apply_config
+from openpxs.store.db import DatabaseUrlError, create_engine, migrate
+
+config_app = typer.Typer(help="Check and apply merchant configuration files.", no_args_is_help=True)
+cards_app = typer.Typer(help="Issue ranges of inactive cards.", no_args_is_help=True)
+
+DEFAULT_DATABASE_URL = "sqlite:///./openpxs.db"
+EXIT_INVALID = 2
+
+DatabaseOption = typer.Option(
+    None, "--database", help="Database URL (default: $OPENPXS_DATABASE_URL or ./openpxs.db)."
+)
+
+
+def default_database_url() -> str:
+    return os.environ.get("OPENPXS_DATABASE_URL") or DEFAULT_DATABASE_URL
+
+
+def _fail(lines: list[str]) -> typer.Exit:
+    for line in lines:
+        typer.echo(f"error: {line}", err=True)
+    return typer.Exit(EXIT_INVALID)
+
+
+def _load(file: Path) -> MerchantConfig:
+    try:
+        return load_config(file)
+    except ConfigError as exc:
+        raise _fail([str(issue) for issue in exc.issues]) from None
+
+
+@config_app.command("validate")
+def validate(file: Path = typer.Argument(..., help="A merchant YAML file.")) -> None:
+    """Check a merchant configuration file without touching any database."""
+    config = _load(file)
+    m = config.merchant
+    Console().print(
+        f"[green]ok[/green] {file}: merchant {m.id} ({m.name}): "
+        f"{len(config.programs)} programs, {len(config.card_templates)} card templates, "
+        f"{len(config.wallets)} wallets, {len(config.stores)} stores, "
+        f"{len(config.integrations)} integrations, "
+        f"{sum(r.count for r in config.card_ranges)} cards in {len(config.card_ranges)} ranges",
+        highlight=False,
+        markup=True,
+        soft_wrap=True,
+    )
+
+
+@config_app.command("apply")
+def apply(
+    file: Path = typer.Argument(..., help="A merchant YAML file."),
+    database: str | None = DatabaseOption,
+) -> None:
+    """Create or update the merchant described by FILE, and issue its card ranges."""
+    config = _load(file)
+    url = database or default_database_url()
+    total_cards = sum(r.count for r in config.card_ranges)
+    try:
+        report = asyncio.run(_apply(url, config, total_cards))
+    except ConfigApplyError as exc:
+        issue = ConfigIssue(str(file), format_loc(exc.loc), line_of(file, exc.loc), exc.reason)
+        raise _fail([str(issue)]) from None
+    except (DatabaseUrlError, CardIssueError) as exc:
+        raise _fail([str(exc)]) from None
+    _print_report(file, report)
+
+
+async def _apply(url: str, config: MerchantConfig, total_cards: int) -> ApplyReport:
+    engine = create_engine(url)
+    try:
+        await migrate(engine)
+        with _progress() as bar:
+            task = bar.add_task("cards", total=total_cards)
+            async with engine.begin() as conn:
+                return await apply_config(
+                    conn,
+                    config,
+                    datetime.now(UTC),
+                    progress=lambda n: bar.update(task, completed=n),
+                )
+    finally:
+        await engine.dispose()
+
+
+def _print_report(file: Path, report: ApplyReport) -> None:
+    console = Console()
+    state = "created" if report.merchant_created else "updated"
+    if not report.changed:
+        state = "unchanged"
+    console.print(f"{file}: merchant {report.merchant_id} {state}", highlight=False, markup=False)
+    table = Table("section", "created", "updated", "unchanged", "not in file (kept)")
+    for name, changes in report.sections.items():
+        table.add_row(
+            name,
+            str(len(changes.created)),
+            str(len(changes.updated)),
+            str(changes.unchanged),
+            ", ".join(changes.not_in_file) or "-",
+        )
+    console.print(table)
+    if report.disabled_integrations:
+        console.print(
+            "disabled integrations no longer in the file: "
+            + ", ".join(report.disabled_integrations),
+            highlight=False,
+            markup=False,
+        )
+    console.print(f"new cards: {report.new_cards}", highlight=False, markup=False)
+
+
+@cards_app.command("generate")
+def generate(
+    merchant: int = typer.Option(..., "--merchant", help="Merchant id."),
+    template: int = typer.Option(..., "--template", help="Card template code."),
+    start: str = typer.Option(..., "--start", help="First printed card number."),
+    count: int = typer.Option(..., "--count", help="How many consecutive numbers."),
+    registration_code: str | None = typer.Option(
+        None, "--registration-code", help="Registration code printed on every card."
+    ),
+    database: str | None = DatabaseOption,
+) -> None:
+    """Issue COUNT inactive cards from START; numbers that already exist are skipped."""
+    try:
+        card_range = CardRangeConfig(
+            template=template, start=start, count=count, registration_code=registration_code
+        )
+    except ValidationError as exc:
+        raise _fail([_option_error(e["loc"], e["msg"]) for e in exc.errors()]) from None
+    url = database or default_database_url()
+    try:
+        created = asyncio.run(_generate(url, merchant, card_range))
+    except (CardIssueError, DatabaseUrlError) as exc:
+        raise _fail([str(exc)]) from None
+    Console().print(
+        f"merchant {merchant} template {template}: {created} new cards, "
+        f"{card_range.count - created} already existed "
+        f"({card_range.start} to {card_range.last:0{len(card_range.start)}d})",
+        highlight=False,
+        markup=False,
+    )
+
+
+def _option_error(loc: tuple[str | int, ...], message: str) -> str:
+    reason = message.removeprefix("Value error, ")
+    return f"--{str(loc[0]).replace('_', '-')}: {reason}" if loc else reason
+
+
+async def _generate(url: str, merchant: int, card_range: CardRangeConfig) -> int:
+    engine = create_engine(url)
+    try:
+        await migrate(engine)
+        with _progress() as bar:
+            task = bar.add_task("cards", total=card_range.count)
+            async with engine.begin() as conn:
+                return await issue_cards(
+                    conn,
+                    merchant,
+                    card_range.template,
+                    card_range.start,
+                    card_range.count,
+                    card_range.registration_code,
+                    progress=lambda n: bar.update(task, completed=n),
+                )
+    finally:
+        await engine.dispose()
+
+
+def _progress() -> Progress:
+    # On stderr so that the summary on stdout stays clean for scripts.
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )

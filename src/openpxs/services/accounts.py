@@ -1,0 +1,188 @@
+"""Shared steps of the POS operations: finding cards, applying moves, reading balances."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from openpxs.domain.errors import (
+    CardNotActive,
+    CardNotFound,
+    InvalidRegistrationCode,
+    InvalidRequest,
+)
+from openpxs.domain.money import from_units, parse_quantity, to_units
+from openpxs.domain.program import Program, WalletDef
+from openpxs.store import ledger as ledger_store
+from openpxs.store import records
+from openpxs.store.ledger import AccountBook
+from openpxs.store.records import Card, Where
+
+
+@dataclass(frozen=True)
+class CardRef:
+    """A card as the POS presents it (transaction.yaml CardInfo)."""
+
+    number: str | None
+    registration_code: str | None = None
+    template_code: int | None = None
+    magstripe: str | None = None
+
+    def printed_number(self) -> str:
+        if self.number:
+            return self.number.strip()
+        if self.magstripe:
+            return number_from_track(self.magstripe)
+        raise InvalidRequest("cardInfo.printedCardNumber is required")
+
+
+def number_from_track(track: str) -> str:
+    """The card number inside raw magnetic-stripe data (track 1 or track 2)."""
+    text = track.strip().lstrip("%;")
+    if text[:1] in ("B", "b"):
+        text = text[1:]
+    digits = ""
+    for char in text:
+        if char.isdigit():
+            digits += char
+        elif char in "=^?":
+            break
+    if not digits:
+        raise InvalidRequest("cardInfo.magstripe holds no card number")
+    return digits
+
+
+@dataclass(frozen=True)
+class Move:
+    """One requested wallet movement, not yet checked against the program."""
+
+    wallet_code: int
+    quantity: object
+    expires_on: date | None = None
+
+
+@dataclass(frozen=True)
+class AppliedMove:
+    wallet: WalletDef
+    quantity: Decimal
+    expires_on: date | None = None
+
+    @property
+    def units(self) -> int:
+        return to_units(self.quantity)
+
+
+@dataclass
+class AccountView:
+    card_number: str
+    account_id: int
+    template_code: int
+    balances: list[tuple[WalletDef, Decimal]]
+    sv_balance: Decimal | None
+
+
+@dataclass
+class Outcome:
+    view: AccountView | None
+    transaction_id: int | None = None
+    added: list[AppliedMove] = field(default_factory=list)
+    redeemed: list[AppliedMove] = field(default_factory=list)
+
+
+async def get_card(
+    conn: AsyncConnection, merchant_id: int, ref: CardRef, *, lock: bool = False
+) -> Card:
+    """The merchant's card; another merchant's card is simply not found."""
+    card = await records.find_card(conn, merchant_id, ref.printed_number(), lock=lock)
+    if card is None or (ref.template_code is not None and ref.template_code != card.template_code):
+        raise CardNotFound()
+    if ref.registration_code is not None and not hmac.compare_digest(
+        card.registration_code or "", ref.registration_code
+    ):
+        raise InvalidRegistrationCode()
+    return card
+
+
+def require_active(card: Card) -> int:
+    if card.status != "active" or card.account_id is None:
+        raise CardNotActive()
+    return card.account_id
+
+
+def check_moves(
+    program: Program, template_code: int, program_id: str, moves: list[Move], now: datetime
+) -> list[AppliedMove]:
+    applied = []
+    for move in moves:
+        wallet = program.wallet_for(move.wallet_code, template_code, program_id)
+        quantity = parse_quantity(move.quantity, wallet.scale)
+        expires_on = move.expires_on or program.default_expiry(wallet, now)
+        if move.expires_on is not None and move.expires_on < program.today(now):
+            raise InvalidRequest(f"expiration date {move.expires_on} is in the past")
+        applied.append(AppliedMove(wallet, quantity, expires_on))
+    return applied
+
+
+def contents_hash(added: list[AppliedMove], redeemed: list[AppliedMove]) -> str:
+    """A fingerprint of what moved, so a void can be matched to its original."""
+    parts = sorted(f"a{m.wallet.code}:{m.units}" for m in added)
+    parts += sorted(f"r{m.wallet.code}:{m.units}" for m in redeemed)
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+async def apply_moves(
+    book: AccountBook,
+    program: Program,
+    added: list[AppliedMove],
+    redeemed: list[AppliedMove],
+    now: datetime,
+) -> None:
+    """Adds first, then redemptions, so one call can load and spend the same wallet."""
+    for move in added:
+        ledger = await book.wallet(move.wallet)
+        expires_at = program.expiry_instant(move.expires_on) if move.expires_on else None
+        ledger.credit(move.units, expires_at=expires_at, expires_on=move.expires_on)
+    for move in redeemed:
+        ledger = await book.wallet(move.wallet)
+        ledger.debit(move.units, now)
+
+
+async def expire_due(
+    conn: AsyncConnection, program: Program, account_id: int, where: Where
+) -> int | None:
+    """Write off the account's expired value as its own journaled transaction."""
+    due = await ledger_store.wallets_with_due_lots(conn, program.merchant_id, account_id, where.now)
+    due = [code for code in due if code in program.wallets]
+    if not due:
+        return None
+    book = AccountBook(conn, program.merchant_id, account_id)
+    for code in due:
+        (await book.wallet(program.wallets[code])).expire(where.now)
+    txn = await records.record_transaction(
+        conn, _system(where), "expire", account_id=account_id
+    )
+    await book.flush(txn, where.now)
+    return txn
+
+
+def _system(where: Where) -> Where:
+    """Expiry is the server's doing, not the POS call's: no store or POS ids on it."""
+    return Where(where.merchant_id, None, None, None, None, None, None, where.now)
+
+
+async def account_view(
+    conn: AsyncConnection, program: Program, card_number: str, account_id: int, template: int
+) -> AccountView:
+    units = await ledger_store.balances(conn, program.merchant_id, account_id)
+    wallets = program.wallets_of_template(template)
+    balances = [(w, from_units(units.get(w.code, 0), w.scale)) for w in wallets]
+    sv_wallet = program.stored_value_wallet(template)
+    sv_balance = (
+        from_units(units.get(sv_wallet.code, 0), sv_wallet.scale) if sv_wallet else None
+    )
+    return AccountView(card_number, account_id, template, balances, sv_balance)

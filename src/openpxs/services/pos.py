@@ -1,0 +1,256 @@
+"""Point-of-sale operations on cards and their accounts.
+
+Every operation runs inside the caller's database transaction (one unit of work
+per request): it locks what it changes - cards first, then accounts, each in id
+order - re-reads balances under the lock, and writes the transaction record, the
+journal and the balances together, or raises and leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from openpxs.domain.errors import (
+    CardAlreadyActive,
+    CardNotActive,
+    CardNotFound,
+    CardNotInRequiredState,
+    InvalidRequest,
+)
+from openpxs.domain.program import Program
+from openpxs.services.accounts import (
+    AppliedMove,
+    CardRef,
+    Move,
+    Outcome,
+    account_view,
+    apply_moves,
+    check_moves,
+    contents_hash,
+    expire_due,
+    get_card,
+    require_active,
+)
+from openpxs.store import records
+from openpxs.store.ledger import AccountBook
+from openpxs.store.records import Card, Where
+
+
+async def balance_inquiry(
+    conn: AsyncConnection, program: Program, where: Where, ref: CardRef
+) -> Outcome:
+    card = await get_card(conn, program.merchant_id, ref)
+    account_id = require_active(card)
+    await records.lock_accounts(conn, program.merchant_id, [account_id])
+    await expire_due(conn, program, account_id, where)
+    view = await account_view(conn, program, card.number, account_id, card.template_code)
+    return Outcome(view)
+
+
+async def _activate_card(
+    conn: AsyncConnection, program: Program, where: Where, card: Card, txn: int
+) -> int:
+    """Attach a fresh account to an inactive card (the card row is locked by the caller)."""
+    if card.status == "active":
+        raise CardAlreadyActive()
+    if card.status != "inactive":
+        raise CardNotInRequiredState(f"the card is {card.status}")
+    if card.template_code not in program.templates:
+        raise CardNotInRequiredState("the card's template is not configured")
+    account_id = await records.create_account(
+        conn, program.merchant_id, card.template_code, where.now
+    )
+    await records.record_card_change(conn, program.merchant_id, txn, card, account_id, "active")
+    await records.set_card_state(conn, program.merchant_id, card.id, "active", account_id,
+                                 where.now)
+    return account_id
+
+
+async def activate(
+    conn: AsyncConnection,
+    program: Program,
+    where: Where,
+    ref: CardRef,
+    program_id: str,
+    adds: list[Move] | None = None,
+    kind: str = "activate",
+) -> Outcome:
+    """Activate an inactive card on a new account, loading ``adds`` in the same call."""
+    card = await get_card(conn, program.merchant_id, ref, lock=True)
+    if card.status == "active":
+        raise CardAlreadyActive()
+    added = check_moves(program, card.template_code, program_id, adds or [], where.now)
+    txn = await records.record_transaction(
+        conn, where, kind, card_number=card.number, contents_hash=contents_hash(added, [])
+    )
+    account_id = await _activate_card(conn, program, where, card, txn)
+    await _finish(conn, program, where, txn, account_id, added, [])
+    view = await account_view(conn, program, card.number, account_id, card.template_code)
+    return Outcome(view, txn, added)
+
+
+async def add_redeem(
+    conn: AsyncConnection,
+    program: Program,
+    where: Where,
+    ref: CardRef,
+    program_id: str,
+    adds: list[Move],
+    redeems: list[Move],
+    auto_activate: bool = False,
+) -> Outcome:
+    if not adds and not redeems:
+        raise InvalidRequest("addWalletContents and redeemWalletContents are both empty")
+    card = await get_card(conn, program.merchant_id, ref, lock=auto_activate)
+    if card.status != "active" and not (auto_activate and card.status == "inactive"):
+        raise CardNotActive()
+    added = check_moves(program, card.template_code, program_id, adds, where.now)
+    redeemed = check_moves(program, card.template_code, program_id, redeems, where.now)
+    txn = await records.record_transaction(
+        conn, where, "addRedeem", card_number=card.number,
+        contents_hash=contents_hash(added, redeemed), account_id=card.account_id,
+    )
+    if card.status == "inactive":
+        account_id = await _activate_card(conn, program, where, card, txn)
+        await records.set_transaction_account(conn, program.merchant_id, txn, account_id)
+    else:
+        account_id = require_active(card)
+        await records.lock_accounts(conn, program.merchant_id, [account_id])
+    await _finish(conn, program, where, txn, account_id, added, redeemed)
+    view = await account_view(conn, program, card.number, account_id, card.template_code)
+    return Outcome(view, txn, added, redeemed)
+
+
+async def _finish(
+    conn: AsyncConnection,
+    program: Program,
+    where: Where,
+    txn: int,
+    account_id: int,
+    added: list[AppliedMove],
+    redeemed: list[AppliedMove],
+) -> None:
+    """Expire what is due, apply the moves, write them under ``txn``."""
+    await expire_due(conn, program, account_id, where)
+    book = AccountBook(conn, program.merchant_id, account_id)
+    await apply_moves(book, program, added, redeemed, where.now)
+    await book.flush(txn, where.now)
+
+
+async def bulk_activate_add(
+    conn: AsyncConnection,
+    program: Program,
+    where: Where,
+    refs: list[CardRef],
+    program_id: str,
+    adds: list[Move],
+) -> tuple[int, list[tuple[str, Exception | None]]]:
+    """Sell many cards in one transaction: all of them, or none.
+
+    Returns the batch transaction id and a per-card outcome. When any card is
+    refused, every per-card problem is collected first so the reply can name them
+    all, then the first one is raised and nothing is written.
+    """
+    if not refs:
+        raise InvalidRequest("cardInfos must name at least one card")
+    numbers = [ref.printed_number() for ref in refs]
+    if len(set(numbers)) != len(numbers):
+        raise InvalidRequest("cardInfos names the same card more than once")
+    found = await records.find_cards(conn, program.merchant_id, numbers, lock=True)
+    problems: list[tuple[str, Exception | None]] = []
+    applied: dict[str, list[AppliedMove]] = {}
+    for ref, number in zip(refs, numbers, strict=True):
+        try:
+            card = found.get(number)
+            if card is None:
+                raise CardNotFound()
+            await get_card(conn, program.merchant_id, ref)  # template and registration checks
+            if card.status == "active":
+                raise CardAlreadyActive()
+            if card.status != "inactive":
+                raise CardNotInRequiredState(f"the card is {card.status}")
+            applied[number] = check_moves(
+                program, card.template_code, program_id, adds, where.now
+            )
+            problems.append((number, None))
+        except (CardNotFound, CardAlreadyActive, CardNotInRequiredState) as refusal:
+            problems.append((number, refusal))
+        except Exception as refusal:
+            problems.append((number, refusal))
+    first = next((p for _, p in problems if p is not None), None)
+    if first is not None:
+        raise BulkRefused(problems, first)
+    some_moves = next(iter(applied.values()))
+    txn = await records.record_transaction(
+        conn, where, "bulkActivateAdd", contents_hash=contents_hash(some_moves, [])
+    )
+    for number in numbers:
+        card = found[number]
+        account_id = await _activate_card(conn, program, where, card, txn)
+        book = AccountBook(conn, program.merchant_id, account_id)
+        await apply_moves(book, program, applied[number], [], where.now)
+        await book.flush(txn, where.now)
+    return txn, problems
+
+
+class BulkRefused(Exception):
+    def __init__(self, problems: list[tuple[str, Exception | None]], first: Exception):
+        super().__init__(str(first))
+        self.problems = problems
+        self.first = first
+
+
+async def exchange(
+    conn: AsyncConnection, program: Program, where: Where, old_ref: CardRef, new_ref: CardRef
+) -> Outcome:
+    """Move an account to a replacement card; the old card can no longer transact."""
+    old_number, new_number = old_ref.printed_number(), new_ref.printed_number()
+    if old_number == new_number:
+        raise InvalidRequest("cardInfo and newCardInfo name the same card")
+    locked = await records.find_cards(conn, program.merchant_id, [old_number, new_number],
+                                      lock=True)
+    if old_number not in locked or new_number not in locked:
+        raise CardNotFound()
+    old = await get_card(conn, program.merchant_id, old_ref)
+    new = await get_card(conn, program.merchant_id, new_ref)
+    account_id = require_active(old)
+    if new.status == "active":
+        raise CardAlreadyActive("the replacement card is already active")
+    if new.status != "inactive":
+        raise CardNotInRequiredState(f"the replacement card is {new.status}")
+    await records.lock_accounts(conn, program.merchant_id, [account_id])
+    txn = await records.record_transaction(
+        conn, where, "exchange", account_id=account_id, card_number=old.number
+    )
+    await records.record_card_change(conn, program.merchant_id, txn, old, account_id, "exchanged")
+    await records.record_card_change(conn, program.merchant_id, txn, new, account_id, "active")
+    await records.set_card_state(conn, program.merchant_id, old.id, "exchanged", account_id, None)
+    await records.set_card_state(conn, program.merchant_id, new.id, "active", account_id,
+                                 where.now)
+    # The account keeps its own template; the new card joins it.
+    template = old.template_code
+    view = await account_view(conn, program, new.number, account_id, template)
+    return Outcome(view, txn)
+
+
+async def admin_adjust(
+    conn: AsyncConnection,
+    program: Program,
+    where: Where,
+    ref: CardRef,
+    move: Move,
+    activity: str,
+    comment: str | None,
+) -> Outcome:
+    card = await get_card(conn, program.merchant_id, ref)
+    account_id = require_active(card)
+    applied = check_moves(program, card.template_code, "PX", [move], where.now)
+    added, redeemed = (applied, []) if activity == "ADD" else ([], applied)
+    await records.lock_accounts(conn, program.merchant_id, [account_id])
+    txn = await records.record_transaction(
+        conn, where, "adminAdjust", account_id=account_id, card_number=card.number,
+        contents_hash=contents_hash(added, redeemed), comment=comment,
+    )
+    await _finish(conn, program, where, txn, account_id, added, redeemed)
+    view = await account_view(conn, program, card.number, account_id, card.template_code)
+    return Outcome(view, txn, added, redeemed)

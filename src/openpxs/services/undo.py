@@ -1,0 +1,141 @@
+"""Voids and reversals: a new transaction that puts back what an earlier one did.
+
+Nothing is deleted or edited except the target's ``undone_by_id`` mark, which a
+guarded update sets once, so two concurrent undos of one transaction cannot both
+succeed. Added value comes off first from the lot it created, redeemed value goes
+back into the lot it came from, and card activations are rolled back.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from openpxs.domain.errors import (
+    AlreadyVoided,
+    CardNotInRequiredState,
+    InvalidRequest,
+    TransactionNotFound,
+)
+from openpxs.domain.program import Program
+from openpxs.services.accounts import (
+    CardRef,
+    Move,
+    Outcome,
+    account_view,
+    check_moves,
+    contents_hash,
+    expire_due,
+    get_card,
+)
+from openpxs.store import ledger as ledger_store
+from openpxs.store import records
+from openpxs.store.ledger import AccountBook
+from openpxs.store.records import TransactionRecord, Where
+
+# Transactions that activate a card: undoing them discards the account they made.
+ACTIVATIONS = frozenset({"activate", "activateAdd", "bulkActivateAdd", "addRedeem"})
+NOT_UNDOABLE = frozenset({"expire"})
+
+
+async def void_matching(
+    conn: AsyncConnection,
+    program: Program,
+    where: Where,
+    kind: str,
+    ref: CardRef,
+    program_id: str,
+    adds: list[Move],
+    redeems: list[Move],
+) -> Outcome:
+    """Void the transaction of ``kind`` that this request repeats (same store, card,
+    posTransactionId and contents)."""
+    if not where.pos_transaction_id:
+        raise InvalidRequest("headerInfo.posTransactionId is required to void a transaction")
+    card = await get_card(conn, program.merchant_id, ref)
+    added = check_moves(program, card.template_code, program_id, adds, where.now)
+    redeemed = check_moves(program, card.template_code, program_id, redeems, where.now)
+    wanted = contents_hash(added, redeemed)
+    candidates = [
+        t
+        for t in await records.find_original(
+            conn, program.merchant_id, kind, where.store_code or "", card.number,
+            where.pos_transaction_id,
+        )
+        if t.contents_hash == wanted
+    ]
+    if not candidates:
+        raise TransactionNotFound()
+    live = [t for t in candidates if t.undone_by_id is None]
+    if not live:
+        raise AlreadyVoided()
+    outcome = await undo(conn, program, where, live[0], f"void{kind[0].upper()}{kind[1:]}")
+    outcome.added, outcome.redeemed = added, redeemed
+    return outcome
+
+
+async def undo(
+    conn: AsyncConnection, program: Program, where: Where, target: TransactionRecord, kind: str
+) -> Outcome:
+    if target.kind in NOT_UNDOABLE or target.target_id is not None:
+        raise InvalidRequest(f"a {target.kind} transaction cannot be voided or reversed")
+    if target.undone_by_id is not None:
+        raise AlreadyVoided()
+    merchant = program.merchant_id
+    changes = await records.card_changes(conn, merchant, target.id)
+    entries = await ledger_store.journal_of(conn, merchant, target.id)
+    cards = await records.cards_by_ids(conn, merchant, [c.card_id for c in changes], lock=True)
+    account_ids = sorted({c.account_id for c in changes} | {e[0] for e in entries})
+    await records.lock_accounts(conn, merchant, account_ids)
+
+    txn = await records.record_transaction(
+        conn, where, kind, account_id=target.account_id, card_number=target.card_number,
+        target_id=target.id,
+    )
+    await records.mark_undone(conn, merchant, target.id, txn)
+    for account_id in account_ids:
+        await expire_due(conn, program, account_id, where)
+
+    books = {a: AccountBook(conn, merchant, a) for a in account_ids}
+    for account_id, wallet_code, lot_id, units in reversed(entries):
+        wallet = program.wallets.get(wallet_code)
+        if wallet is None:
+            raise InvalidRequest(f"wallet {wallet_code} is no longer configured")
+        book = books[account_id]
+        ledger = await book.wallet(wallet)
+        lot = await book.lot(wallet, lot_id) if lot_id is not None else None
+        if units > 0:
+            ledger.debit(units, where.now, prefer=lot)
+        else:
+            ledger.credit(-units, into=lot)
+    for book in books.values():
+        await book.flush(txn, where.now)
+
+    by_id = {card.id: card for card in cards}
+    activated_accounts: set[int] = set()
+    for change in reversed(changes):
+        card = by_id[change.card_id]
+        if card.status != change.to_status:
+            raise CardNotInRequiredState(f"card {card.number} has changed since")
+        await records.record_card_change(conn, merchant, txn, card, change.account_id,
+                                         change.from_status)
+        await records.revert_card(conn, merchant, card.id, change.from_status, change.account_id)
+        if change.from_status == "inactive" and target.kind in ACTIVATIONS:
+            activated_accounts.add(change.account_id)
+    if activated_accounts:
+        # An activation can only be taken back while the card has done nothing else.
+        later = await records.live_transactions_after(
+            conn, merchant, sorted(activated_accounts), target.id, ("expire",)
+        )
+        if later:
+            raise CardNotInRequiredState("the card has been used since it was activated")
+        for account_id in activated_accounts:
+            await records.set_account_status(conn, merchant, account_id, "closed")
+
+    view = None
+    if target.card_number and len(account_ids) <= 1:
+        card_ref = CardRef(target.card_number)
+        card = await get_card(conn, merchant, card_ref)
+        if card.account_id is not None:
+            view = await account_view(conn, program, card.number, card.account_id,
+                                      card.template_code)
+    return Outcome(view, txn)

@@ -1,0 +1,350 @@
+"""Cards, accounts and transaction records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Row, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from openpxs.domain.errors import AlreadyVoided
+from openpxs.store.tables import accounts, cards, transaction_cards, transactions
+
+
+@dataclass(frozen=True)
+class Card:
+    id: int
+    number: str
+    registration_code: str | None
+    template_code: int
+    status: str
+    account_id: int | None
+
+
+def _card(row: Row[tuple[int, str, str | None, int, str, int | None]]) -> Card:
+    return Card(*row)
+
+
+_CARD_COLUMNS = (
+    cards.c.id,
+    cards.c.printed_card_number,
+    cards.c.registration_code,
+    cards.c.template_code,
+    cards.c.status,
+    cards.c.account_id,
+)
+
+
+async def find_card(
+    conn: AsyncConnection, merchant_id: int, number: str, *, lock: bool = False
+) -> Card | None:
+    query = select(*_CARD_COLUMNS).where(
+        cards.c.merchant_id == merchant_id, cards.c.printed_card_number == number
+    )
+    if lock:
+        query = query.with_for_update()
+    row = (await conn.execute(query)).first()
+    return _card(row) if row is not None else None  # type: ignore[arg-type]
+
+
+async def find_cards(
+    conn: AsyncConnection, merchant_id: int, numbers: list[str], *, lock: bool = False
+) -> dict[str, Card]:
+    found: dict[str, Card] = {}
+    for start in range(0, len(numbers), 500):
+        chunk = numbers[start : start + 500]
+        query = (
+            select(*_CARD_COLUMNS)
+            .where(cards.c.merchant_id == merchant_id, cards.c.printed_card_number.in_(chunk))
+            .order_by(cards.c.id)
+        )
+        if lock:
+            query = query.with_for_update()
+        for row in await conn.execute(query):
+            card = _card(row)  # type: ignore[arg-type]
+            found[card.number] = card
+    return found
+
+
+async def cards_by_ids(
+    conn: AsyncConnection, merchant_id: int, ids: list[int], *, lock: bool = False
+) -> list[Card]:
+    query = (
+        select(*_CARD_COLUMNS)
+        .where(cards.c.merchant_id == merchant_id, cards.c.id.in_(ids))
+        .order_by(cards.c.id)
+    )
+    if lock:
+        query = query.with_for_update()
+    return [_card(row) for row in await conn.execute(query)]  # type: ignore[arg-type]
+
+
+async def set_card_state(
+    conn: AsyncConnection,
+    merchant_id: int,
+    card_id: int,
+    status: str,
+    account_id: int | None,
+    activated_at: datetime | None,
+) -> None:
+    await conn.execute(
+        update(cards)
+        .where(cards.c.merchant_id == merchant_id, cards.c.id == card_id)
+        .values(status=status, account_id=account_id, activated_at=activated_at)
+    )
+
+
+async def revert_card(
+    conn: AsyncConnection, merchant_id: int, card_id: int, status: str, account_id: int
+) -> None:
+    """Put a card back in the state an undone transaction found it in."""
+    values: dict[str, object] = {"status": status}
+    if status == "inactive":
+        values.update(account_id=None, activated_at=None)
+    else:
+        values["account_id"] = account_id
+    await conn.execute(
+        update(cards).where(cards.c.merchant_id == merchant_id, cards.c.id == card_id).values(
+            **values
+        )
+    )
+
+
+async def create_account(
+    conn: AsyncConnection, merchant_id: int, template_code: int, now: datetime
+) -> int:
+    result = await conn.execute(
+        accounts.insert()
+        .values(merchant_id=merchant_id, template_code=template_code, status="active",
+                created_at=now)
+        .returning(accounts.c.id)
+    )
+    return int(result.scalar_one())
+
+
+async def lock_accounts(conn: AsyncConnection, merchant_id: int, account_ids: list[int]) -> None:
+    """Take the row locks of these accounts, always in id order so two calls never deadlock.
+
+    Every change to an account's wallets happens under its lock, so balances are
+    re-read and written by one call at a time (SQLite: the whole database is held by
+    BEGIN IMMEDIATE, which gives the same guarantee).
+    """
+    if not account_ids:
+        return
+    await conn.execute(
+        select(accounts.c.id)
+        .where(accounts.c.merchant_id == merchant_id, accounts.c.id.in_(sorted(account_ids)))
+        .order_by(accounts.c.id)
+        .with_for_update()
+    )
+
+
+async def set_account_status(
+    conn: AsyncConnection, merchant_id: int, account_id: int, status: str
+) -> None:
+    await conn.execute(
+        update(accounts)
+        .where(accounts.c.merchant_id == merchant_id, accounts.c.id == account_id)
+        .values(status=status)
+    )
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where, when and by whom a transaction happened (from headerInfo)."""
+
+    merchant_id: int
+    store_code: str | None
+    terminal_id: str | None
+    operator_id: str | None
+    pos_transaction_id: str | None
+    pos_datetime: str | None
+    integration_id: int | None
+    now: datetime
+
+
+async def record_transaction(
+    conn: AsyncConnection,
+    where: Where,
+    kind: str,
+    *,
+    account_id: int | None = None,
+    card_number: str | None = None,
+    contents_hash: str | None = None,
+    target_id: int | None = None,
+    comment: str | None = None,
+) -> int:
+    result = await conn.execute(
+        transactions.insert()
+        .values(
+            merchant_id=where.merchant_id,
+            kind=kind,
+            account_id=account_id,
+            card_number=card_number,
+            store_code=where.store_code,
+            terminal_id=where.terminal_id,
+            operator_id=where.operator_id,
+            pos_transaction_id=where.pos_transaction_id,
+            pos_datetime=where.pos_datetime,
+            created_at=where.now,
+            contents_hash=contents_hash,
+            target_id=target_id,
+            comment=comment,
+            integration_id=where.integration_id,
+        )
+        .returning(transactions.c.id)
+    )
+    return int(result.scalar_one())
+
+
+async def set_transaction_account(
+    conn: AsyncConnection, merchant_id: int, transaction_id: int, account_id: int
+) -> None:
+    await conn.execute(
+        update(transactions)
+        .where(transactions.c.merchant_id == merchant_id, transactions.c.id == transaction_id)
+        .values(account_id=account_id)
+    )
+
+
+async def record_card_change(
+    conn: AsyncConnection,
+    merchant_id: int,
+    transaction_id: int,
+    card: Card,
+    account_id: int,
+    to_status: str,
+) -> None:
+    await conn.execute(
+        transaction_cards.insert().values(
+            merchant_id=merchant_id,
+            transaction_id=transaction_id,
+            card_id=card.id,
+            account_id=account_id,
+            from_status=card.status,
+            to_status=to_status,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class CardChange:
+    card_id: int
+    account_id: int
+    from_status: str
+    to_status: str
+
+
+async def card_changes(
+    conn: AsyncConnection, merchant_id: int, transaction_id: int
+) -> list[CardChange]:
+    rows = await conn.execute(
+        select(
+            transaction_cards.c.card_id,
+            transaction_cards.c.account_id,
+            transaction_cards.c.from_status,
+            transaction_cards.c.to_status,
+        )
+        .where(
+            transaction_cards.c.merchant_id == merchant_id,
+            transaction_cards.c.transaction_id == transaction_id,
+        )
+        .order_by(transaction_cards.c.id)
+    )
+    return [CardChange(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class TransactionRecord:
+    id: int
+    kind: str
+    account_id: int | None
+    card_number: str | None
+    store_code: str | None
+    contents_hash: str | None
+    target_id: int | None
+    undone_by_id: int | None
+
+
+_TXN_COLUMNS = (
+    transactions.c.id,
+    transactions.c.kind,
+    transactions.c.account_id,
+    transactions.c.card_number,
+    transactions.c.store_code,
+    transactions.c.contents_hash,
+    transactions.c.target_id,
+    transactions.c.undone_by_id,
+)
+
+
+async def get_transaction(
+    conn: AsyncConnection, merchant_id: int, transaction_id: int
+) -> TransactionRecord | None:
+    row = (
+        await conn.execute(
+            select(*_TXN_COLUMNS).where(
+                transactions.c.merchant_id == merchant_id, transactions.c.id == transaction_id
+            )
+        )
+    ).first()
+    return TransactionRecord(*row) if row is not None else None
+
+
+async def find_original(
+    conn: AsyncConnection,
+    merchant_id: int,
+    kind: str,
+    store_code: str,
+    card_number: str,
+    pos_transaction_id: str,
+) -> list[TransactionRecord]:
+    """Transactions a void may target, newest first."""
+    rows = await conn.execute(
+        select(*_TXN_COLUMNS)
+        .where(
+            transactions.c.merchant_id == merchant_id,
+            transactions.c.kind == kind,
+            transactions.c.store_code == store_code,
+            transactions.c.card_number == card_number,
+            transactions.c.pos_transaction_id == pos_transaction_id,
+        )
+        .order_by(transactions.c.id.desc())
+    )
+    return [TransactionRecord(*row) for row in rows]
+
+
+async def mark_undone(
+    conn: AsyncConnection, merchant_id: int, target_id: int, undone_by_id: int
+) -> None:
+    """Mark a transaction voided/reversed; a concurrent second undo finds it taken."""
+    result = await conn.execute(
+        update(transactions)
+        .where(
+            transactions.c.merchant_id == merchant_id,
+            transactions.c.id == target_id,
+            transactions.c.undone_by_id.is_(None),
+        )
+        .values(undone_by_id=undone_by_id)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise AlreadyVoided()
+
+
+async def live_transactions_after(
+    conn: AsyncConnection, merchant_id: int, account_ids: list[int], after_id: int,
+    ignore_kinds: tuple[str, ...],
+) -> int:
+    """How many later transactions on these accounts still stand (not undone)."""
+    rows = await conn.execute(
+        select(transactions.c.id).where(
+            transactions.c.merchant_id == merchant_id,
+            transactions.c.account_id.in_(account_ids),
+            transactions.c.id > after_id,
+            transactions.c.undone_by_id.is_(None),
+            transactions.c.target_id.is_(None),
+            transactions.c.kind.not_in(ignore_kinds),
+        )
+    )
+    return len(rows.all())

@@ -1,0 +1,128 @@
+"""Integration credentials (HTTP Basic) and the per-request authentication style."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from openpxs.security import verify_secret
+from openpxs.store.tables import integrations
+from openpxs.wire.context import Integration
+from openpxs.wire.envelope import ServiceFailure
+from openpxs.wire.registry import Endpoint
+
+AUTH_FAILED = "system.authentication_failed"
+STYLE_REFUSED = "system.authentication_style_not_allowed"
+
+
+def unauthorized(message: str = "Authentication failed") -> ServiceFailure:
+    return ServiceFailure(
+        AUTH_FAILED, message, status=401, headers={"WWW-Authenticate": 'Basic realm="pxs"'}
+    )
+
+
+def basic_credentials(header: str | None) -> tuple[str, str] | None:
+    """``identifier:secret`` from an ``Authorization: Basic`` header, or None."""
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "basic" or not token:
+        return None
+    try:
+        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    identifier, sep, secret = decoded.partition(":")
+    if not sep or not identifier:
+        return None
+    return identifier, secret
+
+
+@dataclass
+class CredentialVerifier:
+    """Checks integration secrets against their argon2 hashes.
+
+    Argon2 is deliberately slow, far too slow to run on every POS call, so a
+    successful check is remembered for a short while under a keyed digest of the
+    credential (the secret itself is never kept).
+    """
+
+    engine: AsyncEngine
+    ttl_seconds: float = 60.0
+    _key: bytes = field(default_factory=lambda: os.urandom(32))
+    _cache: dict[bytes, tuple[float, Integration]] = field(default_factory=dict)
+
+    def _digest(self, identifier: str, secret: str) -> bytes:
+        return hmac.new(self._key, f"{identifier}\0{secret}".encode(), hashlib.sha256).digest()
+
+    async def verify(self, identifier: str, secret: str) -> Integration:
+        digest = self._digest(identifier, secret)
+        cached = self._cache.get(digest)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(integrations).where(integrations.c.identifier == identifier)
+                )
+            ).mappings().first()
+        if row is None or not row["enabled"] or not verify_secret(row["secret_hash"], secret):
+            raise unauthorized()
+        integration = Integration(
+            id=row["id"],
+            merchant_id=row["merchant_id"],
+            identifier=row["identifier"],
+            styles=tuple(row["styles"]),
+        )
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[digest] = (time.monotonic() + self.ttl_seconds, integration)
+        return integration
+
+    def forget(self) -> None:
+        self._cache.clear()
+
+
+def body_credentials(ep: Endpoint, params: dict[str, Any]) -> tuple[str, str] | None:
+    """client_id/client_secret in the body, allowed where the oauth style is (auth.yaml)."""
+    if "oauth" not in ep.styles:
+        return None
+    client_id, client_secret = params.get("client_id"), params.get("client_secret")
+    if isinstance(client_id, str) and isinstance(client_secret, str) and client_id:
+        return client_id, client_secret
+    return None
+
+
+def choose_style(ep: Endpoint, integration: Integration, requested: Any) -> str:
+    """The authentication style of this call, checked against endpoint and integration."""
+    if requested is None or requested == "":
+        if len(ep.styles) == 1:
+            style = ep.styles[0]
+        elif "anonymous" in ep.styles:
+            style = "anonymous"
+        else:
+            raise ServiceFailure(
+                STYLE_REFUSED, "The authentication member is required for this call"
+            )
+    elif not isinstance(requested, str):
+        raise ServiceFailure(STYLE_REFUSED, "authentication must be a string")
+    else:
+        style = requested
+    if style not in ep.styles:
+        raise ServiceFailure(
+            STYLE_REFUSED, f"Authentication style {style!r} is not allowed for {ep.path}"
+        )
+    if style not in integration.styles:
+        raise ServiceFailure(
+            STYLE_REFUSED, f"This integration may not use the {style!r} authentication style"
+        )
+    return style

@@ -1,0 +1,223 @@
+"""The one route: every PXS endpoint is served through ``dispatch``.
+
+Decoding, credentials, the authentication style, validation, the unit of work,
+retry safety and error mapping happen here once; handlers only turn a request
+model into a service call and a reply model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.requests import Request
+from starlette.responses import Response
+
+from openpxs.domain.clock import Clock
+from openpxs.domain.errors import DomainError, DuplicateTransaction
+from openpxs.wire import idempotency, principals
+from openpxs.wire.auth import (
+    CredentialVerifier,
+    basic_credentials,
+    body_credentials,
+    choose_style,
+    unauthorized,
+)
+from openpxs.wire.context import CallContext, Integration
+from openpxs.wire.decoding import UnparseableBody, parse_json_object, query_parameters
+from openpxs.wire.envelope import (
+    JSON,
+    ServiceFailure,
+    failure_from_domain,
+    invalid_request,
+    json_response,
+    reply_bytes,
+)
+from openpxs.wire.registry import REGISTRY, Endpoint
+
+log = logging.getLogger("openpxs.request")
+
+RELEASE = re.compile(r"^\d{1,4}\.\d{1,4}$")
+MERCHANT_HOST = re.compile(r"^m(\d+)\.")
+MAX_SCOPE = 400
+
+
+@dataclass
+class Runtime:
+    """What the route needs from the application: database, credentials, time."""
+
+    engine: AsyncEngine
+    verifier: CredentialVerifier
+    clock: Clock
+
+
+def not_found(message: str) -> Response:
+    return ServiceFailure("system.not_found", message, status=404).response()
+
+
+async def dispatch(request: Request) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    path = request.path_params
+    ep = REGISTRY.find(path["service"], path["operation"])
+    if ep is None or not RELEASE.match(path["release"]):
+        return not_found(f"No endpoint {path['service']}/{path['operation']}.json")
+    if request.method != ep.method:
+        return ServiceFailure(
+            "system.method_not_allowed",
+            f"{ep.path} accepts {ep.method} only",
+            status=405,
+            headers={"Allow": ep.method},
+        ).response()
+    request.state.endpoint = ep.path
+    try:
+        body = await _serve(runtime, ep, request)
+    except ServiceFailure as failure:
+        request.state.result = (failure.result, failure.code)
+        return failure.response()
+    request.state.result = ("replayed" if body.replayed else "ok", None)
+    return Response(body.content, media_type=JSON)
+
+
+@dataclass
+class Reply:
+    content: bytes
+    replayed: bool = False
+
+
+async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
+    service = ep.service
+    if ep.method == "POST":
+        try:
+            params = parse_json_object(await request.body())
+        except UnparseableBody as exc:
+            raise ServiceFailure(service.code("invalid_request"), str(exc), status=400) from None
+    else:
+        params = query_parameters(request.query_params, ep.request)
+
+    credentials = basic_credentials(request.headers.get("authorization"))
+    if credentials is None:
+        credentials = body_credentials(ep, params)
+    if credentials is None:
+        raise unauthorized("Integration credentials are required (HTTP Basic)")
+    integration = await runtime.verifier.verify(*credentials)
+    request.state.integration = integration.identifier
+
+    style = choose_style(ep, integration, params.get("authentication"))
+    try:
+        req = ep.request.model_validate(params)
+    except ValidationError as exc:
+        raise invalid_request(service, describe(exc)) from None
+    _check_merchant(ep, integration, req, request.headers.get("host", ""))
+
+    scopes = _retry_scopes(ep, integration, req, request.headers.get("idempotency-key"))
+    request_hash = idempotency.fingerprint(ep.path, req) if scopes else ""
+    now = runtime.clock.now()
+    try:
+        async with runtime.engine.begin() as conn:
+            for scope in scopes:
+                await idempotency.claim(conn, integration.merchant_id, scope, request_hash, now)
+            principal = await principals.resolve(style, conn, integration, params)
+            ctx = CallContext(ep, conn, integration, principal, now)
+            reply = await ep.handler(ctx, req)
+            content = reply_bytes(reply)
+            for scope in scopes:
+                await idempotency.record_reply(conn, integration.merchant_id, scope, content)
+        return Reply(content)
+    except DomainError as error:
+        raise failure_from_domain(service, error) from None
+    except IntegrityError:
+        replay = await _replay(runtime, ep, integration, scopes, request_hash) if scopes else None
+        if replay is None:
+            raise
+        return replay
+
+
+async def _replay(
+    runtime: Runtime, ep: Endpoint, integration: Integration, scopes: list[str], request_hash: str
+) -> Reply | None:
+    """A call with the same key committed first: replay its reply or refuse a changed body."""
+    async with runtime.engine.connect() as conn:
+        earlier = await idempotency.earlier_calls(conn, integration.merchant_id, scopes)
+    if not earlier:
+        return None
+    if any(earlier_hash != request_hash for earlier_hash, _ in earlier):
+        raise failure_from_domain(
+            ep.service,
+            DuplicateTransaction("this id was already used for a different request"),
+        )
+    replies = [r for _, r in earlier if r is not None]
+    if not replies:
+        raise ServiceFailure(ep.service.code("system_error"), "The first attempt is unfinished")
+    return Reply(replies[0].encode(), replayed=True)
+
+
+def _retry_scopes(
+    ep: Endpoint, integration: Integration, req: BaseModel, idempotency_key: str | None
+) -> list[str]:
+    scopes: list[str] = []
+    natural = ep.natural_key(req) if ep.natural_key else None
+    if natural:
+        scopes.append(_bounded(f"pos:{natural}"))
+    if idempotency_key and ep.moves_value:
+        scopes.append(_bounded(f"key:{integration.id}:{idempotency_key}"))
+    return scopes
+
+
+def _bounded(scope: str) -> str:
+    if len(scope) <= MAX_SCOPE:
+        return scope
+    return "sha256:" + hashlib.sha256(scope.encode()).hexdigest()
+
+
+def _check_merchant(ep: Endpoint, integration: Integration, req: BaseModel, host: str) -> None:
+    """A credential acts for its own merchant only, whatever the body or host claims."""
+    claimed = getattr(req, "claimed_merchant_id", None)
+    host_match = MERCHANT_HOST.match(host)
+    for merchant in (claimed() if callable(claimed) else None,
+                     int(host_match.group(1)) if host_match else None):
+        if merchant is not None and merchant != integration.merchant_id:
+            raise ServiceFailure(
+                ep.service.code("invalid_merchant"),
+                f"{ep.service.message('invalid_merchant')}: these credentials do not "
+                f"belong to merchant {merchant}",
+            )
+
+
+def describe(exc: ValidationError) -> str:
+    """The first validation problem, naming the member as the client spelled it."""
+    first: dict[str, Any] = exc.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in first["loc"]) or "body"
+    reason = "is required" if first["type"] == "missing" else first["msg"]
+    more = len(exc.errors()) - 1
+    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    return f"Invalid request: {where} {reason}{suffix}"
+
+
+def log_request(request: Request, status: int, started: float) -> None:
+    """One structured line per call; never the body, the query or any credential."""
+    result = getattr(request.state, "result", (None, None))
+    log.info(
+        "request",
+        extra={
+            "fields": {
+                "method": request.method,
+                "path": request.url.path,
+                "status": status,
+                "ms": round((time.perf_counter() - started) * 1000, 2),
+                "endpoint": getattr(request.state, "endpoint", None),
+                "integration": getattr(request.state, "integration", None),
+                "result": result[0],
+                "errorCode": result[1],
+            }
+        },
+    )
+
+
+__all__ = ["Runtime", "dispatch", "json_response", "log_request"]

@@ -1,0 +1,235 @@
+"""The merchant YAML model and loader: values, cross-checks, and where errors point."""
+
+from __future__ import annotations
+
+import typing
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+
+from openpxs.config import DEMO_CONFIG_FILES, ConfigError, MerchantConfig, load_config
+from openpxs.config.model import WalletKind, WalletPos
+from openpxs.domain.program import WALLET_KINDS
+from openpxs.security import hash_secret, verify_secret
+
+MINIMAL = """\
+merchant:
+  id: 7
+  name: Test
+  timezone: Europe/Paris
+programs:
+  - code: SV
+    name: Stored Value
+card_templates:
+  - code: 2
+    name: Gift
+    programs: [SV]
+wallets:
+  - code: 1
+    name: Cash
+    kind: currency
+    program: SV
+integrations:
+  - identifier: pos
+    name: POS
+    styles: [b2b]
+    secret: pos-secret-1
+"""
+
+
+def _write(tmp_path: Path, text: str, name: str = "m.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _errors(path: Path) -> list[tuple[str, int | None, str]]:
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    for issue in info.value.issues:
+        assert issue.file == str(path)
+    return [(issue.field, issue.line, issue.reason) for issue in info.value.issues]
+
+
+def test_wallet_kinds_match_the_domain() -> None:
+    assert set(typing.get_args(WalletKind)) == set(WALLET_KINDS)
+
+
+def test_demo_files_hold_the_published_contract() -> None:
+    first, second = (load_config(path) for path in DEMO_CONFIG_FILES)
+    assert (first.merchant.id, first.merchant.timezone) == (1000, "America/New_York")
+    assert [(p.code, p.name) for p in first.programs] == [("SV", "Stored Value"), ("LP", "Loyalty")]
+    assert {t.code: t.programs for t in first.card_templates} == {1: ["LP", "SV"], 2: ["SV"]}
+    wallets = {w.code: w for w in first.wallets}
+    assert [(w.kind, w.scale, w.program) for w in wallets.values()] == [
+        ("currency", 2, "SV"),
+        ("points", 0, "LP"),
+        ("reward", 0, "LP"),
+        ("count", 0, "LP"),
+    ]
+    assert wallets[1].giftable and not wallets[2].giftable
+    assert wallets[3].pos is not None and wallets[3].pos.as_json() == {"valueAmount": "5.00"}
+    assert [s.code for s in first.stores] == ["corp", "1001", "1002"]
+    assert all(s.latitude is not None and s.address.city for s in first.stores)
+    assert {i.identifier: (i.secret, i.styles) for i in first.integrations} == {
+        "demo-pos": ("demo-pos-secret", ["b2b"]),
+        "demo-app": ("demo-app-secret", ["anonymous", "card", "oauth", "email"]),
+    }
+    assert [(r.template, r.start, r.count, r.registration_code) for r in first.card_ranges] == [
+        (2, "6000000000000001", 1000, "1234"),
+        (1, "7000000000000001", 1000, "1234"),
+    ]
+    assert (second.merchant.id, second.merchant.timezone) == (2000, "America/Chicago")
+    assert [i.identifier for i in second.integrations] == ["demo2-pos"]
+    assert [(r.start, r.count) for r in second.card_ranges] == [("6100000000000001", 100)]
+
+
+def test_scale_defaults_by_kind(tmp_path: Path) -> None:
+    text = MINIMAL.replace(
+        "    program: SV\nintegrations:",
+        "    program: SV\n  - code: 2\n    name: Points\n    kind: points\n    program: SV\n"
+        "integrations:",
+    )
+    config = load_config(_write(tmp_path, text))
+    assert [(w.code, w.scale) for w in config.wallets] == [(1, 2), (2, 0)]
+
+
+def test_field_errors_name_field_and_line(tmp_path: Path) -> None:
+    text = (
+        MINIMAL.replace("Europe/Paris", "Mars/Olympus")
+        .replace("    kind: currency\n", "    kind: currency\n    scale: 9\n    colour: red\n")
+        .replace("    secret: pos-secret-1\n", "")
+    )
+    path = _write(tmp_path, text)
+    errors = _errors(path)
+    assert ("merchant.timezone", 4, "unknown IANA time zone 'Mars/Olympus'") in errors
+    fields = {field: line for field, line, _ in errors}
+    assert fields["wallets[0].scale"] == 16
+    assert fields["wallets[0].colour"] == 17
+    assert fields["integrations[0]"] == 20
+    assert len(errors) == 4
+    message = str(pytest.raises(ConfigError, load_config, path).value)
+    assert f"{path}: wallets[0].scale (line 16): " in message
+
+
+def test_missing_field_points_at_its_parent(tmp_path: Path) -> None:
+    path = _write(tmp_path, MINIMAL.replace("    name: Cash\n", ""))
+    assert _errors(path) == [("wallets[0].name", 13, "this field is required")]
+
+
+def test_unquoted_codes_are_refused(tmp_path: Path) -> None:
+    text = MINIMAL + "stores:\n  - code: 1001\n    name: Downtown\n"
+    [(field, line, reason)] = _errors(_write(tmp_path, text))
+    assert (field, line) == ("stores[0].code", 23)
+    assert "quotes" in reason
+
+
+def test_cross_checks_report_every_problem(tmp_path: Path) -> None:
+    text = (
+        MINIMAL.replace("    programs: [SV]", "    programs: [SV, LP]")
+        .replace("    program: SV\nintegrations:", "    program: XX\nintegrations:")
+        .replace(
+            "  - code: 1\n    name: Cash",
+            "  - code: 1\n    name: Cash\n    kind: points\n    program: SV\n  - code: 1\n    name: Cash",
+        )
+    )
+    text += (
+        "card_ranges:\n"
+        "  - {template: 2, start: '0100', count: 50}\n"
+        "  - {template: 2, start: '0149', count: 10}\n"
+        "  - {template: 2, start: '00149', count: 10}\n"
+        "  - {template: 5, start: '9000', count: 1}\n"
+    )
+    errors = {(field, line): reason for field, line, reason in _errors(_write(tmp_path, text))}
+    assert errors == {
+        ("wallets[1]", 17): "wallet code 1 is already used by wallets[0]",
+        ("card_templates[0].programs[1]", 11): "program 'LP' is not declared",
+        ("wallets[1].program", 20): "program 'XX' is not declared",
+        ("card_ranges[1]", 28): "overlaps card_ranges[0]",
+        ("card_ranges[3].template", 30): "card template 5 is not declared",
+    }
+
+
+@pytest.mark.parametrize(
+    ("snippet", "field", "reason"),
+    [
+        ("  - {template: 2, start: '99', count: 2}", "card_ranges[0]", "runs past 99"),
+        ("  - {template: 2, start: '12a', count: 2}", "card_ranges[0].start", "digits"),
+        ("  - {template: 2, start: '1', count: 0}", "card_ranges[0].count", "greater than"),
+        (
+            "  - {template: 2, start: '1', count: 1, registration_code: 'a-b'}",
+            "card_ranges[0].registration_code",
+            "letters or digits",
+        ),
+    ],
+)
+def test_card_range_checks(tmp_path: Path, snippet: str, field: str, reason: str) -> None:
+    [(got_field, line, got_reason)] = _errors(
+        _write(tmp_path, MINIMAL + "card_ranges:\n" + snippet + "\n")
+    )
+    assert (got_field, line) == (field, 23)
+    assert reason in got_reason
+
+
+def test_integration_secret_rules(tmp_path: Path) -> None:
+    both = MINIMAL.replace(
+        "    secret: pos-secret-1\n", "    secret: pos-secret-1\n    secret_hash: $argon2id$x\n"
+    )
+    assert _errors(_write(tmp_path, both))[0][::2] == (
+        "integrations[0]",
+        "give exactly one of secret or secret_hash",
+    )
+    not_argon = MINIMAL.replace("    secret: pos-secret-1\n", "    secret_hash: md5-abc\n")
+    assert _errors(_write(tmp_path, not_argon))[0][:2] == ("integrations[0].secret_hash", 21)
+    hashed = MINIMAL.replace("    secret: pos-secret-1\n", f"    secret_hash: '{hash_secret('x')}'\n")
+    assert load_config(_write(tmp_path, hashed)).integrations[0].secret is None
+
+
+def test_yaml_syntax_error_has_a_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, "merchant:\n  id: 1\n  name: [oops\nprograms: []\n")
+    [(field, line, reason)] = _errors(path)
+    assert field == "" and line is not None and line >= 3
+    assert reason.startswith("YAML syntax:")
+
+
+def test_duplicate_keys_are_errors(tmp_path: Path) -> None:
+    path = _write(tmp_path, MINIMAL.replace("  id: 7\n", "  id: 7\n  id: 8\n"))
+    assert _errors(path) == [("merchant.id", 3, "this key appears twice")]
+
+
+@pytest.mark.parametrize("text", ["", "- just\n- a list\n", "plain text\n"])
+def test_file_must_be_a_mapping(tmp_path: Path, text: str) -> None:
+    [(field, _line, _reason)] = _errors(_write(tmp_path, text))
+    assert field == ""
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    [(_field, line, reason)] = _errors(tmp_path / "absent.yaml")
+    assert line is None and "cannot read" in reason
+
+
+def test_reserved_program_code_and_pos_amount() -> None:
+    data = yaml.safe_load(MINIMAL)
+    data["programs"].append({"code": "PX", "name": "All"})
+    with pytest.raises(ValueError, match="reserved"):
+        MerchantConfig.model_validate(data)
+    assert WalletPos(value_amount=Decimal("1.5"), product_id=3).as_json() == {
+        "valueAmount": "1.5",
+        "productId": 3,
+    }
+    with pytest.raises(ValueError, match="4 decimal places"):
+        WalletPos(value_amount=Decimal("0.00001"))
+    with pytest.raises(ValueError, match="quotes"):
+        WalletPos.model_validate({"value_amount": 5.0})
+
+
+def test_secrets_hash_and_verify() -> None:
+    hashed = hash_secret("s3cret-value")
+    assert hashed.startswith("$argon2")
+    assert verify_secret(hashed, "s3cret-value")
+    assert not verify_secret(hashed, "s3cret-valuE")
+    assert not verify_secret("not a hash", "s3cret-value")
+    assert not verify_secret("$argon2id$v=19$m=1$broken", "s3cret-value")
+    assert hash_secret("s3cret-value") != hashed  # salted
