@@ -184,12 +184,14 @@ async def _generate(url: str, merchant: int, card_range: CardRangeConfig) -> int
 
 
 def _progress() -> Progress:
-    # On stderr so that the summary on stdout stays clean for scripts.
+    # On stderr, and only on a terminal, so that scripts see just the summary and errors.
+    console = Console(stderr=True)
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
-        console=Console(stderr=True),
+        console=console,
         transient=True,
+        disable=not console.is_terminal,
     )

@@ -110,7 +110,9 @@ def test_field_errors_name_field_and_line(tmp_path: Path) -> None:
     assert fields["wallets[0].colour"] == 17
     assert fields["integrations[0]"] == 20
     assert len(errors) == 4
-    message = str(pytest.raises(ConfigError, load_config, path).value)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = str(info.value)
     assert f"{path}: wallets[0].scale (line 16): " in message
 
 
@@ -132,7 +134,8 @@ def test_cross_checks_report_every_problem(tmp_path: Path) -> None:
         .replace("    program: SV\nintegrations:", "    program: XX\nintegrations:")
         .replace(
             "  - code: 1\n    name: Cash",
-            "  - code: 1\n    name: Cash\n    kind: points\n    program: SV\n  - code: 1\n    name: Cash",
+            "  - code: 1\n    name: Cash\n    kind: points\n    program: SV\n"
+            "  - code: 1\n    name: Cash",
         )
     )
     text += (
@@ -183,7 +186,9 @@ def test_integration_secret_rules(tmp_path: Path) -> None:
     )
     not_argon = MINIMAL.replace("    secret: pos-secret-1\n", "    secret_hash: md5-abc\n")
     assert _errors(_write(tmp_path, not_argon))[0][:2] == ("integrations[0].secret_hash", 21)
-    hashed = MINIMAL.replace("    secret: pos-secret-1\n", f"    secret_hash: '{hash_secret('x')}'\n")
+    hashed = MINIMAL.replace(
+        "    secret: pos-secret-1\n", f"    secret_hash: '{hash_secret('x')}'\n"
+    )
     assert load_config(_write(tmp_path, hashed)).integrations[0].secret is None
 
 

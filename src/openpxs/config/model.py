@@ -255,12 +255,13 @@ def format_loc(loc: Loc) -> str:
     return out
 
 
-def _duplicates(name: str, keys: Iterable[object], what: str) -> list[tuple[Loc, str]]:
+def _duplicates(loc: Loc, keys: Iterable[object], what: str) -> list[tuple[Loc, str]]:
     seen: dict[object, int] = {}
     problems: list[tuple[Loc, str]] = []
     for i, key in enumerate(keys):
         if key in seen:
-            problems.append(((name, i), f"{what} {key!r} is already used by {name}[{seen[key]}]"))
+            first = format_loc((*loc, seen[key]))
+            problems.append(((*loc, i), f"{what} {key!r} is already used by {first}"))
         else:
             seen[key] = i
     return problems
@@ -284,15 +285,17 @@ class MerchantConfig(_Model):
 
     def cross_problems(self) -> list[tuple[Loc, str]]:
         problems = [
-            *_duplicates("programs", (p.code for p in self.programs), "program code"),
-            *_duplicates("card_templates", (t.code for t in self.card_templates), "code"),
-            *_duplicates("wallets", (w.code for w in self.wallets), "wallet code"),
-            *_duplicates("stores", (s.code for s in self.stores), "store code"),
-            *_duplicates("integrations", (i.identifier for i in self.integrations), "identifier"),
+            *_duplicates(("programs",), (p.code for p in self.programs), "program code"),
+            *_duplicates(("card_templates",), (t.code for t in self.card_templates), "code"),
+            *_duplicates(("wallets",), (w.code for w in self.wallets), "wallet code"),
+            *_duplicates(("stores",), (s.code for s in self.stores), "store code"),
+            *_duplicates(
+                ("integrations",), (i.identifier for i in self.integrations), "identifier"
+            ),
         ]
         declared = {p.code for p in self.programs}
         for i, template in enumerate(self.card_templates):
-            problems += _duplicates_in_list(("card_templates", i, "programs"), template.programs)
+            problems += _duplicates(("card_templates", i, "programs"), template.programs, "program")
             for j, code in enumerate(template.programs):
                 if code not in declared:
                     problems.append(
@@ -319,13 +322,3 @@ class MerchantConfig(_Model):
                 ):
                     problems.append((("card_ranges", i), f"overlaps card_ranges[{j}]"))
         return problems
-
-
-def _duplicates_in_list(loc: Loc, items: list[str]) -> list[tuple[Loc, str]]:
-    seen: set[str] = set()
-    problems: list[tuple[Loc, str]] = []
-    for j, item in enumerate(items):
-        if item in seen:
-            problems.append(((*loc, j), f"{item!r} is listed twice"))
-        seen.add(item)
-    return problems

@@ -1,0 +1,28 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint install
+
+$(BIN)/openpxs: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(BIN)/openpxs
+
+install: $(BIN)/openpxs
+
+# Installs, creates the demo merchants in ./openpxs-demo.db and serves http://127.0.0.1:8080
+demo: install
+	$(BIN)/openpxs demo --database sqlite:///./openpxs-demo.db
+
+# Installs, then runs lint, types and the test suite (SQLite; set
+# OPENPXS_TEST_DATABASE_URL=postgresql://... to run it on PostgreSQL).
+test: install lint
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
