@@ -27,6 +27,23 @@ MUTABLE_TABLES = (
 )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "postgresql: needs PostgreSQL (row-lock races); runs in the PostgreSQL pass"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """PostgreSQL-only tests are left out of the SQLite pass (CI runs both passes)."""
+    if database_kind() == "postgresql":
+        return
+    keep = [item for item in items if item.get_closest_marker("postgresql") is None]
+    dropped = [item for item in items if item.get_closest_marker("postgresql") is not None]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
 def pytest_report_header() -> str:
     return f"database: {database_kind()}"
 
