@@ -96,6 +96,10 @@ class WalletLedger:
             raise InsufficientBalance(
                 extra={"available_units": available, "requested_units": units}
             )
+        if available < units:
+            # Going into deficit: lapsed value still in a lot must be written off first,
+            # or the lots would hold more than a balance that is below zero.
+            self.expire(now)
         for lot in order:
             if units == 0:
                 break

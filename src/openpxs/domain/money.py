@@ -7,6 +7,7 @@ touches a balance.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from openpxs.domain.errors import InvalidQuantity
@@ -16,6 +17,9 @@ STORAGE_SCALE = 4
 # A quantity above this is a typo or an attack, not a purchase; it also keeps every
 # sum of units far inside a signed 64-bit column.
 MAX_QUANTITY = Decimal("100000000000")
+# The Decimal wire form (encoding.yaml): Python's Decimal() would also take "1e2",
+# "1_000", ".5" or non-ASCII digits, which no client means as a quantity.
+DECIMAL_TEXT = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 
 
 def parse_quantity(raw: object, scale: int) -> Decimal:
@@ -24,6 +28,8 @@ def parse_quantity(raw: object, scale: int) -> Decimal:
         raise InvalidQuantity("quantity must be a decimal number")
     if isinstance(raw, float):
         raw = repr(raw)
+    elif isinstance(raw, str) and not DECIMAL_TEXT.fullmatch(raw.strip()):
+        raise InvalidQuantity(f"quantity {raw!r} is not a decimal number such as \"12.50\"")
     try:
         value = Decimal(str(raw).strip()) if not isinstance(raw, Decimal) else raw
     except InvalidOperation:

@@ -17,11 +17,14 @@ async def expire_everything(database_url: str, clock: Clock | None = None) -> in
     done = 0
     try:
         await migrate(engine)
+        previous: list[tuple[int, int]] = []
         while True:
             async with engine.connect() as conn:
                 due = await ledger_store.accounts_with_due_lots(conn, now, limit=500)
-            if not due:
+            # Lots of a wallet no longer configured cannot be written off; stop, not spin.
+            if not due or due == previous:
                 return done
+            previous = due
             for merchant_id, account_id in due:
                 async with engine.begin() as conn:
                     program = await load_program(conn, merchant_id)

@@ -52,8 +52,10 @@ async def void_matching(
     if not where.pos_transaction_id:
         raise InvalidRequest("headerInfo.posTransactionId is required to void a transaction")
     card = await get_card(conn, program.merchant_id, ref)
-    added = check_moves(program, card.template_code, program_id, adds, where.now)
-    redeemed = check_moves(program, card.template_code, program_id, redeems, where.now)
+    added = check_moves(program, card.template_code, program_id, adds, where.now,
+                        past_expiry_ok=True)
+    redeemed = check_moves(program, card.template_code, program_id, redeems, where.now,
+                           past_expiry_ok=True)
     wanted = contents_hash(added, redeemed)
     candidates = [
         t
@@ -109,6 +111,10 @@ async def undo(
             ledger.credit(-units, into=lot)
     for book in books.values():
         await book.flush(txn, where.now)
+    for account_id in account_ids:
+        # Value put back into a lot that has lapsed since is written off at once, not
+        # shown as balance until the next call.
+        await expire_due(conn, program, account_id, where)
 
     by_id = {card.id: card for card in cards}
     activated_accounts: set[int] = set()

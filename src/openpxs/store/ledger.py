@@ -53,7 +53,9 @@ class AccountBook:
         loaded = [Lot(r.id, r.remaining_units, r.expires_at, r.expires_on) for r in rows]
         for lot in loaded:
             self._lots_by_id[lot.id] = lot  # type: ignore[index]
-        ledger = WalletLedger(balance=balance or 0, lots=loaded, allow_negative=wallet.allow_negative)
+        ledger = WalletLedger(
+            balance=balance or 0, lots=loaded, allow_negative=wallet.allow_negative
+        )
         self.ledgers[wallet.code] = ledger
         return ledger
 
@@ -193,6 +195,7 @@ async def accounts_with_due_lots(
         select(lots.c.merchant_id, lots.c.account_id)
         .where(lots.c.remaining_units > 0, lots.c.expires_at <= now)
         .distinct()
+        .order_by(lots.c.merchant_id, lots.c.account_id)
         .limit(limit)
     )
     return [(r.merchant_id, r.account_id) for r in rows]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpxs.domain.errors import AlreadyVoided
@@ -22,8 +23,8 @@ class Card:
     account_id: int | None
 
 
-def _card(row: Row[tuple[int, str, str | None, int, str, int | None]]) -> Card:
-    return Card(*row)
+def _card(row: Any) -> Card:
+    return Card(row[0], row[1], row[2], row[3], row[4], row[5])
 
 
 _CARD_COLUMNS = (
@@ -45,7 +46,7 @@ async def find_card(
     if lock:
         query = query.with_for_update()
     row = (await conn.execute(query)).first()
-    return _card(row) if row is not None else None  # type: ignore[arg-type]
+    return _card(row) if row is not None else None
 
 
 async def find_cards(
@@ -62,7 +63,7 @@ async def find_cards(
         if lock:
             query = query.with_for_update()
         for row in await conn.execute(query):
-            card = _card(row)  # type: ignore[arg-type]
+            card = _card(row)
             found[card.number] = card
     return found
 
@@ -77,7 +78,7 @@ async def cards_by_ids(
     )
     if lock:
         query = query.with_for_update()
-    return [_card(row) for row in await conn.execute(query)]  # type: ignore[arg-type]
+    return [_card(row) for row in await conn.execute(query)]
 
 
 async def set_card_state(
@@ -328,7 +329,7 @@ async def mark_undone(
         )
         .values(undone_by_id=undone_by_id)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:
         raise AlreadyVoided()
 
 

@@ -12,7 +12,6 @@ import logging
 import re
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -93,6 +92,13 @@ class Reply:
 
 async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
     service = ep.service
+    # Credentials before the body (auth.yaml): a caller without them learns nothing
+    # about how its body would be read. Only oauth endpoints take them from the body.
+    credentials = basic_credentials(request.headers.get("authorization"))
+    if credentials is None and "oauth" not in ep.styles:
+        raise unauthorized("Integration credentials are required (HTTP Basic)")
+    integration = await runtime.verifier.verify(*credentials) if credentials else None
+
     if ep.method == "POST":
         try:
             params = parse_json_object(await request.body())
@@ -101,12 +107,11 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
     else:
         params = query_parameters(request.query_params, ep.request)
 
-    credentials = basic_credentials(request.headers.get("authorization"))
-    if credentials is None:
+    if integration is None:
         credentials = body_credentials(ep, params)
-    if credentials is None:
-        raise unauthorized("Integration credentials are required (HTTP Basic)")
-    integration = await runtime.verifier.verify(*credentials)
+        if credentials is None:
+            raise unauthorized("Integration credentials are required (HTTP Basic)")
+        integration = await runtime.verifier.verify(*credentials)
     request.state.integration = integration.identifier
 
     style = choose_style(ep, integration, params.get("authentication"))
@@ -192,7 +197,7 @@ def _check_merchant(ep: Endpoint, integration: Integration, req: BaseModel, host
 
 def describe(exc: ValidationError) -> str:
     """The first validation problem, naming the member as the client spelled it."""
-    first: dict[str, Any] = exc.errors(include_url=False)[0]
+    first = exc.errors(include_url=False)[0]
     where = ".".join(str(part) for part in first["loc"]) or "body"
     reason = "is required" if first["type"] == "missing" else first["msg"]
     more = len(exc.errors()) - 1

@@ -82,9 +82,17 @@ class ReplyModel(BaseModel):
 
 # A Decimal member whose bad values are a business refusal with its own code
 # (transaction.invalid_quantity), so the domain parses it, not the wire.
+def _raw_decimal(value: Any) -> Any:
+    # Anything but a string or a JSON number reaches the domain as text it will refuse;
+    # a JSON true must not become the number 1 on its way through the int member.
+    if value is None or (isinstance(value, (str, int, float, Decimal))
+                         and not isinstance(value, bool)):
+        return value
+    return str(value)
+
+
 RawDecimal = Annotated[
     str | int | float | Decimal | None,
-    BeforeValidator(lambda v: v if isinstance(v, (str, int, float, Decimal)) or v is None
-                    else str(v)),
+    BeforeValidator(_raw_decimal),
     Field(json_schema_extra={"type": "string", "pattern": r"^[+-]?\d+(\.\d+)?$"}),
 ]

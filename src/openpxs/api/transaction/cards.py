@@ -11,7 +11,7 @@ from openpxs.api.transaction.replies import (
     where_of,
 )
 from openpxs.api.transaction.service import B2B, TRANSACTION
-from openpxs.domain.errors import DomainError
+from openpxs.domain.errors import DomainError, TransactionNotFound
 from openpxs.services import pos, undo
 from openpxs.store.records import get_transaction
 from openpxs.wire.context import CallContext
@@ -171,6 +171,6 @@ async def void_bulk_activate_add(ctx: CallContext, req: m.PxTransactionRequest
     program, where = await where_of(ctx, req.headerInfo)
     target = await get_transaction(ctx.conn, program.merchant_id, req.pxTransactionId)
     if target is None or target.kind != "bulkActivateAdd":
-        raise failure_from_domain(TRANSACTION, undo.TransactionNotFound())
+        raise TransactionNotFound()
     outcome = await undo.undo(ctx.conn, program, where, target, "voidBulkActivateAdd")
     return m.BulkAddReply(pxTransactionId=outcome.transaction_id)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from openpxs.api.transaction import models as m
 from openpxs.api.transaction.replies import card_ref, transaction_reply, where_of
 from openpxs.api.transaction.service import B2B, TRANSACTION
-from openpxs.domain.errors import TransactionNotFound
+from openpxs.domain.errors import DomainError, TransactionNotFound
 from openpxs.services import pos, undo
 from openpxs.services.accounts import CardRef, Move
 from openpxs.store.records import get_transaction
 from openpxs.wire.context import CallContext
+from openpxs.wire.envelope import failure_from_domain
 from openpxs.wire.registry import endpoint
 
 
@@ -56,12 +57,21 @@ def _adjust_key(req: m.AdminAdjustRequest) -> str | None:
           styles=B2B, summary="Adjust a wallet administratively", moves_value=True,
           natural_key=_adjust_key)
 async def admin_adjust(ctx: CallContext, req: m.AdminAdjustRequest) -> m.TransactionReply:
-    """ADD or REDEEM quantity on one wallet of the card's account, with a comment."""
+    """ADD or REDEEM quantity on one wallet of the card's account, with a comment.
+    Every refusal answers result 'failure' (transaction.yaml: adminAdjust clients test
+    for it), card and balance refusals included."""
     header = m.HeaderInfo(merchantId=req.merchantId, storeCode=req.storeCode,
                           operatorId=req.operatorId, posTransactionId=req.posTransactionId,
                           programId="PX")
-    program, where = await where_of(ctx, header)
-    move = Move(req.walletCode, req.quantity, req.expiration.date if req.expiration else None)
-    outcome = await pos.admin_adjust(ctx.conn, program, where, CardRef(req.printedCardNumber),
-                                     move, req.activityType, req.comment)
+    try:
+        program, where = await where_of(ctx, header)
+        move = Move(req.walletCode, req.quantity,
+                    req.expiration.date if req.expiration else None)
+        outcome = await pos.admin_adjust(ctx.conn, program, where,
+                                         CardRef(req.printedCardNumber), move,
+                                         req.activityType, req.comment)
+    except DomainError as error:
+        failure = failure_from_domain(TRANSACTION, error)
+        failure.result = "failure"
+        raise failure from None
     return transaction_reply(m.TransactionReply, outcome)
