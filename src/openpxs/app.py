@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             response = await call_next(request)
         except ServiceFailure as failure:
             response = failure.response()
-        except (OperationalError, DBAPIError, OSError) as exc:
+        except (OperationalError, InterfaceError, OSError) as exc:
             log.error("database unavailable: %s", type(exc).__name__)
             response = ServiceFailure("system.unavailable", "The service is temporarily "
                                       "unavailable", status=503).response()

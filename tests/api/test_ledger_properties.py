@@ -156,18 +156,17 @@ class Model:
             else:
                 lot.remaining -= units
 
-    def can_undo_exactly(self, txn: MTxn) -> bool:
-        """False when value the transaction added has lapsed since: what a reversal should
-        do then is an open question (see the report), so the session does not try it."""
-        return not any(units > 0 and lot.lapsed for _, lot, units in txn.postings)
-
     def undo(self, txn: MTxn) -> bool:
         """Invert the postings newest first: added value comes off its own lot first,
-        spent value goes back to the lot it came from. False when refused."""
+        spent value goes back to the lot it came from; what of an added lot has lapsed
+        is gone already and is not taken again. False when refused."""
         self.expire(txn.card)
         done: list[tuple[int, MLot, int]] = []
         for wallet, lot, units in reversed(txn.postings):
             if units > 0:
+                units -= min(units, lot.lapsed)
+                if not units:
+                    continue
                 taken = self.spend(txn.card, wallet, units, prefer=lot)
                 if taken is None:
                     for _, back, u in reversed(done):
@@ -321,9 +320,6 @@ class Session:
             return
         attempt = self.attempts[pick % len(self.attempts)]
         txn = attempt.txn
-        if txn is not None and not self.model.can_undo_exactly(txn):
-            event("void skipped: added value lapsed")
-            return
         card = attempt.body["cardInfo"]["printedCardNumber"]
         reply = call(self.client, "voidAddRedeem", attempt.body)
         if attempt.void_reply is not None:  # the same void again: replayed, nothing moves
@@ -348,9 +344,6 @@ class Session:
         if not txns:
             return
         txn = txns[pick % len(txns)]
-        if not self.model.can_undo_exactly(txn):
-            event("reverse skipped: added value lapsed")
-            return
         body = {"headerInfo": header(programId="PX"), "pxTransactionId": txn.px}
         reply = call(self.client, "reverse", body)
         if txn.kind == "correction":

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 
+from openpxs.domain.clock import ShiftedClock
 from tests.api.pos import (
     GIFT,
     LOYALTY,
@@ -23,6 +26,7 @@ from tests.api.pos import (
     ok,
     refused,
     sell,
+    sell_body,
     sv,
     unchanged,
     user_error,
@@ -214,3 +218,36 @@ def test_admin_adjust_retry_replays(client: TestClient) -> None:
     refused(
         adjust(client, posTransactionId="ADJ-1", quantity="26"), "transaction.duplicate_transaction"
     )
+
+
+def test_a_posTransactionId_can_be_sold_again_after_its_void(client: TestClient) -> None:
+    first = ok(call(client, "activateAdd", sell_body(GIFT, "25.00", pos_id="S-1")))
+    voided = ok(call(client, "voidActivateAdd", sell_body(GIFT, "25.00", pos_id="S-1")))
+    # The void released the sale's retry key: the same check number sells for real.
+    again = ok(call(client, "activateAdd", sell_body(GIFT, "25.00", pos_id="S-1")))
+    assert again["pxTransactionId"] != first["pxTransactionId"]
+    assert balance(client, GIFT)["svCurrentBalance"] == "25.00"
+    # Voiding again voids the new sale, not a replay of the first void.
+    second_void = ok(call(client, "voidActivateAdd", sell_body(GIFT, "25.00", pos_id="S-1")))
+    assert second_void["pxTransactionId"] != voided["pxTransactionId"]
+    user_error(balance(client, GIFT), "transaction.card_not_active")
+    # ...and retrying that void replays it.
+    assert call(client, "voidActivateAdd", sell_body(GIFT, "25.00", pos_id="S-1")) == second_void
+
+
+def test_reversing_a_load_takes_back_only_what_has_not_expired(
+    client: TestClient, clock: ShiftedClock
+) -> None:
+    ok(sell(client, GIFT, "20.00"))
+    tomorrow = (datetime.now(ZoneInfo("America/New_York")) + timedelta(days=1)).date()
+    load = ok(
+        add_redeem(
+            client, GIFT, add=sv("10.00", expiration={"date": str(tomorrow), "type": "absolute"})
+        )
+    )
+    assert load["svCurrentBalance"] == "30.00"
+    clock.offset = timedelta(days=3)
+    assert balance(client, GIFT)["svCurrentBalance"] == "20.00"  # the $10 expired
+    reversed_load = ok(reverse(client, load["pxTransactionId"]))
+    # The expired $10 is gone already; the reversal must not take $10 of other value.
+    assert reversed_load["svCurrentBalance"] == "20.00"

@@ -2,11 +2,15 @@
 
 Nothing is deleted or edited except the target's ``undone_by_id`` mark, which a
 guarded update sets once, so two concurrent undos of one transaction cannot both
-succeed. Added value comes off first from the lot it created, redeemed value goes
-back into the lot it came from, and card activations are rolled back.
+succeed. Added value comes off first from the lot it created (less what of it has
+expired, which is gone already), redeemed value goes back into the lot it came from,
+and card activations are rolled back. The target's retry keys are released, so its
+posTransactionId can be used again.
 """
 
 from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -27,6 +31,7 @@ from openpxs.services.accounts import (
     expire_due,
     get_card,
 )
+from openpxs.store import idempotency as retry_keys
 from openpxs.store import ledger as ledger_store
 from openpxs.store import records
 from openpxs.store.ledger import AccountBook
@@ -46,9 +51,15 @@ async def void_matching(
     program_id: str,
     adds: list[Move],
     redeems: list[Move],
+    claim: Callable[[int], Awaitable[None]],
 ) -> Outcome:
     """Void the transaction of ``kind`` that this request repeats (same store, card,
-    posTransactionId and contents)."""
+    posTransactionId and contents).
+
+    ``claim(target_id)`` takes the retry key of "this void of that transaction" before
+    anything moves, so a retried void replays its first reply, while a new sale under
+    the same posTransactionId is a new target that can be voided in turn.
+    """
     if not where.pos_transaction_id:
         raise InvalidRequest("headerInfo.posTransactionId is required to void a transaction")
     card = await get_card(conn, program.merchant_id, ref)
@@ -68,9 +79,9 @@ async def void_matching(
     if not candidates:
         raise TransactionNotFound()
     live = [t for t in candidates if t.undone_by_id is None]
-    if not live:
-        raise AlreadyVoided()
-    outcome = await undo(conn, program, where, live[0], f"void{kind[0].upper()}{kind[1:]}")
+    target = live[0] if live else candidates[0]
+    await claim(target.id)
+    outcome = await undo(conn, program, where, target, f"void{kind[0].upper()}{kind[1:]}")
     outcome.added, outcome.redeemed = added, redeemed
     return outcome
 
@@ -94,6 +105,7 @@ async def undo(
         target_id=target.id,
     )
     await records.mark_undone(conn, merchant, target.id, txn)
+    await retry_keys.release(conn, merchant, target.id)
     for account_id in account_ids:
         await expire_due(conn, program, account_id, where)
 
@@ -106,7 +118,10 @@ async def undo(
         ledger = await book.wallet(wallet)
         lot = await book.lot(wallet, lot_id) if lot_id is not None else None
         if units > 0:
-            ledger.debit(units, where.now, prefer=lot)
+            # Value of the lot that expired meanwhile is gone already; take back the rest.
+            lapsed = await ledger_store.expired_units(conn, merchant, lot_id) if lot_id else 0
+            if units > lapsed:
+                ledger.debit(units - lapsed, where.now, prefer=lot)
         else:
             ledger.credit(-units, into=lot)
     for book in books.values():

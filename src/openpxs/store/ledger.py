@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpxs.domain.ledger import Lot, WalletLedger
 from openpxs.domain.program import WalletDef
-from openpxs.store.tables import journal, lots, wallet_balances
+from openpxs.store.tables import journal, lots, transactions, wallet_balances
 
 
 class AccountBook:
@@ -211,3 +211,22 @@ async def journal_of(
         .order_by(journal.c.id)
     )
     return [(r.account_id, r.wallet_code, r.lot_id, r.units) for r in rows]
+
+
+async def expired_units(conn: AsyncConnection, merchant_id: int, lot_id: int) -> int:
+    """How much of a lot has been written off by expiry (a positive number)."""
+    total = (
+        await conn.execute(
+            select(func.coalesce(func.sum(journal.c.units), 0))
+            .select_from(
+                journal.join(
+                    transactions,
+                    and_(transactions.c.merchant_id == journal.c.merchant_id,
+                         transactions.c.id == journal.c.transaction_id),
+                )
+            )
+            .where(journal.c.merchant_id == merchant_id, journal.c.lot_id == lot_id,
+                   transactions.c.kind == "expire")
+        )
+    ).scalar_one()
+    return -int(total)

@@ -263,7 +263,10 @@ idempotency_keys = Table(
     Column("scope", String(400), primary_key=True),
     Column("request_hash", String(64), nullable=False),
     Column("reply", Text, nullable=True),
+    # The transaction the call made; undoing it releases the key for a new call.
+    Column("transaction_id", Id, nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_idempotency_keys_merchant_txn", "merchant_id", "transaction_id"),
 )
 
 # Registered guests; the guest services extend this table. The POS looks guests up here.

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from openpxs.wire.idempotency import RetryKeys
 from openpxs.wire.registry import Endpoint
 
 
@@ -35,6 +36,7 @@ class CallContext:
     integration: Integration
     principal: Principal
     now: datetime
+    retry: RetryKeys
 
     @property
     def merchant_id(self) -> int:

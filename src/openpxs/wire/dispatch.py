@@ -7,7 +7,6 @@ model into a service call and a reply model.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import time
@@ -21,6 +20,7 @@ from starlette.responses import Response
 
 from openpxs.domain.clock import Clock
 from openpxs.domain.errors import DomainError, DuplicateTransaction
+from openpxs.store import idempotency as retry_keys
 from openpxs.wire import idempotency, principals
 from openpxs.wire.auth import (
     CredentialVerifier,
@@ -45,7 +45,6 @@ log = logging.getLogger("openpxs.request")
 
 RELEASE = re.compile(r"^\d{1,4}\.\d{1,4}$")
 MERCHANT_HOST = re.compile(r"^m(\d+)\.")
-MAX_SCOPE = 400
 
 
 @dataclass
@@ -121,19 +120,20 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
         raise invalid_request(service, describe(exc)) from None
     _check_merchant(ep, integration, req, request.headers.get("host", ""))
 
-    scopes = _retry_scopes(ep, integration, req, request.headers.get("idempotency-key"))
-    request_hash = idempotency.fingerprint(ep.path, req) if scopes else ""
+    keys = _retry_keys(ep, integration, req, request.headers.get("idempotency-key"))
+    request_hash = idempotency.fingerprint(ep.path, req) if ep.moves_value else ""
     now = runtime.clock.now()
+    scopes: list[str] = []
     try:
         async with runtime.engine.begin() as conn:
-            for scope in scopes:
-                await idempotency.claim(conn, integration.merchant_id, scope, request_hash, now)
+            retry = idempotency.RetryKeys(conn, integration.merchant_id, request_hash, now, scopes)
+            for key in keys:
+                await retry.claim(key)
             principal = await principals.resolve(style, conn, integration, params)
-            ctx = CallContext(ep, conn, integration, principal, now)
+            ctx = CallContext(ep, conn, integration, principal, now, retry)
             reply = await ep.handler(ctx, req)
             content = reply_bytes(reply)
-            for scope in scopes:
-                await idempotency.record_reply(conn, integration.merchant_id, scope, content)
+            await retry.record(content, getattr(reply, "pxTransactionId", None))
         return Reply(content)
     except DomainError as error:
         raise failure_from_domain(service, error) from None
@@ -149,7 +149,7 @@ async def _replay(
 ) -> Reply | None:
     """A call with the same key committed first: replay its reply or refuse a changed body."""
     async with runtime.engine.connect() as conn:
-        earlier = await idempotency.earlier_calls(conn, integration.merchant_id, scopes)
+        earlier = await retry_keys.earlier_calls(conn, integration.merchant_id, scopes)
     if not earlier:
         return None
     if any(earlier_hash != request_hash for earlier_hash, _ in earlier):
@@ -163,22 +163,16 @@ async def _replay(
     return Reply(replies[0].encode(), replayed=True)
 
 
-def _retry_scopes(
+def _retry_keys(
     ep: Endpoint, integration: Integration, req: BaseModel, idempotency_key: str | None
 ) -> list[str]:
-    scopes: list[str] = []
+    keys: list[str] = []
     natural = ep.natural_key(req) if ep.natural_key else None
     if natural:
-        scopes.append(_bounded(f"pos:{natural}"))
+        keys.append(f"pos:{natural}")
     if idempotency_key and ep.moves_value:
-        scopes.append(_bounded(f"key:{integration.id}:{idempotency_key}"))
-    return scopes
-
-
-def _bounded(scope: str) -> str:
-    if len(scope) <= MAX_SCOPE:
-        return scope
-    return "sha256:" + hashlib.sha256(scope.encode()).hexdigest()
+        keys.append(f"key:{integration.id}:{idempotency_key}")
+    return keys
 
 
 def _check_merchant(ep: Endpoint, integration: Integration, req: BaseModel, host: str) -> None:

@@ -1,24 +1,25 @@
 """Retry safety: a repeated call replays its first reply and moves nothing.
 
 A call is keyed by its natural retry key (posTransactionId at a store, terminal and
-card) and by an ``Idempotency-Key`` header if it sends one. The key is claimed by
-inserting a row in the same database transaction as the value it moves; the
-primary key makes a concurrent twin wait for the first and then fail, so the
-database, not a read, decides which one ran.
+card) and by an ``Idempotency-Key`` header if it sends one; ``store.idempotency``
+claims the keys in the call's own transaction. Here: what makes two calls "the same".
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from openpxs.store.tables import idempotency_keys
+from openpxs.store import idempotency as retry_keys
+
+MAX_SCOPE = 400
+
 
 # Members that may differ between a call and its retry without changing its meaning.
 VOLATILE_MEMBERS = frozenset({"authentication", "datetime"})
@@ -42,35 +43,37 @@ def fingerprint(path: str, request: BaseModel) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-async def claim(
-    conn: AsyncConnection, merchant_id: int, scope: str, request_hash: str, now: datetime
-) -> None:
-    await conn.execute(
-        idempotency_keys.insert().values(
-            merchant_id=merchant_id,
-            scope=scope,
-            request_hash=request_hash,
-            reply=None,
-            created_at=now,
-        )
-    )
+def bounded(scope: str) -> str:
+    """The scope as stored: long ones (many ids) are replaced by their digest."""
+    if len(scope) <= MAX_SCOPE:
+        return scope
+    return "sha256:" + hashlib.sha256(scope.encode()).hexdigest()
 
 
-async def record_reply(conn: AsyncConnection, merchant_id: int, scope: str, reply: bytes) -> None:
-    await conn.execute(
-        update(idempotency_keys)
-        .where(idempotency_keys.c.merchant_id == merchant_id, idempotency_keys.c.scope == scope)
-        .values(reply=reply.decode())
-    )
+@dataclass
+class RetryKeys:
+    """The keys one call holds, claimed in its own database transaction.
 
+    Most keys are known from the request and claimed before the handler runs; a
+    handler may claim one more once it knows what the call acts on (a void claims
+    "void of transaction N", so its retry replays while a later sale under the same
+    posTransactionId can still be voided).
+    """
 
-async def earlier_calls(
-    conn: AsyncConnection, merchant_id: int, scopes: list[str]
-) -> list[tuple[str, str | None]]:
-    """(request_hash, reply) of the calls that already hold these keys."""
-    rows = await conn.execute(
-        select(idempotency_keys.c.request_hash, idempotency_keys.c.reply).where(
-            idempotency_keys.c.merchant_id == merchant_id, idempotency_keys.c.scope.in_(scopes)
-        )
-    )
-    return [(r.request_hash, r.reply) for r in rows]
+    conn: AsyncConnection
+    merchant_id: int
+    request_hash: str
+    now: datetime
+    scopes: list[str] = field(default_factory=list)
+
+    async def claim(self, key: str) -> None:
+        scope = bounded(key)
+        # Listed before the insert: if the key is taken, the replay looks it up.
+        self.scopes.append(scope)
+        await retry_keys.claim(self.conn, self.merchant_id, scope, self.request_hash, self.now)
+
+    async def record(self, reply: bytes, transaction_id: int | None) -> None:
+        for scope in self.scopes:
+            await retry_keys.record_reply(
+                self.conn, self.merchant_id, scope, reply, transaction_id
+            )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from openpxs.api.transaction import models as m
 from openpxs.api.transaction.replies import (
     add_redeem_reply,
@@ -27,6 +29,17 @@ def pos_key(req: m.CardRequest | m.TransactionRequest, operation: str, card: str
     return f"{operation}:{h.storeCode}:{h.terminalId or ''}:{card}:{h.posTransactionId}"
 
 
+def void_claim(ctx: CallContext, req: m.CardRequest, operation: str
+               ) -> Callable[[int], Awaitable[None]]:
+    """The retry key of a void names the transaction it voids (see undo.void_matching)."""
+    h = req.headerInfo
+
+    async def claim(target_id: int) -> None:
+        await ctx.retry.claim(f"pos:{operation}:{h.storeCode}:{h.terminalId or ''}:{target_id}")
+
+    return claim
+
+
 def card_key(operation: str):  # type: ignore[no-untyped-def]
     def key(req: m.CardRequest) -> str | None:
         return pos_key(req, operation, req.cardInfo.printedCardNumber or req.cardInfo.magstripe
@@ -45,14 +58,14 @@ async def activate(ctx: CallContext, req: m.CardRequest) -> m.TransactionReply:
 
 
 @endpoint(TRANSACTION, "voidActivate", request=m.CardRequest, reply=m.TransactionReply,
-          styles=B2B, summary="Void a card activation", moves_value=True,
-          natural_key=card_key("voidActivate"))
+          styles=B2B, summary="Void a card activation", moves_value=True)
 async def void_activate(ctx: CallContext, req: m.CardRequest) -> m.TransactionReply:
     """Cancels an activation matched by store, card and posTransactionId; the card
     returns to inactive and its account is closed. Refused once the card was used."""
     program, where = await where_of(ctx, req.headerInfo)
     outcome = await undo.void_matching(ctx.conn, program, where, "activate",
-                                       card_ref(req.cardInfo), req.headerInfo.programId, [], [])
+                                       card_ref(req.cardInfo), req.headerInfo.programId, [], [],
+                                       void_claim(ctx, req, "voidActivate"))
     return transaction_reply(m.TransactionReply, outcome)
 
 
@@ -89,14 +102,14 @@ async def add_redeem(ctx: CallContext, req: m.AddRedeemRequest) -> m.AddRedeemRe
 
 
 @endpoint(TRANSACTION, "voidAddRedeem", request=m.AddRedeemRequest, reply=m.AddRedeemReply,
-          styles=B2B, summary="Void an addition or redemption", moves_value=True,
-          natural_key=card_key("voidAddRedeem"))
+          styles=B2B, summary="Void an addition or redemption", moves_value=True)
 async def void_add_redeem(ctx: CallContext, req: m.AddRedeemRequest) -> m.AddRedeemReply:
     """Undoes the addRedeem with the same store, card, posTransactionId and contents."""
     program, where = await where_of(ctx, req.headerInfo)
     outcome = await undo.void_matching(
         ctx.conn, program, where, "addRedeem", card_ref(req.cardInfo), req.headerInfo.programId,
         moves(req.addWalletContents), moves(req.redeemWalletContents),
+        void_claim(ctx, req, "voidAddRedeem"),
     )
     return add_redeem_reply(outcome)
 
@@ -114,8 +127,7 @@ async def activate_add(ctx: CallContext, req: m.ActivateAddRequest) -> m.AddRede
 
 
 @endpoint(TRANSACTION, "voidActivateAdd", request=m.ActivateAddRequest, reply=m.AddRedeemReply,
-          styles=B2B, summary="Void a gift card sale", moves_value=True,
-          natural_key=card_key("voidActivateAdd"))
+          styles=B2B, summary="Void a gift card sale", moves_value=True)
 async def void_activate_add(ctx: CallContext, req: m.ActivateAddRequest) -> m.AddRedeemReply:
     """Removes the loaded value and returns the card to inactive; refused when any of
     the value was spent (insufficient_balance) or the card was used otherwise."""
@@ -123,6 +135,7 @@ async def void_activate_add(ctx: CallContext, req: m.ActivateAddRequest) -> m.Ad
     outcome = await undo.void_matching(
         ctx.conn, program, where, "activateAdd", card_ref(req.cardInfo),
         req.headerInfo.programId, moves(req.addWalletContents), [],
+        void_claim(ctx, req, "voidActivateAdd"),
     )
     return add_redeem_reply(outcome)
 

@@ -101,9 +101,16 @@ def upgrade() -> None:
         sa.Column("scope", sa.String(length=400), nullable=False),
         sa.Column("request_hash", sa.String(length=64), nullable=False),
         sa.Column("reply", sa.Text(), nullable=True),
+        sa.Column(
+            "transaction_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
+        ),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("merchant_id", "scope", name=op.f("pk_idempotency_keys")),
     )
+    with op.batch_alter_table("idempotency_keys", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_idempotency_keys_merchant_txn", ["merchant_id", "transaction_id"], unique=False
+        )
     op.create_table(
         "integrations",
         sa.Column("merchant_id", sa.Integer(), nullable=False),
