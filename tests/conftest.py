@@ -22,8 +22,15 @@ from openpxs.domain.clock import ShiftedClock
 from openpxs.settings import Settings
 
 MUTABLE_TABLES = (
-    "journal", "lots", "wallet_balances", "transaction_cards", "transactions",
-    "idempotency_keys", "checkins", "users", "accounts",
+    "journal",
+    "lots",
+    "wallet_balances",
+    "transaction_cards",
+    "transactions",
+    "idempotency_keys",
+    "checkins",
+    "users",
+    "accounts",
 )
 
 

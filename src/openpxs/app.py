@@ -25,8 +25,10 @@ from openpxs.wire.envelope import ServiceFailure
 from openpxs.wire.openapi import openapi_document
 
 log = logging.getLogger("openpxs")
-RPC_PATHS = ("/rest/{release}/{service}/{operation}.json",
-             "/api/rest/{release}/{service}/{operation}.json")
+RPC_PATHS = (
+    "/rest/{release}/{service}/{operation}.json",
+    "/api/rest/{release}/{service}/{operation}.json",
+)
 METHODS = ["GET", "POST", "DELETE", "PUT", "PATCH"]
 
 
@@ -46,8 +48,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         yield
         await engine.dispose()
 
-    app = FastAPI(title="OpenPXS", version="0.1.0", lifespan=lifespan, docs_url=None,
-                  redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title="OpenPXS",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
     for path in RPC_PATHS:
         app.add_api_route(path, dispatch, methods=METHODS, include_in_schema=False)
 
@@ -74,12 +82,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             response = failure.response()
         except (OperationalError, InterfaceError, OSError) as exc:
             log.error("database unavailable: %s", type(exc).__name__)
-            response = ServiceFailure("system.unavailable", "The service is temporarily "
-                                      "unavailable", status=503).response()
+            response = ServiceFailure(
+                "system.unavailable", "The service is temporarily unavailable", status=503
+            ).response()
         except Exception:
             log.exception("unexpected fault")
-            response = ServiceFailure("system.system_error", "System error",
-                                      status=500).response()
+            response = ServiceFailure("system.system_error", "System error", status=500).response()
         log_request(request, response.status_code, started)
         return response
 
@@ -89,7 +97,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     @app.exception_handler(405)
     async def not_allowed(request: Request, exc: Any) -> Response:
-        return ServiceFailure("system.method_not_allowed", "Method not allowed",
-                              status=405).response()
+        return ServiceFailure(
+            "system.method_not_allowed", "Method not allowed", status=405
+        ).response()
 
     return app

@@ -12,8 +12,9 @@ from rich.console import Console
 
 from openpxs.settings import Settings
 
-app = typer.Typer(help="OpenPXS: loyalty, gift card and guest engagement server.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="OpenPXS: loyalty, gift card and guest engagement server.", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 console = Console()
@@ -35,27 +36,40 @@ def _settings(database: str | None, **overrides: object) -> Settings:
 def _run_server(settings: Settings) -> None:
     from openpxs.app import create_app
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
-                log_level="warning", access_log=False)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        access_log=False,
+    )
 
 
 @app.command()
-def serve(host: str = typer.Option(None), port: int = typer.Option(None),
-          database: str | None = DatabaseOption) -> None:
+def serve(
+    host: str = typer.Option(None),
+    port: int = typer.Option(None),
+    database: str | None = DatabaseOption,
+) -> None:
     """Serve the PXS API."""
     _run_server(_settings(database, host=host, port=port))
 
 
 @app.command()
-def demo(host: str = typer.Option(None), port: int = typer.Option(None),
-         database: str | None = DatabaseOption) -> None:
+def demo(
+    host: str = typer.Option(None),
+    port: int = typer.Option(None),
+    database: str | None = DatabaseOption,
+) -> None:
     """Create the demo merchants (if absent) and serve them."""
     from openpxs.demo import install_demo
 
     settings = _settings(database, host=host, port=port)
     created = asyncio.run(install_demo(settings.database_url))
-    console.print(f"[bold]OpenPXS demo[/] on {settings.database_url}: "
-                  f"{created} new cards; serving http://{settings.host}:{settings.port}/docs")
+    console.print(
+        f"[bold]OpenPXS demo[/] on {settings.database_url}: "
+        f"{created} new cards; serving http://{settings.host}:{settings.port}/docs"
+    )
     console.print("POS credentials demo-pos / demo-pos-secret (merchant 1000)")
     _run_server(settings)
 

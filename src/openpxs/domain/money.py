@@ -29,7 +29,7 @@ def parse_quantity(raw: object, scale: int) -> Decimal:
     if isinstance(raw, float):
         raw = repr(raw)
     elif isinstance(raw, str) and not DECIMAL_TEXT.fullmatch(raw.strip()):
-        raise InvalidQuantity(f"quantity {raw!r} is not a decimal number such as \"12.50\"")
+        raise InvalidQuantity(f'quantity {raw!r} is not a decimal number such as "12.50"')
     try:
         value = Decimal(str(raw).strip()) if not isinstance(raw, Decimal) else raw
     except InvalidOperation:

@@ -58,8 +58,11 @@ class Program:
         template = self.templates.get(template_code)
         if template is None:
             return []
-        return [w for w in sorted(self.wallets.values(), key=lambda w: w.code)
-                if w.program in template.programs]
+        return [
+            w
+            for w in sorted(self.wallets.values(), key=lambda w: w.code)
+            if w.program in template.programs
+        ]
 
     def wallet_for(self, code: int, template_code: int, program_id: str) -> WalletDef:
         """The wallet a call may move: configured, on the card's template, in its program."""

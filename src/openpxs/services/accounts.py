@@ -115,8 +115,13 @@ def require_active(card: Card) -> int:
 
 
 def check_moves(
-    program: Program, template_code: int, program_id: str, moves: list[Move], now: datetime,
-    *, past_expiry_ok: bool = False,
+    program: Program,
+    template_code: int,
+    program_id: str,
+    moves: list[Move],
+    now: datetime,
+    *,
+    past_expiry_ok: bool = False,
 ) -> list[AppliedMove]:
     """``past_expiry_ok``: the moves only identify an earlier call (a void resends its
     body), so an expiration date that has passed since is no reason to refuse."""
@@ -125,8 +130,11 @@ def check_moves(
         wallet = program.wallet_for(move.wallet_code, template_code, program_id)
         quantity = parse_quantity(move.quantity, wallet.scale)
         expires_on = move.expires_on or program.default_expiry(wallet, now)
-        if (move.expires_on is not None and move.expires_on < program.today(now)
-                and not past_expiry_ok):
+        if (
+            move.expires_on is not None
+            and move.expires_on < program.today(now)
+            and not past_expiry_ok
+        ):
             raise InvalidRequest(f"expiration date {move.expires_on} is in the past")
         applied.append(AppliedMove(wallet, quantity, expires_on))
     return applied
@@ -167,9 +175,7 @@ async def expire_due(
     book = AccountBook(conn, program.merchant_id, account_id)
     for code in due:
         (await book.wallet(program.wallets[code])).expire(where.now)
-    txn = await records.record_transaction(
-        conn, _system(where), "expire", account_id=account_id
-    )
+    txn = await records.record_transaction(conn, _system(where), "expire", account_id=account_id)
     await book.flush(txn, where.now)
     return txn
 
@@ -186,7 +192,5 @@ async def account_view(
     wallets = program.wallets_of_template(template)
     balances = [(w, from_units(units.get(w.code, 0), w.scale)) for w in wallets]
     sv_wallet = program.stored_value_wallet(template)
-    sv_balance = (
-        from_units(units.get(sv_wallet.code, 0), sv_wallet.scale) if sv_wallet else None
-    )
+    sv_balance = from_units(units.get(sv_wallet.code, 0), sv_wallet.scale) if sv_wallet else None
     return AccountView(card_number, account_id, template, balances, sv_balance)

@@ -73,26 +73,33 @@ async def history(
             )
         )
     if start is not None:
-        conditions.append(transactions.c.created_at >= end_of_day(start - timedelta(days=1),
-                                                                 program.timezone))
+        conditions.append(
+            transactions.c.created_at >= end_of_day(start - timedelta(days=1), program.timezone)
+        )
     if end is not None:
         conditions.append(transactions.c.created_at < end_of_day(end, program.timezone))
     count = min(limit or MAX_HISTORY, MAX_HISTORY)
     rows = (
-        await conn.execute(
-            select(transactions, stores.c.name.label("store_name"))
-            .select_from(
-                transactions.outerjoin(
-                    stores,
-                    and_(stores.c.merchant_id == transactions.c.merchant_id,
-                         stores.c.code == transactions.c.store_code),
+        (
+            await conn.execute(
+                select(transactions, stores.c.name.label("store_name"))
+                .select_from(
+                    transactions.outerjoin(
+                        stores,
+                        and_(
+                            stores.c.merchant_id == transactions.c.merchant_id,
+                            stores.c.code == transactions.c.store_code,
+                        ),
+                    )
                 )
+                .where(*conditions)
+                .order_by(transactions.c.id.desc())
+                .limit(count)
             )
-            .where(*conditions)
-            .order_by(transactions.c.id.desc())
-            .limit(count)
         )
-    ).mappings().all()
+        .mappings()
+        .all()
+    )
     ids = [r["id"] for r in rows]
     details = await _details(conn, program, account, ids)
     return [
@@ -117,10 +124,17 @@ async def _details(
     if not ids:
         return {}
     rows = await conn.execute(
-        select(journal.c.transaction_id, journal.c.wallet_code, journal.c.units,
-               journal.c.balance_after_units)
-        .where(journal.c.merchant_id == program.merchant_id, journal.c.account_id == account,
-               journal.c.transaction_id.in_(ids))
+        select(
+            journal.c.transaction_id,
+            journal.c.wallet_code,
+            journal.c.units,
+            journal.c.balance_after_units,
+        )
+        .where(
+            journal.c.merchant_id == program.merchant_id,
+            journal.c.account_id == account,
+            journal.c.transaction_id.in_(ids),
+        )
         .order_by(journal.c.id)
     )
     sums: dict[tuple[int, int], list[int]] = {}
@@ -182,8 +196,11 @@ async def account_query(
         return []
     primary_card = (
         select(func.min(cards.c.printed_card_number))
-        .where(cards.c.merchant_id == users_table.c.merchant_id,
-               cards.c.account_id == users_table.c.account_id, cards.c.status == "active")
+        .where(
+            cards.c.merchant_id == users_table.c.merchant_id,
+            cards.c.account_id == users_table.c.account_id,
+            cards.c.status == "active",
+        )
         .scalar_subquery()
     )
     rows = await conn.execute(
@@ -197,11 +214,15 @@ async def account_query(
         if r["card_number"] is None:
             continue
         fields = {
-            "firstName": r["first_name"], "lastName": r["last_name"], "email": r["email"],
-            "phone": r["phone"] or r["mobile_phone"], "postalCode": r["postal_code"],
+            "firstName": r["first_name"],
+            "lastName": r["last_name"],
+            "email": r["email"],
+            "phone": r["phone"] or r["mobile_phone"],
+            "postalCode": r["postal_code"],
         }
-        found.append(FoundAccount(r["account_id"], r["card_number"],
-                                  {k: v for k, v in fields.items() if v}))
+        found.append(
+            FoundAccount(r["account_id"], r["card_number"], {k: v for k, v in fields.items() if v})
+        )
     return found
 
 
@@ -221,20 +242,39 @@ async def checkins_at(
 ) -> list[Checkin]:
     """Guests whose mobile check-in at this store has not yet lapsed, newest first."""
     rows = await conn.execute(
-        select(checkins, cards.c.printed_card_number, users_table.c.first_name,
-               users_table.c.last_name)
-        .select_from(
-            checkins.join(cards, and_(cards.c.merchant_id == checkins.c.merchant_id,
-                                      cards.c.id == checkins.c.card_id))
-            .outerjoin(users_table, and_(users_table.c.merchant_id == checkins.c.merchant_id,
-                                         users_table.c.account_id == checkins.c.account_id))
+        select(
+            checkins, cards.c.printed_card_number, users_table.c.first_name, users_table.c.last_name
         )
-        .where(checkins.c.merchant_id == program.merchant_id,
-               checkins.c.store_code == store_code, checkins.c.expires_at > now)
+        .select_from(
+            checkins.join(
+                cards,
+                and_(
+                    cards.c.merchant_id == checkins.c.merchant_id, cards.c.id == checkins.c.card_id
+                ),
+            ).outerjoin(
+                users_table,
+                and_(
+                    users_table.c.merchant_id == checkins.c.merchant_id,
+                    users_table.c.account_id == checkins.c.account_id,
+                ),
+            )
+        )
+        .where(
+            checkins.c.merchant_id == program.merchant_id,
+            checkins.c.store_code == store_code,
+            checkins.c.expires_at > now,
+        )
         .order_by(checkins.c.checked_in_at.desc())
     )
     return [
-        Checkin(r["account_id"], r["printed_card_number"], r["first_name"], r["last_name"],
-                r["checked_in_at"], r["short_card_number"], r["expires_at"])
+        Checkin(
+            r["account_id"],
+            r["printed_card_number"],
+            r["first_name"],
+            r["last_name"],
+            r["checked_in_at"],
+            r["short_card_number"],
+            r["expires_at"],
+        )
         for r in rows.mappings()
     ]

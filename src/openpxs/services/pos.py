@@ -61,8 +61,9 @@ async def _activate_card(
         conn, program.merchant_id, card.template_code, where.now
     )
     await records.record_card_change(conn, program.merchant_id, txn, card, account_id, "active")
-    await records.set_card_state(conn, program.merchant_id, card.id, "active", account_id,
-                                 where.now)
+    await records.set_card_state(
+        conn, program.merchant_id, card.id, "active", account_id, where.now
+    )
     return account_id
 
 
@@ -107,8 +108,12 @@ async def add_redeem(
     added = check_moves(program, card.template_code, program_id, adds, where.now)
     redeemed = check_moves(program, card.template_code, program_id, redeems, where.now)
     txn = await records.record_transaction(
-        conn, where, "addRedeem", card_number=card.number,
-        contents_hash=contents_hash(added, redeemed), account_id=card.account_id,
+        conn,
+        where,
+        "addRedeem",
+        card_number=card.number,
+        contents_hash=contents_hash(added, redeemed),
+        account_id=card.account_id,
     )
     if card.status == "inactive":
         account_id = await _activate_card(conn, program, where, card, txn)
@@ -169,9 +174,7 @@ async def bulk_activate_add(
                 raise CardAlreadyActive()
             if card.status != "inactive":
                 raise CardNotInRequiredState(f"the card is {card.status}")
-            applied[number] = check_moves(
-                program, card.template_code, program_id, adds, where.now
-            )
+            applied[number] = check_moves(program, card.template_code, program_id, adds, where.now)
             problems.append((number, None))
         except (CardNotFound, CardAlreadyActive, CardNotInRequiredState) as refusal:
             problems.append((number, refusal))
@@ -207,8 +210,9 @@ async def exchange(
     old_number, new_number = old_ref.printed_number(), new_ref.printed_number()
     if old_number == new_number:
         raise InvalidRequest("cardInfo and newCardInfo name the same card")
-    locked = await records.find_cards(conn, program.merchant_id, [old_number, new_number],
-                                      lock=True)
+    locked = await records.find_cards(
+        conn, program.merchant_id, [old_number, new_number], lock=True
+    )
     if old_number not in locked or new_number not in locked:
         raise CardNotFound()
     old = await get_card(conn, program.merchant_id, old_ref)
@@ -225,8 +229,7 @@ async def exchange(
     await records.record_card_change(conn, program.merchant_id, txn, old, account_id, "exchanged")
     await records.record_card_change(conn, program.merchant_id, txn, new, account_id, "active")
     await records.set_card_state(conn, program.merchant_id, old.id, "exchanged", account_id, None)
-    await records.set_card_state(conn, program.merchant_id, new.id, "active", account_id,
-                                 where.now)
+    await records.set_card_state(conn, program.merchant_id, new.id, "active", account_id, where.now)
     # The account keeps its own template; the new card joins it.
     template = old.template_code
     view = await account_view(conn, program, new.number, account_id, template)
@@ -248,8 +251,13 @@ async def admin_adjust(
     added, redeemed = (applied, []) if activity == "ADD" else ([], applied)
     await records.lock_accounts(conn, program.merchant_id, [account_id])
     txn = await records.record_transaction(
-        conn, where, "adminAdjust", account_id=account_id, card_number=card.number,
-        contents_hash=contents_hash(added, redeemed), comment=comment,
+        conn,
+        where,
+        "adminAdjust",
+        account_id=account_id,
+        card_number=card.number,
+        contents_hash=contents_hash(added, redeemed),
+        comment=comment,
     )
     await _finish(conn, program, where, txn, account_id, added, redeemed)
     view = await account_view(conn, program, card.number, account_id, card.template_code)

@@ -63,15 +63,21 @@ async def void_matching(
     if not where.pos_transaction_id:
         raise InvalidRequest("headerInfo.posTransactionId is required to void a transaction")
     card = await get_card(conn, program.merchant_id, ref)
-    added = check_moves(program, card.template_code, program_id, adds, where.now,
-                        past_expiry_ok=True)
-    redeemed = check_moves(program, card.template_code, program_id, redeems, where.now,
-                           past_expiry_ok=True)
+    added = check_moves(
+        program, card.template_code, program_id, adds, where.now, past_expiry_ok=True
+    )
+    redeemed = check_moves(
+        program, card.template_code, program_id, redeems, where.now, past_expiry_ok=True
+    )
     wanted = contents_hash(added, redeemed)
     candidates = [
         t
         for t in await records.find_original(
-            conn, program.merchant_id, kind, where.store_code or "", card.number,
+            conn,
+            program.merchant_id,
+            kind,
+            where.store_code or "",
+            card.number,
             where.pos_transaction_id,
         )
         if t.contents_hash == wanted
@@ -101,7 +107,11 @@ async def undo(
     await records.lock_accounts(conn, merchant, account_ids)
 
     txn = await records.record_transaction(
-        conn, where, kind, account_id=target.account_id, card_number=target.card_number,
+        conn,
+        where,
+        kind,
+        account_id=target.account_id,
+        card_number=target.card_number,
         target_id=target.id,
     )
     await records.mark_undone(conn, merchant, target.id, txn)
@@ -137,8 +147,9 @@ async def undo(
         card = by_id[change.card_id]
         if card.status != change.to_status:
             raise CardNotInRequiredState(f"card {card.number} has changed since")
-        await records.record_card_change(conn, merchant, txn, card, change.account_id,
-                                         change.from_status)
+        await records.record_card_change(
+            conn, merchant, txn, card, change.account_id, change.from_status
+        )
         await records.revert_card(conn, merchant, card.id, change.from_status, change.account_id)
         if change.from_status == "inactive" and target.kind in ACTIVATIONS:
             activated_accounts.add(change.account_id)
@@ -157,6 +168,7 @@ async def undo(
         card_ref = CardRef(target.card_number)
         card = await get_card(conn, merchant, card_ref)
         if card.account_id is not None:
-            view = await account_view(conn, program, card.number, card.account_id,
-                                      card.template_code)
+            view = await account_view(
+                conn, program, card.number, card.account_id, card.template_code
+            )
     return Outcome(view, txn)

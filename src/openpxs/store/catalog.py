@@ -12,8 +12,10 @@ from openpxs.store.tables import card_templates, merchants, stores, wallets
 
 async def load_program(conn: AsyncConnection, merchant_id: int) -> Program:
     merchant = (
-        await conn.execute(select(merchants).where(merchants.c.merchant_id == merchant_id))
-    ).mappings().first()
+        (await conn.execute(select(merchants).where(merchants.c.merchant_id == merchant_id)))
+        .mappings()
+        .first()
+    )
     if merchant is None:
         raise InvalidMerchant(f"merchant {merchant_id} is not configured")
     wallet_rows = await conn.execute(select(wallets).where(wallets.c.merchant_id == merchant_id))

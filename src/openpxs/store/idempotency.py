@@ -19,7 +19,10 @@ async def claim(
 ) -> None:
     await conn.execute(
         idempotency_keys.insert().values(
-            merchant_id=merchant_id, scope=scope, request_hash=request_hash, reply=None,
+            merchant_id=merchant_id,
+            scope=scope,
+            request_hash=request_hash,
+            reply=None,
             created_at=now,
         )
     )

@@ -67,8 +67,9 @@ class AccountBook:
             return found
         row = (
             await self.conn.execute(
-                select(lots.c.id, lots.c.remaining_units, lots.c.expires_at, lots.c.expires_on)
-                .where(lots.c.merchant_id == self.merchant_id, lots.c.id == lot_id)
+                select(
+                    lots.c.id, lots.c.remaining_units, lots.c.expires_at, lots.c.expires_on
+                ).where(lots.c.merchant_id == self.merchant_id, lots.c.id == lot_id)
             )
         ).one()
         found = Lot(row.id, row.remaining_units, row.expires_at, row.expires_on)
@@ -221,12 +222,17 @@ async def expired_units(conn: AsyncConnection, merchant_id: int, lot_id: int) ->
             .select_from(
                 journal.join(
                     transactions,
-                    and_(transactions.c.merchant_id == journal.c.merchant_id,
-                         transactions.c.id == journal.c.transaction_id),
+                    and_(
+                        transactions.c.merchant_id == journal.c.merchant_id,
+                        transactions.c.id == journal.c.transaction_id,
+                    ),
                 )
             )
-            .where(journal.c.merchant_id == merchant_id, journal.c.lot_id == lot_id,
-                   transactions.c.kind == "expire")
+            .where(
+                journal.c.merchant_id == merchant_id,
+                journal.c.lot_id == lot_id,
+                transactions.c.kind == "expire",
+            )
         )
     ).scalar_one()
     return -int(total)

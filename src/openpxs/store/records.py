@@ -106,9 +106,9 @@ async def revert_card(
     else:
         values["account_id"] = account_id
     await conn.execute(
-        update(cards).where(cards.c.merchant_id == merchant_id, cards.c.id == card_id).values(
-            **values
-        )
+        update(cards)
+        .where(cards.c.merchant_id == merchant_id, cards.c.id == card_id)
+        .values(**values)
     )
 
 
@@ -117,8 +117,9 @@ async def create_account(
 ) -> int:
     result = await conn.execute(
         accounts.insert()
-        .values(merchant_id=merchant_id, template_code=template_code, status="active",
-                created_at=now)
+        .values(
+            merchant_id=merchant_id, template_code=template_code, status="active", created_at=now
+        )
         .returning(accounts.c.id)
     )
     return int(result.scalar_one())
@@ -334,7 +335,10 @@ async def mark_undone(
 
 
 async def live_transactions_after(
-    conn: AsyncConnection, merchant_id: int, account_ids: list[int], after_id: int,
+    conn: AsyncConnection,
+    merchant_id: int,
+    account_ids: list[int],
+    after_id: int,
     ignore_kinds: tuple[str, ...],
 ) -> int:
     """How many later transactions on these accounts still stand (not undone)."""

@@ -71,10 +71,14 @@ class CredentialVerifier:
             return cached[1]
         async with self.engine.connect() as conn:
             row = (
-                await conn.execute(
-                    select(integrations).where(integrations.c.identifier == identifier)
+                (
+                    await conn.execute(
+                        select(integrations).where(integrations.c.identifier == identifier)
+                    )
                 )
-            ).mappings().first()
+                .mappings()
+                .first()
+            )
         if row is None or not row["enabled"] or not verify_secret(row["secret_hash"], secret):
             raise unauthorized()
         integration = Integration(

@@ -179,8 +179,10 @@ def _check_merchant(ep: Endpoint, integration: Integration, req: BaseModel, host
     """A credential acts for its own merchant only, whatever the body or host claims."""
     claimed = getattr(req, "claimed_merchant_id", None)
     host_match = MERCHANT_HOST.match(host)
-    for merchant in (claimed() if callable(claimed) else None,
-                     int(host_match.group(1)) if host_match else None):
+    for merchant in (
+        claimed() if callable(claimed) else None,
+        int(host_match.group(1)) if host_match else None,
+    ):
         if merchant is not None and merchant != integration.merchant_id:
             raise ServiceFailure(
                 ep.service.code("invalid_merchant"),

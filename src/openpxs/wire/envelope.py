@@ -64,8 +64,9 @@ def invalid_request(service: Service, message: str) -> ServiceFailure:
     return ServiceFailure(service.code("invalid_request"), message)
 
 
-def json_response(body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
-                  ) -> Response:
+def json_response(
+    body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
     return Response(dump(body), status_code=status, media_type=JSON, headers=headers)
 
 

@@ -74,6 +74,4 @@ class RetryKeys:
 
     async def record(self, reply: bytes, transaction_id: int | None) -> None:
         for scope in self.scopes:
-            await retry_keys.record_reply(
-                self.conn, self.merchant_id, scope, reply, transaction_id
-            )
+            await retry_keys.record_reply(self.conn, self.merchant_id, scope, reply, transaction_id)

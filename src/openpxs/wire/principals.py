@@ -41,18 +41,21 @@ async def _integration_only(style: str, integration: Integration) -> Principal:
     return Principal(style=style, merchant_id=integration.merchant_id)
 
 
-async def _b2b(conn: AsyncConnection, integration: Integration, params: dict[str, Any]
-               ) -> Principal:
+async def _b2b(
+    conn: AsyncConnection, integration: Integration, params: dict[str, Any]
+) -> Principal:
     return await _integration_only("b2b", integration)
 
 
-async def _anonymous(conn: AsyncConnection, integration: Integration, params: dict[str, Any]
-                     ) -> Principal:
+async def _anonymous(
+    conn: AsyncConnection, integration: Integration, params: dict[str, Any]
+) -> Principal:
     return await _integration_only("anonymous", integration)
 
 
-async def _card(conn: AsyncConnection, integration: Integration, params: dict[str, Any]
-                ) -> Principal:
+async def _card(
+    conn: AsyncConnection, integration: Integration, params: dict[str, Any]
+) -> Principal:
     """The holder of an active card, proven by its number and registration code.
 
     An unknown card and a wrong code get the same reply, so numbers cannot be probed.

@@ -42,7 +42,7 @@ def _flex_decimal(value: Any) -> Any:
         try:
             parsed = Decimal(value.strip())
         except InvalidOperation:
-            raise ValueError("expected a decimal number such as \"12.50\"") from None
+            raise ValueError('expected a decimal number such as "12.50"') from None
         if not parsed.is_finite():
             raise ValueError("expected a finite decimal number")
         return parsed
@@ -85,8 +85,9 @@ class ReplyModel(BaseModel):
 def _raw_decimal(value: Any) -> Any:
     # Anything but a string or a JSON number reaches the domain as text it will refuse;
     # a JSON true must not become the number 1 on its way through the int member.
-    if value is None or (isinstance(value, (str, int, float, Decimal))
-                         and not isinstance(value, bool)):
+    if value is None or (
+        isinstance(value, (str, int, float, Decimal)) and not isinstance(value, bool)
+    ):
         return value
     return str(value)
 

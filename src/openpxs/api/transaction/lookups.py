@@ -13,63 +13,107 @@ from openpxs.wire.envelope import ServiceFailure
 from openpxs.wire.registry import endpoint
 
 
-@endpoint(TRANSACTION, "accountQuery", request=m.AccountQueryRequest,
-          reply=m.AccountQueryReply, styles=B2B, summary="Look up guest accounts by phone etc.")
+@endpoint(
+    TRANSACTION,
+    "accountQuery",
+    request=m.AccountQueryRequest,
+    reply=m.AccountQueryReply,
+    styles=B2B,
+    summary="Look up guest accounts by phone etc.",
+)
 async def account_query(ctx: CallContext, req: m.AccountQueryRequest) -> m.AccountQueryReply:
     """Accounts whose registered guest matches every given field of any one query."""
     program, _ = await where_of(ctx, req.headerInfo)
-    queries = [q.model_dump(exclude_none=True, exclude={"authentication"})
-               for q in req.accountQueries]
+    queries = [
+        q.model_dump(exclude_none=True, exclude={"authentication"}) for q in req.accountQueries
+    ]
     if not any(queries):
-        raise ServiceFailure(TRANSACTION.code("invalid_request"),
-                             "Invalid request: each account query needs at least one field")
+        raise ServiceFailure(
+            TRANSACTION.code("invalid_request"),
+            "Invalid request: each account query needs at least one field",
+        )
     found = await lookups.account_query(ctx.conn, program, queries, req.pageSize)
-    return m.AccountQueryReply(accounts=[
-        m.AccountQueryResult(accountId=a.account_id, printedCardNumber=a.card_number,
-                             fieldValues=a.fields) for a in found
-    ])
+    return m.AccountQueryReply(
+        accounts=[
+            m.AccountQueryResult(
+                accountId=a.account_id, printedCardNumber=a.card_number, fieldValues=a.fields
+            )
+            for a in found
+        ]
+    )
 
 
-@endpoint(TRANSACTION, "checkinsQuery", request=m.TransactionRequest,
-          reply=m.CheckinsQueryReply, styles=B2B, summary="Guests checked in at this store")
+@endpoint(
+    TRANSACTION,
+    "checkinsQuery",
+    request=m.TransactionRequest,
+    reply=m.CheckinsQueryReply,
+    styles=B2B,
+    summary="Guests checked in at this store",
+)
 async def checkins_query(ctx: CallContext, req: m.TransactionRequest) -> m.CheckinsQueryReply:
     """Mobile check-ins at headerInfo.storeCode that have not lapsed, newest first."""
     program, where = await where_of(ctx, req.headerInfo)
     found = await lookups.checkins_at(ctx.conn, program, req.headerInfo.storeCode, where.now)
-    return m.CheckinsQueryReply(checkins=[
-        m.CheckinRecord(accountId=c.account_id, printedCardNumber=c.card_number,
-                        firstName=c.first_name, lastName=c.last_name,
-                        checkinDatetime=c.at.isoformat(), shortCardNumber=c.short_card_number,
-                        expirationTime=c.expires_at.isoformat())
-        for c in found
-    ])
+    return m.CheckinsQueryReply(
+        checkins=[
+            m.CheckinRecord(
+                accountId=c.account_id,
+                printedCardNumber=c.card_number,
+                firstName=c.first_name,
+                lastName=c.last_name,
+                checkinDatetime=c.at.isoformat(),
+                shortCardNumber=c.short_card_number,
+                expirationTime=c.expires_at.isoformat(),
+            )
+            for c in found
+        ]
+    )
 
 
-
-@endpoint(TRANSACTION, "transactionHistory", request=m.TransactionHistoryRequest,
-          reply=m.TransactionHistoryReply, styles=B2B, summary="Transaction history of a card")
-async def transaction_history(ctx: CallContext, req: m.TransactionHistoryRequest
-                              ) -> m.TransactionHistoryReply:
+@endpoint(
+    TRANSACTION,
+    "transactionHistory",
+    request=m.TransactionHistoryRequest,
+    reply=m.TransactionHistoryReply,
+    styles=B2B,
+    summary="Transaction history of a card",
+)
+async def transaction_history(
+    ctx: CallContext, req: m.TransactionHistoryRequest
+) -> m.TransactionHistoryReply:
     """The account's transactions, newest first, each with its per-wallet accrued and
     redeemed amounts and the balance after it. Dates are the merchant's local days."""
     program, _ = await where_of(ctx, req.headerInfo)
     entries = await lookups.history(
-        ctx.conn, program, card_ref(req.cardInfo), req.dateStart or req.startDate,
-        req.dateEnd or req.endDate, req.maxNumberOfResults,
+        ctx.conn,
+        program,
+        card_ref(req.cardInfo),
+        req.dateStart or req.startDate,
+        req.dateEnd or req.endDate,
+        req.maxNumberOfResults,
         req.limitToBalanceAffectingTransactions,
     )
     used = sorted({d.wallet.code for e in entries for d in e.details})
     return m.TransactionHistoryReply(
         transactions=[
             m.TransactionHistoryEntry(
-                transactionIdLong=e.id, transactionId=e.id, datetime=e.at.isoformat(),
-                transactionType=e.kind, storeCode=e.store_code, storeName=e.store_name,
-                posTransactionNumber=e.pos_transaction_id, cardNumber=e.card_number,
+                transactionIdLong=e.id,
+                transactionId=e.id,
+                datetime=e.at.isoformat(),
+                transactionType=e.kind,
+                storeCode=e.store_code,
+                storeName=e.store_name,
+                posTransactionNumber=e.pos_transaction_id,
+                cardNumber=e.card_number,
                 hasVisibleComment=e.has_comment,
                 details=[
                     m.TransactionHistoryDetail(
-                        walletCode=d.wallet.code, walletName=d.wallet.name,
-                        accrued=d.accrued, redeemed=d.redeemed, balance=d.balance,
+                        walletCode=d.wallet.code,
+                        walletName=d.wallet.name,
+                        accrued=d.accrued,
+                        redeemed=d.redeemed,
+                        balance=d.balance,
                     )
                     for d in e.details
                 ],
@@ -88,39 +132,56 @@ WALLET_TYPES = {"currency": 1, "points": 2, "reward": 3, "count": 4}
 VALUE_TYPES = {"currency": 1, "points": 2, "reward": 1, "count": 2}
 
 
-@endpoint(TRANSACTION, "loadMap", request=m.TransactionRequest, reply=m.LoadMapReply,
-          styles=B2B, summary="Program configuration for the POS")
+@endpoint(
+    TRANSACTION,
+    "loadMap",
+    request=m.TransactionRequest,
+    reply=m.LoadMapReply,
+    styles=B2B,
+    summary="Program configuration for the POS",
+)
 async def load_map(ctx: CallContext, req: m.TransactionRequest) -> m.LoadMapReply:
     """The merchant's wallets with their codes, names, scales and POS mappings.
     programId SV or LP narrows the list to that program; PX returns every wallet."""
     program, _ = await where_of(ctx, req.headerInfo)
     wanted = req.headerInfo.programId
     wallets = [
-        w for w in sorted(program.wallets.values(), key=lambda w: w.code)
+        w
+        for w in sorted(program.wallets.values(), key=lambda w: w.code)
         if wanted == "PX" or w.program == wanted
     ]
 
     def pos_int(value: object) -> int | None:
         return value if isinstance(value, int) else None
 
-    return m.LoadMapReply(wallets=[
-        m.WalletConfig(
-            walletCode=w.code, walletName=w.name, walletType=WALLET_TYPES[w.kind],
-            valueType=VALUE_TYPES[w.kind],
-            valueAmount=Decimal(str(w.pos["valueAmount"])) if "valueAmount" in w.pos else None,
-            scale=w.scale,
-            posItemId=str(w.pos["posItemId"]) if "posItemId" in w.pos else None,
-            discountObjectNumber=pos_int(w.pos.get("discountObjectNumber")),
-            rewardType=pos_int(w.pos.get("rewardType")),
-            productType=pos_int(w.pos.get("productType")),
-            productId=pos_int(w.pos.get("productId")),
-        )
-        for w in wallets
-    ])
+    return m.LoadMapReply(
+        wallets=[
+            m.WalletConfig(
+                walletCode=w.code,
+                walletName=w.name,
+                walletType=WALLET_TYPES[w.kind],
+                valueType=VALUE_TYPES[w.kind],
+                valueAmount=Decimal(str(w.pos["valueAmount"])) if "valueAmount" in w.pos else None,
+                scale=w.scale,
+                posItemId=str(w.pos["posItemId"]) if "posItemId" in w.pos else None,
+                discountObjectNumber=pos_int(w.pos.get("discountObjectNumber")),
+                rewardType=pos_int(w.pos.get("rewardType")),
+                productType=pos_int(w.pos.get("productType")),
+                productId=pos_int(w.pos.get("productId")),
+            )
+            for w in wallets
+        ]
+    )
 
 
-@endpoint(TRANSACTION, "status", request=m.StatusRequest, reply=m.StatusReply, styles=B2B,
-          summary="Status ping")
+@endpoint(
+    TRANSACTION,
+    "status",
+    request=m.StatusRequest,
+    reply=m.StatusReply,
+    styles=B2B,
+    summary="Status ping",
+)
 async def status(ctx: CallContext, req: m.StatusRequest) -> m.StatusReply:
     """Answers authorizedSuccess when the service and the credentials work."""
     return m.StatusReply()

@@ -150,6 +150,7 @@ class AdminAdjustRequest(WireModel):
 
 # ---- replies -------------------------------------------------------------------------
 
+
 class Failure(ReplyModel):
     result: str
     errorCode: str | None = None

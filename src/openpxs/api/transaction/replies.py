@@ -69,8 +69,13 @@ def transaction_reply(cls: type[Reply], outcome: Outcome) -> Reply:
         reply.maskedCardNumber = mask(view.card_number)
         reply.svCurrentBalance = view.sv_balance
         reply.walletBalances = [
-            m.WalletBalance(walletCode=w.code, name=w.name, balance=balance,
-                            description=w.description, giftable=w.giftable)
+            m.WalletBalance(
+                walletCode=w.code,
+                name=w.name,
+                balance=balance,
+                description=w.description,
+                giftable=w.giftable,
+            )
             for w, balance in view.balances
         ]
     return reply
