@@ -52,7 +52,7 @@ def validate(file: Path = typer.Argument(..., help="A merchant YAML file.")) -> 
     """Check a merchant configuration file without touching any database."""
     config = _load(file)
     m = config.merchant
-    Console().print(
+    Console(soft_wrap=True).print(
         f"[green]ok[/green] {file}: merchant {m.id} ({m.name}): "
         f"{len(config.programs)} programs, {len(config.card_templates)} card templates, "
         f"{len(config.wallets)} wallets, {len(config.stores)} stores, "
@@ -101,11 +101,17 @@ async def _apply(url: str, config: MerchantConfig, total_cards: int) -> ApplyRep
 
 
 def _print_report(file: Path, report: ApplyReport) -> None:
-    console = Console()
+    console = Console(soft_wrap=True)
     state = "created" if report.merchant_created else "updated"
     if not report.changed:
         state = "unchanged"
-    console.print(f"{file}: merchant {report.merchant_id} {state}", highlight=False, markup=False)
+    # soft_wrap: a long path must not break the line scripts grep for.
+    console.print(
+        f"{file}: merchant {report.merchant_id} {state}",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
     table = Table("section", "created", "updated", "unchanged", "not in file (kept)")
     for name, changes in report.sections.items():
         table.add_row(
@@ -149,7 +155,7 @@ def generate(
         created = asyncio.run(_generate(url, merchant, card_range))
     except (CardIssueError, DatabaseUrlError) as exc:
         raise _fail([str(exc)]) from None
-    Console().print(
+    Console(soft_wrap=True).print(
         f"merchant {merchant} template {template}: {created} new cards, "
         f"{card_range.count - created} already existed "
         f"({card_range.start} to {card_range.last:0{len(card_range.start)}d})",
@@ -185,7 +191,7 @@ async def _generate(url: str, merchant: int, card_range: CardRangeConfig) -> int
 
 def _progress() -> Progress:
     # On stderr, and only on a terminal, so that scripts see just the summary and errors.
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
