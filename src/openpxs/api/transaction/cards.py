@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from openpxs.api.transaction import models as m
+from openpxs.api.transaction.keys import card_key, pos_key, void_claim
 from openpxs.api.transaction.replies import (
     add_redeem_reply,
     card_ref,
@@ -19,35 +18,6 @@ from openpxs.store.records import get_transaction
 from openpxs.wire.context import CallContext
 from openpxs.wire.envelope import failure_from_domain
 from openpxs.wire.registry import endpoint
-
-
-def pos_key(req: m.CardRequest | m.TransactionRequest, operation: str, card: str) -> str | None:
-    """posTransactionId at one store, terminal and card, per operation."""
-    h = req.headerInfo
-    if not h.posTransactionId:
-        return None
-    return f"{operation}:{h.storeCode}:{h.terminalId or ''}:{card}:{h.posTransactionId}"
-
-
-def void_claim(
-    ctx: CallContext, req: m.CardRequest, operation: str
-) -> Callable[[int], Awaitable[None]]:
-    """The retry key of a void names the transaction it voids (see undo.void_matching)."""
-    h = req.headerInfo
-
-    async def claim(target_id: int) -> None:
-        await ctx.retry.claim(f"pos:{operation}:{h.storeCode}:{h.terminalId or ''}:{target_id}")
-
-    return claim
-
-
-def card_key(operation: str):  # type: ignore[no-untyped-def]
-    def key(req: m.CardRequest) -> str | None:
-        return pos_key(
-            req, operation, req.cardInfo.printedCardNumber or req.cardInfo.magstripe or ""
-        )
-
-    return key
 
 
 @endpoint(

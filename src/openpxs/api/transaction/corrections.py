@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from openpxs.api.transaction import models as m
+from openpxs.api.transaction.keys import pos_key
 from openpxs.api.transaction.replies import card_ref, transaction_reply, where_of
 from openpxs.api.transaction.service import B2B, TRANSACTION
 from openpxs.domain.errors import DomainError, TransactionNotFound
@@ -15,13 +16,7 @@ from openpxs.wire.registry import endpoint
 
 
 def _exchange_key(req: m.ExchangeRequest) -> str | None:
-    h = req.headerInfo
-    if not h.posTransactionId:
-        return None
-    return (
-        f"exchange:{h.storeCode}:{h.terminalId or ''}:{req.cardInfo.printedCardNumber}:"
-        f"{h.posTransactionId}"
-    )
+    return pos_key(req, "exchange", req.cardInfo.printedCardNumber or "")
 
 
 @endpoint(
