@@ -99,6 +99,11 @@ async def get_card(
 ) -> Card:
     """The merchant's card; another merchant's card is simply not found."""
     card = await records.find_card(conn, merchant_id, ref.printed_number(), lock=lock)
+    return verify_card(card, ref)
+
+
+def verify_card(card: Card | None, ref: CardRef) -> Card:
+    """The card the POS named, if it exists and matches what the POS says about it."""
     if card is None or (ref.template_code is not None and ref.template_code != card.template_code):
         raise CardNotFound()
     if ref.registration_code is not None and not hmac.compare_digest(

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from openpxs.domain.errors import (
     CardAlreadyActive,
     CardNotActive,
-    CardNotFound,
     CardNotInRequiredState,
+    DomainError,
     InvalidRequest,
 )
 from openpxs.domain.program import Program
@@ -30,6 +30,7 @@ from openpxs.services.accounts import (
     expire_due,
     get_card,
     require_active,
+    verify_card,
 )
 from openpxs.store import records
 from openpxs.store.ledger import AccountBook
@@ -149,7 +150,7 @@ async def bulk_activate_add(
     refs: list[CardRef],
     program_id: str,
     adds: list[Move],
-) -> tuple[int, list[tuple[str, Exception | None]]]:
+) -> tuple[int, list[tuple[str, DomainError | None]]]:
     """Sell many cards in one transaction: all of them, or none.
 
     Returns the batch transaction id and a per-card outcome. When any card is
@@ -162,23 +163,18 @@ async def bulk_activate_add(
     if len(set(numbers)) != len(numbers):
         raise InvalidRequest("cardInfos names the same card more than once")
     found = await records.find_cards(conn, program.merchant_id, numbers, lock=True)
-    problems: list[tuple[str, Exception | None]] = []
+    problems: list[tuple[str, DomainError | None]] = []
     applied: dict[str, list[AppliedMove]] = {}
     for ref, number in zip(refs, numbers, strict=True):
         try:
-            card = found.get(number)
-            if card is None:
-                raise CardNotFound()
-            await get_card(conn, program.merchant_id, ref)  # template and registration checks
+            card = verify_card(found.get(number), ref)
             if card.status == "active":
                 raise CardAlreadyActive()
             if card.status != "inactive":
                 raise CardNotInRequiredState(f"the card is {card.status}")
             applied[number] = check_moves(program, card.template_code, program_id, adds, where.now)
             problems.append((number, None))
-        except (CardNotFound, CardAlreadyActive, CardNotInRequiredState) as refusal:
-            problems.append((number, refusal))
-        except Exception as refusal:
+        except DomainError as refusal:
             problems.append((number, refusal))
     first = next((p for _, p in problems if p is not None), None)
     if first is not None:
@@ -197,7 +193,9 @@ async def bulk_activate_add(
 
 
 class BulkRefused(Exception):
-    def __init__(self, problems: list[tuple[str, Exception | None]], first: Exception):
+    """Some cards of a bulk sale were refused; ``problems`` names each card's outcome."""
+
+    def __init__(self, problems: list[tuple[str, DomainError | None]], first: DomainError):
         super().__init__(str(first))
         self.problems = problems
         self.first = first
@@ -213,10 +211,8 @@ async def exchange(
     locked = await records.find_cards(
         conn, program.merchant_id, [old_number, new_number], lock=True
     )
-    if old_number not in locked or new_number not in locked:
-        raise CardNotFound()
-    old = await get_card(conn, program.merchant_id, old_ref)
-    new = await get_card(conn, program.merchant_id, new_ref)
+    old = verify_card(locked.get(old_number), old_ref)
+    new = verify_card(locked.get(new_number), new_ref)
     account_id = require_active(old)
     if new.status == "active":
         raise CardAlreadyActive("the replacement card is already active")

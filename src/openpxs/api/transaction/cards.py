@@ -12,7 +12,7 @@ from openpxs.api.transaction.replies import (
     where_of,
 )
 from openpxs.api.transaction.service import B2B, TRANSACTION
-from openpxs.domain.errors import DomainError, TransactionNotFound
+from openpxs.domain.errors import TransactionNotFound
 from openpxs.services import pos, undo
 from openpxs.store.records import get_transaction
 from openpxs.wire.context import CallContext
@@ -228,12 +228,9 @@ async def bulk_activate_add(ctx: CallContext, req: m.BulkActivateAddRequest) -> 
             moves(req.addWalletContents),
         )
     except pos.BulkRefused as refused:
-        first = refused.first
-        if not isinstance(first, DomainError):
-            raise first from None
         card_results = []
         for number, problem in refused.problems:
-            if isinstance(problem, DomainError):
+            if problem is not None:
                 f = failure_from_domain(TRANSACTION, problem)
                 card_results.append(
                     m.BulkCardResult(
@@ -243,7 +240,7 @@ async def bulk_activate_add(ctx: CallContext, req: m.BulkActivateAddRequest) -> 
                         errorMessage=f.message,
                     )
                 )
-        failure = failure_from_domain(TRANSACTION, first)
+        failure = failure_from_domain(TRANSACTION, refused.first)
         failure.extra["cardResults"] = [c.model_dump(exclude_none=True) for c in card_results]
         raise failure from None
     return m.BulkAddReply(
