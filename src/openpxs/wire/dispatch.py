@@ -79,14 +79,14 @@ async def dispatch(request: Request) -> Response:
     except ServiceFailure as failure:
         request.state.result = (failure.result, failure.code)
         return failure.response()
-    request.state.result = ("replayed" if body.replayed else "ok", None)
+    request.state.result = (body.result, None)
     return Response(body.content, media_type=JSON)
 
 
 @dataclass
 class Reply:
     content: bytes
-    replayed: bool = False
+    result: str  # the reply's result value, or "replayed" for a replay
 
 
 async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
@@ -134,7 +134,7 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
             reply = await ep.handler(ctx, req)
             content = reply_bytes(reply)
             await retry.record(content, getattr(reply, "pxTransactionId", None))
-        return Reply(content)
+        return Reply(content, str(getattr(reply, "result", ep.service.success)))
     except DomainError as error:
         raise failure_from_domain(service, error) from None
     except IntegrityError:
@@ -160,7 +160,7 @@ async def _replay(
     replies = [r for _, r in earlier if r is not None]
     if not replies:
         raise ServiceFailure(ep.service.code("system_error"), "The first attempt is unfinished")
-    return Reply(replies[0].encode(), replayed=True)
+    return Reply(replies[0].encode(), "replayed")
 
 
 def _retry_keys(
