@@ -9,15 +9,33 @@ from openpxs.domain.errors import InvalidMerchant
 from openpxs.domain.program import CardTemplateDef, Program, StoreDef, WalletDef
 from openpxs.store.tables import card_templates, merchants, stores, wallets
 
+# (database, merchant_id) -> (config_version, Program). `config apply` bumps the version
+# whenever the program changes, so one small read per call tells whether the copy is current.
+_cache: dict[tuple[str, int], tuple[int, Program]] = {}
+
 
 async def load_program(conn: AsyncConnection, merchant_id: int) -> Program:
     merchant = (
-        (await conn.execute(select(merchants).where(merchants.c.merchant_id == merchant_id)))
-        .mappings()
-        .first()
-    )
+        await conn.execute(
+            select(merchants.c.name, merchants.c.timezone, merchants.c.config_version).where(
+                merchants.c.merchant_id == merchant_id
+            )
+        )
+    ).first()
     if merchant is None:
         raise InvalidMerchant(f"merchant {merchant_id} is not configured")
+    key = (str(conn.engine.url), merchant_id)
+    cached = _cache.get(key)
+    if cached is not None and cached[0] == merchant.config_version:
+        return cached[1]
+    program = await _read_program(conn, merchant_id, merchant.name, merchant.timezone)
+    _cache[key] = (merchant.config_version, program)
+    return program
+
+
+async def _read_program(
+    conn: AsyncConnection, merchant_id: int, name: str, timezone: str
+) -> Program:
     wallet_rows = await conn.execute(select(wallets).where(wallets.c.merchant_id == merchant_id))
     template_rows = await conn.execute(
         select(card_templates).where(card_templates.c.merchant_id == merchant_id)
@@ -27,8 +45,8 @@ async def load_program(conn: AsyncConnection, merchant_id: int) -> Program:
     )
     return Program(
         merchant_id=merchant_id,
-        name=merchant["name"],
-        timezone=merchant["timezone"],
+        name=name,
+        timezone=timezone,
         wallets={
             w.code: WalletDef(
                 code=w.code,

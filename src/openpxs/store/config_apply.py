@@ -145,7 +145,9 @@ async def apply_config(
     if report.changed and not report.merchant_created:
         # updated_at tells readers that cache a merchant's program to load it again.
         await conn.execute(
-            update(merchants).where(merchants.c.merchant_id == mid).values(updated_at=now)
+            update(merchants)
+            .where(merchants.c.merchant_id == mid)
+            .values(updated_at=now, config_version=merchants.c.config_version + 1)
         )
 
     handled = 0

@@ -77,6 +77,8 @@ merchants = Table(
     Column("name", String(200), nullable=False),
     Column("timezone", String(64), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # Bumped by every configuration change, so servers know their cached program is stale.
+    Column("config_version", Integer, nullable=False, server_default="1"),
 )
 
 programs = Table(

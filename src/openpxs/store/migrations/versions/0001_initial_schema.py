@@ -199,6 +199,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("timezone", sa.String(length=64), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.Column("config_version", sa.Integer(), server_default="1", nullable=False),
         sa.PrimaryKeyConstraint("merchant_id", name=op.f("pk_merchants")),
     )
     op.create_table(
