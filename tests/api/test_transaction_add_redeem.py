@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
+from typing import Any
 
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+
+from openpxs.store.tables import accounts
 from tests.api.pos import (
     GIFT,
     LOYALTY,
@@ -14,9 +18,12 @@ from tests.api.pos import (
     add_redeem_body,
     balance,
     call,
+    card,
+    header,
     history,
     ok,
     refused,
+    run_db,
     sell,
     sv,
     unchanged,
@@ -261,3 +268,19 @@ def test_void_add_redeem_refusals(client: TestClient) -> None:
             call(client, "voidAddRedeem", add_redeem_body(GIFT, add=sv("10.00"), pos_id="R-1")),
             "transaction.insufficient_balance",
         )
+
+
+def test_value_never_moves_onto_a_closed_account(client: TestClient) -> None:
+    """What a void that commits between a load's card read and its account lock leaves:
+    the card still reads active but its account is closed. The load must refuse it."""
+    ok(sell(client, GIFT, "25.00"))
+
+    async def close_account(conn: Any) -> None:
+        await conn.execute(update(accounts).values(status="closed"))
+
+    run_db(client, close_account)
+    for operation, body in (
+        ("addRedeem", add_redeem_body(GIFT, add=sv("10.00"))),
+        ("balanceInquiry", {"headerInfo": header(), "cardInfo": card(GIFT)}),
+    ):
+        user_error(call(client, operation, body), "transaction.card_not_active")

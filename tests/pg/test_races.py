@@ -29,7 +29,7 @@ from openpxs.app import create_app
 from openpxs.demo import install_demo
 from openpxs.settings import Settings
 from openpxs.store.audit import audit
-from openpxs.store.tables import journal, transactions
+from openpxs.store.tables import accounts, journal, transactions, wallet_balances
 from tests.api.pos import GIFT, POS, add_redeem_body, card, header, sell_body, sv
 
 ON_POSTGRES = os.environ.get("OPENPXS_TEST_DATABASE_URL", "").startswith("postgres")
@@ -163,3 +163,36 @@ def test_the_client_fixture_database_is_left_usable(client: TestClient) -> None:
     must still work (no lock or connection left behind)."""
     reply = client.post("/rest/24.11/transaction/activateAdd.json", json=sell_body(GIFT), auth=POS)
     assert reply.json()["result"] == "authorizedSuccess"
+
+
+def test_a_load_racing_the_void_of_its_sale_never_lands_on_a_closed_account(
+    race_url: str,
+) -> None:
+    """Either the void wins (the load is refused) or the load wins (the void is refused)."""
+
+    async def scenario(pos: Pos) -> None:
+        for i in range(60):
+            number = f"60000000000001{i:02d}"
+            sale = sell_body(number, "25.00", pos_id=f"S-{i}")
+            assert (await pos.call("activateAdd", sale))["result"] == "authorizedSuccess"
+            load, void = await asyncio.gather(
+                pos.call("addRedeem", add_redeem_body(number, add=sv("10.00"), pos_id=f"A-{i}")),
+                pos.call("voidActivateAdd", sale),
+            )
+            outcomes = {outcome(load), outcome(void)}
+            assert outcomes in (
+                {"authorizedSuccess", "transaction.card_not_in_required_state"},
+                {"authorizedSuccess", "transaction.card_not_active"},
+            ), (load, void)
+        async with pos.engine.connect() as conn:
+            stranded = await conn.execute(
+                select(func.count())
+                .select_from(
+                    wallet_balances.join(accounts, accounts.c.id == wallet_balances.c.account_id)
+                )
+                .where(accounts.c.status == "closed", wallet_balances.c.units != 0)
+            )
+            assert stranded.scalar_one() == 0
+        assert await pos.audit_problems() == []
+
+    race(race_url, scenario)

@@ -119,6 +119,13 @@ def require_active(card: Card) -> int:
     return card.account_id
 
 
+async def lock_active_account(conn: AsyncConnection, merchant_id: int, account_id: int) -> None:
+    """Lock the account; refuse it if a concurrent void closed it before we got the lock."""
+    statuses = await records.lock_accounts(conn, merchant_id, [account_id])
+    if statuses.get(account_id) != "active":
+        raise CardNotActive()
+
+
 def check_moves(
     program: Program,
     template_code: int,

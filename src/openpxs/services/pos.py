@@ -29,6 +29,7 @@ from openpxs.services.accounts import (
     contents_hash,
     expire_due,
     get_card,
+    lock_active_account,
     require_active,
     verify_card,
 )
@@ -42,7 +43,7 @@ async def balance_inquiry(
 ) -> Outcome:
     card = await get_card(conn, program.merchant_id, ref)
     account_id = require_active(card)
-    await records.lock_accounts(conn, program.merchant_id, [account_id])
+    await lock_active_account(conn, program.merchant_id, account_id)
     await expire_due(conn, program, account_id, where)
     view = await account_view(conn, program, card.number, account_id, card.template_code)
     return Outcome(view)
@@ -103,7 +104,8 @@ async def add_redeem(
 ) -> Outcome:
     if not adds and not redeems:
         raise InvalidRequest("addWalletContents and redeemWalletContents are both empty")
-    card = await get_card(conn, program.merchant_id, ref, lock=auto_activate)
+    # The card's lock orders this call after a concurrent void or exchange of the card.
+    card = await get_card(conn, program.merchant_id, ref, lock=True)
     if card.status != "active" and not (auto_activate and card.status == "inactive"):
         raise CardNotActive()
     added = check_moves(program, card.template_code, program_id, adds, where.now)
@@ -121,7 +123,7 @@ async def add_redeem(
         await records.set_transaction_account(conn, program.merchant_id, txn, account_id)
     else:
         account_id = require_active(card)
-        await records.lock_accounts(conn, program.merchant_id, [account_id])
+        await lock_active_account(conn, program.merchant_id, account_id)
     await _finish(conn, program, where, txn, account_id, added, redeemed)
     view = await account_view(conn, program, card.number, account_id, card.template_code)
     return Outcome(view, txn, added, redeemed)
@@ -218,7 +220,8 @@ async def exchange(
         raise CardAlreadyActive("the replacement card is already active")
     if new.status != "inactive":
         raise CardNotInRequiredState(f"the replacement card is {new.status}")
-    await records.lock_accounts(conn, program.merchant_id, [account_id])
+    await lock_active_account(conn, program.merchant_id, account_id)
+    await expire_due(conn, program, account_id, where)
     txn = await records.record_transaction(
         conn, where, "exchange", account_id=account_id, card_number=old.number
     )
@@ -241,11 +244,11 @@ async def admin_adjust(
     activity: str,
     comment: str | None,
 ) -> Outcome:
-    card = await get_card(conn, program.merchant_id, ref)
+    card = await get_card(conn, program.merchant_id, ref, lock=True)
     account_id = require_active(card)
     applied = check_moves(program, card.template_code, "PX", [move], where.now)
     added, redeemed = (applied, []) if activity == "ADD" else ([], applied)
-    await records.lock_accounts(conn, program.merchant_id, [account_id])
+    await lock_active_account(conn, program.merchant_id, account_id)
     txn = await records.record_transaction(
         conn,
         where,

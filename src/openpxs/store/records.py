@@ -27,6 +27,9 @@ def _card(row: Any) -> Card:
     return Card(row[0], row[1], row[2], row[3], row[4], row[5])
 
 
+# Rows per IN (...) list: well inside every driver's limit on bound parameters.
+CHUNK = 500
+
 _CARD_COLUMNS = (
     cards.c.id,
     cards.c.printed_card_number,
@@ -52,33 +55,41 @@ async def find_card(
 async def find_cards(
     conn: AsyncConnection, merchant_id: int, numbers: list[str], *, lock: bool = False
 ) -> dict[str, Card]:
+    """Cards by number; with ``lock``, their row locks are taken in id order."""
     found: dict[str, Card] = {}
-    for start in range(0, len(numbers), 500):
-        chunk = numbers[start : start + 500]
-        query = (
-            select(*_CARD_COLUMNS)
-            .where(cards.c.merchant_id == merchant_id, cards.c.printed_card_number.in_(chunk))
-            .order_by(cards.c.id)
+    for start in range(0, len(numbers), CHUNK):
+        query = select(*_CARD_COLUMNS).where(
+            cards.c.merchant_id == merchant_id,
+            cards.c.printed_card_number.in_(numbers[start : start + CHUNK]),
         )
-        if lock:
-            query = query.with_for_update()
         for row in await conn.execute(query):
             card = _card(row)
             found[card.number] = card
+    if lock and found:
+        # Read first, then lock by id across all chunks: two overlapping bulk sales
+        # listing cards in different orders still lock them in the same order.
+        locked = await cards_by_ids(conn, merchant_id, [c.id for c in found.values()], lock=True)
+        found = {card.number: card for card in locked}
     return found
 
 
 async def cards_by_ids(
     conn: AsyncConnection, merchant_id: int, ids: list[int], *, lock: bool = False
 ) -> list[Card]:
-    query = (
-        select(*_CARD_COLUMNS)
-        .where(cards.c.merchant_id == merchant_id, cards.c.id.in_(ids))
-        .order_by(cards.c.id)
-    )
-    if lock:
-        query = query.with_for_update()
-    return [_card(row) for row in await conn.execute(query)]
+    ordered = sorted(set(ids))
+    result: list[Card] = []
+    for start in range(0, len(ordered), CHUNK):
+        query = (
+            select(*_CARD_COLUMNS)
+            .where(
+                cards.c.merchant_id == merchant_id, cards.c.id.in_(ordered[start : start + CHUNK])
+            )
+            .order_by(cards.c.id)
+        )
+        if lock:
+            query = query.with_for_update()
+        result.extend(_card(row) for row in await conn.execute(query))
+    return result
 
 
 async def set_card_state(
@@ -125,21 +136,30 @@ async def create_account(
     return int(result.scalar_one())
 
 
-async def lock_accounts(conn: AsyncConnection, merchant_id: int, account_ids: list[int]) -> None:
+async def lock_accounts(
+    conn: AsyncConnection, merchant_id: int, account_ids: list[int]
+) -> dict[int, str]:
     """Take the row locks of these accounts, always in id order so two calls never deadlock.
 
     Every change to an account's wallets happens under its lock, so balances are
     re-read and written by one call at a time (SQLite: the whole database is held by
-    BEGIN IMMEDIATE, which gives the same guarantee).
+    BEGIN IMMEDIATE, which gives the same guarantee). Returns each account's status
+    as read under the lock.
     """
-    if not account_ids:
-        return
-    await conn.execute(
-        select(accounts.c.id)
-        .where(accounts.c.merchant_id == merchant_id, accounts.c.id.in_(sorted(account_ids)))
-        .order_by(accounts.c.id)
-        .with_for_update()
-    )
+    statuses: dict[int, str] = {}
+    ordered = sorted(set(account_ids))
+    for start in range(0, len(ordered), CHUNK):
+        rows = await conn.execute(
+            select(accounts.c.id, accounts.c.status)
+            .where(
+                accounts.c.merchant_id == merchant_id,
+                accounts.c.id.in_(ordered[start : start + CHUNK]),
+            )
+            .order_by(accounts.c.id)
+            .with_for_update()
+        )
+        statuses.update({row.id: row.status for row in rows})
+    return statuses
 
 
 async def set_account_status(
