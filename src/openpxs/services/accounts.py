@@ -17,7 +17,7 @@ from openpxs.domain.errors import (
     InvalidRequest,
 )
 from openpxs.domain.money import from_units, parse_quantity, to_units
-from openpxs.domain.program import Program, WalletDef
+from openpxs.domain.program import LATEST_EXPIRY, Program, WalletDef
 from openpxs.store import ledger as ledger_store
 from openpxs.store import records
 from openpxs.store.ledger import AccountBook
@@ -148,6 +148,8 @@ def check_moves(
             and not past_expiry_ok
         ):
             raise InvalidRequest(f"expiration date {move.expires_on} is in the past")
+        if move.expires_on is not None and move.expires_on > LATEST_EXPIRY:
+            raise InvalidRequest(f"expiration date {move.expires_on} is too far ahead")
         applied.append(AppliedMove(wallet, quantity, expires_on))
     return applied
 

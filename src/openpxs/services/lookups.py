@@ -72,11 +72,12 @@ async def history(
                 ),
             )
         )
-    if start is not None:
+    # Days at the very ends of the calendar bound nothing (and have no neighbour day).
+    if start is not None and start > date.min:
         conditions.append(
             transactions.c.created_at >= end_of_day(start - timedelta(days=1), program.timezone)
         )
-    if end is not None:
+    if end is not None and end < date.max - timedelta(days=1):
         conditions.append(transactions.c.created_at < end_of_day(end, program.timezone))
     count = min(limit or MAX_HISTORY, MAX_HISTORY)
     rows = (

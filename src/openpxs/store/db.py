@@ -31,7 +31,8 @@ def is_sqlite(engine: AsyncEngine) -> bool:
 
 def create_engine(plain_url: str, *, pool_size: int = 10) -> AsyncEngine:
     url = async_url(plain_url)
-    kwargs: dict[str, Any] = {}
+    # Parameters are card numbers and guest data: keep them out of error messages and logs.
+    kwargs: dict[str, Any] = {"hide_parameters": True}
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)

@@ -9,12 +9,13 @@ import hmac
 import os
 import time
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from openpxs.security import verify_secret
+from openpxs.security import hash_secret, verify_secret
 from openpxs.store.tables import integrations
 from openpxs.wire.context import Integration
 from openpxs.wire.envelope import ServiceFailure
@@ -28,6 +29,11 @@ def unauthorized(message: str = "Authentication failed") -> ServiceFailure:
     return ServiceFailure(
         AUTH_FAILED, message, status=401, headers={"WWW-Authenticate": 'Basic realm="pxs"'}
     )
+
+
+@cache
+def _decoy_hash() -> str:
+    return hash_secret(os.urandom(16).hex())
 
 
 def basic_credentials(header: str | None) -> tuple[str, str] | None:
@@ -79,7 +85,12 @@ class CredentialVerifier:
                 .mappings()
                 .first()
             )
-        if row is None or not row["enabled"] or not verify_secret(row["secret_hash"], secret):
+        if row is None:
+            # Spend the same time as a wrong secret, so timing does not reveal which
+            # integration identifiers exist.
+            verify_secret(_decoy_hash(), secret)
+            raise unauthorized()
+        if not verify_secret(row["secret_hash"], secret) or not row["enabled"]:
             raise unauthorized()
         integration = Integration(
             id=row["id"],

@@ -11,8 +11,6 @@ from typing import Any
 from pydantic import BaseModel
 from starlette.datastructures import QueryParams
 
-from openpxs.wire.envelope import ServiceFailure
-
 
 class UnparseableBody(Exception):
     pass
@@ -22,14 +20,39 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+# No member of any PXS object needs a number this long or this far from 1; refusing
+# them at parse time keeps a tiny body from costing seconds of arithmetic later.
+MAX_NUMBER_CHARS = 40
+MAX_EXPONENT = 40
+
+
+def _decimal(text: str) -> Decimal:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise ValueError("number too long")
+    value = Decimal(text)
+    if value and abs(value.adjusted()) > MAX_EXPONENT:
+        raise ValueError("number out of range")
+    return value
+
+
+def _int(text: str) -> int:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise ValueError("number too long")
+    return int(text)
+
+
 def parse_json_object(body: bytes) -> dict[str, Any]:
     """The JSON object of a POST body; numbers with a fraction become exact Decimals."""
     if not body.strip():
         return {}
     try:
-        value = json.loads(body, parse_float=Decimal, parse_constant=_refuse_constant)
+        value = json.loads(
+            body, parse_float=_decimal, parse_int=_int, parse_constant=_refuse_constant
+        )
     except (ValueError, RecursionError) as exc:
-        raise UnparseableBody("The request body is not valid JSON") from exc
+        raise UnparseableBody(
+            "The request body is not valid JSON (or holds a number out of range)"
+        ) from exc
     if not isinstance(value, dict):
         raise UnparseableBody("The request body must be a JSON object")
     return value
@@ -57,5 +80,21 @@ def query_parameters(query: QueryParams, model: type[BaseModel]) -> dict[str, An
     return params
 
 
-def bad_body(message: str, code: str) -> ServiceFailure:
-    return ServiceFailure(code, message, status=400)
+def member_with_nul(value: Any, path: str = "") -> str | None:
+    """The first member whose text holds a NUL character, which no database stores."""
+    if isinstance(value, str):
+        return (path or "body") if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if "\x00" in key:
+                return where
+            found = member_with_nul(item, where)
+            if found:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = member_with_nul(item, f"{path}[{index}]")
+            if found:
+                return found
+    return None

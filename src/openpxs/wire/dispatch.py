@@ -30,7 +30,12 @@ from openpxs.wire.auth import (
     unauthorized,
 )
 from openpxs.wire.context import CallContext, Integration
-from openpxs.wire.decoding import UnparseableBody, parse_json_object, query_parameters
+from openpxs.wire.decoding import (
+    UnparseableBody,
+    member_with_nul,
+    parse_json_object,
+    query_parameters,
+)
 from openpxs.wire.envelope import (
     JSON,
     ServiceFailure,
@@ -105,6 +110,10 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
             raise ServiceFailure(service.code("invalid_request"), str(exc), status=400) from None
     else:
         params = query_parameters(request.query_params, ep.request)
+
+    nul = member_with_nul(params)
+    if nul:
+        raise invalid_request(service, f"Invalid request: {nul} contains a NUL character")
 
     if integration is None:
         credentials = body_credentials(ep, params)

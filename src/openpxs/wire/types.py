@@ -8,7 +8,7 @@ same; Dates as yyyy-mm-dd.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
@@ -25,28 +25,11 @@ def _flex_int(value: Any) -> Any:
             raise ValueError("expected an integer")
         return int(text)
     if isinstance(value, Decimal):
-        if value != value.to_integral_value():
-            raise ValueError("expected an integer")
-        return int(value)
+        # A huge exponent would make int() build a number millions of digits long.
+        if value.is_finite() and value.adjusted() <= 20 and value == value.to_integral_value():
+            return int(value)
+        raise ValueError("expected an integer")
     return value
-
-
-def _flex_decimal(value: Any) -> Any:
-    if isinstance(value, bool):
-        raise ValueError("expected a decimal number")
-    if isinstance(value, (int, Decimal)):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    if isinstance(value, str):
-        try:
-            parsed = Decimal(value.strip())
-        except InvalidOperation:
-            raise ValueError('expected a decimal number such as "12.50"') from None
-        if not parsed.is_finite():
-            raise ValueError("expected a finite decimal number")
-        return parsed
-    raise ValueError("expected a decimal number")
 
 
 def _flex_str(value: Any) -> Any:
@@ -58,14 +41,19 @@ def _flex_str(value: Any) -> Any:
     return value
 
 
-FlexInt = Annotated[int, BeforeValidator(_flex_int), Field(json_schema_extra={"type": "integer"})]
-FlexLong = FlexInt
-FlexStr = Annotated[str, BeforeValidator(_flex_str)]
-DecimalIn = Annotated[
-    Decimal,
-    BeforeValidator(_flex_decimal),
-    Field(json_schema_extra={"type": "string", "pattern": r"^[+-]?\d+(\.\d+)?$"}),
+# Integer is 32-bit and Long 64-bit on the wire (encoding.yaml); anything wider is a
+# malformed member, not a number to look up.
+FlexInt = Annotated[
+    int,
+    BeforeValidator(_flex_int),
+    Field(ge=-(2**31), le=2**31 - 1, json_schema_extra={"type": "integer"}),
 ]
+FlexLong = Annotated[
+    int,
+    BeforeValidator(_flex_int),
+    Field(ge=-(2**63), le=2**63 - 1, json_schema_extra={"type": "integer"}),
+]
+FlexStr = Annotated[str, BeforeValidator(_flex_str)]
 # Replies carry every Decimal as a string with the wallet's scale, e.g. "25.00".
 DecimalOut = Annotated[Decimal, PlainSerializer(lambda d: str(d), return_type=str)]
 
@@ -85,15 +73,13 @@ class ReplyModel(BaseModel):
 def _raw_decimal(value: Any) -> Any:
     # Anything but a string or a JSON number reaches the domain as text it will refuse;
     # a JSON true must not become the number 1 on its way through the int member.
-    if value is None or (
-        isinstance(value, (str, int, float, Decimal)) and not isinstance(value, bool)
-    ):
+    if value is None or (isinstance(value, (str, int, Decimal)) and not isinstance(value, bool)):
         return value
     return str(value)
 
 
 RawDecimal = Annotated[
-    str | int | float | Decimal | None,
+    str | int | Decimal | None,
     BeforeValidator(_raw_decimal),
     Field(json_schema_extra={"type": "string", "pattern": r"^[+-]?\d+(\.\d+)?$"}),
 ]

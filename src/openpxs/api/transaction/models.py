@@ -9,7 +9,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from openpxs.wire.types import DecimalOut, FlexInt, FlexStr, RawDecimal, ReplyModel, WireModel
+from openpxs.wire.types import (
+    DecimalOut,
+    FlexInt,
+    FlexLong,
+    FlexStr,
+    RawDecimal,
+    ReplyModel,
+    WireModel,
+)
 
 PROGRAM_IDS = ("PX", "SV", "LP")
 
@@ -89,7 +97,7 @@ class BulkActivateAddRequest(TransactionRequest):
 
 
 class PxTransactionRequest(TransactionRequest):
-    pxTransactionId: FlexInt
+    pxTransactionId: FlexLong
 
 
 class StatusRequest(WireModel):
