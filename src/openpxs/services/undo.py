@@ -92,6 +92,22 @@ async def void_matching(
     return outcome
 
 
+async def undo_by_id(
+    conn: AsyncConnection,
+    program: Program,
+    where: Where,
+    transaction_id: int,
+    kind: str,
+    *,
+    only: str | None = None,
+) -> Outcome:
+    """Undo the merchant's transaction ``transaction_id`` (of kind ``only``, if given)."""
+    target = await records.get_transaction(conn, program.merchant_id, transaction_id)
+    if target is None or (only is not None and target.kind != only):
+        raise TransactionNotFound()
+    return await undo(conn, program, where, target, kind)
+
+
 async def undo(
     conn: AsyncConnection, program: Program, where: Where, target: TransactionRecord, kind: str
 ) -> Outcome:
@@ -155,7 +171,7 @@ async def undo(
             activated_accounts.add(change.account_id)
     if activated_accounts:
         # An activation can only be taken back while the card has done nothing else.
-        later = await records.live_transactions_after(
+        later = await records.any_live_transaction_after(
             conn, merchant, sorted(activated_accounts), target.id, ("expire",)
         )
         if later:

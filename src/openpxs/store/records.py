@@ -354,22 +354,27 @@ async def mark_undone(
         raise AlreadyVoided()
 
 
-async def live_transactions_after(
+async def any_live_transaction_after(
     conn: AsyncConnection,
     merchant_id: int,
     account_ids: list[int],
     after_id: int,
     ignore_kinds: tuple[str, ...],
-) -> int:
-    """How many later transactions on these accounts still stand (not undone)."""
-    rows = await conn.execute(
-        select(transactions.c.id).where(
-            transactions.c.merchant_id == merchant_id,
-            transactions.c.account_id.in_(account_ids),
-            transactions.c.id > after_id,
-            transactions.c.undone_by_id.is_(None),
-            transactions.c.target_id.is_(None),
-            transactions.c.kind.not_in(ignore_kinds),
+) -> bool:
+    """Whether a later transaction on these accounts still stands (not undone)."""
+    for start in range(0, len(account_ids), CHUNK):
+        found = await conn.execute(
+            select(transactions.c.id)
+            .where(
+                transactions.c.merchant_id == merchant_id,
+                transactions.c.account_id.in_(account_ids[start : start + CHUNK]),
+                transactions.c.id > after_id,
+                transactions.c.undone_by_id.is_(None),
+                transactions.c.target_id.is_(None),
+                transactions.c.kind.not_in(ignore_kinds),
+            )
+            .limit(1)
         )
-    )
-    return len(rows.all())
+        if found.first() is not None:
+            return True
+    return False

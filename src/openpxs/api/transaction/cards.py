@@ -12,9 +12,7 @@ from openpxs.api.transaction.replies import (
     where_of,
 )
 from openpxs.api.transaction.service import B2B, TRANSACTION
-from openpxs.domain.errors import TransactionNotFound
 from openpxs.services import pos, undo
-from openpxs.store.records import get_transaction
 from openpxs.wire.context import CallContext
 from openpxs.wire.envelope import failure_from_domain
 from openpxs.wire.registry import endpoint
@@ -263,8 +261,12 @@ async def bulk_activate_add(ctx: CallContext, req: m.BulkActivateAddRequest) -> 
 async def void_bulk_activate_add(ctx: CallContext, req: m.PxTransactionRequest) -> m.BulkAddReply:
     """Undoes a whole bulk sale by its batch pxTransactionId."""
     program, where = await where_of(ctx, req.headerInfo)
-    target = await get_transaction(ctx.conn, program.merchant_id, req.pxTransactionId)
-    if target is None or target.kind != "bulkActivateAdd":
-        raise TransactionNotFound()
-    outcome = await undo.undo(ctx.conn, program, where, target, "voidBulkActivateAdd")
+    outcome = await undo.undo_by_id(
+        ctx.conn,
+        program,
+        where,
+        req.pxTransactionId,
+        "voidBulkActivateAdd",
+        only="bulkActivateAdd",
+    )
     return m.BulkAddReply(pxTransactionId=outcome.transaction_id)

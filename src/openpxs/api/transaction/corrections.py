@@ -6,10 +6,9 @@ from openpxs.api.transaction import models as m
 from openpxs.api.transaction.keys import pos_key
 from openpxs.api.transaction.replies import card_ref, transaction_reply, where_of
 from openpxs.api.transaction.service import B2B, TRANSACTION
-from openpxs.domain.errors import DomainError, TransactionNotFound
+from openpxs.domain.errors import DomainError
 from openpxs.services import pos, undo
 from openpxs.services.accounts import CardRef, Move
-from openpxs.store.records import get_transaction
 from openpxs.wire.context import CallContext
 from openpxs.wire.envelope import failure_from_domain
 from openpxs.wire.registry import endpoint
@@ -52,10 +51,7 @@ async def reverse(ctx: CallContext, req: m.PxTransactionRequest) -> m.Transactio
     """Undoes any value-moving transaction of this merchant by its pxTransactionId,
     once: wallet moves are inverted and card activations rolled back."""
     program, where = await where_of(ctx, req.headerInfo)
-    target = await get_transaction(ctx.conn, program.merchant_id, req.pxTransactionId)
-    if target is None:
-        raise TransactionNotFound()
-    outcome = await undo.undo(ctx.conn, program, where, target, "reverse")
+    outcome = await undo.undo_by_id(ctx.conn, program, where, req.pxTransactionId, "reverse")
     return transaction_reply(m.TransactionReply, outcome)
 
 
