@@ -34,7 +34,7 @@ from openpxs.services.accounts import (
     verify_card,
 )
 from openpxs.store import records
-from openpxs.store.ledger import AccountBook
+from openpxs.store.ledger import AccountBook, flush_books
 from openpxs.store.records import Card, Where
 
 
@@ -49,24 +49,30 @@ async def balance_inquiry(
     return Outcome(view)
 
 
+async def _activate_cards(
+    conn: AsyncConnection, program: Program, where: Where, cards: list[Card], txn: int
+) -> list[int]:
+    """Attach a fresh account to each inactive card (locked by the caller), in order."""
+    for card in cards:
+        if card.status == "active":
+            raise CardAlreadyActive()
+        if card.status != "inactive":
+            raise CardNotInRequiredState(f"the card is {card.status}")
+        if card.template_code not in program.templates:
+            raise CardNotInRequiredState("the card's template is not configured")
+    account_ids = await records.create_accounts(
+        conn, program.merchant_id, [card.template_code for card in cards], where.now
+    )
+    await records.activate_cards(
+        conn, program.merchant_id, txn, list(zip(cards, account_ids, strict=True)), where.now
+    )
+    return account_ids
+
+
 async def _activate_card(
     conn: AsyncConnection, program: Program, where: Where, card: Card, txn: int
 ) -> int:
-    """Attach a fresh account to an inactive card (the card row is locked by the caller)."""
-    if card.status == "active":
-        raise CardAlreadyActive()
-    if card.status != "inactive":
-        raise CardNotInRequiredState(f"the card is {card.status}")
-    if card.template_code not in program.templates:
-        raise CardNotInRequiredState("the card's template is not configured")
-    account_id = await records.create_account(
-        conn, program.merchant_id, card.template_code, where.now
-    )
-    await records.record_card_change(conn, program.merchant_id, txn, card, account_id, "active")
-    await records.set_card_state(
-        conn, program.merchant_id, card.id, "active", account_id, where.now
-    )
-    return account_id
+    return (await _activate_cards(conn, program, where, [card], txn))[0]
 
 
 async def activate(
@@ -185,12 +191,14 @@ async def bulk_activate_add(
     txn = await records.record_transaction(
         conn, where, "bulkActivateAdd", contents_hash=contents_hash(some_moves, [])
     )
-    for number in numbers:
-        card = found[number]
-        account_id = await _activate_card(conn, program, where, card, txn)
-        book = AccountBook(conn, program.merchant_id, account_id)
-        await apply_moves(book, program, applied[number], [], where.now)
-        await book.flush(txn, where.now)
+    sold = [found[number] for number in numbers]
+    account_ids = await _activate_cards(conn, program, where, sold, txn)
+    books = []
+    for card, account_id in zip(sold, account_ids, strict=True):
+        book = AccountBook(conn, program.merchant_id, account_id, new=True)
+        await apply_moves(book, program, applied[card.number], [], where.now)
+        books.append(book)
+    await flush_books(conn, books, txn, where.now)
     return txn, problems
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpxs.domain.ledger import Lot, WalletLedger
@@ -19,38 +19,46 @@ from openpxs.store.tables import journal, lots, transactions, wallet_balances
 
 
 class AccountBook:
-    def __init__(self, conn: AsyncConnection, merchant_id: int, account_id: int):
+    def __init__(
+        self, conn: AsyncConnection, merchant_id: int, account_id: int, *, new: bool = False
+    ):
+        """``new``: the account was created by this call, so it has no balances to read."""
         self.conn = conn
         self.merchant_id = merchant_id
         self.account_id = account_id
+        self.new = new
         self.ledgers: dict[int, WalletLedger] = {}
         self._has_row: dict[int, bool] = {}
         self._lots_by_id: dict[int, Lot] = {}
-        self._lots_dirty: dict[int, int] = {}
 
     async def wallet(self, wallet: WalletDef) -> WalletLedger:
         ledger = self.ledgers.get(wallet.code)
         if ledger is not None:
             return ledger
-        balance = (
-            await self.conn.execute(
-                select(wallet_balances.c.units).where(
-                    wallet_balances.c.merchant_id == self.merchant_id,
-                    wallet_balances.c.account_id == self.account_id,
-                    wallet_balances.c.wallet_code == wallet.code,
+        balance: int | None = None
+        loaded: list[Lot] = []
+        if not self.new:
+            balance = (
+                await self.conn.execute(
+                    select(wallet_balances.c.units).where(
+                        wallet_balances.c.merchant_id == self.merchant_id,
+                        wallet_balances.c.account_id == self.account_id,
+                        wallet_balances.c.wallet_code == wallet.code,
+                    )
+                )
+            ).scalar_one_or_none()
+            rows = await self.conn.execute(
+                select(
+                    lots.c.id, lots.c.remaining_units, lots.c.expires_at, lots.c.expires_on
+                ).where(
+                    lots.c.merchant_id == self.merchant_id,
+                    lots.c.account_id == self.account_id,
+                    lots.c.wallet_code == wallet.code,
+                    lots.c.remaining_units > 0,
                 )
             )
-        ).scalar_one_or_none()
+            loaded = [Lot(r.id, r.remaining_units, r.expires_at, r.expires_on) for r in rows]
         self._has_row[wallet.code] = balance is not None
-        rows = await self.conn.execute(
-            select(lots.c.id, lots.c.remaining_units, lots.c.expires_at, lots.c.expires_on).where(
-                lots.c.merchant_id == self.merchant_id,
-                lots.c.account_id == self.account_id,
-                lots.c.wallet_code == wallet.code,
-                lots.c.remaining_units > 0,
-            )
-        )
-        loaded = [Lot(r.id, r.remaining_units, r.expires_at, r.expires_on) for r in rows]
         for lot in loaded:
             self._lots_by_id[lot.id] = lot  # type: ignore[index]
         ledger = WalletLedger(
@@ -77,88 +85,122 @@ class AccountBook:
         self._lots_by_id[lot_id] = found
         return found
 
-    def balance_units(self, wallet_code: int) -> int | None:
-        ledger = self.ledgers.get(wallet_code)
-        return ledger.balance if ledger else None
-
-    @property
-    def has_postings(self) -> bool:
-        return any(ledger.postings for ledger in self.ledgers.values())
-
     async def flush(self, transaction_id: int, now: datetime) -> None:
         """Write every posting made since the last flush under ``transaction_id``."""
-        journal_rows: list[dict[str, object]] = []
-        touched: dict[int, Lot] = {}
-        for wallet_code, ledger in self.ledgers.items():
-            if not ledger.postings:
-                continue
+        await flush_books(self.conn, [self], transaction_id, now)
+
+
+async def flush_books(
+    conn: AsyncConnection, books: list[AccountBook], transaction_id: int, now: datetime
+) -> None:
+    """Write the postings of several accounts in a handful of statements.
+
+    New lots first (their ids go into the journal), then lot remainders, the journal
+    rows and the balances; each kind is one multi-row statement whatever the number
+    of accounts, which is what makes a bulk sale of thousands of cards quick.
+    """
+    new_lots: list[tuple[AccountBook, int, Lot]] = []
+    seen_new: set[int] = set()  # id() of lots already listed: one lot, several postings
+    touched: dict[int, Lot] = {}
+    for book in books:
+        for wallet_code, ledger in book.ledgers.items():
             for posting in ledger.postings:
                 lot = posting.lot
-                if lot is not None and lot.id is None:
-                    lot.id = await self._insert_lot(wallet_code, lot, transaction_id)
-                    self._lots_by_id[lot.id] = lot
-                elif lot is not None and lot.id is not None:
+                if lot is None:
+                    continue
+                if lot.id is None:
+                    if id(lot) not in seen_new:
+                        seen_new.add(id(lot))
+                        new_lots.append((book, wallet_code, lot))
+                else:
                     touched[lot.id] = lot
-                journal_rows.append(
-                    {
-                        "merchant_id": self.merchant_id,
-                        "transaction_id": transaction_id,
-                        "account_id": self.account_id,
-                        "wallet_code": wallet_code,
-                        "lot_id": lot.id if lot is not None else None,
-                        "units": posting.units,
-                        "balance_after_units": posting.balance_after,
-                        "created_at": now,
-                    }
-                )
-            await self._save_balance(wallet_code, ledger.balance)
-            ledger.postings.clear()
-        for lot_id, lot in touched.items():
-            await self.conn.execute(
-                update(lots)
-                .where(lots.c.merchant_id == self.merchant_id, lots.c.id == lot_id)
-                .values(remaining_units=lot.remaining)
-            )
-        if journal_rows:
-            await self.conn.execute(journal.insert(), journal_rows)
-
-    async def _insert_lot(self, wallet_code: int, lot: Lot, transaction_id: int) -> int:
-        result = await self.conn.execute(
-            lots.insert()
-            .values(
-                merchant_id=self.merchant_id,
-                account_id=self.account_id,
-                wallet_code=wallet_code,
-                remaining_units=lot.remaining,
-                expires_on=lot.expires_on,
-                expires_at=lot.expires_at,
-                transaction_id=transaction_id,
-            )
-            .returning(lots.c.id)
+    if new_lots:
+        ids = await conn.execute(
+            lots.insert().returning(lots.c.id, sort_by_parameter_order=True),
+            [
+                {
+                    "merchant_id": book.merchant_id,
+                    "account_id": book.account_id,
+                    "wallet_code": wallet_code,
+                    "remaining_units": lot.remaining,
+                    "expires_on": lot.expires_on,
+                    "expires_at": lot.expires_at,
+                    "transaction_id": transaction_id,
+                }
+                for book, wallet_code, lot in new_lots
+            ],
         )
-        return int(result.scalar_one())
-
-    async def _save_balance(self, wallet_code: int, units: int) -> None:
-        if self._has_row.get(wallet_code):
-            await self.conn.execute(
-                update(wallet_balances)
-                .where(
-                    wallet_balances.c.merchant_id == self.merchant_id,
-                    wallet_balances.c.account_id == self.account_id,
-                    wallet_balances.c.wallet_code == wallet_code,
-                )
-                .values(units=units)
+        for (book, _, lot), lot_id in zip(new_lots, ids.scalars(), strict=True):
+            lot.id = lot_id
+            book._lots_by_id[lot_id] = lot
+    if touched:
+        await conn.execute(
+            update(lots)
+            .where(lots.c.merchant_id == bindparam("m"), lots.c.id == bindparam("lot"))
+            .values(remaining_units=bindparam("units")),
+            [
+                {"m": books[0].merchant_id, "lot": lot_id, "units": lot.remaining}
+                for lot_id, lot in touched.items()
+            ],
+        )
+    journal_rows: list[dict[str, object]] = []
+    balance_updates: list[dict[str, int]] = []
+    balance_inserts: list[dict[str, int]] = []
+    for book in books:
+        for wallet_code, ledger in book.ledgers.items():
+            if not ledger.postings:
+                continue
+            journal_rows.extend(
+                {
+                    "merchant_id": book.merchant_id,
+                    "transaction_id": transaction_id,
+                    "account_id": book.account_id,
+                    "wallet_code": wallet_code,
+                    "lot_id": posting.lot.id if posting.lot is not None else None,
+                    "units": posting.units,
+                    "balance_after_units": posting.balance_after,
+                    "created_at": now,
+                }
+                for posting in ledger.postings
             )
-        else:
-            await self.conn.execute(
-                wallet_balances.insert().values(
-                    merchant_id=self.merchant_id,
-                    account_id=self.account_id,
-                    wallet_code=wallet_code,
-                    units=units,
-                )
+            row = {
+                "m": book.merchant_id,
+                "a": book.account_id,
+                "w": wallet_code,
+                "units": ledger.balance,
+            }
+            if book._has_row.get(wallet_code):
+                balance_updates.append(row)
+            else:
+                balance_inserts.append(row)
+                book._has_row[wallet_code] = True
+            ledger.postings.clear()
+    if journal_rows:
+        await conn.execute(journal.insert(), journal_rows)
+    if balance_updates:
+        await conn.execute(
+            update(wallet_balances)
+            .where(
+                wallet_balances.c.merchant_id == bindparam("m"),
+                wallet_balances.c.account_id == bindparam("a"),
+                wallet_balances.c.wallet_code == bindparam("w"),
             )
-            self._has_row[wallet_code] = True
+            .values(units=bindparam("units")),
+            balance_updates,
+        )
+    if balance_inserts:
+        await conn.execute(
+            wallet_balances.insert(),
+            [
+                {
+                    "merchant_id": r["m"],
+                    "account_id": r["a"],
+                    "wallet_code": r["w"],
+                    "units": r["units"],
+                }
+                for r in balance_inserts
+            ],
+        )
 
 
 async def balances(conn: AsyncConnection, merchant_id: int, account_id: int) -> dict[int, int]:

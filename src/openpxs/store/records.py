@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpxs.domain.errors import AlreadyVoided
@@ -123,17 +123,56 @@ async def revert_card(
     )
 
 
-async def create_account(
-    conn: AsyncConnection, merchant_id: int, template_code: int, now: datetime
-) -> int:
+async def create_accounts(
+    conn: AsyncConnection, merchant_id: int, template_codes: list[int], now: datetime
+) -> list[int]:
+    """New active accounts, one per template code given, ids in the same order."""
     result = await conn.execute(
-        accounts.insert()
-        .values(
-            merchant_id=merchant_id, template_code=template_code, status="active", created_at=now
-        )
-        .returning(accounts.c.id)
+        accounts.insert().returning(accounts.c.id, sort_by_parameter_order=True),
+        [
+            {
+                "merchant_id": merchant_id,
+                "template_code": code,
+                "status": "active",
+                "created_at": now,
+            }
+            for code in template_codes
+        ],
     )
-    return int(result.scalar_one())
+    return [int(account_id) for account_id in result.scalars()]
+
+
+async def activate_cards(
+    conn: AsyncConnection,
+    merchant_id: int,
+    transaction_id: int,
+    activations: list[tuple[Card, int]],
+    now: datetime,
+) -> None:
+    """Make each inactive card active on its new account, recording each change."""
+    await conn.execute(
+        transaction_cards.insert(),
+        [
+            {
+                "merchant_id": merchant_id,
+                "transaction_id": transaction_id,
+                "card_id": card.id,
+                "account_id": account_id,
+                "from_status": card.status,
+                "to_status": "active",
+            }
+            for card, account_id in activations
+        ],
+    )
+    await conn.execute(
+        update(cards)
+        .where(cards.c.merchant_id == bindparam("m"), cards.c.id == bindparam("card"))
+        .values(status="active", account_id=bindparam("account"), activated_at=now),
+        [
+            {"m": merchant_id, "card": card.id, "account": account_id}
+            for card, account_id in activations
+        ],
+    )
 
 
 async def lock_accounts(
