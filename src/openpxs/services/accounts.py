@@ -194,6 +194,17 @@ async def expire_due(
     return txn
 
 
+async def expire_due_many(
+    conn: AsyncConnection, program: Program, account_ids: list[int], where: Where
+) -> None:
+    """``expire_due`` for many locked accounts, asking once which of them need it."""
+    due = await ledger_store.accounts_with_due_value(
+        conn, program.merchant_id, account_ids, where.now
+    )
+    for account_id in due:
+        await expire_due(conn, program, account_id, where)
+
+
 def _system(where: Where) -> Where:
     """Expiry is the server's doing, not the POS call's: no store or POS ids on it."""
     return Where(where.merchant_id, None, None, None, None, None, None, where.now)

@@ -28,13 +28,12 @@ from openpxs.services.accounts import (
     account_view,
     check_moves,
     contents_hash,
-    expire_due,
+    expire_due_many,
     get_card,
 )
 from openpxs.store import idempotency as retry_keys
 from openpxs.store import ledger as ledger_store
 from openpxs.store import records
-from openpxs.store.ledger import AccountBook
 from openpxs.store.records import TransactionRecord, Where
 
 # Transactions that activate a card: undoing them discards the account they made.
@@ -132,52 +131,56 @@ async def undo(
     )
     await records.mark_undone(conn, merchant, target.id, txn)
     await retry_keys.release(conn, merchant, target.id)
-    for account_id in account_ids:
-        await expire_due(conn, program, account_id, where)
+    await expire_due_many(conn, program, account_ids, where)
 
-    books = {a: AccountBook(conn, merchant, a) for a in account_ids}
+    wallets = []
+    for code in sorted({e[1] for e in entries}):
+        if code not in program.wallets:
+            raise InvalidRequest(f"wallet {code} is no longer configured")
+        wallets.append(program.wallets[code])
+    lot_ids = sorted({e[2] for e in entries if e[2] is not None})
+    books = await ledger_store.open_books(conn, merchant, account_ids, wallets, lot_ids)
+    # Value of an added lot that expired meanwhile is gone already; take back the rest.
+    lapsed = await ledger_store.expired_units_of(
+        conn, merchant, [e[2] for e in entries if e[2] is not None and e[3] > 0]
+    )
     for account_id, wallet_code, lot_id, units in reversed(entries):
-        wallet = program.wallets.get(wallet_code)
-        if wallet is None:
-            raise InvalidRequest(f"wallet {wallet_code} is no longer configured")
+        wallet = program.wallets[wallet_code]
         book = books[account_id]
         ledger = await book.wallet(wallet)
         lot = await book.lot(wallet, lot_id) if lot_id is not None else None
         if units > 0:
-            # Value of the lot that expired meanwhile is gone already; take back the rest.
-            lapsed = await ledger_store.expired_units(conn, merchant, lot_id) if lot_id else 0
-            if units > lapsed:
-                ledger.debit(units - lapsed, where.now, prefer=lot)
+            still_there = units - min(units, lapsed.get(lot_id or 0, 0))
+            if still_there:
+                ledger.debit(still_there, where.now, prefer=lot)
         else:
             ledger.credit(-units, into=lot)
-    for book in books.values():
-        await book.flush(txn, where.now)
-    for account_id in account_ids:
-        # Value put back into a lot that has lapsed since is written off at once, not
-        # shown as balance until the next call.
-        await expire_due(conn, program, account_id, where)
+    await ledger_store.flush_books(conn, list(books.values()), txn, where.now)
+    # Value put back into a lot that has lapsed since is written off at once, not
+    # shown as balance until the next call.
+    await expire_due_many(conn, program, account_ids, where)
 
     by_id = {card.id: card for card in cards}
-    activated_accounts: set[int] = set()
+    reverts = []
     for change in reversed(changes):
         card = by_id[change.card_id]
         if card.status != change.to_status:
             raise CardNotInRequiredState(f"card {card.number} has changed since")
-        await records.record_card_change(
-            conn, merchant, txn, card, change.account_id, change.from_status
-        )
-        await records.revert_card(conn, merchant, card.id, change.from_status, change.account_id)
-        if change.from_status == "inactive" and target.kind in ACTIVATIONS:
-            activated_accounts.add(change.account_id)
+        reverts.append((card, change.from_status, change.account_id))
+    await records.revert_cards(conn, merchant, txn, reverts)
+    activated_accounts = sorted(
+        {c.account_id for c in changes if c.from_status == "inactive"}
+        if target.kind in ACTIVATIONS
+        else set()
+    )
     if activated_accounts:
         # An activation can only be taken back while the card has done nothing else.
         later = await records.any_live_transaction_after(
-            conn, merchant, sorted(activated_accounts), target.id, ("expire",)
+            conn, merchant, activated_accounts, target.id, ("expire",)
         )
         if later:
             raise CardNotInRequiredState("the card has been used since it was activated")
-        for account_id in activated_accounts:
-            await records.set_account_status(conn, merchant, account_id, "closed")
+        await records.close_accounts(conn, merchant, activated_accounts)
 
     view = None
     if target.card_number and len(account_ids) <= 1:

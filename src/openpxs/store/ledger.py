@@ -9,6 +9,7 @@ same database transaction as the transaction record they belong to.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -66,6 +67,15 @@ class AccountBook:
         )
         self.ledgers[wallet.code] = ledger
         return ledger
+
+    def preload(self, wallet: WalletDef, balance: int | None, loaded: list[Lot]) -> None:
+        """Give the book a wallet read elsewhere (see ``open_books``)."""
+        self._has_row[wallet.code] = balance is not None
+        for lot in loaded:
+            self._lots_by_id[lot.id] = lot  # type: ignore[index]
+        self.ledgers[wallet.code] = WalletLedger(
+            balance=balance or 0, lots=loaded, allow_negative=wallet.allow_negative
+        )
 
     async def lot(self, wallet: WalletDef, lot_id: int) -> Lot:
         """A lot by id, even an empty one (a reversal puts value back where it came from)."""
@@ -256,11 +266,110 @@ async def journal_of(
     return [(r.account_id, r.wallet_code, r.lot_id, r.units) for r in rows]
 
 
-async def expired_units(conn: AsyncConnection, merchant_id: int, lot_id: int) -> int:
-    """How much of a lot has been written off by expiry (a positive number)."""
-    total = (
-        await conn.execute(
-            select(func.coalesce(func.sum(journal.c.units), 0))
+CHUNK = 500
+
+
+async def open_books(
+    conn: AsyncConnection,
+    merchant_id: int,
+    account_ids: list[int],
+    wallets: list[WalletDef],
+    lot_ids: list[int],
+) -> dict[int, AccountBook]:
+    """Books for many (locked) accounts, read in a few queries instead of a few per account.
+
+    Each book holds ``wallets`` with their balances and spendable lots, plus the lots
+    named in ``lot_ids`` even when empty (a reversal refills the lot it took from).
+    """
+    codes = [w.code for w in wallets]
+    balances_found: dict[tuple[int, int], int] = {}
+    lots_found: dict[tuple[int, int], list[Lot]] = {}
+    seen_lots: set[int] = set()
+    lot_columns = (
+        lots.c.id,
+        lots.c.account_id,
+        lots.c.wallet_code,
+        lots.c.remaining_units,
+        lots.c.expires_at,
+        lots.c.expires_on,
+    )
+
+    def keep(row: Any) -> None:
+        if row.id not in seen_lots:
+            seen_lots.add(row.id)
+            lots_found.setdefault((row.account_id, row.wallet_code), []).append(
+                Lot(row.id, row.remaining_units, row.expires_at, row.expires_on)
+            )
+
+    for start in range(0, len(account_ids), CHUNK):
+        chunk = account_ids[start : start + CHUNK]
+        for balance_row in await conn.execute(
+            select(
+                wallet_balances.c.account_id, wallet_balances.c.wallet_code, wallet_balances.c.units
+            ).where(
+                wallet_balances.c.merchant_id == merchant_id,
+                wallet_balances.c.account_id.in_(chunk),
+                wallet_balances.c.wallet_code.in_(codes),
+            )
+        ):
+            balances_found[(balance_row.account_id, balance_row.wallet_code)] = balance_row.units
+        for lot_row in await conn.execute(
+            select(*lot_columns).where(
+                lots.c.merchant_id == merchant_id,
+                lots.c.account_id.in_(chunk),
+                lots.c.wallet_code.in_(codes),
+                lots.c.remaining_units > 0,
+            )
+        ):
+            keep(lot_row)
+    for start in range(0, len(lot_ids), CHUNK):
+        for lot_row in await conn.execute(
+            select(*lot_columns).where(
+                lots.c.merchant_id == merchant_id, lots.c.id.in_(lot_ids[start : start + CHUNK])
+            )
+        ):
+            keep(lot_row)
+    books: dict[int, AccountBook] = {}
+    for account_id in account_ids:
+        book = AccountBook(conn, merchant_id, account_id)
+        for wallet in wallets:
+            book.preload(
+                wallet,
+                balances_found.get((account_id, wallet.code)),
+                lots_found.get((account_id, wallet.code), []),
+            )
+        books[account_id] = book
+    return books
+
+
+async def accounts_with_due_value(
+    conn: AsyncConnection, merchant_id: int, account_ids: list[int], now: datetime
+) -> list[int]:
+    """Which of these accounts hold value whose expiry has passed."""
+    due: set[int] = set()
+    for start in range(0, len(account_ids), CHUNK):
+        rows = await conn.execute(
+            select(lots.c.account_id)
+            .where(
+                lots.c.merchant_id == merchant_id,
+                lots.c.account_id.in_(account_ids[start : start + CHUNK]),
+                lots.c.remaining_units > 0,
+                lots.c.expires_at <= now,
+            )
+            .distinct()
+        )
+        due.update(row.account_id for row in rows)
+    return sorted(due)
+
+
+async def expired_units_of(
+    conn: AsyncConnection, merchant_id: int, lot_ids: list[int]
+) -> dict[int, int]:
+    """How much of each lot has been written off by expiry (positive numbers)."""
+    found: dict[int, int] = {}
+    for start in range(0, len(lot_ids), CHUNK):
+        rows = await conn.execute(
+            select(journal.c.lot_id, func.sum(journal.c.units).label("total"))
             .select_from(
                 journal.join(
                     transactions,
@@ -272,9 +381,10 @@ async def expired_units(conn: AsyncConnection, merchant_id: int, lot_id: int) ->
             )
             .where(
                 journal.c.merchant_id == merchant_id,
-                journal.c.lot_id == lot_id,
+                journal.c.lot_id.in_(lot_ids[start : start + CHUNK]),
                 transactions.c.kind == "expire",
             )
+            .group_by(journal.c.lot_id)
         )
-    ).scalar_one()
-    return -int(total)
+        found.update({row.lot_id: -int(row.total) for row in rows})
+    return found

@@ -107,20 +107,55 @@ async def set_card_state(
     )
 
 
-async def revert_card(
-    conn: AsyncConnection, merchant_id: int, card_id: int, status: str, account_id: int
+async def revert_cards(
+    conn: AsyncConnection,
+    merchant_id: int,
+    transaction_id: int,
+    reverts: list[tuple[Card, str, int]],
 ) -> None:
-    """Put a card back in the state an undone transaction found it in."""
-    values: dict[str, object] = {"status": status}
-    if status == "inactive":
-        values.update(account_id=None, activated_at=None)
-    else:
-        values["account_id"] = account_id
+    """Put cards back as an undone transaction found them: (card, status, account_id).
+
+    Each change is recorded under ``transaction_id``; a card back to inactive leaves
+    its account.
+    """
+    if not reverts:
+        return
     await conn.execute(
-        update(cards)
-        .where(cards.c.merchant_id == merchant_id, cards.c.id == card_id)
-        .values(**values)
+        transaction_cards.insert(),
+        [
+            {
+                "merchant_id": merchant_id,
+                "transaction_id": transaction_id,
+                "card_id": card.id,
+                "account_id": account_id,
+                "from_status": card.status,
+                "to_status": status,
+            }
+            for card, status, account_id in reverts
+        ],
     )
+    to_inactive = [card.id for card, status, _ in reverts if status == "inactive"]
+    to_other = [
+        {"m": merchant_id, "card": card.id, "st": status, "account": account_id}
+        for card, status, account_id in reverts
+        if status != "inactive"
+    ]
+    for start in range(0, len(to_inactive), CHUNK):
+        await conn.execute(
+            update(cards)
+            .where(
+                cards.c.merchant_id == merchant_id,
+                cards.c.id.in_(to_inactive[start : start + CHUNK]),
+            )
+            .values(status="inactive", account_id=None, activated_at=None)
+        )
+    if to_other:
+        await conn.execute(
+            update(cards)
+            .where(cards.c.merchant_id == bindparam("m"), cards.c.id == bindparam("card"))
+            .values(status=bindparam("st"), account_id=bindparam("account")),
+            to_other,
+        )
 
 
 async def create_accounts(
@@ -201,14 +236,16 @@ async def lock_accounts(
     return statuses
 
 
-async def set_account_status(
-    conn: AsyncConnection, merchant_id: int, account_id: int, status: str
-) -> None:
-    await conn.execute(
-        update(accounts)
-        .where(accounts.c.merchant_id == merchant_id, accounts.c.id == account_id)
-        .values(status=status)
-    )
+async def close_accounts(conn: AsyncConnection, merchant_id: int, account_ids: list[int]) -> None:
+    for start in range(0, len(account_ids), CHUNK):
+        await conn.execute(
+            update(accounts)
+            .where(
+                accounts.c.merchant_id == merchant_id,
+                accounts.c.id.in_(account_ids[start : start + CHUNK]),
+            )
+            .values(status="closed")
+        )
 
 
 @dataclass(frozen=True)
