@@ -35,7 +35,7 @@ def raw(client: TestClient, operation: str, text: str) -> tuple[int, dict[str, A
 
 @pytest.mark.parametrize(
     "number",
-    ["1e999999", "1e-9999999", "-1E+400", "1" * 41, "0." + "0" * 60 + "1"],
+    ["1e999999", "1e-9999999", "-1E+401", "1" * 101, "0." + "0" * 100 + "1"],
 )
 def test_numbers_out_of_any_range_are_refused_as_unreadable(
     client: TestClient, number: str
@@ -52,6 +52,28 @@ def test_numbers_out_of_any_range_are_refused_as_unreadable(
             status, reply = raw(client, "addRedeem", body)
             assert status == 400, reply
             assert reply["errorCode"] == "transaction.invalid_request"
+
+
+def test_ordinary_doubles_in_unknown_members_are_ignored(client: TestClient) -> None:
+    ok(sell(client, GIFT, "25.00"))
+    body = {
+        **add_redeem_body(GIFT, redeem=sv("1.00")),
+        "latitude": -4.337781060089554e-118,
+        "big": 1.7976931348623157e308,
+    }
+    assert ok(call(client, "addRedeem", body))["svCurrentBalance"] == "24.00"
+
+
+def test_tiny_or_huge_quantities_are_refused_quickly(client: TestClient) -> None:
+    ok(sell(client, GIFT, "25.00"))
+    with unchanged(client, GIFT):
+        for quantity in ("1e-300", "1e300", "1E-399"):
+            text = json.dumps(add_redeem_body(GIFT, redeem=sv("1.00"))).replace(
+                '"quantity": "1.00"', f'"quantity": {quantity}'
+            )
+            status, reply = raw(client, "addRedeem", text)
+            assert status == 200
+            assert reply["errorCode"] == "transaction.invalid_quantity", reply
 
 
 def test_ids_wider_than_their_type_are_invalid_requests(client: TestClient) -> None:

@@ -20,10 +20,11 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-# No member of any PXS object needs a number this long or this far from 1; refusing
-# them at parse time keeps a tiny body from costing seconds of arithmetic later.
-MAX_NUMBER_CHARS = 40
-MAX_EXPONENT = 40
+# Every number a JSON library prints from a double fits these (at most 24 characters,
+# exponents within +-324); numbers beyond them are refused at parse time, so a tiny
+# body cannot cost seconds of arithmetic later, wherever the number sits.
+MAX_NUMBER_CHARS = 100
+MAX_EXPONENT = 400
 
 
 def _decimal(text: str) -> Decimal:

@@ -6,6 +6,7 @@ from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from openpxs.wire.registry import REGISTRY, Endpoint
 
@@ -17,8 +18,11 @@ RELEASE_PARAM = {
     "schema": {"type": "string", "pattern": r"^\d{1,4}\.\d{1,4}$", "example": "24.11"},
     "description": "API release, e.g. 16.3 or 24.11 (also served under /api/rest/...)",
 }
-ENVELOPE = {
+REF = "#/components/schemas/{model}"
+# Every refusal, at any HTTP status: the envelope, plus whatever members the refusal adds.
+FAILURE = {
     "type": "object",
+    "description": "A refusal: result is not the service's success value",
     "required": ["result", "errorCode", "errorMessage"],
     "properties": {
         "result": {"type": "string"},
@@ -26,19 +30,38 @@ ENVELOPE = {
         "errorMessage": {"type": "string"},
     },
 }
+FAILURE_REF = {"$ref": REF.format(model="Refusal")}
+UNREADABLE = (
+    "The body is not a JSON object, or holds a number longer than 40 characters or with a "
+    "decimal exponent beyond +/-40 (anywhere in the body, even in a member the endpoint "
+    "ignores)"
+)
+UNAVAILABLE = "The database cannot be reached (errorCode system.unavailable)"
+Schemas = dict[tuple[type[BaseModel], JsonSchemaMode], dict[str, Any]]
 
 
-def _schema(model: type[BaseModel], mode: str, components: dict[str, Any]) -> dict[str, Any]:
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode=mode)  # type: ignore[arg-type]
-    for name, definition in schema.pop("$defs", {}).items():
-        components[name] = definition
-    components[model.__name__ + ("" if mode == "validation" else "Reply")] = schema
-    return {
-        "$ref": f"#/components/schemas/{model.__name__}{'' if mode == 'validation' else 'Reply'}"
-    }
+def _schemas(endpoints: list[Endpoint], components: dict[str, Any]) -> Schemas:
+    """Request (validation) and reply (serialization) schemas of every endpoint at once.
+
+    Generating them together lets pydantic name a model that differs between the two
+    modes apart (``Expiration-Input`` / ``Expiration-Output``) instead of one silently
+    replacing the other.
+    """
+    inputs: list[tuple[type[BaseModel], JsonSchemaMode]] = []
+    for ep in endpoints:
+        for item in ((ep.request, "validation"), (ep.reply, "serialization")):
+            if item not in inputs:
+                inputs.append(item)
+    refs, top = models_json_schema(inputs, ref_template=REF)
+    components.update(top.get("$defs", {}))
+    return dict(refs)  # type: ignore[arg-type]
 
 
-def _operation(ep: Endpoint, components: dict[str, Any]) -> dict[str, Any]:
+def _response(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _operation(ep: Endpoint, schemas: Schemas) -> dict[str, Any]:
     op: dict[str, Any] = {
         "operationId": f"{ep.service.name}.{ep.operation}",
         "tags": [ep.service.title],
@@ -46,29 +69,21 @@ def _operation(ep: Endpoint, components: dict[str, Any]) -> dict[str, Any]:
         "description": ep.description + f"\n\nAuthentication styles: {', '.join(ep.styles)}.",
         "parameters": [RELEASE_PARAM],
         "responses": {
-            "200": {
-                "description": f"Business outcome; result {ep.service.success!r} on success",
-                "content": {
-                    "application/json": {"schema": _schema(ep.reply, "serialization", components)}
-                },
-            },
-            "400": {
-                "description": "Body is not JSON",
-                "content": {"application/json": {"schema": ENVELOPE}},
-            },
-            "401": {
-                "description": "Missing or wrong integration credentials",
-                "content": {"application/json": {"schema": ENVELOPE}},
-            },
+            "200": _response(
+                f"Business outcome: the reply with result {ep.service.success!r}, or a "
+                "refusal (every non-success result carries errorCode and errorMessage)",
+                {"anyOf": [schemas[(ep.reply, "serialization")], FAILURE_REF]},
+            ),
+            "400": _response(UNREADABLE, FAILURE_REF),
+            "401": _response("Missing or wrong integration credentials", FAILURE_REF),
+            "503": _response(UNAVAILABLE, FAILURE_REF),
         },
         "security": [{"integration": []}],
     }
     if ep.method == "POST":
         op["requestBody"] = {
             "required": True,
-            "content": {
-                "application/json": {"schema": _schema(ep.request, "validation", components)}
-            },
+            "content": {"application/json": {"schema": schemas[(ep.request, "validation")]}},
         }
     else:
         for name, info in ep.request.model_fields.items():
@@ -86,14 +101,29 @@ def _operation(ep: Endpoint, components: dict[str, Any]) -> dict[str, Any]:
 @cache
 def openapi_document() -> dict[str, Any]:
     components: dict[str, Any] = {}
+    endpoints = REGISTRY.all()
+    schemas = _schemas(endpoints, components)
+    components["Refusal"] = FAILURE
     paths: dict[str, Any] = {}
-    for ep in REGISTRY.all():
-        paths.setdefault(PREFIX + ep.path, {})[ep.method.lower()] = _operation(ep, components)
+    for ep in endpoints:
+        paths.setdefault(PREFIX + ep.path, {})[ep.method.lower()] = _operation(ep, schemas)
     paths["/health"] = {
         "get": {
             "summary": "Liveness",
             "operationId": "health",
-            "responses": {"200": {"description": "Up"}},
+            "responses": {
+                "200": _response(
+                    "Up",
+                    {
+                        "type": "object",
+                        "required": ["result", "status"],
+                        "properties": {
+                            "result": {"const": "success"},
+                            "status": {"const": "ok"},
+                        },
+                    },
+                ),
+            },
         }
     }
     return {

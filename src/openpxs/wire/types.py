@@ -11,7 +11,17 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    PlainSerializer,
+    WithJsonSchema,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 _INT_RE = re.compile(r"^[+-]?\d+$")
 
@@ -41,19 +51,42 @@ def _flex_str(value: Any) -> Any:
     return value
 
 
+class AlsoAccepts:
+    """Documents what a lenient member accepts besides its own type (OpenAPI requests)."""
+
+    def __init__(self, alternative: dict[str, Any]):
+        self.alternative = alternative
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        if handler.mode == "serialization":
+            return schema
+        return {"anyOf": [schema, self.alternative]}
+
+
+NUMERIC_STRING = {"type": "string", "pattern": r"^[+-]?\d+$"}
+FLEX_INT = BeforeValidator(_flex_int)
+ALSO_NUMERIC_STRING = AlsoAccepts(NUMERIC_STRING)
+
 # Integer is 32-bit and Long 64-bit on the wire (encoding.yaml); anything wider is a
-# malformed member, not a number to look up.
+# malformed member, not a number to look up. Bounds go before FLEX_INT, so that the JSON
+# schema says minimum/maximum; a member with narrower bounds spells them the same way
+# (Annotated[int, Field(ge=1), FLEX_INT, ALSO_NUMERIC_STRING]), not on its Field.
 FlexInt = Annotated[
     int,
-    BeforeValidator(_flex_int),
-    Field(ge=-(2**31), le=2**31 - 1, json_schema_extra={"type": "integer"}),
+    Field(ge=-(2**31), le=2**31 - 1),
+    FLEX_INT,
+    ALSO_NUMERIC_STRING,
 ]
 FlexLong = Annotated[
     int,
-    BeforeValidator(_flex_int),
-    Field(ge=-(2**63), le=2**63 - 1, json_schema_extra={"type": "integer"}),
+    Field(ge=-(2**63), le=2**63 - 1),
+    FLEX_INT,
+    ALSO_NUMERIC_STRING,
 ]
-FlexStr = Annotated[str, BeforeValidator(_flex_str)]
+FlexStr = Annotated[str, BeforeValidator(_flex_str), AlsoAccepts({"type": "number"})]
 # Replies carry every Decimal as a string with the wallet's scale, e.g. "25.00".
 DecimalOut = Annotated[Decimal, PlainSerializer(lambda d: str(d), return_type=str)]
 
@@ -78,8 +111,11 @@ def _raw_decimal(value: Any) -> Any:
     return str(value)
 
 
+# Documented as the PXS Decimal: a decimal string, or a bare JSON number.
 RawDecimal = Annotated[
     str | int | Decimal | None,
     BeforeValidator(_raw_decimal),
-    Field(json_schema_extra={"type": "string", "pattern": r"^[+-]?\d+(\.\d+)?$"}),
+    WithJsonSchema(
+        {"anyOf": [{"type": "string", "pattern": r"^[+-]?\d+(\.\d+)?$"}, {"type": "number"}]}
+    ),
 ]

@@ -10,6 +10,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, model_validator
 
 from openpxs.wire.types import (
+    ALSO_NUMERIC_STRING,
+    FLEX_INT,
+    AlsoAccepts,
     DecimalOut,
     FlexInt,
     FlexLong,
@@ -20,6 +23,8 @@ from openpxs.wire.types import (
 )
 
 PROGRAM_IDS = ("PX", "SV", "LP")
+PageSize = Annotated[int, Field(ge=1, le=500), FLEX_INT, ALSO_NUMERIC_STRING]
+ResultLimit = Annotated[int, Field(ge=1, le=2**31 - 1), FLEX_INT, ALSO_NUMERIC_STRING]
 
 
 class HeaderInfo(WireModel):
@@ -49,10 +54,18 @@ class Expiration(WireModel):
     type: Literal["absolute"] = "absolute"
 
 
+# A bare Date is accepted too (the third-party form).
+ExpirationIn = Annotated[
+    Expiration | None,
+    BeforeValidator(_expiration),
+    AlsoAccepts({"type": "string", "format": "date"}),
+]
+
+
 class WalletContent(WireModel):
     walletCode: FlexInt
     quantity: RawDecimal
-    expiration: Annotated[Expiration | None, BeforeValidator(_expiration)] = None
+    expiration: ExpirationIn = None
 
 
 class CardInfo(WireModel):
@@ -122,7 +135,7 @@ class AccountQuery(WireModel):
 
 class AccountQueryRequest(TransactionRequest):
     accountQueries: list[AccountQuery] = Field(min_length=1, max_length=20)
-    pageSize: FlexInt = Field(default=25, ge=1, le=500)
+    pageSize: PageSize = 25
 
 
 class TransactionHistoryRequest(CardRequest):
@@ -130,7 +143,7 @@ class TransactionHistoryRequest(CardRequest):
     startDate: date | None = None
     dateEnd: date | None = None
     endDate: date | None = None
-    maxNumberOfResults: FlexInt | None = Field(default=None, ge=1)
+    maxNumberOfResults: ResultLimit | None = None
     limitToBalanceAffectingTransactions: bool = False
 
 
@@ -149,7 +162,7 @@ class AdminAdjustRequest(WireModel):
     walletCode: FlexInt
     quantity: RawDecimal
     activityType: Literal["ADD", "REDEEM"]
-    expiration: Annotated[Expiration | None, BeforeValidator(_expiration)] = None
+    expiration: ExpirationIn = None
     comment: str | None = Field(default=None, max_length=2000)
 
     def claimed_merchant_id(self) -> int:
