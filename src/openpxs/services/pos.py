@@ -233,8 +233,12 @@ async def exchange(
     txn = await records.record_transaction(
         conn, where, "exchange", account_id=account_id, card_number=old.number
     )
-    await records.record_card_change(conn, program.merchant_id, txn, old, account_id, "exchanged")
-    await records.record_card_change(conn, program.merchant_id, txn, new, account_id, "active")
+    await records.record_card_changes(
+        conn,
+        program.merchant_id,
+        txn,
+        [(old, account_id, "exchanged"), (new, account_id, "active")],
+    )
     await records.set_card_state(conn, program.merchant_id, old.id, "exchanged", account_id, None)
     await records.set_card_state(conn, program.merchant_id, new.id, "active", account_id, where.now)
     # The account keeps its own template; the new card joins it.

@@ -120,19 +120,11 @@ async def revert_cards(
     """
     if not reverts:
         return
-    await conn.execute(
-        transaction_cards.insert(),
-        [
-            {
-                "merchant_id": merchant_id,
-                "transaction_id": transaction_id,
-                "card_id": card.id,
-                "account_id": account_id,
-                "from_status": card.status,
-                "to_status": status,
-            }
-            for card, status, account_id in reverts
-        ],
+    await record_card_changes(
+        conn,
+        merchant_id,
+        transaction_id,
+        [(card, account_id, status) for card, status, account_id in reverts],
     )
     to_inactive = [card.id for card, status, _ in reverts if status == "inactive"]
     to_other = [
@@ -185,19 +177,11 @@ async def activate_cards(
     now: datetime,
 ) -> None:
     """Make each inactive card active on its new account, recording each change."""
-    await conn.execute(
-        transaction_cards.insert(),
-        [
-            {
-                "merchant_id": merchant_id,
-                "transaction_id": transaction_id,
-                "card_id": card.id,
-                "account_id": account_id,
-                "from_status": card.status,
-                "to_status": "active",
-            }
-            for card, account_id in activations
-        ],
+    await record_card_changes(
+        conn,
+        merchant_id,
+        transaction_id,
+        [(card, account_id, "active") for card, account_id in activations],
     )
     await conn.execute(
         update(cards)
@@ -306,23 +290,27 @@ async def set_transaction_account(
     )
 
 
-async def record_card_change(
+async def record_card_changes(
     conn: AsyncConnection,
     merchant_id: int,
     transaction_id: int,
-    card: Card,
-    account_id: int,
-    to_status: str,
+    changes: list[tuple[Card, int, str]],
 ) -> None:
+    """Note (card, account_id, new status) changes made by a transaction, so they can be
+    put back by a void or reverse."""
     await conn.execute(
-        transaction_cards.insert().values(
-            merchant_id=merchant_id,
-            transaction_id=transaction_id,
-            card_id=card.id,
-            account_id=account_id,
-            from_status=card.status,
-            to_status=to_status,
-        )
+        transaction_cards.insert(),
+        [
+            {
+                "merchant_id": merchant_id,
+                "transaction_id": transaction_id,
+                "card_id": card.id,
+                "account_id": account_id,
+                "from_status": card.status,
+                "to_status": to_status,
+            }
+            for card, account_id, to_status in changes
+        ],
     )
 
 

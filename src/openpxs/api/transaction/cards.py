@@ -74,6 +74,10 @@ async def void_activate(ctx: CallContext, req: m.CardRequest) -> m.TransactionRe
 )
 async def balance_inquiry(ctx: CallContext, req: m.CardRequest) -> m.TransactionReply:
     """Current balances of every wallet of the card's account (read-only)."""
+    return await _balances(ctx, req)
+
+
+async def _balances(ctx: CallContext, req: m.CardRequest) -> m.TransactionReply:
     program, where = await where_of(ctx, req.headerInfo)
     outcome = await pos.balance_inquiry(ctx.conn, program, where, card_ref(req.cardInfo))
     return transaction_reply(m.TransactionReply, outcome)
@@ -89,9 +93,7 @@ async def balance_inquiry(ctx: CallContext, req: m.CardRequest) -> m.Transaction
 )
 async def identify_customer(ctx: CallContext, req: m.CardRequest) -> m.TransactionReply:
     """Names the guest present at the POS and returns the account's balances."""
-    program, where = await where_of(ctx, req.headerInfo)
-    outcome = await pos.balance_inquiry(ctx.conn, program, where, card_ref(req.cardInfo))
-    return transaction_reply(m.TransactionReply, outcome)
+    return await _balances(ctx, req)
 
 
 @endpoint(
