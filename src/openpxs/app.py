@@ -1,4 +1,5 @@
-"""The ASGI application: one RPC route for every PXS endpoint, plus /health and /docs."""
+"""The ASGI application: one RPC route for every PXS endpoint, plus /health, /docs
+and /metrics."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 import openpxs.api  # noqa: F401  (registers every service's endpoints)
+from openpxs import metrics
 from openpxs.domain.clock import Clock
 from openpxs.logs import configure_logging
 from openpxs.settings import Settings
@@ -62,6 +64,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     @app.get("/health", include_in_schema=False)
     async def health() -> dict[str, str]:
         return {"result": "success", "status": "ok"}
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics_page() -> Response:
+        body, content_type = metrics.exposition()
+        return Response(body, media_type=content_type)
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi() -> JSONResponse:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import typer
@@ -34,12 +36,32 @@ def _settings(database: str | None, **overrides: object) -> Settings:
 
 
 def _run_server(settings: Settings) -> None:
-    from openpxs.app import create_app
+    """Serve with ``settings.workers`` processes, each building the app from OPENPXS_*.
 
+    Worker processes start afresh, so the settings travel as environment variables;
+    with several workers, metrics are shared through a directory of their own.
+    """
+    from openpxs.store.db import create_engine, migrate
+
+    async def prepare() -> None:
+        # Migrate once here, not in several workers at the same moment.
+        engine = create_engine(settings.database_url)
+        try:
+            await migrate(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(prepare())
+    os.environ.update(settings.to_environment())
+    if settings.workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="openpxs-metrics-")
     uvicorn.run(
-        create_app(settings),
+        "openpxs.app:create_app",
+        factory=True,
         host=settings.host,
         port=settings.port,
+        workers=settings.workers,
+        timeout_graceful_shutdown=settings.graceful_shutdown_seconds,
         log_level="warning",
         access_log=False,
     )
@@ -50,9 +72,10 @@ def serve(
     host: str = typer.Option(None),
     port: int = typer.Option(None),
     database: str | None = DatabaseOption,
+    workers: int = typer.Option(None, min=1, help="server processes (default 1)"),
 ) -> None:
-    """Serve the PXS API."""
-    _run_server(_settings(database, host=host, port=port))
+    """Serve the PXS API (production: several workers, graceful shutdown on SIGTERM)."""
+    _run_server(_settings(database, host=host, port=port, workers=workers))
 
 
 @app.command()

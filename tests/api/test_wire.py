@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -299,3 +300,23 @@ def test_request_logs_hold_no_secret_or_card(client: TestClient, request_log: io
         "ZGVtby1wb3M6",
     ):  # base64 of "demo-pos:"
         assert secret not in text
+
+
+def test_metrics_count_calls_by_endpoint_and_result(client: TestClient) -> None:
+    def count() -> float:
+        page = client.get("/metrics").text
+        found = re.search(
+            r'openpxs_requests_total\{endpoint="transaction/status.json",'
+            r'result="authorizedSuccess",status="200"\} ([0-9.]+)',
+            page,
+        )
+        return float(found.group(1)) if found else 0.0
+
+    before = count()
+    for _ in range(3):
+        assert (
+            client.post("/rest/24.11/transaction/status.json", json={}, auth=POS).status_code == 200
+        )
+    assert count() == before + 3
+    client.get("/rest/24.11/nope/random-path-123.json", auth=POS)
+    assert "random-path-123" not in client.get("/metrics").text

@@ -7,12 +7,7 @@ then drives the POS session of transaction.yaml with a plain HTTP client.
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,53 +16,24 @@ import httpx
 import pytest
 
 from tests.conftest import database_kind
+from tests.e2e.server import free_port, openpxs_command, start
 
 AUTH = ("demo-pos", "demo-pos-secret")
 GIFT, LOYALTY, NEW_LOYALTY = "6000000000000901", "7000000000000901", "7000000000000902"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _openpxs() -> list[str]:
-    found = shutil.which("openpxs", path=str(Path(sys.executable).parent))
-    return [found] if found else [sys.executable, "-m", "openpxs.cli"]
 
 
 @pytest.fixture
 def demo_server(tmp_path: Path, database_url: str, client: object) -> Iterator[tuple[str, str]]:
     # `client` empties the session database first, for the PostgreSQL pass.
     url = database_url if database_kind() == "postgresql" else f"sqlite:///{tmp_path / 'd.db'}"
-    port = _free_port()
-    log = (tmp_path / "server.log").open("w")
-    env = {**os.environ, "OPENPXS_LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen(
-        [*_openpxs(), "demo", "--port", str(port), "--database", url],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
+    port = free_port()
+    server = start(["demo", "--database", url], tmp_path / "server.log", port)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):  # up to a minute for installing the demo and starting
-            if server.poll() is not None:
-                pytest.fail((tmp_path / "server.log").read_text())
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("the demo server did not come up")
         yield base, url
     finally:
         server.terminate()
         server.wait(timeout=30)
-        log.close()
 
 
 def test_pos_session_against_the_demo_server(demo_server: tuple[str, str]) -> None:
@@ -155,6 +121,9 @@ def test_pos_session_against_the_demo_server(demo_server: tuple[str, str]) -> No
     assert [w["walletCode"] for w in wallets] == [1, 2, 3, 4]
 
     audit = subprocess.run(
-        [*_openpxs(), "audit", "--database", url], capture_output=True, text=True, check=False
+        [*openpxs_command(), "audit", "--database", url],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert audit.returncode == 0, audit.stdout + audit.stderr

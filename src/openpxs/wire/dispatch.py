@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import Response
 
+from openpxs import metrics
 from openpxs.domain.clock import Clock
 from openpxs.domain.errors import DomainError, DuplicateTransaction
 from openpxs.store import idempotency as retry_keys
@@ -211,8 +212,11 @@ def describe(exc: ValidationError) -> str:
 
 
 def log_request(request: Request, status: int, started: float) -> None:
-    """One structured line per call; never the body, the query or any credential."""
+    """One structured line per call (never the body, the query or any credential) and
+    its count and latency in the metrics."""
     result = getattr(request.state, "result", (None, None))
+    seconds = time.perf_counter() - started
+    metrics.observe(getattr(request.state, "endpoint", None), result[0], status, seconds)
     log.info(
         "request",
         extra={
@@ -220,7 +224,7 @@ def log_request(request: Request, status: int, started: float) -> None:
                 "method": request.method,
                 "path": request.url.path,
                 "status": status,
-                "ms": round((time.perf_counter() - started) * 1000, 2),
+                "ms": round(seconds * 1000, 2),
                 "endpoint": getattr(request.state, "endpoint", None),
                 "integration": getattr(request.state, "integration", None),
                 "result": result[0],
