@@ -41,7 +41,12 @@ def create_engine(plain_url: str, *, pool_size: int = 10) -> AsyncEngine:
     else:
         kwargs["pool_size"] = pool_size
         kwargs["max_overflow"] = pool_size
+        # A connection dropped while the database was away is noticed and replaced.
         kwargs["pool_pre_ping"] = True
+        # While the database is unreachable, calls fail within seconds (HTTP 503)
+        # instead of queueing until a client gives up.
+        kwargs["pool_timeout"] = 10
+        kwargs["connect_args"] = {"timeout": 5}
     engine = create_async_engine(url, **kwargs)
     if url.get_backend_name() == "sqlite":
         _serialize_sqlite_writers(engine)
