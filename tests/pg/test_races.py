@@ -196,3 +196,37 @@ def test_a_load_racing_the_void_of_its_sale_never_lands_on_a_closed_account(
         assert await pos.audit_problems() == []
 
     race(race_url, scenario)
+
+
+def test_fifty_mixed_redeems_voids_and_reverses_on_one_card(race_url: str) -> None:
+    """Redeems, voids of earlier redeems and reversals of them, all at once."""
+
+    async def scenario(pos: Pos) -> None:
+        await pos.call("activateAdd", sell_body(GIFT, "100.00"))
+        earlier = []
+        for n in range(20):
+            body = add_redeem_body(GIFT, redeem=sv("1.00"), pos_id=f"E-{n}")
+            earlier.append((body, (await pos.call("addRedeem", body))["pxTransactionId"]))
+        assert await pos.balance() == "80.00"
+        calls = []
+        for n, (body, px) in enumerate(earlier):
+            if n % 2 == 0:
+                calls.append(pos.call("voidAddRedeem", body))
+            calls.append(pos.call("reverse", {"headerInfo": header(), "pxTransactionId": px}))
+        calls.extend(
+            pos.call("addRedeem", add_redeem_body(GIFT, redeem=sv("1.00"), pos_id=f"N-{n}"))
+            for n in range(20)
+        )
+        replies = await asyncio.gather(*calls)
+        assert len(replies) == 50
+        undone = [r for r in replies[:30] if r["result"] == "authorizedSuccess"]
+        refused = Counter(outcome(r) for r in replies[:30] if r not in undone)
+        # Each earlier redeem is undone exactly once: by its void or by its reverse.
+        assert len(undone) == 20, refused
+        assert set(refused) <= {"transaction.already_voided"}
+        assert all(r["result"] == "authorizedSuccess" for r in replies[30:])
+        # 80 + 20 put back - 20 new = 80
+        assert await pos.balance() == "80.00"
+        assert await pos.audit_problems() == []
+
+    race(race_url, scenario)
