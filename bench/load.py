@@ -1,0 +1,292 @@
+"""The load generator: asyncio POS terminals on keep-alive httpx connections.
+
+It runs in a process of its own (``run_in_process``), so that its event loop does not
+share a core with the server's. Each request is timed with ``time.perf_counter`` and
+recorded as (operation, start offset s, latency s, HTTP status, result, errorCode).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import itertools
+import json
+import multiprocessing
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+AUTH = ("demo-pos", "demo-pos-secret")
+MERCHANT = 1000
+STORE = "1001"
+RELEASE = "24.11"
+SUCCESS = "authorizedSuccess"
+
+Record = tuple[str, float, float, int, str | None, str | None]
+
+# The POS mix, one terminal's repeating cycle (each terminal starts at its own offset).
+BASE_MIX = (
+    "balanceInquiry",
+    "addRedeem",
+    "balanceInquiry",
+    "addRedeem",
+    "activateAdd",
+)
+CHECK_OPERATION = "postAndAccruePoints"
+
+
+@dataclass(frozen=True)
+class CardRange:
+    """Consecutive 16-digit card numbers ``start`` .. ``start + count - 1``."""
+
+    start: int
+    count: int
+
+    def number(self, index: int) -> str:
+        if not 0 <= index < self.count:
+            raise IndexError(index)
+        return f"{self.start + index:016d}"
+
+
+@dataclass(frozen=True)
+class LoadJob:
+    base_url: str
+    terminals: int
+    seconds: float
+    warmup: float
+    own_cards: CardRange  # active gift cards with balance; terminal t uses i % terminals == t
+    fresh_cards: CardRange  # inactive gift cards; terminal t uses its own slice
+    run_tag: str
+    with_check: bool = False
+    add_quantity: str = "1.00"
+    load_quantity: str = "10.00"
+
+
+@dataclass(frozen=True)
+class ProbeJob:
+    """balanceInquiry latency: ``count`` requests on random cards, ``concurrency`` at a time."""
+
+    base_url: str
+    cards: CardRange
+    count: int
+    concurrency: int
+    seed: int = 1
+
+
+@dataclass
+class LoadResult:
+    records: list[Record] = field(default_factory=list)
+    started: float = 0.0
+    elapsed: float = 0.0
+    fresh_exhausted: int = 0
+
+
+def auth_header() -> str:
+    token = base64.b64encode(f"{AUTH[0]}:{AUTH[1]}".encode()).decode()
+    return f"Basic {token}"
+
+
+def _client(base_url: str, connections: int) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url=base_url,
+        headers={"Authorization": auth_header(), "Content-Type": "application/json"},
+        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+        timeout=httpx.Timeout(60.0),
+    )
+
+
+def header(terminal: str, pos_transaction_id: str | None, program: str = "SV") -> dict[str, Any]:
+    h: dict[str, Any] = {
+        "merchantId": MERCHANT,
+        "storeCode": STORE,
+        "operatorId": "0",
+        "senderId": "POS",
+        "programId": program,
+        "terminalId": terminal,
+    }
+    if pos_transaction_id is not None:
+        h["posTransactionId"] = pos_transaction_id
+    return h
+
+
+def path(operation: str, service: str = "transaction") -> str:
+    return f"/rest/{RELEASE}/{service}/{operation}.json"
+
+
+def balance_inquiry_body(terminal: str, number: str) -> dict[str, Any]:
+    return {
+        "authentication": "b2b",
+        "headerInfo": header(terminal, None),
+        "cardInfo": {"printedCardNumber": number},
+    }
+
+
+def add_redeem_body(terminal: str, pos_id: str, number: str, quantity: str) -> dict[str, Any]:
+    # Adds and redeems the same amount: the balance never falls, so a redemption can
+    # never be refused for lack of value.
+    return {
+        "authentication": "b2b",
+        "headerInfo": header(terminal, pos_id),
+        "cardInfo": {"printedCardNumber": number},
+        "addWalletContents": [{"walletCode": 1, "quantity": quantity}],
+        "redeemWalletContents": [{"walletCode": 1, "quantity": quantity}],
+    }
+
+
+def activate_add_body(terminal: str, pos_id: str, number: str, quantity: str) -> dict[str, Any]:
+    return {
+        "authentication": "b2b",
+        "headerInfo": header(terminal, pos_id),
+        "cardInfo": {"printedCardNumber": number, "cardRegCode": "1234"},
+        "addWalletContents": [{"walletCode": 1, "quantity": quantity}],
+    }
+
+
+def check_body(terminal: str, pos_id: str, number: str) -> dict[str, Any]:
+    # Best effort for the check service once it is served: a one-item check on the card.
+    return {
+        "authentication": "b2b",
+        "headerInfo": header(terminal, pos_id, program="LP"),
+        "cardInfo": {"printedCardNumber": number},
+        "checkNumber": pos_id,
+        "checkTotal": "10.00",
+        "checkSubtotal": "10.00",
+        "items": [{"itemId": "1", "name": "bench", "quantity": "1", "price": "10.00"}],
+    }
+
+
+async def _send(
+    client: httpx.AsyncClient, url: str, body: dict[str, Any]
+) -> tuple[int, str | None, str | None]:
+    try:
+        response = await client.post(url, content=json.dumps(body))
+    except httpx.HTTPError as exc:
+        return 0, None, type(exc).__name__
+    try:
+        data = response.json()
+    except ValueError:
+        return response.status_code, None, None
+    if not isinstance(data, dict):
+        return response.status_code, None, None
+    result, code = data.get("result"), data.get("errorCode")
+    return response.status_code, result, code
+
+
+async def _terminal(
+    client: httpx.AsyncClient, job: LoadJob, index: int, t0: float, deadline: float
+) -> tuple[list[Record], int]:
+    terminal = f"B{index + 1}"
+    own = [job.own_cards.number(i) for i in range(index, job.own_cards.count, job.terminals)] or [
+        job.own_cards.number(index % job.own_cards.count)
+    ]
+    per_terminal = job.fresh_cards.count // job.terminals
+    fresh: Iterator[str] = (
+        job.fresh_cards.number(index * per_terminal + j) for j in range(per_terminal)
+    )
+    mix = BASE_MIX + ((CHECK_OPERATION,) if job.with_check else ())
+    ops = itertools.islice(itertools.cycle(mix), index % len(mix), None)
+    rng = random.Random(index)
+    serial = itertools.count(1)
+    records: list[Record] = []
+    exhausted = 0
+    while time.perf_counter() < deadline:
+        operation = next(ops)
+        number = rng.choice(own)
+        pos_id = f"{job.run_tag}-{index}-{next(serial)}"
+        if operation == "activateAdd":
+            fresh_number = next(fresh, None)
+            if fresh_number is None:
+                exhausted += 1
+                operation = "balanceInquiry"
+            else:
+                number = fresh_number
+        url = path(operation, "check" if operation == CHECK_OPERATION else "transaction")
+        body: dict[str, Any]
+        if operation == "balanceInquiry":
+            body = balance_inquiry_body(terminal, number)
+        elif operation == "addRedeem":
+            body = add_redeem_body(terminal, pos_id, number, job.add_quantity)
+        elif operation == "activateAdd":
+            body = activate_add_body(terminal, pos_id, number, job.load_quantity)
+        else:
+            body = check_body(terminal, pos_id, number)
+        start = time.perf_counter()
+        status, result, code = await _send(client, url, body)
+        records.append((operation, start - t0, time.perf_counter() - start, status, result, code))
+    return records, exhausted
+
+
+async def run_load(job: LoadJob) -> LoadResult:
+    async with _client(job.base_url, job.terminals) as client:
+        # Open the connections before the clock starts.
+        await asyncio.gather(*(client.get("/health") for _ in range(job.terminals)))
+        t0 = time.perf_counter()
+        deadline = t0 + job.warmup + job.seconds
+        done = await asyncio.gather(
+            *(_terminal(client, job, i, t0, deadline) for i in range(job.terminals))
+        )
+        elapsed = time.perf_counter() - t0
+    result = LoadResult(started=job.warmup, elapsed=elapsed)
+    for records, exhausted in done:
+        result.records.extend(records)
+        result.fresh_exhausted += exhausted
+    return result
+
+
+async def run_probe(job: ProbeJob) -> LoadResult:
+    rng = random.Random(job.seed)
+    numbers = [job.cards.number(rng.randrange(job.cards.count)) for _ in range(job.count)]
+    queue = iter(numbers)
+    result = LoadResult()
+
+    async def worker(client: httpx.AsyncClient, t0: float) -> None:
+        for number in queue:
+            start = time.perf_counter()
+            status, res, code = await _send(
+                client, path("balanceInquiry"), balance_inquiry_body("P1", number)
+            )
+            result.records.append(
+                ("balanceInquiry", start - t0, time.perf_counter() - start, status, res, code)
+            )
+
+    async with _client(job.base_url, job.concurrency) as client:
+        await asyncio.gather(*(client.get("/health") for _ in range(job.concurrency)))
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker(client, t0) for _ in range(job.concurrency)))
+        result.elapsed = time.perf_counter() - t0
+    return result
+
+
+def _child(job: LoadJob | ProbeJob, conn: Any) -> None:
+    try:
+        if isinstance(job, LoadJob):
+            conn.send(("ok", asyncio.run(run_load(job))))
+        else:
+            conn.send(("ok", asyncio.run(run_probe(job))))
+    except BaseException as exc:  # reported to the parent, which raises
+        conn.send(("error", repr(exc)))
+    finally:
+        conn.close()
+
+
+def run_in_process(job: LoadJob | ProbeJob) -> LoadResult:
+    """Run a job in a fresh process (spawned, so nothing of the parent is shared)."""
+    context = multiprocessing.get_context("spawn")
+    parent, child = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(job, child), daemon=True)
+    process.start()
+    child.close()
+    try:
+        status, payload = parent.recv()
+    except EOFError:
+        process.join()
+        raise RuntimeError(f"load generator died (exit code {process.exitcode})") from None
+    process.join()
+    if status != "ok":
+        raise RuntimeError(f"load generator failed: {payload}")
+    result: LoadResult = payload
+    return result

@@ -1,0 +1,105 @@
+"""The benchmark harness runs end to end in a tiny SQLite configuration.
+
+No timing is asserted: only that every piece runs, the report has its keys, nothing
+failed and the ledger audits clean.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from bench.cli import main, parse
+from bench.stats import latency_summary, percentile, spread
+
+
+def test_percentiles_and_spreads() -> None:
+    values = [i / 1000 for i in range(1, 101)]
+    assert percentile(values, 0.5) == 0.05
+    assert percentile(values, 0.99) == 0.099
+    assert latency_summary(values)["max_ms"] == 100.0
+    assert spread([3.0, 1.0, 2.0])["median"] == 2.0
+
+
+def test_bench_runs_on_sqlite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "report.json"
+    argv = [
+        "--database",
+        f"sqlite:///{tmp_path / 'bench.db'}",
+        "--terminals",
+        "2",
+        "--seconds",
+        "2",
+        "--warmup",
+        "0.3",
+        "--runs",
+        "1",
+        "--cards",
+        "20",
+        "--activation-batch",
+        "8",
+        "--scale",
+        "60",
+        "--bulk",
+        "30",
+        "--bulk-calls",
+        "3",
+        "--probe-requests",
+        "20",
+        "--probe-concurrency",
+        "4",
+        "--probe-runs",
+        "1",
+        "--workers",
+        "1",
+        "--no-pgbench",
+        "--quiet",
+        "--output",
+        str(out),
+    ]
+    assert parse(argv).terminals == 2
+    assert main(argv) == 0
+    report = json.loads(out.read_text())
+
+    assert set(report) >= {
+        "meta",
+        "setup",
+        "load",
+        "pgbench",
+        "balance_inquiry",
+        "bulk_activation",
+        "audit",
+        "targets",
+    }
+    load = report["load"]
+    summary = load["summary"]
+    assert summary["http_errors"] == 0
+    assert summary["failures"] == 0
+    assert summary["insufficient_balance"] == 0
+    assert set(summary["operations"]) >= {"balanceInquiry", "addRedeem", "activateAdd"}
+    for figure in ("p50_ms", "p95_ms", "p99_ms", "max_ms"):
+        assert set(summary["latency"][figure]) >= {"min", "median", "max"}
+    run = load["runs"][0]
+    assert run["requests"] > 0
+    assert run["operations"]["addRedeem"]["requests"] > 0
+    assert report["pgbench"] == {"skipped": "SQLite database"}
+    for scale in ("small", "large"):
+        probe = report["balance_inquiry"][scale]
+        assert probe["errors"] == 0
+        assert set(probe["sequential"]) >= {"p50_ms", "p99_ms"}
+        assert set(probe["concurrent"]) >= {"p50_ms", "p99_ms"}
+    assert (
+        report["balance_inquiry"]["large"]["accounts"]
+        > report["balance_inquiry"]["small"]["accounts"]
+    )
+    assert report["bulk_activation"]["cards"] == 30
+    assert report["bulk_activation"]["split"]["calls"] == 3
+    assert report["audit"]["clean"], report["audit"]["output"]
+    assert set(report["targets"]) == {
+        "add_redeem_vs_pgbench",
+        "p99_ms_at_32_terminals",
+        "balance_inquiry_1m_vs_10k",
+        "bulk_activation_100k_s",
+    }
+    assert "throughput req/s" in capsys.readouterr().out
