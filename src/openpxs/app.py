@@ -4,14 +4,12 @@ and /metrics."""
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
@@ -22,8 +20,9 @@ from openpxs.logs import configure_logging
 from openpxs.settings import Settings
 from openpxs.store.db import create_engine, migrate
 from openpxs.wire.auth import CredentialVerifier
-from openpxs.wire.dispatch import Runtime, dispatch, log_request
+from openpxs.wire.dispatch import Runtime, dispatch
 from openpxs.wire.envelope import ServiceFailure
+from openpxs.wire.middleware import EnvelopeMiddleware
 from openpxs.wire.openapi import openapi_document
 
 log = logging.getLogger("openpxs")
@@ -78,25 +77,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(openapi_url="/openapi.json", title="OpenPXS API")
 
-    @app.middleware("http")
-    async def envelope_errors(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        try:
-            response = await call_next(request)
-        except ServiceFailure as failure:
-            response = failure.response()
-        except (OperationalError, InterfaceError, OSError) as exc:
-            log.error("database unavailable: %s", type(exc).__name__)
-            response = ServiceFailure(
-                "system.unavailable", "The service is temporarily unavailable", status=503
-            ).response()
-        except Exception:
-            log.exception("unexpected fault")
-            response = ServiceFailure("system.system_error", "System error", status=500).response()
-        log_request(request, response.status_code, started)
-        return response
+    app.add_middleware(EnvelopeMiddleware)
 
     @app.exception_handler(404)
     async def not_found(request: Request, exc: Any) -> Response:

@@ -1,0 +1,57 @@
+"""The outermost layer of every call: faults become envelopes, every call is logged.
+
+A plain ASGI middleware (no per-call task or body buffering), because it runs on
+every POS call.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from sqlalchemy.exc import InterfaceError, OperationalError
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from openpxs.wire.dispatch import log_request
+from openpxs.wire.envelope import ServiceFailure
+
+log = logging.getLogger("openpxs")
+
+
+def failure_for(exc: Exception) -> ServiceFailure:
+    if isinstance(exc, ServiceFailure):
+        return exc
+    if isinstance(exc, (OperationalError, InterfaceError, OSError)):
+        log.error("database unavailable: %s", type(exc).__name__)
+        return ServiceFailure(
+            "system.unavailable", "The service is temporarily unavailable", status=503
+        )
+    log.exception("unexpected fault", exc_info=exc)
+    return ServiceFailure("system.system_error", "System error", status=500)
+
+
+class EnvelopeMiddleware:
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status: list[int] = []
+
+        async def watch(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:
+            if status:  # the reply has begun; nothing sensible can be sent any more
+                raise
+            await failure_for(exc).response()(scope, receive, watch)
+        finally:
+            log_request(Request(scope), status[0] if status else 500, started)
