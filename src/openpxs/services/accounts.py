@@ -210,10 +210,51 @@ def _system(where: Where) -> Where:
     return Where(where.merchant_id, None, None, None, None, None, None, where.now)
 
 
+async def open_settled_book(
+    conn: AsyncConnection, program: Program, account_id: int, template: int, where: Where
+) -> AccountBook:
+    """The (locked) account's wallets read in two queries, lapsed value written off.
+
+    The same book then takes the call's moves and yields the balances the reply
+    shows, so a POS call reads the account once.
+    """
+    wallets = program.wallets_of_template(template)
+    books = await ledger_store.open_books(conn, program.merchant_id, [account_id], wallets, [])
+    book = books[account_id]
+    lapsed = [
+        ledger
+        for ledger in book.ledgers.values()
+        if any(
+            lot.remaining > 0 and lot.expires_at is not None and lot.expires_at <= where.now
+            for lot in ledger.lots
+        )
+    ]
+    if lapsed:
+        for ledger in lapsed:
+            ledger.expire(where.now)
+        txn = await records.record_transaction(
+            conn, _system(where), "expire", account_id=account_id
+        )
+        await book.flush(txn, where.now)
+    return book
+
+
+def view_of(book: AccountBook, program: Program, card_number: str, template: int) -> AccountView:
+    """The reply's balances, from a book that holds every wallet of the template."""
+    units = {code: ledger.balance for code, ledger in book.ledgers.items()}
+    return _view(program, card_number, book.account_id, template, units)
+
+
 async def account_view(
     conn: AsyncConnection, program: Program, card_number: str, account_id: int, template: int
 ) -> AccountView:
     units = await ledger_store.balances(conn, program.merchant_id, account_id)
+    return _view(program, card_number, account_id, template, units)
+
+
+def _view(
+    program: Program, card_number: str, account_id: int, template: int, units: dict[int, int]
+) -> AccountView:
     wallets = program.wallets_of_template(template)
     balances = [(w, from_units(units.get(w.code, 0), w.scale)) for w in wallets]
     sv_wallet = program.stored_value_wallet(template)

@@ -23,15 +23,15 @@ from openpxs.services.accounts import (
     CardRef,
     Move,
     Outcome,
-    account_view,
     apply_moves,
     check_moves,
     contents_hash,
-    expire_due,
     get_card,
     lock_active_account,
+    open_settled_book,
     require_active,
     verify_card,
+    view_of,
 )
 from openpxs.store import records
 from openpxs.store.ledger import AccountBook, flush_books
@@ -44,9 +44,8 @@ async def balance_inquiry(
     card = await get_card(conn, program.merchant_id, ref)
     account_id = require_active(card)
     await lock_active_account(conn, program.merchant_id, account_id)
-    await expire_due(conn, program, account_id, where)
-    view = await account_view(conn, program, card.number, account_id, card.template_code)
-    return Outcome(view)
+    book = await open_settled_book(conn, program, account_id, card.template_code, where)
+    return Outcome(view_of(book, program, card.number, card.template_code))
 
 
 async def _activate_cards(
@@ -93,8 +92,8 @@ async def activate(
         conn, where, kind, card_number=card.number, contents_hash=contents_hash(added, [])
     )
     account_id = await _activate_card(conn, program, where, card, txn)
-    await _finish(conn, program, where, txn, account_id, added, [])
-    view = await account_view(conn, program, card.number, account_id, card.template_code)
+    book = await _finish(conn, program, where, txn, account_id, card.template_code, added, [])
+    view = view_of(book, program, card.number, card.template_code)
     return Outcome(view, txn, added)
 
 
@@ -130,8 +129,8 @@ async def add_redeem(
     else:
         account_id = require_active(card)
         await lock_active_account(conn, program.merchant_id, account_id)
-    await _finish(conn, program, where, txn, account_id, added, redeemed)
-    view = await account_view(conn, program, card.number, account_id, card.template_code)
+    book = await _finish(conn, program, where, txn, account_id, card.template_code, added, redeemed)
+    view = view_of(book, program, card.number, card.template_code)
     return Outcome(view, txn, added, redeemed)
 
 
@@ -141,14 +140,16 @@ async def _finish(
     where: Where,
     txn: int,
     account_id: int,
+    template: int,
     added: list[AppliedMove],
     redeemed: list[AppliedMove],
-) -> None:
-    """Expire what is due, apply the moves, write them under ``txn``."""
-    await expire_due(conn, program, account_id, where)
-    book = AccountBook(conn, program.merchant_id, account_id)
+) -> AccountBook:
+    """Expire what is due, apply the moves, write them under ``txn``; the book that
+    results holds the balances to show."""
+    book = await open_settled_book(conn, program, account_id, template, where)
     await apply_moves(book, program, added, redeemed, where.now)
     await book.flush(txn, where.now)
+    return book
 
 
 async def bulk_activate_add(
@@ -229,7 +230,8 @@ async def exchange(
     if new.status != "inactive":
         raise CardNotInRequiredState(f"the replacement card is {new.status}")
     await lock_active_account(conn, program.merchant_id, account_id)
-    await expire_due(conn, program, account_id, where)
+    # The account keeps its own template; the new card joins it.
+    book = await open_settled_book(conn, program, account_id, old.template_code, where)
     txn = await records.record_transaction(
         conn, where, "exchange", account_id=account_id, card_number=old.number
     )
@@ -241,9 +243,7 @@ async def exchange(
     )
     await records.set_card_state(conn, program.merchant_id, old.id, "exchanged", account_id, None)
     await records.set_card_state(conn, program.merchant_id, new.id, "active", account_id, where.now)
-    # The account keeps its own template; the new card joins it.
-    template = old.template_code
-    view = await account_view(conn, program, new.number, account_id, template)
+    view = view_of(book, program, new.number, old.template_code)
     return Outcome(view, txn)
 
 
@@ -270,6 +270,6 @@ async def admin_adjust(
         contents_hash=contents_hash(added, redeemed),
         comment=comment,
     )
-    await _finish(conn, program, where, txn, account_id, added, redeemed)
-    view = await account_view(conn, program, card.number, account_id, card.template_code)
+    book = await _finish(conn, program, where, txn, account_id, card.template_code, added, redeemed)
+    view = view_of(book, program, card.number, card.template_code)
     return Outcome(view, txn, added, redeemed)
