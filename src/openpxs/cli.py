@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import socket
 import sys
 import tempfile
@@ -12,6 +13,7 @@ from pathlib import Path
 import typer
 import uvicorn
 from rich.console import Console
+from sqlalchemy.engine import make_url
 from uvicorn.supervisors import Multiprocess
 
 from openpxs.settings import Settings
@@ -55,8 +57,10 @@ def _run_server(settings: Settings) -> None:
 
     asyncio.run(prepare())
     os.environ.update(settings.to_environment())
+    metrics_dir = None
     if settings.workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="openpxs-metrics-")
+        metrics_dir = tempfile.mkdtemp(prefix="openpxs-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     config = _TcpConfig(
         "openpxs.app:create_app",
         factory=True,
@@ -68,10 +72,14 @@ def _run_server(settings: Settings) -> None:
         access_log=False,
     )
     server = uvicorn.Server(config)
-    if config.workers > 1:
-        Multiprocess(config, sockets=[config.bind_socket()]).run()
-    else:
-        server.run()
+    try:
+        if config.workers > 1:
+            Multiprocess(config, sockets=[config.bind_socket()]).run()
+        else:
+            server.run()
+    finally:
+        if metrics_dir:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 class _TcpConfig(uvicorn.Config):
@@ -106,7 +114,7 @@ def demo(
     settings = _settings(database, host=host, port=port)
     created = asyncio.run(install_demo(settings.database_url))
     console.print(
-        f"[bold]OpenPXS demo[/] on {settings.database_url}: "
+        f"[bold]OpenPXS demo[/] on {make_url(settings.database_url).render_as_string()}: "
         f"{created} new cards; serving http://{settings.host}:{settings.port}/docs"
     )
     console.print("POS credentials demo-pos / demo-pos-secret (merchant 1000)")

@@ -287,3 +287,28 @@ def test_a_load_can_be_voided_after_its_expiration_date(
     assert balance(client, GIFT)["svCurrentBalance"] == "5.00"
     assert expire_entries(client, GIFT) == []
     assert_audit_clean(client)
+
+
+def test_value_outside_the_new_cards_template_still_lapses(
+    client: TestClient, clock: ShiftedClock
+) -> None:
+    """A loyalty account moved onto a gift card keeps its points, and they still expire."""
+    ok(activate(client, LOYALTY))
+    tomorrow = server_today(clock) + timedelta(days=1)
+    ok(add_redeem(client, LOYALTY, add=expiring("40", tomorrow, wallet=2), program="LP"))
+    exchange = {
+        "headerInfo": {**header_of_store(), "programId": "PX"},
+        "cardInfo": {"printedCardNumber": LOYALTY},
+        "newCardInfo": {"printedCardNumber": GIFT},
+    }
+    ok(call(client, "exchange", exchange))
+    set_time(clock, end_of_day(tomorrow, ZONE) + timedelta(minutes=1))
+    ok(balance(client, GIFT))  # the gift template shows no points wallet
+    lapsed = expire_entries(client, GIFT)
+    assert [d["walletCode"] for d in lapsed[0]["details"]] == [2]
+    assert lapsed[0]["details"][0]["redeemed"] == "40"
+    assert_audit_clean(client)
+
+
+def header_of_store() -> dict[str, Any]:
+    return {"merchantId": 1000, "storeCode": "1001", "operatorId": "0", "senderId": "POS"}

@@ -9,9 +9,9 @@ from openpxs.domain.clock import end_of_day, local_date
 from openpxs.domain.errors import InvalidStore, InvalidWalletCode
 
 WALLET_KINDS = ("currency", "points", "reward", "count")
-PROGRAM_CODES_ALL = "PX"
+PROGRAM_CODES_ALL = "PX"  # a headerInfo.programId that addresses every program
 # The last day whose end has an instant in every time zone.
-LATEST_EXPIRY = date(9999, 12, 30)  # a headerInfo.programId that addresses every program
+LATEST_EXPIRY = date(9999, 12, 30)
 
 
 @dataclass(frozen=True)

@@ -218,7 +218,9 @@ async def open_settled_book(
     The same book then takes the call's moves and yields the balances the reply
     shows, so a POS call reads the account once.
     """
-    wallets = program.wallets_of_template(template)
+    # Every configured wallet, not only the template's: an account moved to a card of
+    # another template (exchange) keeps the value of its other wallets, which lapses too.
+    wallets = sorted(program.wallets.values(), key=lambda w: w.code)
     books = await ledger_store.open_books(conn, program.merchant_id, [account_id], wallets, [])
     book = books[account_id]
     lapsed = [
@@ -240,7 +242,7 @@ async def open_settled_book(
 
 
 def view_of(book: AccountBook, program: Program, card_number: str, template: int) -> AccountView:
-    """The reply's balances, from a book that holds every wallet of the template."""
+    """The reply's balances (the template's wallets), from a book opened on the account."""
     units = {code: ledger.balance for code, ledger in book.ledgers.items()}
     return _view(program, card_number, book.account_id, template, units)
 

@@ -10,6 +10,7 @@ import logging
 import time
 
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -22,7 +23,8 @@ log = logging.getLogger("openpxs")
 def failure_for(exc: Exception) -> ServiceFailure:
     if isinstance(exc, ServiceFailure):
         return exc
-    if isinstance(exc, (OperationalError, InterfaceError, OSError)):
+    # Unreachable database, or every pooled connection busy for pool_timeout seconds.
+    if isinstance(exc, (OperationalError, InterfaceError, OSError, PoolTimeout)):
         log.error("database unavailable: %s", type(exc).__name__)
         return ServiceFailure(
             "system.unavailable", "The service is temporarily unavailable", status=503
