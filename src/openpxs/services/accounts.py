@@ -211,16 +211,28 @@ def _system(where: Where) -> Where:
 
 
 async def open_settled_book(
-    conn: AsyncConnection, program: Program, account_id: int, template: int, where: Where
+    conn: AsyncConnection,
+    program: Program,
+    account_id: int,
+    template: int,
+    where: Where,
+    *,
+    new: bool = False,
 ) -> AccountBook:
     """The (locked) account's wallets read in two queries, lapsed value written off.
 
     The same book then takes the call's moves and yields the balances the reply
-    shows, so a POS call reads the account once.
+    shows, so a POS call reads the account once. A ``new`` account (made by this
+    call) has nothing to read.
     """
     # Every configured wallet, not only the template's: an account moved to a card of
     # another template (exchange) keeps the value of its other wallets, which lapses too.
     wallets = sorted(program.wallets.values(), key=lambda w: w.code)
+    if new:
+        book = AccountBook(conn, program.merchant_id, account_id, new=True)
+        for wallet in wallets:
+            book.preload(wallet, None, [])
+        return book
     books = await ledger_store.open_books(conn, program.merchant_id, [account_id], wallets, [])
     book = books[account_id]
     lapsed = [

@@ -92,7 +92,9 @@ async def activate(
         conn, where, kind, card_number=card.number, contents_hash=contents_hash(added, [])
     )
     account_id = await _activate_card(conn, program, where, card, txn)
-    book = await _finish(conn, program, where, txn, account_id, card.template_code, added, [])
+    book = await _finish(
+        conn, program, where, txn, account_id, card.template_code, added, [], new=True
+    )
     view = view_of(book, program, card.number, card.template_code)
     return Outcome(view, txn, added)
 
@@ -123,13 +125,24 @@ async def add_redeem(
         contents_hash=contents_hash(added, redeemed),
         account_id=card.account_id,
     )
-    if card.status == "inactive":
+    activating = card.status == "inactive"
+    if activating:
         account_id = await _activate_card(conn, program, where, card, txn)
         await records.set_transaction_account(conn, program.merchant_id, txn, account_id)
     else:
         account_id = require_active(card)
         await lock_active_account(conn, program.merchant_id, account_id)
-    book = await _finish(conn, program, where, txn, account_id, card.template_code, added, redeemed)
+    book = await _finish(
+        conn,
+        program,
+        where,
+        txn,
+        account_id,
+        card.template_code,
+        added,
+        redeemed,
+        new=activating,
+    )
     view = view_of(book, program, card.number, card.template_code)
     return Outcome(view, txn, added, redeemed)
 
@@ -143,10 +156,12 @@ async def _finish(
     template: int,
     added: list[AppliedMove],
     redeemed: list[AppliedMove],
+    *,
+    new: bool = False,
 ) -> AccountBook:
     """Expire what is due, apply the moves, write them under ``txn``; the book that
     results holds the balances to show."""
-    book = await open_settled_book(conn, program, account_id, template, where)
+    book = await open_settled_book(conn, program, account_id, template, where, new=new)
     await apply_moves(book, program, added, redeemed, where.now)
     await book.flush(txn, where.now)
     return book
