@@ -8,7 +8,6 @@ import shutil
 import socket
 import sys
 import tempfile
-from pathlib import Path
 
 import typer
 import uvicorn
@@ -182,5 +181,3 @@ _add_config_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     app()
-
-__all__ = ["Path", "app"]

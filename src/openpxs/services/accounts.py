@@ -178,31 +178,15 @@ async def apply_moves(
         ledger.debit(move.units, now)
 
 
-async def expire_due(
-    conn: AsyncConnection, program: Program, account_id: int, where: Where
-) -> int | None:
-    """Write off the account's expired value as its own journaled transaction."""
-    due = await ledger_store.wallets_with_due_lots(conn, program.merchant_id, account_id, where.now)
-    due = [code for code in due if code in program.wallets]
-    if not due:
-        return None
-    book = AccountBook(conn, program.merchant_id, account_id)
-    for code in due:
-        (await book.wallet(program.wallets[code])).expire(where.now)
-    txn = await records.record_transaction(conn, _system(where), "expire", account_id=account_id)
-    await book.flush(txn, where.now)
-    return txn
-
-
 async def expire_due_many(
     conn: AsyncConnection, program: Program, account_ids: list[int], where: Where
 ) -> None:
-    """``expire_due`` for many locked accounts, asking once which of them need it."""
+    """Write off lapsed value on many locked accounts, asking once which need it."""
     due = await ledger_store.accounts_with_due_value(
         conn, program.merchant_id, account_ids, where.now
     )
     for account_id in due:
-        await expire_due(conn, program, account_id, where)
+        await open_settled_book(conn, program, account_id, where)
 
 
 def _system(where: Where) -> Where:
@@ -214,7 +198,6 @@ async def open_settled_book(
     conn: AsyncConnection,
     program: Program,
     account_id: int,
-    template: int,
     where: Where,
     *,
     new: bool = False,

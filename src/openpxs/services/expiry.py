@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from openpxs.domain.clock import Clock
-from openpxs.services.accounts import expire_due
+from openpxs.services.accounts import open_settled_book
 from openpxs.store import ledger as ledger_store
 from openpxs.store import records
 from openpxs.store.catalog import load_program
@@ -30,7 +30,7 @@ async def expire_everything(database_url: str, clock: Clock | None = None) -> in
                     program = await load_program(conn, merchant_id)
                     await records.lock_accounts(conn, merchant_id, [account_id])
                     where = Where(merchant_id, None, None, None, None, None, None, now)
-                    await expire_due(conn, program, account_id, where)
+                    await open_settled_book(conn, program, account_id, where)
                 done += 1
     finally:
         await engine.dispose()

@@ -44,8 +44,17 @@ async def balance_inquiry(
     card = await get_card(conn, program.merchant_id, ref)
     account_id = require_active(card)
     await lock_active_account(conn, program.merchant_id, account_id)
-    book = await open_settled_book(conn, program, account_id, card.template_code, where)
+    book = await open_settled_book(conn, program, account_id, where)
     return Outcome(view_of(book, program, card.number, card.template_code))
+
+
+def require_inactive(card: Card) -> Card:
+    """A card that can be sold or activated: not yet active, not retired."""
+    if card.status == "active":
+        raise CardAlreadyActive()
+    if card.status != "inactive":
+        raise CardNotInRequiredState(f"the card is {card.status}")
+    return card
 
 
 async def _activate_cards(
@@ -53,10 +62,7 @@ async def _activate_cards(
 ) -> list[int]:
     """Attach a fresh account to each inactive card (locked by the caller), in order."""
     for card in cards:
-        if card.status == "active":
-            raise CardAlreadyActive()
-        if card.status != "inactive":
-            raise CardNotInRequiredState(f"the card is {card.status}")
+        require_inactive(card)
         if card.template_code not in program.templates:
             raise CardNotInRequiredState("the card's template is not configured")
     account_ids = await records.create_accounts(
@@ -84,17 +90,13 @@ async def activate(
     kind: str = "activate",
 ) -> Outcome:
     """Activate an inactive card on a new account, loading ``adds`` in the same call."""
-    card = await get_card(conn, program.merchant_id, ref, lock=True)
-    if card.status == "active":
-        raise CardAlreadyActive()
+    card = require_inactive(await get_card(conn, program.merchant_id, ref, lock=True))
     added = check_moves(program, card.template_code, program_id, adds or [], where.now)
     txn = await records.record_transaction(
         conn, where, kind, card_number=card.number, contents_hash=contents_hash(added, [])
     )
     account_id = await _activate_card(conn, program, where, card, txn)
-    book = await _finish(
-        conn, program, where, txn, account_id, card.template_code, added, [], new=True
-    )
+    book = await _finish(conn, program, where, txn, account_id, added, [], new=True)
     view = view_of(book, program, card.number, card.template_code)
     return Outcome(view, txn, added)
 
@@ -138,7 +140,6 @@ async def add_redeem(
         where,
         txn,
         account_id,
-        card.template_code,
         added,
         redeemed,
         new=activating,
@@ -153,7 +154,6 @@ async def _finish(
     where: Where,
     txn: int,
     account_id: int,
-    template: int,
     added: list[AppliedMove],
     redeemed: list[AppliedMove],
     *,
@@ -161,7 +161,7 @@ async def _finish(
 ) -> AccountBook:
     """Expire what is due, apply the moves, write them under ``txn``; the book that
     results holds the balances to show."""
-    book = await open_settled_book(conn, program, account_id, template, where, new=new)
+    book = await open_settled_book(conn, program, account_id, where, new=new)
     await apply_moves(book, program, added, redeemed, where.now)
     await book.flush(txn, where.now)
     return book
@@ -191,11 +191,7 @@ async def bulk_activate_add(
     applied: dict[str, list[AppliedMove]] = {}
     for ref, number in zip(refs, numbers, strict=True):
         try:
-            card = verify_card(found.get(number), ref)
-            if card.status == "active":
-                raise CardAlreadyActive()
-            if card.status != "inactive":
-                raise CardNotInRequiredState(f"the card is {card.status}")
+            card = require_inactive(verify_card(found.get(number), ref))
             applied[number] = check_moves(program, card.template_code, program_id, adds, where.now)
             problems.append((number, None))
         except DomainError as refusal:
@@ -246,7 +242,7 @@ async def exchange(
         raise CardNotInRequiredState(f"the replacement card is {new.status}")
     await lock_active_account(conn, program.merchant_id, account_id)
     # The account keeps its own template; the new card joins it.
-    book = await open_settled_book(conn, program, account_id, old.template_code, where)
+    book = await open_settled_book(conn, program, account_id, where)
     txn = await records.record_transaction(
         conn, where, "exchange", account_id=account_id, card_number=old.number
     )
@@ -285,6 +281,6 @@ async def admin_adjust(
         contents_hash=contents_hash(added, redeemed),
         comment=comment,
     )
-    book = await _finish(conn, program, where, txn, account_id, card.template_code, added, redeemed)
+    book = await _finish(conn, program, where, txn, account_id, added, redeemed)
     view = view_of(book, program, card.number, card.template_code)
     return Outcome(view, txn, added, redeemed)

@@ -25,10 +25,6 @@ def async_url(plain: str) -> URL:
     raise DatabaseUrlError(f"unsupported database URL {plain!r}: use sqlite:/// or postgresql://")
 
 
-def is_sqlite(engine: AsyncEngine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def create_engine(plain_url: str, *, pool_size: int = 10) -> AsyncEngine:
     url = async_url(plain_url)
     # Parameters are card numbers and guest data: keep them out of error messages and logs.

@@ -223,24 +223,6 @@ async def balances(conn: AsyncConnection, merchant_id: int, account_id: int) -> 
     return {r.wallet_code: r.units for r in rows}
 
 
-async def wallets_with_due_lots(
-    conn: AsyncConnection, merchant_id: int, account_id: int, now: datetime
-) -> list[int]:
-    rows = await conn.execute(
-        select(lots.c.wallet_code)
-        .where(
-            and_(
-                lots.c.merchant_id == merchant_id,
-                lots.c.account_id == account_id,
-                lots.c.remaining_units > 0,
-                lots.c.expires_at <= now,
-            )
-        )
-        .distinct()
-    )
-    return sorted(r.wallet_code for r in rows)
-
-
 async def accounts_with_due_lots(
     conn: AsyncConnection, now: datetime, limit: int = 1000
 ) -> list[tuple[int, int]]:

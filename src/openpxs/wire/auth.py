@@ -103,9 +103,6 @@ class CredentialVerifier:
         self._cache[digest] = (time.monotonic() + self.ttl_seconds, integration)
         return integration
 
-    def forget(self) -> None:
-        self._cache.clear()
-
 
 def body_credentials(ep: Endpoint, params: dict[str, Any]) -> tuple[str, str] | None:
     """client_id/client_secret in the body, allowed where the oauth style is (auth.yaml)."""

@@ -42,7 +42,6 @@ from openpxs.wire.envelope import (
     ServiceFailure,
     failure_from_domain,
     invalid_request,
-    json_response,
     reply_bytes,
 )
 from openpxs.wire.registry import REGISTRY, Endpoint
@@ -234,4 +233,4 @@ def log_request(request: Request, status: int, started: float) -> None:
     )
 
 
-__all__ = ["Runtime", "dispatch", "json_response", "log_request"]
+__all__ = ["Runtime", "dispatch", "log_request"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from datetime import date
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
@@ -22,7 +21,6 @@ from openpxs.wire.types import (
     WireModel,
 )
 
-PROGRAM_IDS = ("PX", "SV", "LP")
 PageSize = Annotated[int, Field(ge=1, le=500), FLEX_INT, ALSO_NUMERIC_STRING]
 ResultLimit = Annotated[int, Field(ge=1, le=2**31 - 1), FLEX_INT, ALSO_NUMERIC_STRING]
 
@@ -299,6 +297,3 @@ class LoadMapReply(Failure):
 
 class StatusReply(Failure):
     result: str = "authorizedSuccess"
-
-
-__all__ = ["PROGRAM_IDS", "Decimal"]
