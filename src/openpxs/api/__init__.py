@@ -1,5 +1,5 @@
 """One module (or package) per PXS service; importing this registers every endpoint."""
 
-from openpxs.api import transaction
+from openpxs.api import styles, transaction
 
-__all__ = ["transaction"]
+__all__ = ["styles", "transaction"]

@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from openpxs.config.guest import EnrollmentConfig, GuestConfig
 from openpxs.domain.program import PROGRAM_CODES_ALL
 
 Loc = tuple[str | int, ...]
@@ -91,6 +92,8 @@ class CardTemplateConfig(_Model):
     code: int = Field(ge=0)
     name: Name
     programs: list[ProgramCode] = Field(min_length=1)
+    # The registration form; a template without one takes only a username and password.
+    enrollment: EnrollmentConfig = Field(default_factory=EnrollmentConfig)
 
 
 class WalletPos(_Model):
@@ -275,6 +278,7 @@ class MerchantConfig(_Model):
     stores: list[StoreConfig] = Field(default_factory=list)
     integrations: list[IntegrationConfig] = Field(default_factory=list)
     card_ranges: list[CardRangeConfig] = Field(default_factory=list)
+    guest: GuestConfig = Field(default_factory=GuestConfig)
 
     @model_validator(mode="after")
     def _cross_check(self) -> MerchantConfig:

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from openpxs.domain.clock import end_of_day, local_date
 from openpxs.domain.errors import InvalidStore, InvalidWalletCode
+from openpxs.domain.fields import FieldSetting, with_login
+
+if TYPE_CHECKING:
+    from openpxs.config.guest import GuestConfig
 
 WALLET_KINDS = ("currency", "points", "reward", "count")
 PROGRAM_CODES_ALL = "PX"  # a headerInfo.programId that addresses every program
@@ -33,6 +38,9 @@ class CardTemplateDef:
     code: int
     name: str
     programs: tuple[str, ...]
+    # The enrollment form: field name -> setting, username and password always included.
+    form: dict[str, FieldSetting] = field(default_factory=lambda: with_login({}))
+    eclub: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,7 @@ class Program:
     wallets: dict[int, WalletDef]
     templates: dict[int, CardTemplateDef]
     stores: dict[str, StoreDef]
+    guest: GuestConfig = field(default_factory=lambda: _default_guest_config())
 
     def store(self, code: str) -> StoreDef:
         found = self.stores.get(code)
@@ -93,3 +102,10 @@ class Program:
 
     def today(self, now: datetime) -> date:
         return local_date(now, self.timezone)
+
+
+def _default_guest_config() -> GuestConfig:
+    # Imported here: the configuration package itself depends on this module.
+    from openpxs.config.guest import GuestConfig
+
+    return GuestConfig()

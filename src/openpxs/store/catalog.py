@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from openpxs.config.guest import EnrollmentConfig, GuestConfig
 from openpxs.domain.errors import InvalidMerchant
+from openpxs.domain.fields import with_login
 from openpxs.domain.program import CardTemplateDef, Program, StoreDef, WalletDef
 from openpxs.store.tables import card_templates, merchants, stores, wallets
 
@@ -17,9 +21,12 @@ _cache: dict[tuple[str, int], tuple[int, Program]] = {}
 async def load_program(conn: AsyncConnection, merchant_id: int) -> Program:
     merchant = (
         await conn.execute(
-            select(merchants.c.name, merchants.c.timezone, merchants.c.config_version).where(
-                merchants.c.merchant_id == merchant_id
-            )
+            select(
+                merchants.c.name,
+                merchants.c.timezone,
+                merchants.c.config_version,
+                merchants.c.guest_config,
+            ).where(merchants.c.merchant_id == merchant_id)
         )
     ).first()
     if merchant is None:
@@ -28,13 +35,19 @@ async def load_program(conn: AsyncConnection, merchant_id: int) -> Program:
     cached = _cache.get(key)
     if cached is not None and cached[0] == merchant.config_version:
         return cached[1]
-    program = await _read_program(conn, merchant_id, merchant.name, merchant.timezone)
+    program = await _read_program(
+        conn, merchant_id, merchant.name, merchant.timezone, merchant.guest_config
+    )
     _cache[key] = (merchant.config_version, program)
     return program
 
 
 async def _read_program(
-    conn: AsyncConnection, merchant_id: int, name: str, timezone: str
+    conn: AsyncConnection,
+    merchant_id: int,
+    name: str,
+    timezone: str,
+    guest_config: dict[str, object] | None,
 ) -> Program:
     wallet_rows = await conn.execute(select(wallets).where(wallets.c.merchant_id == merchant_id))
     template_rows = await conn.execute(
@@ -62,9 +75,18 @@ async def _read_program(
             )
             for w in wallet_rows
         },
-        templates={
-            t.code: CardTemplateDef(code=t.code, name=t.name, programs=tuple(t.programs))
-            for t in template_rows
-        },
+        templates={t.code: _template(t) for t in template_rows},
         stores={s.code: StoreDef(code=s.code, name=s.name) for s in store_rows},
+        guest=GuestConfig.model_validate(guest_config or {}),
+    )
+
+
+def _template(row: Row[Any]) -> CardTemplateDef:
+    enrollment = EnrollmentConfig.model_validate(row.enrollment or {})
+    return CardTemplateDef(
+        code=row.code,
+        name=row.name,
+        programs=tuple(row.programs),
+        form=with_login({f.field: f.setting() for f in enrollment.fields}),
+        eclub=enrollment.eclub,
     )

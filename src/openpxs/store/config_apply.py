@@ -83,7 +83,11 @@ async def apply_config(
     row = (
         await conn.execute(select(merchants).where(merchants.c.merchant_id == mid))
     ).one_or_none()
-    merchant_values = {"name": config.merchant.name, "timezone": config.merchant.timezone}
+    merchant_values = {
+        "name": config.merchant.name,
+        "timezone": config.merchant.timezone,
+        "guest_config": config.guest.model_dump(mode="json"),
+    }
     if row is None:
         await conn.execute(
             merchants.insert().values(merchant_id=mid, updated_at=now, **merchant_values)
@@ -102,7 +106,14 @@ async def apply_config(
         conn,
         card_templates,
         mid,
-        {t.code: {"name": t.name, "programs": list(t.programs)} for t in config.card_templates},
+        {
+            t.code: {
+                "name": t.name,
+                "programs": list(t.programs),
+                "enrollment": t.enrollment.model_dump(mode="json"),
+            }
+            for t in config.card_templates
+        },
     )
     report.sections["wallets"] = await _sync(
         conn,

@@ -31,6 +31,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.expression import false
 
 metadata = MetaData(
     naming_convention={
@@ -79,6 +80,8 @@ merchants = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     # Bumped by every configuration change, so servers know their cached program is stale.
     Column("config_version", Integer, nullable=False, server_default="1"),
+    # The guest-facing program settings (config.model.GuestConfig, validated on apply).
+    Column("guest_config", JSON, nullable=True),
 )
 
 programs = Table(
@@ -108,6 +111,8 @@ card_templates = Table(
     Column("code", Integer, primary_key=True, autoincrement=False),
     Column("name", String(200), nullable=False),
     Column("programs", JSON, nullable=False),
+    # Enrollment form of the template (config.model.EnrollmentConfig, validated on apply).
+    Column("enrollment", JSON, nullable=True),
 )
 
 wallets = Table(
@@ -147,7 +152,15 @@ accounts = Table(
     # active | closed (discarded by a voided or reversed activation)
     Column("status", String(16), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    # The registered user owning the account; null while unregistered.
+    Column("user_id", Id, nullable=True),
+    Column("registered_at", UTCDateTime(), nullable=True),
+    # Account fields of the enrollment form (favoriteStore, customerNumber, ...).
+    Column("fields", JSON, nullable=True),
+    Column("enroll_store_code", String(64), nullable=True),
+    Column("tier_code", Integer, nullable=True),
     Index("ix_accounts_merchant", "merchant_id", "id"),
+    Index("ix_accounts_merchant_user", "merchant_id", "user_id"),
 )
 
 cards = Table(
@@ -271,7 +284,9 @@ idempotency_keys = Table(
     Index("ix_idempotency_keys_merchant_txn", "merchant_id", "transaction_id"),
 )
 
-# Registered guests; the guest services extend this table. The POS looks guests up here.
+# Registered guests. The columns the POS searches by are columns; the other user fields of
+# the enrollment form live in `fields`. `account_id` is the user's primary account: the one
+# registered first; attached accounts point back through accounts.user_id.
 users = Table(
     "users",
     metadata,
@@ -284,9 +299,232 @@ users = Table(
     Column("phone", String(32), nullable=True),
     Column("mobile_phone", String(32), nullable=True),
     Column("postal_code", String(32), nullable=True),
+    Column("username", String(254), nullable=True),
+    Column("password_hash", String(200), nullable=True),
+    Column("fields", JSON, nullable=True),
+    Column("email_verified", Boolean, nullable=False, server_default=false()),
+    Column("sms_opt_in_verified", Boolean, nullable=False, server_default=false()),
+    Column("language", String(16), nullable=True),
+    Column("message_frequency", String(32), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=True),
+    Column("updated_at", UTCDateTime(), nullable=True),
     Index("ix_users_merchant_account", "merchant_id", "account_id"),
     Index("ix_users_merchant_email", "merchant_id", "email"),
     Index("ix_users_merchant_phone", "merchant_id", "phone"),
+    Index("ix_users_merchant_username", "merchant_id", "username"),
+)
+
+# Values that only one user of a merchant may hold (the username always; other fields when
+# the form or the call says so). The primary key settles two concurrent claims.
+user_unique_values = Table(
+    "user_unique_values",
+    metadata,
+    Column("merchant_id", Integer, primary_key=True),
+    Column("field", String(64), primary_key=True),
+    # The normalised value: lower-cased, phone numbers reduced to digits.
+    Column("value_key", String(300), primary_key=True),
+    Column("user_id", Id, nullable=False),
+    Index("ix_user_unique_values_merchant_user", "merchant_id", "user_id"),
+)
+
+# Secondary addresses a user keeps besides the primary one in the user fields.
+user_addresses = Table(
+    "user_addresses",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("user_id", Id, nullable=False),
+    Column("label", String(100), nullable=True),
+    Column("address1", String(200), nullable=True),
+    Column("address2", String(200), nullable=True),
+    Column("city", String(100), nullable=True),
+    Column("state_province", String(100), nullable=True),
+    Column("postal_code", String(32), nullable=True),
+    Column("country", String(64), nullable=True),
+    Index("ix_user_addresses_merchant_user", "merchant_id", "user_id"),
+)
+
+# Identifiers of the account in other systems (push services, partners, sign-in providers).
+external_accounts = Table(
+    "external_accounts",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("account_id", Id, nullable=False),
+    Column("external_identifier", String(100), nullable=False),
+    Column("account_code", String(200), nullable=False),
+    UniqueConstraint("merchant_id", "external_identifier", "account_code"),
+    Index("ix_external_accounts_merchant_account", "merchant_id", "account_id"),
+)
+
+# Family members or other people kept under an account (birthday rewards and the like).
+related_guests = Table(
+    "related_guests",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("account_id", Id, nullable=False),
+    Column("first_name", String(100), nullable=True),
+    Column("last_name", String(100), nullable=True),
+    Column("date_of_birth", Date, nullable=True),
+    Column("relationship", String(64), nullable=True),
+    Index("ix_related_guests_merchant_account", "merchant_id", "account_id"),
+)
+
+account_perks = Table(
+    "account_perks",
+    metadata,
+    Column("merchant_id", Integer, primary_key=True),
+    Column("account_id", Id, primary_key=True),
+    Column("perk_code", String(64), primary_key=True),
+    Column("added_at", UTCDateTime(), nullable=False),
+)
+
+# OAuth access tokens, refresh tokens and authorization grants. Only a SHA-256 of each
+# token is kept, so a copy of the database does not sign anyone in. Tokens issued by one
+# sign-in share a `family`; revoking or replaying a used refresh token ends the family.
+oauth_tokens = Table(
+    "oauth_tokens",
+    metadata,
+    Column("merchant_id", Integer, primary_key=True),
+    Column("token_hash", String(64), primary_key=True),
+    # access | refresh | grant
+    Column("kind", String(16), nullable=False),
+    Column("family", String(64), nullable=False),
+    Column("user_id", Id, nullable=False),
+    Column("integration_id", Id, nullable=False),
+    Column("scope", String(200), nullable=False),
+    Column("issued_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("used_at", UTCDateTime(), nullable=True),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+    Index("ix_oauth_tokens_merchant_family", "merchant_id", "family"),
+    Index("ix_oauth_tokens_merchant_user", "merchant_id", "user_id"),
+    Index("ix_oauth_tokens_merchant_expiry", "merchant_id", "expires_at"),
+)
+
+# Failed sign-in and card-guess counters: per username, per card and per integration.
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("merchant_id", Integer, primary_key=True),
+    # e.g. user:<username>, card:<number>, client:<integration id>
+    Column("subject", String(300), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("window_started_at", UTCDateTime(), nullable=False),
+    Column("locked_until", UTCDateTime(), nullable=True),
+)
+
+# One-time codes sent to a guest: e-mail verification, password reset, sign-in by SMS.
+verification_codes = Table(
+    "verification_codes",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    # email_verification | password_reset | one_time_password | sms_enroll
+    Column("purpose", String(32), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("user_id", Id, nullable=True),
+    Column("account_id", Id, nullable=True),
+    # The address the code was sent to (e-mail or phone), as the guest gave it.
+    Column("target", String(254), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("used_at", UTCDateTime(), nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Index("ix_verification_codes_merchant_purpose_code", "merchant_id", "purpose", "code_hash"),
+    Index("ix_verification_codes_merchant_user", "merchant_id", "user_id"),
+)
+
+# Messages to guests, written in the same transaction as the change that causes them and
+# delivered afterwards by the outbox worker; a change that rolls back sends nothing.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    # email | sms
+    Column("channel", String(16), nullable=False),
+    Column("recipient", String(254), nullable=False),
+    Column("subject", String(200), nullable=True),
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime(), nullable=True),
+    Column("failed_at", UTCDateTime(), nullable=True),
+    Column("last_error", String(500), nullable=True),
+    Index("ix_outbox_merchant_pending", "merchant_id", "sent_at", "next_attempt_at"),
+)
+
+referrals = Table(
+    "referrals",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    # The referring account.
+    Column("account_id", Id, nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("first_name", String(100), nullable=True),
+    Column("last_name", String(100), nullable=True),
+    # pending | enrolled | rewarded
+    Column("status", String(16), nullable=False),
+    Column("referral_code", String(32), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("merchant_id", "account_id", "email"),
+)
+
+referral_codes = Table(
+    "referral_codes",
+    metadata,
+    Column("merchant_id", Integer, primary_key=True),
+    Column("code", String(32), primary_key=True),
+    Column("account_id", Id, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_referral_codes_merchant_account", "merchant_id", "account_id"),
+)
+
+# Codes printed on receipts or handed out at events; applying one credits a wallet once.
+visit_codes = Table(
+    "visit_codes",
+    metadata,
+    Column("merchant_id", Integer, primary_key=True),
+    Column("code", String(64), primary_key=True),
+    Column("store_code", String(64), nullable=True),
+    Column("wallet_code", Integer, nullable=False),
+    Column("units", BigInteger, nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=True),
+    Column("used_at", UTCDateTime(), nullable=True),
+    Column("used_by_account_id", Id, nullable=True),
+    Column("transaction_id", Id, nullable=True),
+)
+
+# Rewards an event (birthday, anniversary, referral) has earned but not yet granted.
+pending_event_rewards = Table(
+    "pending_event_rewards",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("account_id", Id, nullable=False),
+    Column("event_name", String(100), nullable=False),
+    Column("wallet_code", Integer, nullable=False),
+    Column("units", BigInteger, nullable=False),
+    Column("expires_on", Date, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_pending_event_rewards_merchant_account", "merchant_id", "account_id"),
+)
+
+# An automatic combine: the candidate accounts found for a user, confirmed later.
+combine_workflows = Table(
+    "combine_workflows",
+    metadata,
+    Column("merchant_id", Integer, primary_key=True),
+    Column("workflow_id", String(64), primary_key=True),
+    Column("user_id", Id, nullable=False),
+    Column("candidate_account_ids", JSON, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("completed_at", UTCDateTime(), nullable=True),
 )
 
 # Mobile check-ins at a store, written by the check-in service, read by the POS.

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from openpxs.security import hash_secret, verify_secret
-from openpxs.store.tables import integrations
+from openpxs.store.tables import integrations, oauth_tokens
+from openpxs.store.tokens import digest as token_digest
 from openpxs.wire.context import Integration
 from openpxs.wire.envelope import ServiceFailure
 from openpxs.wire.registry import Endpoint
@@ -98,15 +99,77 @@ class CredentialVerifier:
             identifier=row["identifier"],
             styles=tuple(row["styles"]),
         )
+        return self._remember(digest, integration)
+
+    def _remember(self, digest: bytes, integration: Integration) -> Integration:
         if len(self._cache) > 10_000:
             self._cache.clear()
         self._cache[digest] = (time.monotonic() + self.ttl_seconds, integration)
         return integration
 
+    async def by_token(self, client_id: object, access_token: object) -> Integration:
+        """The integration an access token was issued to (oauth calls without a secret).
+
+        A client_id, when given, must name that same integration.
+        """
+        if not isinstance(access_token, str) or (
+            client_id is not None and not isinstance(client_id, str)
+        ):
+            raise unauthorized()
+        async with self.engine.connect() as conn:
+            row = (
+                (
+                    await conn.execute(
+                        select(integrations)
+                        .join(
+                            oauth_tokens,
+                            (oauth_tokens.c.merchant_id == integrations.c.merchant_id)
+                            & (oauth_tokens.c.integration_id == integrations.c.id),
+                        )
+                        .where(
+                            oauth_tokens.c.token_hash == token_digest(access_token),
+                            oauth_tokens.c.kind == "access",
+                        )
+                    )
+                )
+                .mappings()
+                .first()
+            )
+        if row is None:
+            raise ServiceFailure(
+                "invalid_token",
+                "Invalid or expired access token",
+                status=401,
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
+        if not row["enabled"] or (client_id is not None and client_id != row["identifier"]):
+            raise unauthorized()
+        return Integration(
+            id=row["id"],
+            merchant_id=row["merchant_id"],
+            identifier=row["identifier"],
+            styles=tuple(row["styles"]),
+        )
+
+
+def bearer_token(header: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer`` header, or None."""
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def guest_facing(ep: Endpoint) -> bool:
+    """Apps and websites call these; server-only (b2b) endpoints never read the body for
+    credentials."""
+    return ep.styles != ("b2b",)
+
 
 def body_credentials(ep: Endpoint, params: dict[str, Any]) -> tuple[str, str] | None:
-    """client_id/client_secret in the body, allowed where the oauth style is (auth.yaml)."""
-    if "oauth" not in ep.styles:
+    """client_id/client_secret in the body, as mobile apps send them (auth.yaml)."""
+    if not guest_facing(ep):
         return None
     client_id, client_secret = params.get("client_id"), params.get("client_secret")
     if isinstance(client_id, str) and isinstance(client_secret, str) and client_id:

@@ -27,6 +27,17 @@ class Principal:
     merchant_id: int
     card_number: str | None = None
     account_id: int | None = None
+    # The registered guest (oauth, guest and email styles; card when registered).
+    user_id: int | None = None
+    # OAuth scopes granted to the token; None for styles that are not scoped.
+    scopes: frozenset[str] | None = None
+    # The sign-in the access token belongs to (oauth only), for revocation.
+    token_family: str | None = None
+
+    @property
+    def is_guest(self) -> bool:
+        """Acting for one guest, who may reach only their own cards, accounts and user."""
+        return self.style in ("card", "guest", "email", "oauth")
 
 
 @dataclass

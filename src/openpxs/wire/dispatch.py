@@ -26,11 +26,13 @@ from openpxs.wire import idempotency, principals
 from openpxs.wire.auth import (
     CredentialVerifier,
     basic_credentials,
+    bearer_token,
     body_credentials,
     choose_style,
+    guest_facing,
     unauthorized,
 )
-from openpxs.wire.context import CallContext, Integration
+from openpxs.wire.context import CallContext, Integration, Principal
 from openpxs.wire.decoding import (
     UnparseableBody,
     member_with_nul,
@@ -98,8 +100,9 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
     service = ep.service
     # Credentials before the body (auth.yaml): a caller without them learns nothing
     # about how its body would be read. Only oauth endpoints take them from the body.
-    credentials = basic_credentials(request.headers.get("authorization"))
-    if credentials is None and "oauth" not in ep.styles:
+    authorization = request.headers.get("authorization")
+    credentials = basic_credentials(authorization)
+    if credentials is None and not guest_facing(ep):
         raise unauthorized("Integration credentials are required (HTTP Basic)")
     integration = await runtime.verifier.verify(*credentials) if credentials else None
 
@@ -115,14 +118,28 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
     if nul:
         raise invalid_request(service, f"Invalid request: {nul} contains a NUL character")
 
+    bearer = bearer_token(authorization)
+    if bearer is not None:
+        params.setdefault("access_token", bearer)
+    token_only = False
     if integration is None:
         credentials = body_credentials(ep, params)
-        if credentials is None:
+        if credentials is not None:
+            integration = await runtime.verifier.verify(*credentials)
+        elif "oauth" in ep.styles and params.get("access_token"):
+            # The oauth style needs only the client_id beside the guest's token; the
+            # token itself must have been issued to that integration.
+            integration = await runtime.verifier.by_token(
+                params.get("client_id"), params["access_token"]
+            )
+            token_only = True
+        else:
             raise unauthorized("Integration credentials are required (HTTP Basic)")
-        integration = await runtime.verifier.verify(*credentials)
     request.state.integration = integration.identifier
 
     style = choose_style(ep, integration, params.get("authentication"))
+    if token_only and style != "oauth":
+        raise unauthorized("Integration credentials are required (HTTP Basic)")
     try:
         req = ep.request.model_validate(params)
     except ValidationError as exc:
@@ -138,12 +155,17 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
             retry = idempotency.RetryKeys(conn, integration.merchant_id, request_hash, now, scopes)
             for key in keys:
                 await retry.claim(key)
-            principal = await principals.resolve(style, conn, integration, params)
+            principal = await principals.resolve(style, conn, integration, params, now)
+            _check_scope(ep, principal)
             ctx = CallContext(ep, conn, integration, principal, now, retry)
             reply = await ep.handler(ctx, req)
             content = reply_bytes(reply)
             await retry.record(content, getattr(reply, "pxTransactionId", None))
         return Reply(content, str(getattr(reply, "result", ep.service.success)))
+    except ServiceFailure as failure:
+        if failure.after_rollback is not None:
+            await failure.after_rollback(runtime.engine)
+        raise
     except DomainError as error:
         raise failure_from_domain(service, error) from None
     except IntegrityError:
@@ -182,6 +204,15 @@ def _retry_keys(
     if idempotency_key and ep.moves_value:
         keys.append(f"key:{integration.id}:{idempotency_key}")
     return keys
+
+
+def _check_scope(ep: Endpoint, principal: Principal) -> None:
+    if principal.scopes is not None and ep.scope is not None and ep.scope not in principal.scopes:
+        raise ServiceFailure(
+            "insufficient_scope",
+            f"The access token does not carry the {ep.scope} scope that {ep.path} needs",
+            status=403,
+        )
 
 
 def _check_merchant(ep: Endpoint, integration: Integration, req: BaseModel, host: str) -> None:

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.responses import Response
 
 from openpxs.domain.errors import DomainError
 from openpxs.wire.registry import Service
 
 JSON = "application/json"
+
+
+AfterRollback = Callable[[AsyncEngine], Awaitable[None]]
 
 
 class ServiceFailure(Exception):
@@ -26,8 +31,12 @@ class ServiceFailure(Exception):
         status: int = 200,
         extra: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
+        after_rollback: AfterRollback | None = None,
     ):
         super().__init__(f"{code}: {message}")
+        # Work that must outlive the refused call's rollback, such as counting a failed
+        # sign-in; run by the dispatcher in a transaction of its own.
+        self.after_rollback = after_rollback
         self.code = code
         self.message = message
         self.result = result

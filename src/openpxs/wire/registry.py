@@ -56,6 +56,8 @@ class Endpoint:
     # The natural retry key of a request (e.g. posTransactionId at a store and card).
     natural_key: Callable[[Any], str | None] | None = None
     errors: tuple[str, ...] = ()
+    # The OAuth scope an access token needs for this endpoint (oauth.yaml Scopes).
+    scope: str | None = None
 
     @property
     def path(self) -> str:
@@ -97,6 +99,7 @@ def endpoint(
     moves_value: bool = False,
     natural_key: Callable[[Any], str | None] | None = None,
     errors: tuple[str, ...] = (),
+    scope: str | None = None,
 ) -> Callable[[Handler], Handler]:
     """Declare a handler as the implementation of ``service/operation.json``."""
 
@@ -115,6 +118,7 @@ def endpoint(
                 moves_value=moves_value,
                 natural_key=natural_key,
                 errors=errors,
+                scope=scope,
             )
         )
         return handler

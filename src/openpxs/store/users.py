@@ -1,0 +1,318 @@
+"""Registered users: their fields, unique values and the accounts they own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from openpxs.domain.fields import normalise_unique
+from openpxs.store.tables import accounts, cards, user_unique_values, users
+
+# User fields kept in their own columns (the POS searches them); the rest go in `fields`.
+COLUMN_FIELDS = {
+    "firstName": "first_name",
+    "lastName": "last_name",
+    "email": "email",
+    "phone": "phone",
+    "mobilePhone": "mobile_phone",
+    "postalCode": "postal_code",
+    "username": "username",
+}
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    merchant_id: int
+    account_id: int
+    username: str | None
+    password_hash: str | None
+    fields: dict[str, Any]
+    email_verified: bool
+    sms_opt_in_verified: bool
+    language: str | None
+    message_frequency: str | None
+
+    @property
+    def email(self) -> str | None:
+        value = self.fields.get("email")
+        return value if isinstance(value, str) else None
+
+
+class UniqueValueTaken(Exception):
+    def __init__(self, field: str) -> None:
+        super().__init__(f"{field} is taken")
+        self.field = field
+
+
+def _user(row: Any) -> User:
+    fields: dict[str, Any] = dict(row.fields or {})
+    for name, column in COLUMN_FIELDS.items():
+        value = getattr(row, column)
+        if value is not None:
+            fields[name] = value
+    return User(
+        id=row.id,
+        merchant_id=row.merchant_id,
+        account_id=row.account_id,
+        username=row.username,
+        password_hash=row.password_hash,
+        fields=fields,
+        email_verified=bool(row.email_verified),
+        sms_opt_in_verified=bool(row.sms_opt_in_verified),
+        language=row.language,
+        message_frequency=row.message_frequency,
+    )
+
+
+def _split(values: dict[str, object]) -> tuple[dict[str, object], dict[str, object]]:
+    """(column values, values for the JSON `fields`) of a set of user fields."""
+    columns: dict[str, object] = {}
+    extra: dict[str, object] = {}
+    for name, value in values.items():
+        if name == "password":
+            continue
+        if name in COLUMN_FIELDS:
+            columns[COLUMN_FIELDS[name]] = value
+        else:
+            extra[name] = value
+    return columns, extra
+
+
+async def user_by_id(conn: AsyncConnection, merchant_id: int, user_id: int) -> User | None:
+    row = (
+        await conn.execute(
+            select(users).where(users.c.merchant_id == merchant_id, users.c.id == user_id)
+        )
+    ).first()
+    return None if row is None else _user(row)
+
+
+async def user_by_unique(
+    conn: AsyncConnection, merchant_id: int, field: str, value: str
+) -> User | None:
+    """The user holding a unique value (username, e-mail, ...), case-insensitively."""
+    user_id = (
+        await conn.execute(
+            select(user_unique_values.c.user_id).where(
+                user_unique_values.c.merchant_id == merchant_id,
+                user_unique_values.c.field == field,
+                user_unique_values.c.value_key == normalise_unique(field, value),
+            )
+        )
+    ).scalar()
+    return None if user_id is None else await user_by_id(conn, merchant_id, user_id)
+
+
+async def users_by_email(conn: AsyncConnection, merchant_id: int, email: str) -> list[User]:
+    rows = await conn.execute(
+        select(users).where(
+            users.c.merchant_id == merchant_id, func.lower(users.c.email) == email.strip().lower()
+        )
+    )
+    return [_user(r) for r in rows]
+
+
+async def user_of_account(conn: AsyncConnection, merchant_id: int, account_id: int) -> User | None:
+    user_id = (
+        await conn.execute(
+            select(accounts.c.user_id).where(
+                accounts.c.merchant_id == merchant_id, accounts.c.id == account_id
+            )
+        )
+    ).scalar()
+    return None if user_id is None else await user_by_id(conn, merchant_id, user_id)
+
+
+async def lock_user(conn: AsyncConnection, merchant_id: int, user_id: int) -> None:
+    """Serialise changes to one user (their fields and unique claims)."""
+    stmt = select(users.c.id).where(users.c.merchant_id == merchant_id, users.c.id == user_id)
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    await conn.execute(stmt)
+
+
+async def create_user(
+    conn: AsyncConnection,
+    merchant_id: int,
+    account_id: int,
+    values: dict[str, object],
+    password_hash: str | None,
+    now: datetime,
+) -> int:
+    columns, extra = _split({k: v for k, v in values.items() if v is not None})
+    result = await conn.execute(
+        insert(users).values(
+            merchant_id=merchant_id,
+            account_id=account_id,
+            password_hash=password_hash,
+            fields=extra,
+            created_at=now,
+            updated_at=now,
+            **columns,
+        )
+    )
+    user_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+    await attach_account(conn, merchant_id, account_id, user_id, now)
+    return user_id
+
+
+async def update_user(
+    conn: AsyncConnection,
+    user: User,
+    values: dict[str, object],
+    now: datetime,
+    *,
+    password_hash: str | None = None,
+    email_verified: bool | None = None,
+) -> None:
+    """Set the given fields (None clears one); other fields keep their values."""
+    columns, extra = _split(values)
+    merged = {k: v for k, v in user.fields.items() if k not in COLUMN_FIELDS}
+    for name, value in extra.items():
+        if value is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = value
+    changes: dict[str, object] = {"fields": merged, "updated_at": now, **columns}
+    if password_hash is not None:
+        changes["password_hash"] = password_hash
+    if email_verified is not None:
+        changes["email_verified"] = email_verified
+    await conn.execute(
+        update(users)
+        .where(users.c.merchant_id == user.merchant_id, users.c.id == user.id)
+        .values(**changes)
+    )
+
+
+async def set_user_columns(
+    conn: AsyncConnection, merchant_id: int, user_id: int, **values: object
+) -> None:
+    await conn.execute(
+        update(users)
+        .where(users.c.merchant_id == merchant_id, users.c.id == user_id)
+        .values(**values)
+    )
+
+
+async def claim_unique(
+    conn: AsyncConnection, merchant_id: int, user_id: int, claims: Iterable[tuple[str, str]]
+) -> None:
+    """Claim (field, value) pairs for a user; a value another user holds is refused.
+
+    The user's earlier claims on those fields are released first. The primary key
+    decides between two users claiming the same value at the same moment.
+    """
+    for field, value in claims:
+        key = normalise_unique(field, value)
+        holder = (
+            await conn.execute(
+                select(user_unique_values.c.user_id).where(
+                    user_unique_values.c.merchant_id == merchant_id,
+                    user_unique_values.c.field == field,
+                    user_unique_values.c.value_key == key,
+                )
+            )
+        ).scalar()
+        if holder == user_id:
+            continue
+        if holder is not None:
+            raise UniqueValueTaken(field)
+        await release_unique(conn, merchant_id, user_id, [field])
+        try:
+            async with conn.begin_nested():
+                await conn.execute(
+                    insert(user_unique_values).values(
+                        merchant_id=merchant_id, field=field, value_key=key, user_id=user_id
+                    )
+                )
+        except IntegrityError:
+            raise UniqueValueTaken(field) from None
+
+
+async def release_unique(
+    conn: AsyncConnection, merchant_id: int, user_id: int, fields: Iterable[str] | None = None
+) -> None:
+    stmt = delete(user_unique_values).where(
+        user_unique_values.c.merchant_id == merchant_id, user_unique_values.c.user_id == user_id
+    )
+    if fields is not None:
+        stmt = stmt.where(user_unique_values.c.field.in_(list(fields)))
+    await conn.execute(stmt)
+
+
+async def unique_holder(
+    conn: AsyncConnection, merchant_id: int, field: str, value: str
+) -> int | None:
+    return (
+        await conn.execute(
+            select(user_unique_values.c.user_id).where(
+                user_unique_values.c.merchant_id == merchant_id,
+                user_unique_values.c.field == field,
+                user_unique_values.c.value_key == normalise_unique(field, value),
+            )
+        )
+    ).scalar()
+
+
+async def attach_account(
+    conn: AsyncConnection, merchant_id: int, account_id: int, user_id: int, now: datetime
+) -> None:
+    await conn.execute(
+        update(accounts)
+        .where(accounts.c.merchant_id == merchant_id, accounts.c.id == account_id)
+        .values(user_id=user_id, registered_at=now)
+    )
+
+
+async def accounts_of_user(conn: AsyncConnection, merchant_id: int, user_id: int) -> list[int]:
+    rows = await conn.execute(
+        select(accounts.c.id)
+        .where(
+            accounts.c.merchant_id == merchant_id,
+            accounts.c.user_id == user_id,
+            accounts.c.status == "active",
+        )
+        .order_by(accounts.c.id)
+    )
+    return [r.id for r in rows]
+
+
+async def primary_cards(
+    conn: AsyncConnection, merchant_id: int, account_ids: list[int]
+) -> dict[int, str]:
+    """The primary (first active, else first) card number of each account."""
+    if not account_ids:
+        return {}
+    rows = await conn.execute(
+        select(cards.c.account_id, cards.c.printed_card_number, cards.c.status)
+        .where(cards.c.merchant_id == merchant_id, cards.c.account_id.in_(account_ids))
+        .order_by(cards.c.id)
+    )
+    first: dict[int, str] = {}
+    first_active: dict[int, str] = {}
+    for r in rows:
+        first.setdefault(r.account_id, r.printed_card_number)
+        if r.status == "active":
+            first_active.setdefault(r.account_id, r.printed_card_number)
+    return {**first, **first_active}
+
+
+async def delete_user(conn: AsyncConnection, merchant_id: int, user_id: int) -> None:
+    """Forget a user: their accounts stay, unregistered, with their balances."""
+    await release_unique(conn, merchant_id, user_id)
+    await conn.execute(
+        update(accounts)
+        .where(accounts.c.merchant_id == merchant_id, accounts.c.user_id == user_id)
+        .values(user_id=None, registered_at=None)
+    )
+    await conn.execute(
+        delete(users).where(users.c.merchant_id == merchant_id, users.c.id == user_id)
+    )
