@@ -29,9 +29,26 @@ MUTABLE_TABLES = (
     "transactions",
     "idempotency_keys",
     "checkins",
+    "outbox",
     "users",
     "accounts",
+    "user_unique_values",
+    "user_addresses",
+    "external_accounts",
+    "related_guests",
+    "account_perks",
+    "oauth_tokens",
+    "sign_in_failures",
+    "verification_codes",
+    "referrals",
+    "referral_codes",
+    "visit_codes",
+    "pending_event_rewards",
+    "combine_workflows",
 )
+# Cards the enrollment service creates (virtual cards) start with this digit; the demo's
+# printed ranges never do, so a reset can drop them.
+VIRTUAL_CARD_PATTERN = "9%"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -87,6 +104,10 @@ async def reset_database(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         for table in MUTABLE_TABLES:
             await conn.execute(text(f"DELETE FROM {table}"))
+        await conn.execute(
+            text("DELETE FROM cards WHERE printed_card_number LIKE :virtual"),
+            {"virtual": VIRTUAL_CARD_PATTERN},
+        )
         await conn.execute(
             text("UPDATE cards SET status = 'inactive', account_id = NULL, activated_at = NULL")
         )

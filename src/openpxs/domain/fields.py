@@ -266,8 +266,8 @@ def check_required(
 
 # Every form offers a login, whether or not the operator listed it.
 LOGIN_DEFAULTS = (
-    FieldSetting("username", min_length=1, max_length=254, unique=True),
-    FieldSetting("password", min_length=8, max_length=128),
+    FieldSetting("username", required=True, min_length=1, max_length=254, unique=True),
+    FieldSetting("password", required=True, min_length=8, max_length=128),
 )
 
 

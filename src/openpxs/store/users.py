@@ -138,6 +138,16 @@ async def lock_user(conn: AsyncConnection, merchant_id: int, user_id: int) -> No
     await conn.execute(stmt)
 
 
+async def lock_account_row(conn: AsyncConnection, merchant_id: int, account_id: int) -> None:
+    """Serialise two registrations of the same account."""
+    stmt = select(accounts.c.id).where(
+        accounts.c.merchant_id == merchant_id, accounts.c.id == account_id
+    )
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    await conn.execute(stmt)
+
+
 async def create_user(
     conn: AsyncConnection,
     merchant_id: int,

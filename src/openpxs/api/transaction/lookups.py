@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from openpxs.api.history import history_reply
 from openpxs.api.transaction import models as m
 from openpxs.api.transaction.replies import card_ref, where_of
 from openpxs.api.transaction.service import B2B, TRANSACTION
@@ -94,37 +95,7 @@ async def transaction_history(
         req.maxNumberOfResults,
         req.limitToBalanceAffectingTransactions,
     )
-    used = sorted({d.wallet.code for e in entries for d in e.details})
-    return m.TransactionHistoryReply(
-        transactions=[
-            m.TransactionHistoryEntry(
-                transactionIdLong=e.id,
-                transactionId=e.id,
-                datetime=e.at.isoformat(),
-                transactionType=e.kind,
-                storeCode=e.store_code,
-                storeName=e.store_name,
-                posTransactionNumber=e.pos_transaction_id,
-                cardNumber=e.card_number,
-                hasVisibleComment=e.has_comment,
-                details=[
-                    m.TransactionHistoryDetail(
-                        walletCode=d.wallet.code,
-                        walletName=d.wallet.name,
-                        accrued=d.accrued,
-                        redeemed=d.redeemed,
-                        balance=d.balance,
-                    )
-                    for d in e.details
-                ],
-            )
-            for e in entries
-        ],
-        walletInfo=[
-            m.WalletInfo(walletCode=w.code, name=w.name, scale=w.scale)
-            for w in (program.wallets[c] for c in used)
-        ],
-    )
+    return history_reply(program, entries, TRANSACTION.success)
 
 
 # loadMap code lists (transaction.yaml leaves them open; see docs/api/transaction.md)
