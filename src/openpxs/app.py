@@ -17,6 +17,7 @@ import openpxs.api  # noqa: F401  (registers every service's endpoints)
 from openpxs import metrics
 from openpxs.domain.clock import Clock
 from openpxs.logs import configure_logging
+from openpxs.messaging import OutboxWorker, transport_from_settings
 from openpxs.settings import Settings
 from openpxs.store.db import create_engine, migrate
 from openpxs.wire.auth import CredentialVerifier
@@ -46,7 +47,20 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             verifier=CredentialVerifier(engine, ttl_seconds=settings.credential_cache_seconds),
             clock=clock or Clock(),
         )
+        # Kept on app.state so tests and the demo can read a LogTransport's messages.
+        app.state.transport = transport_from_settings(settings)
+        app.state.outbox_worker = None
+        if settings.outbox_worker:
+            app.state.outbox_worker = OutboxWorker(
+                engine,
+                app.state.transport,
+                app.state.runtime.clock,
+                poll_seconds=settings.outbox_poll_seconds,
+            )
+            app.state.outbox_worker.start()
         yield
+        if app.state.outbox_worker is not None:
+            await app.state.outbox_worker.stop()
         await engine.dispose()
 
     app = FastAPI(

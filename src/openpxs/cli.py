@@ -170,6 +170,56 @@ def expire(database: str | None = DatabaseOption) -> None:
     console.print(f"expired value on {count} accounts")
 
 
+outbox_app = typer.Typer(help="Outbound guest messages.", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
+
+
+@outbox_app.command("deliver")
+def outbox_deliver(database: str | None = DatabaseOption) -> None:
+    """Send every message that is due now, once, through OPENPXS_MAIL_TRANSPORT."""
+    from openpxs.domain.clock import Clock
+    from openpxs.logs import configure_logging
+    from openpxs.messaging import deliver_everything_due, transport_from_settings
+    from openpxs.store.db import create_engine, migrate
+
+    settings = _settings(database)
+    # The log transport's lines (and failed sends) go to stderr as the server's do.
+    configure_logging(settings.log_level)
+    transport = transport_from_settings(settings)
+
+    async def run() -> int:
+        engine = create_engine(settings.database_url)
+        try:
+            await migrate(engine)
+            return await deliver_everything_due(engine, transport, Clock().now())
+        finally:
+            await engine.dispose()
+
+    console.print(f"delivered {asyncio.run(run())} messages")
+
+
+@outbox_app.command("pending")
+def outbox_pending(database: str | None = DatabaseOption) -> None:
+    """Count the outbox: due now, waiting for a retry, given up, sent."""
+    from openpxs.domain.clock import Clock
+    from openpxs.messaging.outbox import OutboxCounts, counts
+    from openpxs.store.db import create_engine, migrate
+
+    async def run() -> OutboxCounts:
+        engine = create_engine(_settings(database).database_url)
+        try:
+            await migrate(engine)
+            async with engine.connect() as conn:
+                return await counts(conn, now=Clock().now())
+        finally:
+            await engine.dispose()
+
+    found = asyncio.run(run())
+    console.print(
+        f"due {found.due}\nwaiting {found.waiting}\nfailed {found.failed}\nsent {found.sent}"
+    )
+
+
 def _add_config_commands() -> None:
     from openpxs.cli_config import cards_app, config_app
 

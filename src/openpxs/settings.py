@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./openpxs.db"
@@ -22,6 +25,24 @@ class Settings(BaseSettings):
     workers: int = 1
     # On SIGTERM, in-flight calls get this long to finish before the process exits.
     graceful_shutdown_seconds: int = 30
+    # Outbound guest messages (openpxs.messaging). "log" sends nothing: it logs one line
+    # per message (never the body) and keeps the last ones in memory; "smtp" hands
+    # e-mail to the relay below. SMS always goes to the log: there is no SMS gateway.
+    mail_transport: Literal["log", "smtp"] = "log"
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_username: str = ""
+    # A plain str rather than SecretStr, because to_environment passes it to worker
+    # processes as text; repr=False keeps it out of a logged Settings.
+    smtp_password: str = Field(default="", repr=False)
+    # STARTTLS after connecting; off by default for a relay on localhost.
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 10.0
+    mail_from: str = "OpenPXS <no-reply@localhost>"
+    # How often each server process looks for due messages.
+    outbox_poll_seconds: float = 2.0
+    # Off for a process that should not deliver (then `openpxs outbox deliver` can).
+    outbox_worker: bool = True
 
     def to_environment(self) -> dict[str, str]:
         """These settings as OPENPXS_* variables, for worker processes to read back."""

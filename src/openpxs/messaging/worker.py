@@ -1,0 +1,187 @@
+"""Delivery of outbox messages: a pass over what is due, and the loop that repeats it.
+
+Every server process runs the loop (``OutboxWorker``), so passes run concurrently.
+A pass claims its rows in one short transaction by moving their next_attempt_at to the
+end of a lease; other passes skip them until then. Sends happen after that transaction
+has committed, so no database lock is held while a relay is slow. A process that dies
+between sending and recording leaves the row to be sent again when the lease ends:
+delivery is at least once, and exactly once whenever no process dies mid-send.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from openpxs.domain.clock import Clock
+from openpxs.messaging import outbox
+from openpxs.messaging.transports import Transport
+
+log = logging.getLogger("openpxs.messages")
+
+# How long a claim hides its rows from other workers. A pass stops starting sends once
+# half of it has gone (see deliver_due), and a send is bounded by the transport's
+# timeout (seconds), so a claim never runs out under a send that is still going on.
+LEASE = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class PassResult:
+    claimed: int
+    sent: int
+    failed: int
+
+
+async def deliver_due(
+    engine: AsyncEngine,
+    transport: Transport,
+    now: datetime,
+    batch: int = 50,
+    *,
+    stop: asyncio.Event | None = None,
+    lease: timedelta = LEASE,
+) -> int:
+    """Send up to ``batch`` due messages; returns how many were sent.
+
+    Setting ``stop`` ends the pass between two sends; the messages it had claimed but
+    not tried are handed back at once rather than when the lease ends.
+    """
+    return (await deliver_pass(engine, transport, now, batch, stop=stop, lease=lease)).sent
+
+
+async def deliver_pass(
+    engine: AsyncEngine,
+    transport: Transport,
+    now: datetime,
+    batch: int = 50,
+    *,
+    stop: asyncio.Event | None = None,
+    lease: timedelta = LEASE,
+) -> PassResult:
+    """``deliver_due`` with the whole count: a full ``claimed`` means more may be due."""
+    lease_until = now + lease
+    async with engine.begin() as conn:
+        messages = await outbox.claim_due(conn, now=now, lease_until=lease_until, limit=batch)
+    started = time.monotonic()
+    sent = failed = 0
+    for position, message in enumerate(messages):
+        stopping = stop is not None and stop.is_set()
+        if stopping or time.monotonic() - started > lease.total_seconds() / 2:
+            rest = [m.id for m in messages[position:]]
+            async with engine.begin() as conn:
+                await outbox.release(conn, rest, lease_until=lease_until, now=now)
+            break
+        try:
+            await transport.send(message)
+        except Exception as exc:
+            failed += 1
+            error = describe_error(exc)
+            async with engine.begin() as conn:
+                gave_up = await outbox.record_failure(conn, message, error=error, now=now)
+            log.warning(
+                "message given up" if gave_up else "message delivery failed",
+                extra={
+                    "fields": {
+                        "outbox_id": message.id,
+                        "merchant_id": message.merchant_id,
+                        "channel": message.channel,
+                        "attempts": message.attempts + 1,
+                        "error": error,
+                    }
+                },
+            )
+            continue
+        sent += 1
+        async with engine.begin() as conn:
+            await outbox.mark_sent(conn, message.id, now=now)
+    return PassResult(claimed=len(messages), sent=sent, failed=failed)
+
+
+async def deliver_everything_due(
+    engine: AsyncEngine, transport: Transport, now: datetime, batch: int = 50
+) -> int:
+    """Pass after pass until nothing due is left; returns how many were sent.
+
+    Ends: a message that fails is rescheduled after ``now``, so no pass sees it twice.
+    """
+    total = 0
+    while True:
+        result = await deliver_pass(engine, transport, now, batch)
+        total += result.sent
+        if result.claimed < batch:
+            return total
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for last_error and the log: the exception's type and text.
+
+    Transports raise texts without credentials or message bodies (see DeliveryError),
+    so this adds nothing of either.
+    """
+    text = _SPACES.sub(" ", str(exc)).strip()
+    line = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return line[: outbox.ERROR_LIMIT]
+
+
+class OutboxWorker:
+    """Delivers due messages every ``poll_seconds`` until stopped; never dies of an error."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        transport: Transport,
+        clock: Clock | None = None,
+        *,
+        poll_seconds: float = 2.0,
+        batch: int = 50,
+    ) -> None:
+        self.engine, self.transport = engine, transport
+        self.clock = clock or Clock()
+        self.poll_seconds, self.batch = poll_seconds, batch
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._stop.clear()
+            self._task = asyncio.create_task(self._run(), name="openpxs-outbox")
+
+    async def stop(self, grace_seconds: float = 10.0) -> None:
+        """Let the send in progress finish (up to ``grace_seconds``), then end the loop."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._stop.set()
+        try:
+            await asyncio.wait_for(task, grace_seconds)
+        except TimeoutError:
+            # wait_for has cancelled the task; its claimed rows come back when the
+            # lease ends.
+            log.warning("outbox worker stopped during a send")
+
+    async def _run(self) -> None:
+        while not self._stop.is_set():
+            more = False
+            try:
+                result = await deliver_pass(
+                    self.engine, self.transport, self.clock.now(), self.batch, stop=self._stop
+                )
+                # A full batch means a backlog: go on without waiting.
+                more = result.claimed == self.batch
+            except Exception:
+                # The database may be away or a transport broken; the next poll retries.
+                log.exception("outbox delivery pass failed")
+            if more:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self.poll_seconds)
