@@ -1,17 +1,36 @@
-"""The demo merchants (1000 and 2000) that client developers script against."""
+"""The demo merchants (1000 and 2000) that client developers script against, and the
+registered demo guest of merchant 1000."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpxs.config import DEMO_CONFIG_FILES
 from openpxs.config.loader import load_config
+from openpxs.services import enrollment, pos
+from openpxs.services.accounts import CardRef, Move
+from openpxs.store.catalog import load_program
 from openpxs.store.config_apply import apply_config
 from openpxs.store.db import create_engine, migrate
+from openpxs.store.records import Where
+from openpxs.store.users import user_by_unique
+
+DEMO_MERCHANT = 1000
+DEMO_USERNAME = "demo"
+DEMO_PASSWORD = "DemoPass123!"
+DEMO_CARD = "7000000000000001"
+LOYALTY_TEMPLATE = 1
+POINTS_WALLET = 2
+# (days ago, store, points added, points redeemed): 150 earned, 30 spent = 120 points.
+DEMO_HISTORY = ((21, "1001", 60, 0), (14, "1002", 50, 0), (7, "1001", 40, 0), (2, "1002", 0, 30))
 
 
 async def install_demo(database_url: str) -> int:
-    """Apply the demo configuration (idempotent); returns how many cards were new."""
+    """Apply the demo configuration and the demo guest (idempotent); returns how many
+    cards were new."""
     engine = create_engine(database_url)
     try:
         await migrate(engine)
@@ -20,6 +39,63 @@ async def install_demo(database_url: str) -> int:
             async with engine.begin() as conn:
                 report = await apply_config(conn, load_config(path), datetime.now(UTC))
                 created += report.new_cards
+        async with engine.begin() as conn:
+            await install_demo_guest(conn, datetime.now(UTC))
         return created
     finally:
         await engine.dispose()
+
+
+async def install_demo_guest(conn: AsyncConnection, now: datetime) -> bool:
+    """Register guest ``demo`` on loyalty card 7000000000000001 with 120 points and a
+    short history; False when the guest is already there."""
+    if await user_by_unique(conn, DEMO_MERCHANT, "username", DEMO_USERNAME) is not None:
+        return False
+    program = await load_program(conn, DEMO_MERCHANT)
+    where = Where(
+        merchant_id=DEMO_MERCHANT,
+        store_code="corp",
+        terminal_id=None,
+        operator_id=None,
+        pos_transaction_id=None,
+        pos_datetime=None,
+        integration_id=None,
+        now=now - timedelta(days=30),
+    )
+    card = CardRef(DEMO_CARD)
+    activated = await pos.activate(conn, program, where, card, "PX")
+    assert activated.view is not None
+    for days_ago, store, added, redeemed in DEMO_HISTORY:
+        await pos.add_redeem(
+            conn,
+            program,
+            replace(where, store_code=store, now=now - timedelta(days=days_ago)),
+            card,
+            "LP",
+            [Move(POINTS_WALLET, str(added))] if added else [],
+            [Move(POINTS_WALLET, str(redeemed))] if redeemed else [],
+        )
+    template = program.templates[LOYALTY_TEMPLATE]
+    await enrollment.register_user(
+        conn,
+        program,
+        template,
+        activated.view.account_id,
+        {
+            "username": DEMO_USERNAME,
+            "password": DEMO_PASSWORD,
+            "firstName": "Demo",
+            "lastName": "Guest",
+            "email": "demo@example.com",
+            "mobilePhone": "6175550123",
+            "dateOfBirth": "1990-05-17",
+            "postalCode": "02108",
+            "optIn": True,
+        },
+        None,
+        now,
+    )
+    await enrollment.set_account_fields(
+        conn, DEMO_MERCHANT, activated.view.account_id, {"favoriteStore": {"code": "1001"}}
+    )
+    return True
