@@ -10,6 +10,7 @@ from openpxs.api.common import GuestRequest
 from openpxs.services import oauth
 from openpxs.services.one_time_password import user_for_sms_code
 from openpxs.store.catalog import load_program
+from openpxs.store.tokens import revoke_family
 from openpxs.wire.context import CallContext
 from openpxs.wire.envelope import ServiceFailure
 from openpxs.wire.registry import Service, endpoint
@@ -149,8 +150,6 @@ async def revoke_guest_token(ctx: CallContext, req: RevokeRequest) -> SimpleRepl
     """Every token of the sign-in ends: the access token, its refresh token and the
     tokens issued from it by refreshing."""
     if ctx.principal.style == "oauth" and ctx.principal.token_family is not None:
-        from openpxs.store.tokens import revoke_family
-
         await revoke_family(ctx.conn, ctx.merchant_id, ctx.principal.token_family, ctx.now)
     else:
         await oauth.revoke(ctx.conn, ctx.integration, req.access_token, req.refresh_token, ctx.now)
