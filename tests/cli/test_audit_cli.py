@@ -64,7 +64,8 @@ def gift_account(path: Path) -> int:
 def test_clean_ledger_exits_zero(ledger_file: Path) -> None:
     result = run_audit(ledger_file)
     assert result.exit_code == 0, result.output
-    assert "audit clean: 2 balances match their journal" in flat(result.output)
+    # Two gift-card purchases and the demo guest's points.
+    assert "audit clean: 3 balances match their journal" in flat(result.output)
 
 
 def test_tampered_balance_exits_one_and_names_it(ledger_file: Path) -> None:
@@ -81,7 +82,7 @@ def test_tampered_balance_exits_one_and_names_it(ledger_file: Path) -> None:
     assert result.exit_code == 1, result.output
     text = flat(result.output)
     assert f"account {account} wallet 1: balance 200001 != journal 200000" in text
-    assert "audit failed: 1 discrepancies in 2 balances" in text
+    assert "audit failed: 1 discrepancies in 3 balances" in text
 
     execute(
         ledger_file, "UPDATE wallet_balances SET units = units - 1 WHERE account_id = ?", account

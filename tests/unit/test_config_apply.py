@@ -105,7 +105,7 @@ async def test_apply_writes_the_file_and_is_idempotent(
         assert first.merchant_created and first.new_cards == 2000
         assert {name: len(c.created) for name, c in first.sections.items()} == {
             "programs": 2,
-            "card_templates": 2,
+            "card_templates": 3,
             "wallets": 4,
             "stores": 3,
             "integrations": 2,
@@ -144,7 +144,7 @@ async def test_apply_writes_the_file_and_is_idempotent(
         assert not second.changed and second.new_cards == 0
         assert {name: c.unchanged for name, c in second.sections.items()} == {
             "programs": 2,
-            "card_templates": 2,
+            "card_templates": 3,
             "wallets": 4,
             "stores": 3,
             "integrations": 2,

@@ -61,7 +61,11 @@ def test_demo_files_hold_the_published_contract() -> None:
     first, second = (load_config(path) for path in DEMO_CONFIG_FILES)
     assert (first.merchant.id, first.merchant.timezone) == (1000, "America/New_York")
     assert [(p.code, p.name) for p in first.programs] == [("SV", "Stored Value"), ("LP", "Loyalty")]
-    assert {t.code: t.programs for t in first.card_templates} == {1: ["LP", "SV"], 2: ["SV"]}
+    assert {t.code: t.programs for t in first.card_templates} == {
+        1: ["LP", "SV"],
+        2: ["SV"],
+        3: ["LP"],
+    }
     wallets = {w.code: w for w in first.wallets}
     assert [(w.kind, w.scale, w.program) for w in wallets.values()] == [
         ("currency", 2, "SV"),

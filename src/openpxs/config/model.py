@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from openpxs.config.guest import EnrollmentConfig, GuestConfig
+from openpxs.config.loyalty import LoyaltyConfig
 from openpxs.domain.program import PROGRAM_CODES_ALL
 
 Loc = tuple[str | int, ...]
@@ -279,6 +280,7 @@ class MerchantConfig(_Model):
     integrations: list[IntegrationConfig] = Field(default_factory=list)
     card_ranges: list[CardRangeConfig] = Field(default_factory=list)
     guest: GuestConfig = Field(default_factory=GuestConfig)
+    loyalty: LoyaltyConfig = Field(default_factory=LoyaltyConfig)
 
     @model_validator(mode="after")
     def _cross_check(self) -> MerchantConfig:
@@ -309,6 +311,16 @@ class MerchantConfig(_Model):
             if wallet.program not in declared:
                 problems.append(
                     (("wallets", i, "program"), f"program {wallet.program!r} is not declared")
+                )
+        wallet_codes = {w.code for w in self.wallets}
+        for loc, wallet_code in self.loyalty.wallet_references():
+            if wallet_code not in wallet_codes:
+                problems.append((("loyalty", *loc), f"wallet {wallet_code} is not declared"))
+        store_codes = {s.code for s in self.stores}
+        for i, event in enumerate(self.loyalty.events):
+            if event.store not in store_codes:
+                problems.append(
+                    (("loyalty", "events", i, "store"), f"store {event.store!r} is not declared")
                 )
         templates = {t.code for t in self.card_templates}
         for i, card_range in enumerate(self.card_ranges):

@@ -12,6 +12,7 @@ from openpxs.domain.fields import FieldSetting, with_login
 
 if TYPE_CHECKING:
     from openpxs.config.guest import GuestConfig
+    from openpxs.config.loyalty import LoyaltyConfig
 
 WALLET_KINDS = ("currency", "points", "reward", "count")
 PROGRAM_CODES_ALL = "PX"  # a headerInfo.programId that addresses every program
@@ -47,6 +48,7 @@ class CardTemplateDef:
 class StoreDef:
     code: str
     name: str
+    groups: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class Program:
     templates: dict[int, CardTemplateDef]
     stores: dict[str, StoreDef]
     guest: GuestConfig = field(default_factory=lambda: _default_guest_config())
+    loyalty: LoyaltyConfig = field(default_factory=lambda: _default_loyalty_config())
 
     def store(self, code: str) -> StoreDef:
         found = self.stores.get(code)
@@ -109,3 +112,9 @@ def _default_guest_config() -> GuestConfig:
     from openpxs.config.guest import GuestConfig
 
     return GuestConfig()
+
+
+def _default_loyalty_config() -> LoyaltyConfig:
+    from openpxs.config.loyalty import LoyaltyConfig
+
+    return LoyaltyConfig()

@@ -8,6 +8,7 @@ from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpxs.config.guest import EnrollmentConfig, GuestConfig
+from openpxs.config.loyalty import LoyaltyConfig
 from openpxs.domain.errors import InvalidMerchant
 from openpxs.domain.fields import with_login
 from openpxs.domain.program import CardTemplateDef, Program, StoreDef, WalletDef
@@ -21,12 +22,7 @@ _cache: dict[tuple[str, int], tuple[int, Program]] = {}
 async def load_program(conn: AsyncConnection, merchant_id: int) -> Program:
     merchant = (
         await conn.execute(
-            select(
-                merchants.c.name,
-                merchants.c.timezone,
-                merchants.c.config_version,
-                merchants.c.guest_config,
-            ).where(merchants.c.merchant_id == merchant_id)
+            select(merchants.c.config_version).where(merchants.c.merchant_id == merchant_id)
         )
     ).first()
     if merchant is None:
@@ -35,31 +31,29 @@ async def load_program(conn: AsyncConnection, merchant_id: int) -> Program:
     cached = _cache.get(key)
     if cached is not None and cached[0] == merchant.config_version:
         return cached[1]
-    program = await _read_program(
-        conn, merchant_id, merchant.name, merchant.timezone, merchant.guest_config
-    )
+    program = await _read_program(conn, merchant_id)
     _cache[key] = (merchant.config_version, program)
     return program
 
 
-async def _read_program(
-    conn: AsyncConnection,
-    merchant_id: int,
-    name: str,
-    timezone: str,
-    guest_config: dict[str, object] | None,
-) -> Program:
+async def _read_program(conn: AsyncConnection, merchant_id: int) -> Program:
+    # The settings are read only when the cached copy is stale: they are the bulk of it.
+    merchant = (
+        await conn.execute(select(merchants).where(merchants.c.merchant_id == merchant_id))
+    ).one()
     wallet_rows = await conn.execute(select(wallets).where(wallets.c.merchant_id == merchant_id))
     template_rows = await conn.execute(
         select(card_templates).where(card_templates.c.merchant_id == merchant_id)
     )
     store_rows = await conn.execute(
-        select(stores.c.code, stores.c.name).where(stores.c.merchant_id == merchant_id)
+        select(stores.c.code, stores.c.name, stores.c.groups).where(
+            stores.c.merchant_id == merchant_id
+        )
     )
     return Program(
         merchant_id=merchant_id,
-        name=name,
-        timezone=timezone,
+        name=merchant.name,
+        timezone=merchant.timezone,
         wallets={
             w.code: WalletDef(
                 code=w.code,
@@ -76,8 +70,12 @@ async def _read_program(
             for w in wallet_rows
         },
         templates={t.code: _template(t) for t in template_rows},
-        stores={s.code: StoreDef(code=s.code, name=s.name) for s in store_rows},
-        guest=GuestConfig.model_validate(guest_config or {}),
+        stores={
+            s.code: StoreDef(code=s.code, name=s.name, groups=frozenset(s.groups or ()))
+            for s in store_rows
+        },
+        guest=GuestConfig.model_validate(merchant.guest_config or {}),
+        loyalty=LoyaltyConfig.model_validate(merchant.loyalty_config or {}),
     )
 
 

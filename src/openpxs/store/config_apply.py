@@ -87,6 +87,7 @@ async def apply_config(
         "name": config.merchant.name,
         "timezone": config.merchant.timezone,
         "guest_config": config.guest.model_dump(mode="json"),
+        "loyalty_config": config.loyalty.model_dump(mode="json"),
     }
     if row is None:
         await conn.execute(

@@ -82,6 +82,8 @@ merchants = Table(
     Column("config_version", Integer, nullable=False, server_default="1"),
     # The guest-facing program settings (config.model.GuestConfig, validated on apply).
     Column("guest_config", JSON, nullable=True),
+    # The earning and rewards rules (config.loyalty.LoyaltyConfig, validated on apply).
+    Column("loyalty_config", JSON, nullable=True),
 )
 
 programs = Table(
@@ -540,4 +542,79 @@ checkins = Table(
     Column("checked_in_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),
     Index("ix_checkins_merchant_store", "merchant_id", "store_code", "expires_at"),
+)
+
+
+# Checks the Check Service has seen, one row per check (merchant, store, POS agent, check
+# number and business day). The transaction columns record what was done for it, so a
+# check accrues once and redeems once however often it is posted.
+checks = Table(
+    "checks",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("store_code", String(64), nullable=False),
+    Column("agent_name", String(100), nullable=False),
+    Column("check_number", String(64), nullable=False),
+    # YYYY-MM-DD, or "" when the POS sent no business date.
+    Column("business_date", String(10), nullable=False),
+    Column("card_number", String(64), nullable=True),
+    Column("account_id", Id, nullable=True),
+    Column("body", JSON, nullable=False),
+    # What the loyalty engine did: moves, rule breakdown, receipt text.
+    Column("outcome", JSON, nullable=True),
+    Column("stored", Boolean, nullable=False, server_default=false()),
+    Column("accrual_transaction_id", Id, nullable=True),
+    Column("redemption_transaction_id", Id, nullable=True),
+    Column("posted_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("merchant_id", "store_code", "agent_name", "check_number", "business_date"),
+    Index("ix_checks_merchant_account", "merchant_id", "account_id"),
+)
+
+# Each use of a coupon; a void gives the use back to the coupon's limits.
+coupon_uses = Table(
+    "coupon_uses",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("coupon_id", Integer, nullable=False),
+    Column("account_id", Id, nullable=True),
+    Column("printed_card_number", String(64), nullable=True),
+    Column("store_code", String(64), nullable=False),
+    Column("check_number", String(64), nullable=True),
+    Column("redemption_datetime", String(32), nullable=True),
+    Column("check_open_datetime", String(32), nullable=True),
+    Column("operator_id", String(64), nullable=True),
+    Column("terminal_id", String(64), nullable=True),
+    Column("transaction_id", Id, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("voided_at", UTCDateTime(), nullable=True),
+    Index("ix_coupon_uses_merchant_coupon", "merchant_id", "coupon_id", "account_id"),
+    Index("ix_coupon_uses_merchant_txn", "merchant_id", "transaction_id"),
+)
+
+# Price-per-unit discounts a store matches (check/priceMatchDiscounts.json).
+price_match_discounts = Table(
+    "price_match_discounts",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("store_code", String(64), nullable=False),
+    Column("item_id", String(64), nullable=False),
+    # Ten-thousandths of the currency unit, as every amount (domain.money).
+    Column("discount_per_unit_units", BigInteger, nullable=False),
+    Column("start_at", UTCDateTime(), nullable=True),
+    Column("end_at", UTCDateTime(), nullable=True),
+    Index("ix_price_match_discounts_merchant_store", "merchant_id", "store_code"),
+)
+
+# Campaign rewards loaded ('click to load'): once per account and event.
+event_loads = Table(
+    "event_loads",
+    metadata,
+    Column("merchant_id", Integer, primary_key=True),
+    Column("account_id", Id, primary_key=True),
+    Column("event_id", String(64), primary_key=True),
+    Column("transaction_id", Id, nullable=False),
+    Column("loaded_at", UTCDateTime(), nullable=False),
 )
