@@ -1,5 +1,23 @@
 """One module (or package) per PXS service; importing this registers every endpoint."""
 
-from openpxs.api import styles, transaction
+from openpxs.api import (
+    enrollment,
+    guest,
+    guestauthentication,
+    guestmanagement,
+    oauth,
+    onetimepassword,
+    styles,
+    transaction,
+)
 
-__all__ = ["styles", "transaction"]
+__all__ = [
+    "enrollment",
+    "guest",
+    "guestauthentication",
+    "guestmanagement",
+    "oauth",
+    "onetimepassword",
+    "styles",
+    "transaction",
+]

@@ -1,0 +1,230 @@
+"""Password reset by a code e-mailed to the guest (guestmanagement.yaml).
+
+Starting a reset stores a one-time code (only its digest) for the user and writes the
+e-mail with the code and a reset link in the same transaction, so a refused call sends
+nothing. Completing it takes the code and the new password; the code names the user by
+itself, so a generated code is long and random (a link carries it, nobody types it),
+and wrong codes are counted per integration to bound guessing.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from urllib.parse import quote
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from openpxs.domain.fields import CheckedFields, FieldSetting, check_field_set, with_login
+from openpxs.domain.program import Program
+from openpxs.messaging.outbox import enqueue
+from openpxs.security import hash_secret
+from openpxs.services import codes, oauth
+from openpxs.store import throttle, tokens
+from openpxs.store.tables import accounts, cards
+from openpxs.store.users import (
+    User,
+    update_user,
+    user_by_id,
+    user_by_unique,
+    user_of_account,
+    users_by_email,
+)
+from openpxs.wire.context import Integration
+from openpxs.wire.envelope import ServiceFailure
+
+PURPOSE = "password_reset"
+# Where the e-mailed link points; {merchant} and {code} are filled in. GuestConfig has
+# no setting for it yet (only sms_enroll_link), so every merchant shares this default.
+RESET_LINK = "https://example.com/reset-password?merchantId={merchant}&code={code}"
+IDENTIFIERS = ("printedCardNumber", "username", "email", "accountId")
+
+MULTIPLE_IDENTIFIERS = "guestmanagement.multiple_identifiers"
+NO_IDENTIFIER = "guestmanagement.no_identifier"
+USER_NOT_FOUND = "guestmanagement.user_not_found"
+NO_EMAIL_ADDRESS = "guestmanagement.no_email_address"
+INVALID_RESET_CODE = "guestmanagement.invalid_reset_code"
+FIELD_VALIDATION = "guestmanagement.field_validation"
+TOO_MANY_ATTEMPTS = "guestmanagement.too_many_attempts"
+
+
+@dataclass(frozen=True)
+class Identifier:
+    name: str
+    value: str | int
+
+
+def one_identifier(given: list[Identifier]) -> Identifier:
+    """The single identifier of a reset request (the same one twice counts once)."""
+    distinct = list(dict.fromkeys(given))
+    if not distinct:
+        raise ServiceFailure(
+            NO_IDENTIFIER, "One of username, accountId, printedCardNumber or email is required"
+        )
+    if len(distinct) > 1:
+        raise ServiceFailure(
+            MULTIPLE_IDENTIFIERS,
+            "Only one of username, accountId, printedCardNumber or email may be provided",
+        )
+    return distinct[0]
+
+
+async def find_user(conn: AsyncConnection, merchant_id: int, identifier: Identifier) -> User:
+    user: User | None = None
+    value = identifier.value
+    if identifier.name == "accountId" and isinstance(value, int):
+        user = await user_of_account(conn, merchant_id, value)
+    elif identifier.name == "username" and isinstance(value, str):
+        user = await user_by_unique(conn, merchant_id, "username", value)
+    elif identifier.name == "email" and isinstance(value, str):
+        # A unique e-mail claim decides; otherwise the address must belong to one user.
+        user = await user_by_unique(conn, merchant_id, "email", value)
+        if user is None:
+            matches = await users_by_email(conn, merchant_id, value)
+            user = matches[0] if len(matches) == 1 else None
+    elif identifier.name == "printedCardNumber" and isinstance(value, str):
+        account_id = (
+            await conn.execute(
+                select(cards.c.account_id).where(
+                    cards.c.merchant_id == merchant_id, cards.c.printed_card_number == value
+                )
+            )
+        ).scalar()
+        if account_id is not None:
+            user = await user_of_account(conn, merchant_id, account_id)
+    if user is None:
+        raise ServiceFailure(USER_NOT_FOUND, "User not found")
+    return user
+
+
+def valid_caller_code(code: str) -> bool:
+    """A caller's own code goes into a URL and is the only proof at completion."""
+    return 8 <= len(code) <= 64 and all(
+        ch.isascii() and (ch.isalnum() or ch in "-_") for ch in code
+    )
+
+
+async def start_reset(
+    conn: AsyncConnection, program: Program, user: User, now: datetime, code: str | None = None
+) -> str:
+    """Store a reset code for the user and e-mail it; returns the address written to."""
+    email = user.email
+    if not email:
+        raise ServiceFailure(NO_EMAIL_ADDRESS, "User has no email address")
+    minutes = program.guest.messages.reset_code_minutes
+    code = await codes.issue_code(
+        conn,
+        merchant_id=program.merchant_id,
+        purpose=PURPOSE,
+        now=now,
+        lifetime=timedelta(minutes=minutes),
+        user_id=user.id,
+        account_id=user.account_id,
+        target=email,
+        code=code or secrets.token_urlsafe(24),
+    )
+    link = RESET_LINK.format(merchant=program.merchant_id, code=quote(code, safe=""))
+    await enqueue(
+        conn,
+        merchant_id=program.merchant_id,
+        channel="email",
+        recipient=email,
+        subject=f"Reset your {program.name} password",
+        body=(
+            "We received a request to reset the password of your account.\n\n"
+            f"Choose a new password here: {link}\n\n"
+            f"or enter this reset code: {code}\n\n"
+            f"The code works once and expires in {minutes} minutes. If you did not ask "
+            "for a reset, ignore this message: your password stays as it is.\n"
+        ),
+        now=now,
+    )
+    return email
+
+
+async def _password_setting(conn: AsyncConnection, program: Program, user: User) -> FieldSetting:
+    """The password rule of the form of the card template of the user's account."""
+    template_code = (
+        await conn.execute(
+            select(accounts.c.template_code).where(
+                accounts.c.merchant_id == program.merchant_id, accounts.c.id == user.account_id
+            )
+        )
+    ).scalar()
+    template = program.templates.get(template_code) if template_code is not None else None
+    form = template.form if template is not None else with_login({})
+    return form["password"]
+
+
+async def complete_reset(
+    conn: AsyncConnection,
+    program: Program,
+    integration: Integration,
+    code: str,
+    new_password: str,
+    now: datetime,
+) -> User:
+    """Set the new password of the user a live reset code belongs to.
+
+    Every sign-in of the user ends (the reset may be because someone else knew the
+    password) and the username's failed-sign-in lock is lifted.
+    """
+    # Counted like the integration's card guesses (same limit, its own counter): a whole
+    # website's guests share it, so it must allow the odd expired link.
+    subject = f"client:{integration.id}:reset"
+    await oauth.refuse_if_locked(conn, program, [subject], now, code=TOO_MANY_ATTEMPTS)
+    used = await codes.use_code(
+        conn, merchant_id=program.merchant_id, purpose=PURPOSE, code=code, now=now
+    )
+    user = None
+    if used is not None and used.user_id is not None:
+        user = await user_by_id(conn, program.merchant_id, used.user_id)
+    if user is None:
+        raise ServiceFailure(
+            INVALID_RESET_CODE,
+            "The reset code is not valid: it is unknown, used or expired",
+            after_rollback=oauth.record_failure(program, [subject], now, slow=True),
+        )
+    setting = await _password_setting(conn, program, user)
+    # Checked after the code, as the rule depends on the user; a refusal here rolls the
+    # code's use back, so the guest can try another password with the same link.
+    checked = CheckedFields()
+    check_field_set(
+        checked,
+        "user",
+        {"password": new_password},
+        {"password": replace(setting, required=True)},
+        today=program.today(now),
+    )
+    if not checked.ok:
+        problems = [problem for found in checked.errors.values() for problem in found]
+        raise ServiceFailure(
+            FIELD_VALIDATION,
+            f"newPassword: {problems[0].message}",
+            extra={
+                "errorsByField": {
+                    "newPassword": [{"code": p.code, "message": p.message} for p in problems]
+                }
+            },
+        )
+    await update_user(conn, user, {}, now, password_hash=hash_secret(new_password))
+    await tokens.revoke_user(conn, program.merchant_id, user.id, now)
+    if user.username:
+        await throttle.clear(conn, program.merchant_id, oauth.user_subject(user.username))
+    if user.email:
+        await enqueue(
+            conn,
+            merchant_id=program.merchant_id,
+            channel="email",
+            recipient=user.email,
+            subject=f"Your {program.name} password was changed",
+            body=(
+                "The password of your account was just changed with a reset code, and "
+                "every device signed in to it was signed out.\n\nIf this was not you, "
+                "contact us right away.\n"
+            ),
+            now=now,
+        )
+    return user
