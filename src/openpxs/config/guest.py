@@ -104,6 +104,11 @@ class MessagesConfig(_Model):
     sms_enroll_link: Annotated[str, Field(max_length=300)] = (
         "https://example.com/enroll?code={code}"
     )
+    # The page of the merchant's guest website where a reset code is used; {merchant}
+    # and {code} are replaced.
+    reset_link: Annotated[str, Field(max_length=300)] = (
+        "https://example.com/reset-password?merchantId={merchant}&code={code}"
+    )
 
 
 class GuestConfig(_Model):

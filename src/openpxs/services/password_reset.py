@@ -36,9 +36,6 @@ from openpxs.wire.context import Integration
 from openpxs.wire.envelope import ServiceFailure
 
 PURPOSE = "password_reset"
-# Where the e-mailed link points; {merchant} and {code} are filled in. GuestConfig has
-# no setting for it yet (only sms_enroll_link), so every merchant shares this default.
-RESET_LINK = "https://example.com/reset-password?merchantId={merchant}&code={code}"
 IDENTIFIERS = ("printedCardNumber", "username", "email", "accountId")
 
 MULTIPLE_IDENTIFIERS = "guestmanagement.multiple_identifiers"
@@ -125,7 +122,9 @@ async def start_reset(
         target=email,
         code=code or secrets.token_urlsafe(24),
     )
-    link = RESET_LINK.format(merchant=program.merchant_id, code=quote(code, safe=""))
+    link = program.guest.messages.reset_link.format(
+        merchant=program.merchant_id, code=quote(code, safe="")
+    )
     await enqueue(
         conn,
         merchant_id=program.merchant_id,
