@@ -1,6 +1,7 @@
 """One module (or package) per PXS service; importing this registers every endpoint."""
 
 from openpxs.api import (
+    check,
     enrollment,
     guest,
     guestauthentication,
@@ -12,6 +13,7 @@ from openpxs.api import (
 )
 
 __all__ = [
+    "check",
     "enrollment",
     "guest",
     "guestauthentication",

@@ -131,6 +131,12 @@ class ConversionMove:
     to_quantity: Decimal
 
 
+def plain(value: Decimal) -> str:
+    """A Decimal as people write it: no exponent, no trailing zeros (80, 1.5, 0.25)."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def round_to(value: Decimal, scale: int, mode: str = "floor") -> Decimal:
     return value.quantize(Decimal(1).scaleb(-scale), rounding=ROUNDING[mode])
 
@@ -232,7 +238,7 @@ def accrue(
         scale = scales.get(rule.wallet, 0)
         points = round_to(raw, scale, rule.rounding)
         notes = [f"eligible {eligible_spend.quantize(CENT)}"]
-        notes += [f"{name} x{factor.normalize()}" for name, factor in applied.items()]
+        notes += [f"{name} x{plain(factor)}" for name, factor in applied.items()]
         if rule.cap_per_check is not None and points > rule.cap_per_check:
             points = rule.cap_per_check
             notes.append(f"capped at {rule.cap_per_check} per check")
@@ -392,7 +398,7 @@ def receipt_text(accrual: Accrual, names: Mapping[int, str], offers: Sequence[Of
     """A short receipt block: what came off the check and what it earned, by rule."""
     lines = [f"{o.source}: -{o.amount.quantize(CENT)}" for o in offers]
     lines += [
-        f"{r.rule}: +{r.quantity.normalize()} {names.get(r.wallet, r.wallet)} ({r.detail})"
+        f"{r.rule}: +{plain(r.quantity)} {names.get(r.wallet, r.wallet)} ({r.detail})"
         for r in accrual.breakdown
     ]
     return "\n".join(lines)

@@ -1,0 +1,297 @@
+"""Check Service: the endpoints that work a check out without changing anything."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from openpxs.api.check import models as m
+from openpxs.api.check.facts import check_facts, check_where
+from openpxs.api.check.replies import (
+    balances,
+    balances_after,
+    breakdown,
+    contents,
+    discounts,
+    receipt,
+)
+from openpxs.api.check.service import B2B, CHECK
+from openpxs.api.transaction.models import HeaderInfo
+from openpxs.api.transaction.replies import card_ref
+from openpxs.domain.earning import CheckFacts, Discount, offer
+from openpxs.domain.errors import CardNotActive
+from openpxs.domain.program import Program
+from openpxs.services import checks
+from openpxs.services.accounts import (
+    AccountView,
+    get_card,
+    lock_active_account,
+    open_settled_book,
+    view_of,
+)
+from openpxs.store.catalog import load_program
+from openpxs.store.users import user_of_account
+from openpxs.wire.context import CallContext
+from openpxs.wire.registry import endpoint
+
+EVALUATE_ERRORS = (
+    "check.invalid_request",
+    "check.invalid_merchant",
+    "check.invalid_store",
+    "check.card_not_found",
+    "check.card_not_active",
+    "check.system_error",
+)
+
+
+@dataclass
+class Situation:
+    """A check and the account it is evaluated for, read but not changed."""
+
+    program: Program
+    facts: CheckFacts
+    pos_discounts: list[Discount]
+    card_number: str
+    template_code: int
+    account_id: int | None
+    balances: dict[int, Decimal]
+    view: AccountView | None
+
+
+async def situation(ctx: CallContext, req: m.CardCheckRequest) -> Situation:
+    program = await load_program(ctx.conn, ctx.merchant_id)
+    facts, pos_discounts = check_facts(
+        req.check, program, req.storeCode, checks.local_time(program, ctx.now)
+    )
+    card = await get_card(ctx.conn, ctx.merchant_id, card_ref(req.cardInfo), lock=True)
+    if card.status == "inactive" and req.autoActivateCard:
+        # Would be activated by the commit: an empty account of the card's template.
+        return Situation(
+            program, facts, pos_discounts, card.number, card.template_code, None, {}, None
+        )
+    if card.status != "active" or card.account_id is None:
+        raise CardNotActive()
+    await lock_active_account(ctx.conn, ctx.merchant_id, card.account_id)
+    where = check_where(ctx.merchant_id, ctx.integration.id, req, req.check, ctx.now)
+    book = await open_settled_book(ctx.conn, program, card.account_id, where)
+    return Situation(
+        program,
+        facts,
+        pos_discounts,
+        card.number,
+        card.template_code,
+        card.account_id,
+        checks.balances_of(book, program),
+        view_of(book, program, card.number, card.template_code),
+    )
+
+
+async def customer(ctx: CallContext, account_id: int | None) -> tuple[str | None, int | None]:
+    """(customer name, tier code) of an account, for the POS screen."""
+    if account_id is None:
+        return None, None
+    user = await user_of_account(ctx.conn, ctx.merchant_id, account_id)
+    facts = await checks.account_facts(
+        ctx.conn, await load_program(ctx.conn, ctx.merchant_id), account_id, ctx.now
+    )
+    name = None
+    if user is not None:
+        parts = [user.fields.get("firstName"), user.fields.get("lastName")]
+        name = " ".join(str(p) for p in parts if p) or None
+    return name, facts.tier_code
+
+
+@endpoint(
+    CHECK,
+    "computePointAccrual",
+    request=m.CardCheckRequest,
+    reply=m.ComputePointAccrualReply,
+    styles=B2B,
+    summary="The transaction/addRedeem.json request that would credit a check's points",
+    errors=EVALUATE_ERRORS,
+)
+async def compute_point_accrual(
+    ctx: CallContext, req: m.CardCheckRequest
+) -> m.ComputePointAccrualReply:
+    """Nothing changes. The reply's addRedeemRequest can be sent as it is."""
+    s = await situation(ctx, req)
+    plan = await checks.plan_check(
+        ctx.conn,
+        s.program,
+        s.facts,
+        s.pos_discounts,
+        template_code=s.template_code,
+        account_id=s.account_id,
+        balances=s.balances,
+        redeem=[],
+        coupon_codes=[],
+        now=ctx.now,
+        accrue_points=True,
+        convert=False,
+    )
+    header = HeaderInfo(
+        merchantId=ctx.merchant_id,
+        storeCode=req.storeCode,
+        operatorId=req.operator or "0",
+        senderId="POS",
+        programId="LP",
+        terminalId=req.terminal,
+        posTransactionId=req.check.number,
+    )
+    return m.ComputePointAccrualReply(
+        addRedeemRequest=m.AddRedeemRequestOut(
+            headerInfo=header,
+            cardInfo={"printedCardNumber": s.card_number},
+            addWalletContents=contents(plan.added),
+            redeemWalletContents=[],
+        ),
+        receiptText=receipt(s.program, plan),
+    )
+
+
+@endpoint(
+    CHECK,
+    "computeApplicableRewards",
+    request=m.ApplicableRewardsRequest,
+    reply=m.ApplicableRewardsReply,
+    styles=B2B,
+    summary="The discounts the guest's rewards would give on the open check",
+    errors=EVALUATE_ERRORS,
+)
+async def compute_applicable_rewards(
+    ctx: CallContext, req: m.ApplicableRewardsRequest
+) -> m.ApplicableRewardsReply:
+    """Every reward the account holds that applies to this check, each unit as the
+    discount it would give (as many units as the account holds and the reward allows
+    per check). Rewards whose conditions the check does not meet are left out."""
+    s = await situation(ctx, req)
+    plan = checks.Plan()
+    taken = list(s.pos_discounts)
+    for reward in s.program.loyalty.rewards:
+        wallet = s.program.wallets.get(reward.wallet)
+        held = int(s.balances.get(reward.wallet, Decimal(0)))
+        if wallet is None or held < 1:
+            continue
+        for _ in range(min(held, reward.definition.max_per_check)):
+            got = offer(wallet.name, reward.definition, s.facts, taken)
+            if got is None:
+                break
+            plan.offers.append((got, wallet.code, None))
+            taken.append(got.as_discount())
+    name, tier = await customer(ctx, s.account_id)
+    return m.ApplicableRewardsReply(
+        printedCardNumber=s.card_number,
+        customerName=name,
+        tierCode=tier,
+        walletBalances=balances(s.view)
+        if s.view
+        else balances_after(s.program, s.template_code, {}),
+        receiptText=receipt(s.program, plan),
+        **discounts(plan),
+    )
+
+
+@endpoint(
+    CHECK,
+    "simulateAccrualAndRedemption",
+    request=m.SimulateRequest,
+    reply=m.SimulateReply,
+    styles=B2B,
+    summary="What committing the check now would redeem, earn and leave",
+    errors=(*EVALUATE_ERRORS, "check.reward_not_available", "check.insufficient_balance"),
+)
+async def simulate_accrual_and_redemption(
+    ctx: CallContext, req: m.SimulateRequest
+) -> m.SimulateReply:
+    """Nothing changes. Without redeemWalletContents the server picks every reward that
+    applies, as computeApplicableRewards would."""
+    s = await situation(ctx, req)
+    if req.redeemWalletContents is None:
+        asks = []
+        taken = list(s.pos_discounts)
+        for reward in s.program.loyalty.rewards:
+            held = int(s.balances.get(reward.wallet, Decimal(0)))
+            count = 0
+            wallet = s.program.wallets.get(reward.wallet)
+            while wallet is not None and count < min(held, reward.definition.max_per_check):
+                got = offer(wallet.name, reward.definition, s.facts, taken)
+                if got is None:
+                    break
+                taken.append(got.as_discount())
+                count += 1
+            if count:
+                asks.append(checks.RedeemAsk(reward.wallet, count))
+    else:
+        asks = [checks.RedeemAsk(c.walletCode, c.quantity) for c in req.redeemWalletContents]
+    plan = await checks.plan_check(
+        ctx.conn,
+        s.program,
+        s.facts,
+        s.pos_discounts,
+        template_code=s.template_code,
+        account_id=s.account_id,
+        balances=s.balances,
+        redeem=asks,
+        coupon_codes=list(req.couponCodes),
+        now=ctx.now,
+        accrue_points=True,
+    )
+    unit_discounts = await checks.potential_unit_discounts(
+        ctx.conn,
+        s.program,
+        req.storeCode,
+        [(i.itemId, i.name) for i in req.potentialUnitDiscountItems],
+        ctx.now,
+    )
+    return m.SimulateReply(
+        potentialUnitDiscounts=[
+            m.RewardDiscount(rewardName=name, discountAmount=str(amount), lineIds=[item])
+            for item, name, amount in unit_discounts
+        ],
+        pointsToAccrue=contents(plan.added),
+        walletBalances=balances_after(s.program, s.template_code, plan.balances_after),
+        ruleBreakdown=breakdown(plan.accrual),
+        receiptText=receipt(s.program, plan),
+        **discounts(plan),
+    )
+
+
+@endpoint(
+    CHECK,
+    "simulateCoupon",
+    request=m.SimulateCouponRequest,
+    reply=m.SimulateReply,
+    styles=B2B,
+    summary="Whether a coupon code applies to the check, and the discount it gives",
+    errors=(
+        "check.invalid_request",
+        "check.invalid_coupon",
+        "check.coupon_not_applicable",
+        "check.system_error",
+    ),
+)
+async def simulate_coupon(ctx: CallContext, req: m.SimulateCouponRequest) -> m.SimulateReply:
+    """Nothing changes; the use is recorded when the check is committed. A coupon limited
+    per account needs the cardInfo."""
+    program = await load_program(ctx.conn, ctx.merchant_id)
+    facts, pos_discounts = check_facts(
+        req.check, program, req.storeCode, checks.local_time(program, ctx.now)
+    )
+    account_id = None
+    if req.cardInfo is not None:
+        card = await get_card(ctx.conn, ctx.merchant_id, card_ref(req.cardInfo))
+        account_id = card.account_id
+    plan = await checks.plan_check(
+        ctx.conn,
+        program,
+        facts,
+        pos_discounts,
+        template_code=None,
+        account_id=account_id,
+        balances={},
+        redeem=[],
+        coupon_codes=[req.couponCode],
+        now=ctx.now,
+        accrue_points=False,
+    )
+    return m.SimulateReply(receiptText=receipt(program, plan), **discounts(plan))

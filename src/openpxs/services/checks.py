@@ -1,0 +1,557 @@
+"""Checks at the POS or from online ordering: what they earn, what comes off them.
+
+``evaluate`` works out a check against the account without writing anything (the
+simulate and compute endpoints); ``commit`` does the same and then writes it as one
+ordinary ledger transaction of kind ``check``: rewards redeemed, points and visits
+accrued, points converted into rewards. transaction/reverse.json undoes it like any
+other transaction. A check is stored once per (store, POS agent, check number, business
+date) and accrues and redeems at most once, however often it is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, exists, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from openpxs.config.loyalty import Coupon
+from openpxs.domain.clock import end_of_day
+from openpxs.domain.earning import (
+    AccountFacts,
+    Accrual,
+    CheckFacts,
+    ConversionMove,
+    Discount,
+    Offer,
+    accrue,
+    conversions,
+    offer,
+    tier_for,
+)
+from openpxs.domain.errors import (
+    CardNotActive,
+    CouponNotApplicable,
+    DuplicateCheck,
+    InsufficientBalance,
+    InvalidCoupon,
+    RewardNotAvailable,
+)
+from openpxs.domain.money import from_units
+from openpxs.domain.program import Program
+from openpxs.services.accounts import (
+    AppliedMove,
+    CardRef,
+    apply_moves,
+    contents_hash,
+    get_card,
+    lock_active_account,
+    open_settled_book,
+)
+from openpxs.services.pos import _activate_card
+from openpxs.store import records
+from openpxs.store.ledger import AccountBook
+from openpxs.store.records import Card, Where
+from openpxs.store.tables import (
+    accounts,
+    checks,
+    coupon_uses,
+    journal,
+    price_match_discounts,
+    transactions,
+)
+
+CHECK_KIND = "check"
+
+
+@dataclass(frozen=True)
+class CheckKey:
+    store_code: str
+    agent_name: str
+    number: str
+    business_date: str
+
+
+@dataclass(frozen=True)
+class RedeemAsk:
+    wallet_code: int
+    quantity: object
+
+
+@dataclass
+class Plan:
+    """What a check does to an account, worked out but not written."""
+
+    offers: list[tuple[Offer, int | None, str | None]] = field(default_factory=list)
+    accrual: Accrual = field(default_factory=Accrual)
+    conversions: list[ConversionMove] = field(default_factory=list)
+    added: list[AppliedMove] = field(default_factory=list)
+    redeemed: list[AppliedMove] = field(default_factory=list)
+    coupons: list[Coupon] = field(default_factory=list)
+    balances_after: dict[int, Decimal] = field(default_factory=dict)
+
+    @property
+    def moves_value(self) -> bool:
+        return bool(self.added or self.redeemed)
+
+
+def _reward_of(program: Program, wallet_code: int) -> Any:
+    for reward in program.loyalty.rewards:
+        if reward.wallet == wallet_code:
+            return reward
+    return None
+
+
+def _whole(quantity: object) -> int:
+    try:
+        value = Decimal(str(quantity))
+    except ArithmeticError:
+        raise RewardNotAvailable("a reward quantity must be a whole number") from None
+    if not value.is_finite() or value != value.to_integral_value() or value < 1:
+        raise RewardNotAvailable("a reward quantity must be a whole number of at least 1")
+    return int(value)
+
+
+def local_time(program: Program, now: datetime) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    return now.astimezone(ZoneInfo(program.timezone)).replace(tzinfo=None)
+
+
+async def account_facts(
+    conn: AsyncConnection, program: Program, account_id: int, now: datetime
+) -> AccountFacts:
+    tier = (
+        await conn.execute(
+            select(accounts.c.tier_code).where(
+                accounts.c.merchant_id == program.merchant_id, accounts.c.id == account_id
+            )
+        )
+    ).scalar()
+    day_start = end_of_day(program.today(now) - timedelta(days=1), program.timezone)
+    earned_today = {
+        rule.wallet: await earned_since(conn, program, account_id, rule.wallet, day_start)
+        for rule in program.loyalty.earning
+        if rule.cap_per_day is not None
+    }
+    visited = (
+        await conn.execute(
+            select(
+                exists().where(
+                    transactions.c.merchant_id == program.merchant_id,
+                    transactions.c.account_id == account_id,
+                    transactions.c.kind == CHECK_KIND,
+                    transactions.c.undone_by_id.is_(None),
+                )
+            )
+        )
+    ).scalar()
+    return AccountFacts(tier_code=tier, earned_today=earned_today, first_visit=not visited)
+
+
+async def earned_since(
+    conn: AsyncConnection, program: Program, account_id: int, wallet_code: int, since: datetime
+) -> Decimal:
+    """Value credited to a wallet since ``since`` by transactions that still stand:
+    redemptions, conversions and expiries do not lower it; reversals do not count."""
+    units = (
+        await conn.execute(
+            select(func.coalesce(func.sum(journal.c.units), 0))
+            .select_from(
+                journal.join(
+                    transactions,
+                    and_(
+                        transactions.c.merchant_id == journal.c.merchant_id,
+                        transactions.c.id == journal.c.transaction_id,
+                    ),
+                )
+            )
+            .where(
+                journal.c.merchant_id == program.merchant_id,
+                journal.c.account_id == account_id,
+                journal.c.wallet_code == wallet_code,
+                journal.c.units > 0,
+                journal.c.created_at >= since,
+                transactions.c.target_id.is_(None),
+                transactions.c.undone_by_id.is_(None),
+            )
+        )
+    ).scalar()
+    wallet = program.wallets.get(wallet_code)
+    return from_units(int(units or 0), wallet.scale if wallet else 4)
+
+
+def balances_of(book: AccountBook, program: Program) -> dict[int, Decimal]:
+    return {
+        code: from_units(ledger.balance, program.wallets[code].scale)
+        for code, ledger in book.ledgers.items()
+        if code in program.wallets
+    }
+
+
+async def coupon_uses_count(
+    conn: AsyncConnection, merchant_id: int, coupon_id: int, account_id: int | None
+) -> int:
+    """Uses that still stand: not voided, and their check not reversed."""
+    stmt = (
+        select(func.count())
+        .select_from(
+            coupon_uses.outerjoin(
+                transactions,
+                and_(
+                    transactions.c.merchant_id == coupon_uses.c.merchant_id,
+                    transactions.c.id == coupon_uses.c.transaction_id,
+                ),
+            )
+        )
+        .where(
+            coupon_uses.c.merchant_id == merchant_id,
+            coupon_uses.c.coupon_id == coupon_id,
+            coupon_uses.c.voided_at.is_(None),
+            transactions.c.undone_by_id.is_(None),
+        )
+    )
+    if account_id is not None:
+        stmt = stmt.where(coupon_uses.c.account_id == account_id)
+    return int((await conn.execute(stmt)).scalar() or 0)
+
+
+def find_coupon(program: Program, code: str) -> Coupon:
+    wanted = code.strip().upper()
+    for coupon in program.loyalty.coupons:
+        if coupon.code.upper() == wanted:
+            return coupon
+    raise InvalidCoupon(f"no coupon has the code {code!r}")
+
+
+async def check_coupon(
+    conn: AsyncConnection,
+    program: Program,
+    coupon: Coupon,
+    store_code: str | None,
+    account_id: int | None,
+    now: datetime,
+) -> None:
+    """Refuse a coupon that is outside its dates or stores or has no uses left."""
+    today = program.today(now)
+    if coupon.valid_from and today < coupon.valid_from:
+        raise InvalidCoupon("the coupon is not valid yet")
+    if coupon.valid_until and today > coupon.valid_until:
+        raise InvalidCoupon("the coupon has expired")
+    if coupon.stores and store_code not in coupon.stores:
+        raise CouponNotApplicable("the coupon is not valid at this store")
+    mid = program.merchant_id
+    if (coupon.single_use and await coupon_uses_count(conn, mid, coupon.id, None) >= 1) or (
+        coupon.max_uses is not None
+        and await coupon_uses_count(conn, mid, coupon.id, None) >= coupon.max_uses
+    ):
+        raise CouponNotApplicable("the coupon has been used up")
+    if coupon.per_account_limit is not None:
+        if account_id is None:
+            raise CouponNotApplicable("this coupon needs a loyalty card")
+        if await coupon_uses_count(conn, mid, coupon.id, account_id) >= coupon.per_account_limit:
+            raise CouponNotApplicable("the coupon was already used on this account")
+
+
+async def plan_check(
+    conn: AsyncConnection,
+    program: Program,
+    facts: CheckFacts,
+    pos_discounts: Sequence[Discount],
+    *,
+    template_code: int | None,
+    account_id: int | None,
+    balances: dict[int, Decimal],
+    redeem: Sequence[RedeemAsk],
+    coupon_codes: Sequence[str],
+    now: datetime,
+    accrue_points: bool,
+    convert: bool = True,
+) -> Plan:
+    """Rewards and coupons off the check, then accrual on what is left, then the
+    conversions the new balances reach."""
+    plan = Plan()
+    taken: list[Discount] = list(pos_discounts)
+    after = dict(balances)
+    for ask in redeem:
+        reward = _reward_of(program, ask.wallet_code)
+        if reward is None:
+            raise RewardNotAvailable(f"wallet {ask.wallet_code} is not a reward for checks")
+        count = _whole(ask.quantity)
+        if count > reward.definition.max_per_check:
+            raise RewardNotAvailable(
+                f"at most {reward.definition.max_per_check} of this reward per check"
+            )
+        if after.get(ask.wallet_code, Decimal(0)) < count:
+            raise InsufficientBalance(f"wallet {ask.wallet_code} holds less than {count}")
+        wallet = program.wallets[ask.wallet_code]
+        for _ in range(count):
+            got = offer(wallet.name, reward.definition, facts, taken)
+            if got is None:
+                raise RewardNotAvailable(f"{wallet.name} does not apply to this check")
+            plan.offers.append((got, wallet.code, None))
+            taken.append(got.as_discount())
+        after[ask.wallet_code] = after.get(ask.wallet_code, Decimal(0)) - count
+        plan.redeemed.append(AppliedMove(wallet, Decimal(count)))
+    for code in coupon_codes:
+        coupon = find_coupon(program, code)
+        await check_coupon(conn, program, coupon, facts.store_code, account_id, now)
+        got = offer(coupon.name, coupon.definition, facts, taken)
+        if got is None:
+            raise CouponNotApplicable(f"{coupon.code} does not apply to this check")
+        plan.offers.append((got, None, coupon.code))
+        plan.coupons.append(coupon)
+        taken.append(got.as_discount())
+    if accrue_points and template_code is not None:
+        on_card = {w.code for w in program.wallets_of_template(template_code)}
+        scales = {code: w.scale for code, w in program.wallets.items()}
+        facts_of_account = (
+            await account_facts(conn, program, account_id, now)
+            if account_id is not None
+            else AccountFacts()
+        )
+        accrual = accrue(program.loyalty, scales, facts, taken, facts_of_account)
+        plan.accrual = Accrual(
+            {w: q for w, q in accrual.quantities.items() if w in on_card},
+            [r for r in accrual.breakdown if r.wallet in on_card],
+        )
+        for wallet_code, quantity in sorted(plan.accrual.quantities.items()):
+            after[wallet_code] = after.get(wallet_code, Decimal(0)) + quantity
+            plan.added.append(
+                AppliedMove(
+                    program.wallets[wallet_code], quantity, _expiry(program, wallet_code, now)
+                )
+            )
+        rules = [c for c in program.loyalty.conversions if convert and c.to_wallet in on_card]
+        plan.conversions = conversions(rules, after)
+        for move in plan.conversions:
+            after[move.from_wallet] -= move.from_quantity
+            after[move.to_wallet] = after.get(move.to_wallet, Decimal(0)) + move.to_quantity
+            plan.redeemed.append(AppliedMove(program.wallets[move.from_wallet], move.from_quantity))
+            plan.added.append(
+                AppliedMove(
+                    program.wallets[move.to_wallet],
+                    move.to_quantity,
+                    _expiry(program, move.to_wallet, now),
+                )
+            )
+    plan.balances_after = after
+    return plan
+
+
+def _expiry(program: Program, wallet_code: int, now: datetime) -> Any:
+    reward = _reward_of(program, wallet_code)
+    if reward is not None and reward.expires_after_days:
+        return program.today(now) + timedelta(days=reward.expires_after_days)
+    return program.default_expiry(program.wallets[wallet_code], now)
+
+
+async def open_card_account(
+    conn: AsyncConnection, program: Program, where: Where, ref: CardRef, *, auto_activate: bool
+) -> tuple[Card, int, AccountBook]:
+    """The card (activated if asked), its account locked, and its book with lapsed value
+    written off."""
+    card = await get_card(conn, program.merchant_id, ref, lock=True)
+    if card.status == "inactive" and auto_activate:
+        txn = await records.record_transaction(conn, where, "activate", card_number=card.number)
+        account_id = await _activate_card(conn, program, where, card, txn)
+        await records.set_transaction_account(conn, program.merchant_id, txn, account_id)
+        card = Card(
+            card.id, card.number, card.registration_code, card.template_code, "active", account_id
+        )
+    if card.status != "active" or card.account_id is None:
+        raise CardNotActive()
+    await lock_active_account(conn, program.merchant_id, card.account_id)
+    book = await open_settled_book(conn, program, card.account_id, where)
+    return card, card.account_id, book
+
+
+async def write_plan(
+    conn: AsyncConnection,
+    program: Program,
+    where: Where,
+    card: Card,
+    account_id: int,
+    book: AccountBook,
+    plan: Plan,
+) -> int | None:
+    """The plan as one ledger transaction (none when nothing moves), coupon uses with it."""
+    txn = None
+    if plan.moves_value:
+        txn = await records.record_transaction(
+            conn,
+            where,
+            CHECK_KIND,
+            card_number=card.number,
+            contents_hash=contents_hash(plan.added, plan.redeemed),
+            account_id=account_id,
+        )
+        await apply_moves(book, program, plan.added, plan.redeemed, where.now)
+        await book.flush(txn, where.now)
+    for coupon in plan.coupons:
+        await conn.execute(
+            insert(coupon_uses).values(
+                merchant_id=program.merchant_id,
+                coupon_id=coupon.id,
+                account_id=account_id,
+                printed_card_number=card.number,
+                store_code=where.store_code or "",
+                check_number=where.pos_transaction_id,
+                redemption_datetime=where.now.isoformat(),
+                terminal_id=where.terminal_id,
+                operator_id=where.operator_id,
+                transaction_id=txn,
+                created_at=where.now,
+            )
+        )
+    return txn
+
+
+async def update_tier(
+    conn: AsyncConnection, program: Program, account_id: int, now: datetime
+) -> int | None:
+    """Re-qualify the account for its tier from what it earned in each tier's window."""
+    tiers = program.loyalty.tiers
+    if not tiers:
+        return None
+    stats: dict[str, Decimal] = {}
+    for tier in tiers:
+        since = now - timedelta(days=tier.window_days)
+        for kind, wallet in (("points", tier.points_wallet), ("visits", tier.visits_wallet)):
+            key = f"{kind}:{wallet}:{tier.window_days}"
+            if wallet is not None and key not in stats:
+                stats[key] = await earned_since(conn, program, account_id, wallet, since)
+        if tier.spend is not None:
+            stats[f"spend:{tier.window_days}"] = await spend_since(
+                conn, program.merchant_id, account_id, since
+            )
+    code = tier_for(tiers, stats)
+    await conn.execute(
+        update(accounts)
+        .where(accounts.c.merchant_id == program.merchant_id, accounts.c.id == account_id)
+        .values(tier_code=code)
+    )
+    return code
+
+
+async def spend_since(
+    conn: AsyncConnection, merchant_id: int, account_id: int, since: datetime
+) -> Decimal:
+    rows = await conn.execute(
+        select(checks.c.outcome).where(
+            checks.c.merchant_id == merchant_id,
+            checks.c.account_id == account_id,
+            checks.c.posted_at >= since,
+            checks.c.accrual_transaction_id.is_not(None),
+        )
+    )
+    return sum((Decimal(str((r.outcome or {}).get("spend", "0"))) for r in rows), Decimal(0))
+
+
+async def claim_check(
+    conn: AsyncConnection, merchant_id: int, key: CheckKey, body: dict[str, Any], now: datetime
+) -> Any:
+    """The stored row of this check, created if new, locked for this call."""
+    where = (
+        checks.c.merchant_id == merchant_id,
+        checks.c.store_code == key.store_code,
+        checks.c.agent_name == key.agent_name,
+        checks.c.check_number == key.number,
+        checks.c.business_date == key.business_date,
+    )
+    try:
+        async with conn.begin_nested():
+            await conn.execute(
+                insert(checks).values(
+                    merchant_id=merchant_id,
+                    store_code=key.store_code,
+                    agent_name=key.agent_name,
+                    check_number=key.number,
+                    business_date=key.business_date,
+                    body=body,
+                    posted_at=now,
+                )
+            )
+    except IntegrityError:
+        pass  # posted before: take the row as it is
+    stmt = select(checks).where(*where)
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return (await conn.execute(stmt)).one()
+
+
+async def record_check(
+    conn: AsyncConnection,
+    row: Any,
+    *,
+    body: dict[str, Any],
+    stored: bool,
+    card_number: str | None,
+    account_id: int | None,
+    accrual_txn: int | None = None,
+    redemption_txn: int | None = None,
+    outcome: dict[str, Any] | None = None,
+) -> None:
+    values: dict[str, Any] = {"body": body}
+    if stored:
+        values["stored"] = True
+    if card_number is not None:
+        values["card_number"] = card_number
+        values["account_id"] = account_id
+    if accrual_txn is not None:
+        values["accrual_transaction_id"] = accrual_txn
+    if redemption_txn is not None:
+        values["redemption_transaction_id"] = redemption_txn
+    if outcome is not None:
+        merged = dict(row.outcome or {})
+        merged.update(outcome)
+        values["outcome"] = merged
+    await conn.execute(update(checks).where(checks.c.id == row.id).values(**values))
+
+
+def refuse_repeat(row: Any, *, accrual: bool, redemption: bool, storing: bool) -> None:
+    """A check accrues once, redeems once and is stored once."""
+    done = row.outcome or {}
+    if accrual and done.get("accrued"):
+        raise DuplicateCheck("this check has already accrued")
+    if redemption and done.get("redeemed"):
+        raise DuplicateCheck("rewards were already redeemed on this check")
+    if storing and row.stored and not accrual and not redemption:
+        raise DuplicateCheck("this check has already been posted")
+
+
+async def potential_unit_discounts(
+    conn: AsyncConnection,
+    program: Program,
+    store_code: str,
+    items: Sequence[tuple[str, str | None]],
+    now: datetime,
+) -> list[tuple[str, str, Decimal]]:
+    """(item, name, discount per unit) for the items the store price-matches now."""
+    if not items:
+        return []
+    wanted = {item for item, _ in items}
+    rows = await conn.execute(
+        select(price_match_discounts).where(
+            price_match_discounts.c.merchant_id == program.merchant_id,
+            price_match_discounts.c.store_code == store_code,
+            price_match_discounts.c.item_id.in_(wanted),
+        )
+    )
+    best: dict[str, int] = {}
+    for r in rows:
+        if (r.start_at is not None and r.start_at > now) or (
+            r.end_at is not None and r.end_at <= now
+        ):
+            continue
+        best[r.item_id] = max(best.get(r.item_id, 0), r.discount_per_unit_units)
+    return [
+        (item, name or "Price match", from_units(best[item], 4))
+        for item, name in items
+        if item in best
+    ]
