@@ -7,7 +7,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.api.pos import POS
+from openpxs.store.audit import audit
+from tests.api.pos import POS, run_db
 
 
 def item(
@@ -74,3 +75,13 @@ def wallets(reply: dict[str, Any]) -> dict[int, str]:
 
 def moved(contents: list[dict[str, Any]]) -> dict[int, str]:
     return {c["walletCode"]: c["quantity"] for c in contents}
+
+
+def audit_clean(client: TestClient) -> None:
+    """The journal, the balances and the lots still agree."""
+
+    async def problems(conn: Any) -> list[Any]:
+        _, found = await audit(conn)
+        return found
+
+    assert run_db(client, problems) == []

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.api.checks import a_check, check_call, item, moved, post_check, wallets
-from tests.api.guest_state import audit_clean
+from tests.api.checks import a_check, audit_clean, check_call, item, moved, post_check, wallets
 from tests.api.pos import LOYALTY, call, header, ok
 
 
@@ -118,4 +117,37 @@ def test_the_demo_program_end_to_end(client: TestClient) -> None:
     assert stored["storedCheck"]["printedCardNumber"] == LOYALTY
     assert moved(stored["storedCheck"]["addWalletContents"]) == {2: "30", 4: "1"}
     assert stored["storedCheck"]["check"]["items"][0]["itemId"] == "BURGER"
+    audit_clean(client)
+
+
+def test_reversing_a_check_whose_reward_was_spent_claws_the_points_back(client: TestClient) -> None:
+    activate_loyalty(client)
+    card = {"printedCardNumber": LOYALTY}
+    post_check(client, LOYALTY, a_check("W", item("RIBS", "80.00", "FOOD")))
+    converting = post_check(client, LOYALTY, a_check("X", item("FISH", "30.00", "FOOD")))
+    assert (wallets(converting)[2], wallets(converting)[3]) == ("10", "1")
+    spent = check_call(
+        client,
+        "postAndAccruePointsWithRedeem",
+        {
+            "cardInfo": card,
+            "check": a_check("Y", item("DUCK", "45.00", "FOOD")),
+            "redeemWalletContents": [{"walletCode": 3, "quantity": 1}],
+        },
+    )
+    assert (wallets(spent)[2], wallets(spent)[3]) == ("50", "0")
+    undone = ok(
+        call(
+            client,
+            "reverse",
+            {
+                "headerInfo": header(programId="PX"),
+                "pxTransactionId": converting["pxTransactionId"],
+            },
+        )
+    )
+    balances = {b["walletCode"]: b["balance"] for b in undone["walletBalances"]}
+    # The 30 points of X go; the reward they helped buy is spent, so the 100 points that
+    # paid for it stay spent instead of coming back.
+    assert (balances[2], balances[3], balances[4]) == ("20", "0", "2")
     audit_clean(client)

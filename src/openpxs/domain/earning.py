@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from typing import Any
 
 from openpxs.config.loyalty import (
     WEEKDAYS,
@@ -354,6 +355,7 @@ def offer(
         amount = min(definition.amount or ZERO, room).quantize(CENT, ROUND_FLOOR)
         ids = tuple(line.line_id for line in lines)
         return Offer(source, kind, amount, ids) if amount > 0 else None
+
     # One item: the one that gives the guest the most.
     def value(line: Line) -> Decimal:
         room = left[line.line_id]
@@ -402,3 +404,49 @@ def receipt_text(accrual: Accrual, names: Mapping[int, str], offers: Sequence[Of
         for r in accrual.breakdown
     ]
     return "\n".join(lines)
+
+
+Entry = tuple[int, int, int | None, int]  # (account, wallet, lot, units) of a journal
+
+
+def claw_back(
+    entries: Sequence[Entry],
+    available: Mapping[int, int],
+    rules: Iterable[Conversion],
+    units_per_one: int,
+) -> list[Entry]:
+    """The entries a reversal of a check undoes, when rewards its points converted into
+    have been spent since: instead of taking back a reward that is gone, the reversal
+    keeps the points that paid for it (rules with ``on_reversal: claw_back``).
+
+    ``available`` is each wallet's balance now, in storage units. Rules that say
+    ``refuse`` are left alone: taking back the missing reward then fails as insufficient.
+    """
+    out: list[list[Any]] = [list(e) for e in entries]
+    for rule in rules:
+        if rule.on_reversal != "claw_back":
+            continue
+        to_take = sum(e[3] for e in out if e[1] == rule.to_wallet and e[3] > 0)
+        short = to_take - max(0, available.get(rule.to_wallet, 0))
+        per_reward = int(rule.quantity * units_per_one)
+        per_points = int(rule.threshold * units_per_one)
+        given_back = -sum(e[3] for e in out if e[1] == rule.from_wallet and e[3] < 0)
+        times = min(-(-short // per_reward) if short > 0 else 0, given_back // per_points)
+        if times <= 0:
+            continue
+        _shrink(out, rule.to_wallet, times * per_reward, positive=True)
+        _shrink(out, rule.from_wallet, times * per_points, positive=False)
+    return [(int(e[0]), int(e[1]), e[2], int(e[3])) for e in out if e[3] != 0]
+
+
+def _shrink(entries: list[list[Any]], wallet: int, amount: int, *, positive: bool) -> None:
+    """Take ``amount`` off the size of a wallet's credits (or debits), last ones first."""
+    for entry in reversed(entries):
+        if amount <= 0:
+            return
+        if entry[1] != wallet or (entry[3] > 0) != positive or entry[3] == 0:
+            continue
+        size = abs(entry[3])
+        cut = min(size, amount)
+        entry[3] = (size - cut) * (1 if positive else -1)
+        amount -= cut

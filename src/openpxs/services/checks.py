@@ -54,6 +54,7 @@ from openpxs.services.accounts import (
     open_settled_book,
 )
 from openpxs.services.pos import _activate_card
+from openpxs.services.undo import CHECK_KIND
 from openpxs.store import records
 from openpxs.store.ledger import AccountBook
 from openpxs.store.records import Card, Where
@@ -65,8 +66,6 @@ from openpxs.store.tables import (
     price_match_discounts,
     transactions,
 )
-
-CHECK_KIND = "check"
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,14 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from openpxs.domain.earning import claw_back
 from openpxs.domain.errors import (
     AlreadyVoided,
     CardNotInRequiredState,
     InvalidRequest,
     TransactionNotFound,
 )
+from openpxs.domain.money import UNITS_PER_ONE
 from openpxs.domain.program import Program
 from openpxs.services.accounts import (
     CardRef,
@@ -36,6 +38,9 @@ from openpxs.store import ledger as ledger_store
 from openpxs.store import records
 from openpxs.store.records import TransactionRecord, Where
 
+# The Check Service's postings (services.checks.CHECK_KIND); named here so that undoing
+# needs nothing from the check service itself.
+CHECK_KIND = "check"
 # Transactions that activate a card: undoing them discards the account they made.
 ACTIVATIONS = frozenset({"activate", "activateAdd", "bulkActivateAdd", "addRedeem"})
 NOT_UNDOABLE = frozenset({"expire"})
@@ -140,6 +145,10 @@ async def undo(
         wallets.append(program.wallets[code])
     lot_ids = sorted({e[2] for e in entries if e[2] is not None})
     books = await ledger_store.open_books(conn, merchant, account_ids, wallets, lot_ids)
+    if target.kind == CHECK_KIND and len(account_ids) == 1:
+        book = books[account_ids[0]]
+        available = {code: ledger.balance for code, ledger in book.ledgers.items()}
+        entries = claw_back(entries, available, program.loyalty.conversions, UNITS_PER_ONE)
     # Value of an added lot that expired meanwhile is gone already; take back the rest.
     lapsed = await ledger_store.expired_units_of(
         conn, merchant, [e[2] for e in entries if e[2] is not None and e[3] > 0]
