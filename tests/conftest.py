@@ -45,6 +45,10 @@ MUTABLE_TABLES = (
     "visit_codes",
     "pending_event_rewards",
     "combine_workflows",
+    "checks",
+    "coupon_uses",
+    "price_match_discounts",
+    "event_loads",
 )
 # Cards the enrollment service creates (virtual cards) start with this digit; the demo's
 # printed ranges never do, so a reset can drop them.
