@@ -21,6 +21,7 @@ from bench import database, pgbench
 from bench.load import (
     CHECK_OPERATION,
     SUCCESS,
+    SUCCESSES,
     CardRange,
     LoadJob,
     LoadResult,
@@ -414,7 +415,7 @@ def _target(text: str, figure: dict[str, Any] | None, limit: float, op: str) -> 
 
 
 def _ok(record: Record) -> bool:
-    return record[3] == 200 and record[4] == SUCCESS
+    return record[3] == 200 and record[4] in SUCCESSES
 
 
 def summarize_load(result: LoadResult, warmup: float, seconds: float) -> dict[str, Any]:
@@ -424,7 +425,7 @@ def summarize_load(result: LoadResult, warmup: float, seconds: float) -> dict[st
     for record in kept:
         by_op.setdefault(record[0], []).append(record)
     http_errors = Counter(str(r[3]) if r[3] else f"0:{r[5]}" for r in kept if r[3] != 200)
-    failures = Counter(f"{r[4]}:{r[5]}" for r in kept if r[3] == 200 and r[4] != SUCCESS)
+    failures = Counter(f"{r[4]}:{r[5]}" for r in kept if r[3] == 200 and r[4] not in SUCCESSES)
     operations = {}
     for op, records in sorted(by_op.items()):
         operations[op] = {
@@ -432,7 +433,7 @@ def summarize_load(result: LoadResult, warmup: float, seconds: float) -> dict[st
             "rps": round(len(records) / seconds, 2),
             "latency": latency_summary(r[2] for r in records),
             "http_errors": sum(1 for r in records if r[3] != 200),
-            "failures": sum(1 for r in records if r[3] == 200 and r[4] != SUCCESS),
+            "failures": sum(1 for r in records if r[3] == 200 and r[4] not in SUCCESSES),
         }
     return {
         "seconds": seconds,

@@ -25,6 +25,8 @@ MERCHANT = 1000
 STORE = "1001"
 RELEASE = "24.11"
 SUCCESS = "authorizedSuccess"
+# The Check Service answers "success" where the Transaction Service says authorizedSuccess.
+SUCCESSES = frozenset({SUCCESS, "success"})
 
 Record = tuple[str, float, float, int, str | None, str | None]
 
@@ -147,15 +149,22 @@ def activate_add_body(terminal: str, pos_id: str, number: str, quantity: str) ->
 
 
 def check_body(terminal: str, pos_id: str, number: str) -> dict[str, Any]:
-    # Best effort for the check service once it is served: a one-item check on the card.
+    """A two-line check (one line earns, one does not) posted for the card."""
     return {
         "authentication": "b2b",
-        "headerInfo": header(terminal, pos_id, program="LP"),
+        "merchantId": MERCHANT,
+        "storeCode": STORE,
+        "agentName": "bench",
+        "terminal": terminal,
         "cardInfo": {"printedCardNumber": number},
-        "checkNumber": pos_id,
-        "checkTotal": "10.00",
-        "checkSubtotal": "10.00",
-        "items": [{"itemId": "1", "name": "bench", "quantity": "1", "price": "10.00"}],
+        "check": {
+            "number": pos_id,
+            "items": [
+                {"itemId": "BURGER", "price": "7.50", "categories": [{"categoryId": "FOOD"}]},
+                {"itemId": "IPA", "price": "2.50", "categories": [{"categoryId": "ALCOHOL"}]},
+            ],
+            "subtotal": "10.00",
+        },
     }
 
 
