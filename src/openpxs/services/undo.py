@@ -43,7 +43,9 @@ from openpxs.store.records import TransactionRecord, Where
 CHECK_KIND = "check"
 # Transactions that activate a card: undoing them discards the account they made.
 ACTIVATIONS = frozenset({"activate", "activateAdd", "bulkActivateAdd", "addRedeem"})
-NOT_UNDOABLE = frozenset({"expire"})
+# A combine moved cards and closed an account: undoing its ledger moves alone would
+# leave them behind, so it is not undone this way.
+NOT_UNDOABLE = frozenset({"expire", "combineCards"})
 
 
 async def void_matching(

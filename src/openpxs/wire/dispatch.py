@@ -70,15 +70,17 @@ def not_found(message: str) -> Response:
 async def dispatch(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
     path = request.path_params
-    ep = REGISTRY.find(path["service"], path["operation"])
-    if ep is None or not RELEASE.match(path["release"]):
+    served = REGISTRY.methods(path["service"], path["operation"])
+    if not served or not RELEASE.match(path["release"]):
         return not_found(f"No endpoint {path['service']}/{path['operation']}.json")
-    if request.method != ep.method:
+    ep = served.get(request.method)
+    if ep is None:
+        allowed = ", ".join(sorted(served))
         return ServiceFailure(
             "system.method_not_allowed",
-            f"{ep.path} accepts {ep.method} only",
+            f"{path['service']}/{path['operation']}.json accepts {allowed} only",
             status=405,
-            headers={"Allow": ep.method},
+            headers={"Allow": allowed},
         ).response()
     request.state.endpoint = ep.path
     try:

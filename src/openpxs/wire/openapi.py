@@ -63,7 +63,13 @@ def _response(description: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 def _operation(ep: Endpoint, schemas: Schemas) -> dict[str, Any]:
     op: dict[str, Any] = {
-        "operationId": f"{ep.service.name}.{ep.operation}",
+        # A path served by two methods needs two operation ids; POST keeps the plain one.
+        "operationId": f"{ep.service.name}.{ep.operation}"
+        + (
+            ""
+            if ep.method == "POST" or len(REGISTRY.methods(ep.service.name, ep.operation)) == 1
+            else f".{ep.method.lower()}"
+        ),
         "tags": [ep.service.title],
         "summary": ep.summary,
         "description": ep.description + f"\n\nAuthentication styles: {', '.join(ep.styles)}.",

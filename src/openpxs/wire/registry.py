@@ -66,22 +66,34 @@ class Endpoint:
 
 @dataclass
 class Registry:
-    endpoints: dict[tuple[str, str], Endpoint] = field(default_factory=dict)
+    # (service, operation) -> method -> endpoint: one path may serve several methods
+    # (check/priceMatchDiscounts.json is both a GET and a POST).
+    paths: dict[tuple[str, str], dict[str, Endpoint]] = field(default_factory=dict)
 
     def add(self, ep: Endpoint) -> None:
-        key = (ep.service.name, ep.operation)
-        if key in self.endpoints:
-            raise ValueError(f"{ep.path} is declared twice")
+        served = self.paths.setdefault((ep.service.name, ep.operation), {})
+        if ep.method in served:
+            raise ValueError(f"{ep.method} {ep.path} is declared twice")
         unknown = set(ep.styles) - set(STYLES)
         if unknown:
             raise ValueError(f"{ep.path}: unknown authentication styles {sorted(unknown)}")
-        self.endpoints[key] = ep
+        served[ep.method] = ep
 
-    def find(self, service: str, operation: str) -> Endpoint | None:
-        return self.endpoints.get((service, operation))
+    def methods(self, service: str, operation: str) -> dict[str, Endpoint]:
+        return self.paths.get((service, operation), {})
+
+    def find(self, service: str, operation: str, method: str | None = None) -> Endpoint | None:
+        """The endpoint of this method, or (no method given) of the path's first method."""
+        served = self.methods(service, operation)
+        if method is not None:
+            return served.get(method)
+        return next(iter(served.values()), None)
 
     def all(self) -> list[Endpoint]:
-        return sorted(self.endpoints.values(), key=lambda e: e.path)
+        return sorted(
+            (ep for served in self.paths.values() for ep in served.values()),
+            key=lambda e: (e.path, e.method),
+        )
 
 
 REGISTRY = Registry()
