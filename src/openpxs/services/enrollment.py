@@ -101,6 +101,15 @@ def check_fields(
     return checked
 
 
+def require_login(checked: CheckedFields) -> None:
+    """Registering needs a username and a password, whatever else is known already."""
+    for name in ("username", "password"):
+        if checked.user.get(name) is None:
+            checked.add_error("user", name, "required", "This field is required")
+    if not checked.ok:
+        raise field_failure(checked)
+
+
 def _without_login(form: Mapping[str, FieldSetting], registering: bool) -> dict[str, FieldSetting]:
     if registering:
         return dict(form)

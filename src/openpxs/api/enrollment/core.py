@@ -177,28 +177,40 @@ class RegisterRequest(m.CardRequest):
     scope="account_write",
 )
 async def register(ctx: CallContext, req: RegisterRequest) -> m.EnrollmentReply:
-    """Creates the user and attaches the card's account; answers with OAuth tokens."""
+    """Creates the user and attaches the card's account (or gives a login to the guest
+    the account already knows by fields only); answers with OAuth tokens."""
     program = await load_program(ctx.conn, ctx.merchant_id)
     ref = await account_by_card(ctx, req.printedCardNumber, not_found="enrollment.card_not_found")
     if ref.status != "active" or ref.card_status != "active":
         raise ServiceFailure("enrollment.card_not_active", "Card is not active")
-    if ref.user_id is not None:
+    # Read the owner again under the account's lock: two registrations of one card
+    # must not both succeed.
+    await user_store.lock_account_row(ctx.conn, ctx.merchant_id, ref.account_id)
+    existing = await user_store.user_of_account(ctx.conn, ctx.merchant_id, ref.account_id)
+    if existing is not None and existing.username is not None:
         raise ServiceFailure("enrollment.already_registered", "Account is already registered")
     template = svc.template_of(program, ref.template_code)
     enforce = svc.check_enforce_list(req.enforceUniqueFields)
+    # A guest the account already knows keeps their fields: only the login is new.
     checked = svc.check_fields(
         program,
         template,
         req.setUserFields,
         req.setAccountFields,
         ctx.now,
-        creating=True,
-        registering=True,
+        creating=existing is None,
+        registering=existing is None,
     )
-    await user_store.lock_account_row(ctx.conn, ctx.merchant_id, ref.account_id)
-    user_id = await svc.register_user(
-        ctx.conn, program, template, ref.account_id, checked.user, enforce, ctx.now
-    )
+    if existing is not None:
+        svc.require_login(checked)
+    if existing is None:
+        user_id = await svc.register_user(
+            ctx.conn, program, template, ref.account_id, checked.user, enforce, ctx.now
+        )
+    else:
+        # A guest known by fields only (createAndEdit, smsEnroll) now adds a login.
+        await svc.edit_user(ctx.conn, program, template, existing, checked.user, enforce, ctx.now)
+        user_id = existing.id
     await svc.set_account_fields(ctx.conn, ctx.merchant_id, ref.account_id, checked.account)
     return m.EnrollmentReply(
         accountId=ref.account_id,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
 from openpxs.api.common import GuestRequest
-from openpxs.wire.types import FlexInt, FlexStr, ReplyModel
+from openpxs.wire.types import FlexInt, FlexLong, FlexStr, ReplyModel, WireModel
 
 # A FieldSet is checked member by member by domain.fields, which reports each bad field
 # under its own key; the wire only requires an object here.
@@ -68,3 +68,175 @@ class EnrollmentConfigReply(ReplyModel):
 
 class SimpleReply(ReplyModel):
     result: str = "success"
+
+
+# --- Requests and replies of the create/activate, user and related-guest endpoints ---
+
+CardNumber = Annotated[FlexStr, Field(min_length=1, max_length=64)]
+Text100 = Annotated[str, Field(max_length=100)]
+
+
+class CreateWithNumberRequest(CreateRequest):
+    printedCardNumber: CardNumber
+
+
+class ActivateRequest(CardRequest):
+    activationStoreCode: FlexStr | None = Field(default=None, max_length=64)
+    registrationCode: FlexStr | None = Field(default=None, max_length=64)
+
+
+class SmsEnrollRequest(GuestRequest):
+    cardTemplateCode: FlexInt
+    mobilePhone: FlexStr = Field(max_length=64)
+    activationStoreCode: FlexStr | None = Field(default=None, max_length=64)
+
+
+class EditSmsEnrollRequest(GuestRequest):
+    printedCardNumber: CardNumber
+    mobilePhone: FlexStr = Field(max_length=64)
+
+
+class UserRequest(GuestRequest):
+    """A call about one user: b2b names them, a guest style is them (username optional)."""
+
+    username: FlexStr | None = Field(default=None, max_length=254)
+
+
+class EditUserRequest(UserRequest):
+    enforceUniqueFields: list[str] | None = None
+    setUserFields: FieldSet = None
+
+
+class CardOnlyRequest(GuestRequest):
+    printedCardNumber: CardNumber
+
+
+class EClubEditRequest(GuestRequest):
+    email: FlexStr | None = Field(default=None, max_length=254)
+    printedCardNumber: FlexStr | None = Field(default=None, max_length=64)
+    setUserFields: FieldSet = None
+    setAccountFields: FieldSet = None
+
+
+class Address(WireModel):
+    addressId: FlexLong | None = None
+    label: Text100 | None = None
+    address1: Annotated[str, Field(max_length=200)] | None = None
+    address2: Annotated[str, Field(max_length=200)] | None = None
+    city: Text100 | None = None
+    stateProvince: Text100 | None = None
+    postalCode: Annotated[str, Field(max_length=32)] | None = None
+    country: Annotated[str, Field(max_length=64)] | None = None
+
+
+class AddressRequest(UserRequest):
+    address: Address
+
+
+class DeleteAddressRequest(UserRequest):
+    addressId: FlexLong
+
+
+class AddressReply(ReplyModel):
+    result: str = "success"
+    addressId: int | None = None
+
+
+class ExternalAccount(WireModel):
+    externalIdentifier: FlexStr = Field(min_length=1, max_length=100)
+    accountCode: FlexStr = Field(min_length=1, max_length=200)
+
+
+class ExternalAccountsRequest(CardOnlyRequest):
+    addExternalAccounts: list[ExternalAccount] | None = Field(default=None, max_length=50)
+    removeExternalAccounts: list[ExternalAccount] | None = Field(default=None, max_length=50)
+
+
+class PerkRequest(CardOnlyRequest):
+    perkCode: FlexStr = Field(min_length=1, max_length=64)
+
+
+class PerksRequest(GuestRequest):
+    perkType: FlexStr = Field(min_length=1, max_length=64)
+
+
+class Perk(ReplyModel):
+    code: str
+    type: str
+    label: str
+
+
+class ConfiguredPerksReply(ReplyModel):
+    result: str = "success"
+    perks: list[Perk]
+
+
+class CompleteVerificationRequest(GuestRequest):
+    verificationCode: FlexStr = Field(min_length=1, max_length=64)
+
+
+class RelatedGuestIn(WireModel):
+    """Members are checked by the service, so each bad one is reported under its own key."""
+
+    id: FlexLong | None = None
+    firstName: Any = None
+    lastName: Any = None
+    dateOfBirth: Any = None
+    relationship: Any = None
+
+
+class RelatedGuest(ReplyModel):
+    id: int
+    firstName: str | None = None
+    lastName: str | None = None
+    dateOfBirth: str | None = None
+    relationship: str | None = None
+
+
+class AddRelatedGuestsRequest(CardOnlyRequest):
+    relatedGuests: list[RelatedGuestIn] = Field(max_length=50)
+
+
+class EditRelatedGuestRequest(CardOnlyRequest):
+    relatedGuest: RelatedGuestIn
+
+
+class RemoveRelatedGuestRequest(CardOnlyRequest):
+    relatedGuestId: FlexLong
+
+
+class ValidateRelatedGuestRequest(GuestRequest):
+    relatedGuest: RelatedGuestIn
+
+
+class RelatedGuestsReply(EnrollmentReply):
+    relatedGuests: list[RelatedGuest] | None = None
+
+
+class BeginCombineRequest(UserRequest):
+    pass
+
+
+class WorkflowRequest(GuestRequest):
+    workflowId: FlexStr = Field(min_length=1, max_length=64)
+
+
+class CompleteCombineRequest(WorkflowRequest):
+    verificationCode: FlexStr | None = Field(default=None, max_length=64)
+    accountIds: list[FlexLong] | None = Field(default=None, max_length=100)
+
+
+class CandidateAccount(ReplyModel):
+    accountId: int
+    # Only the last four digits: the candidate is not the caller's until combined.
+    maskedCardNumber: str
+    cardTemplateCode: int
+    registered: bool
+
+
+class AutomaticCombineReply(ReplyModel):
+    result: str = "success"
+    workflowId: str | None = None
+    candidateAccounts: list[CandidateAccount] | None = None
+    # Where the ownership code went ("email" or "sms"), so the app can say so.
+    verificationChannel: str | None = None
