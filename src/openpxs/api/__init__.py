@@ -1,7 +1,9 @@
 """One module (or package) per PXS service; importing this registers every endpoint."""
 
 from openpxs.api import (
+    campaignfeedback,
     check,
+    coupon,
     enrollment,
     guest,
     guestauthentication,
@@ -13,7 +15,9 @@ from openpxs.api import (
 )
 
 __all__ = [
+    "campaignfeedback",
     "check",
+    "coupon",
     "enrollment",
     "guest",
     "guestauthentication",

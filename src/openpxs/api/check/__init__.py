@@ -1,5 +1,5 @@
 """Check Service (check.yaml); importing the package registers its endpoints."""
 
-from openpxs.api.check import commit, evaluate, stored
+from openpxs.api.check import commit, config_reads, evaluate, stored
 
-__all__ = ["commit", "evaluate", "stored"]
+__all__ = ["commit", "config_reads", "evaluate", "stored"]
