@@ -136,6 +136,7 @@ def test_upload_refusals_change_nothing(
 
 # --- GET check/priceMatchDiscounts.json ------------------------------------------------
 
+
 def test_both_methods_are_served_on_one_path() -> None:
     assert set(REGISTRY.methods("check", "priceMatchDiscounts")) == {"GET", "POST"}
 

@@ -237,6 +237,8 @@ async def refresh_grant(
     user = await user_by_id(conn, program.merchant_id, stored.user_id)
     if user is None:
         raise ServiceFailure(INVALID_GRANT, "The supplied credentials were not valid.")
+    # The access token being replaced stops working: one live access token per sign-in.
+    await tokens.revoke_access_tokens(conn, program.merchant_id, stored.family, now)
     return await issue_tokens(conn, program, integration, user, scope, now, family=stored.family)
 
 

@@ -127,6 +127,23 @@ async def revoke_family(
     )
 
 
+async def revoke_access_tokens(
+    conn: AsyncConnection, merchant_id: int, family: str, now: datetime
+) -> None:
+    """End a sign-in's access tokens only: its used refresh tokens stay as they are, so
+    presenting one again is still recognised as a replay."""
+    await conn.execute(
+        update(oauth_tokens)
+        .where(
+            oauth_tokens.c.merchant_id == merchant_id,
+            oauth_tokens.c.family == family,
+            oauth_tokens.c.kind == "access",
+            oauth_tokens.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+
+
 async def revoke_user(conn: AsyncConnection, merchant_id: int, user_id: int, now: datetime) -> None:
     """End every sign-in of a user (password changed or reset, user deleted)."""
     await conn.execute(
