@@ -460,13 +460,6 @@ def test_activate_and_register_refusals(client: TestClient) -> None:
             {**body, "printedCardNumber": "7999999999999999", "setUserFields": user_fields("pat")},
         )
         refused(unknown, "enrollment.card_not_found")
-        # The card style proves an active card, so it cannot reach an inactive one.
-        card_style = enroll_call(
-            client,
-            "activateAndRegister",
-            {**body, "authentication": "card", "setUserFields": user_fields("pat")},
-        )
-        assert card_style["result"] == "failure"
     # The wrong guess above was counted, and written after its call rolled back.
     assert card_status(client, LOYALTY) == "inactive"
     enroll_call(client, "activateAndRegister", {**body, "setUserFields": user_fields("pat")})
@@ -475,6 +468,30 @@ def test_activate_and_register_refusals(client: TestClient) -> None:
             client, "activateAndRegister", {**body, "setUserFields": user_fields("pat2")}
         )
         refused(again, "enrollment.card_already_active")
+
+
+def test_card_style_activation_proves_the_inactive_card(client: TestClient) -> None:
+    body = {
+        "authentication": "card",
+        "printedCardNumber": LOYALTY2,
+        "setUserFields": user_fields("cyd"),
+    }
+    with unchanged(client):
+        wrong = enroll_call(client, "activateAndRegister", {**body, "registrationCode": "9999"})
+        refused(wrong, "system.invalid_card_credentials")
+    done = enroll_call(client, "activateAndRegister", {**body, "registrationCode": "1234"})
+    assert done["result"] == "success" and done["oauthTokens"]["printedCardNumber"] == LOYALTY2
+    assert card_status(client, LOYALTY2) == "active"
+    # Elsewhere an inactive card still proves nothing: it is answered like a wrong code.
+    reply = body_of(
+        gget(
+            client,
+            "guest",
+            "accountInformation",
+            {"authentication": "card", "printedCardNumber": LOYALTY, "registrationCode": "1234"},
+        )
+    )
+    refused(reply, "system.invalid_card_credentials")
 
 
 # --- smsEnroll / editSmsEnroll -----------------------------------------------

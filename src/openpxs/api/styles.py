@@ -22,19 +22,28 @@ from openpxs.store.users import users_by_email
 from openpxs.wire.context import Integration, Principal
 from openpxs.wire.envelope import ServiceFailure
 from openpxs.wire.principals import CARD_AUTH_FAILED, register_style
+from openpxs.wire.registry import Endpoint
 
 GUEST_AUTH_FAILED = "system.invalid_guest_credentials"
 TOO_MANY_ATTEMPTS = "system.too_many_attempts"
 
 
 async def _oauth(
-    conn: AsyncConnection, integration: Integration, params: dict[str, Any], now: datetime
+    conn: AsyncConnection,
+    integration: Integration,
+    params: dict[str, Any],
+    now: datetime,
+    endpoint: Endpoint,
 ) -> Principal:
     return await oauth.principal_for_token(conn, integration, params.get("access_token"), now)
 
 
 async def _guest(
-    conn: AsyncConnection, integration: Integration, params: dict[str, Any], now: datetime
+    conn: AsyncConnection,
+    integration: Integration,
+    params: dict[str, Any],
+    now: datetime,
+    endpoint: Endpoint,
 ) -> Principal:
     program = await load_program(conn, integration.merchant_id)
     user = await oauth.check_password(
@@ -44,7 +53,11 @@ async def _guest(
 
 
 async def _email(
-    conn: AsyncConnection, integration: Integration, params: dict[str, Any], now: datetime
+    conn: AsyncConnection,
+    integration: Integration,
+    params: dict[str, Any],
+    now: datetime,
+    endpoint: Endpoint,
 ) -> Principal:
     """The one registered guest with this e-mail address in the given card template."""
     email, template = params.get("email"), params.get("cardTemplateCode")
@@ -72,7 +85,11 @@ async def _email(
 
 
 async def _card(
-    conn: AsyncConnection, integration: Integration, params: dict[str, Any], now: datetime
+    conn: AsyncConnection,
+    integration: Integration,
+    params: dict[str, Any],
+    now: datetime,
+    endpoint: Endpoint,
 ) -> Principal:
     """The holder of an active card, proven by its number and registration code."""
     program = await load_program(conn, integration.merchant_id)
@@ -99,10 +116,13 @@ async def _card(
             )
         )
     ).first()
+    usable = row is not None and (
+        row.status == "active" or (row.status == "inactive" and endpoint.activates_card)
+    )
     if (
         row is None
         or not hmac.compare_digest((row.registration_code or "").encode(), code.encode())
-        or row.status != "active"
+        or not usable
     ):
         raise ServiceFailure(
             CARD_AUTH_FAILED,

@@ -157,7 +157,7 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
             retry = idempotency.RetryKeys(conn, integration.merchant_id, request_hash, now, scopes)
             for key in keys:
                 await retry.claim(key)
-            principal = await principals.resolve(style, conn, integration, params, now)
+            principal = await principals.resolve(style, conn, integration, params, now, ep)
             _check_scope(ep, principal)
             ctx = CallContext(ep, conn, integration, principal, now, retry)
             reply = await ep.handler(ctx, req)

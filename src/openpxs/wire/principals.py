@@ -15,8 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from openpxs.wire.auth import STYLE_REFUSED
 from openpxs.wire.context import Integration, Principal
 from openpxs.wire.envelope import ServiceFailure
+from openpxs.wire.registry import Endpoint
 
-Resolver = Callable[[AsyncConnection, Integration, dict[str, Any], datetime], Awaitable[Principal]]
+# (connection, integration, the call's parameters, now, the endpoint called)
+Resolver = Callable[
+    [AsyncConnection, Integration, dict[str, Any], datetime, Endpoint], Awaitable[Principal]
+]
 _RESOLVERS: dict[str, Resolver] = {}
 
 CARD_AUTH_FAILED = "system.invalid_card_credentials"
@@ -32,11 +36,12 @@ async def resolve(
     integration: Integration,
     params: dict[str, Any],
     now: datetime,
+    endpoint: Endpoint,
 ) -> Principal:
     resolver = _RESOLVERS.get(style)
     if resolver is None:
         raise ServiceFailure(STYLE_REFUSED, f"The {style!r} authentication style is not enabled")
-    return await resolver(conn, integration, params, now)
+    return await resolver(conn, integration, params, now, endpoint)
 
 
 async def _integration_only(style: str, integration: Integration) -> Principal:
@@ -44,13 +49,21 @@ async def _integration_only(style: str, integration: Integration) -> Principal:
 
 
 async def _b2b(
-    conn: AsyncConnection, integration: Integration, params: dict[str, Any], now: datetime
+    conn: AsyncConnection,
+    integration: Integration,
+    params: dict[str, Any],
+    now: datetime,
+    endpoint: Endpoint,
 ) -> Principal:
     return await _integration_only("b2b", integration)
 
 
 async def _anonymous(
-    conn: AsyncConnection, integration: Integration, params: dict[str, Any], now: datetime
+    conn: AsyncConnection,
+    integration: Integration,
+    params: dict[str, Any],
+    now: datetime,
+    endpoint: Endpoint,
 ) -> Principal:
     return await _integration_only("anonymous", integration)
 

@@ -58,6 +58,8 @@ class Endpoint:
     errors: tuple[str, ...] = ()
     # The OAuth scope an access token needs for this endpoint (oauth.yaml Scopes).
     scope: str | None = None
+    # Card authentication may prove an inactive card here (the activation endpoints).
+    activates_card: bool = False
 
     @property
     def path(self) -> str:
@@ -112,6 +114,7 @@ def endpoint(
     natural_key: Callable[[Any], str | None] | None = None,
     errors: tuple[str, ...] = (),
     scope: str | None = None,
+    activates_card: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Declare a handler as the implementation of ``service/operation.json``."""
 
@@ -131,6 +134,7 @@ def endpoint(
                 natural_key=natural_key,
                 errors=errors,
                 scope=scope,
+                activates_card=activates_card,
             )
         )
         return handler

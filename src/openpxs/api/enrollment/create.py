@@ -199,6 +199,7 @@ async def _inactive_card(
     request=m.ActivateRequest,
     reply=m.EnrollmentReply,
     styles=("b2b", "card"),
+    activates_card=True,
     summary="Activate an inactive physical card and set its fields without registering",
     errors=(
         "enrollment.card_not_found",
@@ -242,6 +243,7 @@ async def activate_and_edit(ctx: CallContext, req: m.ActivateRequest) -> m.Enrol
     request=m.ActivateRequest,
     reply=m.EnrollmentReply,
     styles=("card", "anonymous", "b2b"),
+    activates_card=True,
     summary="Activate an inactive physical card, register the guest and sign them in",
     errors=(
         "enrollment.card_not_found",
