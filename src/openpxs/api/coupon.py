@@ -26,11 +26,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from openpxs.config.loyalty import Coupon
 from openpxs.domain.errors import CouponNotApplicable, DomainError, InvalidCoupon
 from openpxs.domain.program import Program
-from openpxs.services.checks import check_coupon, find_coupon
+from openpxs.services.checks import check_coupon, find_coupon, lock_coupon_uses
 from openpxs.store import records
 from openpxs.store.catalog import load_program
 from openpxs.store.records import Card
-from openpxs.store.tables import coupon_uses, merchants
+from openpxs.store.tables import coupon_uses
 from openpxs.wire.context import CallContext
 from openpxs.wire.registry import Service, endpoint
 from openpxs.wire.types import DecimalOut, FlexInt, FlexStr, ReplyModel, WireModel
@@ -220,17 +220,6 @@ async def _card(conn: AsyncConnection, merchant_id: int, number: str | None) -> 
     return card
 
 
-async def _lock_coupon_uses(conn: AsyncConnection, merchant_id: int) -> None:
-    """Record and void count then write uses; the merchant's row lock makes them take
-    turns, so two tills cannot both take a coupon's last use (SQLite: BEGIN IMMEDIATE
-    already serializes every writer)."""
-    await conn.execute(
-        select(merchants.c.merchant_id)
-        .where(merchants.c.merchant_id == merchant_id)
-        .with_for_update()
-    )
-
-
 # --- endpoints -------------------------------------------------------------------------
 
 
@@ -299,7 +288,7 @@ async def record_coupon_usage(ctx: CallContext, req: CouponRedemptionInfo) -> Si
     opened_at = _datetime(req.checkOpenDatetime, "checkOpenDatetime")
     card = await _card(ctx.conn, ctx.merchant_id, req.printedCardNumber)
     check_number = req.checkNumber or None
-    await _lock_coupon_uses(ctx.conn, ctx.merchant_id)
+    await lock_coupon_uses(ctx.conn, ctx.merchant_id)
     if await _standing_use_exists(
         ctx.conn, ctx.merchant_id, coupon.id, store, check_number, redeemed_at
     ):
@@ -378,7 +367,7 @@ async def void_coupon_usage(ctx: CallContext, req: CouponRedemptionInfo) -> Simp
         raise CheckNumberRequired("a use can only be voided by its check number")
     redeemed_at = _datetime(req.redemptionDatetime, "redemptionDatetime")
     opened_at = _datetime(req.checkOpenDatetime, "checkOpenDatetime")
-    await _lock_coupon_uses(ctx.conn, ctx.merchant_id)
+    await lock_coupon_uses(ctx.conn, ctx.merchant_id)
     uses = (
         await ctx.conn.execute(
             select(coupon_uses.c.id, coupon_uses.c.redemption_datetime, coupon_uses.c.voided_at)

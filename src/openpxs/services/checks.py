@@ -63,6 +63,7 @@ from openpxs.store.tables import (
     checks,
     coupon_uses,
     journal,
+    merchants,
     price_match_discounts,
     transactions,
 )
@@ -220,6 +221,18 @@ async def coupon_uses_count(
     return int((await conn.execute(stmt)).scalar() or 0)
 
 
+async def lock_coupon_uses(conn: AsyncConnection, merchant_id: int) -> None:
+    """Coupon uses are counted, then written: the merchant's row lock makes tills and
+    checks take turns, so two cannot both take a coupon's last use (SQLite: BEGIN
+    IMMEDIATE already serializes every writer)."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(
+            select(merchants.c.merchant_id)
+            .where(merchants.c.merchant_id == merchant_id)
+            .with_for_update()
+        )
+
+
 def find_coupon(program: Program, code: str) -> Coupon:
     wanted = code.strip().upper()
     for coupon in program.loyalty.coupons:
@@ -277,12 +290,15 @@ async def plan_check(
     plan = Plan()
     taken: list[Discount] = list(pos_discounts)
     after = dict(balances)
+    # Per wallet over the whole call: listing a reward twice is no way past its limit.
+    used: dict[int, int] = {}
     for ask in redeem:
         reward = _reward_of(program, ask.wallet_code)
         if reward is None:
             raise RewardNotAvailable(f"wallet {ask.wallet_code} is not a reward for checks")
+        used[ask.wallet_code] = used.get(ask.wallet_code, 0) + _whole(ask.quantity)
         count = _whole(ask.quantity)
-        if count > reward.definition.max_per_check:
+        if used[ask.wallet_code] > reward.definition.max_per_check:
             raise RewardNotAvailable(
                 f"at most {reward.definition.max_per_check} of this reward per check"
             )
@@ -297,6 +313,8 @@ async def plan_check(
             taken.append(got.as_discount())
         after[ask.wallet_code] = after.get(ask.wallet_code, Decimal(0)) - count
         plan.redeemed.append(AppliedMove(wallet, Decimal(count)))
+    if coupon_codes:
+        await lock_coupon_uses(conn, program.merchant_id)
     for code in coupon_codes:
         coupon = find_coupon(program, code)
         await check_coupon(conn, program, coupon, facts.store_code, account_id, now)
@@ -507,8 +525,14 @@ async def record_check(
     if redemption_txn is not None:
         values["redemption_transaction_id"] = redemption_txn
     if outcome is not None:
+        # Steps of one check (redeemOnly, then accrual) add up: their moves and rules
+        # are kept side by side.
         merged = dict(row.outcome or {})
-        merged.update(outcome)
+        for key, value in outcome.items():
+            if isinstance(value, list) and isinstance(merged.get(key), list):
+                merged[key] = [*merged[key], *value]
+            else:
+                merged[key] = value
         values["outcome"] = merged
     await conn.execute(update(checks).where(checks.c.id == row.id).values(**values))
 

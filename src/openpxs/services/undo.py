@@ -126,7 +126,11 @@ async def undo(
     entries = await ledger_store.journal_of(conn, merchant, target.id)
     cards = await records.cards_by_ids(conn, merchant, [c.card_id for c in changes], lock=True)
     account_ids = sorted({c.account_id for c in changes} | {e[0] for e in entries})
-    await records.lock_accounts(conn, merchant, account_ids)
+    statuses = await records.lock_accounts(conn, merchant, account_ids)
+    if any(status != "active" for status in statuses.values()):
+        # The value would go back to an account nobody can reach any more (voided,
+        # reversed or merged into another by a combine): refuse rather than lose it.
+        raise CardNotInRequiredState("the account has been closed since")
 
     txn = await records.record_transaction(
         conn,

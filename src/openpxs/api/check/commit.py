@@ -52,12 +52,25 @@ def stored_body(check: m.Check) -> dict[str, Any]:
     return check.model_dump(mode="json", exclude_none=True)
 
 
-def outcome(plan: checks.Plan, facts: CheckFacts, **flags: bool) -> dict[str, Any]:
-    spend = sum((line.amount for line in facts.lines), Decimal(0)) - sum(
-        (o.amount for o, _, _ in plan.offers), Decimal(0)
+def outcome(
+    plan: checks.Plan, facts: CheckFacts, earlier: list[Discount], **flags: bool
+) -> dict[str, Any]:
+    spend = (
+        sum((line.amount for line in facts.lines), Decimal(0))
+        - sum((o.amount for o, _, _ in plan.offers), Decimal(0))
+        - sum((d.amount for d in earlier), Decimal(0))
     )
     return {
         **flags,
+        "offers": [
+            {
+                "source": o.source,
+                "amount": str(o.amount),
+                "lineIds": list(o.as_discount().line_ids),
+                "serviceCharge": o.kind == "SERVICE_CHARGE",
+            }
+            for o, _, _ in plan.offers
+        ],
         "spend": str(max(spend, Decimal(0)).quantize(CENT)),
         "added": [[mv.wallet.code, str(mv.quantity)] for mv in plan.added],
         "redeemed": [[mv.wallet.code, str(mv.quantity)] for mv in plan.redeemed],
@@ -71,6 +84,18 @@ def outcome(plan: checks.Plan, facts: CheckFacts, **flags: bool) -> dict[str, An
             for r in plan.accrual.breakdown
         ],
     }
+
+
+def earlier_redemptions(row: Any) -> list[Discount]:
+    return [
+        Discount(
+            o["source"],
+            Decimal(o["amount"]),
+            tuple(o.get("lineIds", [])),
+            service_charge=bool(o.get("serviceCharge")),
+        )
+        for o in (row.outcome or {}).get("offers", [])
+    ]
 
 
 async def commit(
@@ -91,6 +116,10 @@ async def commit(
     )
     redeeming = bool(redeem or coupon_codes)
     checks.refuse_repeat(row, accrual=accrue, redemption=redeeming, storing=store)
+    earlier = earlier_redemptions(row) if accrue and not redeeming else []
+    # Rewards redeemed for this check earlier (redeemOnly) came off it: accrual must
+    # not count the part they paid for.
+    pos_discounts = pos_discounts + earlier
     where = check_where(ctx.merchant_id, ctx.integration.id, req, req.check, ctx.now)
     card, account_id, book = await checks.open_card_account(
         ctx.conn, program, where, card_ref(req.cardInfo), auto_activate=req.autoActivateCard
@@ -124,7 +153,7 @@ async def commit(
         account_id=account_id,
         accrual_txn=txn if accrue else None,
         redemption_txn=txn if redeeming else None,
-        outcome=outcome(plan, facts, **flags),
+        outcome=outcome(plan, facts, earlier, **flags),
     )
     name, _ = await customer(ctx, account_id)
     return m.PostAndAccrueReply(
@@ -207,7 +236,8 @@ def share_of(facts: CheckFacts, ratio: Decimal) -> CheckFacts:
     """The check as one payer's part of it: every line scaled by ``ratio``."""
     return CheckFacts(
         lines=tuple(
-            Line(ln.line_id, ln.item_id, ln.categories, ln.quantity, ln.amount * ratio)
+            # Quantities shrink too, so an item bonus goes by the units each paid for.
+            Line(ln.line_id, ln.item_id, ln.categories, ln.quantity * ratio, ln.amount * ratio)
             for ln in facts.lines
         ),
         subtotal=facts.subtotal * ratio,
@@ -256,6 +286,7 @@ async def multi_post_and_accrue_points(
     where = check_where(ctx.merchant_id, ctx.integration.id, req, check, ctx.now)
     results = []
     txns = []
+    accounts_seen: set[int] = set()
     # Cards are locked in the order given; two splits of one check are kept apart by
     # the check's own row lock, taken first.
     for part in req.cardAmounts:
@@ -263,6 +294,9 @@ async def multi_post_and_accrue_points(
         card, account_id, book = await checks.open_card_account(
             ctx.conn, program, where, card_ref(part.cardInfo), auto_activate=req.autoActivateCard
         )
+        if account_id in accounts_seen:
+            raise InvalidRequest("two cards in cardAmounts belong to the same account")
+        accounts_seen.add(account_id)
         plan = await checks.plan_check(
             ctx.conn,
             program,
