@@ -339,3 +339,17 @@ def test_simulate_and_post_agree_and_reversal_restores(
         )
         assert {b["walletCode"]: b["balance"] for b in undone["walletBalances"]} == before
     audit_clean(client)
+
+
+def test_the_pos_sees_the_guests_name_and_tier(client: TestClient) -> None:
+    from tests.api.guests import enroll
+
+    number = enroll(client, "ada")["printedCardNumber"]
+    posted = post_check(client, number, a_check("N1", item("A", "12.00")))
+    assert (posted["customerName"], posted["tierCode"]) == ("Ada Lovelace", 1)
+    offered = check_call(
+        client,
+        "computeApplicableRewards",
+        {"cardInfo": {"printedCardNumber": number}, "check": a_check("N2", item("A", "3"))},
+    )
+    assert (offered["customerName"], offered["tierCode"]) == ("Ada Lovelace", 1)

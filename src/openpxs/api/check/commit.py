@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from openpxs.api.check import models as m
-from openpxs.api.check.evaluate import customer
+from openpxs.api.check.evaluate import customer_name
 from openpxs.api.check.facts import check_facts, check_where
 from openpxs.api.check.replies import balances, breakdown, contents, receipt
 from openpxs.api.check.service import B2B, CHECK
@@ -155,7 +155,8 @@ async def commit(
         redemption_txn=txn if redeeming else None,
         outcome=outcome(plan, facts, earlier, **flags),
     )
-    name, _ = await customer(ctx, account_id)
+    # The tier was just re-evaluated: only the name is still to read.
+    name = await customer_name(ctx, account_id)
     return m.PostAndAccrueReply(
         pxTransactionId=txn,
         printedCardNumber=card.number,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from openpxs.api.check import models as m
 from openpxs.api.check.facts import check_facts, check_where
 from openpxs.api.check.replies import (
@@ -30,6 +32,7 @@ from openpxs.services.accounts import (
     view_of,
 )
 from openpxs.store.catalog import load_program
+from openpxs.store.tables import accounts
 from openpxs.store.users import user_of_account
 from openpxs.wire.context import CallContext
 from openpxs.wire.registry import endpoint
@@ -90,15 +93,22 @@ async def customer(ctx: CallContext, account_id: int | None) -> tuple[str | None
     """(customer name, tier code) of an account, for the POS screen."""
     if account_id is None:
         return None, None
+    tier = (
+        await ctx.conn.execute(
+            select(accounts.c.tier_code).where(
+                accounts.c.merchant_id == ctx.merchant_id, accounts.c.id == account_id
+            )
+        )
+    ).scalar()
+    return await customer_name(ctx, account_id), tier
+
+
+async def customer_name(ctx: CallContext, account_id: int) -> str | None:
     user = await user_of_account(ctx.conn, ctx.merchant_id, account_id)
-    facts = await checks.account_facts(
-        ctx.conn, await load_program(ctx.conn, ctx.merchant_id), account_id, ctx.now
-    )
-    name = None
-    if user is not None:
-        parts = [user.fields.get("firstName"), user.fields.get("lastName")]
-        name = " ".join(str(p) for p in parts if p) or None
-    return name, facts.tier_code
+    if user is None:
+        return None
+    parts = [user.fields.get("firstName"), user.fields.get("lastName")]
+    return " ".join(str(p) for p in parts if p) or None
 
 
 @endpoint(
