@@ -361,6 +361,31 @@ async def plan_check(
     return plan
 
 
+def applicable_rewards(
+    program: Program,
+    facts: CheckFacts,
+    pos_discounts: Sequence[Discount],
+    balances: dict[int, Decimal],
+) -> list[tuple[Offer, int]]:
+    """Every reward unit the account holds that applies to the check, in the program's
+    order, each as the discount it gives after the ones before it (up to the balance and
+    the reward's limit per check): what the server picks when the caller does not."""
+    found: list[tuple[Offer, int]] = []
+    taken = list(pos_discounts)
+    for reward in program.loyalty.rewards:
+        wallet = program.wallets.get(reward.wallet)
+        held = int(balances.get(reward.wallet, Decimal(0)))
+        if wallet is None:
+            continue
+        for _ in range(min(held, reward.definition.max_per_check)):
+            got = offer(wallet.name, reward.definition, facts, taken)
+            if got is None:
+                break
+            found.append((got, wallet.code))
+            taken.append(got.as_discount())
+    return found
+
+
 def _expiry(program: Program, wallet_code: int, now: datetime) -> Any:
     reward = _reward_of(program, wallet_code)
     if reward is not None and reward.expires_after_days:

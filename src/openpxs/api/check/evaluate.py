@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -20,7 +21,7 @@ from openpxs.api.check.replies import (
 from openpxs.api.check.service import B2B, CHECK
 from openpxs.api.transaction.models import HeaderInfo
 from openpxs.api.transaction.replies import card_ref
-from openpxs.domain.earning import CheckFacts, Discount, offer
+from openpxs.domain.earning import CheckFacts, Discount
 from openpxs.domain.errors import CardNotActive
 from openpxs.domain.program import Program
 from openpxs.services import checks
@@ -176,18 +177,10 @@ async def compute_applicable_rewards(
     per check). Rewards whose conditions the check does not meet are left out."""
     s = await situation(ctx, req)
     plan = checks.Plan()
-    taken = list(s.pos_discounts)
-    for reward in s.program.loyalty.rewards:
-        wallet = s.program.wallets.get(reward.wallet)
-        held = int(s.balances.get(reward.wallet, Decimal(0)))
-        if wallet is None or held < 1:
-            continue
-        for _ in range(min(held, reward.definition.max_per_check)):
-            got = offer(wallet.name, reward.definition, s.facts, taken)
-            if got is None:
-                break
-            plan.offers.append((got, wallet.code, None))
-            taken.append(got.as_discount())
+    for got, wallet_code in checks.applicable_rewards(
+        s.program, s.facts, s.pos_discounts, s.balances
+    ):
+        plan.offers.append((got, wallet_code, None))
     name, tier = await customer(ctx, s.account_id)
     return m.ApplicableRewardsReply(
         printedCardNumber=s.card_number,
@@ -217,20 +210,13 @@ async def simulate_accrual_and_redemption(
     applies, as computeApplicableRewards would."""
     s = await situation(ctx, req)
     if req.redeemWalletContents is None:
-        asks = []
-        taken = list(s.pos_discounts)
-        for reward in s.program.loyalty.rewards:
-            held = int(s.balances.get(reward.wallet, Decimal(0)))
-            count = 0
-            wallet = s.program.wallets.get(reward.wallet)
-            while wallet is not None and count < min(held, reward.definition.max_per_check):
-                got = offer(wallet.name, reward.definition, s.facts, taken)
-                if got is None:
-                    break
-                taken.append(got.as_discount())
-                count += 1
-            if count:
-                asks.append(checks.RedeemAsk(reward.wallet, count))
+        chosen = Counter(
+            code
+            for _, code in checks.applicable_rewards(
+                s.program, s.facts, s.pos_discounts, s.balances
+            )
+        )
+        asks = [checks.RedeemAsk(code, count) for code, count in chosen.items()]
     else:
         asks = [checks.RedeemAsk(c.walletCode, c.quantity) for c in req.redeemWalletContents]
     plan = await checks.plan_check(

@@ -19,7 +19,8 @@ from openpxs.wire.types import FlexInt, WireModel
 CARD_CREATED = "cardCreatedSuccess"
 
 
-def where(ctx: CallContext, store_code: str | None) -> Where:
+def where(ctx: CallContext, store_code: str | None = None) -> Where:
+    """The stamp of a guest-facing call's transactions: no terminal, operator or POS id."""
     return Where(
         merchant_id=ctx.merchant_id,
         store_code=store_code,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from openpxs.api.access import account_by_card, user_for
+from openpxs.api.enrollment.core import where as where_of
 from openpxs.api.guest import models as m
 from openpxs.api.guest import models_more as mm
-from openpxs.api.guest.replies import _where as where_of
 from openpxs.api.guest.replies import account_information
 from openpxs.api.guest.service import BY_ID, GUEST
 from openpxs.services import guest_cards

@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 
 from openpxs.api.access import AccountRef, account_by_card, account_by_id, user_for
+from openpxs.api.enrollment.core import where as where_of
 from openpxs.api.guest import models as m
 from openpxs.api.guest import models_more as mm
-from openpxs.api.guest.replies import _where as where_of
 from openpxs.api.guest.replies import account_cards, account_information, user_information
 from openpxs.api.guest.service import BY_CARD, BY_ID, GUEST
 from openpxs.domain.money import from_units

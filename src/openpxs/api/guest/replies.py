@@ -7,11 +7,11 @@ from typing import Any
 from sqlalchemy import select
 
 from openpxs.api.access import AccountRef
+from openpxs.api.enrollment.core import where
 from openpxs.api.guest import models as m
 from openpxs.domain.program import Program
 from openpxs.services.accounts import account_view, lock_active_account, open_settled_book, view_of
 from openpxs.store import users as user_store
-from openpxs.store.records import Where
 from openpxs.store.tables import accounts, cards, external_accounts, user_addresses
 from openpxs.store.users import User
 from openpxs.wire.context import CallContext
@@ -103,7 +103,7 @@ async def account_information(
     """
     if ref.status == "active":
         await lock_active_account(ctx.conn, ctx.merchant_id, ref.account_id)
-        book = await open_settled_book(ctx.conn, program, ref.account_id, _where(ctx))
+        book = await open_settled_book(ctx.conn, program, ref.account_id, where(ctx))
         view = view_of(book, program, ref.card_number, ref.template_code)
     else:
         view = await account_view(
@@ -169,19 +169,6 @@ async def _enroll_store(ctx: CallContext, program: Program, account_id: int) -> 
         return None
     store = program.stores.get(code)
     return m.StoreRef(code=code, label=store.name if store else None)
-
-
-def _where(ctx: CallContext) -> Where:
-    return Where(
-        merchant_id=ctx.merchant_id,
-        store_code=None,
-        terminal_id=None,
-        operator_id=None,
-        pos_transaction_id=None,
-        pos_datetime=None,
-        integration_id=ctx.integration.id,
-        now=ctx.now,
-    )
 
 
 def user_fields(user: User) -> dict[str, Any]:
