@@ -1,4 +1,4 @@
-"""The load generator: asyncio POS terminals on keep-alive httpx connections.
+"""The load generator: asyncio POS terminals, each on its own keep-alive connection.
 
 It runs in a process of its own (``run_in_process``), so that its event loop does not
 share a core with the server's. Each request is timed with ``time.perf_counter`` and
@@ -10,15 +10,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import itertools
-import json
 import multiprocessing
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+from bench.wire import Connection, HttpError
 
 AUTH = ("demo-pos", "demo-pos-secret")
 MERCHANT = 1000
@@ -92,13 +91,17 @@ def auth_header() -> str:
     return f"Basic {token}"
 
 
-def _client(base_url: str, connections: int) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        base_url=base_url,
-        headers={"Authorization": auth_header(), "Content-Type": "application/json"},
-        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
-        timeout=httpx.Timeout(60.0),
-    )
+def _connections(base_url: str, count: int) -> list[Connection]:
+    return [Connection(base_url, auth_header()) for _ in range(count)]
+
+
+async def _open(connections: list[Connection]) -> None:
+    """Connect and make one call on each, before any clock starts."""
+    await asyncio.gather(*(c.request("GET", "/health") for c in connections))
+
+
+async def _close(connections: list[Connection]) -> None:
+    await asyncio.gather(*(c.close() for c in connections))
 
 
 def header(terminal: str, pos_transaction_id: str | None, program: str = "SV") -> dict[str, Any]:
@@ -169,24 +172,20 @@ def check_body(terminal: str, pos_id: str, number: str) -> dict[str, Any]:
 
 
 async def _send(
-    client: httpx.AsyncClient, url: str, body: dict[str, Any]
+    connection: Connection, url: str, body: dict[str, Any]
 ) -> tuple[int, str | None, str | None]:
     try:
-        response = await client.post(url, content=json.dumps(body))
-    except httpx.HTTPError as exc:
-        return 0, None, type(exc).__name__
-    try:
-        data = response.json()
-    except ValueError:
-        return response.status_code, None, None
+        status, data = await connection.post_json(url, body)
+    except HttpError as exc:
+        return 0, None, str(exc)
     if not isinstance(data, dict):
-        return response.status_code, None, None
+        return status, None, None
     result, code = data.get("result"), data.get("errorCode")
-    return response.status_code, result, code
+    return status, result, code
 
 
 async def _terminal(
-    client: httpx.AsyncClient, job: LoadJob, index: int, t0: float, deadline: float
+    client: Connection, job: LoadJob, index: int, t0: float, deadline: float
 ) -> tuple[list[Record], int]:
     terminal = f"B{index + 1}"
     own = [job.own_cards.number(i) for i in range(index, job.own_cards.count, job.terminals)] or [
@@ -230,15 +229,17 @@ async def _terminal(
 
 
 async def run_load(job: LoadJob) -> LoadResult:
-    async with _client(job.base_url, job.terminals) as client:
-        # Open the connections before the clock starts.
-        await asyncio.gather(*(client.get("/health") for _ in range(job.terminals)))
+    connections = _connections(job.base_url, job.terminals)
+    try:
+        await _open(connections)
         t0 = time.perf_counter()
         deadline = t0 + job.warmup + job.seconds
         done = await asyncio.gather(
-            *(_terminal(client, job, i, t0, deadline) for i in range(job.terminals))
+            *(_terminal(c, job, i, t0, deadline) for i, c in enumerate(connections))
         )
         elapsed = time.perf_counter() - t0
+    finally:
+        await _close(connections)
     result = LoadResult(started=job.warmup, elapsed=elapsed)
     for records, exhausted in done:
         result.records.extend(records)
@@ -252,7 +253,7 @@ async def run_probe(job: ProbeJob) -> LoadResult:
     queue = iter(numbers)
     result = LoadResult()
 
-    async def worker(client: httpx.AsyncClient, t0: float) -> None:
+    async def worker(client: Connection, t0: float) -> None:
         for number in queue:
             start = time.perf_counter()
             status, res, code = await _send(
@@ -262,20 +263,34 @@ async def run_probe(job: ProbeJob) -> LoadResult:
                 ("balanceInquiry", start - t0, time.perf_counter() - start, status, res, code)
             )
 
-    async with _client(job.base_url, job.concurrency) as client:
-        await asyncio.gather(*(client.get("/health") for _ in range(job.concurrency)))
+    connections = _connections(job.base_url, job.concurrency)
+    try:
+        await _open(connections)
         t0 = time.perf_counter()
-        await asyncio.gather(*(worker(client, t0) for _ in range(job.concurrency)))
+        await asyncio.gather(*(worker(c, t0) for c in connections))
         result.elapsed = time.perf_counter() - t0
+    finally:
+        await _close(connections)
     return result
+
+
+def run_fast(main: Coroutine[Any, Any, LoadResult]) -> LoadResult:
+    """Run on uvloop where it is installed: the generator's own overhead is part of what
+    the machine spends, so it should be as small as it can be."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(main)
 
 
 def _child(job: LoadJob | ProbeJob, conn: Any) -> None:
     try:
         if isinstance(job, LoadJob):
-            conn.send(("ok", asyncio.run(run_load(job))))
+            conn.send(("ok", run_fast(run_load(job))))
         else:
-            conn.send(("ok", asyncio.run(run_probe(job))))
+            conn.send(("ok", run_fast(run_probe(job))))
     except BaseException as exc:  # reported to the parent, which raises
         conn.send(("error", repr(exc)))
     finally:

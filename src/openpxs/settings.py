@@ -17,11 +17,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8080
     log_level: str = "INFO"
-    db_pool_size: int = 10
+    db_pool_size: int = 20
     # How long a verified integration secret is trusted before it is checked again.
     credential_cache_seconds: int = 60
-    # Server processes; each holds its own pool of db_pool_size (+ as many overflow)
-    # connections, so PostgreSQL needs workers * 2 * db_pool_size connections at most.
+    # Server processes; each holds its own pool of db_pool_size (+ a quarter more in
+    # bursts) connections, so PostgreSQL needs workers * 1.25 * db_pool_size at most.
     workers: int = 1
     # On SIGTERM, in-flight calls get this long to finish before the process exits.
     graceful_shutdown_seconds: int = 30

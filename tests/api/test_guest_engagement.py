@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from openpxs.domain.clock import ShiftedClock
+from openpxs.store import catalog
 from openpxs.store.tables import (
     card_templates,
     external_accounts,
@@ -126,6 +127,7 @@ def eclub_template(client: TestClient) -> Iterator[None]:
             .where(merchants.c.merchant_id == 1000)
             .values(config_version=merchants.c.config_version + 1)
         )
+        catalog.forget(1000)
 
     run_db(client, flip, True)
     try:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpxs.domain.clock import ShiftedClock
 from openpxs.services.one_time_password import send_sms_code
+from openpxs.store import catalog
 from openpxs.store.catalog import load_program
 from openpxs.store.tables import merchants, outbox, sign_in_failures, users, verification_codes
 from tests.api.guests import POS, b2b, body_of, enroll, gget, gpost, rest
@@ -62,6 +63,7 @@ def guest_config(client: TestClient, **messages: object) -> Iterator[None]:
             .where(merchants.c.merchant_id == 1000)
             .values(guest_config=value, config_version=merchants.c.config_version + 1)
         )
+        catalog.forget(1000)
 
     original = run_db(client, read)
     changed = dict(original or {})

@@ -16,6 +16,7 @@ from openpxs.domain.errors import (
     InvalidRegistrationCode,
     InvalidRequest,
 )
+from openpxs.domain.ledger import WalletLedger
 from openpxs.domain.money import from_units, parse_quantity, to_units
 from openpxs.domain.program import LATEST_EXPIRY, Program, WalletDef
 from openpxs.store import ledger as ledger_store
@@ -208,24 +209,13 @@ async def open_settled_book(
     shows, so a POS call reads the account once. A ``new`` account (made by this
     call) has nothing to read.
     """
-    # Every configured wallet, not only the template's: an account moved to a card of
-    # another template (exchange) keeps the value of its other wallets, which lapses too.
-    wallets = sorted(program.wallets.values(), key=lambda w: w.code)
     if new:
         book = AccountBook(conn, program.merchant_id, account_id, new=True)
-        for wallet in wallets:
+        for wallet in _all_wallets(program):
             book.preload(wallet, None, [])
         return book
-    books = await ledger_store.open_books(conn, program.merchant_id, [account_id], wallets, [])
-    book = books[account_id]
-    lapsed = [
-        ledger
-        for ledger in book.ledgers.values()
-        if any(
-            lot.remaining > 0 and lot.expires_at is not None and lot.expires_at <= where.now
-            for lot in ledger.lots
-        )
-    ]
+    book = await read_book(conn, program, account_id)
+    lapsed = [ledger for ledger in book.ledgers.values() if _has_lapsed(ledger, where.now)]
     if lapsed:
         for ledger in lapsed:
             ledger.expire(where.now)
@@ -234,6 +224,33 @@ async def open_settled_book(
         )
         await book.flush(txn, where.now)
     return book
+
+
+async def read_book(conn: AsyncConnection, program: Program, account_id: int) -> AccountBook:
+    """Every configured wallet of the account with its spendable lots, in one query.
+
+    Every wallet, not only the template's: an account moved to a card of another
+    template (exchange) keeps the value of its other wallets, which lapses too.
+    """
+    books = await ledger_store.open_books(
+        conn, program.merchant_id, [account_id], _all_wallets(program), []
+    )
+    return books[account_id]
+
+
+def _all_wallets(program: Program) -> list[WalletDef]:
+    return sorted(program.wallets.values(), key=lambda w: w.code)
+
+
+def has_lapsed_value(book: AccountBook, now: datetime) -> bool:
+    return any(_has_lapsed(ledger, now) for ledger in book.ledgers.values())
+
+
+def _has_lapsed(ledger: WalletLedger, now: datetime) -> bool:
+    return any(
+        lot.remaining > 0 and lot.expires_at is not None and lot.expires_at <= now
+        for lot in ledger.lots
+    )
 
 
 def view_of(book: AccountBook, program: Program, card_number: str, template: int) -> AccountView:

@@ -27,8 +27,10 @@ from openpxs.services.accounts import (
     check_moves,
     contents_hash,
     get_card,
+    has_lapsed_value,
     lock_active_account,
     open_settled_book,
+    read_book,
     require_active,
     verify_card,
     view_of,
@@ -43,8 +45,14 @@ async def balance_inquiry(
 ) -> Outcome:
     card = await get_card(conn, program.merchant_id, ref)
     account_id = require_active(card)
-    await lock_active_account(conn, program.merchant_id, account_id)
-    book = await open_settled_book(conn, program, account_id, where)
+    if card.account_status != "active":  # a void closed it; the card is reverted with it
+        raise CardNotActive()
+    # A plain read answers the question; the account is locked only when value has
+    # lapsed and must be written off before the balance is shown.
+    book = await read_book(conn, program, account_id)
+    if has_lapsed_value(book, where.now):
+        await lock_active_account(conn, program.merchant_id, account_id)
+        book = await open_settled_book(conn, program, account_id, where)
     return Outcome(view_of(book, program, card.number, card.template_code))
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpxs.config.guest import EnrollmentConfig, GuestConfig
@@ -14,26 +16,53 @@ from openpxs.domain.fields import with_login
 from openpxs.domain.program import CardTemplateDef, Program, StoreDef, WalletDef
 from openpxs.store.tables import card_templates, merchants, stores, wallets
 
-# (database, merchant_id) -> (config_version, Program). `config apply` bumps the version
-# whenever the program changes, so one small read per call tells whether the copy is current.
-_cache: dict[tuple[str, int], tuple[int, Program]] = {}
+# How long a server trusts its copy of a program before asking the database whether
+# `config apply` has changed it since. The question is one small read, but on every POS
+# call it is a tenth of the statements; a program change instead reaches running
+# servers within this window (and at once in the process that applied it).
+RECHECK_SECONDS = 1.0
+
+
+@dataclass
+class _Cached:
+    version: int
+    program: Program
+    checked: float  # time.monotonic() of the last version check
+
+
+# (database, merchant_id) -> the copy of its program this process holds.
+_cache: dict[tuple[str, int], _Cached] = {}
+
+
+def forget(merchant_id: int | None = None) -> None:
+    """Drop cached programs (one merchant's, or all), so the next call reads them again."""
+    if merchant_id is None:
+        _cache.clear()
+        return
+    for key in [k for k in _cache if k[1] == merchant_id]:
+        del _cache[key]
 
 
 async def load_program(conn: AsyncConnection, merchant_id: int) -> Program:
-    merchant = (
-        await conn.execute(
-            select(merchants.c.config_version).where(merchants.c.merchant_id == merchant_id)
-        )
-    ).first()
-    if merchant is None:
-        raise InvalidMerchant(f"merchant {merchant_id} is not configured")
     key = (str(conn.engine.url), merchant_id)
     cached = _cache.get(key)
-    if cached is not None and cached[0] == merchant.config_version:
-        return cached[1]
+    now = time.monotonic()
+    if cached is not None and now - cached.checked < RECHECK_SECONDS:
+        return cached.program
+    version = (await conn.execute(_VERSION, {"merchant_id": merchant_id})).scalar()
+    if version is None:
+        raise InvalidMerchant(f"merchant {merchant_id} is not configured")
+    if cached is not None and cached.version == version:
+        cached.checked = now
+        return cached.program
     program = await _read_program(conn, merchant_id)
-    _cache[key] = (merchant.config_version, program)
+    _cache[key] = _Cached(version, program, now)
     return program
+
+
+_VERSION = select(merchants.c.config_version).where(
+    merchants.c.merchant_id == bindparam("merchant_id")
+)
 
 
 async def _read_program(conn: AsyncConnection, merchant_id: int) -> Program:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpxs.config.model import Loc, MerchantConfig
 from openpxs.security import hash_secret, verify_secret
+from openpxs.store import catalog
 from openpxs.store.card_issue import issue_cards
 from openpxs.store.tables import card_templates, integrations, merchants, programs, stores, wallets
 
@@ -161,6 +162,8 @@ async def apply_config(
             .where(merchants.c.merchant_id == mid)
             .values(updated_at=now, config_version=merchants.c.config_version + 1)
         )
+        # This process sees the change at once; other processes within RECHECK_SECONDS.
+        catalog.forget(mid)
 
     handled = 0
     for card_range in config.card_ranges:

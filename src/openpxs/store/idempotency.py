@@ -8,23 +8,35 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpxs.store.tables import idempotency_keys
+
+# Built once: every retry-safe call claims a key and records its reply.
+_CLAIM = idempotency_keys.insert()
+_RECORD = (
+    update(idempotency_keys)
+    .where(
+        idempotency_keys.c.merchant_id == bindparam("m"),
+        idempotency_keys.c.scope == bindparam("s"),
+    )
+    .values(reply=bindparam("reply"), transaction_id=bindparam("txn"))
+)
 
 
 async def claim(
     conn: AsyncConnection, merchant_id: int, scope: str, request_hash: str, now: datetime
 ) -> None:
     await conn.execute(
-        idempotency_keys.insert().values(
-            merchant_id=merchant_id,
-            scope=scope,
-            request_hash=request_hash,
-            reply=None,
-            created_at=now,
-        )
+        _CLAIM,
+        {
+            "merchant_id": merchant_id,
+            "scope": scope,
+            "request_hash": request_hash,
+            "reply": None,
+            "created_at": now,
+        },
     )
 
 
@@ -32,9 +44,7 @@ async def record_reply(
     conn: AsyncConnection, merchant_id: int, scope: str, reply: bytes, transaction_id: int | None
 ) -> None:
     await conn.execute(
-        update(idempotency_keys)
-        .where(idempotency_keys.c.merchant_id == merchant_id, idempotency_keys.c.scope == scope)
-        .values(reply=reply.decode(), transaction_id=transaction_id)
+        _RECORD, {"m": merchant_id, "s": scope, "reply": reply.decode(), "txn": transaction_id}
     )
 
 

@@ -9,14 +9,77 @@ same database transaction as the transaction record they belong to.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import and_, bindparam, func, null, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import BindParameter
 
 from openpxs.domain.ledger import Lot, WalletLedger
 from openpxs.domain.program import WalletDef
 from openpxs.store.tables import journal, lots, transactions, wallet_balances
+
+# The statements every POS call runs are built once, here: building a SQLAlchemy
+# expression and deriving its cache key costs more than the database spends on
+# these small statements.
+_LOT_COLUMNS = (
+    lots.c.id,
+    lots.c.account_id,
+    lots.c.wallet_code,
+    lots.c.remaining_units,
+    lots.c.expires_at,
+    lots.c.expires_on,
+)
+_ACCOUNTS: BindParameter[int] = bindparam("accounts", expanding=True)
+_WALLETS: BindParameter[int] = bindparam("wallets", expanding=True)
+# A book's balances and spendable lots in one round trip. The lots come first so the
+# union's column types (the expiry instants) are theirs; a balance row has no lot id.
+_BOOK_ROWS = union_all(
+    select(
+        lots.c.account_id,
+        lots.c.wallet_code,
+        lots.c.remaining_units.label("units"),
+        lots.c.id.label("lot_id"),
+        lots.c.expires_at,
+        lots.c.expires_on,
+    ).where(
+        lots.c.merchant_id == bindparam("m"),
+        lots.c.account_id.in_(_ACCOUNTS),
+        lots.c.wallet_code.in_(_WALLETS),
+        lots.c.remaining_units > 0,
+    ),
+    select(
+        wallet_balances.c.account_id,
+        wallet_balances.c.wallet_code,
+        wallet_balances.c.units,
+        null(),
+        null(),
+        null(),
+    ).where(
+        wallet_balances.c.merchant_id == bindparam("m"),
+        wallet_balances.c.account_id.in_(_ACCOUNTS),
+        wallet_balances.c.wallet_code.in_(_WALLETS),
+    ),
+)
+_LOTS_BY_ID = select(*_LOT_COLUMNS).where(
+    lots.c.merchant_id == bindparam("m"), lots.c.id.in_(bindparam("ids", expanding=True))
+)
+_INSERT_LOTS = lots.insert().returning(lots.c.id, sort_by_parameter_order=True)
+_UPDATE_LOTS = (
+    update(lots)
+    .where(lots.c.merchant_id == bindparam("m"), lots.c.id == bindparam("lot"))
+    .values(remaining_units=bindparam("units"))
+)
+_INSERT_JOURNAL = journal.insert()
+_UPDATE_BALANCES = (
+    update(wallet_balances)
+    .where(
+        wallet_balances.c.merchant_id == bindparam("m"),
+        wallet_balances.c.account_id == bindparam("a"),
+        wallet_balances.c.wallet_code == bindparam("w"),
+    )
+    .values(units=bindparam("units"))
+)
+_INSERT_BALANCES = wallet_balances.insert()
 
 
 class AccountBook:
@@ -126,7 +189,7 @@ async def flush_books(
                     touched[lot.id] = lot
     if new_lots:
         ids = await conn.execute(
-            lots.insert().returning(lots.c.id, sort_by_parameter_order=True),
+            _INSERT_LOTS,
             [
                 {
                     "merchant_id": book.merchant_id,
@@ -145,9 +208,7 @@ async def flush_books(
             book._lots_by_id[lot_id] = lot
     if touched:
         await conn.execute(
-            update(lots)
-            .where(lots.c.merchant_id == bindparam("m"), lots.c.id == bindparam("lot"))
-            .values(remaining_units=bindparam("units")),
+            _UPDATE_LOTS,
             [
                 {"m": books[0].merchant_id, "lot": lot_id, "units": lot.remaining}
                 for lot_id, lot in touched.items()
@@ -186,21 +247,12 @@ async def flush_books(
                 book._has_row[wallet_code] = True
             ledger.postings.clear()
     if journal_rows:
-        await conn.execute(journal.insert(), journal_rows)
+        await conn.execute(_INSERT_JOURNAL, journal_rows)
     if balance_updates:
-        await conn.execute(
-            update(wallet_balances)
-            .where(
-                wallet_balances.c.merchant_id == bindparam("m"),
-                wallet_balances.c.account_id == bindparam("a"),
-                wallet_balances.c.wallet_code == bindparam("w"),
-            )
-            .values(units=bindparam("units")),
-            balance_updates,
-        )
+        await conn.execute(_UPDATE_BALANCES, balance_updates)
     if balance_inserts:
         await conn.execute(
-            wallet_balances.insert(),
+            _INSERT_BALANCES,
             [
                 {
                     "merchant_id": r["m"],
@@ -267,50 +319,30 @@ async def open_books(
     balances_found: dict[tuple[int, int], int] = {}
     lots_found: dict[tuple[int, int], list[Lot]] = {}
     seen_lots: set[int] = set()
-    lot_columns = (
-        lots.c.id,
-        lots.c.account_id,
-        lots.c.wallet_code,
-        lots.c.remaining_units,
-        lots.c.expires_at,
-        lots.c.expires_on,
-    )
 
-    def keep(row: Any) -> None:
-        if row.id not in seen_lots:
-            seen_lots.add(row.id)
-            lots_found.setdefault((row.account_id, row.wallet_code), []).append(
-                Lot(row.id, row.remaining_units, row.expires_at, row.expires_on)
-            )
+    def keep(account_id: int, wallet_code: int, lot: Lot) -> None:
+        if lot.id not in seen_lots:
+            seen_lots.add(lot.id)  # type: ignore[arg-type]
+            lots_found.setdefault((account_id, wallet_code), []).append(lot)
 
     for start in range(0, len(account_ids), CHUNK):
         chunk = account_ids[start : start + CHUNK]
-        for balance_row in await conn.execute(
-            select(
-                wallet_balances.c.account_id, wallet_balances.c.wallet_code, wallet_balances.c.units
-            ).where(
-                wallet_balances.c.merchant_id == merchant_id,
-                wallet_balances.c.account_id.in_(chunk),
-                wallet_balances.c.wallet_code.in_(codes),
-            )
-        ):
-            balances_found[(balance_row.account_id, balance_row.wallet_code)] = balance_row.units
-        for lot_row in await conn.execute(
-            select(*lot_columns).where(
-                lots.c.merchant_id == merchant_id,
-                lots.c.account_id.in_(chunk),
-                lots.c.wallet_code.in_(codes),
-                lots.c.remaining_units > 0,
-            )
-        ):
-            keep(lot_row)
+        rows = await conn.execute(
+            _BOOK_ROWS, {"m": merchant_id, "accounts": chunk, "wallets": codes}
+        )
+        for row in rows:
+            if row.lot_id is None:
+                balances_found[(row.account_id, row.wallet_code)] = row.units
+            else:
+                lot = Lot(row.lot_id, row.units, row.expires_at, row.expires_on)
+                keep(row.account_id, row.wallet_code, lot)
     for start in range(0, len(lot_ids), CHUNK):
-        for lot_row in await conn.execute(
-            select(*lot_columns).where(
-                lots.c.merchant_id == merchant_id, lots.c.id.in_(lot_ids[start : start + CHUNK])
-            )
-        ):
-            keep(lot_row)
+        rows = await conn.execute(
+            _LOTS_BY_ID, {"m": merchant_id, "ids": lot_ids[start : start + CHUNK]}
+        )
+        for row in rows:
+            lot = Lot(row.id, row.remaining_units, row.expires_at, row.expires_on)
+            keep(row.account_id, row.wallet_code, lot)
     books: dict[int, AccountBook] = {}
     for account_id in account_ids:
         book = AccountBook(conn, merchant_id, account_id)

@@ -21,6 +21,9 @@ class Card:
     template_code: int
     status: str
     account_id: int | None
+    # The account's status as read with the card (find_card only): a read-only call
+    # can refuse a closed account without taking its lock.
+    account_status: str | None = None
 
 
 def _card(row: Any) -> Card:
@@ -40,16 +43,44 @@ _CARD_COLUMNS = (
 )
 
 
+# Built once: the card lookup, the account lock and the transaction record run on
+# every POS call (see store.ledger).
+_FIND_CARD = (
+    select(*_CARD_COLUMNS, accounts.c.status)
+    .select_from(
+        cards.outerjoin(
+            accounts,
+            (accounts.c.merchant_id == cards.c.merchant_id) & (accounts.c.id == cards.c.account_id),
+        )
+    )
+    .where(cards.c.merchant_id == bindparam("m"), cards.c.printed_card_number == bindparam("n"))
+)
+_FIND_CARD_LOCKED = _FIND_CARD.with_for_update(of=cards)
+_LOCK_ACCOUNTS = (
+    select(accounts.c.id, accounts.c.status)
+    .where(
+        accounts.c.merchant_id == bindparam("m"),
+        accounts.c.id.in_(bindparam("ids", expanding=True)),
+    )
+    .order_by(accounts.c.id)
+    .with_for_update()
+)
+_LOCK_ACCOUNT = (
+    select(accounts.c.id, accounts.c.status)
+    .where(accounts.c.merchant_id == bindparam("m"), accounts.c.id == bindparam("id"))
+    .with_for_update()
+)
+_INSERT_TRANSACTION = transactions.insert().returning(transactions.c.id)
+
+
 async def find_card(
     conn: AsyncConnection, merchant_id: int, number: str, *, lock: bool = False
 ) -> Card | None:
-    query = select(*_CARD_COLUMNS).where(
-        cards.c.merchant_id == merchant_id, cards.c.printed_card_number == number
-    )
-    if lock:
-        query = query.with_for_update()
-    row = (await conn.execute(query)).first()
-    return _card(row) if row is not None else None
+    query = _FIND_CARD_LOCKED if lock else _FIND_CARD
+    row = (await conn.execute(query, {"m": merchant_id, "n": number})).first()
+    if row is None:
+        return None
+    return Card(row[0], row[1], row[2], row[3], row[4], row[5], account_status=row[6])
 
 
 async def find_cards(
@@ -206,15 +237,12 @@ async def lock_accounts(
     """
     statuses: dict[int, str] = {}
     ordered = sorted(set(account_ids))
+    if len(ordered) == 1:  # the usual case, without an IN list to expand
+        rows = await conn.execute(_LOCK_ACCOUNT, {"m": merchant_id, "id": ordered[0]})
+        return {row.id: row.status for row in rows}
     for start in range(0, len(ordered), CHUNK):
         rows = await conn.execute(
-            select(accounts.c.id, accounts.c.status)
-            .where(
-                accounts.c.merchant_id == merchant_id,
-                accounts.c.id.in_(ordered[start : start + CHUNK]),
-            )
-            .order_by(accounts.c.id)
-            .with_for_update()
+            _LOCK_ACCOUNTS, {"m": merchant_id, "ids": ordered[start : start + CHUNK]}
         )
         statuses.update({row.id: row.status for row in rows})
     return statuses
@@ -258,24 +286,23 @@ async def record_transaction(
     comment: str | None = None,
 ) -> int:
     result = await conn.execute(
-        transactions.insert()
-        .values(
-            merchant_id=where.merchant_id,
-            kind=kind,
-            account_id=account_id,
-            card_number=card_number,
-            store_code=where.store_code,
-            terminal_id=where.terminal_id,
-            operator_id=where.operator_id,
-            pos_transaction_id=where.pos_transaction_id,
-            pos_datetime=where.pos_datetime,
-            created_at=where.now,
-            contents_hash=contents_hash,
-            target_id=target_id,
-            comment=comment,
-            integration_id=where.integration_id,
-        )
-        .returning(transactions.c.id)
+        _INSERT_TRANSACTION,
+        {
+            "merchant_id": where.merchant_id,
+            "kind": kind,
+            "account_id": account_id,
+            "card_number": card_number,
+            "store_code": where.store_code,
+            "terminal_id": where.terminal_id,
+            "operator_id": where.operator_id,
+            "pos_transaction_id": where.pos_transaction_id,
+            "pos_datetime": where.pos_datetime,
+            "created_at": where.now,
+            "contents_hash": contents_hash,
+            "target_id": target_id,
+            "comment": comment,
+            "integration_id": where.integration_id,
+        },
     )
     return int(result.scalar_one())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
@@ -67,6 +68,7 @@ class CredentialVerifier:
     ttl_seconds: float = 60.0
     _key: bytes = field(default_factory=lambda: os.urandom(32))
     _cache: dict[bytes, tuple[float, Integration]] = field(default_factory=dict)
+    _pending: dict[bytes, asyncio.Future[Integration]] = field(default_factory=dict)
 
     def _digest(self, identifier: str, secret: str) -> bytes:
         return hmac.new(self._key, f"{identifier}\0{secret}".encode(), hashlib.sha256).digest()
@@ -76,6 +78,27 @@ class CredentialVerifier:
         cached = self._cache.get(digest)
         if cached and cached[0] > time.monotonic():
             return cached[1]
+        # Calls that arrive together with the same credential (every terminal of a
+        # store after a restart) share one check instead of each running argon2.
+        pending = self._pending.get(digest)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[Integration] = asyncio.get_running_loop().create_future()
+        self._pending[digest] = future
+        try:
+            integration = self._remember(digest, await self._check(identifier, secret))
+            future.set_result(integration)
+            return integration
+        except BaseException as exc:
+            future.set_exception(exc)
+            raise
+        finally:
+            del self._pending[digest]
+            if future.done() and not future.cancelled():
+                # Marks a failure as seen: when no other call shared it, nothing else will.
+                future.exception()
+
+    async def _check(self, identifier: str, secret: str) -> Integration:
         async with self.engine.connect() as conn:
             row = (
                 (
@@ -86,20 +109,22 @@ class CredentialVerifier:
                 .mappings()
                 .first()
             )
+        # argon2 takes tens of milliseconds of CPU: off the event loop, so the other
+        # calls of this process go on meanwhile.
         if row is None:
             # Spend the same time as a wrong secret, so timing does not reveal which
             # integration identifiers exist.
-            verify_secret(_decoy_hash(), secret)
+            await asyncio.to_thread(verify_secret, _decoy_hash(), secret)
             raise unauthorized()
-        if not verify_secret(row["secret_hash"], secret) or not row["enabled"]:
+        valid = await asyncio.to_thread(verify_secret, row["secret_hash"], secret)
+        if not valid or not row["enabled"]:
             raise unauthorized()
-        integration = Integration(
+        return Integration(
             id=row["id"],
             merchant_id=row["merchant_id"],
             identifier=row["identifier"],
             styles=tuple(row["styles"]),
         )
-        return self._remember(digest, integration)
 
     def _remember(self, digest: bytes, integration: Integration) -> Integration:
         if len(self._cache) > 10_000:
