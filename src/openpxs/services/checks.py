@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import and_, exists, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpxs.config.loyalty import Coupon
@@ -506,21 +506,22 @@ async def claim_check(
         checks.c.check_number == key.number,
         checks.c.business_date == key.business_date,
     )
-    try:
-        async with conn.begin_nested():
-            await conn.execute(
-                insert(checks).values(
-                    merchant_id=merchant_id,
-                    store_code=key.store_code,
-                    agent_name=key.agent_name,
-                    check_number=key.number,
-                    business_date=key.business_date,
-                    body=body,
-                    posted_at=now,
-                )
-            )
-    except IntegrityError:
-        pass  # posted before: take the row as it is
+    # A check posted before keeps its row as it is (both dialects skip the conflict
+    # without the savepoint a failed insert would need).
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    await conn.execute(
+        dialect_insert(checks)
+        .values(
+            merchant_id=merchant_id,
+            store_code=key.store_code,
+            agent_name=key.agent_name,
+            check_number=key.number,
+            business_date=key.business_date,
+            body=body,
+            posted_at=now,
+        )
+        .on_conflict_do_nothing()
+    )
     stmt = select(checks).where(*where)
     if conn.dialect.name == "postgresql":
         stmt = stmt.with_for_update()

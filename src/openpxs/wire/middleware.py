@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,8 +23,11 @@ log = logging.getLogger("openpxs")
 def failure_for(exc: Exception) -> ServiceFailure:
     if isinstance(exc, ServiceFailure):
         return exc
-    # Unreachable database, or every pooled connection busy for pool_timeout seconds.
-    if isinstance(exc, (OperationalError, InterfaceError, OSError, PoolTimeout)):
+    # Unreachable database, a pooled connection found dead (the pool is not pinged
+    # before each use), or every pooled connection busy for pool_timeout seconds.
+    if isinstance(exc, (OperationalError, InterfaceError, OSError, PoolTimeout)) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    ):
         log.error("database unavailable: %s", type(exc).__name__)
         return ServiceFailure(
             "system.unavailable", "The service is temporarily unavailable", status=503
