@@ -60,6 +60,33 @@ _BOOK_ROWS = union_all(
         wallet_balances.c.wallet_code.in_(_WALLETS),
     ),
 )
+# The usual case, one account: no IN lists to expand, and every wallet of the account
+# is read (the caller keeps the ones it asked for).
+_ONE_BOOK_ROWS = union_all(
+    select(
+        lots.c.account_id,
+        lots.c.wallet_code,
+        lots.c.remaining_units.label("units"),
+        lots.c.id.label("lot_id"),
+        lots.c.expires_at,
+        lots.c.expires_on,
+    ).where(
+        lots.c.merchant_id == bindparam("m"),
+        lots.c.account_id == bindparam("a"),
+        lots.c.remaining_units > 0,
+    ),
+    select(
+        wallet_balances.c.account_id,
+        wallet_balances.c.wallet_code,
+        wallet_balances.c.units,
+        null(),
+        null(),
+        null(),
+    ).where(
+        wallet_balances.c.merchant_id == bindparam("m"),
+        wallet_balances.c.account_id == bindparam("a"),
+    ),
+)
 _LOTS_BY_ID = select(*_LOT_COLUMNS).where(
     lots.c.merchant_id == bindparam("m"), lots.c.id.in_(bindparam("ids", expanding=True))
 )
@@ -325,12 +352,18 @@ async def open_books(
             seen_lots.add(lot.id)  # type: ignore[arg-type]
             lots_found.setdefault((account_id, wallet_code), []).append(lot)
 
+    wanted = set(codes)
     for start in range(0, len(account_ids), CHUNK):
         chunk = account_ids[start : start + CHUNK]
-        rows = await conn.execute(
-            _BOOK_ROWS, {"m": merchant_id, "accounts": chunk, "wallets": codes}
-        )
+        if len(chunk) == 1:
+            rows = await conn.execute(_ONE_BOOK_ROWS, {"m": merchant_id, "a": chunk[0]})
+        else:
+            rows = await conn.execute(
+                _BOOK_ROWS, {"m": merchant_id, "accounts": chunk, "wallets": codes}
+            )
         for row in rows:
+            if row.wallet_code not in wanted:
+                continue
             if row.lot_id is None:
                 balances_found[(row.account_id, row.wallet_code)] = row.units
             else:

@@ -71,6 +71,13 @@ _LOCK_ACCOUNT = (
     .with_for_update()
 )
 _INSERT_TRANSACTION = transactions.insert().returning(transactions.c.id)
+_INSERT_ACCOUNTS = accounts.insert().returning(accounts.c.id, sort_by_parameter_order=True)
+_ACTIVATE_CARDS = (
+    update(cards)
+    .where(cards.c.merchant_id == bindparam("m"), cards.c.id == bindparam("card"))
+    .values(status="active", account_id=bindparam("account"), activated_at=bindparam("at"))
+)
+_INSERT_CARD_CHANGES = transaction_cards.insert()
 
 
 async def find_card(
@@ -186,7 +193,7 @@ async def create_accounts(
 ) -> list[int]:
     """New active accounts, one per template code given, ids in the same order."""
     result = await conn.execute(
-        accounts.insert().returning(accounts.c.id, sort_by_parameter_order=True),
+        _INSERT_ACCOUNTS,
         [
             {
                 "merchant_id": merchant_id,
@@ -215,11 +222,9 @@ async def activate_cards(
         [(card, account_id, "active") for card, account_id in activations],
     )
     await conn.execute(
-        update(cards)
-        .where(cards.c.merchant_id == bindparam("m"), cards.c.id == bindparam("card"))
-        .values(status="active", account_id=bindparam("account"), activated_at=now),
+        _ACTIVATE_CARDS,
         [
-            {"m": merchant_id, "card": card.id, "account": account_id}
+            {"m": merchant_id, "card": card.id, "account": account_id, "at": now}
             for card, account_id in activations
         ],
     )
@@ -326,7 +331,7 @@ async def record_card_changes(
     """Note (card, account_id, new status) changes made by a transaction, so they can be
     put back by a void or reverse."""
     await conn.execute(
-        transaction_cards.insert(),
+        _INSERT_CARD_CHANGES,
         [
             {
                 "merchant_id": merchant_id,
