@@ -3,6 +3,7 @@ and /metrics."""
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -34,6 +35,23 @@ RPC_PATHS = (
 METHODS = ["GET", "POST", "DELETE", "PUT", "PATCH"]
 
 
+def _settle_garbage_collector() -> None:
+    """Keep the collector's pauses out of the calls.
+
+    Everything built at start (modules, models, SQLAlchemy's caches) lives as long as
+    the process; frozen, a full collection no longer walks it, which under load took
+    up to a hundred milliseconds at a time while every call in flight waited. Young
+    objects are collected less often too: a call leaves thousands behind.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
+# Generation 0 collects after this many net allocations (Python's default is 700).
+GC_THRESHOLDS = (20_000, 10, 10)
+
+
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level)
@@ -58,7 +76,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                 poll_seconds=settings.outbox_poll_seconds,
             )
             app.state.outbox_worker.start()
+        default_thresholds = gc.get_threshold()
+        _settle_garbage_collector()
         yield
+        # Back to normal, so an app started and stopped inside another process (the
+        # tests) leaves nothing frozen behind.
+        gc.unfreeze()
+        gc.set_threshold(*default_thresholds)
         if app.state.outbox_worker is not None:
             await app.state.outbox_worker.stop()
         await engine.dispose()
