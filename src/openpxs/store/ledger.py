@@ -8,11 +8,14 @@ same database transaction as the transaction record they belong to.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, bindparam, func, null, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import CompoundSelect
 
 from openpxs.domain.ledger import Lot, WalletLedger
 from openpxs.domain.program import WalletDef
@@ -29,64 +32,44 @@ _LOT_COLUMNS = (
     lots.c.expires_at,
     lots.c.expires_on,
 )
-_ACCOUNTS: BindParameter[int] = bindparam("accounts", expanding=True)
-_WALLETS: BindParameter[int] = bindparam("wallets", expanding=True)
-# A book's balances and spendable lots in one round trip. The lots come first so the
-# union's column types (the expiry instants) are theirs; a balance row has no lot id.
-_BOOK_ROWS = union_all(
-    select(
-        lots.c.account_id,
-        lots.c.wallet_code,
-        lots.c.remaining_units.label("units"),
-        lots.c.id.label("lot_id"),
-        lots.c.expires_at,
-        lots.c.expires_on,
-    ).where(
-        lots.c.merchant_id == bindparam("m"),
-        lots.c.account_id.in_(_ACCOUNTS),
-        lots.c.wallet_code.in_(_WALLETS),
-        lots.c.remaining_units > 0,
-    ),
-    select(
-        wallet_balances.c.account_id,
-        wallet_balances.c.wallet_code,
-        wallet_balances.c.units,
-        null(),
-        null(),
-        null(),
-    ).where(
-        wallet_balances.c.merchant_id == bindparam("m"),
-        wallet_balances.c.account_id.in_(_ACCOUNTS),
-        wallet_balances.c.wallet_code.in_(_WALLETS),
-    ),
-)
-# The usual case, one account: no IN lists to expand, and every wallet of the account
-# is read (the caller keeps the ones it asked for).
-_ONE_BOOK_ROWS = union_all(
-    select(
-        lots.c.account_id,
-        lots.c.wallet_code,
-        lots.c.remaining_units.label("units"),
-        lots.c.id.label("lot_id"),
-        lots.c.expires_at,
-        lots.c.expires_on,
-    ).where(
-        lots.c.merchant_id == bindparam("m"),
-        lots.c.account_id == bindparam("a"),
-        lots.c.remaining_units > 0,
-    ),
-    select(
-        wallet_balances.c.account_id,
-        wallet_balances.c.wallet_code,
-        wallet_balances.c.units,
-        null(),
-        null(),
-        null(),
-    ).where(
-        wallet_balances.c.merchant_id == bindparam("m"),
-        wallet_balances.c.account_id == bindparam("a"),
-    ),
-)
+
+
+def _book_rows(
+    account_match: Callable[[ColumnElement[int]], ColumnElement[bool]],
+) -> CompoundSelect[Any]:
+    """Balances and spendable lots of the matched accounts in one round trip, every
+    wallet (the caller keeps the ones it asked for). The lots come first so the union's
+    column types (the expiry instants) are theirs; a balance row has no lot id."""
+    return union_all(
+        select(
+            lots.c.account_id,
+            lots.c.wallet_code,
+            lots.c.remaining_units.label("units"),
+            lots.c.id.label("lot_id"),
+            lots.c.expires_at,
+            lots.c.expires_on,
+        ).where(
+            lots.c.merchant_id == bindparam("m"),
+            account_match(lots.c.account_id),
+            lots.c.remaining_units > 0,
+        ),
+        select(
+            wallet_balances.c.account_id,
+            wallet_balances.c.wallet_code,
+            wallet_balances.c.units,
+            null(),
+            null(),
+            null(),
+        ).where(
+            wallet_balances.c.merchant_id == bindparam("m"),
+            account_match(wallet_balances.c.account_id),
+        ),
+    )
+
+
+_BOOK_ROWS = _book_rows(lambda column: column.in_(bindparam("accounts", expanding=True)))
+# The usual case, one account, without an IN list to expand.
+_ONE_BOOK_ROWS = _book_rows(lambda column: column == bindparam("a"))
 _LOTS_BY_ID = select(*_LOT_COLUMNS).where(
     lots.c.merchant_id == bindparam("m"), lots.c.id.in_(bindparam("ids", expanding=True))
 )
@@ -342,7 +325,6 @@ async def open_books(
     Each book holds ``wallets`` with their balances and spendable lots, plus the lots
     named in ``lot_ids`` even when empty (a reversal refills the lot it took from).
     """
-    codes = [w.code for w in wallets]
     balances_found: dict[tuple[int, int], int] = {}
     lots_found: dict[tuple[int, int], list[Lot]] = {}
     seen_lots: set[int] = set()
@@ -352,15 +334,13 @@ async def open_books(
             seen_lots.add(lot.id)  # type: ignore[arg-type]
             lots_found.setdefault((account_id, wallet_code), []).append(lot)
 
-    wanted = set(codes)
+    wanted = {w.code for w in wallets}
     for start in range(0, len(account_ids), CHUNK):
         chunk = account_ids[start : start + CHUNK]
         if len(chunk) == 1:
             rows = await conn.execute(_ONE_BOOK_ROWS, {"m": merchant_id, "a": chunk[0]})
         else:
-            rows = await conn.execute(
-                _BOOK_ROWS, {"m": merchant_id, "accounts": chunk, "wallets": codes}
-            )
+            rows = await conn.execute(_BOOK_ROWS, {"m": merchant_id, "accounts": chunk})
         for row in rows:
             if row.wallet_code not in wanted:
                 continue
