@@ -12,9 +12,7 @@ from openpxs.settings import Settings
 
 def test_startup_freezes_and_shutdown_restores(tmp_path: Path) -> None:
     before = gc.get_threshold()
-    app = create_app(
-        Settings(database_url=f"sqlite:///{tmp_path / 'gc.db'}", outbox_worker=False)
-    )
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'gc.db'}", outbox_worker=False))
 
     async def run() -> tuple[int, tuple[int, int, int]]:
         async with app.router.lifespan_context(app):
