@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, select, update
+from sqlalchemy import and_, bindparam, exists, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -123,34 +123,58 @@ def local_time(program: Program, now: datetime) -> datetime:
     return now.astimezone(ZoneInfo(program.timezone)).replace(tzinfo=None)
 
 
+# Built once: a check posting reads the account's standing with these.
+_TIER_OF = select(accounts.c.tier_code).where(
+    accounts.c.merchant_id == bindparam("m"), accounts.c.id == bindparam("a")
+)
+_VISITED = select(
+    exists().where(
+        transactions.c.merchant_id == bindparam("m"),
+        transactions.c.account_id == bindparam("a"),
+        transactions.c.kind == CHECK_KIND,
+        transactions.c.undone_by_id.is_(None),
+    )
+)
+_EARNED_SINCE = (
+    select(func.coalesce(func.sum(journal.c.units), 0))
+    .select_from(
+        journal.join(
+            transactions,
+            and_(
+                transactions.c.merchant_id == journal.c.merchant_id,
+                transactions.c.id == journal.c.transaction_id,
+            ),
+        )
+    )
+    .where(
+        journal.c.merchant_id == bindparam("m"),
+        journal.c.account_id == bindparam("a"),
+        journal.c.wallet_code == bindparam("w"),
+        journal.c.units > 0,
+        journal.c.created_at >= bindparam("since"),
+        transactions.c.target_id.is_(None),
+        transactions.c.undone_by_id.is_(None),
+    )
+)
+_SET_TIER = (
+    update(accounts)
+    .where(accounts.c.merchant_id == bindparam("m"), accounts.c.id == bindparam("a"))
+    .values(tier_code=bindparam("tier"))
+)
+
+
 async def account_facts(
     conn: AsyncConnection, program: Program, account_id: int, now: datetime
 ) -> AccountFacts:
-    tier = (
-        await conn.execute(
-            select(accounts.c.tier_code).where(
-                accounts.c.merchant_id == program.merchant_id, accounts.c.id == account_id
-            )
-        )
-    ).scalar()
+    params = {"m": program.merchant_id, "a": account_id}
+    tier = (await conn.execute(_TIER_OF, params)).scalar()
     day_start = end_of_day(program.today(now) - timedelta(days=1), program.timezone)
     earned_today = {
         rule.wallet: await earned_since(conn, program, account_id, rule.wallet, day_start)
         for rule in program.loyalty.earning
         if rule.cap_per_day is not None
     }
-    visited = (
-        await conn.execute(
-            select(
-                exists().where(
-                    transactions.c.merchant_id == program.merchant_id,
-                    transactions.c.account_id == account_id,
-                    transactions.c.kind == CHECK_KIND,
-                    transactions.c.undone_by_id.is_(None),
-                )
-            )
-        )
-    ).scalar()
+    visited = (await conn.execute(_VISITED, params)).scalar()
     return AccountFacts(tier_code=tier, earned_today=earned_today, first_visit=not visited)
 
 
@@ -161,25 +185,8 @@ async def earned_since(
     redemptions, conversions and expiries do not lower it; reversals do not count."""
     units = (
         await conn.execute(
-            select(func.coalesce(func.sum(journal.c.units), 0))
-            .select_from(
-                journal.join(
-                    transactions,
-                    and_(
-                        transactions.c.merchant_id == journal.c.merchant_id,
-                        transactions.c.id == journal.c.transaction_id,
-                    ),
-                )
-            )
-            .where(
-                journal.c.merchant_id == program.merchant_id,
-                journal.c.account_id == account_id,
-                journal.c.wallet_code == wallet_code,
-                journal.c.units > 0,
-                journal.c.created_at >= since,
-                transactions.c.target_id.is_(None),
-                transactions.c.undone_by_id.is_(None),
-            )
+            _EARNED_SINCE,
+            {"m": program.merchant_id, "a": account_id, "w": wallet_code, "since": since},
         )
     ).scalar()
     wallet = program.wallets.get(wallet_code)
@@ -473,11 +480,7 @@ async def update_tier(
                 conn, program.merchant_id, account_id, since
             )
     code = tier_for(tiers, stats)
-    await conn.execute(
-        update(accounts)
-        .where(accounts.c.merchant_id == program.merchant_id, accounts.c.id == account_id)
-        .values(tier_code=code)
-    )
+    await conn.execute(_SET_TIER, {"m": program.merchant_id, "a": account_id, "tier": code})
     return code
 
 
@@ -499,33 +502,46 @@ async def claim_check(
     conn: AsyncConnection, merchant_id: int, key: CheckKey, body: dict[str, Any], now: datetime
 ) -> Any:
     """The stored row of this check, created if new, locked for this call."""
-    where = (
-        checks.c.merchant_id == merchant_id,
-        checks.c.store_code == key.store_code,
-        checks.c.agent_name == key.agent_name,
-        checks.c.check_number == key.number,
-        checks.c.business_date == key.business_date,
-    )
+    postgres = conn.dialect.name == "postgresql"
     # A check posted before keeps its row as it is (both dialects skip the conflict
     # without the savepoint a failed insert would need).
-    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     await conn.execute(
-        dialect_insert(checks)
-        .values(
-            merchant_id=merchant_id,
-            store_code=key.store_code,
-            agent_name=key.agent_name,
-            check_number=key.number,
-            business_date=key.business_date,
-            body=body,
-            posted_at=now,
-        )
-        .on_conflict_do_nothing()
+        _CLAIM_CHECK_POSTGRES if postgres else _CLAIM_CHECK_SQLITE,
+        {
+            "merchant_id": merchant_id,
+            "store_code": key.store_code,
+            "agent_name": key.agent_name,
+            "check_number": key.number,
+            "business_date": key.business_date,
+            "body": body,
+            "posted_at": now,
+        },
     )
-    stmt = select(checks).where(*where)
-    if conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    return (await conn.execute(stmt)).one()
+    found = await conn.execute(
+        _LOCK_CHECK if postgres else _FIND_CHECK,
+        {
+            "m": merchant_id,
+            "store": key.store_code,
+            "agent": key.agent_name,
+            "number": key.number,
+            "day": key.business_date,
+        },
+    )
+    return found.one()
+
+
+# Built once: every check posting claims its row.
+_CLAIM_CHECK_POSTGRES = postgresql.insert(checks).on_conflict_do_nothing()
+_CLAIM_CHECK_SQLITE = sqlite.insert(checks).on_conflict_do_nothing()
+_FIND_CHECK = select(checks).where(
+    checks.c.merchant_id == bindparam("m"),
+    checks.c.store_code == bindparam("store"),
+    checks.c.agent_name == bindparam("agent"),
+    checks.c.check_number == bindparam("number"),
+    checks.c.business_date == bindparam("day"),
+)
+_LOCK_CHECK = _FIND_CHECK.with_for_update()
+_UPDATE_CHECK = update(checks).where(checks.c.id == bindparam("check_id"))
 
 
 async def record_check(
@@ -560,7 +576,8 @@ async def record_check(
             else:
                 merged[key] = value
         values["outcome"] = merged
-    await conn.execute(update(checks).where(checks.c.id == row.id).values(**values))
+    # The columns set are the keys given: one compiled form per combination, cached.
+    await conn.execute(_UPDATE_CHECK, {"check_id": row.id, **values})
 
 
 def refuse_repeat(row: Any, *, accrual: bool, redemption: bool, storing: bool) -> None:

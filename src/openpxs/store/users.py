@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -120,14 +120,21 @@ async def users_by_email(conn: AsyncConnection, merchant_id: int, email: str) ->
 
 
 async def user_of_account(conn: AsyncConnection, merchant_id: int, account_id: int) -> User | None:
-    user_id = (
-        await conn.execute(
-            select(accounts.c.user_id).where(
-                accounts.c.merchant_id == merchant_id, accounts.c.id == account_id
-            )
+    row = (await conn.execute(_USER_OF_ACCOUNT, {"m": merchant_id, "a": account_id})).first()
+    return None if row is None else _user(row)
+
+
+# Built once, one round trip: check replies name the account's guest.
+_USER_OF_ACCOUNT = (
+    select(users)
+    .select_from(
+        users.join(
+            accounts,
+            (accounts.c.merchant_id == users.c.merchant_id) & (accounts.c.user_id == users.c.id),
         )
-    ).scalar()
-    return None if user_id is None else await user_by_id(conn, merchant_id, user_id)
+    )
+    .where(accounts.c.merchant_id == bindparam("m"), accounts.c.id == bindparam("a"))
+)
 
 
 async def lock_user(conn: AsyncConnection, merchant_id: int, user_id: int) -> None:
