@@ -254,7 +254,7 @@ def log_request(request: Request, status: int, started: float) -> None:
         extra={
             "fields": {
                 "method": request.method,
-                "path": request.url.path,
+                "path": request.scope["path"],  # not request.url: that parses the URL again
                 "status": status,
                 "ms": round(seconds * 1000, 2),
                 "endpoint": getattr(request.state, "endpoint", None),
