@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row, bindparam, select
+from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpxs.config.guest import EnrollmentConfig, GuestConfig
@@ -30,8 +31,8 @@ class _Cached:
     checked: float  # time.monotonic() of the last version check
 
 
-# (database, merchant_id) -> the copy of its program this process holds.
-_cache: dict[tuple[str, int], _Cached] = {}
+# (database URL, merchant_id) -> the copy of its program this process holds.
+_cache: dict[tuple[URL, int], _Cached] = {}
 
 
 def forget(merchant_id: int | None = None) -> None:
@@ -44,7 +45,8 @@ def forget(merchant_id: int | None = None) -> None:
 
 
 async def load_program(conn: AsyncConnection, merchant_id: int) -> Program:
-    key = (str(conn.engine.url), merchant_id)
+    # The URL itself, not its text: rendering it on every call showed in the profile.
+    key = (conn.engine.url, merchant_id)
     cached = _cache.get(key)
     now = time.monotonic()
     if cached is not None and now - cached.checked < RECHECK_SECONDS:
