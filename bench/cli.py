@@ -71,6 +71,7 @@ class Options:
     probe_runs: int = 3
     pgbench: bool = True
     workers: int | None = 2
+    paced: tuple[float, ...] = (100.0, 200.0, 300.0)
     output: Path | None = None
     quiet: bool = False
 
@@ -95,10 +96,23 @@ def parse(argv: list[str] | None = None) -> Options:
     p.add_argument(
         "--workers", type=int, default=2, help="passed to `openpxs serve` when it has --workers"
     )
+    p.add_argument(
+        "--paced",
+        type=_rates,
+        default=(100.0, 200.0, 300.0),
+        help="offered calls/s for the paced runs, comma-separated (empty: none)",
+    )
     p.add_argument("--output", type=Path, help="JSON file (default bench/results/<time>.json)")
     p.add_argument("--quiet", action="store_true")
     a = p.parse_args(argv)
     return Options(**{k: v for k, v in vars(a).items()})
+
+
+def _rates(text: str) -> tuple[float, ...]:
+    rates = tuple(float(part) for part in text.split(",") if part.strip())
+    if any(rate <= 0 for rate in rates):
+        raise argparse.ArgumentTypeError("rates must be positive")
+    return rates
 
 
 class Bench:
@@ -154,6 +168,7 @@ class Bench:
                 "small": self.probe(server, url, CardRange(OWN_START, o.cards))
             }
             self.load_and_pgbench(server, url, kind, with_check)
+            self.paced_runs(server, with_check)
             if o.bulk > 0:
                 self.bulk(server)
             if o.scale > 0:
@@ -183,7 +198,8 @@ class Bench:
         began = time.perf_counter()
         database.install(url)
         setup["install_demo_s"] = round(time.perf_counter() - began, 3)
-        generated = [(OWN_START, o.cards), (FRESH_START, self.fresh_per_run() * o.runs)]
+        loads = o.runs + len(o.paced)
+        generated = [(OWN_START, o.cards), (FRESH_START, self.fresh_per_run() * loads)]
         if o.bulk > 0:
             generated += [(BULK_ONE_START, o.bulk), (BULK_FEW_START, o.bulk)]
         for start, count in generated:
@@ -325,6 +341,33 @@ class Bench:
         else:
             reason = "SQLite database" if kind == "sqlite" else "disabled or pgbench not found"
             self.report["pgbench"] = {"skipped": reason}
+
+    def paced_runs(self, server: Server, with_check: bool) -> None:
+        """The same mix offered at fixed rates: the latency a POS sees below saturation."""
+        o = self.o
+        per_run = self.fresh_per_run()
+        paced = []
+        for n, rate in enumerate(o.paced):
+            self.say(f"paced run: {rate:g} calls/s offered by {o.terminals} terminals")
+            job = LoadJob(
+                base_url=server.base_url,
+                terminals=o.terminals,
+                seconds=o.seconds,
+                warmup=o.warmup,
+                own_cards=CardRange(OWN_START, o.cards),
+                fresh_cards=CardRange(FRESH_START + (o.runs + n) * per_run, per_run),
+                run_tag=f"p{n}",
+                with_check=with_check,
+                rate=rate,
+            )
+            summary = summarize_load(run_in_process(job), o.warmup, o.seconds)
+            paced.append({"offered_rps": rate, **summary})
+            self.say(
+                f"  {summary['rps']:.1f} req/s served, p50 {summary['latency']['p50_ms']} ms, "
+                f"p99 {summary['latency']['p99_ms']} ms"
+            )
+        if paced:
+            self.report["paced"] = paced
 
     def bulk(self, server: Server) -> None:
         o = self.o
@@ -498,6 +541,15 @@ def text_report(report: dict[str, Any]) -> str:
                 "errors",
                 f"http {load['http_errors']}, results {load['failures']}, "
                 f"insufficient_balance {load['insufficient_balance']}",
+            )
+        )
+    for run in report.get("paced", []):
+        latency = run["latency"]
+        rows.append(
+            (
+                f"paced {run['offered_rps']:g}/s p50/p99 ms",
+                f"{latency['p50_ms']:g} / {latency['p99_ms']:g} "
+                f"({run['rps']:g} req/s served, errors {run['http_errors'] + run['failures']})",
             )
         )
     pg = report.get("pgbench", {})

@@ -65,6 +65,9 @@ class LoadJob:
     with_check: bool = False
     add_quantity: str = "1.00"
     load_quantity: str = "10.00"
+    # Calls per second offered by all terminals together, each terminal on a fixed
+    # schedule; None: each sends its next call as soon as a reply arrives (closed loop).
+    rate: float | None = None
 
 
 @dataclass(frozen=True)
@@ -201,7 +204,16 @@ async def _terminal(
     serial = itertools.count(1)
     records: list[Record] = []
     exhausted = 0
-    while time.perf_counter() < deadline:
+    # Paced: terminal `index` sends its k-th call at t0 + index/rate + k*terminals/rate.
+    # Latency counts from that scheduled instant, so a call held up behind a slow one
+    # is charged for its wait instead of vanishing from the figures.
+    interval = job.terminals / job.rate if job.rate else 0.0
+    scheduled = t0 + index / job.rate if job.rate else 0.0
+    while (scheduled if job.rate else time.perf_counter()) < deadline:
+        if job.rate:
+            delay = scheduled - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
         operation = next(ops)
         number = rng.choice(own)
         pos_id = f"{job.run_tag}-{index}-{next(serial)}"
@@ -222,9 +234,10 @@ async def _terminal(
             body = activate_add_body(terminal, pos_id, number, job.load_quantity)
         else:
             body = check_body(terminal, pos_id, number)
-        start = time.perf_counter()
+        start = scheduled if job.rate else time.perf_counter()
         status, result, code = await _send(client, url, body)
         records.append((operation, start - t0, time.perf_counter() - start, status, result, code))
+        scheduled += interval
     return records, exhausted
 
 

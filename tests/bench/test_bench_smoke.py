@@ -54,6 +54,8 @@ def test_bench_runs_on_sqlite(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         "--workers",
         "1",
         "--no-pgbench",
+        "--paced",
+        "20",
         "--quiet",
         "--output",
         str(out),
@@ -84,6 +86,12 @@ def test_bench_runs_on_sqlite(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert run["requests"] > 0
     assert run["operations"]["addRedeem"]["requests"] > 0
     assert report["pgbench"] == {"skipped": "SQLite database"}
+    # Paced: 2 terminals offering 20 calls/s between them for 2 s serve about 40 calls,
+    # never more than were scheduled (a closed loop on SQLite would serve far more).
+    [paced] = report["paced"]
+    assert paced["offered_rps"] == 20
+    assert 0 < paced["requests"] <= 2 * 21
+    assert paced["http_errors"] == 0 and paced["failures"] == 0
     for scale in ("small", "large"):
         probe = report["balance_inquiry"][scale]
         assert probe["errors"] == 0
@@ -102,4 +110,6 @@ def test_bench_runs_on_sqlite(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         "balance_inquiry_1m_vs_10k",
         "bulk_activation_100k_s",
     }
-    assert "throughput req/s" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "throughput req/s" in printed
+    assert "paced 20/s p50/p99 ms" in printed
