@@ -297,19 +297,9 @@ class Bench:
             lo, hi, count = database.account_ids_of(url, OWN_START, o.cards)
             if hi - lo + 1 != count:
                 raise RuntimeError(f"the loaded cards' accounts are not consecutive ids {lo}-{hi}")
-        per_run = self.fresh_per_run()
         for run in range(o.runs):
             self.say(f"load run {run + 1}/{o.runs}: {o.terminals} terminals, {o.seconds} s")
-            job = LoadJob(
-                base_url=server.base_url,
-                terminals=o.terminals,
-                seconds=o.seconds,
-                warmup=o.warmup,
-                own_cards=CardRange(OWN_START, o.cards),
-                fresh_cards=CardRange(FRESH_START + run * per_run, per_run),
-                run_tag=f"r{run}",
-                with_check=with_check,
-            )
+            job = self.load_job(server, run, f"r{run}", with_check)
             runs.append(summarize_load(run_in_process(job), o.warmup, o.seconds))
             self.say(
                 f"  {runs[-1]['rps']:.1f} req/s, p99 {runs[-1]['latency']['p99_ms']} ms, "
@@ -342,24 +332,31 @@ class Bench:
             reason = "SQLite database" if kind == "sqlite" else "disabled or pgbench not found"
             self.report["pgbench"] = {"skipped": reason}
 
+    def load_job(
+        self, server: Server, slot: int, tag: str, with_check: bool, rate: float | None = None
+    ) -> LoadJob:
+        """A load run; ``slot`` picks its own slice of inactive cards to sell."""
+        o = self.o
+        per_run = self.fresh_per_run()
+        return LoadJob(
+            base_url=server.base_url,
+            terminals=o.terminals,
+            seconds=o.seconds,
+            warmup=o.warmup,
+            own_cards=CardRange(OWN_START, o.cards),
+            fresh_cards=CardRange(FRESH_START + slot * per_run, per_run),
+            run_tag=tag,
+            with_check=with_check,
+            rate=rate,
+        )
+
     def paced_runs(self, server: Server, with_check: bool) -> None:
         """The same mix offered at fixed rates: the latency a POS sees below saturation."""
         o = self.o
-        per_run = self.fresh_per_run()
         paced = []
         for n, rate in enumerate(o.paced):
             self.say(f"paced run: {rate:g} calls/s offered by {o.terminals} terminals")
-            job = LoadJob(
-                base_url=server.base_url,
-                terminals=o.terminals,
-                seconds=o.seconds,
-                warmup=o.warmup,
-                own_cards=CardRange(OWN_START, o.cards),
-                fresh_cards=CardRange(FRESH_START + (o.runs + n) * per_run, per_run),
-                run_tag=f"p{n}",
-                with_check=with_check,
-                rate=rate,
-            )
+            job = self.load_job(server, o.runs + n, f"p{n}", with_check, rate)
             summary = summarize_load(run_in_process(job), o.warmup, o.seconds)
             paced.append({"offered_rps": rate, **summary})
             self.say(

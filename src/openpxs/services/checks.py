@@ -56,7 +56,7 @@ from openpxs.services.accounts import (
 from openpxs.services.pos import _activate_card
 from openpxs.services.undo import CHECK_KIND
 from openpxs.store import records
-from openpxs.store.ledger import AccountBook
+from openpxs.store.ledger import JOURNAL_WITH_TRANSACTIONS, AccountBook
 from openpxs.store.records import Card, Where
 from openpxs.store.tables import (
     accounts,
@@ -137,15 +137,7 @@ _VISITED = select(
 )
 _EARNED_SINCE = (
     select(func.coalesce(func.sum(journal.c.units), 0))
-    .select_from(
-        journal.join(
-            transactions,
-            and_(
-                transactions.c.merchant_id == journal.c.merchant_id,
-                transactions.c.id == journal.c.transaction_id,
-            ),
-        )
-    )
+    .select_from(JOURNAL_WITH_TRANSACTIONS)
     .where(
         journal.c.merchant_id == bindparam("m"),
         journal.c.account_id == bindparam("a"),

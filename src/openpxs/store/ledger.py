@@ -90,6 +90,14 @@ _UPDATE_BALANCES = (
     .values(units=bindparam("units"))
 )
 _INSERT_BALANCES = wallet_balances.insert()
+# Journal rows with the transaction each belongs to (its kind, what it undid).
+JOURNAL_WITH_TRANSACTIONS = journal.join(
+    transactions,
+    and_(
+        transactions.c.merchant_id == journal.c.merchant_id,
+        transactions.c.id == journal.c.transaction_id,
+    ),
+)
 
 
 class AccountBook:
@@ -397,15 +405,7 @@ async def expired_units_of(
     for start in range(0, len(lot_ids), CHUNK):
         rows = await conn.execute(
             select(journal.c.lot_id, func.sum(journal.c.units).label("total"))
-            .select_from(
-                journal.join(
-                    transactions,
-                    and_(
-                        transactions.c.merchant_id == journal.c.merchant_id,
-                        transactions.c.id == journal.c.transaction_id,
-                    ),
-                )
-            )
+            .select_from(JOURNAL_WITH_TRANSACTIONS)
             .where(
                 journal.c.merchant_id == merchant_id,
                 journal.c.lot_id.in_(lot_ids[start : start + CHUNK]),
