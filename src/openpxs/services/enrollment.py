@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -249,9 +250,13 @@ async def create_account(
 
 
 async def activate_existing(
-    conn: AsyncConnection, program: Program, where: Where, card_number: str
+    conn: AsyncConnection,
+    program: Program,
+    where: Where,
+    card_number: str,
+    account_fields: Mapping[str, object],
 ) -> NewAccount:
-    """Activate an inactive physical card on a new account."""
+    """Activate an inactive physical card on a new account with these fields."""
     found = (
         await conn.execute(
             select(cards.c.status).where(
@@ -267,9 +272,62 @@ async def activate_existing(
     outcome = await pos.activate(conn, program, where, CardRef(card_number), "PX")
     assert outcome.view is not None
     await set_account_fields(
-        conn, program.merchant_id, outcome.view.account_id, {}, enroll_store=where.store_code
+        conn,
+        program.merchant_id,
+        outcome.view.account_id,
+        account_fields,
+        enroll_store=where.store_code,
     )
     return NewAccount(outcome.view.account_id, card_number, outcome.transaction_id)
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    account_id: int
+    card_number: str
+    user_id: int | None  # None: no user fields were sent and none was asked for
+
+    @property
+    def user(self) -> int:
+        """The user of an enrollment that always keeps one (``user="always"``)."""
+        if self.user_id is None:
+            raise ValueError("this enrollment kept no user")
+        return self.user_id
+
+
+async def enroll(
+    conn: AsyncConnection,
+    program: Program,
+    where: Where,
+    template: CardTemplateDef,
+    checked: CheckedFields,
+    enforce: list[str],
+    *,
+    user: Literal["always", "if_sent"],
+    card_number: str | None = None,
+    activate: str | None = None,
+) -> Enrolled:
+    """The steps every way into a program shares, once its fields are checked.
+
+    Taken unique values are refused before a card is spent on the guest. Then a virtual
+    card (``card_number``, or a fresh one) is created on a new account, or the inactive
+    physical card ``activate`` is activated on one, with the account fields. The guest's
+    user is kept ``always`` (registrations, email clubs) or ``if_sent`` (user fields
+    sent without a login).
+    """
+    await check_free(conn, program.merchant_id, checked.user, unique_fields(template.form, enforce))
+    if activate is None:
+        made = await create_account(
+            conn, program, where, template.code, checked.account, card_number=card_number
+        )
+    else:
+        made = await activate_existing(conn, program, where, activate, checked.account)
+    user_id = None
+    if user == "always" or any(v is not None for v in checked.user.values()):
+        user_id = await register_user(
+            conn, program, template, made.account_id, checked.user, enforce, where.now
+        )
+    return Enrolled(made.account_id, made.card_number, user_id)
 
 
 async def set_account_fields(

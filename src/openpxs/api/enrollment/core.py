@@ -114,26 +114,21 @@ async def create_and_register(
         creating=True,
         registering=True,
     )
-    # Refuse a taken username or e-mail before a card is spent on the guest.
-    await svc.check_free(
-        ctx.conn, ctx.merchant_id, checked.user, svc.unique_fields(template.form, enforce)
-    )
-    created = await svc.create_account(
+    enrolled = await svc.enroll(
         ctx.conn,
         program,
         where(ctx, store),
-        template.code,
-        checked.account,
+        template,
+        checked,
+        enforce,
+        user="always",
         card_number=card_number,
-    )
-    user_id = await svc.register_user(
-        ctx.conn, program, template, created.account_id, checked.user, enforce, ctx.now
     )
     return m.EnrollmentReply(
         result=CARD_CREATED,
-        accountId=created.account_id,
-        printedCardNumber=created.card_number,
-        oauthTokens=await tokens_for(ctx, program, user_id, created.card_number),
+        accountId=enrolled.account_id,
+        printedCardNumber=enrolled.card_number,
+        oauthTokens=await tokens_for(ctx, program, enrolled.user, enrolled.card_number),
     )
 
 

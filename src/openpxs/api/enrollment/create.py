@@ -12,7 +12,7 @@ from openpxs.api.enrollment.core import CARD_CREATED, create_and_register, token
 from openpxs.api.enrollment.service import ENROLLMENT
 from openpxs.api.styles import TOO_MANY_ATTEMPTS
 from openpxs.domain.fields import FieldError
-from openpxs.domain.program import CardTemplateDef, Program
+from openpxs.domain.program import Program
 from openpxs.services import enrollment as svc
 from openpxs.services import enrollment_more as more
 from openpxs.services import oauth
@@ -23,22 +23,6 @@ from openpxs.wire.envelope import ServiceFailure
 from openpxs.wire.registry import endpoint
 
 CARD_NOT_FOUND = "enrollment.card_not_found"
-
-
-async def _loginless_user(
-    ctx: CallContext,
-    program: Program,
-    template: CardTemplateDef,
-    account_id: int,
-    values: dict[str, object],
-    enforce: list[str],
-) -> int | None:
-    """Keep user fields sent without a login on a user who cannot sign in (yet)."""
-    if not any(v is not None for v in values.values()):
-        return None
-    return await svc.register_user(
-        ctx.conn, program, template, account_id, values, enforce, ctx.now
-    )
 
 
 @endpoint(
@@ -74,14 +58,11 @@ async def create_and_edit(ctx: CallContext, req: m.CreateRequest) -> m.Enrollmen
         login="refused",
         require=sends_user,
     )
-    unique = svc.unique_fields(template.form, enforce)
-    await svc.check_free(ctx.conn, ctx.merchant_id, checked.user, unique)
-    created = await svc.create_account(
-        ctx.conn, program, where(ctx, store), template.code, checked.account
+    enrolled = await svc.enroll(
+        ctx.conn, program, where(ctx, store), template, checked, enforce, user="if_sent"
     )
-    await _loginless_user(ctx, program, template, created.account_id, checked.user, enforce)
     return m.EnrollmentReply(
-        result=CARD_CREATED, accountId=created.account_id, printedCardNumber=created.card_number
+        result=CARD_CREATED, accountId=enrolled.account_id, printedCardNumber=enrolled.card_number
     )
 
 
@@ -144,22 +125,16 @@ async def create_eclub(ctx: CallContext, req: m.CreateRequest) -> m.EnrollmentRe
         login="optional",
         require=True,
     )
-    await svc.check_free(
-        ctx.conn, ctx.merchant_id, checked.user, svc.unique_fields(template.form, enforce)
-    )
-    created = await svc.create_account(
-        ctx.conn, program, where(ctx, store), template.code, checked.account
-    )
-    user_id = await svc.register_user(
-        ctx.conn, program, template, created.account_id, checked.user, enforce, ctx.now
+    enrolled = await svc.enroll(
+        ctx.conn, program, where(ctx, store), template, checked, enforce, user="always"
     )
     tokens = None
     if checked.user.get("password") is not None:
-        tokens = await tokens_for(ctx, program, user_id, created.card_number)
+        tokens = await tokens_for(ctx, program, enrolled.user, enrolled.card_number)
     return m.EnrollmentReply(
         result=CARD_CREATED,
-        accountId=created.account_id,
-        printedCardNumber=created.card_number,
+        accountId=enrolled.account_id,
+        printedCardNumber=enrolled.card_number,
         oauthTokens=tokens,
     )
 
@@ -228,13 +203,17 @@ async def activate_and_edit(ctx: CallContext, req: m.ActivateRequest) -> m.Enrol
         login="refused",
         require=sends_user,
     )
-    await svc.check_free(
-        ctx.conn, ctx.merchant_id, checked.user, svc.unique_fields(template.form, enforce)
+    enrolled = await svc.enroll(
+        ctx.conn,
+        program,
+        where(ctx, store),
+        template,
+        checked,
+        enforce,
+        user="if_sent",
+        activate=card.number,
     )
-    activated = await svc.activate_existing(ctx.conn, program, where(ctx, store), card.number)
-    await svc.set_account_fields(ctx.conn, ctx.merchant_id, activated.account_id, checked.account)
-    await _loginless_user(ctx, program, template, activated.account_id, checked.user, enforce)
-    return m.EnrollmentReply(accountId=activated.account_id, printedCardNumber=card.number)
+    return m.EnrollmentReply(accountId=enrolled.account_id, printedCardNumber=card.number)
 
 
 @endpoint(
@@ -269,18 +248,20 @@ async def activate_and_register(ctx: CallContext, req: m.ActivateRequest) -> m.E
         creating=True,
         registering=True,
     )
-    await svc.check_free(
-        ctx.conn, ctx.merchant_id, checked.user, svc.unique_fields(template.form, enforce)
-    )
-    activated = await svc.activate_existing(ctx.conn, program, where(ctx, store), card.number)
-    await svc.set_account_fields(ctx.conn, ctx.merchant_id, activated.account_id, checked.account)
-    user_id = await svc.register_user(
-        ctx.conn, program, template, activated.account_id, checked.user, enforce, ctx.now
+    enrolled = await svc.enroll(
+        ctx.conn,
+        program,
+        where(ctx, store),
+        template,
+        checked,
+        enforce,
+        user="always",
+        activate=card.number,
     )
     return m.EnrollmentReply(
-        accountId=activated.account_id,
+        accountId=enrolled.account_id,
         printedCardNumber=card.number,
-        oauthTokens=await tokens_for(ctx, program, user_id, card.number),
+        oauthTokens=await tokens_for(ctx, program, enrolled.user, card.number),
     )
 
 
@@ -317,20 +298,19 @@ async def sms_enroll(ctx: CallContext, req: m.SmsEnrollRequest) -> m.EnrollmentR
         login="refused",
         require=False,
     )
-    enforce = ["mobilePhone"]
-    await svc.check_free(
-        ctx.conn, ctx.merchant_id, checked.user, svc.unique_fields(template.form, enforce)
+    enrolled = await svc.enroll(
+        ctx.conn, program, where(ctx, store), template, checked, ["mobilePhone"], user="always"
     )
-    created = await svc.create_account(ctx.conn, program, where(ctx, store), template.code, {})
-    user_id = await svc.register_user(
-        ctx.conn, program, template, created.account_id, checked.user, enforce, ctx.now
-    )
-    phone = str(checked.user["mobilePhone"])
     await more.send_sms_enroll(
-        ctx.conn, program, user_id=user_id, account_id=created.account_id, phone=phone, now=ctx.now
+        ctx.conn,
+        program,
+        user_id=enrolled.user,
+        account_id=enrolled.account_id,
+        phone=str(checked.user["mobilePhone"]),
+        now=ctx.now,
     )
     return m.EnrollmentReply(
-        result=CARD_CREATED, accountId=created.account_id, printedCardNumber=created.card_number
+        result=CARD_CREATED, accountId=enrolled.account_id, printedCardNumber=enrolled.card_number
     )
 
 
