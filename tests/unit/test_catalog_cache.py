@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from openpxs.config import DEMO_CONFIG_FILES
 from openpxs.config.loader import load_config
+from openpxs.config.model import MerchantConfig
 from openpxs.store import catalog
 from openpxs.store.catalog import load_program
 from openpxs.store.config_apply import apply_config
@@ -20,13 +22,19 @@ from openpxs.store.tables import merchants, wallets
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 
 
-async def _names_before_and_after_a_rename(url: str) -> tuple[str, str, str]:
+async def _configured(url: str) -> tuple[MerchantConfig, AsyncEngine]:
+    """A migrated database with the demo's second merchant applied."""
     config = load_config(DEMO_CONFIG_FILES[1])
     engine = create_engine(url)
+    await migrate(engine)
+    async with engine.begin() as conn:
+        await apply_config(conn, config, NOW)
+    return config, engine
+
+
+async def _names_before_and_after_a_rename(url: str) -> tuple[str, str, str]:
+    config, engine = await _configured(url)
     try:
-        await migrate(engine)
-        async with engine.begin() as conn:
-            await apply_config(conn, config, NOW)
         async with engine.begin() as conn:
             before = (await load_program(conn, config.merchant.id)).wallets[1].name
         renamed = config.model_copy(
@@ -53,12 +61,8 @@ def test_program_cache_reloads_after_a_change(tmp_path: Path) -> None:
 async def _version_bumped_elsewhere(url: str, recheck: float) -> tuple[str, str]:
     """Another process applies a change (here: a direct update this process's cache
     knows nothing of); this process sees it once its recheck window has passed."""
-    config = load_config(DEMO_CONFIG_FILES[1])
-    engine = create_engine(url)
+    config, engine = await _configured(url)
     try:
-        await migrate(engine)
-        async with engine.begin() as conn:
-            await apply_config(conn, config, NOW)
         async with engine.begin() as conn:
             await load_program(conn, config.merchant.id)
             await conn.execute(

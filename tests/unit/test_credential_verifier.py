@@ -62,3 +62,28 @@ def test_a_wrong_secret_fails_every_waiting_call_and_is_not_remembered(
     again = asyncio.run(_verify_many(url, "wrong", 1))
     assert isinstance(again[0], ServiceFailure)
     assert len(threads) == 2
+
+
+async def _first_caller_gives_up(url: str) -> list[Any]:
+    await install_demo(url)
+    engine = create_engine(url)
+    try:
+        verifier = CredentialVerifier(engine)
+        calls = [
+            asyncio.ensure_future(verifier.verify("demo-pos", "demo-pos-secret")) for _ in range(3)
+        ]
+        await asyncio.sleep(0)  # all three are waiting on the one check
+        calls[0].cancel()
+        return await asyncio.gather(*calls, return_exceptions=True)
+    finally:
+        await engine.dispose()
+
+
+def test_a_caller_that_goes_away_does_not_cancel_the_check_for_the_others(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads = _counting(monkeypatch)
+    results = asyncio.run(_first_caller_gives_up(f"sqlite:///{tmp_path / 'verify.db'}"))
+    assert isinstance(results[0], asyncio.CancelledError)
+    assert [r.identifier for r in results[1:]] == ["demo-pos", "demo-pos"]
+    assert len(threads) == 1

@@ -31,6 +31,11 @@ class _Cached:
     checked: float  # time.monotonic() of the last version check
 
 
+_VERSION = select(merchants.c.config_version).where(
+    merchants.c.merchant_id == bindparam("merchant_id")
+)
+
+
 # (database URL, merchant_id) -> the copy of its program this process holds.
 _cache: dict[tuple[URL, int], _Cached] = {}
 
@@ -60,11 +65,6 @@ async def load_program(conn: AsyncConnection, merchant_id: int) -> Program:
     program = await _read_program(conn, merchant_id)
     _cache[key] = _Cached(version, program, now)
     return program
-
-
-_VERSION = select(merchants.c.config_version).where(
-    merchants.c.merchant_id == bindparam("merchant_id")
-)
 
 
 async def _read_program(conn: AsyncConnection, merchant_id: int) -> Program:

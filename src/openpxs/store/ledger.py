@@ -335,11 +335,11 @@ async def open_books(
     """
     balances_found: dict[tuple[int, int], int] = {}
     lots_found: dict[tuple[int, int], list[Lot]] = {}
-    seen_lots: set[int] = set()
+    seen_lots: set[int | None] = set()
 
     def keep(account_id: int, wallet_code: int, lot: Lot) -> None:
         if lot.id not in seen_lots:
-            seen_lots.add(lot.id)  # type: ignore[arg-type]
+            seen_lots.add(lot.id)
             lots_found.setdefault((account_id, wallet_code), []).append(lot)
 
     wanted = {w.code for w in wallets}

@@ -87,7 +87,7 @@ async def find_card(
     row = (await conn.execute(query, {"m": merchant_id, "n": number})).first()
     if row is None:
         return None
-    return Card(row[0], row[1], row[2], row[3], row[4], row[5], account_status=row[6])
+    return Card(*row[:6], account_status=row[6])
 
 
 async def find_cards(

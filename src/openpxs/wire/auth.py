@@ -79,24 +79,23 @@ class CredentialVerifier:
         if cached and cached[0] > time.monotonic():
             return cached[1]
         # Calls that arrive together with the same credential (every terminal of a
-        # store after a restart) share one check instead of each running argon2.
-        pending = self._pending.get(digest)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future[Integration] = asyncio.get_running_loop().create_future()
-        self._pending[digest] = future
-        try:
-            integration = self._remember(digest, await self._check(identifier, secret))
-            future.set_result(integration)
-            return integration
-        except BaseException as exc:
-            future.set_exception(exc)
-            raise
-        finally:
-            del self._pending[digest]
-            if future.done() and not future.cancelled():
-                # Marks a failure as seen: when no other call shared it, nothing else will.
-                future.exception()
+        # store after a restart) share one check instead of each running argon2. The
+        # check is a task of its own, so a caller that goes away does not cancel it
+        # for the others.
+        check = self._pending.get(digest)
+        if check is None:
+            check = asyncio.ensure_future(self._check_and_remember(digest, identifier, secret))
+            self._pending[digest] = check
+            check.add_done_callback(lambda done: self._settled(digest, done))
+        return await asyncio.shield(check)
+
+    def _settled(self, digest: bytes, done: asyncio.Future[Integration]) -> None:
+        del self._pending[digest]
+        if not done.cancelled():
+            done.exception()  # marks a failure seen even when every caller has gone
+
+    async def _check_and_remember(self, digest: bytes, identifier: str, secret: str) -> Integration:
+        return self._remember(digest, await self._check(identifier, secret))
 
     async def _check(self, identifier: str, secret: str) -> Integration:
         async with self.engine.connect() as conn:
