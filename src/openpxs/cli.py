@@ -164,9 +164,20 @@ def audit(database: str | None = DatabaseOption) -> None:
 @app.command()
 def expire(database: str | None = DatabaseOption) -> None:
     """Write off every lot whose expiry has passed (each as a journaled transaction)."""
+    from openpxs.domain.clock import Clock
     from openpxs.services.expiry import expire_everything
+    from openpxs.store.db import create_engine, migrate
+    from openpxs.store.uow import unit_of_work
 
-    count = asyncio.run(expire_everything(_settings(database).database_url))
+    async def run() -> int:
+        engine = create_engine(_settings(database).database_url)
+        try:
+            await migrate(engine)
+            return await expire_everything(lambda: unit_of_work(engine), Clock().now())
+        finally:
+            await engine.dispose()
+
+    count = asyncio.run(run())
     console.print(f"expired value on {count} accounts")
 
 
@@ -202,15 +213,16 @@ def outbox_deliver(database: str | None = DatabaseOption) -> None:
 def outbox_pending(database: str | None = DatabaseOption) -> None:
     """Count the outbox: due now, waiting for a retry, given up, sent."""
     from openpxs.domain.clock import Clock
-    from openpxs.messaging.outbox import OutboxCounts, counts
+    from openpxs.messaging.outbox import OutboxCounts
     from openpxs.store.db import create_engine, migrate
+    from openpxs.store.uow import reading
 
     async def run() -> OutboxCounts:
         engine = create_engine(_settings(database).database_url)
         try:
             await migrate(engine)
-            async with engine.connect() as conn:
-                return await counts(conn, now=Clock().now())
+            async with reading(engine) as uow:
+                return await uow.outbox.counts(now=Clock().now())
         finally:
             await engine.dispose()
 

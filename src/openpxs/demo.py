@@ -6,17 +6,15 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from openpxs.config import DEMO_CONFIG_FILES
 from openpxs.config.loader import load_config
-from openpxs.services import enrollment, pos
-from openpxs.services.accounts import CardRef, Move
-from openpxs.store.catalog import load_program
+from openpxs.domain.cards import CardRef
+from openpxs.domain.moves import Move
+from openpxs.domain.stamp import CallStamp
+from openpxs.services import activation, enrollment, wallet_moves
 from openpxs.store.config_apply import apply_config
 from openpxs.store.db import create_engine, migrate
-from openpxs.store.records import Where
-from openpxs.store.users import user_by_unique
+from openpxs.store.uow import UnitOfWork, unit_of_work
 
 DEMO_MERCHANT = 1000
 DEMO_USERNAME = "demo"
@@ -39,20 +37,20 @@ async def install_demo(database_url: str) -> int:
             async with engine.begin() as conn:
                 report = await apply_config(conn, load_config(path), datetime.now(UTC))
                 created += report.new_cards
-        async with engine.begin() as conn:
-            await install_demo_guest(conn, datetime.now(UTC))
+        async with unit_of_work(engine) as uow:
+            await install_demo_guest(uow, datetime.now(UTC))
         return created
     finally:
         await engine.dispose()
 
 
-async def install_demo_guest(conn: AsyncConnection, now: datetime) -> bool:
+async def install_demo_guest(uow: UnitOfWork, now: datetime) -> bool:
     """Register guest ``demo`` on loyalty card 7000000000000001 with 120 points and a
     short history; False when the guest is already there."""
-    if await user_by_unique(conn, DEMO_MERCHANT, "username", DEMO_USERNAME) is not None:
+    if await uow.users.by_unique(DEMO_MERCHANT, "username", DEMO_USERNAME) is not None:
         return False
-    program = await load_program(conn, DEMO_MERCHANT)
-    where = Where(
+    program = await uow.programs.load(DEMO_MERCHANT)
+    where = CallStamp(
         merchant_id=DEMO_MERCHANT,
         store_code="corp",
         terminal_id=None,
@@ -63,11 +61,11 @@ async def install_demo_guest(conn: AsyncConnection, now: datetime) -> bool:
         now=now - timedelta(days=30),
     )
     card = CardRef(DEMO_CARD)
-    activated = await pos.activate(conn, program, where, card, "PX")
+    activated = await activation.activate(uow, program, where, card, "PX")
     assert activated.view is not None
     for days_ago, store, added, redeemed in DEMO_HISTORY:
-        await pos.add_redeem(
-            conn,
+        await wallet_moves.add_redeem(
+            uow,
             program,
             replace(where, store_code=store, now=now - timedelta(days=days_ago)),
             card,
@@ -77,7 +75,7 @@ async def install_demo_guest(conn: AsyncConnection, now: datetime) -> bool:
         )
     template = program.templates[LOYALTY_TEMPLATE]
     await enrollment.register_user(
-        conn,
+        uow,
         program,
         template,
         activated.view.account_id,
@@ -96,6 +94,6 @@ async def install_demo_guest(conn: AsyncConnection, now: datetime) -> bool:
         now,
     )
     await enrollment.set_account_fields(
-        conn, DEMO_MERCHANT, activated.view.account_id, {"favoriteStore": {"code": "1001"}}
+        uow, DEMO_MERCHANT, activated.view.account_id, {"favoriteStore": {"code": "1001"}}
     )
     return True

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -12,12 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from openpxs.api import campaignfeedback as campaign_api
 from openpxs.config.loyalty import CampaignEvent
 from openpxs.domain.clock import ShiftedClock, local_date
-from openpxs.domain.program import Program
 from openpxs.services.campaigns import CampaignCode, encode_code, encrypt_code, pairs_text
-from openpxs.store.catalog import load_program
 from openpxs.store.tables import accounts, event_loads
 from tests.api.guest_state import audit_clean, nothing_changes
 from tests.api.pos import (
@@ -36,6 +32,7 @@ from tests.api.pos import (
     sell,
     wallets,
 )
+from tests.program_config import as_yaml, program_editor
 
 BASE = "/rest/24.11/campaignfeedback"
 KEY = base64.b64encode(bytes(range(32))).decode()
@@ -72,17 +69,19 @@ def failed(reply: dict[str, Any], code: str, number: str | None = None) -> None:
 
 
 @pytest.fixture
-def program_with(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
-    """Serve the demo program with other events or a campaign key (the demo has no key)."""
+def program_with(client: TestClient) -> Iterator[Callable[..., None]]:
+    """Apply the demo program with other events or a campaign key (the demo has none)."""
+    with program_editor(client) as change:
 
-    def install(**loyalty: Any) -> None:
-        async def patched(conn: Any, merchant_id: int) -> Program:
-            program = await load_program(conn, merchant_id)
-            return dataclasses.replace(program, loyalty=program.loyalty.model_copy(update=loyalty))
+        def install(**loyalty: Any) -> None:
+            def edit(data: dict[str, Any]) -> None:
+                for name, value in loyalty.items():
+                    items = value if isinstance(value, list) else None
+                    data["loyalty"][name] = [as_yaml(i) for i in items] if items else value
 
-        monkeypatch.setattr(campaign_api, "load_program", patched)
+            change(edit)
 
-    return install
+        yield install
 
 
 def event(**fields: Any) -> CampaignEvent:
@@ -232,9 +231,7 @@ def test_the_credentials_merchant_only(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("fields", "error"),
     [
-        ({"wallet": 99}, "event_reward.invalid_wallet_spec"),
         ({"quantity": "1.5"}, "event_reward.invalid_wallet_spec"),  # wallet 3 has scale 0
-        ({"store": "nowhere"}, "event_reward.invalid_store"),
         ({"templates": [2]}, "event_reward.account_not_in_event"),
     ],
 )

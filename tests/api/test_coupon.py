@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -12,13 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from openpxs.api import coupon as coupon_api
 from openpxs.config.loyalty import Coupon
-from openpxs.domain.program import Program
-from openpxs.store.catalog import load_program
 from openpxs.store.tables import coupon_uses
 from tests.api.checks import a_check, check_call, item
 from tests.api.pos import LOYALTY, LOYALTY2, POS, UNKNOWN_CARD, activate, refused, run_db
+from tests.program_config import as_yaml, program_editor
 
 BASE = "/rest/24.11/coupon"
 WELCOME = 1  # demo coupon WELCOME5: $5 off $20+, once per account, no redeem wallet
@@ -86,20 +83,14 @@ def unchanged(client: TestClient) -> Iterator[None]:
 
 
 @pytest.fixture
-def coupons(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
-    """Serve the demo program with extra coupons (the demo file has only WELCOME5)."""
+def coupons(client: TestClient) -> Iterator[Callable[..., None]]:
+    """Apply the demo program with extra coupons (the demo file has only WELCOME5)."""
+    with program_editor(client) as change:
 
-    def install(*extra: Coupon) -> None:
-        async def patched(conn: Any, merchant_id: int) -> Program:
-            program = await load_program(conn, merchant_id)
-            loyalty = program.loyalty.model_copy(
-                update={"coupons": [*program.loyalty.coupons, *extra]}
-            )
-            return dataclasses.replace(program, loyalty=loyalty)
+        def install(*extra: Coupon) -> None:
+            change(lambda data: data["loyalty"]["coupons"].extend(as_yaml(c) for c in extra))
 
-        monkeypatch.setattr(coupon_api, "load_program", patched)
-
-    return install
+        yield install
 
 
 def a_coupon(coupon_id: int, code: str, **rules: Any) -> Coupon:

@@ -3,20 +3,16 @@ eClub reads (guest.yaml), over HTTP."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from openpxs.domain.clock import ShiftedClock
-from openpxs.store import catalog
 from openpxs.store.tables import (
-    card_templates,
     external_accounts,
-    merchants,
     pending_event_rewards,
     transactions,
     visit_codes,
@@ -37,6 +33,7 @@ from tests.api.pos import (
     run_db,
     sell,
 )
+from tests.program_config import demo_program
 
 UNITS = 10_000  # storage units per whole point or visit
 
@@ -104,36 +101,14 @@ def test_printed_card_number_for_external_account(client: TestClient) -> None:
     assert denied.json()["result"] == "failure"
 
 
-@contextmanager
-def eclub_template(client: TestClient) -> Iterator[None]:
+def eclub_template(client: TestClient) -> AbstractContextManager[None]:
     """Template 1 configured as an eClub for the duration of a test."""
 
-    async def flip(conn: Any, on: bool) -> None:
-        enrollment = (
-            await conn.execute(
-                select(card_templates.c.enrollment).where(
-                    card_templates.c.merchant_id == 1000, card_templates.c.code == 1
-                )
-            )
-        ).scalar_one()
-        await conn.execute(
-            update(card_templates)
-            .where(card_templates.c.merchant_id == 1000, card_templates.c.code == 1)
-            .values(enrollment={**(enrollment or {}), "eclub": on})
-        )
-        # A new version makes every cached copy of the program stale.
-        await conn.execute(
-            update(merchants)
-            .where(merchants.c.merchant_id == 1000)
-            .values(config_version=merchants.c.config_version + 1)
-        )
-        catalog.forget(1000)
+    def edit(data: dict[str, Any]) -> None:
+        template = next(t for t in data["card_templates"] if t["code"] == 1)
+        template["enrollment"]["eclub"] = True
 
-    run_db(client, flip, True)
-    try:
-        yield
-    finally:
-        run_db(client, flip, False)
+    return demo_program(client, edit)
 
 
 def test_eclub_reads(client: TestClient) -> None:

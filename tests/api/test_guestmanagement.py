@@ -14,9 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from openpxs.domain.clock import ShiftedClock
 from openpxs.security import verify_secret
 from openpxs.services.password_reset import start_reset
-from openpxs.store.catalog import load_program
 from openpxs.store.tables import integrations, sign_in_failures, users, verification_codes
-from openpxs.store.users import user_by_unique
+from openpxs.store.uow import UnitOfWork
 from tests.api.guests import PASSWORD, POS, body_of, enroll, gpost, sign_in
 from tests.api.pos import run_db
 from tests.api.test_onetimepassword import count_rows, outbox_messages
@@ -60,7 +59,7 @@ def refused(reply: dict[str, Any], code: str) -> dict[str, Any]:
 
 def password_hash(client: TestClient, username: str) -> str:
     async def work(conn: AsyncConnection) -> str:
-        user = await user_by_unique(conn, 1000, "username", username)
+        user = await UnitOfWork(conn).users.by_unique(1000, "username", username)
         assert user is not None and user.password_hash is not None
         return user.password_hash
 
@@ -308,10 +307,11 @@ def test_a_rolled_back_call_mails_nothing(client: TestClient) -> None:
         pass
 
     async def start_then_fail(conn: AsyncConnection) -> None:
-        program = await load_program(conn, 1000)
-        user = await user_by_unique(conn, 1000, "username", "ada")
+        uow = UnitOfWork(conn)
+        program = await uow.programs.load(1000)
+        user = await uow.users.by_unique(1000, "username", "ada")
         assert user is not None
-        await start_reset(conn, program, user, ShiftedClock().now())
+        await start_reset(uow, program, user, ShiftedClock().now())
         raise Abort
 
     with pytest.raises(Abort):

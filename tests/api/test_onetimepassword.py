@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from typing import Any
 
@@ -15,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpxs.domain.clock import ShiftedClock
 from openpxs.services.one_time_password import send_sms_code
-from openpxs.store import catalog
-from openpxs.store.catalog import load_program
-from openpxs.store.tables import merchants, outbox, sign_in_failures, users, verification_codes
+from openpxs.store.tables import outbox, sign_in_failures, users, verification_codes
+from openpxs.store.uow import UnitOfWork
 from tests.api.guests import POS, b2b, body_of, enroll, gget, gpost, rest
 from tests.api.pos import APP, run_db
+from tests.program_config import demo_program
 
 PHONE = "(617) 555-0100"
 
@@ -45,34 +44,13 @@ def count_rows(client: TestClient, table: Any) -> int:
     return counted
 
 
-@contextmanager
-def guest_config(client: TestClient, **messages: object) -> Iterator[None]:
+def guest_config(client: TestClient, **messages: object) -> AbstractContextManager[None]:
     """Merchant 1000 with these ``guest.messages`` settings, restored afterwards."""
 
-    async def read(conn: AsyncConnection) -> Any:
-        return (
-            await conn.execute(
-                select(merchants.c.guest_config).where(merchants.c.merchant_id == 1000)
-            )
-        ).scalar()
+    def edit(data: dict[str, Any]) -> None:
+        data["guest"]["messages"] = {**data["guest"].get("messages", {}), **messages}
 
-    async def write(conn: AsyncConnection, value: Any) -> None:
-        # A new config_version tells the program cache to read the merchant again.
-        await conn.execute(
-            update(merchants)
-            .where(merchants.c.merchant_id == 1000)
-            .values(guest_config=value, config_version=merchants.c.config_version + 1)
-        )
-        catalog.forget(1000)
-
-    original = run_db(client, read)
-    changed = dict(original or {})
-    changed["messages"] = {**changed.get("messages", {}), **messages}
-    run_db(client, write, changed)
-    try:
-        yield
-    finally:
-        run_db(client, write, original)
+    return demo_program(client, edit)
 
 
 def send(client: TestClient, phone: str = PHONE, **body: Any) -> dict[str, Any]:
@@ -309,8 +287,9 @@ def test_a_rolled_back_call_texts_nothing(client: TestClient) -> None:
         pass
 
     async def send_then_fail(conn: AsyncConnection) -> None:
-        program = await load_program(conn, 1000)
-        await send_sms_code(conn, program, PHONE, ShiftedClock().now())
+        uow = UnitOfWork(conn)
+        program = await uow.programs.load(1000)
+        await send_sms_code(uow, program, PHONE, ShiftedClock().now())
         assert len((await conn.execute(select(outbox))).all()) == len(before) + 1
         raise Abort
 

@@ -37,6 +37,7 @@ from openpxs.messaging import (
 from openpxs.settings import Settings
 from openpxs.store.db import create_engine, migrate
 from openpxs.store.tables import outbox
+from openpxs.store.uow import UnitOfWork
 
 PASSWORD = "relay-secret-9f2c"
 
@@ -164,7 +165,7 @@ def enqueue_through(client: TestClient, *messages: tuple[str, str, str]) -> list
             for channel, recipient, body in messages:
                 ids.append(
                     await enqueue(
-                        conn,
+                        UnitOfWork(conn),
                         merchant_id=1000,
                         channel=channel,  # type: ignore[arg-type]
                         recipient=recipient,

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from openpxs.cli import app as cli
 from openpxs.messaging import enqueue
 from openpxs.store.db import create_engine, migrate
+from openpxs.store.uow import UnitOfWork
 
 
 def fill(url: str) -> None:
@@ -22,7 +23,7 @@ def fill(url: str) -> None:
             async with engine.begin() as conn:
                 for n, when in enumerate((now, now, now + timedelta(hours=1))):
                     await enqueue(
-                        conn,
+                        UnitOfWork(conn),
                         merchant_id=1000,
                         channel="email",
                         recipient=f"guest{n}@example.com",

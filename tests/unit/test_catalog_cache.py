@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from openpxs.config import DEMO_CONFIG_FILES
 from openpxs.config.loader import load_config
 from openpxs.config.model import MerchantConfig
-from openpxs.store import catalog
-from openpxs.store.catalog import load_program
 from openpxs.store.config_apply import apply_config
 from openpxs.store.db import create_engine, migrate
+from openpxs.store.repositories import programs as catalog
+from openpxs.store.repositories.programs import load_program
 from openpxs.store.tables import merchants, wallets
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)

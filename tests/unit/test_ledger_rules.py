@@ -18,7 +18,7 @@ from hypothesis.stateful import (
 
 from openpxs.domain.clock import end_of_day, local_date
 from openpxs.domain.errors import InsufficientBalance, InvalidQuantity
-from openpxs.domain.ledger import Lot, WalletLedger
+from openpxs.domain.ledger import Lot, ShortOfValue, WalletLedger
 from openpxs.domain.money import MAX_QUANTITY, from_units, parse_quantity, to_units
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
@@ -87,9 +87,9 @@ def test_expired_lots_are_not_spent() -> None:
     w = ledger()
     w.credit(100, expires_at=NOW - timedelta(seconds=1))
     w.credit(40)
-    with pytest.raises(InsufficientBalance) as refused:
+    with pytest.raises(ShortOfValue) as refused:
         w.debit(50, NOW)
-    assert refused.value.extra == {"available_units": 40, "requested_units": 50}
+    assert (refused.value.available_units, refused.value.requested_units) == (40, 50)
     assert w.spendable_units(NOW) == 40
     w.debit(40, NOW)
     assert w.lots[0].remaining == 100

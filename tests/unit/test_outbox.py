@@ -26,11 +26,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from openpxs.domain.clock import Clock
 from openpxs.logs import JsonFormatter
 from openpxs.messaging import LogTransport, OutboxWorker, OutgoingMessage, deliver_due, enqueue
-from openpxs.messaging.outbox import MAX_ATTEMPTS, counts, retry_delay
+from openpxs.messaging.outbox import MAX_ATTEMPTS, retry_delay
 from openpxs.messaging.transports import RoutingTransport, log_transport, mask_recipient
 from openpxs.messaging.worker import deliver_everything_due, deliver_pass
 from openpxs.store.db import create_engine, migrate
 from openpxs.store.tables import outbox
+from openpxs.store.uow import UnitOfWork
 
 NOW = datetime(2200, 1, 1, 12, 0, tzinfo=UTC)
 MERCHANT = 1000
@@ -73,7 +74,7 @@ async def add(
 ) -> int:
     async with engine.begin() as conn:
         return await enqueue(
-            conn,
+            UnitOfWork(conn),
             merchant_id=MERCHANT,
             channel=channel,
             recipient=recipient,
@@ -118,7 +119,7 @@ def test_a_rolled_back_change_sends_nothing(db_url: str) -> None:
         with pytest.raises(Refused):
             async with engine.begin() as conn:
                 await enqueue(
-                    conn,
+                    UnitOfWork(conn),
                     merchant_id=MERCHANT,
                     channel="email",
                     recipient="dana@example.com",
@@ -176,7 +177,7 @@ def test_concurrent_passes_send_each_message_exactly_once(db_url: str, engines: 
         # More than one pass did real work: the passes really ran side by side.
         assert sum(1 for t in totals if t) > 1
         async with engine.connect() as conn:
-            assert (await counts(conn, now=NOW)).sent == 40
+            assert (await UnitOfWork(conn).outbox.counts(now=NOW)).sent == 40
 
     run(db_url, scenario)
 
@@ -212,7 +213,7 @@ def test_a_failing_transport_backs_off_then_gives_up(db_url: str) -> None:
         # Given up for good.
         assert (await deliver_pass(engine, transport, at + timedelta(days=365))).claimed == 0
         async with engine.connect() as conn:
-            assert (await counts(conn, now=at)).failed == 1
+            assert (await UnitOfWork(conn).outbox.counts(now=at)).failed == 1
 
     run(db_url, scenario)
 
@@ -250,7 +251,7 @@ def test_a_stopped_pass_hands_its_unsent_messages_back(db_url: str) -> None:
         result = await deliver_pass(engine, LogTransport(), NOW, stop=stop)
         assert (result.claimed, result.sent) == (3, 0)
         async with engine.connect() as conn:
-            assert (await counts(conn, now=NOW)).due == 3
+            assert (await UnitOfWork(conn).outbox.counts(now=NOW)).due == 3
         assert await deliver_everything_due(engine, LogTransport(), NOW, batch=2) == 3
 
     run(db_url, scenario)
@@ -264,7 +265,7 @@ def test_deliver_everything_due_ends_when_every_message_fails(db_url: str) -> No
         assert await deliver_everything_due(engine, transport, NOW, batch=2) == 0
         assert transport.tries == 5
         async with engine.connect() as conn:
-            found = await counts(conn, now=NOW)
+            found = await UnitOfWork(conn).outbox.counts(now=NOW)
         assert (found.due, found.waiting) == (0, 5)
 
     run(db_url, scenario)
@@ -319,7 +320,7 @@ def test_enqueue_refuses_what_cannot_be_sent(
         async with engine.begin() as conn:
             with pytest.raises(ValueError, match=problem):
                 await enqueue(
-                    conn,
+                    UnitOfWork(conn),
                     merchant_id=MERCHANT,
                     channel=channel,
                     recipient=recipient,

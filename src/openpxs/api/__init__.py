@@ -10,7 +10,6 @@ from openpxs.api import (
     guestmanagement,
     oauth,
     onetimepassword,
-    styles,
     transaction,
 )
 
@@ -24,6 +23,5 @@ __all__ = [
     "guestmanagement",
     "oauth",
     "onetimepassword",
-    "styles",
     "transaction",
 ]

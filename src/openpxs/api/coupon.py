@@ -21,17 +21,16 @@ from typing import Any
 
 from pydantic import Field
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpxs.config.loyalty import Coupon
-from openpxs.domain.errors import CouponNotApplicable, DomainError, InvalidCoupon
+from openpxs.domain.cards import Card
+from openpxs.domain.errors import AlreadyVoided, CardNotActive, CardNotFound, Reason, Refused
 from openpxs.domain.program import Program
 from openpxs.services.checks import check_coupon, find_coupon, lock_coupon_uses
-from openpxs.store import records
-from openpxs.store.catalog import load_program
-from openpxs.store.records import Card
 from openpxs.store.tables import coupon_uses
+from openpxs.store.uow import UnitOfWork
 from openpxs.wire.context import CallContext
+from openpxs.wire.refusals import WireError, table
 from openpxs.wire.registry import Service, endpoint
 from openpxs.wire.types import DecimalOut, FlexInt, FlexStr, ReplyModel, WireModel
 
@@ -39,46 +38,40 @@ COUPON = Service(
     name="coupon",
     title="Coupon Service",
     success="success",
-    error_prefix="coupon",
-    messages={
-        "system_error": "System error",
-        "invalid_code": "Invalid coupon code",
-        "invalid_coupon_id": "Invalid coupon",
-        "not_active": "Coupon is not active",
-        "expired": "Coupon has expired",
-        "usage_limit_reached": "Coupon usage limit reached",
-        "invalid_store": "Invalid store",
-        "invalid_card": "Invalid card",
-        "invalid_datetime": "Invalid date/time",
-        "check_number_required": "Check number is required",
-        "usage_not_found": "Coupon usage not found",
-        "already_voided": "Coupon usage already voided",
-        # Not in coupon.yaml: a merchantId that is missing or not a number.
-        "invalid_request": "Invalid request",
-        "invalid_merchant": "Invalid merchant",
-    },
+    refusals=table(
+        "coupon",
+        {
+            Reason.SYSTEM_ERROR: "System error",
+            # Not in coupon.yaml: a merchantId that is missing or not a number.
+            Reason.INVALID_REQUEST: "Invalid request",
+            Reason.INVALID_MERCHANT: "Invalid merchant",
+            Reason.INVALID_STORE: "Invalid store",
+            Reason.INVALID_DATETIME: "Invalid date/time",
+            Reason.CHECK_NUMBER_REQUIRED: "Check number is required",
+            Reason.ALREADY_VOIDED: "Coupon usage already voided",
+        },
+        special={
+            Reason.INVALID_COUPON: WireError("coupon.invalid_code", "Invalid coupon code"),
+            Reason.COUPON_NOT_FOUND: WireError("coupon.invalid_coupon_id", "Invalid coupon"),
+            Reason.COUPON_NOT_YET_VALID: WireError("coupon.not_active", "Coupon is not active"),
+            Reason.COUPON_EXPIRED: WireError("coupon.expired", "Coupon has expired"),
+            Reason.COUPON_NOT_AT_STORE: WireError("coupon.invalid_store", "Invalid store"),
+            Reason.COUPON_USED_UP: WireError(
+                "coupon.usage_limit_reached", "Coupon usage limit reached"
+            ),
+            Reason.CARD_NOT_FOUND: WireError("coupon.invalid_card", "Invalid card"),
+            Reason.CARD_NOT_ACTIVE: WireError("coupon.invalid_card", "Invalid card"),
+            Reason.COUPON_USE_NOT_FOUND: WireError(
+                "coupon.usage_not_found", "Coupon usage not found"
+            ),
+        },
+    ),
 )
 B2B = ("b2b",)
 
 # The documented form of redemptionDatetime and checkOpenDatetime.
 DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
 
-
-def _refusal(name: str, reason: str) -> type[DomainError]:
-    return type(name, (DomainError,), {"reason": reason})
-
-
-InvalidCode = _refusal("InvalidCode", "invalid_code")
-InvalidCouponId = _refusal("InvalidCouponId", "invalid_coupon_id")
-NotActive = _refusal("NotActive", "not_active")
-Expired = _refusal("Expired", "expired")
-UsageLimitReached = _refusal("UsageLimitReached", "usage_limit_reached")
-InvalidCouponStore = _refusal("InvalidCouponStore", "invalid_store")
-InvalidCard = _refusal("InvalidCard", "invalid_card")
-InvalidDatetime = _refusal("InvalidDatetime", "invalid_datetime")
-CheckNumberRequired = _refusal("CheckNumberRequired", "check_number_required")
-UsageNotFound = _refusal("UsageNotFound", "usage_not_found")
-UsageAlreadyVoided = _refusal("UsageAlreadyVoided", "already_voided")
 
 Id = Field(default=None, max_length=64)
 
@@ -135,14 +128,14 @@ class SimpleReply(ReplyModel):
 
 
 def _errors(*reasons: str) -> tuple[str, ...]:
-    return tuple(COUPON.code(reason) for reason in ("system_error", *reasons))
+    return tuple(f"coupon.{reason}" for reason in ("system_error", *reasons))
 
 
 # --- the shared coupon rules, step by step ---------------------------------------------
 
 
 async def _enforce(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     program: Program,
     coupon: Coupon,
     store_code: str | None,
@@ -151,13 +144,7 @@ async def _enforce(
     *,
     dates: bool,
 ) -> None:
-    """``check_coupon`` on the coupon's rules that this step can judge, its refusals
-    turned into this service's codes.
-
-    The Check Service reports every refusal as invalid_coupon or coupon_not_applicable;
-    the Coupon Service has one code per reason. The reason is read off the rule that
-    failed (check_coupon tests dates, then stores, then limits), never off a message.
-    """
+    """``check_coupon`` on the coupon's rules that this step can judge."""
     judged = coupon.model_copy(
         update={
             "valid_from": coupon.valid_from if dates else None,
@@ -166,14 +153,7 @@ async def _enforce(
             "per_account_limit": coupon.per_account_limit if account_id is not None else None,
         }
     )
-    try:
-        await check_coupon(conn, program, judged, store_code, account_id, now)
-    except InvalidCoupon as refusal:
-        before = judged.valid_from is not None and program.today(now) < judged.valid_from
-        raise (NotActive if before else Expired)(refusal.detail) from None
-    except CouponNotApplicable as refusal:
-        elsewhere = bool(judged.stores) and store_code not in judged.stores
-        raise (InvalidCouponStore if elsewhere else UsageLimitReached)(refusal.detail) from None
+    await check_coupon(uow, program, judged, store_code, account_id, now)
 
 
 def _coupon_by_id(program: Program, raw: int | str | None) -> Coupon:
@@ -186,12 +166,12 @@ def _coupon_by_id(program: Program, raw: int | str | None) -> Coupon:
     for coupon in program.loyalty.coupons:
         if coupon.id == wanted:
             return coupon
-    raise InvalidCouponId(f"no coupon has the id {raw!r}")
+    raise Refused(Reason.COUPON_NOT_FOUND, f"no coupon has the id {raw!r}")
 
 
 def _store(program: Program, store_code: str | None) -> str:
     if not store_code or store_code not in program.stores:
-        raise InvalidCouponStore(f"{store_code!r} is not a store of this merchant")
+        raise Refused(Reason.INVALID_STORE, f"{store_code!r} is not a store of this merchant")
     return store_code
 
 
@@ -204,19 +184,19 @@ def _datetime(value: str | None, member: str) -> str:
             raise ValueError
         datetime.strptime(text, "%Y-%m-%dT%H:%M:%S")
     except ValueError:
-        raise InvalidDatetime(f"{member} must be yyyy-MM-ddTHH:mm:ss") from None
+        raise Refused(Reason.INVALID_DATETIME, f"{member} must be yyyy-MM-ddTHH:mm:ss") from None
     return text
 
 
-async def _card(conn: AsyncConnection, merchant_id: int, number: str | None) -> Card | None:
+async def _card(uow: UnitOfWork, merchant_id: int, number: str | None) -> Card | None:
     """The active card a use is linked to, when the caller names one."""
     if not number:
         return None
-    card = await records.find_card(conn, merchant_id, number.strip())
+    card = await uow.cards.find(merchant_id, number.strip())
     if card is None:
-        raise InvalidCard("no card has this number")
-    if card.status != "active" or card.account_id is None:
-        raise InvalidCard(f"the card is {card.status}")
+        raise CardNotFound("no card has this number")
+    if not card.is_active:
+        raise CardNotActive(f"the card is {card.status}")
     return card
 
 
@@ -239,15 +219,12 @@ async def validate_coupon_usage(
     """Finds the merchant's coupon with this code (case-insensitive) and checks that it
     is valid today, at storeCode when given, and has uses left (for printedCardNumber's
     account when given). Read-only: validating does not use the coupon up."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
-    try:
-        coupon = find_coupon(program, req.couponCode)
-    except InvalidCoupon as refusal:
-        raise InvalidCode(refusal.detail) from None
+    program = ctx.program
+    coupon = find_coupon(program, req.couponCode)
     store = _store(program, req.storeCode) if req.storeCode else None
-    card = await _card(ctx.conn, ctx.merchant_id, req.printedCardNumber)
+    card = await _card(ctx.uow, ctx.merchant_id, req.printedCardNumber)
     account_id = card.account_id if card else None
-    await _enforce(ctx.conn, program, coupon, store, account_id, ctx.now, dates=True)
+    await _enforce(ctx.uow, program, coupon, store, account_id, ctx.now, dates=True)
     return ValidateCouponReply(couponId=coupon.id, redeemWallet=_redeem_wallet(program, coupon))
 
 
@@ -281,21 +258,21 @@ async def record_coupon_usage(ctx: CallContext, req: CouponRedemptionInfo) -> Si
     """Stores one use of the coupon at storeCode, linked to printedCardNumber's account
     when given, within the coupon's usage limits. Resending the same couponId,
     storeCode, checkNumber and redemptionDatetime answers success and counts once."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     coupon = _coupon_by_id(program, req.couponId)
     store = _store(program, req.storeCode)
     redeemed_at = _datetime(req.redemptionDatetime, "redemptionDatetime")
     opened_at = _datetime(req.checkOpenDatetime, "checkOpenDatetime")
-    card = await _card(ctx.conn, ctx.merchant_id, req.printedCardNumber)
+    card = await _card(ctx.uow, ctx.merchant_id, req.printedCardNumber)
     check_number = req.checkNumber or None
-    await lock_coupon_uses(ctx.conn, ctx.merchant_id)
+    await lock_coupon_uses(ctx.uow, ctx.merchant_id)
     if await _standing_use_exists(
-        ctx.conn, ctx.merchant_id, coupon.id, store, check_number, redeemed_at
+        ctx.uow, ctx.merchant_id, coupon.id, store, check_number, redeemed_at
     ):
         return SimpleReply()
     account_id = card.account_id if card else None
-    await _enforce(ctx.conn, program, coupon, store, account_id, ctx.now, dates=False)
-    await ctx.conn.execute(
+    await _enforce(ctx.uow, program, coupon, store, account_id, ctx.now, dates=False)
+    await ctx.uow.conn.execute(
         insert(coupon_uses).values(
             merchant_id=ctx.merchant_id,
             coupon_id=coupon.id,
@@ -314,7 +291,7 @@ async def record_coupon_usage(ctx: CallContext, req: CouponRedemptionInfo) -> Si
 
 
 async def _standing_use_exists(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     merchant_id: int,
     coupon_id: int,
     store: str,
@@ -329,7 +306,7 @@ async def _standing_use_exists(
         else coupon_uses.c.check_number == check_number
     )
     row = (
-        await conn.execute(
+        await uow.conn.execute(
             select(coupon_uses.c.id)
             .where(
                 coupon_uses.c.merchant_id == merchant_id,
@@ -361,15 +338,15 @@ async def void_coupon_usage(ctx: CallContext, req: CouponRedemptionInfo) -> Simp
     """Marks the recorded use with the same coupon, store, check number and check open
     time as voided, which gives the use back to the coupon's limits. When several
     uses match, the one with the same redemptionDatetime goes first, else the newest."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     coupon = _coupon_by_id(program, req.couponId)
     if not req.checkNumber:
-        raise CheckNumberRequired("a use can only be voided by its check number")
+        raise Refused(Reason.CHECK_NUMBER_REQUIRED, "a use can only be voided by its check number")
     redeemed_at = _datetime(req.redemptionDatetime, "redemptionDatetime")
     opened_at = _datetime(req.checkOpenDatetime, "checkOpenDatetime")
-    await lock_coupon_uses(ctx.conn, ctx.merchant_id)
+    await lock_coupon_uses(ctx.uow, ctx.merchant_id)
     uses = (
-        await ctx.conn.execute(
+        await ctx.uow.conn.execute(
             select(coupon_uses.c.id, coupon_uses.c.redemption_datetime, coupon_uses.c.voided_at)
             .where(
                 coupon_uses.c.merchant_id == ctx.merchant_id,
@@ -382,12 +359,12 @@ async def void_coupon_usage(ctx: CallContext, req: CouponRedemptionInfo) -> Simp
         )
     ).all()
     if not uses:
-        raise UsageNotFound()
+        raise Refused(Reason.COUPON_USE_NOT_FOUND)
     standing = [use for use in uses if use.voided_at is None]
     if not standing:
-        raise UsageAlreadyVoided()
+        raise AlreadyVoided()
     target: Any = next((u for u in standing if u.redemption_datetime == redeemed_at), standing[0])
-    await ctx.conn.execute(
+    await ctx.uow.conn.execute(
         update(coupon_uses)
         .where(coupon_uses.c.merchant_id == ctx.merchant_id, coupon_uses.c.id == target.id)
         .values(voided_at=ctx.now)

@@ -13,9 +13,9 @@ from pydantic import Field
 from openpxs.api.common import GuestRequest
 from openpxs.services import password_reset
 from openpxs.services.password_reset import Identifier
-from openpxs.store.catalog import load_program
 from openpxs.wire.context import CallContext
 from openpxs.wire.envelope import invalid_request
+from openpxs.wire.refusals import legacy
 from openpxs.wire.registry import Service, endpoint
 from openpxs.wire.types import FlexLong, FlexStr, ReplyModel, WireModel
 
@@ -23,16 +23,19 @@ GUEST_MANAGEMENT = Service(
     name="guestmanagement",
     title="Guest Management Service",
     success="success",
-    error_prefix="guestmanagement",
-    messages={
-        "system_error": "System error",
-        "multiple_identifiers": (
-            "Only one of username, accountId, printedCardNumber or email may be provided"
-        ),
-        "no_identifier": "One of username, accountId, printedCardNumber or email is required",
-        "user_not_found": "User not found",
-        "no_email_address": "User has no email address",
-    },
+    refusals=legacy(
+        "guestmanagement",
+        {
+            "system_error": "System error",
+            "multiple_identifiers": (
+                "Only one of username, accountId, printedCardNumber or email may be provided"
+            ),
+            "no_identifier": "One of username, accountId, printedCardNumber or email is required",
+            "user_not_found": "User not found",
+            "no_email_address": "User has no email address",
+            "too_many_attempts": "Too many failed attempts",
+        },
+    ),
 )
 START_ERRORS = ("multiple_identifiers", "no_identifier", "user_not_found", "no_email_address")
 Text = FlexStr | None
@@ -76,9 +79,9 @@ class ResetReply(ReplyModel):
 
 async def _start(ctx: CallContext, req: StartResetRequest, code: str | None) -> ResetReply:
     identifier = password_reset.one_identifier(req.all_identifiers())
-    program = await load_program(ctx.conn, ctx.merchant_id)
-    user = await password_reset.find_user(ctx.conn, ctx.merchant_id, identifier)
-    email = await password_reset.start_reset(ctx.conn, program, user, ctx.now, code)
+    program = ctx.program
+    user = await password_reset.find_user(ctx.uow, ctx.merchant_id, identifier)
+    email = await password_reset.start_reset(ctx.uow, program, user, ctx.now, code)
     return ResetReply(email=email)
 
 
@@ -154,8 +157,8 @@ async def reset_password(ctx: CallContext, req: ResetPasswordRequest) -> SimpleR
     card template form (errorsByField.newPassword lists the problems). Every sign-in of the
     guest ends, and a lock from failed sign-ins is lifted. Wrong codes are counted per
     integration; past the limit the call answers too_many_attempts for a while."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     await password_reset.complete_reset(
-        ctx.conn, program, ctx.integration, req.resetCode, req.newPassword, ctx.now
+        ctx.uow, program, ctx.integration, req.resetCode, req.newPassword, ctx.now
     )
     return SimpleReply()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from openpxs.api.transaction import models as m
 from openpxs.domain.program import Program
-from openpxs.services.lookups import HistoryEntry
+from openpxs.services.history import HistoryEntry
 
 
 def history_reply(

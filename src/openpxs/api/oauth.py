@@ -9,10 +9,9 @@ from pydantic import Field
 from openpxs.api.common import GuestRequest
 from openpxs.services import oauth
 from openpxs.services.one_time_password import user_for_sms_code
-from openpxs.store.catalog import load_program
-from openpxs.store.tokens import revoke_family
 from openpxs.wire.context import CallContext
 from openpxs.wire.envelope import ServiceFailure
+from openpxs.wire.refusals import legacy
 from openpxs.wire.registry import Service, endpoint
 from openpxs.wire.types import FlexStr, ReplyModel
 
@@ -21,8 +20,7 @@ OAUTH = Service(
     title="OAuth Service",
     success="success",
     # OAuth codes carry no prefix (errors.yaml); invalid_request and the like follow suit.
-    error_prefix="oauth",
-    messages={},
+    refusals=legacy("oauth", {}),
 )
 FIELDSET_GRANT = "http://paytronix.com/oauth/fieldset"
 Text = FlexStr | None
@@ -65,27 +63,27 @@ async def request_guest_token(ctx: CallContext, req: TokenRequest) -> TokenReply
     A wrong password and an unknown username get the same reply; repeated failures lock
     the username for a while (errorCode account_locked).
     """
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     grant = req.grant_type
     if grant == "password":
         scope = oauth.parse_scope(req.scope)
         tokens = await oauth.password_grant(
-            ctx.conn, program, ctx.integration, req.username, req.password, scope, ctx.now
+            ctx.uow, program, ctx.integration, req.username, req.password, scope, ctx.now
         )
     elif grant == "refresh_token":
         tokens = await oauth.refresh_grant(
-            ctx.conn, program, ctx.integration, req.refresh_token, req.scope, ctx.now
+            ctx.uow, program, ctx.integration, req.refresh_token, req.scope, ctx.now
         )
     elif grant == "authorization_code":
         tokens = await oauth.authorization_code_grant(
-            ctx.conn, program, ctx.integration, req.code, req.scope, ctx.now
+            ctx.uow, program, ctx.integration, req.code, req.scope, ctx.now
         )
     elif grant == "one_time_password":
         scope = oauth.parse_scope(req.scope)
         user = await user_for_sms_code(
-            ctx.conn, program, req.mobilePhone, req.one_time_password, ctx.now
+            ctx.uow, program, req.mobilePhone, req.one_time_password, ctx.now
         )
-        tokens = await oauth.issue_tokens(ctx.conn, program, ctx.integration, user, scope, ctx.now)
+        tokens = await oauth.issue_tokens(ctx.uow, program, ctx.integration, user, scope, ctx.now)
     elif grant == FIELDSET_GRANT:
         raise ServiceFailure(
             "unsupported_grant_type", "Sign-in by registration fields is not offered"
@@ -122,9 +120,9 @@ class GrantReply(ReplyModel):
 async def request_authorization_grant(ctx: CallContext, req: GrantRequest) -> GrantReply:
     """The grant (five minutes, one use) lets another integration sign the same guest in
     with grant_type=authorization_code, without asking for the password again."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     grant, lifetime = await oauth.issue_authorization_grant(
-        ctx.conn, program, ctx.principal, req.scope, ctx.now
+        ctx.uow, program, ctx.principal, req.scope, ctx.now
     )
     return GrantReply(authorizationGrant=grant, expires_in=lifetime)
 
@@ -150,7 +148,7 @@ async def revoke_guest_token(ctx: CallContext, req: RevokeRequest) -> SimpleRepl
     """Every token of the sign-in ends: the access token, its refresh token and the
     tokens issued from it by refreshing."""
     if ctx.principal.style == "oauth" and ctx.principal.token_family is not None:
-        await revoke_family(ctx.conn, ctx.merchant_id, ctx.principal.token_family, ctx.now)
+        await ctx.uow.tokens.revoke_family(ctx.merchant_id, ctx.principal.token_family, ctx.now)
     else:
-        await oauth.revoke(ctx.conn, ctx.integration, req.access_token, req.refresh_token, ctx.now)
+        await oauth.revoke(ctx.uow, ctx.integration, req.access_token, req.refresh_token, ctx.now)
     return SimpleReply()

@@ -12,8 +12,8 @@ from pydantic import Field
 
 from openpxs.api.common import GuestRequest
 from openpxs.services import one_time_password
-from openpxs.store.catalog import load_program
 from openpxs.wire.context import CallContext
+from openpxs.wire.refusals import legacy
 from openpxs.wire.registry import Service, endpoint
 from openpxs.wire.types import FlexInt, FlexStr, ReplyModel, WireModel
 
@@ -21,12 +21,14 @@ ONE_TIME_PASSWORD = Service(
     name="onetimepassword",
     title="One Time Password Service",
     success="success",
-    error_prefix="one_time_password",
-    messages={
-        "system_error": "System error",
-        "feature_disabled": "SMS OTP feature not enabled for this merchant",
-        "duplicate_phone_numbers": "Multiple users were found with this phone number",
-    },
+    refusals=legacy(
+        "one_time_password",
+        {
+            "system_error": "System error",
+            "feature_disabled": "SMS OTP feature not enabled for this merchant",
+            "duplicate_phone_numbers": "Multiple users were found with this phone number",
+        },
+    ),
 )
 
 
@@ -50,7 +52,7 @@ class EnabledReply(ReplyModel):
 )
 async def is_otp_enabled(ctx: CallContext, req: EnabledRequest) -> EnabledReply:
     """Lets an app decide whether to show its "text me a code" sign-in screen."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     return EnabledReply(enabled=one_time_password.is_enabled(program))
 
 
@@ -84,6 +86,6 @@ async def generate_and_send_sms_otp(ctx: CallContext, req: SendRequest) -> Simpl
     five tries. The reply is success whether or not a guest has this number, so it does
     not tell which numbers are enrolled; several guests sharing the number is refused
     with duplicate_phone_numbers."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
-    await one_time_password.send_sms_code(ctx.conn, program, req.mobilePhone, ctx.now)
+    program = ctx.program
+    await one_time_password.send_sms_code(ctx.uow, program, req.mobilePhone, ctx.now)
     return SimpleReply()

@@ -1,45 +1,223 @@
-"""Business refusals raised by the domain and the services.
+"""The one refusal vocabulary: every business refusal names a ``Reason``.
 
-Each carries a ``reason`` (``card_not_found``, ``insufficient_balance`` ...) that a
-PXS service turns into its own error code (``transaction.card_not_found``), and
-says whether the refusal is about the card or account data the caller supplied
-(which the Transaction Service reports as ``userDataError``).
+The domain and the use cases raise ``DomainError`` (or one of the named shorthands
+below) with a reason and, where it helps, a detail for the human reading the reply.
+Each PXS service maps reasons to its own wire codes, results and HTTP statuses in the
+``errors.py`` beside its handlers (``card_not_found`` is ``transaction.card_not_found``
+answered as ``userDataError`` there, ``guest.card_not_found`` in the Guest Service), so
+nothing below the api layer knows a wire code.
+
+A refusal may carry ``members`` for the reply (the fields a form got wrong, the card a
+campaign code named) and ``intents``: work that must outlive the refused call's rollback,
+such as counting a failed sign-in (see ``domain.intents``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from openpxs.domain.intents import Intent
+
+
+class Reason(StrEnum):
+    # the call itself
+    SYSTEM_ERROR = "system_error"
+    INVALID_REQUEST = "invalid_request"
+    INVALID_MERCHANT = "invalid_merchant"
+    INVALID_STORE = "invalid_store"
+    FEATURE_DISABLED = "feature_disabled"
+    # cards and accounts
+    CARD_NOT_FOUND = "card_not_found"
+    CARD_NOT_ACTIVE = "card_not_active"
+    CARD_ALREADY_ACTIVE = "card_already_active"
+    CARD_NOT_IN_REQUIRED_STATE = "card_not_in_required_state"
+    CARD_NUMBER_IN_USE = "card_number_in_use"
+    CARD_ALREADY_REGISTERED = "card_already_registered"
+    CARD_NOT_REGISTERED = "card_not_registered"
+    INVALID_REGISTRATION_CODE = "invalid_registration_code"
+    INVALID_CARD_TEMPLATE = "invalid_card_template"
+    INVALID_STATUS_CHANGE = "invalid_status_change"
+    CARDS_CANNOT_BE_COMBINED = "cards_cannot_be_combined"
+    NO_COMBINE_CANDIDATES = "no_combine_candidates"
+    INVALID_WORKFLOW = "invalid_workflow"
+    ACCOUNT_NOT_FOUND = "account_not_found"
+    ACCOUNT_NOT_ACTIVE = "account_not_active"
+    # value
+    INSUFFICIENT_BALANCE = "insufficient_balance"
+    INVALID_WALLET_CODE = "invalid_wallet_code"
+    INVALID_QUANTITY = "invalid_quantity"
+    TRANSACTION_NOT_FOUND = "transaction_not_found"
+    ALREADY_VOIDED = "already_voided"
+    DUPLICATE_TRANSACTION = "duplicate_transaction"
+    # checks, rewards and coupons
+    REWARD_NOT_AVAILABLE = "reward_not_available"
+    INVALID_COUPON = "invalid_coupon"  # no coupon has the code
+    COUPON_NOT_FOUND = "coupon_not_found"  # no coupon has the id
+    COUPON_NOT_YET_VALID = "coupon_not_yet_valid"
+    COUPON_EXPIRED = "coupon_expired"
+    COUPON_NOT_AT_STORE = "coupon_not_at_store"
+    COUPON_USED_UP = "coupon_used_up"
+    COUPON_NOT_APPLICABLE = "coupon_not_applicable"  # nothing on the check it applies to
+    COUPON_USE_NOT_FOUND = "coupon_use_not_found"
+    CHECK_NUMBER_REQUIRED = "check_number_required"
+    INVALID_DATETIME = "invalid_datetime"
+    DUPLICATE_CHECK = "duplicate_check"
+    CHECK_NOT_FOUND = "check_not_found"
+    AMOUNTS_EXCEED_CHECK_TOTAL = "amounts_exceed_check_total"
+    # guests and their data
+    USER_NOT_FOUND = "user_not_found"
+    FIELD_VALIDATION = "field_validation"
+    UNIQUENESS_CONFLICT = "uniqueness_conflict"
+    ADDRESS_NOT_FOUND = "address_not_found"
+    RELATED_GUEST_NOT_FOUND = "related_guest_not_found"
+    INVALID_PERK_TYPE = "invalid_perk_type"
+    INVALID_VERIFICATION_CODE = "invalid_verification_code"
+    INVALID_REFERRAL = "invalid_referral"
+    INVALID_REFERRAL_CODE = "invalid_referral_code"
+    INVALID_VISIT_CODE = "invalid_visit_code"
+    VISIT_CODE_ALREADY_USED = "visit_code_already_used"
+    INVALID_MESSAGE_FREQUENCY = "invalid_message_frequency"
+    INVALID_LANGUAGE = "invalid_language"
+    # signing in
+    COULD_NOT_AUTHENTICATE = "could_not_authenticate"
+    ACCOUNT_LOCKED = "account_locked"
+    TOO_MANY_ATTEMPTS = "too_many_attempts"
+    INVALID_CARD_CREDENTIALS = "invalid_card_credentials"
+    INVALID_GUEST_CREDENTIALS = "invalid_guest_credentials"
+    INVALID_TOKEN = "invalid_token"
+    INVALID_SCOPE = "invalid_scope"
+    INSUFFICIENT_SCOPE = "insufficient_scope"
+    INVALID_GRANT = "invalid_grant"
+    UNSUPPORTED_GRANT_TYPE = "unsupported_grant_type"
+    # password reset and one-time passwords
+    NO_IDENTIFIER = "no_identifier"
+    MULTIPLE_IDENTIFIERS = "multiple_identifiers"
+    NO_EMAIL_ADDRESS = "no_email_address"
+    INVALID_RESET_CODE = "invalid_reset_code"
+    DUPLICATE_PHONE_NUMBERS = "duplicate_phone_numbers"
+    # campaign codes
+    INVALID_CAMPAIGN_CODE = "invalid_campaign_code"
+    INVALID_EVENT = "invalid_event"
+    INVALID_WALLET_SPEC = "invalid_wallet_spec"
+    ACCOUNT_NOT_IN_EVENT = "account_not_in_event"
+    REWARD_ALREADY_LOADED = "reward_already_loaded"
+    TRANSACTION_DENIED = "transaction_denied"
+
 
 class DomainError(Exception):
-    reason: str = "system_error"
-    about_user_data: bool = False
+    """A business refusal: its class names the reason (``CardNotFound("detail")``), or
+    ``Refused(reason, "detail")`` names any reason directly."""
 
-    def __init__(self, detail: str | None = None, *, extra: dict[str, object] | None = None):
-        super().__init__(detail or self.reason)
+    reason: Reason = Reason.SYSTEM_ERROR
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        members: Mapping[str, Any] | None = None,
+        intents: tuple[Intent, ...] = (),
+    ):
+        super().__init__(detail or self.reason.value)
         self.detail = detail
-        self.extra = extra or {}
+        # Members the refusal's reply carries beside result, errorCode and errorMessage.
+        self.members: dict[str, Any] = dict(members or {})
+        self.intents = intents
 
 
-def _refusal(name: str, reason: str, about_user_data: bool) -> type[DomainError]:
-    return type(name, (DomainError,), {"reason": reason, "about_user_data": about_user_data})
+class Refused(DomainError):
+    def __init__(
+        self,
+        reason: Reason,
+        detail: str | None = None,
+        *,
+        members: Mapping[str, Any] | None = None,
+        intents: tuple[Intent, ...] = (),
+    ):
+        self.reason = reason
+        super().__init__(detail, members=members, intents=intents)
 
 
-CardNotFound = _refusal("CardNotFound", "card_not_found", True)
-CardNotActive = _refusal("CardNotActive", "card_not_active", True)
-CardAlreadyActive = _refusal("CardAlreadyActive", "card_already_active", True)
-CardNotInRequiredState = _refusal("CardNotInRequiredState", "card_not_in_required_state", True)
-InvalidRegistrationCode = _refusal("InvalidRegistrationCode", "invalid_registration_code", True)
-InsufficientBalance = _refusal("InsufficientBalance", "insufficient_balance", True)
-InvalidWalletCode = _refusal("InvalidWalletCode", "invalid_wallet_code", False)
-InvalidQuantity = _refusal("InvalidQuantity", "invalid_quantity", False)
-InvalidRequest = _refusal("InvalidRequest", "invalid_request", False)
-InvalidMerchant = _refusal("InvalidMerchant", "invalid_merchant", False)
-InvalidStore = _refusal("InvalidStore", "invalid_store", False)
-TransactionNotFound = _refusal("TransactionNotFound", "transaction_not_found", False)
-AlreadyVoided = _refusal("AlreadyVoided", "already_voided", False)
-DuplicateTransaction = _refusal("DuplicateTransaction", "duplicate_transaction", False)
-RewardNotAvailable = _refusal("RewardNotAvailable", "reward_not_available", False)
-InvalidCoupon = _refusal("InvalidCoupon", "invalid_coupon", False)
-CouponNotApplicable = _refusal("CouponNotApplicable", "coupon_not_applicable", False)
-DuplicateCheck = _refusal("DuplicateCheck", "duplicate_check", False)
-CheckNotFound = _refusal("CheckNotFound", "check_not_found", False)
-AmountsExceedCheckTotal = _refusal("AmountsExceedCheckTotal", "amounts_exceed_check_total", False)
+# The refusals raised in many places, named.
+
+
+class CardNotFound(DomainError):
+    reason = Reason.CARD_NOT_FOUND
+
+
+class CardNotActive(DomainError):
+    reason = Reason.CARD_NOT_ACTIVE
+
+
+class CardAlreadyActive(DomainError):
+    reason = Reason.CARD_ALREADY_ACTIVE
+
+
+class CardNotInRequiredState(DomainError):
+    reason = Reason.CARD_NOT_IN_REQUIRED_STATE
+
+
+class InvalidRegistrationCode(DomainError):
+    reason = Reason.INVALID_REGISTRATION_CODE
+
+
+class InsufficientBalance(DomainError):
+    reason = Reason.INSUFFICIENT_BALANCE
+
+
+class InvalidWalletCode(DomainError):
+    reason = Reason.INVALID_WALLET_CODE
+
+
+class InvalidQuantity(DomainError):
+    reason = Reason.INVALID_QUANTITY
+
+
+class InvalidRequest(DomainError):
+    reason = Reason.INVALID_REQUEST
+
+
+class InvalidMerchant(DomainError):
+    reason = Reason.INVALID_MERCHANT
+
+
+class InvalidStore(DomainError):
+    reason = Reason.INVALID_STORE
+
+
+class TransactionNotFound(DomainError):
+    reason = Reason.TRANSACTION_NOT_FOUND
+
+
+class AlreadyVoided(DomainError):
+    reason = Reason.ALREADY_VOIDED
+
+
+class DuplicateTransaction(DomainError):
+    reason = Reason.DUPLICATE_TRANSACTION
+
+
+class RewardNotAvailable(DomainError):
+    reason = Reason.REWARD_NOT_AVAILABLE
+
+
+class InvalidCoupon(DomainError):
+    reason = Reason.INVALID_COUPON
+
+
+class CouponNotApplicable(DomainError):
+    reason = Reason.COUPON_NOT_APPLICABLE
+
+
+class DuplicateCheck(DomainError):
+    reason = Reason.DUPLICATE_CHECK
+
+
+class CheckNotFound(DomainError):
+    reason = Reason.CHECK_NOT_FOUND
+
+
+class AmountsExceedCheckTotal(DomainError):
+    reason = Reason.AMOUNTS_EXCEED_CHECK_TOTAL

@@ -10,7 +10,8 @@ it makes a new lot. So at every moment:
     sum(lot.remaining) == max(balance, 0)
 
 The store applies the postings this module returns and writes each one to the
-journal; ``openpxs audit`` checks the same equations against the database.
+journal; ``openpxs audit`` checks the same equations against the database. An
+``AccountBook`` holds the wallets of one account while a call moves value in them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from openpxs.domain.errors import InsufficientBalance
+
+
+class ShortOfValue(InsufficientBalance):
+    """A debit beyond what the wallet can spend; the numbers are for logs and tests."""
+
+    def __init__(self, available_units: int, requested_units: int):
+        super().__init__()
+        self.available_units = available_units
+        self.requested_units = requested_units
 
 
 @dataclass(eq=False)
@@ -93,9 +103,7 @@ class WalletLedger:
             order.insert(0, prefer)
         available = sum(lot.remaining for lot in order)
         if available < units and not self.allow_negative:
-            raise InsufficientBalance(
-                extra={"available_units": available, "requested_units": units}
-            )
+            raise ShortOfValue(available, units)
         if available < units:
             # Going into deficit: lapsed value still in a lot must be written off first,
             # or the lots would hold more than a balance that is below zero.
@@ -128,3 +136,66 @@ class WalletLedger:
 
     def spendable_units(self, now: datetime) -> int:
         return sum(lot.remaining for lot in self.lots if lot.spendable(now))
+
+    def has_lapsed_value(self, now: datetime) -> bool:
+        return any(
+            lot.remaining > 0 and lot.expires_at is not None and lot.expires_at <= now
+            for lot in self.lots
+        )
+
+
+@dataclass
+class AccountBook:
+    """The wallets of one account, loaded whole before any move is applied.
+
+    The store opens a book with every wallet the call may touch (balances, spendable
+    lots, and any lot a reversal refills by id), the domain moves value between lots in
+    memory, and the store writes the postings in one go. Nothing here reads or writes
+    the database: a wallet or lot that was not loaded is a programming error.
+    """
+
+    merchant_id: int
+    account_id: int
+    ledgers: dict[int, WalletLedger] = field(default_factory=dict)
+    # Wallets whose balance is already stored (the write is an update, not an insert).
+    stored_balances: set[int] = field(default_factory=set)
+
+    def add_wallet(
+        self, wallet_code: int, balance: int | None, lots: list[Lot], *, allow_negative: bool
+    ) -> None:
+        """Give the book a wallet as loaded (``balance`` None: nothing stored yet)."""
+        if balance is not None:
+            self.stored_balances.add(wallet_code)
+        self.ledgers[wallet_code] = WalletLedger(
+            balance=balance or 0, lots=lots, allow_negative=allow_negative
+        )
+
+    def wallet(self, wallet_code: int) -> WalletLedger:
+        ledger = self.ledgers.get(wallet_code)
+        if ledger is None:
+            raise LookupError(f"wallet {wallet_code} was not loaded into the book")
+        return ledger
+
+    def lot(self, wallet_code: int, lot_id: int) -> Lot:
+        """A lot by id, even an empty one (a reversal puts value back where it came from)."""
+        for lot in self.wallet(wallet_code).lots:
+            if lot.id == lot_id:
+                return lot
+        raise LookupError(f"lot {lot_id} was not loaded into the book")
+
+    def balances(self) -> dict[int, int]:
+        return {code: ledger.balance for code, ledger in self.ledgers.items()}
+
+    def has_lapsed_value(self, now: datetime) -> bool:
+        return any(ledger.has_lapsed_value(now) for ledger in self.ledgers.values())
+
+    def expire(self, now: datetime) -> bool:
+        """Write off every lapsed lot; whether anything lapsed."""
+        lapsed = [ledger for ledger in self.ledgers.values() if ledger.has_lapsed_value(now)]
+        for ledger in lapsed:
+            ledger.expire(now)
+        return bool(lapsed)
+
+    @property
+    def has_postings(self) -> bool:
+        return any(ledger.postings for ledger in self.ledgers.values())

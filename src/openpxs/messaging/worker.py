@@ -23,6 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from openpxs.domain.clock import Clock
 from openpxs.messaging import outbox
 from openpxs.messaging.transports import Transport
+from openpxs.store.repositories.outbox import ERROR_LIMIT
+from openpxs.store.uow import unit_of_work
 
 log = logging.getLogger("openpxs.messages")
 
@@ -67,24 +69,24 @@ async def deliver_pass(
 ) -> PassResult:
     """``deliver_due`` with the whole count: a full ``claimed`` means more may be due."""
     lease_until = now + lease
-    async with engine.begin() as conn:
-        messages = await outbox.claim_due(conn, now=now, lease_until=lease_until, limit=batch)
+    async with unit_of_work(engine) as uow:
+        messages = await uow.outbox.claim_due(now=now, lease_until=lease_until, limit=batch)
     started = time.monotonic()
     sent = failed = 0
     for position, message in enumerate(messages):
         stopping = stop is not None and stop.is_set()
         if stopping or time.monotonic() - started > lease.total_seconds() / 2:
             rest = [m.id for m in messages[position:]]
-            async with engine.begin() as conn:
-                await outbox.release(conn, rest, lease_until=lease_until, now=now)
+            async with unit_of_work(engine) as uow:
+                await uow.outbox.release(rest, lease_until=lease_until, now=now)
             break
         try:
             await transport.send(message)
         except Exception as exc:
             failed += 1
             error = describe_error(exc)
-            async with engine.begin() as conn:
-                gave_up = await outbox.record_failure(conn, message, error=error, now=now)
+            async with unit_of_work(engine) as uow:
+                gave_up = await outbox.record_failure(uow, message, error=error, now=now)
             log.warning(
                 "message given up" if gave_up else "message delivery failed",
                 extra={
@@ -99,8 +101,8 @@ async def deliver_pass(
             )
             continue
         sent += 1
-        async with engine.begin() as conn:
-            await outbox.mark_sent(conn, message.id, now=now)
+        async with unit_of_work(engine) as uow:
+            await uow.outbox.mark_sent(message.id, now=now)
     return PassResult(claimed=len(messages), sent=sent, failed=failed)
 
 
@@ -130,7 +132,7 @@ def describe_error(exc: BaseException) -> str:
     """
     text = _SPACES.sub(" ", str(exc)).strip()
     line = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-    return line[: outbox.ERROR_LIMIT]
+    return line[:ERROR_LIMIT]
 
 
 class OutboxWorker:

@@ -29,15 +29,16 @@ from urllib.parse import parse_qsl, urlencode
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpxs.config.loyalty import CampaignEvent
-from openpxs.domain.errors import DomainError
+from openpxs.domain.cards import Card
+from openpxs.domain.errors import DomainError, Reason
+from openpxs.domain.moves import AppliedMove, Move, apply_moves, check_moves
 from openpxs.domain.program import Program, WalletDef
-from openpxs.services.accounts import AppliedMove, Move, apply_moves, check_moves, open_settled_book
-from openpxs.store import records
-from openpxs.store.records import Card, Where
+from openpxs.services.books import open_settled_book
+from openpxs.services.context import Call
 from openpxs.store.tables import cards, event_loads, transactions
+from openpxs.store.uow import UnitOfWork
 
 LOAD_KIND = "campaignLoad"
 NONCE_BYTES = 12
@@ -47,34 +48,66 @@ PAIR_NAMES = ("merchantId", "printedCardNumber", "eventId")
 
 
 class CampaignRefusal(DomainError):
-    """A refusal of the Campaign Feedback Service; the reason becomes event_reward.<reason>.
-
-    ``card_number`` is the card the code named, when it could be read: the reply
-    carries it even on failure (campaignfeedback.yaml LoadRewardReply).
-    """
+    """A refusal of a campaign code. ``card_number`` is the card the code named, when it
+    could be read: the reply carries it even on failure (campaignfeedback.yaml
+    LoadRewardReply)."""
 
     def __init__(self, detail: str | None = None, *, card_number: str | None = None):
-        reply = {"printedCardNumber": card_number} if card_number else None
-        super().__init__(detail, extra={"reply": reply} if reply else None)
+        super().__init__(
+            detail, members={"printedCardNumber": card_number} if card_number else None
+        )
 
 
-def _refusal(name: str, reason: str) -> type[CampaignRefusal]:
-    return type(name, (CampaignRefusal,), {"reason": reason})
+class InvalidCode(CampaignRefusal):
+    reason = Reason.INVALID_CAMPAIGN_CODE
 
 
-InvalidCode = _refusal("InvalidCode", "invalid_code")
-InvalidMerchant = _refusal("InvalidMerchant", "invalid_merchant")
-InvalidCard = _refusal("InvalidCard", "invalid_card")
-InvalidAccount = _refusal("InvalidAccount", "invalid_account")
-InvalidEvent = _refusal("InvalidEvent", "invalid_event")
-InvalidWalletSpec = _refusal("InvalidWalletSpec", "invalid_wallet_spec")
-InvalidEventStore = _refusal("InvalidEventStore", "invalid_store")
-AccountNotActive = _refusal("AccountNotActive", "account_not_active")
-CardNotActive = _refusal("CardNotActive", "card_not_active")
-AccountNotInEvent = _refusal("AccountNotInEvent", "account_not_in_event")
-RewardAlreadyLoaded = _refusal("RewardAlreadyLoaded", "reward_already_loaded")
-TransactionDenied = _refusal("TransactionDenied", "transaction_denied")
-CampaignSystemError = _refusal("CampaignSystemError", "system_error")
+class InvalidMerchant(CampaignRefusal):
+    reason = Reason.INVALID_MERCHANT
+
+
+class InvalidCard(CampaignRefusal):
+    reason = Reason.CARD_NOT_FOUND
+
+
+class InvalidAccount(CampaignRefusal):
+    reason = Reason.ACCOUNT_NOT_FOUND
+
+
+class InvalidEvent(CampaignRefusal):
+    reason = Reason.INVALID_EVENT
+
+
+class InvalidWalletSpec(CampaignRefusal):
+    reason = Reason.INVALID_WALLET_SPEC
+
+
+class InvalidEventStore(CampaignRefusal):
+    reason = Reason.INVALID_STORE
+
+
+class AccountNotActive(CampaignRefusal):
+    reason = Reason.ACCOUNT_NOT_ACTIVE
+
+
+class CardNotActive(CampaignRefusal):
+    reason = Reason.CARD_NOT_ACTIVE
+
+
+class AccountNotInEvent(CampaignRefusal):
+    reason = Reason.ACCOUNT_NOT_IN_EVENT
+
+
+class RewardAlreadyLoaded(CampaignRefusal):
+    reason = Reason.REWARD_ALREADY_LOADED
+
+
+class TransactionDenied(CampaignRefusal):
+    reason = Reason.TRANSACTION_DENIED
+
+
+class CampaignSystemError(CampaignRefusal):
+    reason = Reason.SYSTEM_ERROR
 
 
 @dataclass(frozen=True)
@@ -193,26 +226,20 @@ def parse_pairs(text: str) -> CampaignCode:
 # --- loading ---------------------------------------------------------------------------
 
 
-async def load_reward(
-    conn: AsyncConnection,
-    program: Program,
-    code: CampaignCode,
-    merchant_id: int,
-    integration_id: int,
-    now: datetime,
-) -> Loaded:
+async def load_reward(call: Call, code: CampaignCode) -> Loaded:
     """Load the event's reward onto the account of the code's card, once."""
+    uow, program, merchant_id, now = call.uow, call.program, call.merchant_id, call.now
     number = code.card_number
     if code.merchant_id != merchant_id:
         raise InvalidMerchant(f"the code is for merchant {code.merchant_id}", card_number=number)
-    card = await records.find_card(conn, merchant_id, number, lock=True)
+    card = await uow.cards.find(merchant_id, number, lock=True)
     if card is None:
         raise InvalidCard("no card has this number", card_number=number)
     if card.status != "active":
         raise CardNotActive(f"the card is {card.status}", card_number=number)
     if card.account_id is None:
         raise InvalidAccount("the card has no account", card_number=number)
-    statuses = await records.lock_accounts(conn, merchant_id, [card.account_id])
+    statuses = await uow.accounts.lock(merchant_id, [card.account_id])
     status = statuses.get(card.account_id)
     if status is None:
         raise InvalidAccount("the card's account does not exist", card_number=number)
@@ -225,22 +252,22 @@ async def load_reward(
         raise InvalidEventStore(
             f"the event's store {event.store!r} is not configured", card_number=number
         )
-    earlier = await _earlier_load(conn, merchant_id, card.account_id, event.id)
+    earlier = await _earlier_load(uow, merchant_id, card.account_id, event.id)
     if earlier is not None and earlier.undone_by_id is None:
         raise RewardAlreadyLoaded(card_number=number)
     move = _move(program, event, card, now, number)
-    where = Where(merchant_id, event.store, None, None, None, None, integration_id, now)
-    txn = await records.record_transaction(
-        conn, where, LOAD_KIND, account_id=card.account_id, card_number=card.number
+    where = call.online_stamp(event.store)
+    txn = await uow.transactions.record(
+        where, LOAD_KIND, account_id=card.account_id, card_number=card.number
     )
-    book = await open_settled_book(conn, program, card.account_id, where)
+    book = await open_settled_book(uow, program, card.account_id, where)
     try:
-        await apply_moves(book, program, [move], [], now)
+        apply_moves(book, program, [move], [], now)
     except DomainError as refusal:
         raise TransactionDenied(str(refusal), card_number=number) from None
-    await book.flush(txn, now)
-    await _remember_load(conn, merchant_id, card.account_id, event.id, txn, now, earlier)
-    return Loaded(await _primary_card(conn, merchant_id, card), event, move, txn)
+    await uow.ledger.write([book], txn, now)
+    await _remember_load(uow, merchant_id, card.account_id, event.id, txn, now, earlier)
+    return Loaded(await _primary_card(uow, merchant_id, card), event, move, txn)
 
 
 def _event(program: Program, event_id: str, number: str) -> CampaignEvent:
@@ -300,10 +327,10 @@ class _EarlierLoad:
 
 
 async def _earlier_load(
-    conn: AsyncConnection, merchant_id: int, account_id: int, event_id: str
+    uow: UnitOfWork, merchant_id: int, account_id: int, event_id: str
 ) -> _EarlierLoad | None:
     row = (
-        await conn.execute(
+        await uow.conn.execute(
             select(event_loads.c.transaction_id, transactions.c.undone_by_id)
             .select_from(
                 event_loads.outerjoin(
@@ -323,7 +350,7 @@ async def _earlier_load(
 
 
 async def _remember_load(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     merchant_id: int,
     account_id: int,
     event_id: str,
@@ -334,7 +361,7 @@ async def _remember_load(
     """One row per account and event (its primary key): a reload after a reversal
     points the row at the new load."""
     if earlier is None:
-        await conn.execute(
+        await uow.conn.execute(
             insert(event_loads).values(
                 merchant_id=merchant_id,
                 account_id=account_id,
@@ -344,7 +371,7 @@ async def _remember_load(
             )
         )
         return
-    await conn.execute(
+    await uow.conn.execute(
         update(event_loads)
         .where(
             event_loads.c.merchant_id == merchant_id,
@@ -355,10 +382,10 @@ async def _remember_load(
     )
 
 
-async def _primary_card(conn: AsyncConnection, merchant_id: int, card: Card) -> str:
+async def _primary_card(uow: UnitOfWork, merchant_id: int, card: Card) -> str:
     """The account's lowest-numbered active card, as accountQuery reports it."""
     number = (
-        await conn.execute(
+        await uow.conn.execute(
             select(cards.c.printed_card_number)
             .where(
                 cards.c.merchant_id == merchant_id,

@@ -18,9 +18,9 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, exists, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpxs.config.loyalty import Coupon
+from openpxs.domain.cards import Card, CardRef, may_auto_activate
 from openpxs.domain.clock import end_of_day
 from openpxs.domain.earning import (
     AccountFacts,
@@ -40,24 +40,19 @@ from openpxs.domain.errors import (
     DuplicateCheck,
     InsufficientBalance,
     InvalidCoupon,
+    Reason,
+    Refused,
     RewardNotAvailable,
 )
+from openpxs.domain.ledger import AccountBook
 from openpxs.domain.money import from_units
+from openpxs.domain.moves import AppliedMove, apply_moves, contents_hash
 from openpxs.domain.program import Program
-from openpxs.services.accounts import (
-    AppliedMove,
-    CardRef,
-    apply_moves,
-    contents_hash,
-    get_card,
-    lock_active_account,
-    open_settled_book,
-)
-from openpxs.services.pos import _activate_card
-from openpxs.services.undo import CHECK_KIND
-from openpxs.store import records
-from openpxs.store.ledger import JOURNAL_WITH_TRANSACTIONS, AccountBook
-from openpxs.store.records import Card, Where
+from openpxs.domain.stamp import CallStamp
+from openpxs.domain.transactions import Kind
+from openpxs.services.activation import activate_within
+from openpxs.services.books import find_card, lock_active_account, open_settled_book
+from openpxs.store.repositories.ledger import JOURNAL_WITH_TRANSACTIONS
 from openpxs.store.tables import (
     accounts,
     checks,
@@ -67,6 +62,7 @@ from openpxs.store.tables import (
     price_match_discounts,
     transactions,
 )
+from openpxs.store.uow import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -131,7 +127,7 @@ _VISITED = select(
     exists().where(
         transactions.c.merchant_id == bindparam("m"),
         transactions.c.account_id == bindparam("a"),
-        transactions.c.kind == CHECK_KIND,
+        transactions.c.kind == Kind.CHECK,
         transactions.c.undone_by_id.is_(None),
     )
 )
@@ -156,27 +152,27 @@ _SET_TIER = (
 
 
 async def account_facts(
-    conn: AsyncConnection, program: Program, account_id: int, now: datetime
+    uow: UnitOfWork, program: Program, account_id: int, now: datetime
 ) -> AccountFacts:
     params = {"m": program.merchant_id, "a": account_id}
-    tier = (await conn.execute(_TIER_OF, params)).scalar()
+    tier = (await uow.conn.execute(_TIER_OF, params)).scalar()
     day_start = end_of_day(program.today(now) - timedelta(days=1), program.timezone)
     earned_today = {
-        rule.wallet: await earned_since(conn, program, account_id, rule.wallet, day_start)
+        rule.wallet: await earned_since(uow, program, account_id, rule.wallet, day_start)
         for rule in program.loyalty.earning
         if rule.cap_per_day is not None
     }
-    visited = (await conn.execute(_VISITED, params)).scalar()
+    visited = (await uow.conn.execute(_VISITED, params)).scalar()
     return AccountFacts(tier_code=tier, earned_today=earned_today, first_visit=not visited)
 
 
 async def earned_since(
-    conn: AsyncConnection, program: Program, account_id: int, wallet_code: int, since: datetime
+    uow: UnitOfWork, program: Program, account_id: int, wallet_code: int, since: datetime
 ) -> Decimal:
     """Value credited to a wallet since ``since`` by transactions that still stand:
     redemptions, conversions and expiries do not lower it; reversals do not count."""
     units = (
-        await conn.execute(
+        await uow.conn.execute(
             _EARNED_SINCE,
             {"m": program.merchant_id, "a": account_id, "w": wallet_code, "since": since},
         )
@@ -194,7 +190,7 @@ def balances_of(book: AccountBook, program: Program) -> dict[int, Decimal]:
 
 
 async def coupon_uses_count(
-    conn: AsyncConnection, merchant_id: int, coupon_id: int, account_id: int | None
+    uow: UnitOfWork, merchant_id: int, coupon_id: int, account_id: int | None
 ) -> int:
     """Uses that still stand: not voided, and their check not reversed."""
     stmt = (
@@ -217,15 +213,15 @@ async def coupon_uses_count(
     )
     if account_id is not None:
         stmt = stmt.where(coupon_uses.c.account_id == account_id)
-    return int((await conn.execute(stmt)).scalar() or 0)
+    return int((await uow.conn.execute(stmt)).scalar() or 0)
 
 
-async def lock_coupon_uses(conn: AsyncConnection, merchant_id: int) -> None:
+async def lock_coupon_uses(uow: UnitOfWork, merchant_id: int) -> None:
     """Coupon uses are counted, then written: the merchant's row lock makes tills and
     checks take turns, so two cannot both take a coupon's last use (SQLite: BEGIN
     IMMEDIATE already serializes every writer)."""
-    if conn.dialect.name == "postgresql":
-        await conn.execute(
+    if uow.conn.dialect.name == "postgresql":
+        await uow.conn.execute(
             select(merchants.c.merchant_id)
             .where(merchants.c.merchant_id == merchant_id)
             .with_for_update()
@@ -241,7 +237,7 @@ def find_coupon(program: Program, code: str) -> Coupon:
 
 
 async def check_coupon(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     program: Program,
     coupon: Coupon,
     store_code: str | None,
@@ -251,26 +247,26 @@ async def check_coupon(
     """Refuse a coupon that is outside its dates or stores or has no uses left."""
     today = program.today(now)
     if coupon.valid_from and today < coupon.valid_from:
-        raise InvalidCoupon("the coupon is not valid yet")
+        raise Refused(Reason.COUPON_NOT_YET_VALID, "the coupon is not valid yet")
     if coupon.valid_until and today > coupon.valid_until:
-        raise InvalidCoupon("the coupon has expired")
+        raise Refused(Reason.COUPON_EXPIRED, "the coupon has expired")
     if coupon.stores and store_code not in coupon.stores:
-        raise CouponNotApplicable("the coupon is not valid at this store")
+        raise Refused(Reason.COUPON_NOT_AT_STORE, "the coupon is not valid at this store")
     mid = program.merchant_id
-    if (coupon.single_use and await coupon_uses_count(conn, mid, coupon.id, None) >= 1) or (
+    if (coupon.single_use and await coupon_uses_count(uow, mid, coupon.id, None) >= 1) or (
         coupon.max_uses is not None
-        and await coupon_uses_count(conn, mid, coupon.id, None) >= coupon.max_uses
+        and await coupon_uses_count(uow, mid, coupon.id, None) >= coupon.max_uses
     ):
-        raise CouponNotApplicable("the coupon has been used up")
+        raise Refused(Reason.COUPON_USED_UP, "the coupon has been used up")
     if coupon.per_account_limit is not None:
         if account_id is None:
-            raise CouponNotApplicable("this coupon needs a loyalty card")
-        if await coupon_uses_count(conn, mid, coupon.id, account_id) >= coupon.per_account_limit:
-            raise CouponNotApplicable("the coupon was already used on this account")
+            raise Refused(Reason.COUPON_USED_UP, "this coupon needs a loyalty card")
+        if await coupon_uses_count(uow, mid, coupon.id, account_id) >= coupon.per_account_limit:
+            raise Refused(Reason.COUPON_USED_UP, "the coupon was already used on this account")
 
 
 async def plan_check(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     program: Program,
     facts: CheckFacts,
     pos_discounts: Sequence[Discount],
@@ -313,10 +309,10 @@ async def plan_check(
         after[ask.wallet_code] = after.get(ask.wallet_code, Decimal(0)) - count
         plan.redeemed.append(AppliedMove(wallet, Decimal(count)))
     if coupon_codes:
-        await lock_coupon_uses(conn, program.merchant_id)
+        await lock_coupon_uses(uow, program.merchant_id)
     for code in coupon_codes:
         coupon = find_coupon(program, code)
-        await check_coupon(conn, program, coupon, facts.store_code, account_id, now)
+        await check_coupon(uow, program, coupon, facts.store_code, account_id, now)
         got = offer(coupon.name, coupon.definition, facts, taken)
         if got is None:
             raise CouponNotApplicable(f"{coupon.code} does not apply to this check")
@@ -327,7 +323,7 @@ async def plan_check(
         on_card = {w.code for w in program.wallets_of_template(template_code)}
         scales = {code: w.scale for code, w in program.wallets.items()}
         facts_of_account = (
-            await account_facts(conn, program, account_id, now)
+            await account_facts(uow, program, account_id, now)
             if account_id is not None
             else AccountFacts()
         )
@@ -393,29 +389,25 @@ def _expiry(program: Program, wallet_code: int, now: datetime) -> Any:
 
 
 async def open_card_account(
-    conn: AsyncConnection, program: Program, where: Where, ref: CardRef, *, auto_activate: bool
+    uow: UnitOfWork, program: Program, where: CallStamp, ref: CardRef, *, auto_activate: bool
 ) -> tuple[Card, int, AccountBook]:
     """The card (activated if asked), its account locked, and its book with lapsed value
     written off."""
-    card = await get_card(conn, program.merchant_id, ref, lock=True)
-    if card.status == "inactive" and auto_activate:
-        txn = await records.record_transaction(conn, where, "activate", card_number=card.number)
-        account_id = await _activate_card(conn, program, where, card, txn)
-        await records.set_transaction_account(conn, program.merchant_id, txn, account_id)
-        card = Card(
-            card.id, card.number, card.registration_code, card.template_code, "active", account_id
-        )
-    if card.status != "active" or card.account_id is None:
+    card = await find_card(uow, program.merchant_id, ref, lock=True)
+    if may_auto_activate(card, auto_activate):
+        txn = await uow.transactions.record(where, Kind.ACTIVATE, card_number=card.number)
+        card = await activate_within(uow, program, where, card, txn)
+    if not card.is_active or card.account_id is None:
         raise CardNotActive()
-    await lock_active_account(conn, program.merchant_id, card.account_id)
-    book = await open_settled_book(conn, program, card.account_id, where)
+    await lock_active_account(uow, program.merchant_id, card.account_id)
+    book = await open_settled_book(uow, program, card.account_id, where)
     return card, card.account_id, book
 
 
 async def write_plan(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     program: Program,
-    where: Where,
+    where: CallStamp,
     card: Card,
     account_id: int,
     book: AccountBook,
@@ -424,18 +416,17 @@ async def write_plan(
     """The plan as one ledger transaction (none when nothing moves), coupon uses with it."""
     txn = None
     if plan.moves_value:
-        txn = await records.record_transaction(
-            conn,
+        txn = await uow.transactions.record(
             where,
-            CHECK_KIND,
+            Kind.CHECK,
             card_number=card.number,
             contents_hash=contents_hash(plan.added, plan.redeemed),
             account_id=account_id,
         )
-        await apply_moves(book, program, plan.added, plan.redeemed, where.now)
-        await book.flush(txn, where.now)
+        apply_moves(book, program, plan.added, plan.redeemed, where.now)
+        await uow.ledger.write([book], txn, where.now)
     for coupon in plan.coupons:
-        await conn.execute(
+        await uow.conn.execute(
             insert(coupon_uses).values(
                 merchant_id=program.merchant_id,
                 coupon_id=coupon.id,
@@ -454,7 +445,7 @@ async def write_plan(
 
 
 async def update_tier(
-    conn: AsyncConnection, program: Program, account_id: int, now: datetime
+    uow: UnitOfWork, program: Program, account_id: int, now: datetime
 ) -> int | None:
     """Re-qualify the account for its tier from what it earned in each tier's window."""
     tiers = program.loyalty.tiers
@@ -466,20 +457,20 @@ async def update_tier(
         for kind, wallet in (("points", tier.points_wallet), ("visits", tier.visits_wallet)):
             key = f"{kind}:{wallet}:{tier.window_days}"
             if wallet is not None and key not in stats:
-                stats[key] = await earned_since(conn, program, account_id, wallet, since)
+                stats[key] = await earned_since(uow, program, account_id, wallet, since)
         if tier.spend is not None:
             stats[f"spend:{tier.window_days}"] = await spend_since(
-                conn, program.merchant_id, account_id, since
+                uow, program.merchant_id, account_id, since
             )
     code = tier_for(tiers, stats)
-    await conn.execute(_SET_TIER, {"m": program.merchant_id, "a": account_id, "tier": code})
+    await uow.conn.execute(_SET_TIER, {"m": program.merchant_id, "a": account_id, "tier": code})
     return code
 
 
 async def spend_since(
-    conn: AsyncConnection, merchant_id: int, account_id: int, since: datetime
+    uow: UnitOfWork, merchant_id: int, account_id: int, since: datetime
 ) -> Decimal:
-    rows = await conn.execute(
+    rows = await uow.conn.execute(
         select(checks.c.outcome).where(
             checks.c.merchant_id == merchant_id,
             checks.c.account_id == account_id,
@@ -491,13 +482,13 @@ async def spend_since(
 
 
 async def claim_check(
-    conn: AsyncConnection, merchant_id: int, key: CheckKey, body: dict[str, Any], now: datetime
+    uow: UnitOfWork, merchant_id: int, key: CheckKey, body: dict[str, Any], now: datetime
 ) -> Any:
     """The stored row of this check, created if new, locked for this call."""
-    postgres = conn.dialect.name == "postgresql"
+    postgres = uow.conn.dialect.name == "postgresql"
     # A check posted before keeps its row as it is (both dialects skip the conflict
     # without the savepoint a failed insert would need).
-    await conn.execute(
+    await uow.conn.execute(
         _CLAIM_CHECK_POSTGRES if postgres else _CLAIM_CHECK_SQLITE,
         {
             "merchant_id": merchant_id,
@@ -509,7 +500,7 @@ async def claim_check(
             "posted_at": now,
         },
     )
-    found = await conn.execute(
+    found = await uow.conn.execute(
         _LOCK_CHECK if postgres else _FIND_CHECK,
         {
             "m": merchant_id,
@@ -537,7 +528,7 @@ _UPDATE_CHECK = update(checks).where(checks.c.id == bindparam("check_id"))
 
 
 async def record_check(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     row: Any,
     *,
     body: dict[str, Any],
@@ -569,7 +560,7 @@ async def record_check(
                 merged[key] = value
         values["outcome"] = merged
     # The columns set are the keys given: one compiled form per combination, cached.
-    await conn.execute(_UPDATE_CHECK, {"check_id": row.id, **values})
+    await uow.conn.execute(_UPDATE_CHECK, {"check_id": row.id, **values})
 
 
 def refuse_repeat(row: Any, *, accrual: bool, redemption: bool, storing: bool) -> None:
@@ -584,7 +575,7 @@ def refuse_repeat(row: Any, *, accrual: bool, redemption: bool, storing: bool) -
 
 
 async def potential_unit_discounts(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     program: Program,
     store_code: str,
     items: Sequence[tuple[str, str | None]],
@@ -594,7 +585,7 @@ async def potential_unit_discounts(
     if not items:
         return []
     wanted = {item for item, _ in items}
-    rows = await conn.execute(
+    rows = await uow.conn.execute(
         select(price_match_discounts).where(
             price_match_discounts.c.merchant_id == program.merchant_id,
             price_match_discounts.c.store_code == store_code,

@@ -14,8 +14,8 @@ from typing import Literal
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from openpxs.domain.cards import CardRef
 from openpxs.domain.fields import (
     UNIQUE_CAPABLE,
     CheckedFields,
@@ -24,12 +24,12 @@ from openpxs.domain.fields import (
     check_required,
 )
 from openpxs.domain.program import CardTemplateDef, Program
+from openpxs.domain.stamp import CallStamp
 from openpxs.security import hash_secret
-from openpxs.services import pos
-from openpxs.services.accounts import CardRef
-from openpxs.store import users as user_store
-from openpxs.store.records import Where
+from openpxs.services.activation import activate
+from openpxs.store.repositories.users import UniqueValueTaken, User
 from openpxs.store.tables import accounts, cards
+from openpxs.store.uow import UnitOfWork
 from openpxs.wire.envelope import ServiceFailure
 
 SERVICE_PREFIX = "enrollment"
@@ -142,7 +142,7 @@ def check_enforce_list(enforce: object) -> list[str]:
 
 
 async def claim_uniques(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     merchant_id: int,
     user_id: int,
     values: Mapping[str, object],
@@ -151,15 +151,15 @@ async def claim_uniques(
     claims = [(n, v) for n, v in values.items() if n in unique and isinstance(v, str) and v]
     cleared = [n for n, v in values.items() if n in unique and v is None]
     try:
-        await user_store.claim_unique(conn, merchant_id, user_id, claims)
-    except user_store.UniqueValueTaken as taken:
+        await uow.users.claim_unique(merchant_id, user_id, claims)
+    except UniqueValueTaken as taken:
         raise uniqueness_failure(taken.field) from None
     if cleared:
-        await user_store.release_unique(conn, merchant_id, user_id, cleared)
+        await uow.users.release_unique(merchant_id, user_id, cleared)
 
 
 async def check_free(
-    conn: AsyncConnection, merchant_id: int, values: Mapping[str, object], unique: set[str]
+    uow: UnitOfWork, merchant_id: int, values: Mapping[str, object], unique: set[str]
 ) -> None:
     """Refuse a taken unique value before any work is done (the claim re-checks later)."""
     for name, value in values.items():
@@ -167,7 +167,7 @@ async def check_free(
             name in unique
             and isinstance(value, str)
             and value
-            and await user_store.unique_holder(conn, merchant_id, name, value) is not None
+            and await uow.users.unique_holder(merchant_id, name, value) is not None
         ):
             raise uniqueness_failure(name)
 
@@ -188,7 +188,7 @@ class NewAccount:
 
 
 async def _new_virtual_card(
-    conn: AsyncConnection, program: Program, template_code: int, number: str | None
+    uow: UnitOfWork, program: Program, template_code: int, number: str | None
 ) -> str:
     """Insert an inactive card row: the caller's number, or a fresh random one."""
     for _ in range(10):
@@ -196,8 +196,8 @@ async def _new_virtual_card(
             secrets.choice("0123456789") for _ in range(VIRTUAL_CARD_LENGTH - 1)
         )
         try:
-            async with conn.begin_nested():
-                await conn.execute(
+            async with uow.conn.begin_nested():
+                await uow.conn.execute(
                     insert(cards).values(
                         merchant_id=program.merchant_id,
                         printed_card_number=candidate,
@@ -216,9 +216,9 @@ async def _new_virtual_card(
 
 
 async def create_account(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     program: Program,
-    where: Where,
+    where: CallStamp,
     template_code: int,
     account_fields: Mapping[str, object],
     *,
@@ -227,7 +227,7 @@ async def create_account(
     """A new card, activated on a new account through the ledger's activation path."""
     if card_number is not None:
         existing = (
-            await conn.execute(
+            await uow.conn.execute(
                 select(cards.c.id).where(
                     cards.c.merchant_id == program.merchant_id,
                     cards.c.printed_card_number == card_number,
@@ -236,11 +236,11 @@ async def create_account(
         ).first()
         if existing is not None:
             raise ServiceFailure("enrollment.card_number_in_use", "Card number is already in use")
-    number = await _new_virtual_card(conn, program, template_code, card_number)
-    outcome = await pos.activate(conn, program, where, CardRef(number), "PX")
+    number = await _new_virtual_card(uow, program, template_code, card_number)
+    outcome = await activate(uow, program, where, CardRef(number), "PX")
     assert outcome.view is not None
     await set_account_fields(
-        conn,
+        uow,
         program.merchant_id,
         outcome.view.account_id,
         account_fields,
@@ -250,15 +250,15 @@ async def create_account(
 
 
 async def activate_existing(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     program: Program,
-    where: Where,
+    where: CallStamp,
     card_number: str,
     account_fields: Mapping[str, object],
 ) -> NewAccount:
     """Activate an inactive physical card on a new account with these fields."""
     found = (
-        await conn.execute(
+        await uow.conn.execute(
             select(cards.c.status).where(
                 cards.c.merchant_id == program.merchant_id,
                 cards.c.printed_card_number == card_number,
@@ -269,10 +269,10 @@ async def activate_existing(
         raise ServiceFailure("enrollment.card_not_found", "Card not found")
     if found.status != "inactive":
         raise ServiceFailure("enrollment.card_already_active", "Card is already active")
-    outcome = await pos.activate(conn, program, where, CardRef(card_number), "PX")
+    outcome = await activate(uow, program, where, CardRef(card_number), "PX")
     assert outcome.view is not None
     await set_account_fields(
-        conn,
+        uow,
         program.merchant_id,
         outcome.view.account_id,
         account_fields,
@@ -296,9 +296,9 @@ class Enrolled:
 
 
 async def enroll(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     program: Program,
-    where: Where,
+    where: CallStamp,
     template: CardTemplateDef,
     checked: CheckedFields,
     enforce: list[str],
@@ -315,23 +315,23 @@ async def enroll(
     user is kept ``always`` (registrations, email clubs) or ``if_sent`` (user fields
     sent without a login).
     """
-    await check_free(conn, program.merchant_id, checked.user, unique_fields(template.form, enforce))
+    await check_free(uow, program.merchant_id, checked.user, unique_fields(template.form, enforce))
     if activate is None:
         made = await create_account(
-            conn, program, where, template.code, checked.account, card_number=card_number
+            uow, program, where, template.code, checked.account, card_number=card_number
         )
     else:
-        made = await activate_existing(conn, program, where, activate, checked.account)
+        made = await activate_existing(uow, program, where, activate, checked.account)
     user_id = None
     if user == "always" or any(v is not None for v in checked.user.values()):
         user_id = await register_user(
-            conn, program, template, made.account_id, checked.user, enforce, where.now
+            uow, program, template, made.account_id, checked.user, enforce, where.now
         )
     return Enrolled(made.account_id, made.card_number, user_id)
 
 
 async def set_account_fields(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     merchant_id: int,
     account_id: int,
     values: Mapping[str, object],
@@ -339,7 +339,7 @@ async def set_account_fields(
     enroll_store: str | None = None,
 ) -> None:
     current = (
-        await conn.execute(
+        await uow.conn.execute(
             select(accounts.c.fields).where(
                 accounts.c.merchant_id == merchant_id, accounts.c.id == account_id
             )
@@ -354,7 +354,7 @@ async def set_account_fields(
     changes: dict[str, object] = {"fields": merged}
     if enroll_store is not None:
         changes["enroll_store_code"] = enroll_store
-    await conn.execute(
+    await uow.conn.execute(
         update(accounts)
         .where(accounts.c.merchant_id == merchant_id, accounts.c.id == account_id)
         .values(**changes)
@@ -362,7 +362,7 @@ async def set_account_fields(
 
 
 async def register_user(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     program: Program,
     template: CardTemplateDef,
     account_id: int,
@@ -372,35 +372,34 @@ async def register_user(
 ) -> int:
     """Create the user from checked fields, claim the unique ones, attach the account."""
     unique = unique_fields(template.form, enforce)
-    await check_free(conn, program.merchant_id, user_values, unique)
+    await check_free(uow, program.merchant_id, user_values, unique)
     password = user_values.get("password")
     password_hash = hash_secret(password) if isinstance(password, str) else None
-    user_id = await user_store.create_user(
-        conn, program.merchant_id, account_id, dict(user_values), password_hash, now
+    user_id = await uow.users.create(
+        program.merchant_id, account_id, dict(user_values), password_hash, now
     )
-    await claim_uniques(conn, program.merchant_id, user_id, user_values, unique)
+    await claim_uniques(uow, program.merchant_id, user_id, user_values, unique)
     return user_id
 
 
 async def edit_user(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     program: Program,
     template: CardTemplateDef,
-    user: user_store.User,
+    user: User,
     user_values: Mapping[str, object],
     enforce: Iterable[str] | None,
     now: datetime,
 ) -> None:
     if not user_values:
         return
-    await user_store.lock_user(conn, program.merchant_id, user.id)
+    await uow.users.lock(program.merchant_id, user.id)
     unique = unique_fields(template.form, enforce)
-    await claim_uniques(conn, program.merchant_id, user.id, user_values, unique)
+    await claim_uniques(uow, program.merchant_id, user.id, user_values, unique)
     values = dict(user_values)
     password = values.pop("password", None)
     email_changed = "email" in values and values["email"] != user.fields.get("email")
-    await user_store.update_user(
-        conn,
+    await uow.users.update(
         user,
         values,
         now,
@@ -410,9 +409,9 @@ async def edit_user(
     )
 
 
-async def account_row(conn: AsyncConnection, merchant_id: int, account_id: int) -> object:
+async def account_row(uow: UnitOfWork, merchant_id: int, account_id: int) -> object:
     return (
-        await conn.execute(
+        await uow.conn.execute(
             select(accounts).where(
                 accounts.c.merchant_id == merchant_id, accounts.c.id == account_id
             )

@@ -13,7 +13,6 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import delete, func, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from openpxs.domain.fields import (
     CheckedFields,
@@ -22,12 +21,12 @@ from openpxs.domain.fields import (
     check_field_set,
     check_required,
 )
+from openpxs.domain.intents import Intent, WearOutCodes
 from openpxs.domain.program import CardTemplateDef, Program
 from openpxs.messaging.outbox import enqueue
-from openpxs.services import codes, oauth
+from openpxs.services import oauth
 from openpxs.services.enrollment import field_failure
-from openpxs.store import tokens as token_store
-from openpxs.store import users as user_store
+from openpxs.store.repositories.users import User
 from openpxs.store.tables import (
     account_perks,
     accounts,
@@ -38,7 +37,8 @@ from openpxs.store.tables import (
     user_addresses,
     users,
 )
-from openpxs.wire.envelope import AfterRollback, ServiceFailure
+from openpxs.store.uow import UnitOfWork
+from openpxs.wire.envelope import ServiceFailure
 
 LOGIN = ("username", "password")
 EMAIL_VERIFICATION = "email_verification"
@@ -117,9 +117,9 @@ class InactiveCard:
     status: str
 
 
-async def card_row(conn: AsyncConnection, merchant_id: int, number: str) -> InactiveCard | None:
+async def card_row(uow: UnitOfWork, merchant_id: int, number: str) -> InactiveCard | None:
     row = (
-        await conn.execute(
+        await uow.conn.execute(
             select(
                 cards.c.printed_card_number,
                 cards.c.template_code,
@@ -135,13 +135,13 @@ async def card_row(conn: AsyncConnection, merchant_id: int, number: str) -> Inac
     )
 
 
-async def primary_card(conn: AsyncConnection, merchant_id: int, account_id: int) -> str | None:
-    return (await user_store.primary_cards(conn, merchant_id, [account_id])).get(account_id)
+async def primary_card(uow: UnitOfWork, merchant_id: int, account_id: int) -> str | None:
+    return (await uow.users.primary_cards(merchant_id, [account_id])).get(account_id)
 
 
-async def template_code_of(conn: AsyncConnection, merchant_id: int, account_id: int) -> int:
+async def template_code_of(uow: UnitOfWork, merchant_id: int, account_id: int) -> int:
     code = (
-        await conn.execute(
+        await uow.conn.execute(
             select(accounts.c.template_code).where(
                 accounts.c.merchant_id == merchant_id, accounts.c.id == account_id
             )
@@ -154,7 +154,7 @@ async def template_code_of(conn: AsyncConnection, merchant_id: int, account_id: 
 
 
 async def send_sms_enroll(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     program: Program,
     *,
     user_id: int,
@@ -164,8 +164,7 @@ async def send_sms_enroll(
 ) -> None:
     """Text the guest a link that completes their enrollment; the code is in the body only."""
     messages = program.guest.messages
-    code = await codes.issue_code(
-        conn,
+    code = await uow.codes.issue(
         merchant_id=program.merchant_id,
         purpose=SMS_ENROLL,
         now=now,
@@ -178,7 +177,7 @@ async def send_sms_enroll(
     # that could reach attributes of the arguments.
     link = messages.sms_enroll_link.replace("{code}", code)
     await enqueue(
-        conn,
+        uow,
         merchant_id=program.merchant_id,
         channel="sms",
         recipient=phone,
@@ -189,19 +188,18 @@ async def send_sms_enroll(
 
 
 async def send_code(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     program: Program,
     *,
     purpose: str,
-    user: user_store.User,
+    user: User,
     channel: Literal["email", "sms"],
     recipient: str,
     subject: str,
     what: str,
     now: datetime,
 ) -> None:
-    code = await codes.issue_code(
-        conn,
+    code = await uow.codes.issue(
         merchant_id=program.merchant_id,
         purpose=purpose,
         now=now,
@@ -211,7 +209,7 @@ async def send_code(
         target=recipient,
     )
     await enqueue(
-        conn,
+        uow,
         merchant_id=program.merchant_id,
         channel=channel,
         recipient=recipient,
@@ -225,15 +223,15 @@ async def send_code(
 # --- users --------------------------------------------------------------------
 
 
-async def forget_user(conn: AsyncConnection, merchant_id: int, user_id: int, now: datetime) -> None:
+async def forget_user(uow: UnitOfWork, merchant_id: int, user_id: int, now: datetime) -> None:
     """Delete a user: sign-ins end, addresses go, accounts stay unregistered with value."""
-    await token_store.revoke_user(conn, merchant_id, user_id, now)
-    await conn.execute(
+    await uow.tokens.revoke_user(merchant_id, user_id, now)
+    await uow.conn.execute(
         delete(user_addresses).where(
             user_addresses.c.merchant_id == merchant_id, user_addresses.c.user_id == user_id
         )
     )
-    await user_store.delete_user(conn, merchant_id, user_id)
+    await uow.users.delete(merchant_id, user_id)
 
 
 # --- addresses ----------------------------------------------------------------
@@ -266,10 +264,10 @@ def address_values(address: Mapping[str, Any]) -> dict[str, str | None]:
 
 
 async def add_address(
-    conn: AsyncConnection, merchant_id: int, user_id: int, values: Mapping[str, str | None]
+    uow: UnitOfWork, merchant_id: int, user_id: int, values: Mapping[str, str | None]
 ) -> int:
     count = (
-        await conn.execute(
+        await uow.conn.execute(
             select(func.count()).where(
                 user_addresses.c.merchant_id == merchant_id, user_addresses.c.user_id == user_id
             )
@@ -279,7 +277,7 @@ async def add_address(
         raise failure(
             {"address": [FieldError("too_many", f"At most {MAX_ADDRESSES} addresses per user")]}
         )
-    result = await conn.execute(
+    result = await uow.conn.execute(
         insert(user_addresses).values(merchant_id=merchant_id, user_id=user_id, **values)
     )
     return int(result.inserted_primary_key[0])  # type: ignore[index]
@@ -294,23 +292,21 @@ def _address_of(merchant_id: int, user_id: int, address_id: int) -> Any:
 
 
 async def edit_address(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     merchant_id: int,
     user_id: int,
     address_id: int,
     values: Mapping[str, str | None],
 ) -> None:
-    result = await conn.execute(
+    result = await uow.conn.execute(
         update(user_addresses).where(_address_of(merchant_id, user_id, address_id)).values(**values)
     )
     if result.rowcount != 1:
         raise ServiceFailure("enrollment.address_not_found", "Address not found")
 
 
-async def delete_address(
-    conn: AsyncConnection, merchant_id: int, user_id: int, address_id: int
-) -> None:
-    result = await conn.execute(
+async def delete_address(uow: UnitOfWork, merchant_id: int, user_id: int, address_id: int) -> None:
+    result = await uow.conn.execute(
         delete(user_addresses).where(_address_of(merchant_id, user_id, address_id))
     )
     if result.rowcount != 1:
@@ -321,14 +317,14 @@ async def delete_address(
 
 
 async def link_external(
-    conn: AsyncConnection, merchant_id: int, account_id: int, pairs: Sequence[tuple[str, str]]
+    uow: UnitOfWork, merchant_id: int, account_id: int, pairs: Sequence[tuple[str, str]]
 ) -> None:
     """Link identifiers; one already linked to another account is refused, not moved, so a
     caller cannot take over someone else's sign-in provider id or partner account."""
     errors: dict[str, list[FieldError]] = {}
     for index, (identifier, code) in enumerate(pairs):
         holder = (
-            await conn.execute(
+            await uow.conn.execute(
                 select(external_accounts.c.account_id).where(
                     external_accounts.c.merchant_id == merchant_id,
                     external_accounts.c.external_identifier == identifier,
@@ -343,7 +339,7 @@ async def link_external(
                 FieldError("already_linked", "Already linked to another account")
             ]
             continue
-        await conn.execute(
+        await uow.conn.execute(
             insert(external_accounts).values(
                 merchant_id=merchant_id,
                 account_id=account_id,
@@ -356,10 +352,10 @@ async def link_external(
 
 
 async def unlink_external(
-    conn: AsyncConnection, merchant_id: int, account_id: int, pairs: Sequence[tuple[str, str]]
+    uow: UnitOfWork, merchant_id: int, account_id: int, pairs: Sequence[tuple[str, str]]
 ) -> None:
     for identifier, code in pairs:
-        await conn.execute(
+        await uow.conn.execute(
             delete(external_accounts).where(
                 external_accounts.c.merchant_id == merchant_id,
                 external_accounts.c.account_id == account_id,
@@ -370,10 +366,10 @@ async def unlink_external(
 
 
 async def add_perk(
-    conn: AsyncConnection, merchant_id: int, account_id: int, code: str, now: datetime
+    uow: UnitOfWork, merchant_id: int, account_id: int, code: str, now: datetime
 ) -> None:
     held = (
-        await conn.execute(
+        await uow.conn.execute(
             select(account_perks.c.perk_code).where(
                 account_perks.c.merchant_id == merchant_id,
                 account_perks.c.account_id == account_id,
@@ -382,7 +378,7 @@ async def add_perk(
         )
     ).first()
     if held is None:
-        await conn.execute(
+        await uow.conn.execute(
             insert(account_perks).values(
                 merchant_id=merchant_id, account_id=account_id, perk_code=code, added_at=now
             )
@@ -450,10 +446,10 @@ def _iso_day(value: object) -> date | None:
         return None
 
 
-async def related_of(conn: AsyncConnection, merchant_id: int, account_id: int) -> list[Any]:
+async def related_of(uow: UnitOfWork, merchant_id: int, account_id: int) -> list[Any]:
     return list(
         (
-            await conn.execute(
+            await uow.conn.execute(
                 select(related_guests)
                 .where(
                     related_guests.c.merchant_id == merchant_id,
@@ -466,12 +462,12 @@ async def related_of(conn: AsyncConnection, merchant_id: int, account_id: int) -
 
 
 async def add_related(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     merchant_id: int,
     account_id: int,
     guests: Sequence[Mapping[str, object]],
 ) -> None:
-    existing = len(await related_of(conn, merchant_id, account_id))
+    existing = len(await related_of(uow, merchant_id, account_id))
     if existing + len(guests) > MAX_RELATED_GUESTS:
         raise failure(
             {
@@ -483,7 +479,7 @@ async def add_related(
             }
         )
     for values in guests:
-        await conn.execute(
+        await uow.conn.execute(
             insert(related_guests).values(merchant_id=merchant_id, account_id=account_id, **values)
         )
 
@@ -497,31 +493,29 @@ def _related(merchant_id: int, account_id: int, guest_id: int) -> Any:
 
 
 async def edit_related(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     merchant_id: int,
     account_id: int,
     guest_id: int,
     values: Mapping[str, object],
 ) -> None:
     found = (
-        await conn.execute(
+        await uow.conn.execute(
             select(related_guests.c.id).where(_related(merchant_id, account_id, guest_id))
         )
     ).first()
     if found is None:
         raise ServiceFailure("enrollment.related_guest_not_found", "Related guest not found")
     if values:
-        await conn.execute(
+        await uow.conn.execute(
             update(related_guests)
             .where(_related(merchant_id, account_id, guest_id))
             .values(**values)
         )
 
 
-async def remove_related(
-    conn: AsyncConnection, merchant_id: int, account_id: int, guest_id: int
-) -> None:
-    result = await conn.execute(
+async def remove_related(uow: UnitOfWork, merchant_id: int, account_id: int, guest_id: int) -> None:
+    result = await uow.conn.execute(
         delete(related_guests).where(_related(merchant_id, account_id, guest_id))
     )
     if result.rowcount != 1:
@@ -544,7 +538,7 @@ def _digits(value: str) -> str:
 
 
 async def combine_candidates(
-    conn: AsyncConnection, merchant_id: int, user: user_store.User, channel: Literal["email", "sms"]
+    uow: UnitOfWork, merchant_id: int, user: User, channel: Literal["email", "sms"]
 ) -> list[Candidate]:
     """Active accounts of other users (registered or not) sharing the caller's contact.
 
@@ -558,7 +552,7 @@ async def combine_candidates(
         phone = str(user.fields.get("mobilePhone") or "")
         match = or_(users.c.mobile_phone == phone, users.c.mobile_phone == _digits(phone))
     rows = (
-        await conn.execute(
+        await uow.conn.execute(
             select(accounts.c.id, accounts.c.template_code, users.c.username)
             .select_from(
                 accounts.join(
@@ -576,7 +570,7 @@ async def combine_candidates(
             .order_by(accounts.c.id)
         )
     ).all()
-    numbers = await user_store.primary_cards(conn, merchant_id, [r.id for r in rows])
+    numbers = await uow.users.primary_cards(merchant_id, [r.id for r in rows])
     return [
         Candidate(r.id, r.template_code, numbers[r.id], r.username is not None)
         for r in rows
@@ -585,14 +579,14 @@ async def combine_candidates(
 
 
 async def store_workflow(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     merchant_id: int,
     workflow_id: str,
     user_id: int,
     account_ids: list[int],
     now: datetime,
 ) -> None:
-    await conn.execute(
+    await uow.conn.execute(
         insert(combine_workflows).values(
             merchant_id=merchant_id,
             workflow_id=workflow_id,
@@ -612,22 +606,22 @@ class Workflow:
 
 
 async def live_workflow(
-    conn: AsyncConnection, merchant_id: int, workflow_id: str, now: datetime, *, lock: bool
+    uow: UnitOfWork, merchant_id: int, workflow_id: str, now: datetime, *, lock: bool
 ) -> Workflow | None:
     stmt = select(combine_workflows).where(
         combine_workflows.c.merchant_id == merchant_id,
         combine_workflows.c.workflow_id == workflow_id,
     )
-    if lock and conn.dialect.name == "postgresql":
+    if lock and uow.conn.dialect.name == "postgresql":
         stmt = stmt.with_for_update()
-    row = (await conn.execute(stmt)).first()
+    row = (await uow.conn.execute(stmt)).first()
     if row is None or row.completed_at is not None or row.expires_at <= now:
         return None
     return Workflow(row.workflow_id, row.user_id, [int(a) for a in row.candidate_account_ids])
 
 
 async def attach_accounts(
-    conn: AsyncConnection, merchant_id: int, user_id: int, account_ids: list[int], now: datetime
+    uow: UnitOfWork, merchant_id: int, user_id: int, account_ids: list[int], now: datetime
 ) -> list[int]:
     """Give the accounts to the user (balances stay on each account).
 
@@ -637,9 +631,9 @@ async def attach_accounts(
     moved: list[int] = []
     former: set[int] = set()
     for account_id in sorted(account_ids):
-        await user_store.lock_account_row(conn, merchant_id, account_id)
+        await uow.users.lock_account(merchant_id, account_id)
         row = (
-            await conn.execute(
+            await uow.conn.execute(
                 select(accounts.c.user_id, accounts.c.status).where(
                     accounts.c.merchant_id == merchant_id, accounts.c.id == account_id
                 )
@@ -649,21 +643,21 @@ async def attach_accounts(
             continue
         if row.user_id is not None:
             former.add(row.user_id)
-        await user_store.attach_account(conn, merchant_id, account_id, user_id, now)
+        await uow.users.attach_account(merchant_id, account_id, user_id, now)
         moved.append(account_id)
     for old in sorted(former):
-        remaining = await user_store.accounts_of_user(conn, merchant_id, old)
+        remaining = await uow.users.accounts_of(merchant_id, old)
         if remaining:
-            await user_store.set_user_columns(conn, merchant_id, old, account_id=remaining[0])
+            await uow.users.set_columns(merchant_id, old, account_id=remaining[0])
         else:
-            await forget_user(conn, merchant_id, old, now)
+            await forget_user(uow, merchant_id, old, now)
     return moved
 
 
 async def finish_workflow(
-    conn: AsyncConnection, merchant_id: int, workflow_id: str, now: datetime
+    uow: UnitOfWork, merchant_id: int, workflow_id: str, now: datetime
 ) -> None:
-    await conn.execute(
+    await uow.conn.execute(
         update(combine_workflows)
         .where(
             combine_workflows.c.merchant_id == merchant_id,
@@ -673,24 +667,18 @@ async def finish_workflow(
     )
 
 
-def wrong_code_recorder(
+def wrong_code(
     program: Program,
     purpose: str,
     user_id: int | None,
     subjects: list[str],
     now: datetime,
-) -> AfterRollback:
-    """After a refused code rolls back: wear out the guest's live codes and count the
-    guess against the integration, in a transaction of their own."""
-    count_subjects = oauth.record_failure(program, subjects, now, slow=False) if subjects else None
-
-    async def record(engine: AsyncEngine) -> None:
-        if user_id is not None:
-            async with engine.begin() as conn:
-                await codes.count_wrong_guess(
-                    conn, merchant_id=program.merchant_id, purpose=purpose, now=now, user_id=user_id
-                )
-        if count_subjects is not None:
-            await count_subjects(engine)
-
-    return record
+) -> tuple[Intent, ...]:
+    """What a refused code leaves behind once its call rolls back: the guest's live codes
+    worn out, and the guess counted against the integration."""
+    intents: list[Intent] = []
+    if user_id is not None:
+        intents.append(WearOutCodes(program.merchant_id, purpose, now, user_id=user_id))
+    if subjects:
+        intents.append(oauth.count_failure(program, subjects, now, slow=False))
+    return tuple(intents)

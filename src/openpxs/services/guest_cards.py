@@ -13,16 +13,18 @@ import hmac
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from openpxs.domain.cards import AccountStatus, Card, CardStatus
+from openpxs.domain.errors import Refused
+from openpxs.domain.ledger import AccountBook
 from openpxs.domain.program import Program
+from openpxs.domain.stamp import CallStamp
+from openpxs.domain.transactions import Kind
 from openpxs.services import oauth
-from openpxs.services.accounts import open_settled_book
-from openpxs.store import records
-from openpxs.store.ledger import AccountBook, flush_books
-from openpxs.store.records import Card, Where
+from openpxs.services.books import open_settled_book
+from openpxs.store.repositories.users import User
 from openpxs.store.tables import accounts, cards, pending_event_rewards, users
-from openpxs.store.users import User, attach_account
+from openpxs.store.uow import UnitOfWork
 from openpxs.wire.envelope import ServiceFailure
 
 CARD_NOT_FOUND = "guest.card_not_found"
@@ -32,7 +34,7 @@ CANNOT_COMBINE = "guest.cards_cannot_be_combined"
 INVALID_STATUS_CHANGE = "guest.invalid_status_change"
 
 # Wire status -> stored card status; the replies map them back (replies.CARD_STATUS).
-SETTABLE_STATUS = {"ACTIVE": "active", "DISABLED": "disabled"}
+SETTABLE_STATUS = {"ACTIVE": CardStatus.ACTIVE, "DISABLED": CardStatus.DISABLED}
 
 
 def _not_found() -> ServiceFailure:
@@ -51,10 +53,8 @@ class AccountRow:
     user_id: int | None
 
 
-async def _account_rows(
-    conn: AsyncConnection, merchant_id: int, ids: list[int]
-) -> dict[int, AccountRow]:
-    rows = await conn.execute(
+async def _account_rows(uow: UnitOfWork, merchant_id: int, ids: list[int]) -> dict[int, AccountRow]:
+    rows = await uow.conn.execute(
         select(
             accounts.c.id, accounts.c.template_code, accounts.c.status, accounts.c.user_id
         ).where(accounts.c.merchant_id == merchant_id, accounts.c.id.in_(sorted(set(ids))))
@@ -62,10 +62,10 @@ async def _account_rows(
     return {r.id: AccountRow(r.id, r.template_code, r.status, r.user_id) for r in rows}
 
 
-async def home_account(conn: AsyncConnection, merchant_id: int, user: User) -> AccountRow | None:
+async def home_account(uow: UnitOfWork, merchant_id: int, user: User) -> AccountRow | None:
     """The account attached cards are folded into: the user's primary account (the one
     registered first) while it is active, else their oldest active account."""
-    rows = await conn.execute(
+    rows = await uow.conn.execute(
         select(accounts.c.id, accounts.c.template_code, accounts.c.status, accounts.c.user_id)
         .where(
             accounts.c.merchant_id == merchant_id,
@@ -81,9 +81,9 @@ async def home_account(conn: AsyncConnection, merchant_id: int, user: User) -> A
 
 
 async def attach_card(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     program: Program,
-    where: Where,
+    where: CallStamp,
     user: User,
     number: str,
     registration_code: str | None,
@@ -100,19 +100,24 @@ async def attach_card(
     a b2b caller.
     """
     subjects = [f"card:{number[:64]}", f"client:{where.integration_id}"]
-    await oauth.refuse_if_locked(conn, program, subjects, where.now, code=INVALID_REGISTRATION_CODE)
-    card = await records.find_card(conn, program.merchant_id, number, lock=True)
+    try:
+        await oauth.refuse_if_locked(uow, program, subjects, where.now)
+    except Refused as locked:
+        raise ServiceFailure(
+            INVALID_REGISTRATION_CODE, f"Too many failed attempts; {locked.detail}"
+        ) from None
+    card = await uow.cards.find(program.merchant_id, number, lock=True)
     if card is None:
         # Trying card numbers is guessing too: it counts against the integration.
         raise ServiceFailure(
             CARD_NOT_FOUND,
             "Card not found",
-            after_rollback=oauth.record_failure(program, subjects[1:], where.now, slow=False),
+            intents=(oauth.count_failure(program, subjects[1:], where.now, slow=False),),
         )
     account = None
     if card.account_id is not None:
-        await records.lock_accounts(conn, program.merchant_id, [card.account_id])
-        account = (await _account_rows(conn, program.merchant_id, [card.account_id]))[
+        await uow.accounts.lock(program.merchant_id, [card.account_id])
+        account = (await _account_rows(uow, program.merchant_id, [card.account_id]))[
             card.account_id
         ]
         if for_guest and account.user_id not in (None, user.id):
@@ -121,7 +126,7 @@ async def attach_card(
             raise ServiceFailure(
                 CARD_NOT_FOUND,
                 "Card not found",
-                after_rollback=oauth.record_failure(program, subjects[1:], where.now, slow=False),
+                intents=(oauth.count_failure(program, subjects[1:], where.now, slow=False),),
             )
     must_match = registration_code is not None or (for_guest and bool(card.registration_code))
     if must_match and not hmac.compare_digest(
@@ -130,7 +135,7 @@ async def attach_card(
         raise ServiceFailure(
             INVALID_REGISTRATION_CODE,
             "Invalid registration code",
-            after_rollback=oauth.record_failure(program, subjects, where.now, slow=False),
+            intents=(oauth.count_failure(program, subjects, where.now, slow=False),),
         )
     if card.status != "active" or account is None or account.status != "active":
         raise ServiceFailure(CARD_NOT_FOUND, "Card not found: the card is not active")
@@ -138,7 +143,7 @@ async def attach_card(
         return card
     if account.user_id is not None:
         raise ServiceFailure(CARD_ALREADY_REGISTERED, "Card is already registered")
-    await attach_account(conn, program.merchant_id, account.id, user.id, where.now)
+    await uow.users.attach_account(program.merchant_id, account.id, user.id, where.now)
     return card
 
 
@@ -160,9 +165,9 @@ def combine_refusal(
 
 
 async def combine(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     program: Program,
-    where: Where,
+    where: CallStamp,
     target_number: str,
     source_numbers: list[str],
 ) -> int | None:
@@ -172,7 +177,7 @@ async def combine(
     belongs to the target account (a retried call: nothing left to move).
     """
     m = program.merchant_id
-    named = await records.find_cards(conn, m, [target_number, *source_numbers])
+    named = await uow.cards.find_many(m, [target_number, *source_numbers])
     target_card = named.get(target_number)
     if target_card is None or target_card.account_id is None:
         raise _not_found()
@@ -191,17 +196,17 @@ async def combine(
     # up an old number still finds the surviving account); lock them all, cards first.
     card_ids = [target_card.id] + [
         r.id
-        for r in await conn.execute(
+        for r in await uow.conn.execute(
             select(cards.c.id).where(cards.c.merchant_id == m, cards.c.account_id.in_(source_ids))
         )
     ]
-    locked = {c.id: c for c in await records.cards_by_ids(conn, m, card_ids, lock=True)}
+    locked = {c.id: c for c in await uow.cards.by_ids(m, card_ids, lock=True)}
     target_card = locked[target_card.id]
     target_id = target_card.account_id
     if target_id is None:
         raise _not_found()
-    await records.lock_accounts(conn, m, [target_id, *source_ids])
-    rows = await _account_rows(conn, m, [target_id, *source_ids])
+    await uow.accounts.lock(m, [target_id, *source_ids])
+    rows = await _account_rows(uow, m, [target_id, *source_ids])
     for card in sources:
         current = locked.get(card.id, card)
         if current.account_id is None or current.account_id not in rows:
@@ -210,34 +215,34 @@ async def combine(
         if why is not None:
             raise _cannot(why)
 
-    target_book = await open_settled_book(conn, program, target_id, where)
+    target_book = await open_settled_book(uow, program, target_id, where)
     books: list[AccountBook] = [target_book]
     for source_id in source_ids:
-        book = await open_settled_book(conn, program, source_id, where)
+        book = await open_settled_book(uow, program, source_id, where)
         _move_everything(book, target_book, where)
         books.append(book)
-    txn = await records.record_transaction(
-        conn, where, "combineCards", account_id=target_id, card_number=target_card.number
+    txn = await uow.transactions.record(
+        where, "combineCards", account_id=target_id, card_number=target_card.number
     )
-    await flush_books(conn, books, txn, where.now)
+    await uow.ledger.write(books, txn, where.now)
 
     moved = [c for c in locked.values() if c.account_id in source_ids]
     if moved:
-        await records.record_card_changes(conn, m, txn, [(c, target_id, c.status) for c in moved])
-        await conn.execute(
+        await uow.cards.record_changes(m, txn, [(c, target_id, c.status) for c in moved])
+        await uow.conn.execute(
             update(cards)
             .where(cards.c.merchant_id == m, cards.c.id.in_([c.id for c in moved]))
             .values(account_id=target_id)
         )
-    await records.close_accounts(conn, m, source_ids)
+    await uow.accounts.close(m, source_ids)
     # A user whose first account was folded away keeps the survivor as primary account.
-    await conn.execute(
+    await uow.conn.execute(
         update(users)
         .where(users.c.merchant_id == m, users.c.account_id.in_(source_ids))
         .values(account_id=target_id)
     )
     # Rewards already earned but not yet granted are owed to the guest, not the account.
-    await conn.execute(
+    await uow.conn.execute(
         update(pending_event_rewards)
         .where(
             pending_event_rewards.c.merchant_id == m,
@@ -248,7 +253,7 @@ async def combine(
     return txn
 
 
-def _move_everything(source: AccountBook, target: AccountBook, where: Where) -> None:
+def _move_everything(source: AccountBook, target: AccountBook, where: CallStamp) -> None:
     """Post every wallet of ``source`` over to ``target``, lot by lot.
 
     Each spendable lot is emptied and re-created in the target with the same expiry, so
@@ -268,35 +273,35 @@ def _move_everything(source: AccountBook, target: AccountBook, where: Where) -> 
 
 
 async def can_combine(
-    conn: AsyncConnection, merchant_id: int, user: User, number: str, *, for_guest: bool
+    uow: UnitOfWork, merchant_id: int, user: User, number: str, *, for_guest: bool
 ) -> bool:
     """Whether attachAndCombineCards would fold this card into the user's account.
 
     Changes nothing. A card registered to another user is "not found" for a guest.
     """
-    card = await records.find_card(conn, merchant_id, number)
+    card = await uow.cards.find(merchant_id, number)
     if card is None:
         raise _not_found()
     if card.account_id is None:
         return False
-    source = (await _account_rows(conn, merchant_id, [card.account_id]))[card.account_id]
+    source = (await _account_rows(uow, merchant_id, [card.account_id]))[card.account_id]
     if source.user_id is not None and source.user_id != user.id:
         if for_guest:
             raise _not_found()
         return False
-    home = await home_account(conn, merchant_id, user)
+    home = await home_account(uow, merchant_id, user)
     if home is None or home.id == source.id:
         return False
     if card.status != "active" or source.status != "active":
         return False
     # Attaching would make the source the user's; judge it as it would then be.
     attached = AccountRow(source.id, source.template_code, source.status, user.id)
-    home_card = Card(0, "", None, home.template_code, "active", home.id)
+    home_card = Card(0, "", None, home.template_code, CardStatus.ACTIVE, home.id)
     return combine_refusal(home_card, home, card, attached) is None
 
 
 async def change_card_status(
-    conn: AsyncConnection, program: Program, where: Where, number: str, wanted: str
+    uow: UnitOfWork, program: Program, where: CallStamp, number: str, wanted: str
 ) -> None:
     """Enable or disable a card of an active account, recorded as a transaction so the
     history shows it (and a reverse can put the card back).
@@ -310,40 +315,27 @@ async def change_card_status(
             INVALID_STATUS_CHANGE, "Invalid card status change: status must be ACTIVE or DISABLED"
         )
     m = program.merchant_id
-    card = await records.find_card(conn, m, number, lock=True)
+    card = await uow.cards.find(m, number, lock=True)
     if card is None or card.account_id is None:
         raise _not_found()
-    account_status = (await records.lock_accounts(conn, m, [card.account_id])).get(card.account_id)
-    if account_status != "active" or card.status not in SETTABLE_STATUS.values():
+    account_status = (await uow.accounts.lock(m, [card.account_id])).get(card.account_id)
+    if account_status != AccountStatus.ACTIVE or card.status not in SETTABLE_STATUS.values():
         raise ServiceFailure(
             INVALID_STATUS_CHANGE, f"Invalid card status change: the card is {card.status}"
         )
     if card.status == status:
         return
-    if status == "disabled":
-        others = (
-            await conn.execute(
-                select(cards.c.id).where(
-                    cards.c.merchant_id == m,
-                    cards.c.account_id == card.account_id,
-                    cards.c.status == "active",
-                    cards.c.id != card.id,
-                )
-            )
-        ).first()
-        if others is None:
-            raise ServiceFailure(
-                INVALID_STATUS_CHANGE,
-                "Invalid card status change: the account's last active card cannot be disabled",
-            )
-    txn = await records.record_transaction(
-        conn,
+    if status == CardStatus.DISABLED and not await uow.cards.has_other_active(
+        m, card.account_id, card.id
+    ):
+        raise ServiceFailure(
+            INVALID_STATUS_CHANGE,
+            "Invalid card status change: the account's last active card cannot be disabled",
+        )
+    txn = await uow.transactions.record(
         where,
-        "disableCard" if status == "disabled" else "enableCard",
+        Kind.DISABLE_CARD if status == CardStatus.DISABLED else Kind.ENABLE_CARD,
         account_id=card.account_id,
         card_number=card.number,
     )
-    await records.record_card_changes(conn, m, txn, [(card, card.account_id, status)])
-    await conn.execute(
-        update(cards).where(cards.c.merchant_id == m, cards.c.id == card.id).values(status=status)
-    )
+    await uow.cards.change(m, txn, [(card, card.account_id, status)], where.now)

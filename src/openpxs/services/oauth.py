@@ -8,20 +8,19 @@ revoked. Authorization grants are single use and live five minutes.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-
+from openpxs.domain.errors import Reason, Refused
 from openpxs.domain.fields import normalise_unique
+from openpxs.domain.intents import CountFailures, EndSignIn, FailureLimit
 from openpxs.domain.program import Program
 from openpxs.security import hash_secret, verify_secret
-from openpxs.store import throttle, tokens
-from openpxs.store.users import User, user_by_id, user_by_unique
+from openpxs.store.repositories.users import User
+from openpxs.store.uow import UnitOfWork
 from openpxs.wire.context import Integration, Principal
-from openpxs.wire.envelope import AfterRollback, ServiceFailure
+from openpxs.wire.envelope import ServiceFailure
 
 GUEST_SCOPES = ("user_read", "user_write", "account_read", "account_write")
 GRANTABLE_SCOPES = frozenset((*GUEST_SCOPES, "region_event_post"))
@@ -71,7 +70,7 @@ def parse_scope(requested: object) -> str:
 
 
 async def issue_tokens(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     program: Program,
     integration: Integration,
     user: User,
@@ -83,8 +82,7 @@ async def issue_tokens(
     family = family or secrets.token_hex(16)
 
     async def store(kind: str, lifetime: timedelta) -> str:
-        return await tokens.store_token(
-            conn,
+        return await uow.tokens.issue(
             merchant_id=program.merchant_id,
             kind=kind,
             family=family,
@@ -107,40 +105,28 @@ async def issue_tokens(
     )
 
 
-def record_failure(
+def count_failure(
     program: Program, subjects: list[str], now: datetime, *, slow: bool
-) -> AfterRollback:
-    """After the refused call rolls back: count the failure, then answer slowly."""
+) -> CountFailures:
+    """What a refused sign-in or card guess leaves behind once its call has rolled back:
+    one more failure against each subject, each with its own limit."""
     security = program.guest.security
 
-    async def record(engine: AsyncEngine) -> None:
-        worst = 0
-        async with engine.begin() as conn:
-            for subject in subjects:
-                limit = (
-                    security.max_client_card_guesses
-                    if subject.startswith("client:")
-                    else security.max_card_guesses
-                    if subject.startswith("card:")
-                    else security.max_failed_sign_ins
-                )
-                worst = max(
-                    worst,
-                    await throttle.record_failure(
-                        conn,
-                        program.merchant_id,
-                        subject,
-                        now,
-                        limit=limit,
-                        window=timedelta(minutes=security.failure_window_minutes),
-                        lock_for=timedelta(minutes=security.lock_minutes),
-                    ),
-                )
-        if slow:
-            # Each further failure in the window answers a little later.
-            await asyncio.sleep(min(0.05 * worst, 1.0))
+    def limit_of(subject: str) -> int:
+        if subject.startswith("client:"):
+            return security.max_client_card_guesses
+        if subject.startswith("card:"):
+            return security.max_card_guesses
+        return security.max_failed_sign_ins
 
-    return record
+    return CountFailures(
+        merchant_id=program.merchant_id,
+        limits=tuple(FailureLimit(subject, limit_of(subject)) for subject in subjects),
+        window=timedelta(minutes=security.failure_window_minutes),
+        lock_for=timedelta(minutes=security.lock_minutes),
+        now=now,
+        slow=slow,
+    )
 
 
 def user_subject(username: str) -> str:
@@ -148,24 +134,22 @@ def user_subject(username: str) -> str:
 
 
 async def refuse_if_locked(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     program: Program,
     subjects: list[str],
     now: datetime,
     *,
-    code: str = ACCOUNT_LOCKED,
+    reason: Reason = Reason.ACCOUNT_LOCKED,
 ) -> None:
-    until = await throttle.locked_until(conn, program.merchant_id, subjects, now)
+    """Refuse while any of the subjects is locked, saying how long the lock lasts."""
+    until = await uow.failures.locked_until(program.merchant_id, subjects, now)
     if until is not None:
         minutes = max(1, int((until - now).total_seconds() + 59) // 60)
-        raise ServiceFailure(
-            code,
-            f"Too many failed attempts; try again in {minutes} minute{'s' * (minutes > 1)}",
-        )
+        raise Refused(reason, f"try again in {minutes} minute{'s' * (minutes > 1)}")
 
 
 async def check_password(
-    conn: AsyncConnection, program: Program, username: object, password: object, now: datetime
+    uow: UnitOfWork, program: Program, username: object, password: object, now: datetime
 ) -> User:
     """The user these credentials prove, or a refusal that does not say which part was wrong.
 
@@ -173,27 +157,26 @@ async def check_password(
     for a while and the reply says so with ``account_locked``.
     """
     if not isinstance(username, str) or not isinstance(password, str) or not username:
-        raise ServiceFailure(COULD_NOT_AUTHENTICATE, "Username or password is not valid")
+        raise Refused(Reason.COULD_NOT_AUTHENTICATE)
     subject = user_subject(username)
-    await refuse_if_locked(conn, program, [subject], now)
-    user = await user_by_unique(conn, program.merchant_id, "username", username)
+    await refuse_if_locked(uow, program, [subject], now)
+    user = await uow.users.by_unique(program.merchant_id, "username", username)
     if user is None or user.password_hash is None:
         verify_secret(_DECOY, password)
         ok = False
     else:
         ok = verify_secret(user.password_hash, password)
     if not ok or user is None:
-        raise ServiceFailure(
-            COULD_NOT_AUTHENTICATE,
-            "Username or password is not valid",
-            after_rollback=record_failure(program, [subject], now, slow=True),
+        raise Refused(
+            Reason.COULD_NOT_AUTHENTICATE,
+            intents=(count_failure(program, [subject], now, slow=True),),
         )
-    await throttle.clear(conn, program.merchant_id, subject)
+    await uow.failures.clear(program.merchant_id, subject)
     return user
 
 
 async def password_grant(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     program: Program,
     integration: Integration,
     username: object,
@@ -201,12 +184,12 @@ async def password_grant(
     scope: str,
     now: datetime,
 ) -> TokenSet:
-    user = await check_password(conn, program, username, password, now)
-    return await issue_tokens(conn, program, integration, user, scope, now)
+    user = await check_password(uow, program, username, password, now)
+    return await issue_tokens(uow, program, integration, user, scope, now)
 
 
 async def refresh_grant(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     program: Program,
     integration: Integration,
     refresh_token: object,
@@ -215,18 +198,16 @@ async def refresh_grant(
 ) -> TokenSet:
     if not isinstance(refresh_token, str) or not refresh_token:
         raise ServiceFailure(INVALID_GRANT, "The supplied credentials were not valid.")
-    stored = await tokens.find_token(conn, program.merchant_id, refresh_token, "refresh", lock=True)
+    stored = await uow.tokens.find(program.merchant_id, refresh_token, "refresh", lock=True)
     if stored is None or not stored.live(now) or stored.integration_id != integration.id:
         raise ServiceFailure(INVALID_GRANT, "The supplied credentials were not valid.")
-    if not await tokens.mark_used(conn, program.merchant_id, refresh_token, now):
+    if not await uow.tokens.mark_used(program.merchant_id, refresh_token, now):
         # A refresh token is good for one refresh: a second use means a copy is about,
         # so every token of that sign-in ends.
-        async def revoke(engine: AsyncEngine) -> None:
-            async with engine.begin() as c:
-                await tokens.revoke_family(c, program.merchant_id, stored.family, now)
-
         raise ServiceFailure(
-            INVALID_GRANT, "The supplied credentials were not valid.", after_rollback=revoke
+            INVALID_GRANT,
+            "The supplied credentials were not valid.",
+            intents=(EndSignIn(program.merchant_id, stored.family, now),),
         )
     scope = stored.scope
     if requested_scope not in (None, ""):
@@ -234,16 +215,16 @@ async def refresh_grant(
         if not set(narrowed.split()) <= stored.scopes:
             raise ServiceFailure("invalid_scope", "A refresh cannot widen the granted scope")
         scope = narrowed
-    user = await user_by_id(conn, program.merchant_id, stored.user_id)
+    user = await uow.users.by_id(program.merchant_id, stored.user_id)
     if user is None:
         raise ServiceFailure(INVALID_GRANT, "The supplied credentials were not valid.")
     # The access token being replaced stops working: one live access token per sign-in.
-    await tokens.revoke_access_tokens(conn, program.merchant_id, stored.family, now)
-    return await issue_tokens(conn, program, integration, user, scope, now, family=stored.family)
+    await uow.tokens.revoke_access_tokens(program.merchant_id, stored.family, now)
+    return await issue_tokens(uow, program, integration, user, scope, now, family=stored.family)
 
 
 async def authorization_code_grant(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     program: Program,
     integration: Integration,
     code: object,
@@ -257,11 +238,11 @@ async def authorization_code_grant(
     """
     if not isinstance(code, str) or not code:
         raise ServiceFailure(INVALID_GRANT, "The authorization grant is not valid.")
-    stored = await tokens.find_token(conn, program.merchant_id, code, "grant", lock=True)
+    stored = await uow.tokens.find(program.merchant_id, code, "grant", lock=True)
     if (
         stored is None
         or not stored.live(now)
-        or not await tokens.mark_used(conn, program.merchant_id, code, now)
+        or not await uow.tokens.mark_used(program.merchant_id, code, now)
     ):
         raise ServiceFailure(INVALID_GRANT, "The authorization grant is not valid.")
     scope = stored.scope
@@ -270,14 +251,14 @@ async def authorization_code_grant(
         if not set(narrowed.split()) <= stored.scopes:
             raise ServiceFailure("invalid_scope", "The grant does not cover this scope")
         scope = narrowed
-    user = await user_by_id(conn, program.merchant_id, stored.user_id)
+    user = await uow.users.by_id(program.merchant_id, stored.user_id)
     if user is None:
         raise ServiceFailure(INVALID_GRANT, "The authorization grant is not valid.")
-    return await issue_tokens(conn, program, integration, user, scope, now)
+    return await issue_tokens(uow, program, integration, user, scope, now)
 
 
 async def issue_authorization_grant(
-    conn: AsyncConnection, program: Program, principal: Principal, scope: object, now: datetime
+    uow: UnitOfWork, program: Program, principal: Principal, scope: object, now: datetime
 ) -> tuple[str, int]:
     """A one-use grant for the signed-in guest, no wider than their token."""
     assert principal.user_id is not None and principal.scopes is not None
@@ -288,8 +269,7 @@ async def issue_authorization_grant(
             raise ServiceFailure(INSUFFICIENT_SCOPE, "A grant cannot be wider than the token")
         granted = narrowed
     lifetime = program.guest.security.authorization_grant_seconds
-    grant = await tokens.store_token(
-        conn,
+    grant = await uow.tokens.issue(
         merchant_id=program.merchant_id,
         kind="grant",
         family=secrets.token_hex(16),
@@ -303,11 +283,11 @@ async def issue_authorization_grant(
 
 
 async def principal_for_token(
-    conn: AsyncConnection, integration: Integration, token: object, now: datetime
+    uow: UnitOfWork, integration: Integration, token: object, now: datetime
 ) -> Principal:
     if not isinstance(token, str) or not token:
         raise invalid_token("An access_token is required")
-    stored = await tokens.find_token(conn, integration.merchant_id, token, "access")
+    stored = await uow.tokens.find(integration.merchant_id, token, "access")
     if stored is None or not stored.live(now) or stored.integration_id != integration.id:
         raise invalid_token()
     return Principal(
@@ -320,7 +300,7 @@ async def principal_for_token(
 
 
 async def revoke(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     integration: Integration,
     access_token: object,
     refresh_token: object,
@@ -329,8 +309,8 @@ async def revoke(
     """Sign out: end the sign-in (token family) of the given access or refresh token."""
     for kind, token in (("access", access_token), ("refresh", refresh_token)):
         if isinstance(token, str) and token:
-            stored = await tokens.find_token(conn, integration.merchant_id, token, kind)
+            stored = await uow.tokens.find(integration.merchant_id, token, kind)
             if stored is not None and stored.integration_id == integration.id:
-                await tokens.revoke_family(conn, integration.merchant_id, stored.family, now)
+                await uow.tokens.revoke_family(integration.merchant_id, stored.family, now)
                 return
     raise invalid_token("No such token")

@@ -15,23 +15,18 @@ from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from openpxs.domain.errors import Reason
 from openpxs.domain.fields import CheckedFields, FieldSetting, check_field_set, with_login
 from openpxs.domain.program import Program
 from openpxs.messaging.outbox import enqueue
 from openpxs.security import hash_secret
-from openpxs.services import codes, oauth
-from openpxs.store import throttle, tokens
-from openpxs.store.tables import accounts, cards
-from openpxs.store.users import (
+from openpxs.services import oauth
+from openpxs.store.repositories.users import (
     User,
-    update_user,
-    user_by_id,
-    user_by_unique,
-    user_of_account,
-    users_by_email,
 )
+from openpxs.store.tables import accounts, cards
+from openpxs.store.uow import UnitOfWork
 from openpxs.wire.context import Integration
 from openpxs.wire.envelope import ServiceFailure
 
@@ -44,7 +39,6 @@ USER_NOT_FOUND = "guestmanagement.user_not_found"
 NO_EMAIL_ADDRESS = "guestmanagement.no_email_address"
 INVALID_RESET_CODE = "guestmanagement.invalid_reset_code"
 FIELD_VALIDATION = "guestmanagement.field_validation"
-TOO_MANY_ATTEMPTS = "guestmanagement.too_many_attempts"
 
 
 @dataclass(frozen=True)
@@ -68,29 +62,29 @@ def one_identifier(given: list[Identifier]) -> Identifier:
     return distinct[0]
 
 
-async def find_user(conn: AsyncConnection, merchant_id: int, identifier: Identifier) -> User:
+async def find_user(uow: UnitOfWork, merchant_id: int, identifier: Identifier) -> User:
     user: User | None = None
     value = identifier.value
     if identifier.name == "accountId" and isinstance(value, int):
-        user = await user_of_account(conn, merchant_id, value)
+        user = await uow.users.of_account(merchant_id, value)
     elif identifier.name == "username" and isinstance(value, str):
-        user = await user_by_unique(conn, merchant_id, "username", value)
+        user = await uow.users.by_unique(merchant_id, "username", value)
     elif identifier.name == "email" and isinstance(value, str):
         # A unique e-mail claim decides; otherwise the address must belong to one user.
-        user = await user_by_unique(conn, merchant_id, "email", value)
+        user = await uow.users.by_unique(merchant_id, "email", value)
         if user is None:
-            matches = await users_by_email(conn, merchant_id, value)
+            matches = await uow.users.by_email(merchant_id, value)
             user = matches[0] if len(matches) == 1 else None
     elif identifier.name == "printedCardNumber" and isinstance(value, str):
         account_id = (
-            await conn.execute(
+            await uow.conn.execute(
                 select(cards.c.account_id).where(
                     cards.c.merchant_id == merchant_id, cards.c.printed_card_number == value
                 )
             )
         ).scalar()
         if account_id is not None:
-            user = await user_of_account(conn, merchant_id, account_id)
+            user = await uow.users.of_account(merchant_id, account_id)
     if user is None:
         raise ServiceFailure(USER_NOT_FOUND, "User not found")
     return user
@@ -104,15 +98,14 @@ def valid_caller_code(code: str) -> bool:
 
 
 async def start_reset(
-    conn: AsyncConnection, program: Program, user: User, now: datetime, code: str | None = None
+    uow: UnitOfWork, program: Program, user: User, now: datetime, code: str | None = None
 ) -> str:
     """Store a reset code for the user and e-mail it; returns the address written to."""
     email = user.email
     if not email:
         raise ServiceFailure(NO_EMAIL_ADDRESS, "User has no email address")
     minutes = program.guest.messages.reset_code_minutes
-    code = await codes.issue_code(
-        conn,
+    code = await uow.codes.issue(
         merchant_id=program.merchant_id,
         purpose=PURPOSE,
         now=now,
@@ -126,7 +119,7 @@ async def start_reset(
         merchant=program.merchant_id, code=quote(code, safe="")
     )
     await enqueue(
-        conn,
+        uow,
         merchant_id=program.merchant_id,
         channel="email",
         recipient=email,
@@ -143,10 +136,10 @@ async def start_reset(
     return email
 
 
-async def _password_setting(conn: AsyncConnection, program: Program, user: User) -> FieldSetting:
+async def _password_setting(uow: UnitOfWork, program: Program, user: User) -> FieldSetting:
     """The password rule of the form of the card template of the user's account."""
     template_code = (
-        await conn.execute(
+        await uow.conn.execute(
             select(accounts.c.template_code).where(
                 accounts.c.merchant_id == program.merchant_id, accounts.c.id == user.account_id
             )
@@ -158,7 +151,7 @@ async def _password_setting(conn: AsyncConnection, program: Program, user: User)
 
 
 async def complete_reset(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     program: Program,
     integration: Integration,
     code: str,
@@ -173,20 +166,18 @@ async def complete_reset(
     # Counted like the integration's card guesses (same limit, its own counter): a whole
     # website's guests share it, so it must allow the odd expired link.
     subject = f"client:{integration.id}:reset"
-    await oauth.refuse_if_locked(conn, program, [subject], now, code=TOO_MANY_ATTEMPTS)
-    used = await codes.use_code(
-        conn, merchant_id=program.merchant_id, purpose=PURPOSE, code=code, now=now
-    )
+    await oauth.refuse_if_locked(uow, program, [subject], now, reason=Reason.TOO_MANY_ATTEMPTS)
+    used = await uow.codes.use(merchant_id=program.merchant_id, purpose=PURPOSE, code=code, now=now)
     user = None
     if used is not None and used.user_id is not None:
-        user = await user_by_id(conn, program.merchant_id, used.user_id)
+        user = await uow.users.by_id(program.merchant_id, used.user_id)
     if user is None:
         raise ServiceFailure(
             INVALID_RESET_CODE,
             "The reset code is not valid: it is unknown, used or expired",
-            after_rollback=oauth.record_failure(program, [subject], now, slow=True),
+            intents=(oauth.count_failure(program, [subject], now, slow=True),),
         )
-    setting = await _password_setting(conn, program, user)
+    setting = await _password_setting(uow, program, user)
     # Checked after the code, as the rule depends on the user; a refusal here rolls the
     # code's use back, so the guest can try another password with the same link.
     checked = CheckedFields()
@@ -208,13 +199,13 @@ async def complete_reset(
                 }
             },
         )
-    await update_user(conn, user, {}, now, password_hash=hash_secret(new_password))
-    await tokens.revoke_user(conn, program.merchant_id, user.id, now)
+    await uow.users.update(user, {}, now, password_hash=hash_secret(new_password))
+    await uow.tokens.revoke_user(program.merchant_id, user.id, now)
     if user.username:
-        await throttle.clear(conn, program.merchant_id, oauth.user_subject(user.username))
+        await uow.failures.clear(program.merchant_id, oauth.user_subject(user.username))
     if user.email:
         await enqueue(
-            conn,
+            uow,
             merchant_id=program.merchant_id,
             channel="email",
             recipient=user.email,

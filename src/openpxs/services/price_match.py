@@ -14,12 +14,12 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, insert, or_, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpxs.domain.errors import InvalidRequest
 from openpxs.domain.money import from_units, to_units
 from openpxs.domain.program import Program
 from openpxs.store.tables import price_match_discounts
+from openpxs.store.uow import UnitOfWork
 
 # "2013-08-20 18:14:25 -0400": the encoding page's alternative form puts a space
 # before the offset, which fromisoformat does not take.
@@ -66,7 +66,7 @@ def _amount(units: int) -> Decimal:
 
 
 async def replace_store_list(
-    conn: AsyncConnection, program: Program, store_code: str, records: list[PriceMatch]
+    uow: UnitOfWork, program: Program, store_code: str, records: list[PriceMatch]
 ) -> None:
     """The store's list becomes ``records``. Two records for one item may not be in
     force at the same time: a calculation must find one discount, not choose."""
@@ -82,14 +82,14 @@ async def replace_store_list(
                     f"priceMatchDiscounts.{index}: item {record.item_id!r} has another "
                     "discount in force at the same time"
                 )
-    await conn.execute(
+    await uow.conn.execute(
         delete(price_match_discounts).where(
             price_match_discounts.c.merchant_id == program.merchant_id,
             price_match_discounts.c.store_code == store_code,
         )
     )
     if records:
-        await conn.execute(
+        await uow.conn.execute(
             insert(price_match_discounts),
             [
                 {
@@ -106,13 +106,13 @@ async def replace_store_list(
 
 
 async def stored(
-    conn: AsyncConnection, merchant_id: int, store_code: str | None = None
+    uow: UnitOfWork, merchant_id: int, store_code: str | None = None
 ) -> list[PriceMatch]:
     """The stored records of one store, or of every store; in upload order per store."""
     query = select(price_match_discounts).where(price_match_discounts.c.merchant_id == merchant_id)
     if store_code is not None:
         query = query.where(price_match_discounts.c.store_code == store_code)
-    rows = await conn.execute(
+    rows = await uow.conn.execute(
         query.order_by(price_match_discounts.c.store_code, price_match_discounts.c.id)
     )
     return [
@@ -128,11 +128,11 @@ async def stored(
 
 
 async def in_force(
-    conn: AsyncConnection, merchant_id: int, store_code: str, item_id: str, at: datetime
+    uow: UnitOfWork, merchant_id: int, store_code: str, item_id: str, at: datetime
 ) -> PriceMatch | None:
     """The store's discount on one item at instant ``at``, if any (for PPU calculations)."""
     row = (
-        await conn.execute(
+        await uow.conn.execute(
             select(price_match_discounts)
             .where(
                 price_match_discounts.c.merchant_id == merchant_id,

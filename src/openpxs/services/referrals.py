@@ -8,13 +8,12 @@ from datetime import datetime
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 # The enrollment form's own e-mail rule: a referral address is valid exactly when the
 # invited person could enroll with it.
 from openpxs.domain.fields import _EMAIL as EMAIL_RULE
-from openpxs.store import records
 from openpxs.store.tables import accounts, referral_codes, referrals
+from openpxs.store.uow import UnitOfWork
 from openpxs.wire.envelope import ServiceFailure
 
 INVALID_REFERRAL = "guest.invalid_referral"
@@ -49,13 +48,13 @@ def new_code() -> str:
 
 
 async def code_for_account(
-    conn: AsyncConnection, merchant_id: int, account_id: int, now: datetime
+    uow: UnitOfWork, merchant_id: int, account_id: int, now: datetime
 ) -> str:
     """The account's referral code, made on first request; the same code afterwards."""
     # The account's lock makes two concurrent first calls agree on one code.
-    await records.lock_accounts(conn, merchant_id, [account_id])
+    await uow.accounts.lock(merchant_id, [account_id])
     existing = (
-        await conn.execute(
+        await uow.conn.execute(
             select(referral_codes.c.code)
             .where(
                 referral_codes.c.merchant_id == merchant_id,
@@ -70,8 +69,8 @@ async def code_for_account(
     for _ in range(CODE_ATTEMPTS):
         code = new_code()
         try:
-            async with conn.begin_nested():
-                await conn.execute(
+            async with uow.conn.begin_nested():
+                await uow.conn.execute(
                     insert(referral_codes).values(
                         merchant_id=merchant_id, code=code, account_id=account_id, created_at=now
                     )
@@ -82,12 +81,12 @@ async def code_for_account(
     raise ServiceFailure("guest.system_error", "Could not make a unique referral code")
 
 
-async def code_is_valid(conn: AsyncConnection, merchant_id: int, code: str) -> bool:
+async def code_is_valid(uow: UnitOfWork, merchant_id: int, code: str) -> bool:
     """Whether the code belongs to an active account of the merchant (any case, spaces
     around it ignored, as a guest may type it)."""
     wanted = code.strip().upper()
     found = (
-        await conn.execute(
+        await uow.conn.execute(
             select(referral_codes.c.code)
             .select_from(
                 referral_codes.join(
@@ -107,12 +106,12 @@ async def code_is_valid(conn: AsyncConnection, merchant_id: int, code: str) -> b
 
 
 async def referrals_of(
-    conn: AsyncConnection, merchant_id: int, account_ids: list[int]
+    uow: UnitOfWork, merchant_id: int, account_ids: list[int]
 ) -> list[ReferralRow]:
     """Referrals made from these accounts, oldest first."""
     if not account_ids:
         return []
-    rows = await conn.execute(
+    rows = await uow.conn.execute(
         select(referrals)
         .where(referrals.c.merchant_id == merchant_id, referrals.c.account_id.in_(account_ids))
         .order_by(referrals.c.id)
@@ -149,7 +148,7 @@ def _checked(inputs: list[ReferralInput], own_email: str | None) -> list[Referra
 
 
 async def add_referrals(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     merchant_id: int,
     account_id: int,
     inputs: list[ReferralInput],
@@ -160,10 +159,10 @@ async def add_referrals(
     is left as it is, so sending the same list again changes nothing."""
     wanted = _checked(inputs, own_email)
     # Serialises two calls adding the same address (the unique key would otherwise fail).
-    await records.lock_accounts(conn, merchant_id, [account_id])
+    await uow.accounts.lock(merchant_id, [account_id])
     known = {
         r.email
-        for r in await conn.execute(
+        for r in await uow.conn.execute(
             select(func.lower(referrals.c.email).label("email")).where(
                 referrals.c.merchant_id == merchant_id, referrals.c.account_id == account_id
             )
@@ -171,7 +170,7 @@ async def add_referrals(
     }
     fresh = [r for r in wanted if r.email not in known]
     if fresh:
-        await conn.execute(
+        await uow.conn.execute(
             insert(referrals),
             [
                 {

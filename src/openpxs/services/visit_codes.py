@@ -12,19 +12,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from openpxs.domain.cards import require_active
 from openpxs.domain.program import Program
-from openpxs.services.accounts import (
-    AccountView,
-    lock_active_account,
-    open_settled_book,
-    require_active,
-    view_of,
-)
-from openpxs.store import records
-from openpxs.store.records import Where
+from openpxs.domain.stamp import CallStamp
+from openpxs.services.balances import AccountView, view_of
+from openpxs.services.books import lock_active_account, open_settled_book
 from openpxs.store.tables import visit_codes
+from openpxs.store.uow import UnitOfWork
 from openpxs.wire.envelope import ServiceFailure
 
 INVALID_VISIT_CODE = "guest.invalid_visit_code"
@@ -44,7 +39,7 @@ def _invalid() -> ServiceFailure:
 
 
 async def usable_code(
-    conn: AsyncConnection, merchant_id: int, code: str, now: datetime, *, lock: bool = False
+    uow: UnitOfWork, merchant_id: int, code: str, now: datetime, *, lock: bool = False
 ) -> VisitCode:
     """The code if it can still be applied. A used code says so even after it expired:
     the guest learns why it does not work."""
@@ -53,7 +48,7 @@ async def usable_code(
     )
     if lock:
         query = query.with_for_update()
-    row = (await conn.execute(query)).first()
+    row = (await uow.conn.execute(query)).first()
     if row is None:
         raise _invalid()
     if row.used_at is not None:
@@ -64,35 +59,34 @@ async def usable_code(
 
 
 async def apply_code(
-    conn: AsyncConnection, program: Program, where: Where, card_number: str, code: str
+    uow: UnitOfWork, program: Program, where: CallStamp, card_number: str, code: str
 ) -> AccountView:
     """Credit the code's wallet on the card's account and mark the code used."""
     m = program.merchant_id
-    card = await records.find_card(conn, m, card_number, lock=True)
+    card = await uow.cards.find(m, card_number, lock=True)
     if card is None:
         raise ServiceFailure("guest.card_not_found", "Card not found")
     account_id = require_active(card)
-    await lock_active_account(conn, m, account_id)
-    visit = await usable_code(conn, m, code, where.now, lock=True)
+    await lock_active_account(uow, m, account_id)
+    visit = await usable_code(uow, m, code, where.now, lock=True)
     wallet = program.wallets.get(visit.wallet_code)
     # A code for a wallet the card's program does not have is not a code for this card.
     if wallet is None or wallet not in program.wallets_of_template(card.template_code):
         raise _invalid()
     # The visit happened at the code's store; history shows it there.
     at_store = replace(where, store_code=visit.store_code)
-    book = await open_settled_book(conn, program, account_id, at_store)
-    txn = await records.record_transaction(
-        conn, at_store, "visitCode", account_id=account_id, card_number=card.number
+    book = await open_settled_book(uow, program, account_id, at_store)
+    txn = await uow.transactions.record(
+        at_store, "visitCode", account_id=account_id, card_number=card.number
     )
     expires_on = program.default_expiry(wallet, where.now)
-    ledger = await book.wallet(wallet)
-    ledger.credit(
+    book.wallet(wallet.code).credit(
         visit.units,
         expires_at=program.expiry_instant(expires_on) if expires_on else None,
         expires_on=expires_on,
     )
-    await book.flush(txn, where.now)
-    marked = await conn.execute(
+    await uow.ledger.write([book], txn, where.now)
+    marked = await uow.conn.execute(
         update(visit_codes)
         .where(
             visit_codes.c.merchant_id == m,

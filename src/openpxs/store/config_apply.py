@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpxs.config.model import Loc, MerchantConfig
 from openpxs.security import hash_secret, verify_secret
-from openpxs.store import catalog
 from openpxs.store.card_issue import issue_cards
+from openpxs.store.repositories import programs as program_cache
 from openpxs.store.tables import card_templates, integrations, merchants, programs, stores, wallets
 
 
@@ -163,7 +163,7 @@ async def apply_config(
             .values(updated_at=now, config_version=merchants.c.config_version + 1)
         )
         # This process sees the change at once; other processes within RECHECK_SECONDS.
-        catalog.forget(mid)
+        program_cache.forget(mid)
 
     handled = 0
     for card_range in config.card_ranges:

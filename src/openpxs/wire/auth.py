@@ -13,13 +13,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from openpxs.domain.identity import Integration
 from openpxs.security import hash_secret, verify_secret
-from openpxs.store.tables import integrations, oauth_tokens
-from openpxs.store.tokens import digest as token_digest
-from openpxs.wire.context import Integration
+from openpxs.store.uow import reading
 from openpxs.wire.envelope import ServiceFailure
 from openpxs.wire.registry import Endpoint
 
@@ -98,32 +96,19 @@ class CredentialVerifier:
         return self._remember(digest, await self._check(identifier, secret))
 
     async def _check(self, identifier: str, secret: str) -> Integration:
-        async with self.engine.connect() as conn:
-            row = (
-                (
-                    await conn.execute(
-                        select(integrations).where(integrations.c.identifier == identifier)
-                    )
-                )
-                .mappings()
-                .first()
-            )
+        async with reading(self.engine) as uow:
+            stored = await uow.integrations.by_identifier(identifier)
         # argon2 takes tens of milliseconds of CPU: off the event loop, so the other
         # calls of this process go on meanwhile.
-        if row is None:
+        if stored is None:
             # Spend the same time as a wrong secret, so timing does not reveal which
             # integration identifiers exist.
             await asyncio.to_thread(verify_secret, _decoy_hash(), secret)
             raise unauthorized()
-        valid = await asyncio.to_thread(verify_secret, row["secret_hash"], secret)
-        if not valid or not row["enabled"]:
+        valid = await asyncio.to_thread(verify_secret, stored.secret_hash, secret)
+        if not valid or not stored.enabled:
             raise unauthorized()
-        return Integration(
-            id=row["id"],
-            merchant_id=row["merchant_id"],
-            identifier=row["identifier"],
-            styles=tuple(row["styles"]),
-        )
+        return stored.integration
 
     def _remember(self, digest: bytes, integration: Integration) -> Integration:
         if len(self._cache) > 10_000:
@@ -140,40 +125,20 @@ class CredentialVerifier:
             client_id is not None and not isinstance(client_id, str)
         ):
             raise unauthorized()
-        async with self.engine.connect() as conn:
-            row = (
-                (
-                    await conn.execute(
-                        select(integrations)
-                        .join(
-                            oauth_tokens,
-                            (oauth_tokens.c.merchant_id == integrations.c.merchant_id)
-                            & (oauth_tokens.c.integration_id == integrations.c.id),
-                        )
-                        .where(
-                            oauth_tokens.c.token_hash == token_digest(access_token),
-                            oauth_tokens.c.kind == "access",
-                        )
-                    )
-                )
-                .mappings()
-                .first()
-            )
-        if row is None:
+        async with reading(self.engine) as uow:
+            stored = await uow.integrations.by_access_token(access_token)
+        if stored is None:
             raise ServiceFailure(
                 "invalid_token",
                 "Invalid or expired access token",
                 status=401,
                 headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
             )
-        if not row["enabled"] or (client_id is not None and client_id != row["identifier"]):
+        if not stored.enabled or (
+            client_id is not None and client_id != stored.integration.identifier
+        ):
             raise unauthorized()
-        return Integration(
-            id=row["id"],
-            merchant_id=row["merchant_id"],
-            identifier=row["identifier"],
-            styles=tuple(row["styles"]),
-        )
+        return stored.integration
 
 
 def bearer_token(header: str | None) -> str | None:

@@ -7,6 +7,7 @@ model into a service call and a reply model.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -20,8 +21,11 @@ from starlette.responses import Response
 
 from openpxs import metrics
 from openpxs.domain.clock import Clock
-from openpxs.domain.errors import DomainError, DuplicateTransaction
-from openpxs.store import idempotency as retry_keys
+from openpxs.domain.errors import DomainError, DuplicateTransaction, Reason
+from openpxs.domain.intents import Intent
+from openpxs.services import after_refusal
+from openpxs.store.repositories.retry_keys import RetryKeys
+from openpxs.store.uow import reading, unit_of_work
 from openpxs.wire import idempotency, principals
 from openpxs.wire.auth import (
     CredentialVerifier,
@@ -39,14 +43,8 @@ from openpxs.wire.decoding import (
     parse_json_object,
     query_parameters,
 )
-from openpxs.wire.envelope import (
-    JSON,
-    ServiceFailure,
-    failure_from_domain,
-    invalid_request,
-    reply_bytes,
-)
-from openpxs.wire.registry import REGISTRY, Endpoint
+from openpxs.wire.envelope import JSON, ServiceFailure, invalid_request, reply_bytes
+from openpxs.wire.registry import REGISTRY, Endpoint, note_refusal
 
 log = logging.getLogger("openpxs.request")
 
@@ -112,7 +110,9 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
         try:
             params = parse_json_object(await request.body())
         except UnparseableBody as exc:
-            raise ServiceFailure(service.code("invalid_request"), str(exc), status=400) from None
+            raise ServiceFailure(
+                service.code(Reason.INVALID_REQUEST), str(exc), status=400
+            ) from None
     else:
         params = query_parameters(request.query_params, ep.request)
 
@@ -151,48 +151,62 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
     keys = _retry_keys(ep, integration, req, request.headers.get("idempotency-key"))
     request_hash = idempotency.fingerprint(ep.path, req) if ep.moves_value else ""
     now = runtime.clock.now()
-    scopes: list[str] = []
+    retry: RetryKeys | None = None
     try:
-        async with runtime.engine.begin() as conn:
-            retry = idempotency.RetryKeys(conn, integration.merchant_id, request_hash, now, scopes)
+        async with unit_of_work(runtime.engine) as uow:
+            retry = uow.hold_retry_keys(integration.merchant_id, request_hash, now)
             for key in keys:
                 await retry.claim(key)
-            principal = await principals.resolve(style, conn, integration, params, now, ep)
+            program = await uow.programs.load(integration.merchant_id)
+            principal = await principals.resolve(style, uow, program, integration, params, now, ep)
             _check_scope(ep, principal)
-            ctx = CallContext(ep, conn, integration, principal, now, retry)
+            ctx = CallContext(uow, program, integration, principal, now, ep)
             reply = await ep.handler(ctx, req)
             content = reply_bytes(reply)
             await retry.record(content, getattr(reply, "pxTransactionId", None))
         return Reply(content, str(getattr(reply, "result", ep.service.success)))
     except ServiceFailure as failure:
-        if failure.after_rollback is not None:
-            await failure.after_rollback(runtime.engine)
+        if failure.intents:
+            await _carry_out(runtime, failure.intents)
         raise
     except DomainError as error:
-        raise failure_from_domain(service, error) from None
+        # The call has rolled back; what the refusal asks to keep is done now.
+        if error.intents:
+            await _carry_out(runtime, error.intents)
+        note_refusal(ep, error.reason)
+        raise ep.answers.failure(error) from None
     except IntegrityError:
+        scopes = retry.scopes if retry is not None else []
         replay = await _replay(runtime, ep, integration, scopes, request_hash) if scopes else None
         if replay is None:
             raise
         return replay
 
 
+async def _carry_out(runtime: Runtime, intents: tuple[Intent, ...]) -> None:
+    async with unit_of_work(runtime.engine) as uow:
+        delay = await after_refusal.carry_out(uow, intents)
+    if delay:
+        await asyncio.sleep(delay)
+
+
 async def _replay(
     runtime: Runtime, ep: Endpoint, integration: Integration, scopes: list[str], request_hash: str
 ) -> Reply | None:
     """A call with the same key committed first: replay its reply or refuse a changed body."""
-    async with runtime.engine.connect() as conn:
-        earlier = await retry_keys.earlier_calls(conn, integration.merchant_id, scopes)
+    async with reading(runtime.engine) as uow:
+        earlier = await uow.retry_keys.earlier_calls(integration.merchant_id, scopes)
     if not earlier:
         return None
     if any(earlier_hash != request_hash for earlier_hash, _ in earlier):
-        raise failure_from_domain(
-            ep.service,
-            DuplicateTransaction("this id was already used for a different request"),
+        raise ep.answers.failure(
+            DuplicateTransaction("this id was already used for a different request")
         )
     replies = [r for _, r in earlier if r is not None]
     if not replies:
-        raise ServiceFailure(ep.service.code("system_error"), "The first attempt is unfinished")
+        raise ServiceFailure(
+            ep.service.code(Reason.SYSTEM_ERROR), "The first attempt is unfinished"
+        )
     return Reply(replies[0].encode(), "replayed")
 
 
@@ -227,8 +241,8 @@ def _check_merchant(ep: Endpoint, integration: Integration, req: BaseModel, host
     ):
         if merchant is not None and merchant != integration.merchant_id:
             raise ServiceFailure(
-                ep.service.code("invalid_merchant"),
-                f"{ep.service.message('invalid_merchant')}: these credentials do not "
+                ep.service.code(Reason.INVALID_MERCHANT),
+                f"{ep.service.message(Reason.INVALID_MERCHANT)}: these credentials do not "
                 f"belong to merchant {merchant}",
             )
 

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.responses import Response
 
-from openpxs.domain.errors import DomainError
-from openpxs.wire.registry import Service
+from openpxs.domain.errors import Reason
+from openpxs.domain.intents import Intent
+
+if TYPE_CHECKING:
+    from openpxs.wire.registry import Service
 
 JSON = "application/json"
-
-
-AfterRollback = Callable[[AsyncEngine], Awaitable[None]]
 
 
 class ServiceFailure(Exception):
@@ -31,20 +29,24 @@ class ServiceFailure(Exception):
         status: int = 200,
         extra: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
-        after_rollback: AfterRollback | None = None,
+        intents: tuple[Intent, ...] = (),
+        bare: bool = False,
     ):
         super().__init__(f"{code}: {message}")
-        # Work that must outlive the refused call's rollback, such as counting a failed
-        # sign-in; run by the dispatcher in a transaction of its own.
-        self.after_rollback = after_rollback
+        # Work that must outlive the refused call's rollback (see domain.intents).
+        self.intents = intents
         self.code = code
         self.message = message
         self.result = result
         self.status = status
         self.extra = extra or {}
         self.headers = headers or {}
+        # The reply carries its result alone (guestauthentication's noMatchingGuests).
+        self.bare = bare
 
     def body(self) -> dict[str, Any]:
+        if self.bare:
+            return {"result": self.result}
         return {
             "result": self.result,
             "errorCode": self.code,
@@ -56,21 +58,8 @@ class ServiceFailure(Exception):
         return json_response(self.body(), self.status, self.headers)
 
 
-def failure_from_domain(service: Service, error: DomainError) -> ServiceFailure:
-    message = service.message(error.reason)
-    if error.detail and error.detail != error.reason:
-        message = f"{message}: {error.detail}"
-    reply_extra = error.extra.get("reply")
-    return ServiceFailure(
-        service.code(error.reason),
-        message,
-        result=service.user_data_result if error.about_user_data else "failure",
-        extra=reply_extra if isinstance(reply_extra, dict) else None,
-    )
-
-
 def invalid_request(service: Service, message: str) -> ServiceFailure:
-    return ServiceFailure(service.code("invalid_request"), message)
+    return ServiceFailure(service.code(Reason.INVALID_REQUEST), message)
 
 
 def json_response(

@@ -1,8 +1,4 @@
-"""Who a call acts for, proven by its authentication style (auth.yaml).
-
-Each style has a resolver; the guest services add theirs (oauth, guest, email) with
-``register_style``. A style without a resolver is refused.
-"""
+"""Who a call acts for, proven by its authentication style (auth.yaml)."""
 
 from __future__ import annotations
 
@@ -10,63 +6,40 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
+from openpxs.domain.identity import Integration, Principal
+from openpxs.domain.program import Program
+from openpxs.services import sign_in
+from openpxs.store.uow import UnitOfWork
 from openpxs.wire.auth import STYLE_REFUSED
-from openpxs.wire.context import Integration, Principal
 from openpxs.wire.envelope import ServiceFailure
 from openpxs.wire.registry import Endpoint
 
-# (connection, integration, the call's parameters, now, the endpoint called)
+# (unit of work, program, integration, the call's parameters, now, activates a card)
 Resolver = Callable[
-    [AsyncConnection, Integration, dict[str, Any], datetime, Endpoint], Awaitable[Principal]
+    [UnitOfWork, Program, Integration, dict[str, Any], datetime, bool], Awaitable[Principal]
 ]
-_RESOLVERS: dict[str, Resolver] = {}
-
-CARD_AUTH_FAILED = "system.invalid_card_credentials"
-
-
-def register_style(style: str, resolver: Resolver) -> None:
-    _RESOLVERS[style] = resolver
+GUEST_STYLES: dict[str, Resolver] = {
+    "oauth": sign_in.by_token,
+    "guest": sign_in.by_password,
+    "email": sign_in.by_email,
+    "card": sign_in.by_card,
+}
+# Styles that act for the integration's merchant, with no guest in view.
+MERCHANT_STYLES = frozenset({"b2b", "anonymous"})
 
 
 async def resolve(
     style: str,
-    conn: AsyncConnection,
+    uow: UnitOfWork,
+    program: Program,
     integration: Integration,
     params: dict[str, Any],
     now: datetime,
     endpoint: Endpoint,
 ) -> Principal:
-    resolver = _RESOLVERS.get(style)
+    if style in MERCHANT_STYLES:
+        return Principal(style=style, merchant_id=integration.merchant_id)
+    resolver = GUEST_STYLES.get(style)
     if resolver is None:
         raise ServiceFailure(STYLE_REFUSED, f"The {style!r} authentication style is not enabled")
-    return await resolver(conn, integration, params, now, endpoint)
-
-
-async def _integration_only(style: str, integration: Integration) -> Principal:
-    return Principal(style=style, merchant_id=integration.merchant_id)
-
-
-async def _b2b(
-    conn: AsyncConnection,
-    integration: Integration,
-    params: dict[str, Any],
-    now: datetime,
-    endpoint: Endpoint,
-) -> Principal:
-    return await _integration_only("b2b", integration)
-
-
-async def _anonymous(
-    conn: AsyncConnection,
-    integration: Integration,
-    params: dict[str, Any],
-    now: datetime,
-    endpoint: Endpoint,
-) -> Principal:
-    return await _integration_only("anonymous", integration)
-
-
-register_style("b2b", _b2b)
-register_style("anonymous", _anonymous)
+    return await resolver(uow, program, integration, params, now, endpoint.activates_card)

@@ -7,37 +7,50 @@ is registered, so the reference a client developer reads is the code that runs.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
+from openpxs.domain.errors import Reason
+from openpxs.wire.refusals import Refusals
+
 if TYPE_CHECKING:
     from openpxs.wire.context import CallContext
+
+log = logging.getLogger("openpxs.refusals")
 
 Method = Literal["GET", "POST", "DELETE"]
 Handler = Callable[["CallContext", Any], Awaitable[BaseModel]]
 STYLES = ("anonymous", "card", "guest", "email", "b2b", "oauth")
+# Any operation may refuse a request it cannot read, a merchant the credential is not
+# for, or fail; the rest it must declare.
+ANY_OPERATION = (Reason.INVALID_REQUEST, Reason.INVALID_MERCHANT, Reason.SYSTEM_ERROR)
+# What proving each authentication style may refuse, before the handler runs.
+STYLE_REFUSALS: dict[str, tuple[Reason, ...]] = {
+    "card": (Reason.INVALID_CARD_CREDENTIALS, Reason.TOO_MANY_ATTEMPTS),
+    "guest": (Reason.COULD_NOT_AUTHENTICATE, Reason.ACCOUNT_LOCKED),
+    "email": (Reason.INVALID_GUEST_CREDENTIALS,),
+    "oauth": (Reason.INVALID_TOKEN,),
+}
 
 
 @dataclass(frozen=True)
 class Service:
-    """A PXS service: its URL segment, success value and error vocabulary."""
+    """A PXS service: its URL segment, success value and refusal table (errors.py)."""
 
     name: str
     title: str
     success: str
-    error_prefix: str
-    messages: dict[str, str]
-    # reason -> result value for refusals about the caller's card/account data
-    user_data_result: str = "failure"
+    refusals: Refusals
 
-    def code(self, reason: str) -> str:
-        return f"{self.error_prefix}.{reason}"
+    def code(self, reason: Reason) -> str:
+        return self.refusals[reason].code
 
-    def message(self, reason: str) -> str:
-        return self.messages.get(reason, reason.replace("_", " ").capitalize())
+    def message(self, reason: Reason) -> str:
+        return self.refusals[reason].message
 
 
 @dataclass(frozen=True)
@@ -55,15 +68,32 @@ class Endpoint:
     moves_value: bool = False
     # The natural retry key of a request (e.g. posTransactionId at a store and card).
     natural_key: Callable[[Any], str | None] | None = None
-    errors: tuple[str, ...] = ()
+    # Every reason the operation may refuse with beyond the ones any operation may
+    # (invalid request, merchant, system error) and its styles' sign-in refusals.
+    errors: tuple[Reason | str, ...] = ()
     # The OAuth scope an access token needs for this endpoint (oauth.yaml Scopes).
     scope: str | None = None
     # Card authentication may prove an inactive card here (the activation endpoints).
     activates_card: bool = False
+    # The table refusals are answered from, when not the service's own.
+    refusals: Refusals | None = None
 
     @property
     def path(self) -> str:
         return f"{self.service.name}/{self.operation}.json"
+
+    @property
+    def answers(self) -> Refusals:
+        return self.refusals or self.service.refusals
+
+    @property
+    def may_refuse(self) -> tuple[Reason, ...]:
+        """Every reason this operation may answer a refusal with, declared or implied."""
+        found: list[Reason] = [*ANY_OPERATION]
+        for style in self.styles:
+            found.extend(STYLE_REFUSALS.get(style, ()))
+        found.extend(reason for reason in self.errors if isinstance(reason, Reason))
+        return tuple(dict.fromkeys(found))
 
 
 @dataclass
@@ -79,6 +109,13 @@ class Registry:
         unknown = set(ep.styles) - set(STYLES)
         if unknown:
             raise ValueError(f"{ep.path}: unknown authentication styles {sorted(unknown)}")
+        unanswered = [
+            reason
+            for reason in ep.errors
+            if isinstance(reason, Reason) and reason not in ep.answers.entries
+        ]
+        if unanswered:
+            raise ValueError(f"{ep.path}: errors.py does not answer {unanswered}")
         served[ep.method] = ep
 
     def methods(self, service: str, operation: str) -> dict[str, Endpoint]:
@@ -99,6 +136,15 @@ class Registry:
 
 
 REGISTRY = Registry()
+# (operation path, reason) of refusals an operation answered without declaring them:
+# logged as they happen, and the test suite fails when any is left here.
+UNDECLARED: set[tuple[str, Reason]] = set()
+
+
+def note_refusal(ep: Endpoint, reason: Reason) -> None:
+    if reason not in ep.may_refuse and (ep.path, reason) not in UNDECLARED:
+        UNDECLARED.add((ep.path, reason))
+        log.warning("undeclared refusal", extra={"fields": {"endpoint": ep.path, "reason": reason}})
 
 
 def endpoint(
@@ -112,9 +158,10 @@ def endpoint(
     summary: str,
     moves_value: bool = False,
     natural_key: Callable[[Any], str | None] | None = None,
-    errors: tuple[str, ...] = (),
+    errors: tuple[Reason | str, ...] = (),
     scope: str | None = None,
     activates_card: bool = False,
+    refusals: Refusals | None = None,
 ) -> Callable[[Handler], Handler]:
     """Declare a handler as the implementation of ``service/operation.json``."""
 
@@ -135,6 +182,7 @@ def endpoint(
                 errors=errors,
                 scope=scope,
                 activates_card=activates_card,
+                refusals=refusals,
             )
         )
         return handler

@@ -21,8 +21,7 @@ from openpxs.domain.earning import CENT, CheckFacts, Discount, Line
 from openpxs.domain.errors import AmountsExceedCheckTotal, InvalidRequest
 from openpxs.domain.program import Program
 from openpxs.services import checks
-from openpxs.services.accounts import view_of
-from openpxs.store.catalog import load_program
+from openpxs.services.balances import view_of
 from openpxs.wire.context import CallContext
 from openpxs.wire.registry import endpoint
 
@@ -107,12 +106,12 @@ async def commit(
     accrue: bool,
     store: bool,
 ) -> m.PostAndAccrueReply:
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     facts, pos_discounts = check_facts(
         req.check, program, req.storeCode, checks.local_time(program, ctx.now)
     )
     row = await checks.claim_check(
-        ctx.conn, ctx.merchant_id, check_key(req, req.check), stored_body(req.check), ctx.now
+        ctx.uow, ctx.merchant_id, check_key(req, req.check), stored_body(req.check), ctx.now
     )
     redeeming = bool(redeem or coupon_codes)
     checks.refuse_repeat(row, accrual=accrue, redemption=redeeming, storing=store)
@@ -122,10 +121,10 @@ async def commit(
     pos_discounts = pos_discounts + earlier
     where = check_where(ctx.merchant_id, ctx.integration.id, req, req.check, ctx.now)
     card, account_id, book = await checks.open_card_account(
-        ctx.conn, program, where, card_ref(req.cardInfo), auto_activate=req.autoActivateCard
+        ctx.uow, program, where, card_ref(req.cardInfo), auto_activate=req.autoActivateCard
     )
     plan = await checks.plan_check(
-        ctx.conn,
+        ctx.uow,
         program,
         facts,
         pos_discounts,
@@ -137,15 +136,15 @@ async def commit(
         now=ctx.now,
         accrue_points=accrue,
     )
-    txn = await checks.write_plan(ctx.conn, program, where, card, account_id, book, plan)
-    tier = await checks.update_tier(ctx.conn, program, account_id, ctx.now)
+    txn = await checks.write_plan(ctx.uow, program, where, card, account_id, book, plan)
+    tier = await checks.update_tier(ctx.uow, program, account_id, ctx.now)
     flags = {}
     if accrue:
         flags["accrued"] = True
     if redeeming:
         flags["redeemed"] = True
     await checks.record_check(
-        ctx.conn,
+        ctx.uow,
         row,
         body=stored_body(req.check),
         stored=store,
@@ -264,7 +263,7 @@ async def multi_post_and_accrue_points(
 ) -> m.MultiPostAndAccrueReply:
     """Each card earns on the check scaled by amountPaid / total; one transaction per
     card, all or none. The cards' amounts may not add up to more than the total."""
-    program: Program = await load_program(ctx.conn, ctx.merchant_id)
+    program: Program = ctx.program
     facts, pos_discounts = check_facts(
         req.check, program, req.storeCode, checks.local_time(program, ctx.now)
     )
@@ -281,7 +280,7 @@ async def multi_post_and_accrue_points(
     if len(set(numbers)) != len(numbers):
         raise InvalidRequest("a card appears twice in cardAmounts")
     row = await checks.claim_check(
-        ctx.conn, ctx.merchant_id, check_key(req, check), stored_body(check), ctx.now
+        ctx.uow, ctx.merchant_id, check_key(req, check), stored_body(check), ctx.now
     )
     checks.refuse_repeat(row, accrual=True, redemption=False, storing=True)
     where = check_where(ctx.merchant_id, ctx.integration.id, req, check, ctx.now)
@@ -293,13 +292,13 @@ async def multi_post_and_accrue_points(
     for part in req.cardAmounts:
         ratio = part.amountPaid / total if total > 0 else Decimal(0)
         card, account_id, book = await checks.open_card_account(
-            ctx.conn, program, where, card_ref(part.cardInfo), auto_activate=req.autoActivateCard
+            ctx.uow, program, where, card_ref(part.cardInfo), auto_activate=req.autoActivateCard
         )
         if account_id in accounts_seen:
             raise InvalidRequest("two cards in cardAmounts belong to the same account")
         accounts_seen.add(account_id)
         plan = await checks.plan_check(
-            ctx.conn,
+            ctx.uow,
             program,
             share_of(facts, ratio),
             [Discount(d.source, d.amount * ratio, d.line_ids) for d in pos_discounts],
@@ -311,8 +310,8 @@ async def multi_post_and_accrue_points(
             now=ctx.now,
             accrue_points=True,
         )
-        txn = await checks.write_plan(ctx.conn, program, where, card, account_id, book, plan)
-        await checks.update_tier(ctx.conn, program, account_id, ctx.now)
+        txn = await checks.write_plan(ctx.uow, program, where, card, account_id, book, plan)
+        await checks.update_tier(ctx.uow, program, account_id, ctx.now)
         if txn is not None:
             txns.append(txn)
         results.append(
@@ -323,7 +322,7 @@ async def multi_post_and_accrue_points(
             )
         )
     await checks.record_check(
-        ctx.conn,
+        ctx.uow,
         row,
         body=stored_body(check),
         stored=True,
@@ -352,13 +351,13 @@ async def multi_post_and_accrue_points(
     ),
 )
 async def post(ctx: CallContext, req: m.StoreCheckRequest) -> m.SimpleReply:
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     check_facts(req.check, program, req.storeCode, None)
     row = await checks.claim_check(
-        ctx.conn, ctx.merchant_id, check_key(req, req.check), stored_body(req.check), ctx.now
+        ctx.uow, ctx.merchant_id, check_key(req, req.check), stored_body(req.check), ctx.now
     )
     checks.refuse_repeat(row, accrual=False, redemption=False, storing=True)
     await checks.record_check(
-        ctx.conn, row, body=stored_body(req.check), stored=True, card_number=None, account_id=None
+        ctx.uow, row, body=stored_body(req.check), stored=True, card_number=None, account_id=None
     )
     return m.SimpleReply()

@@ -16,7 +16,6 @@ from openpxs.config.loyalty import DiscountKind, RewardDefinition
 from openpxs.domain.errors import InvalidRequest
 from openpxs.domain.program import Program, WalletDef
 from openpxs.services import price_match
-from openpxs.store.catalog import load_program
 from openpxs.wire.context import CallContext
 from openpxs.wire.registry import endpoint
 
@@ -33,7 +32,7 @@ DISCOUNT_TYPES: dict[DiscountKind, str] = {
 
 
 def _errors(*reasons: str) -> tuple[str, ...]:
-    return tuple(CHECK.code(reason) for reason in (*reasons, "system_error"))
+    return tuple(f"check.{reason}" for reason in (*reasons, "system_error"))
 
 
 @endpoint(
@@ -51,7 +50,7 @@ async def post_price_match_discounts(
     """Replaces the store's price-per-unit discounts with this list (an empty list clears
     it). Times without a zone are the merchant's local time; one item may not have two
     discounts in force at the same instant."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     program.store(req.storeCode)
     records = []
     for index, record in enumerate(req.priceMatchDiscounts):
@@ -71,7 +70,7 @@ async def post_price_match_discounts(
                 ),
             )
         )
-    await price_match.replace_store_list(ctx.conn, program, req.storeCode, records)
+    await price_match.replace_store_list(ctx.uow, program, req.storeCode, records)
     return mc.CheckPostReply()
 
 
@@ -114,10 +113,10 @@ async def get_price_match_discounts(
     ctx: CallContext, req: mc.StorePriceMatchDiscountsRequest
 ) -> mc.PriceMatchDiscountsReply:
     """The price-per-unit discounts stored for one store, in upload order."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     program.store(req.storeCode)
     return _price_match_reply(
-        program, await price_match.stored(ctx.conn, ctx.merchant_id, req.storeCode)
+        program, await price_match.stored(ctx.uow, ctx.merchant_id, req.storeCode)
     )
 
 
@@ -136,8 +135,8 @@ async def all_price_match_discounts(
 ) -> mc.PriceMatchDiscountsReply:
     """The price-per-unit discounts of every store of the merchant, each with its
     storeCode, ordered by store and then upload order."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
-    return _price_match_reply(program, await price_match.stored(ctx.conn, ctx.merchant_id))
+    program = ctx.program
+    return _price_match_reply(program, await price_match.stored(ctx.uow, ctx.merchant_id))
 
 
 @endpoint(
@@ -154,7 +153,7 @@ async def reward_details(ctx: CallContext, req: mc.RewardDetailsRequest) -> mc.R
     """Names, descriptions and discounts of the merchant's rewards: every wallet with a
     reward definition and every wallet of kind reward, by walletCode. walletCodes
     narrows the list; a code that is not a reward is an invalid request."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     rewards = _rewards(program)
     if req.walletCodes:
         unknown = sorted({code for code in req.walletCodes if code not in rewards})

@@ -25,16 +25,9 @@ from openpxs.domain.earning import CheckFacts, Discount
 from openpxs.domain.errors import CardNotActive
 from openpxs.domain.program import Program
 from openpxs.services import checks
-from openpxs.services.accounts import (
-    AccountView,
-    get_card,
-    lock_active_account,
-    open_settled_book,
-    view_of,
-)
-from openpxs.store.catalog import load_program
+from openpxs.services.balances import AccountView, view_of
+from openpxs.services.books import find_card, lock_active_account, open_settled_book
 from openpxs.store.tables import accounts
-from openpxs.store.users import user_of_account
 from openpxs.wire.context import CallContext
 from openpxs.wire.registry import endpoint
 
@@ -63,11 +56,11 @@ class Situation:
 
 
 async def situation(ctx: CallContext, req: m.CardCheckRequest) -> Situation:
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     facts, pos_discounts = check_facts(
         req.check, program, req.storeCode, checks.local_time(program, ctx.now)
     )
-    card = await get_card(ctx.conn, ctx.merchant_id, card_ref(req.cardInfo), lock=True)
+    card = await find_card(ctx.uow, ctx.merchant_id, card_ref(req.cardInfo), lock=True)
     if card.status == "inactive" and req.autoActivateCard:
         # Would be activated by the commit: an empty account of the card's template.
         return Situation(
@@ -75,9 +68,9 @@ async def situation(ctx: CallContext, req: m.CardCheckRequest) -> Situation:
         )
     if card.status != "active" or card.account_id is None:
         raise CardNotActive()
-    await lock_active_account(ctx.conn, ctx.merchant_id, card.account_id)
+    await lock_active_account(ctx.uow, ctx.merchant_id, card.account_id)
     where = check_where(ctx.merchant_id, ctx.integration.id, req, req.check, ctx.now)
-    book = await open_settled_book(ctx.conn, program, card.account_id, where)
+    book = await open_settled_book(ctx.uow, program, card.account_id, where)
     return Situation(
         program,
         facts,
@@ -95,7 +88,7 @@ async def customer(ctx: CallContext, account_id: int | None) -> tuple[str | None
     if account_id is None:
         return None, None
     tier = (
-        await ctx.conn.execute(
+        await ctx.uow.conn.execute(
             select(accounts.c.tier_code).where(
                 accounts.c.merchant_id == ctx.merchant_id, accounts.c.id == account_id
             )
@@ -105,7 +98,7 @@ async def customer(ctx: CallContext, account_id: int | None) -> tuple[str | None
 
 
 async def customer_name(ctx: CallContext, account_id: int) -> str | None:
-    user = await user_of_account(ctx.conn, ctx.merchant_id, account_id)
+    user = await ctx.uow.users.of_account(ctx.merchant_id, account_id)
     if user is None:
         return None
     parts = [user.fields.get("firstName"), user.fields.get("lastName")]
@@ -127,7 +120,7 @@ async def compute_point_accrual(
     """Nothing changes. The reply's addRedeemRequest can be sent as it is."""
     s = await situation(ctx, req)
     plan = await checks.plan_check(
-        ctx.conn,
+        ctx.uow,
         s.program,
         s.facts,
         s.pos_discounts,
@@ -220,7 +213,7 @@ async def simulate_accrual_and_redemption(
     else:
         asks = [checks.RedeemAsk(c.walletCode, c.quantity) for c in req.redeemWalletContents]
     plan = await checks.plan_check(
-        ctx.conn,
+        ctx.uow,
         s.program,
         s.facts,
         s.pos_discounts,
@@ -233,7 +226,7 @@ async def simulate_accrual_and_redemption(
         accrue_points=True,
     )
     unit_discounts = await checks.potential_unit_discounts(
-        ctx.conn,
+        ctx.uow,
         s.program,
         req.storeCode,
         [(i.itemId, i.name) for i in req.potentialUnitDiscountItems],
@@ -269,16 +262,16 @@ async def simulate_accrual_and_redemption(
 async def simulate_coupon(ctx: CallContext, req: m.SimulateCouponRequest) -> m.SimulateReply:
     """Nothing changes; the use is recorded when the check is committed. A coupon limited
     per account needs the cardInfo."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     facts, pos_discounts = check_facts(
         req.check, program, req.storeCode, checks.local_time(program, ctx.now)
     )
     account_id = None
     if req.cardInfo is not None:
-        card = await get_card(ctx.conn, ctx.merchant_id, card_ref(req.cardInfo))
+        card = await find_card(ctx.uow, ctx.merchant_id, card_ref(req.cardInfo))
         account_id = card.account_id
     plan = await checks.plan_check(
-        ctx.conn,
+        ctx.uow,
         program,
         facts,
         pos_discounts,

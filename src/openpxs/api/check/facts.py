@@ -17,7 +17,7 @@ from openpxs.api.check import models as m
 from openpxs.domain.earning import CENT, CheckFacts, Discount, Line
 from openpxs.domain.errors import InvalidRequest
 from openpxs.domain.program import Program
-from openpxs.store.records import Where
+from openpxs.domain.stamp import CallStamp
 
 
 def _lines(items: list[m.CheckItem], prefix: str = "") -> Iterator[Line]:
@@ -84,8 +84,8 @@ def check_where(
     req: m.CheckRequest,
     check: m.Check | None,
     now: datetime,
-) -> Where:
-    return Where(
+) -> CallStamp:
+    return CallStamp(
         merchant_id=ctx_merchant,
         store_code=req.storeCode,
         terminal_id=req.terminal,

@@ -8,8 +8,9 @@ from decimal import Decimal
 from openpxs.api.check import models as m
 from openpxs.api.transaction.models import WalletBalance, WalletContentOut
 from openpxs.domain.earning import Accrual, Offer, plain, receipt_text
+from openpxs.domain.moves import AppliedMove
 from openpxs.domain.program import Program
-from openpxs.services.accounts import AccountView, AppliedMove
+from openpxs.services.balances import AccountView
 from openpxs.services.checks import Plan
 
 

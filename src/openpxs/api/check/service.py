@@ -1,29 +1,45 @@
-"""The Check Service: its name, success value and error vocabulary."""
+"""The Check Service: its name, success value and refusal table."""
 
+from openpxs.domain.errors import Reason
+from openpxs.wire.refusals import WireError, table
 from openpxs.wire.registry import Service
+
+INVALID_COUPON = WireError("check.invalid_coupon", "Invalid coupon code")
+NOT_APPLICABLE = WireError("check.coupon_not_applicable", "Coupon does not apply to this check")
 
 CHECK = Service(
     name="check",
     title="Check Service",
     success="success",
-    error_prefix="check",
-    messages={
-        "invalid_request": "Invalid request",
-        "invalid_merchant": "Invalid merchant",
-        "invalid_store": "Invalid store",
-        "card_not_found": "Card not found",
-        "card_not_active": "Card is not active",
-        "reward_not_available": "Reward is not available",
-        "insufficient_balance": "Insufficient balance",
-        "invalid_coupon": "Invalid coupon code",
-        "coupon_not_applicable": "Coupon does not apply to this check",
-        "amounts_exceed_check_total": "Card amounts exceed the check total",
-        "check_not_found": "Check not found",
-        "duplicate_check": "Check has already been posted",
-        "check_storage_error": "Unable to store check",
-        "system_error": "System error",
-        "invalid_wallet_code": "Invalid wallet code",
-        "invalid_quantity": "Invalid quantity",
-    },
+    refusals=table(
+        "check",
+        {
+            Reason.INVALID_REQUEST: "Invalid request",
+            Reason.INVALID_MERCHANT: "Invalid merchant",
+            Reason.INVALID_STORE: "Invalid store",
+            Reason.CARD_NOT_FOUND: "Card not found",
+            Reason.CARD_NOT_ACTIVE: "Card is not active",
+            Reason.INVALID_REGISTRATION_CODE: "Invalid registration code",
+            Reason.CARD_NOT_IN_REQUIRED_STATE: "Card not in required state",
+            Reason.REWARD_NOT_AVAILABLE: "Reward is not available",
+            Reason.INSUFFICIENT_BALANCE: "Insufficient balance",
+            Reason.AMOUNTS_EXCEED_CHECK_TOTAL: "Card amounts exceed the check total",
+            Reason.CHECK_NOT_FOUND: "Check not found",
+            Reason.DUPLICATE_CHECK: "Check has already been posted",
+            Reason.SYSTEM_ERROR: "System error",
+            Reason.INVALID_WALLET_CODE: "Invalid wallet code",
+            Reason.INVALID_QUANTITY: "Invalid quantity",
+        },
+        special={
+            # One code for every way a coupon's own rules refuse it, one for every way it
+            # does not fit this check or has no uses left.
+            Reason.INVALID_COUPON: INVALID_COUPON,
+            Reason.COUPON_NOT_YET_VALID: INVALID_COUPON,
+            Reason.COUPON_EXPIRED: INVALID_COUPON,
+            Reason.COUPON_NOT_AT_STORE: NOT_APPLICABLE,
+            Reason.COUPON_USED_UP: NOT_APPLICABLE,
+            Reason.COUPON_NOT_APPLICABLE: NOT_APPLICABLE,
+        },
+    ),
 )
 B2B = ("b2b",)

@@ -46,7 +46,7 @@ async def get_check(ctx: CallContext, req: m.GetCheckRequest) -> m.GetCheckReply
         stmt = stmt.where(checks.c.business_date == date.isoformat(req.businessDate))
     if req.agentName is not None:
         stmt = stmt.where(checks.c.agent_name == req.agentName)
-    row = (await ctx.conn.execute(stmt.order_by(checks.c.id.desc()).limit(1))).first()
+    row = (await ctx.uow.conn.execute(stmt.order_by(checks.c.id.desc()).limit(1))).first()
     if row is None:
         raise CheckNotFound()
     done = row.outcome or {}

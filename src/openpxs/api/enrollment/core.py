@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from openpxs.api.access import account_by_card
 from openpxs.api.enrollment import models as m
 from openpxs.api.enrollment.service import ENROLLMENT
 from openpxs.domain.program import CardTemplateDef, Program
+from openpxs.domain.stamp import CallStamp
 from openpxs.services import enrollment as svc
 from openpxs.services import oauth
-from openpxs.store import users as user_store
-from openpxs.store.catalog import load_program
-from openpxs.store.records import Where
+from openpxs.services.guest_access import account_by_card
 from openpxs.wire.context import CallContext
 from openpxs.wire.envelope import ServiceFailure
 from openpxs.wire.registry import endpoint
@@ -19,9 +17,9 @@ from openpxs.wire.types import FlexInt, WireModel
 CARD_CREATED = "cardCreatedSuccess"
 
 
-def where(ctx: CallContext, store_code: str | None = None) -> Where:
+def where(ctx: CallContext, store_code: str | None = None) -> CallStamp:
     """The stamp of a guest-facing call's transactions: no terminal, operator or POS id."""
-    return Where(
+    return CallStamp(
         merchant_id=ctx.merchant_id,
         store_code=store_code,
         terminal_id=None,
@@ -37,10 +35,10 @@ async def tokens_for(
     ctx: CallContext, program: Program, user_id: int, card_number: str
 ) -> m.OAuthTokens:
     """Sign the new guest in at once, so the app needs no second call."""
-    user = await user_store.user_by_id(ctx.conn, ctx.merchant_id, user_id)
+    user = await ctx.uow.users.by_id(ctx.merchant_id, user_id)
     assert user is not None
     issued = await oauth.issue_tokens(
-        ctx.conn, program, ctx.integration, user, oauth.DEFAULT_SCOPE, ctx.now
+        ctx.uow, program, ctx.integration, user, oauth.DEFAULT_SCOPE, ctx.now
     )
     return m.OAuthTokens(
         access_token=issued.access_token,
@@ -93,7 +91,7 @@ class ConfigRequest(WireModel):
 async def enrollment_config(ctx: CallContext, req: ConfigRequest) -> m.EnrollmentConfigReply:
     """Each field with its type, whether it is required, its length limits and label.
     Clients read the ``password`` entry's minLength to build their form."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     template = svc.template_of(program, req.cardTemplateCode)
     return m.EnrollmentConfigReply(config=m.EnrollmentConfig(fields=config_entries(template)))
 
@@ -101,7 +99,7 @@ async def enrollment_config(ctx: CallContext, req: ConfigRequest) -> m.Enrollmen
 async def create_and_register(
     ctx: CallContext, req: m.CreateRequest, card_number: str | None = None
 ) -> m.EnrollmentReply:
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     template = svc.template_of(program, req.cardTemplateCode)
     enforce = svc.check_enforce_list(req.enforceUniqueFields)
     store = svc.resolve_store(program, req.activationStoreCode)
@@ -115,7 +113,7 @@ async def create_and_register(
         registering=True,
     )
     enrolled = await svc.enroll(
-        ctx.conn,
+        ctx.uow,
         program,
         where(ctx, store),
         template,
@@ -175,14 +173,14 @@ class RegisterRequest(m.CardRequest):
 async def register(ctx: CallContext, req: RegisterRequest) -> m.EnrollmentReply:
     """Creates the user and attaches the card's account (or gives a login to the guest
     the account already knows by fields only); answers with OAuth tokens."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
-    ref = await account_by_card(ctx, req.printedCardNumber, not_found="enrollment.card_not_found")
+    program = ctx.program
+    ref = await account_by_card(ctx, req.printedCardNumber)
     if ref.status != "active" or ref.card_status != "active":
         raise ServiceFailure("enrollment.card_not_active", "Card is not active")
     # Read the owner again under the account's lock: two registrations of one card
     # must not both succeed.
-    await user_store.lock_account_row(ctx.conn, ctx.merchant_id, ref.account_id)
-    existing = await user_store.user_of_account(ctx.conn, ctx.merchant_id, ref.account_id)
+    await ctx.uow.users.lock_account(ctx.merchant_id, ref.account_id)
+    existing = await ctx.uow.users.of_account(ctx.merchant_id, ref.account_id)
     if existing is not None and existing.username is not None:
         raise ServiceFailure("enrollment.already_registered", "Account is already registered")
     template = svc.template_of(program, ref.template_code)
@@ -201,13 +199,13 @@ async def register(ctx: CallContext, req: RegisterRequest) -> m.EnrollmentReply:
         svc.require_login(checked)
     if existing is None:
         user_id = await svc.register_user(
-            ctx.conn, program, template, ref.account_id, checked.user, enforce, ctx.now
+            ctx.uow, program, template, ref.account_id, checked.user, enforce, ctx.now
         )
     else:
         # A guest known by fields only (createAndEdit, smsEnroll) now adds a login.
-        await svc.edit_user(ctx.conn, program, template, existing, checked.user, enforce, ctx.now)
+        await svc.edit_user(ctx.uow, program, template, existing, checked.user, enforce, ctx.now)
         user_id = existing.id
-    await svc.set_account_fields(ctx.conn, ctx.merchant_id, ref.account_id, checked.account)
+    await svc.set_account_fields(ctx.uow, ctx.merchant_id, ref.account_id, checked.account)
     return m.EnrollmentReply(
         accountId=ref.account_id,
         printedCardNumber=ref.card_number,
@@ -233,8 +231,8 @@ async def register(ctx: CallContext, req: RegisterRequest) -> m.EnrollmentReply:
 async def edit_account(ctx: CallContext, req: m.CardRequest) -> m.EnrollmentReply:
     """Only the fields sent change (null clears one); at least one field must be sent.
     The username and password may change too; the username stays unique."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
-    ref = await account_by_card(ctx, req.printedCardNumber, not_found="enrollment.card_not_found")
+    program = ctx.program
+    ref = await account_by_card(ctx, req.printedCardNumber)
     template = svc.template_of(program, ref.template_code)
     enforce = svc.check_enforce_list(req.enforceUniqueFields)
     checked = svc.check_fields(
@@ -249,13 +247,13 @@ async def edit_account(ctx: CallContext, req: m.CardRequest) -> m.EnrollmentRepl
     if not checked.user and not checked.account:
         raise ServiceFailure("enrollment.invalid_request", "Send at least one field to change")
     if checked.user:
-        user = await user_store.user_of_account(ctx.conn, ctx.merchant_id, ref.account_id)
+        user = await ctx.uow.users.of_account(ctx.merchant_id, ref.account_id)
         if user is None:
             raise ServiceFailure(
                 "enrollment.card_not_registered",
                 "The account has no registered user whose fields could change",
             )
-        await svc.edit_user(ctx.conn, program, template, user, checked.user, enforce, ctx.now)
+        await svc.edit_user(ctx.uow, program, template, user, checked.user, enforce, ctx.now)
     if checked.account:
-        await svc.set_account_fields(ctx.conn, ctx.merchant_id, ref.account_id, checked.account)
+        await svc.set_account_fields(ctx.uow, ctx.merchant_id, ref.account_id, checked.account)
     return m.EnrollmentReply(accountId=ref.account_id, printedCardNumber=ref.card_number)

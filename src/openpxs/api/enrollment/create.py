@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import hmac
 
-from openpxs.api.access import account_by_card
 from openpxs.api.enrollment import models as m
 from openpxs.api.enrollment.core import CARD_CREATED, create_and_register, tokens_for, where
 from openpxs.api.enrollment.service import ENROLLMENT
-from openpxs.api.styles import TOO_MANY_ATTEMPTS
+from openpxs.domain.errors import Reason
 from openpxs.domain.fields import FieldError
 from openpxs.domain.program import Program
 from openpxs.services import enrollment as svc
 from openpxs.services import enrollment_more as more
 from openpxs.services import oauth
-from openpxs.store import users as user_store
-from openpxs.store.catalog import load_program
+from openpxs.services.guest_access import account_by_card
 from openpxs.wire.context import CallContext
 from openpxs.wire.envelope import ServiceFailure
 from openpxs.wire.registry import endpoint
@@ -42,7 +40,7 @@ async def create_and_edit(ctx: CallContext, req: m.CreateRequest) -> m.Enrollmen
     """Answers ``cardCreatedSuccess`` with the new card and account. User fields, when
     sent, must fill the form's required fields and are kept on a user without a login;
     ``username``/``password`` are refused (this call does not register)."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     template = svc.template_of(program, req.cardTemplateCode)
     enforce = svc.check_enforce_list(req.enforceUniqueFields)
     store = svc.resolve_store(program, req.activationStoreCode)
@@ -59,7 +57,7 @@ async def create_and_edit(ctx: CallContext, req: m.CreateRequest) -> m.Enrollmen
         require=sends_user,
     )
     enrolled = await svc.enroll(
-        ctx.conn, program, where(ctx, store), template, checked, enforce, user="if_sent"
+        ctx.uow, program, where(ctx, store), template, checked, enforce, user="if_sent"
     )
     return m.EnrollmentReply(
         result=CARD_CREATED, accountId=enrolled.account_id, printedCardNumber=enrolled.card_number
@@ -112,7 +110,7 @@ async def create_eclub(ctx: CallContext, req: m.CreateRequest) -> m.EnrollmentRe
     """``cardTemplateCode`` must be an eClub template. The form's required fields apply;
     a login (username and password together) is optional, and only with one does the
     reply carry OAuth tokens."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     template = more.eclub_template(program, req.cardTemplateCode)
     enforce = svc.check_enforce_list(req.enforceUniqueFields)
     store = svc.resolve_store(program, req.activationStoreCode)
@@ -126,7 +124,7 @@ async def create_eclub(ctx: CallContext, req: m.CreateRequest) -> m.EnrollmentRe
         require=True,
     )
     enrolled = await svc.enroll(
-        ctx.conn, program, where(ctx, store), template, checked, enforce, user="always"
+        ctx.uow, program, where(ctx, store), template, checked, enforce, user="always"
     )
     tokens = None
     if checked.user.get("password") is not None:
@@ -146,20 +144,22 @@ async def _inactive_card(
     caller only its own; an anonymous caller must prove it holds the card with the
     registration code printed on it, wrong guesses counted as for card sign-in."""
     number = req.printedCardNumber
-    card = await more.card_row(ctx.conn, ctx.merchant_id, number)
+    card = await more.card_row(ctx.uow, ctx.merchant_id, number)
     principal = ctx.principal
     if principal.style == "card" and principal.card_number != number:
         raise ServiceFailure(CARD_NOT_FOUND, "Card not found")
     if principal.style == "anonymous":
         subjects = [f"card:{number}", f"client:{ctx.integration.id}"]
-        await oauth.refuse_if_locked(ctx.conn, program, subjects, ctx.now, code=TOO_MANY_ATTEMPTS)
+        await oauth.refuse_if_locked(
+            ctx.uow, program, subjects, ctx.now, reason=Reason.TOO_MANY_ATTEMPTS
+        )
         expected = (card.registration_code or "") if card else ""
         given = req.registrationCode or ""
         if card is None or not hmac.compare_digest(expected.encode(), given.encode()):
             raise ServiceFailure(
                 CARD_NOT_FOUND,
                 "Card not found",
-                after_rollback=oauth.record_failure(program, subjects, ctx.now, slow=False),
+                intents=(oauth.count_failure(program, subjects, ctx.now, slow=False),),
             )
     if card is None:
         raise ServiceFailure(CARD_NOT_FOUND, "Card not found")
@@ -186,7 +186,7 @@ async def _inactive_card(
 async def activate_and_edit(ctx: CallContext, req: m.ActivateRequest) -> m.EnrollmentReply:
     """Answers ``success`` with the account. User fields, when sent, must fill the form's
     required fields and are kept on a user without a login; username/password refused."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     card = await _inactive_card(ctx, program, req)
     template = svc.template_of(program, card.template_code)
     enforce = svc.check_enforce_list(req.enforceUniqueFields)
@@ -204,7 +204,7 @@ async def activate_and_edit(ctx: CallContext, req: m.ActivateRequest) -> m.Enrol
         require=sends_user,
     )
     enrolled = await svc.enroll(
-        ctx.conn,
+        ctx.uow,
         program,
         where(ctx, store),
         template,
@@ -234,7 +234,7 @@ async def activate_and_edit(ctx: CallContext, req: m.ActivateRequest) -> m.Enrol
 async def activate_and_register(ctx: CallContext, req: m.ActivateRequest) -> m.EnrollmentReply:
     """Answers ``success`` with the account and OAuth tokens (as register). Anonymous
     callers send the card's ``registrationCode``."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     card = await _inactive_card(ctx, program, req)
     template = svc.template_of(program, card.template_code)
     enforce = svc.check_enforce_list(req.enforceUniqueFields)
@@ -249,7 +249,7 @@ async def activate_and_register(ctx: CallContext, req: m.ActivateRequest) -> m.E
         registering=True,
     )
     enrolled = await svc.enroll(
-        ctx.conn,
+        ctx.uow,
         program,
         where(ctx, store),
         template,
@@ -286,7 +286,7 @@ async def sms_enroll(ctx: CallContext, req: m.SmsEnrollRequest) -> m.EnrollmentR
     """Answers ``cardCreatedSuccess``; the phone belongs to a user without a login and is
     unique (``uniquenessConflict`` when another user has it). The text carries a one-time
     code in the program's enrollment link; the reply never does."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     template = svc.template_of(program, req.cardTemplateCode)
     store = svc.resolve_store(program, req.activationStoreCode)
     checked = more.check_form(
@@ -299,10 +299,10 @@ async def sms_enroll(ctx: CallContext, req: m.SmsEnrollRequest) -> m.EnrollmentR
         require=False,
     )
     enrolled = await svc.enroll(
-        ctx.conn, program, where(ctx, store), template, checked, ["mobilePhone"], user="always"
+        ctx.uow, program, where(ctx, store), template, checked, ["mobilePhone"], user="always"
     )
     await more.send_sms_enroll(
-        ctx.conn,
+        ctx.uow,
         program,
         user_id=enrolled.user,
         account_id=enrolled.account_id,
@@ -332,8 +332,8 @@ async def sms_enroll(ctx: CallContext, req: m.SmsEnrollRequest) -> m.EnrollmentR
 async def edit_sms_enroll(ctx: CallContext, req: m.EditSmsEnrollRequest) -> m.EnrollmentReply:
     """The phone goes on the account's user (a user without a login is made for an
     unregistered account); its uniqueness follows the program's form."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
-    ref = await account_by_card(ctx, req.printedCardNumber, not_found=CARD_NOT_FOUND)
+    program = ctx.program
+    ref = await account_by_card(ctx, req.printedCardNumber)
     if ref.status != "active" or ref.card_status != "active":
         raise ServiceFailure("enrollment.card_not_active", "Card is not active")
     template = svc.template_of(program, ref.template_code)
@@ -346,17 +346,17 @@ async def edit_sms_enroll(ctx: CallContext, req: m.EditSmsEnrollRequest) -> m.En
         login="refused",
         require=False,
     )
-    user = await user_store.user_of_account(ctx.conn, ctx.merchant_id, ref.account_id)
+    user = await ctx.uow.users.of_account(ctx.merchant_id, ref.account_id)
     if user is None:
-        await user_store.lock_account_row(ctx.conn, ctx.merchant_id, ref.account_id)
+        await ctx.uow.users.lock_account(ctx.merchant_id, ref.account_id)
         user_id = await svc.register_user(
-            ctx.conn, program, template, ref.account_id, checked.user, [], ctx.now
+            ctx.uow, program, template, ref.account_id, checked.user, [], ctx.now
         )
     else:
-        await svc.edit_user(ctx.conn, program, template, user, checked.user, [], ctx.now)
+        await svc.edit_user(ctx.uow, program, template, user, checked.user, [], ctx.now)
         user_id = user.id
     await more.send_sms_enroll(
-        ctx.conn,
+        ctx.uow,
         program,
         user_id=user_id,
         account_id=ref.account_id,

@@ -6,14 +6,12 @@ from __future__ import annotations
 import secrets
 from typing import Any, Literal
 
-from openpxs.api.access import AccountRef, account_by_card, user_for
 from openpxs.api.enrollment import models as m
 from openpxs.api.enrollment.core import where
 from openpxs.api.enrollment.service import ENROLLMENT
-from openpxs.services import codes, guest_cards
 from openpxs.services import enrollment_more as more
-from openpxs.store import users as user_store
-from openpxs.store.catalog import load_program
+from openpxs.services import guest_cards
+from openpxs.services.guest_access import AccountRef, account_by_card, user_for
 from openpxs.wire.context import CallContext
 from openpxs.wire.envelope import ServiceFailure
 from openpxs.wire.registry import endpoint
@@ -35,7 +33,7 @@ def _out(row: Any) -> m.RelatedGuest:
 
 async def _reply(ctx: CallContext, ref: AccountRef) -> m.RelatedGuestsReply:
     """Every related guest of the account after the change, so the app has their ids."""
-    rows = await more.related_of(ctx.conn, ctx.merchant_id, ref.account_id)
+    rows = await more.related_of(ctx.uow, ctx.merchant_id, ref.account_id)
     return m.RelatedGuestsReply(
         accountId=ref.account_id,
         printedCardNumber=ref.card_number,
@@ -63,8 +61,8 @@ async def add_related_guests(
 ) -> m.RelatedGuestsReply:
     """Each guest needs a firstName; errors are keyed ``relatedGuests/<index>/<member>``.
     All are added or none. The reply lists the account's related guests with their ids."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
-    ref = await account_by_card(ctx, req.printedCardNumber, not_found=CARD_NOT_FOUND)
+    program = ctx.program
+    ref = await account_by_card(ctx, req.printedCardNumber)
     if not req.relatedGuests:
         raise ServiceFailure("enrollment.invalid_request", "Send at least one related guest")
     today = program.today(ctx.now)
@@ -72,8 +70,8 @@ async def add_related_guests(
         more.check_related(_sent(g), f"relatedGuests/{i}", today, partial=False)
         for i, g in enumerate(req.relatedGuests)
     ]
-    await user_store.lock_account_row(ctx.conn, ctx.merchant_id, ref.account_id)
-    await more.add_related(ctx.conn, ctx.merchant_id, ref.account_id, values)
+    await ctx.uow.users.lock_account(ctx.merchant_id, ref.account_id)
+    await more.add_related(ctx.uow, ctx.merchant_id, ref.account_id, values)
     return await _reply(ctx, ref)
 
 
@@ -96,14 +94,14 @@ async def edit_related_guest(
     ctx: CallContext, req: m.EditRelatedGuestRequest
 ) -> m.RelatedGuestsReply:
     """Members sent change (null clears one, except firstName); absent members stay."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
-    ref = await account_by_card(ctx, req.printedCardNumber, not_found=CARD_NOT_FOUND)
+    program = ctx.program
+    ref = await account_by_card(ctx, req.printedCardNumber)
     if req.relatedGuest.id is None:
         raise ServiceFailure(*NOT_FOUND)
     values = more.check_related(
         _sent(req.relatedGuest), "relatedGuest", program.today(ctx.now), partial=True
     )
-    await more.edit_related(ctx.conn, ctx.merchant_id, ref.account_id, req.relatedGuest.id, values)
+    await more.edit_related(ctx.uow, ctx.merchant_id, ref.account_id, req.relatedGuest.id, values)
     return await _reply(ctx, ref)
 
 
@@ -119,8 +117,8 @@ async def edit_related_guest(
     scope="account_write",
 )
 async def remove_related_guest(ctx: CallContext, req: m.RemoveRelatedGuestRequest) -> m.SimpleReply:
-    ref = await account_by_card(ctx, req.printedCardNumber, not_found=CARD_NOT_FOUND)
-    await more.remove_related(ctx.conn, ctx.merchant_id, ref.account_id, req.relatedGuestId)
+    ref = await account_by_card(ctx, req.printedCardNumber)
+    await more.remove_related(ctx.uow, ctx.merchant_id, ref.account_id, req.relatedGuestId)
     return m.SimpleReply()
 
 
@@ -137,7 +135,7 @@ async def validate_related_guest(
     ctx: CallContext, req: m.ValidateRelatedGuestRequest
 ) -> m.EnrollmentReply:
     """The checks of addRelatedGuests; errors keyed ``relatedGuest/<member>``."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     more.check_related(
         _sent(req.relatedGuest), "relatedGuest", program.today(ctx.now), partial=False
     )
@@ -170,24 +168,24 @@ async def begin_combine(ctx: CallContext, req: m.BeginCombineRequest) -> m.Autom
     """Matches on the user's e-mail when other accounts share it, else on their mobile
     phone; a one-time code goes to that address, proving the guest controls it. The
     workflow lives 30 minutes."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     user = await user_for(ctx, req.username)
     channel: Literal["email", "sms"] = "email"
     found: list[more.Candidate] = []
     if user.email:
-        found = await more.combine_candidates(ctx.conn, ctx.merchant_id, user, "email")
+        found = await more.combine_candidates(ctx.uow, ctx.merchant_id, user, "email")
     phone = user.fields.get("mobilePhone")
     if not found and isinstance(phone, str) and phone:
         channel = "sms"
-        found = await more.combine_candidates(ctx.conn, ctx.merchant_id, user, "sms")
+        found = await more.combine_candidates(ctx.uow, ctx.merchant_id, user, "sms")
     if not found:
         raise ServiceFailure("enrollment.no_combine_candidates", "No accounts found to combine")
     workflow_id = secrets.token_urlsafe(24)
     await more.store_workflow(
-        ctx.conn, ctx.merchant_id, workflow_id, user.id, [c.account_id for c in found], ctx.now
+        ctx.uow, ctx.merchant_id, workflow_id, user.id, [c.account_id for c in found], ctx.now
     )
     await more.send_code(
-        ctx.conn,
+        ctx.uow,
         program,
         purpose=more.AUTOMATIC_COMBINE,
         user=user,
@@ -206,7 +204,7 @@ async def begin_combine(ctx: CallContext, req: m.BeginCombineRequest) -> m.Autom
 
 async def _workflow(ctx: CallContext, workflow_id: str, *, lock: bool) -> more.Workflow:
     """A live workflow of the caller (any of the merchant's for b2b)."""
-    flow = await more.live_workflow(ctx.conn, ctx.merchant_id, workflow_id, ctx.now, lock=lock)
+    flow = await more.live_workflow(ctx.uow, ctx.merchant_id, workflow_id, ctx.now, lock=lock)
     if flow is None or (ctx.principal.is_guest and flow.user_id != ctx.principal.user_id):
         raise ServiceFailure(*INVALID_WORKFLOW)
     return flow
@@ -225,17 +223,17 @@ async def _workflow(ctx: CallContext, workflow_id: str, *, lock: bool) -> more.W
 )
 async def combine_candidates(ctx: CallContext, req: m.WorkflowRequest) -> m.AutomaticCombineReply:
     flow = await _workflow(ctx, req.workflowId, lock=False)
-    user = await user_store.user_by_id(ctx.conn, ctx.merchant_id, flow.user_id)
+    user = await ctx.uow.users.by_id(ctx.merchant_id, flow.user_id)
     if user is None:
         raise ServiceFailure(*INVALID_WORKFLOW)
-    numbers = await user_store.primary_cards(ctx.conn, ctx.merchant_id, flow.account_ids)
+    numbers = await ctx.uow.users.primary_cards(ctx.merchant_id, flow.account_ids)
     found = []
     for account_id in flow.account_ids:
         number = numbers.get(account_id)
-        owner = await user_store.user_of_account(ctx.conn, ctx.merchant_id, account_id)
+        owner = await ctx.uow.users.of_account(ctx.merchant_id, account_id)
         if number is None or (owner is not None and owner.id == user.id):
             continue
-        template = await more.template_code_of(ctx.conn, ctx.merchant_id, account_id)
+        template = await more.template_code_of(ctx.uow, ctx.merchant_id, account_id)
         registered = owner is not None and owner.username is not None
         found.append(more.Candidate(account_id, template, number, registered))
     return m.AutomaticCombineReply(
@@ -263,7 +261,7 @@ async def complete_combine(ctx: CallContext, req: m.CompleteCombineRequest) -> m
     default. Each account becomes the guest's; those of the guest's home account's card
     template are then folded into it (balances move as ledger transactions, as
     guest/attachAndCombineCards does), the others stay separate accounts of the guest."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     flow = await _workflow(ctx, req.workflowId, lock=True)
     chosen = flow.account_ids if req.accountIds is None else list(dict.fromkeys(req.accountIds))
     if not chosen or not set(chosen) <= set(flow.account_ids):
@@ -271,8 +269,7 @@ async def complete_combine(ctx: CallContext, req: m.CompleteCombineRequest) -> m
             "enrollment.invalid_request", "accountIds must be candidates of the workflow"
         )
     if ctx.principal.is_guest or req.verificationCode:
-        used = await codes.use_code(
-            ctx.conn,
+        used = await ctx.uow.codes.use(
             merchant_id=ctx.merchant_id,
             purpose=more.AUTOMATIC_COMBINE,
             code=req.verificationCode or "",
@@ -283,29 +280,27 @@ async def complete_combine(ctx: CallContext, req: m.CompleteCombineRequest) -> m
             raise ServiceFailure(
                 "enrollment.invalid_verification_code",
                 "Invalid verification code",
-                after_rollback=more.wrong_code_recorder(
-                    program, more.AUTOMATIC_COMBINE, flow.user_id, [], ctx.now
-                ),
+                intents=more.wrong_code(program, more.AUTOMATIC_COMBINE, flow.user_id, [], ctx.now),
             )
-    moved = await more.attach_accounts(ctx.conn, ctx.merchant_id, flow.user_id, chosen, ctx.now)
-    await more.finish_workflow(ctx.conn, ctx.merchant_id, flow.workflow_id, ctx.now)
-    user = await user_store.user_by_id(ctx.conn, ctx.merchant_id, flow.user_id)
+    moved = await more.attach_accounts(ctx.uow, ctx.merchant_id, flow.user_id, chosen, ctx.now)
+    await more.finish_workflow(ctx.uow, ctx.merchant_id, flow.workflow_id, ctx.now)
+    user = await ctx.uow.users.by_id(ctx.merchant_id, flow.user_id)
     assert user is not None
-    home = await guest_cards.home_account(ctx.conn, ctx.merchant_id, user)
+    home = await guest_cards.home_account(ctx.uow, ctx.merchant_id, user)
     if home is None:
         raise ServiceFailure(*INVALID_WORKFLOW)
-    target = await more.primary_card(ctx.conn, ctx.merchant_id, home.id)
+    target = await more.primary_card(ctx.uow, ctx.merchant_id, home.id)
     assert target is not None
     # Value can only be folded within one program; accounts of another template stay
     # separate accounts of the guest.
-    numbers = await user_store.primary_cards(ctx.conn, ctx.merchant_id, moved)
+    numbers = await ctx.uow.users.primary_cards(ctx.merchant_id, moved)
     sources = [
         numbers[a]
         for a in moved
         if a != home.id
         and a in numbers
-        and await more.template_code_of(ctx.conn, ctx.merchant_id, a) == home.template_code
+        and await more.template_code_of(ctx.uow, ctx.merchant_id, a) == home.template_code
     ]
     if sources:
-        await guest_cards.combine(ctx.conn, program, where(ctx, None), target, sources)
+        await guest_cards.combine(ctx.uow, program, where(ctx, None), target, sources)
     return m.EnrollmentReply(accountId=home.id, printedCardNumber=target)

@@ -3,16 +3,14 @@ eClub members, external accounts and perks."""
 
 from __future__ import annotations
 
-from openpxs.api.access import account_by_card, account_by_id, user_for
 from openpxs.api.enrollment import models as m
 from openpxs.api.enrollment.core import ConfigRequest, config_entries
 from openpxs.api.enrollment.service import ENROLLMENT
-from openpxs.api.styles import TOO_MANY_ATTEMPTS
-from openpxs.services import codes, oauth
+from openpxs.domain.errors import DomainError, Reason, Refused
 from openpxs.services import enrollment as svc
 from openpxs.services import enrollment_more as more
-from openpxs.store import users as user_store
-from openpxs.store.catalog import load_program
+from openpxs.services import oauth
+from openpxs.services.guest_access import account_by_card, account_by_id, user_for
 from openpxs.wire.context import CallContext
 from openpxs.wire.envelope import ServiceFailure
 from openpxs.wire.registry import endpoint
@@ -39,9 +37,9 @@ USER_NOT_FOUND = "user_info.not_found"
 async def edit_user(ctx: CallContext, req: m.EditUserRequest) -> m.EnrollmentReply:
     """As editAccount's user part: only the fields sent change (null clears one), checked
     against the form of the user's account; the username stays unique."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     user = await user_for(ctx, req.username)
-    template_code = await more.template_code_of(ctx.conn, ctx.merchant_id, user.account_id)
+    template_code = await more.template_code_of(ctx.uow, ctx.merchant_id, user.account_id)
     template = svc.template_of(program, template_code)
     enforce = svc.check_enforce_list(req.enforceUniqueFields)
     checked = svc.check_fields(
@@ -49,10 +47,10 @@ async def edit_user(ctx: CallContext, req: m.EditUserRequest) -> m.EnrollmentRep
     )
     if not checked.user:
         raise ServiceFailure("enrollment.invalid_request", "Send at least one field to change")
-    await svc.edit_user(ctx.conn, program, template, user, checked.user, enforce, ctx.now)
+    await svc.edit_user(ctx.uow, program, template, user, checked.user, enforce, ctx.now)
     return m.EnrollmentReply(
         accountId=user.account_id,
-        printedCardNumber=await more.primary_card(ctx.conn, ctx.merchant_id, user.account_id),
+        printedCardNumber=await more.primary_card(ctx.uow, ctx.merchant_id, user.account_id),
     )
 
 
@@ -71,7 +69,7 @@ async def delete_user(ctx: CallContext, req: m.UserRequest) -> m.SimpleReply:
     """b2b names the ``username``; an OAuth guest deletes themself (username optional).
     Every sign-in of the user ends and their secondary addresses are deleted."""
     user = await user_for(ctx, req.username)
-    await more.forget_user(ctx.conn, ctx.merchant_id, user.id, ctx.now)
+    await more.forget_user(ctx.uow, ctx.merchant_id, user.id, ctx.now)
     return m.SimpleReply()
 
 
@@ -88,10 +86,10 @@ async def delete_user(ctx: CallContext, req: m.UserRequest) -> m.SimpleReply:
 )
 async def delete_user_by_card(ctx: CallContext, req: m.CardOnlyRequest) -> m.SimpleReply:
     """``user_info.not_found`` when the card's account has no user."""
-    ref = await account_by_card(ctx, req.printedCardNumber, not_found=CARD_NOT_FOUND)
+    ref = await account_by_card(ctx, req.printedCardNumber)
     if ref.user_id is None:
         raise ServiceFailure(USER_NOT_FOUND, "The user was not found")
-    await more.forget_user(ctx.conn, ctx.merchant_id, ref.user_id, ctx.now)
+    await more.forget_user(ctx.uow, ctx.merchant_id, ref.user_id, ctx.now)
     return m.SimpleReply()
 
 
@@ -109,8 +107,8 @@ async def add_address(ctx: CallContext, req: m.AddressRequest) -> m.AddressReply
     """Answers the new ``addressId``; an addressId sent here is ignored."""
     user = await user_for(ctx, req.username)
     values = more.address_values(req.address.model_dump())
-    await user_store.lock_user(ctx.conn, ctx.merchant_id, user.id)
-    address_id = await more.add_address(ctx.conn, ctx.merchant_id, user.id, values)
+    await ctx.uow.users.lock(ctx.merchant_id, user.id)
+    address_id = await more.add_address(ctx.uow, ctx.merchant_id, user.id, values)
     return m.AddressReply(addressId=address_id)
 
 
@@ -135,7 +133,7 @@ async def edit_address(ctx: CallContext, req: m.AddressRequest) -> m.AddressRepl
     if req.address.addressId is None:
         raise ServiceFailure("enrollment.address_not_found", "Address not found")
     values = more.address_values(req.address.model_dump())
-    await more.edit_address(ctx.conn, ctx.merchant_id, user.id, req.address.addressId, values)
+    await more.edit_address(ctx.uow, ctx.merchant_id, user.id, req.address.addressId, values)
     return m.AddressReply(addressId=req.address.addressId)
 
 
@@ -152,7 +150,7 @@ async def edit_address(ctx: CallContext, req: m.AddressRequest) -> m.AddressRepl
 )
 async def delete_address(ctx: CallContext, req: m.DeleteAddressRequest) -> m.SimpleReply:
     user = await user_for(ctx, req.username)
-    await more.delete_address(ctx.conn, ctx.merchant_id, user.id, req.addressId)
+    await more.delete_address(ctx.uow, ctx.merchant_id, user.id, req.addressId)
     return m.SimpleReply()
 
 
@@ -171,37 +169,35 @@ async def edit_external_accounts(
 ) -> m.EnrollmentReply:
     """Removals run first, then additions. Linking a pair already on this account is a
     no-op; a pair linked to another account is refused (``already_linked``)."""
-    ref = await account_by_card(ctx, req.printedCardNumber, not_found=CARD_NOT_FOUND)
+    ref = await account_by_card(ctx, req.printedCardNumber)
     add = [(e.externalIdentifier, e.accountCode) for e in req.addExternalAccounts or []]
     remove = [(e.externalIdentifier, e.accountCode) for e in req.removeExternalAccounts or []]
     if not add and not remove:
         raise ServiceFailure(
             "enrollment.invalid_request", "Send addExternalAccounts or removeExternalAccounts"
         )
-    await user_store.lock_account_row(ctx.conn, ctx.merchant_id, ref.account_id)
-    await more.unlink_external(ctx.conn, ctx.merchant_id, ref.account_id, remove)
-    await more.link_external(ctx.conn, ctx.merchant_id, ref.account_id, add)
+    await ctx.uow.users.lock_account(ctx.merchant_id, ref.account_id)
+    await more.unlink_external(ctx.uow, ctx.merchant_id, ref.account_id, remove)
+    await more.link_external(ctx.uow, ctx.merchant_id, ref.account_id, add)
     return m.EnrollmentReply(accountId=ref.account_id, printedCardNumber=ref.card_number)
 
 
 async def _eclub_account(ctx: CallContext, req: m.EClubEditRequest) -> int:
     """The eClub member's account, by card number or by the e-mail they signed up with."""
     if req.printedCardNumber:
-        return (
-            await account_by_card(ctx, req.printedCardNumber, not_found=CARD_NOT_FOUND)
-        ).account_id
+        return (await account_by_card(ctx, req.printedCardNumber)).account_id
     if not req.email:
         raise ServiceFailure("enrollment.invalid_request", "Send email or printedCardNumber")
-    user = await user_store.user_by_unique(ctx.conn, ctx.merchant_id, "email", req.email)
+    user = await ctx.uow.users.by_unique(ctx.merchant_id, "email", req.email)
     if user is None:
-        matches = await user_store.users_by_email(ctx.conn, ctx.merchant_id, req.email)
+        matches = await ctx.uow.users.by_email(ctx.merchant_id, req.email)
         user = matches[0] if len(matches) == 1 else None
-    ref = await account_by_id(
-        ctx,
-        user.account_id if user else None,
-        not_found=USER_NOT_FOUND,
-        message="The user was not found",
-    )
+    if user is None:
+        raise Refused(Reason.USER_NOT_FOUND)
+    try:
+        ref = await account_by_id(ctx, user.account_id)
+    except DomainError:
+        raise Refused(Reason.USER_NOT_FOUND) from None
     return ref.account_id
 
 
@@ -225,10 +221,10 @@ async def _eclub_account(ctx: CallContext, req: m.EClubEditRequest) -> int:
 async def edit_eclub(ctx: CallContext, req: m.EClubEditRequest) -> m.EnrollmentReply:
     """As editAccount for an account of an eClub template (others are
     ``invalid_card_template``); the member may add a login here."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     account_id = await _eclub_account(ctx, req)
     template = more.eclub_template(
-        program, await more.template_code_of(ctx.conn, ctx.merchant_id, account_id)
+        program, await more.template_code_of(ctx.uow, ctx.merchant_id, account_id)
     )
     checked = svc.check_fields(
         program,
@@ -242,15 +238,15 @@ async def edit_eclub(ctx: CallContext, req: m.EClubEditRequest) -> m.EnrollmentR
     if not checked.user and not checked.account:
         raise ServiceFailure("enrollment.invalid_request", "Send at least one field to change")
     if checked.user:
-        user = await user_store.user_of_account(ctx.conn, ctx.merchant_id, account_id)
+        user = await ctx.uow.users.of_account(ctx.merchant_id, account_id)
         if user is None:
             raise ServiceFailure(USER_NOT_FOUND, "The user was not found")
-        await svc.edit_user(ctx.conn, program, template, user, checked.user, [], ctx.now)
+        await svc.edit_user(ctx.uow, program, template, user, checked.user, [], ctx.now)
     if checked.account:
-        await svc.set_account_fields(ctx.conn, ctx.merchant_id, account_id, checked.account)
+        await svc.set_account_fields(ctx.uow, ctx.merchant_id, account_id, checked.account)
     return m.EnrollmentReply(
         accountId=account_id,
-        printedCardNumber=await more.primary_card(ctx.conn, ctx.merchant_id, account_id),
+        printedCardNumber=await more.primary_card(ctx.uow, ctx.merchant_id, account_id),
     )
 
 
@@ -267,7 +263,7 @@ async def edit_eclub(ctx: CallContext, req: m.EClubEditRequest) -> m.EnrollmentR
 async def eclub_config(ctx: CallContext, req: ConfigRequest) -> m.EnrollmentConfigReply:
     """As enrollmentConfig, for eClub templates only; username and password are shown as
     not required, since an eClub member need not have a login."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     template = more.eclub_template(program, req.cardTemplateCode)
     entries = [
         e.model_copy(update={"required": False}) if e.field in more.LOGIN else e
@@ -288,7 +284,7 @@ async def eclub_config(ctx: CallContext, req: ConfigRequest) -> m.EnrollmentConf
 )
 async def configured_perks(ctx: CallContext, req: m.PerksRequest) -> m.ConfiguredPerksReply:
     """A type with no configured perk is ``invalid_perk_type``."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     perks = [p for p in program.guest.perks if p.type == req.perkType]
     if not perks:
         raise ServiceFailure("enrollment.invalid_perk_type", "Invalid perk type")
@@ -309,12 +305,12 @@ async def configured_perks(ctx: CallContext, req: m.PerksRequest) -> m.Configure
 )
 async def add_account_perk(ctx: CallContext, req: m.PerkRequest) -> m.EnrollmentReply:
     """Adding a perk the account already has is a success that changes nothing."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
-    ref = await account_by_card(ctx, req.printedCardNumber, not_found=CARD_NOT_FOUND)
+    program = ctx.program
+    ref = await account_by_card(ctx, req.printedCardNumber)
     if not any(p.code == req.perkCode for p in program.guest.perks):
         raise ServiceFailure("enrollment.invalid_perk", "Invalid perk")
-    await user_store.lock_account_row(ctx.conn, ctx.merchant_id, ref.account_id)
-    await more.add_perk(ctx.conn, ctx.merchant_id, ref.account_id, req.perkCode, ctx.now)
+    await ctx.uow.users.lock_account(ctx.merchant_id, ref.account_id)
+    await more.add_perk(ctx.uow, ctx.merchant_id, ref.account_id, req.perkCode, ctx.now)
     return m.EnrollmentReply(accountId=ref.account_id, printedCardNumber=ref.card_number)
 
 
@@ -335,7 +331,7 @@ async def add_account_perk(ctx: CallContext, req: m.PerkRequest) -> m.Enrollment
 )
 async def send_email_challenge(ctx: CallContext, req: m.UserRequest) -> m.SimpleReply:
     """A new challenge replaces the user's earlier unused code."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     user = await user_for(ctx, req.username)
     if not user.email:
         raise ServiceFailure("enrollment.email_missing", "User has no email address")
@@ -344,7 +340,7 @@ async def send_email_challenge(ctx: CallContext, req: m.UserRequest) -> m.Simple
             "enrollment.email_already_verified", "Email address is already verified"
         )
     await more.send_code(
-        ctx.conn,
+        ctx.uow,
         program,
         purpose=more.EMAIL_VERIFICATION,
         user=user,
@@ -372,14 +368,15 @@ async def complete_email_verification(
     """An OAuth guest's code must be their own, and five wrong codes wear it out. A code
     sent without a guest (an e-mailed link) is accepted for whomever it was issued to;
     those guesses count against the integration, as card-number guesses do."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     principal = ctx.principal
     user_id = principal.user_id if principal.is_guest else None
     subjects = [] if principal.is_guest else [f"client:{ctx.integration.id}"]
     if subjects:
-        await oauth.refuse_if_locked(ctx.conn, program, subjects, ctx.now, code=TOO_MANY_ATTEMPTS)
-    used = await codes.use_code(
-        ctx.conn,
+        await oauth.refuse_if_locked(
+            ctx.uow, program, subjects, ctx.now, reason=Reason.TOO_MANY_ATTEMPTS
+        )
+    used = await ctx.uow.codes.use(
         merchant_id=ctx.merchant_id,
         purpose=more.EMAIL_VERIFICATION,
         code=req.verificationCode,
@@ -387,7 +384,7 @@ async def complete_email_verification(
         user_id=user_id,
     )
     user = (
-        await user_store.user_by_id(ctx.conn, ctx.merchant_id, used.user_id)
+        await ctx.uow.users.by_id(ctx.merchant_id, used.user_id)
         if used is not None and used.user_id is not None
         else None
     )
@@ -396,9 +393,7 @@ async def complete_email_verification(
         raise ServiceFailure(
             "enrollment.invalid_verification_code",
             "Invalid verification code",
-            after_rollback=more.wrong_code_recorder(
-                program, more.EMAIL_VERIFICATION, user_id, subjects, ctx.now
-            ),
+            intents=more.wrong_code(program, more.EMAIL_VERIFICATION, user_id, subjects, ctx.now),
         )
-    await user_store.set_user_columns(ctx.conn, ctx.merchant_id, user.id, email_verified=True)
+    await ctx.uow.users.set_columns(ctx.merchant_id, user.id, email_verified=True)
     return m.SimpleReply()

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from openpxs.api.access import account_by_card, user_for
 from openpxs.api.enrollment.core import where as where_of
 from openpxs.api.guest import models as m
 from openpxs.api.guest import models_more as mm
 from openpxs.api.guest.replies import account_information
 from openpxs.api.guest.service import BY_ID, GUEST
 from openpxs.services import guest_cards
-from openpxs.store import users as user_store
-from openpxs.store.catalog import load_program
+from openpxs.services.guest_access import account_by_card, user_for
 from openpxs.wire.context import CallContext
 from openpxs.wire.envelope import ServiceFailure
 from openpxs.wire.registry import endpoint
@@ -38,10 +36,10 @@ async def attach_card(ctx: CallContext, req: mm.AttachCardRequest) -> mm.SimpleR
     """The user is the signed-in guest (oauth) or ``username`` (b2b). A guest must send
     the card's registration code when its batch has one. Attaching a card that is
     already the user's succeeds again."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     user = await user_for(ctx, req.username)
     await guest_cards.attach_card(
-        ctx.conn,
+        ctx.uow,
         program,
         where_of(ctx),
         user,
@@ -69,18 +67,18 @@ async def combine_cards(ctx: CallContext, req: mm.CombineCardsRequest) -> m.Acco
     become additional cards of that account and their old accounts are closed. All the
     cards must be active, of one card template and attached to the same user. A card
     already in the surviving account is skipped, so a retried call succeeds."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
-    target = await account_by_card(ctx, req.primaryPrintedCardNumber, not_found=CARD_NOT_FOUND)
+    program = ctx.program
+    target = await account_by_card(ctx, req.primaryPrintedCardNumber)
     if req.username and not ctx.principal.is_guest:
         user = await user_for(ctx, req.username)
         if target.user_id != user.id:
             raise ServiceFailure(CARD_NOT_FOUND, "Card not found")
     for number in req.printedCardNumbers:
-        await account_by_card(ctx, number, not_found=CARD_NOT_FOUND)
+        await account_by_card(ctx, number)
     await guest_cards.combine(
-        ctx.conn, program, where_of(ctx), target.card_number, list(req.printedCardNumbers)
+        ctx.uow, program, where_of(ctx), target.card_number, list(req.printedCardNumbers)
     )
-    ref = await account_by_card(ctx, target.card_number, not_found=CARD_NOT_FOUND)
+    ref = await account_by_card(ctx, target.card_number)
     return await account_information(ctx, program, ref)
 
 
@@ -108,15 +106,15 @@ async def attach_and_combine_cards(
     """attachCard then combineCards into the user's primary account (the first one
     registered), in one transaction: a refusal of either step leaves the card as it
     was. Replies with the account information of the surviving account."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     user = await user_for(ctx, req.username)
-    home = await guest_cards.home_account(ctx.conn, ctx.merchant_id, user)
+    home = await guest_cards.home_account(ctx.uow, ctx.merchant_id, user)
     if home is None:
         raise ServiceFailure(
             guest_cards.CANNOT_COMBINE, "Cards cannot be combined: the user has no active account"
         )
     card = await guest_cards.attach_card(
-        ctx.conn,
+        ctx.uow,
         program,
         where_of(ctx),
         user,
@@ -126,10 +124,10 @@ async def attach_and_combine_cards(
     )
     # The home account's primary card names the survivor; user_for already proved the
     # caller may act for this user, so the account is theirs.
-    target = (await user_store.primary_cards(ctx.conn, ctx.merchant_id, [home.id]))[home.id]
+    target = (await ctx.uow.users.primary_cards(ctx.merchant_id, [home.id]))[home.id]
     if card.account_id != home.id:  # else a retry: the card is part of the account already
-        await guest_cards.combine(ctx.conn, program, where_of(ctx), target, [card.number])
-    ref = await account_by_card(ctx, target, not_found=CARD_NOT_FOUND)
+        await guest_cards.combine(ctx.uow, program, where_of(ctx), target, [card.number])
+    ref = await account_by_card(ctx, target)
     return await account_information(ctx, program, ref)
 
 
@@ -150,7 +148,7 @@ async def can_combine_cards(ctx: CallContext, req: mm.CanCombineRequest) -> mm.C
     it. The registration code is not checked here; attachAndCombineCards checks it."""
     user = await user_for(ctx, req.username)
     allowed = await guest_cards.can_combine(
-        ctx.conn, ctx.merchant_id, user, req.printedCardNumber, for_guest=ctx.principal.is_guest
+        ctx.uow, ctx.merchant_id, user, req.printedCardNumber, for_guest=ctx.principal.is_guest
     )
     return mm.CanCombineReply(canCombine=allowed)
 
@@ -169,9 +167,9 @@ async def change_card_status(ctx: CallContext, req: mm.ChangeCardStatusRequest) 
     """status is ACTIVE or DISABLED (any case). A disabled card is refused at the POS
     while the account's other cards keep working; the account's last active card
     cannot be disabled. Asking for the current status succeeds without a change."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
-    ref = await account_by_card(ctx, req.printedCardNumber, not_found=CARD_NOT_FOUND)
+    program = ctx.program
+    ref = await account_by_card(ctx, req.printedCardNumber)
     await guest_cards.change_card_status(
-        ctx.conn, program, where_of(ctx), ref.card_number, req.status
+        ctx.uow, program, where_of(ctx), ref.card_number, req.status
     )
     return mm.SimpleReply()

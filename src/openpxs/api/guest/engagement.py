@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select
 
-from openpxs.api.access import AccountRef, account_by_card, account_by_id, user_for
 from openpxs.api.enrollment.core import where as where_of
 from openpxs.api.guest import models as m
 from openpxs.api.guest import models_more as mm
@@ -14,8 +13,8 @@ from openpxs.api.guest.service import BY_CARD, BY_ID, GUEST
 from openpxs.domain.money import from_units
 from openpxs.domain.program import Program
 from openpxs.services import visit_codes
-from openpxs.store import users as user_store
-from openpxs.store.catalog import load_program
+from openpxs.services.guest_access import AccountRef, account_by_card, account_by_id, user_for
+from openpxs.store.repositories.users import User
 from openpxs.store.tables import (
     accounts,
     external_accounts,
@@ -23,7 +22,6 @@ from openpxs.store.tables import (
     pending_event_rewards,
     transactions,
 )
-from openpxs.store.users import User
 from openpxs.wire.context import CallContext
 from openpxs.wire.envelope import ServiceFailure
 from openpxs.wire.registry import endpoint
@@ -59,7 +57,7 @@ async def printed_card_number_for_external_account(
     found = sorted(
         {
             r.account_id
-            for r in await ctx.conn.execute(
+            for r in await ctx.uow.conn.execute(
                 select(external_accounts.c.account_id)
                 .select_from(
                     external_accounts.join(
@@ -94,9 +92,7 @@ async def _eclub_account(ctx: CallContext, program: Program, req: mm.EClubReques
         eclub_templates = [t.code for t in program.templates.values() if t.eclub]
         user_ids: list[int] = []
         if req.email:
-            user_ids = [
-                u.id for u in await user_store.users_by_email(ctx.conn, ctx.merchant_id, req.email)
-            ]
+            user_ids = [u.id for u in await ctx.uow.users.by_email(ctx.merchant_id, req.email)]
         elif ctx.principal.user_id is not None:
             user_ids = [ctx.principal.user_id]
         if ctx.principal.is_guest:
@@ -104,7 +100,7 @@ async def _eclub_account(ctx: CallContext, program: Program, req: mm.EClubReques
             user_ids = [u for u in user_ids if u == ctx.principal.user_id]
         if user_ids and eclub_templates:
             account_id = (
-                await ctx.conn.execute(
+                await ctx.uow.conn.execute(
                     select(accounts.c.id)
                     .where(
                         accounts.c.merchant_id == ctx.merchant_id,
@@ -116,7 +112,7 @@ async def _eclub_account(ctx: CallContext, program: Program, req: mm.EClubReques
                     .limit(1)
                 )
             ).scalar()
-    ref = await account_by_id(ctx, account_id, not_found=ACCOUNT_NOT_FOUND)
+    ref = await account_by_id(ctx, account_id)
     template = program.templates.get(ref.template_code)
     if template is None or not template.eclub:
         raise ServiceFailure(ACCOUNT_NOT_FOUND, "Account not found")
@@ -139,7 +135,7 @@ async def eclub_account_information(
 ) -> m.AccountInformationReply:
     """accountId wins over email; a signed-in guest may send neither. Only accounts of a
     card template configured as an eClub (enrollment eclub: true) are found."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     ref = await _eclub_account(ctx, program, req)
     return await account_information(ctx, program, ref)
 
@@ -156,9 +152,9 @@ async def eclub_account_information(
     scope="user_read",
 )
 async def eclub_user_information(ctx: CallContext, req: mm.EClubRequest) -> m.UserInformationReply:
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     ref = await _eclub_account(ctx, program, req)
-    user = await user_store.user_of_account(ctx.conn, ctx.merchant_id, ref.account_id)
+    user = await ctx.uow.users.of_account(ctx.merchant_id, ref.account_id)
     if user is None:
         raise ServiceFailure(ACCOUNT_NOT_FOUND, "Account not found")
     return await user_information(ctx, user)
@@ -187,14 +183,14 @@ async def transaction_annotation(
     transaction must be one the account's history lists; annotation is left out when
     the transaction has no comment (its hasVisibleComment is false)."""
     if req.printedCardNumber:
-        ref = await account_by_card(ctx, req.printedCardNumber, not_found=CARD_NOT_FOUND)
+        ref = await account_by_card(ctx, req.printedCardNumber)
     else:
-        ref = await account_by_id(ctx, req.accountId, not_found=ACCOUNT_NOT_FOUND)
+        ref = await account_by_id(ctx, req.accountId)
     touched = select(journal.c.transaction_id).where(
         journal.c.merchant_id == ctx.merchant_id, journal.c.account_id == ref.account_id
     )
     row = (
-        await ctx.conn.execute(
+        await ctx.uow.conn.execute(
             select(transactions.c.comment).where(
                 transactions.c.merchant_id == ctx.merchant_id,
                 transactions.c.id == req.transactionId,
@@ -211,7 +207,7 @@ async def _pending(
     ctx: CallContext, program: Program, account_id: int
 ) -> mm.PendingEventRewardsReply:
     today = program.today(ctx.now)
-    rows = await ctx.conn.execute(
+    rows = await ctx.uow.conn.execute(
         select(pending_event_rewards)
         .where(
             pending_event_rewards.c.merchant_id == ctx.merchant_id,
@@ -253,8 +249,8 @@ async def pending_event_rewards_by_card(
 ) -> mm.PendingEventRewardsReply:
     """Oldest first; rewards whose expiration date has passed are left out. quantity is
     a Decimal string in the wallet's scale."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
-    ref = await account_by_card(ctx, req.printedCardNumber, not_found=CARD_NOT_FOUND)
+    program = ctx.program
+    ref = await account_by_card(ctx, req.printedCardNumber)
     return await _pending(ctx, program, ref.account_id)
 
 
@@ -272,8 +268,8 @@ async def pending_event_rewards_by_card(
 async def pending_event_rewards_by_account(
     ctx: CallContext, req: mm.PendingRewardsByIdRequest
 ) -> mm.PendingEventRewardsReply:
-    program = await load_program(ctx.conn, ctx.merchant_id)
-    ref = await account_by_id(ctx, req.accountId, not_found=ACCOUNT_NOT_FOUND)
+    program = ctx.program
+    ref = await account_by_id(ctx, req.accountId)
     return await _pending(ctx, program, ref.account_id)
 
 
@@ -301,10 +297,10 @@ async def apply_visit_code(
     wallet the card's program does not have, is invalid_visit_code; a used one is
     visit_code_already_used. pointBalances are the points and visit-count wallets after
     the credit, as in accountInformation."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
-    ref = await account_by_card(ctx, req.printedCardNumber, not_found=CARD_NOT_FOUND)
+    program = ctx.program
+    ref = await account_by_card(ctx, req.printedCardNumber)
     view = await visit_codes.apply_code(
-        ctx.conn, program, where_of(ctx), ref.card_number, req.visitCode
+        ctx.uow, program, where_of(ctx), ref.card_number, req.visitCode
     )
     return mm.ApplyVisitCodeReply(
         pointBalances=[
@@ -335,7 +331,7 @@ async def apply_visit_code(
 async def validate_visit_code(ctx: CallContext, req: mm.ValidateVisitCodeRequest) -> mm.SimpleReply:
     """success while the code exists, is unused and has not expired. Whether it suits a
     particular card's program is only known when it is applied."""
-    await visit_codes.usable_code(ctx.conn, ctx.merchant_id, req.visitCode, ctx.now)
+    await visit_codes.usable_code(ctx.uow, ctx.merchant_id, req.visitCode, ctx.now)
     return mm.SimpleReply()
 
 
@@ -345,11 +341,11 @@ async def _preference_user(ctx: CallContext, username: str | None, card: str | N
     if not card:
         return await user_for(ctx, username)
     named = await user_for(ctx, username) if username else None
-    ref = await account_by_card(ctx, card, not_found=CARD_NOT_FOUND)
+    ref = await account_by_card(ctx, card)
     if named is not None and ref.user_id != named.id:
         # The card is not this user's: as unknown as any card out of reach.
         raise ServiceFailure(CARD_NOT_FOUND, "Card not found")
-    owner = await user_store.user_of_account(ctx.conn, ctx.merchant_id, ref.account_id)
+    owner = await ctx.uow.users.of_account(ctx.merchant_id, ref.account_id)
     if owner is None:
         raise ServiceFailure("guest.card_not_registered", "Card is not registered to a user")
     return owner
@@ -383,14 +379,14 @@ async def update_message_frequency(
     """messageFrequency must be one of the merchant's configured values (default ALWAYS,
     WEEKLY, MONTHLY, NEVER), in any case; the configured spelling is stored and shown
     as messageFrequency in userInformation."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     value = _configured(req.messageFrequency, list(program.guest.message_frequencies))
     if value is None:
         raise ServiceFailure("guest.invalid_message_frequency", "Invalid message frequency")
     user = await _preference_user(ctx, req.username, req.printedCardNumber)
-    await user_store.lock_user(ctx.conn, ctx.merchant_id, user.id)
-    await user_store.set_user_columns(
-        ctx.conn, ctx.merchant_id, user.id, message_frequency=value, updated_at=ctx.now
+    await ctx.uow.users.lock(ctx.merchant_id, user.id)
+    await ctx.uow.users.set_columns(
+        ctx.merchant_id, user.id, message_frequency=value, updated_at=ctx.now
     )
     return mm.SimpleReply()
 
@@ -417,13 +413,11 @@ async def update_language_preference(
     """languageCode must be one of the merchant's configured languages (e.g. en, es),
     in any case; the configured spelling is stored and shown as language in
     userInformation."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
+    program = ctx.program
     value = _configured(req.languageCode, list(program.guest.languages))
     if value is None:
         raise ServiceFailure("guest.invalid_language", "Invalid language")
     user = await _preference_user(ctx, req.username, req.printedCardNumber)
-    await user_store.lock_user(ctx.conn, ctx.merchant_id, user.id)
-    await user_store.set_user_columns(
-        ctx.conn, ctx.merchant_id, user.id, language=value, updated_at=ctx.now
-    )
+    await ctx.uow.users.lock(ctx.merchant_id, user.id)
+    await ctx.uow.users.set_columns(ctx.merchant_id, user.id, language=value, updated_at=ctx.now)
     return mm.SimpleReply()

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from openpxs.api.access import account_by_card, account_by_id, user_for
 from openpxs.api.guest import models as m
 from openpxs.api.guest.replies import account_information, user_fields, user_information
 from openpxs.api.guest.service import BY_CARD, BY_ID, GUEST
 from openpxs.api.history import history_reply
 from openpxs.api.transaction.models import TransactionHistoryReply
-from openpxs.services import lookups
-from openpxs.services.accounts import CardRef
-from openpxs.store import users as user_store
-from openpxs.store.catalog import load_program
+from openpxs.domain.cards import CardRef
+from openpxs.services import history
+from openpxs.services.guest_access import account_by_card, account_by_id, user_for
 from openpxs.wire.context import CallContext
 from openpxs.wire.envelope import ServiceFailure
 from openpxs.wire.registry import endpoint
@@ -37,8 +35,8 @@ async def account_information_by_card(
     """Any card of the account may be named; the primary card is reported separately.
     With card authentication this also checks a card number and registration code
     before enrollment/register."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
-    ref = await account_by_card(ctx, req.printedCardNumber, not_found=CARD_NOT_FOUND)
+    program = ctx.program
+    ref = await account_by_card(ctx, req.printedCardNumber)
     return await account_information(ctx, program, ref)
 
 
@@ -56,8 +54,8 @@ async def account_information_by_card(
 async def account_information_by_id(
     ctx: CallContext, req: m.AccountIdRequest
 ) -> m.AccountInformationReply:
-    program = await load_program(ctx.conn, ctx.merchant_id)
-    ref = await account_by_id(ctx, req.accountId, not_found=ACCOUNT_NOT_FOUND)
+    program = ctx.program
+    ref = await account_by_id(ctx, req.accountId)
     return await account_information(ctx, program, ref)
 
 
@@ -94,8 +92,8 @@ async def user_information_by_username(
 async def user_information_by_card(
     ctx: CallContext, req: m.CardNumberRequest
 ) -> m.UserInformationReply:
-    ref = await account_by_card(ctx, req.printedCardNumber, not_found=CARD_NOT_FOUND)
-    user = await user_store.user_of_account(ctx.conn, ctx.merchant_id, ref.account_id)
+    ref = await account_by_card(ctx, req.printedCardNumber)
+    user = await ctx.uow.users.of_account(ctx.merchant_id, ref.account_id)
     if user is None:
         raise ServiceFailure("guest.card_not_registered", "Card is not registered to a user")
     return await user_information(ctx, user)
@@ -115,8 +113,8 @@ async def user_information_by_card(
 async def user_information_by_account(
     ctx: CallContext, req: m.AccountIdRequest
 ) -> m.UserInformationReply:
-    ref = await account_by_id(ctx, req.accountId, not_found=ACCOUNT_NOT_FOUND)
-    user = await user_store.user_of_account(ctx.conn, ctx.merchant_id, ref.account_id)
+    ref = await account_by_id(ctx, req.accountId)
+    user = await ctx.uow.users.of_account(ctx.merchant_id, ref.account_id)
     if user is None:
         raise ServiceFailure("user_info.not_found", "The user was not found")
     return await user_information(ctx, user)
@@ -138,10 +136,10 @@ async def user_and_account_information(
 ) -> m.UserAndAccountInformationReply:
     """The account members at the top level, as accountInformation, plus userFields
     when the account is registered."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
-    ref = await account_by_card(ctx, req.printedCardNumber, not_found=CARD_NOT_FOUND)
+    program = ctx.program
+    ref = await account_by_card(ctx, req.printedCardNumber)
     account = await account_information(ctx, program, ref)
-    user = await user_store.user_of_account(ctx.conn, ctx.merchant_id, ref.account_id)
+    user = await ctx.uow.users.of_account(ctx.merchant_id, ref.account_id)
     return m.UserAndAccountInformationReply(
         **account.model_dump(exclude_none=True),
         userFields=user_fields(user) if user is not None else None,
@@ -151,9 +149,9 @@ async def user_and_account_information(
 async def _history(
     ctx: CallContext, card_number: str, req: m.HistoryFilters
 ) -> TransactionHistoryReply:
-    program = await load_program(ctx.conn, ctx.merchant_id)
-    entries = await lookups.history(
-        ctx.conn,
+    program = ctx.program
+    entries = await history.history(
+        ctx.uow,
         program,
         CardRef(card_number),
         req.dateStart or req.startDate,
@@ -180,7 +178,7 @@ async def transaction_history(
 ) -> TransactionHistoryReply:
     """Dates are the merchant's local days; startDate/dateStart and endDate/dateEnd are
     both accepted."""
-    ref = await account_by_card(ctx, req.printedCardNumber, not_found=CARD_NOT_FOUND)
+    ref = await account_by_card(ctx, req.printedCardNumber)
     return await _history(ctx, ref.card_number, req)
 
 
@@ -198,5 +196,5 @@ async def transaction_history(
 async def transaction_history_by_id(
     ctx: CallContext, req: m.HistoryByIdRequest
 ) -> TransactionHistoryReply:
-    ref = await account_by_id(ctx, req.accountId, not_found=ACCOUNT_NOT_FOUND)
+    ref = await account_by_id(ctx, req.accountId)
     return await _history(ctx, ref.card_number, req)

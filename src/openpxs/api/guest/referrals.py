@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from openpxs.api.access import account_by_card, account_by_id, user_for
 from openpxs.api.guest import models_more as mm
 from openpxs.api.guest.service import BY_CARD, BY_ID, GUEST
 from openpxs.services import referrals as service
+from openpxs.services.guest_access import account_by_card, account_by_id, user_for
 from openpxs.services.guest_cards import home_account
-from openpxs.store import users as user_store
-from openpxs.store.users import User
+from openpxs.store.repositories.users import User
 from openpxs.wire.context import CallContext
 from openpxs.wire.envelope import ServiceFailure
 from openpxs.wire.registry import endpoint
@@ -39,14 +38,14 @@ def _inputs(items: list[mm.ReferralInput]) -> list[service.ReferralInput]:
 
 async def _user_account(ctx: CallContext, user: User) -> int:
     """The account a username-addressed call acts on: the user's primary account."""
-    home = await home_account(ctx.conn, ctx.merchant_id, user)
+    home = await home_account(ctx.uow, ctx.merchant_id, user)
     if home is None:
         raise ServiceFailure(USER_NOT_FOUND, "The user was not found")
     return home.id
 
 
 async def _own_email(ctx: CallContext, account_id: int) -> str | None:
-    user = await user_store.user_of_account(ctx.conn, ctx.merchant_id, account_id)
+    user = await ctx.uow.users.of_account(ctx.merchant_id, account_id)
     return user.email if user is not None else None
 
 
@@ -54,14 +53,14 @@ async def _add(
     ctx: CallContext, account_id: int, items: list[mm.ReferralInput]
 ) -> mm.ReferralsReply:
     await service.add_referrals(
-        ctx.conn,
+        ctx.uow,
         ctx.merchant_id,
         account_id,
         _inputs(items),
         await _own_email(ctx, account_id),
         ctx.now,
     )
-    return _reply(await service.referrals_of(ctx.conn, ctx.merchant_id, [account_id]))
+    return _reply(await service.referrals_of(ctx.uow, ctx.merchant_id, [account_id]))
 
 
 @endpoint(
@@ -81,8 +80,8 @@ async def referrals_by_username(
     """Referrals made from any of the user's active accounts, oldest first; status is
     pending, enrolled or rewarded. A signed-in guest may leave out the username."""
     user = await user_for(ctx, req.username)
-    account_ids = await user_store.accounts_of_user(ctx.conn, ctx.merchant_id, user.id)
-    return _reply(await service.referrals_of(ctx.conn, ctx.merchant_id, account_ids))
+    account_ids = await ctx.uow.users.accounts_of(ctx.merchant_id, user.id)
+    return _reply(await service.referrals_of(ctx.uow, ctx.merchant_id, account_ids))
 
 
 @endpoint(
@@ -97,8 +96,8 @@ async def referrals_by_username(
     scope="account_read",
 )
 async def referrals_by_card(ctx: CallContext, req: mm.ReferralsByCardRequest) -> mm.ReferralsReply:
-    ref = await account_by_card(ctx, req.printedCardNumber, not_found=CARD_NOT_FOUND)
-    return _reply(await service.referrals_of(ctx.conn, ctx.merchant_id, [ref.account_id]))
+    ref = await account_by_card(ctx, req.printedCardNumber)
+    return _reply(await service.referrals_of(ctx.uow, ctx.merchant_id, [ref.account_id]))
 
 
 @endpoint(
@@ -113,8 +112,8 @@ async def referrals_by_card(ctx: CallContext, req: mm.ReferralsByCardRequest) ->
     scope="account_read",
 )
 async def referrals_by_account(ctx: CallContext, req: mm.ReferralsByIdRequest) -> mm.ReferralsReply:
-    ref = await account_by_id(ctx, req.accountId, not_found=ACCOUNT_NOT_FOUND)
-    return _reply(await service.referrals_of(ctx.conn, ctx.merchant_id, [ref.account_id]))
+    ref = await account_by_id(ctx, req.accountId)
+    return _reply(await service.referrals_of(ctx.uow, ctx.merchant_id, [ref.account_id]))
 
 
 @endpoint(
@@ -151,7 +150,7 @@ async def add_referrals_by_username(
 async def add_referrals_by_card(
     ctx: CallContext, req: mm.AddReferralsByCardRequest
 ) -> mm.ReferralsReply:
-    ref = await account_by_card(ctx, req.printedCardNumber, not_found=CARD_NOT_FOUND)
+    ref = await account_by_card(ctx, req.printedCardNumber)
     return await _add(ctx, ref.account_id, req.referrals)
 
 
@@ -168,12 +167,12 @@ async def add_referrals_by_card(
 async def add_referrals_by_account(
     ctx: CallContext, req: mm.AddReferralsByIdRequest
 ) -> mm.ReferralsReply:
-    ref = await account_by_id(ctx, req.accountId, not_found=ACCOUNT_NOT_FOUND)
+    ref = await account_by_id(ctx, req.accountId)
     return await _add(ctx, ref.account_id, req.referrals)
 
 
 async def _code(ctx: CallContext, account_id: int) -> mm.ReferralCodeReply:
-    code = await service.code_for_account(ctx.conn, ctx.merchant_id, account_id, ctx.now)
+    code = await service.code_for_account(ctx.uow, ctx.merchant_id, account_id, ctx.now)
     return mm.ReferralCodeReply(referralCode=code)
 
 
@@ -210,7 +209,7 @@ async def create_referral_code(
 async def create_referral_code_by_card(
     ctx: CallContext, req: mm.ReferralsByCardRequest
 ) -> mm.ReferralCodeReply:
-    ref = await account_by_card(ctx, req.printedCardNumber, not_found=CARD_NOT_FOUND)
+    ref = await account_by_card(ctx, req.printedCardNumber)
     return await _code(ctx, ref.account_id)
 
 
@@ -227,7 +226,7 @@ async def create_referral_code_by_card(
 async def create_referral_code_by_account(
     ctx: CallContext, req: mm.ReferralsByIdRequest
 ) -> mm.ReferralCodeReply:
-    ref = await account_by_id(ctx, req.accountId, not_found=ACCOUNT_NOT_FOUND)
+    ref = await account_by_id(ctx, req.accountId)
     return await _code(ctx, ref.account_id)
 
 
@@ -246,6 +245,6 @@ async def validate_referral_code(
 ) -> mm.SimpleReply:
     """success when the code (any case) belongs to an active account of the merchant,
     failure with guest.invalid_referral_code otherwise."""
-    if not await service.code_is_valid(ctx.conn, ctx.merchant_id, req.referralCode):
+    if not await service.code_is_valid(ctx.uow, ctx.merchant_id, req.referralCode):
         raise ServiceFailure(service.INVALID_REFERRAL_CODE, "Invalid referral code")
     return mm.SimpleReply()

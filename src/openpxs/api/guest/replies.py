@@ -6,14 +6,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from openpxs.api.access import AccountRef
 from openpxs.api.enrollment.core import where
 from openpxs.api.guest import models as m
 from openpxs.domain.program import Program
-from openpxs.services.accounts import account_view, lock_active_account, open_settled_book, view_of
-from openpxs.store import users as user_store
+from openpxs.services.balances import account_view, view_of
+from openpxs.services.books import lock_active_account, open_settled_book
+from openpxs.services.guest_access import AccountRef
+from openpxs.store.repositories.users import User
 from openpxs.store.tables import accounts, cards, external_accounts, user_addresses
-from openpxs.store.users import User
 from openpxs.wire.context import CallContext
 
 CARD_STATUS = {
@@ -45,7 +45,7 @@ async def account_cards(
 ) -> tuple[m.CardInformation, list[m.CardInformation]]:
     """(primary card, additional cards): the oldest active card is the primary."""
     rows = (
-        await ctx.conn.execute(
+        await ctx.uow.conn.execute(
             select(cards.c.printed_card_number, cards.c.status)
             .where(cards.c.merchant_id == ctx.merchant_id, cards.c.account_id == account_id)
             .order_by(cards.c.id)
@@ -62,7 +62,7 @@ async def account_cards(
 
 async def account_fields(ctx: CallContext, program: Program, account_id: int) -> dict[str, Any]:
     row = (
-        await ctx.conn.execute(
+        await ctx.uow.conn.execute(
             select(accounts.c.fields, accounts.c.created_at).where(
                 accounts.c.merchant_id == ctx.merchant_id, accounts.c.id == account_id
             )
@@ -77,7 +77,7 @@ async def account_fields(ctx: CallContext, program: Program, account_id: int) ->
         elif value is not None:
             out[name] = value
     externals = (
-        await ctx.conn.execute(
+        await ctx.uow.conn.execute(
             select(external_accounts.c.external_identifier, external_accounts.c.account_code)
             .where(
                 external_accounts.c.merchant_id == ctx.merchant_id,
@@ -102,17 +102,15 @@ async def account_information(
     balances are still shown, for the client to decide what to display).
     """
     if ref.status == "active":
-        await lock_active_account(ctx.conn, ctx.merchant_id, ref.account_id)
-        book = await open_settled_book(ctx.conn, program, ref.account_id, where(ctx))
+        await lock_active_account(ctx.uow, ctx.merchant_id, ref.account_id)
+        book = await open_settled_book(ctx.uow, program, ref.account_id, where(ctx))
         view = view_of(book, program, ref.card_number, ref.template_code)
     else:
         view = await account_view(
-            ctx.conn, program, ref.card_number, ref.account_id, ref.template_code
+            ctx.uow, program, ref.card_number, ref.account_id, ref.template_code
         )
     user = (
-        await user_store.user_by_id(ctx.conn, ctx.merchant_id, ref.user_id)
-        if ref.user_id is not None
-        else None
+        await ctx.uow.users.by_id(ctx.merchant_id, ref.user_id) if ref.user_id is not None else None
     )
     registered = user is not None and user.username is not None
     primary, additional = await account_cards(ctx, ref.account_id)
@@ -159,7 +157,7 @@ async def account_information(
 
 async def _enroll_store(ctx: CallContext, program: Program, account_id: int) -> m.StoreRef | None:
     code = (
-        await ctx.conn.execute(
+        await ctx.uow.conn.execute(
             select(accounts.c.enroll_store_code).where(
                 accounts.c.merchant_id == ctx.merchant_id, accounts.c.id == account_id
             )
@@ -188,10 +186,10 @@ def user_fields(user: User) -> dict[str, Any]:
 
 
 async def user_information(ctx: CallContext, user: User) -> m.UserInformationReply:
-    account_ids = await user_store.accounts_of_user(ctx.conn, ctx.merchant_id, user.id)
-    primaries = await user_store.primary_cards(ctx.conn, ctx.merchant_id, account_ids)
+    account_ids = await ctx.uow.users.accounts_of(ctx.merchant_id, user.id)
+    primaries = await ctx.uow.users.primary_cards(ctx.merchant_id, account_ids)
     addresses = (
-        await ctx.conn.execute(
+        await ctx.uow.conn.execute(
             select(user_addresses)
             .where(
                 user_addresses.c.merchant_id == ctx.merchant_id,

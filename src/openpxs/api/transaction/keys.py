@@ -6,10 +6,9 @@ retry repeats: the operation at one store, terminal and card.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from openpxs.api.transaction import models as m
-from openpxs.wire.context import CallContext
 
 
 def pos_key(req: m.CardRequest | m.TransactionRequest, operation: str, card: str) -> str | None:
@@ -20,16 +19,11 @@ def pos_key(req: m.CardRequest | m.TransactionRequest, operation: str, card: str
     return f"{operation}:{h.storeCode}:{h.terminalId or ''}:{card}:{h.posTransactionId}"
 
 
-def void_claim(
-    ctx: CallContext, req: m.CardRequest, operation: str
-) -> Callable[[int], Awaitable[None]]:
-    """The retry key of a void names the transaction it voids (see undo.void_matching)."""
+def void_key(req: m.CardRequest, operation: str) -> str:
+    """The retry key of a void, less the id of the transaction it voids (the use case
+    appends it once it has found the target; see services.undo.void_matching)."""
     h = req.headerInfo
-
-    async def claim(target_id: int) -> None:
-        await ctx.retry.claim(f"pos:{operation}:{h.storeCode}:{h.terminalId or ''}:{target_id}")
-
-    return claim
+    return f"pos:{operation}:{h.storeCode}:{h.terminalId or ''}"
 
 
 def card_key(operation: str) -> Callable[[m.CardRequest], str | None]:

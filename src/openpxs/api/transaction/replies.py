@@ -1,24 +1,23 @@
-"""Turning wire objects into service inputs, and outcomes into replies."""
+"""Turning wire objects into use-case inputs, and outcomes into replies."""
 
 from __future__ import annotations
 
 from typing import TypeVar
 
 from openpxs.api.transaction import models as m
-from openpxs.domain.program import Program
-from openpxs.services.accounts import AppliedMove, CardRef, Move, Outcome
-from openpxs.store.catalog import load_program
-from openpxs.store.records import Where
+from openpxs.domain.cards import CardRef, mask
+from openpxs.domain.moves import AppliedMove, Move
+from openpxs.domain.stamp import CallStamp
+from openpxs.services.balances import Outcome
 from openpxs.wire.context import CallContext
 
 Reply = TypeVar("Reply", bound=m.TransactionReply)
 
 
-async def where_of(ctx: CallContext, header: m.HeaderInfo) -> tuple[Program, Where]:
-    """The merchant's program and the call's store/terminal/operator stamp."""
-    program = await load_program(ctx.conn, ctx.merchant_id)
-    program.store(header.storeCode)
-    return program, Where(
+def stamp_of(ctx: CallContext, header: m.HeaderInfo) -> CallStamp:
+    """The call's store, terminal, operator and POS ids; the store must be the merchant's."""
+    ctx.program.store(header.storeCode)
+    return CallStamp(
         merchant_id=ctx.merchant_id,
         store_code=header.storeCode,
         terminal_id=header.terminalId,
@@ -50,15 +49,11 @@ def applied_out(applied: list[AppliedMove]) -> list[m.WalletContentOut]:
     return [
         m.WalletContentOut(
             walletCode=a.wallet.code,
-            quantity=a.quantity.quantize(a.quantity.__class__(1).scaleb(-a.wallet.scale)),
+            quantity=a.at_scale(),
             expiration=m.Expiration(date=a.expires_on) if a.expires_on else None,
         )
         for a in applied
     ]
-
-
-def mask(number: str) -> str:
-    return "*" * max(len(number) - 4, 0) + number[-4:]
 
 
 def transaction_reply(cls: type[Reply], outcome: Outcome) -> Reply:

@@ -15,6 +15,7 @@ from openpxs.config.loyalty import LoyaltyConfig
 from openpxs.domain.errors import InvalidMerchant
 from openpxs.domain.fields import with_login
 from openpxs.domain.program import CardTemplateDef, Program, StoreDef, WalletDef
+from openpxs.store.repositories import Repository
 from openpxs.store.tables import card_templates, merchants, stores, wallets
 
 # How long a server trusts its copy of a program before asking the database whether
@@ -47,6 +48,15 @@ def forget(merchant_id: int | None = None) -> None:
         return
     for key in [k for k in _cache if k[1] == merchant_id]:
         del _cache[key]
+
+
+class ProgramRepository(Repository):
+    """The merchant's program as the rules see it, read once and kept by the process."""
+
+    __slots__ = ()
+
+    async def load(self, merchant_id: int) -> Program:
+        return await load_program(self.conn, merchant_id)
 
 
 async def load_program(conn: AsyncConnection, merchant_id: int) -> Program:

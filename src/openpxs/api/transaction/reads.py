@@ -6,11 +6,13 @@ from decimal import Decimal
 
 from openpxs.api.history import history_reply
 from openpxs.api.transaction import models as m
-from openpxs.api.transaction.replies import card_ref, where_of
-from openpxs.api.transaction.service import B2B, TRANSACTION
-from openpxs.services import lookups
+from openpxs.api.transaction.errors import B2B, TRANSACTION
+from openpxs.api.transaction.handlers import CARD
+from openpxs.api.transaction.replies import card_ref, stamp_of
+from openpxs.domain.errors import InvalidRequest
+from openpxs.domain.errors import Reason as R
+from openpxs.services import history
 from openpxs.wire.context import CallContext
-from openpxs.wire.envelope import ServiceFailure
 from openpxs.wire.registry import endpoint
 
 
@@ -21,19 +23,17 @@ from openpxs.wire.registry import endpoint
     reply=m.AccountQueryReply,
     styles=B2B,
     summary="Look up guest accounts by phone etc.",
+    errors=(R.INVALID_STORE,),
 )
 async def account_query(ctx: CallContext, req: m.AccountQueryRequest) -> m.AccountQueryReply:
     """Accounts whose registered guest matches every given field of any one query."""
-    program, _ = await where_of(ctx, req.headerInfo)
+    stamp_of(ctx, req.headerInfo)
     queries = [
         q.model_dump(exclude_none=True, exclude={"authentication"}) for q in req.accountQueries
     ]
     if not any(queries):
-        raise ServiceFailure(
-            TRANSACTION.code("invalid_request"),
-            "Invalid request: each account query needs at least one field",
-        )
-    found = await lookups.account_query(ctx.conn, program, queries, req.pageSize)
+        raise InvalidRequest("each account query needs at least one field")
+    found = await ctx.uow.guest_search.search(ctx.merchant_id, queries, req.pageSize)
     return m.AccountQueryReply(
         accounts=[
             m.AccountQueryResult(
@@ -51,11 +51,12 @@ async def account_query(ctx: CallContext, req: m.AccountQueryRequest) -> m.Accou
     reply=m.CheckinsQueryReply,
     styles=B2B,
     summary="Guests checked in at this store",
+    errors=(R.INVALID_STORE,),
 )
 async def checkins_query(ctx: CallContext, req: m.TransactionRequest) -> m.CheckinsQueryReply:
     """Mobile check-ins at headerInfo.storeCode that have not lapsed, newest first."""
-    program, where = await where_of(ctx, req.headerInfo)
-    found = await lookups.checkins_at(ctx.conn, program, req.headerInfo.storeCode, where.now)
+    stamp = stamp_of(ctx, req.headerInfo)
+    found = await ctx.uow.checkins.live_at(ctx.merchant_id, req.headerInfo.storeCode, stamp.now)
     return m.CheckinsQueryReply(
         checkins=[
             m.CheckinRecord(
@@ -79,23 +80,24 @@ async def checkins_query(ctx: CallContext, req: m.TransactionRequest) -> m.Check
     reply=m.TransactionHistoryReply,
     styles=B2B,
     summary="Transaction history of a card",
+    errors=CARD,
 )
 async def transaction_history(
     ctx: CallContext, req: m.TransactionHistoryRequest
 ) -> m.TransactionHistoryReply:
     """The account's transactions, newest first, each with its per-wallet accrued and
     redeemed amounts and the balance after it. Dates are the merchant's local days."""
-    program, _ = await where_of(ctx, req.headerInfo)
-    entries = await lookups.history(
-        ctx.conn,
-        program,
+    stamp_of(ctx, req.headerInfo)
+    entries = await history.history(
+        ctx.uow,
+        ctx.program,
         card_ref(req.cardInfo),
         req.dateStart or req.startDate,
         req.dateEnd or req.endDate,
         req.maxNumberOfResults,
         req.limitToBalanceAffectingTransactions,
     )
-    return history_reply(program, entries, TRANSACTION.success)
+    return history_reply(ctx.program, entries, TRANSACTION.success)
 
 
 # loadMap code lists (transaction.yaml leaves them open; see docs/api/transaction.md)
@@ -110,11 +112,13 @@ VALUE_TYPES = {"currency": 1, "points": 2, "reward": 1, "count": 2}
     reply=m.LoadMapReply,
     styles=B2B,
     summary="Program configuration for the POS",
+    errors=(R.INVALID_STORE,),
 )
 async def load_map(ctx: CallContext, req: m.TransactionRequest) -> m.LoadMapReply:
     """The merchant's wallets with their codes, names, scales and POS mappings.
     programId SV or LP narrows the list to that program; PX returns every wallet."""
-    program, _ = await where_of(ctx, req.headerInfo)
+    stamp_of(ctx, req.headerInfo)
+    program = ctx.program
     wanted = req.headerInfo.programId
     wallets = [
         w

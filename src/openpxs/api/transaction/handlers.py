@@ -1,21 +1,32 @@
-"""Transaction Service: selling, loading, redeeming and voiding on cards."""
+"""Transaction Service: selling, loading, redeeming and voiding on cards.
+
+Handlers translate wire objects into use-case calls and outcomes into replies; the
+wire layer has already checked credentials, style, merchant and shape.
+"""
 
 from __future__ import annotations
 
 from openpxs.api.transaction import models as m
-from openpxs.api.transaction.keys import card_key, pos_key, void_claim
+from openpxs.api.transaction.errors import B2B, REFUSALS, TRANSACTION
+from openpxs.api.transaction.keys import card_key, pos_key, void_key
 from openpxs.api.transaction.replies import (
     add_redeem_reply,
     card_ref,
     moves,
+    stamp_of,
     transaction_reply,
-    where_of,
 )
-from openpxs.api.transaction.service import B2B, TRANSACTION
-from openpxs.services import pos, undo
+from openpxs.domain.errors import Reason as R
+from openpxs.domain.errors import Refused
+from openpxs.domain.transactions import Kind
+from openpxs.services import activation, balances, undo, wallet_moves
 from openpxs.wire.context import CallContext
-from openpxs.wire.envelope import failure_from_domain
 from openpxs.wire.registry import endpoint
+
+# What a card the POS names can be refused for, on every card operation.
+CARD = (R.CARD_NOT_FOUND, R.INVALID_REGISTRATION_CODE, R.INVALID_STORE)
+WALLETS = (R.INVALID_WALLET_CODE, R.INVALID_QUANTITY)
+VOID = (*CARD, *WALLETS, R.TRANSACTION_NOT_FOUND, R.ALREADY_VOIDED, R.CARD_NOT_IN_REQUIRED_STATE)
 
 
 @endpoint(
@@ -27,12 +38,16 @@ from openpxs.wire.registry import endpoint
     summary="Activate a card",
     moves_value=True,
     natural_key=card_key("activate"),
+    errors=(*CARD, R.CARD_ALREADY_ACTIVE, R.CARD_NOT_IN_REQUIRED_STATE, R.DUPLICATE_TRANSACTION),
 )
 async def activate(ctx: CallContext, req: m.CardRequest) -> m.TransactionReply:
     """Moves an inactive card to active on a new account with empty wallets."""
-    program, where = await where_of(ctx, req.headerInfo)
-    outcome = await pos.activate(
-        ctx.conn, program, where, card_ref(req.cardInfo), req.headerInfo.programId
+    outcome = await activation.activate(
+        ctx.uow,
+        ctx.program,
+        stamp_of(ctx, req.headerInfo),
+        card_ref(req.cardInfo),
+        req.headerInfo.programId,
     )
     return transaction_reply(m.TransactionReply, outcome)
 
@@ -45,21 +60,21 @@ async def activate(ctx: CallContext, req: m.CardRequest) -> m.TransactionReply:
     styles=B2B,
     summary="Void a card activation",
     moves_value=True,
+    errors=(*VOID, R.DUPLICATE_TRANSACTION),
 )
 async def void_activate(ctx: CallContext, req: m.CardRequest) -> m.TransactionReply:
     """Cancels an activation matched by store, card and posTransactionId; the card
     returns to inactive and its account is closed. Refused once the card was used."""
-    program, where = await where_of(ctx, req.headerInfo)
     outcome = await undo.void_matching(
-        ctx.conn,
-        program,
-        where,
-        "activate",
+        ctx.uow,
+        ctx.program,
+        stamp_of(ctx, req.headerInfo),
+        Kind.ACTIVATE,
         card_ref(req.cardInfo),
         req.headerInfo.programId,
         [],
         [],
-        void_claim(ctx, req, "voidActivate"),
+        void_key(req, "voidActivate"),
     )
     return transaction_reply(m.TransactionReply, outcome)
 
@@ -71,6 +86,7 @@ async def void_activate(ctx: CallContext, req: m.CardRequest) -> m.TransactionRe
     reply=m.TransactionReply,
     styles=B2B,
     summary="Check the balance of a card",
+    errors=(*CARD, R.CARD_NOT_ACTIVE),
 )
 async def balance_inquiry(ctx: CallContext, req: m.CardRequest) -> m.TransactionReply:
     """Current balances of every wallet of the card's account (read-only)."""
@@ -78,8 +94,9 @@ async def balance_inquiry(ctx: CallContext, req: m.CardRequest) -> m.Transaction
 
 
 async def _balances(ctx: CallContext, req: m.CardRequest) -> m.TransactionReply:
-    program, where = await where_of(ctx, req.headerInfo)
-    outcome = await pos.balance_inquiry(ctx.conn, program, where, card_ref(req.cardInfo))
+    outcome = await balances.balance_inquiry(
+        ctx.uow, ctx.program, stamp_of(ctx, req.headerInfo), card_ref(req.cardInfo)
+    )
     return transaction_reply(m.TransactionReply, outcome)
 
 
@@ -90,6 +107,7 @@ async def _balances(ctx: CallContext, req: m.CardRequest) -> m.TransactionReply:
     reply=m.TransactionReply,
     styles=B2B,
     summary="Identify a customer visit",
+    errors=(*CARD, R.CARD_NOT_ACTIVE),
 )
 async def identify_customer(ctx: CallContext, req: m.CardRequest) -> m.TransactionReply:
     """Names the guest present at the POS and returns the account's balances."""
@@ -105,15 +123,22 @@ async def identify_customer(ctx: CallContext, req: m.CardRequest) -> m.Transacti
     summary="Add or redeem value",
     moves_value=True,
     natural_key=card_key("addRedeem"),
+    errors=(
+        *CARD,
+        *WALLETS,
+        R.CARD_NOT_ACTIVE,
+        R.INSUFFICIENT_BALANCE,
+        R.CARD_NOT_IN_REQUIRED_STATE,
+        R.DUPLICATE_TRANSACTION,
+    ),
 )
 async def add_redeem(ctx: CallContext, req: m.AddRedeemRequest) -> m.AddRedeemReply:
     """Adds every addWalletContents entry, then redeems every redeemWalletContents
     entry, atomically. A redemption beyond the spendable balance refuses the call."""
-    program, where = await where_of(ctx, req.headerInfo)
-    outcome = await pos.add_redeem(
-        ctx.conn,
-        program,
-        where,
+    outcome = await wallet_moves.add_redeem(
+        ctx.uow,
+        ctx.program,
+        stamp_of(ctx, req.headerInfo),
         card_ref(req.cardInfo),
         req.headerInfo.programId,
         moves(req.addWalletContents),
@@ -131,20 +156,20 @@ async def add_redeem(ctx: CallContext, req: m.AddRedeemRequest) -> m.AddRedeemRe
     styles=B2B,
     summary="Void an addition or redemption",
     moves_value=True,
+    errors=(*VOID, R.INSUFFICIENT_BALANCE, R.DUPLICATE_TRANSACTION),
 )
 async def void_add_redeem(ctx: CallContext, req: m.AddRedeemRequest) -> m.AddRedeemReply:
     """Undoes the addRedeem with the same store, card, posTransactionId and contents."""
-    program, where = await where_of(ctx, req.headerInfo)
     outcome = await undo.void_matching(
-        ctx.conn,
-        program,
-        where,
-        "addRedeem",
+        ctx.uow,
+        ctx.program,
+        stamp_of(ctx, req.headerInfo),
+        Kind.ADD_REDEEM,
         card_ref(req.cardInfo),
         req.headerInfo.programId,
         moves(req.addWalletContents),
         moves(req.redeemWalletContents),
-        void_claim(ctx, req, "voidAddRedeem"),
+        void_key(req, "voidAddRedeem"),
     )
     return add_redeem_reply(outcome)
 
@@ -158,18 +183,24 @@ async def void_add_redeem(ctx: CallContext, req: m.AddRedeemRequest) -> m.AddRed
     summary="Sell a gift card (activate and load)",
     moves_value=True,
     natural_key=card_key("activateAdd"),
+    errors=(
+        *CARD,
+        *WALLETS,
+        R.CARD_ALREADY_ACTIVE,
+        R.CARD_NOT_IN_REQUIRED_STATE,
+        R.DUPLICATE_TRANSACTION,
+    ),
 )
 async def activate_add(ctx: CallContext, req: m.ActivateAddRequest) -> m.AddRedeemReply:
     """Activates an inactive card and loads addWalletContents in one atomic call."""
-    program, where = await where_of(ctx, req.headerInfo)
-    outcome = await pos.activate(
-        ctx.conn,
-        program,
-        where,
+    outcome = await activation.activate(
+        ctx.uow,
+        ctx.program,
+        stamp_of(ctx, req.headerInfo),
         card_ref(req.cardInfo),
         req.headerInfo.programId,
         moves(req.addWalletContents),
-        kind="activateAdd",
+        kind=Kind.ACTIVATE_ADD,
     )
     return add_redeem_reply(outcome)
 
@@ -182,21 +213,21 @@ async def activate_add(ctx: CallContext, req: m.ActivateAddRequest) -> m.AddRede
     styles=B2B,
     summary="Void a gift card sale",
     moves_value=True,
+    errors=(*VOID, R.INSUFFICIENT_BALANCE, R.DUPLICATE_TRANSACTION),
 )
 async def void_activate_add(ctx: CallContext, req: m.ActivateAddRequest) -> m.AddRedeemReply:
     """Removes the loaded value and returns the card to inactive; refused when any of
     the value was spent (insufficient_balance) or the card was used otherwise."""
-    program, where = await where_of(ctx, req.headerInfo)
     outcome = await undo.void_matching(
-        ctx.conn,
-        program,
-        where,
-        "activateAdd",
+        ctx.uow,
+        ctx.program,
+        stamp_of(ctx, req.headerInfo),
+        Kind.ACTIVATE_ADD,
         card_ref(req.cardInfo),
         req.headerInfo.programId,
         moves(req.addWalletContents),
         [],
-        void_claim(ctx, req, "voidActivateAdd"),
+        void_key(req, "voidActivateAdd"),
     )
     return add_redeem_reply(outcome)
 
@@ -214,24 +245,30 @@ def _bulk_key(req: m.BulkActivateAddRequest) -> str | None:
     summary="Sell gift cards in bulk",
     moves_value=True,
     natural_key=_bulk_key,
+    errors=(
+        *CARD,
+        *WALLETS,
+        R.CARD_ALREADY_ACTIVE,
+        R.CARD_NOT_IN_REQUIRED_STATE,
+        R.DUPLICATE_TRANSACTION,
+    ),
 )
 async def bulk_activate_add(ctx: CallContext, req: m.BulkActivateAddRequest) -> m.BulkAddReply:
     """Activates and loads every card, all or nothing; a refusal names each bad card."""
-    program, where = await where_of(ctx, req.headerInfo)
     try:
-        txn, results = await pos.bulk_activate_add(
-            ctx.conn,
-            program,
-            where,
+        txn, sold = await activation.bulk_activate_add(
+            ctx.uow,
+            ctx.program,
+            stamp_of(ctx, req.headerInfo),
             [card_ref(c) for c in req.cardInfos],
             req.headerInfo.programId,
             moves(req.addWalletContents),
         )
-    except pos.BulkRefused as refused:
+    except activation.BulkRefused as refused:
         card_results = []
         for number, problem in refused.problems:
             if problem is not None:
-                f = failure_from_domain(TRANSACTION, problem)
+                f = REFUSALS.failure(problem)
                 card_results.append(
                     m.BulkCardResult(
                         printedCardNumber=number,
@@ -240,13 +277,15 @@ async def bulk_activate_add(ctx: CallContext, req: m.BulkActivateAddRequest) -> 
                         errorMessage=f.message,
                     )
                 )
-        failure = failure_from_domain(TRANSACTION, refused.first)
-        failure.extra["cardResults"] = [c.model_dump(exclude_none=True) for c in card_results]
-        raise failure from None
+        raise Refused(
+            refused.reason,
+            refused.detail,
+            members={"cardResults": [c.model_dump(exclude_none=True) for c in card_results]},
+        ) from None
     return m.BulkAddReply(
         pxTransactionId=txn,
         cardResults=[
-            m.BulkCardResult(printedCardNumber=n, result=TRANSACTION.success) for n, _ in results
+            m.BulkCardResult(printedCardNumber=n, result=TRANSACTION.success) for n in sold
         ],
     )
 
@@ -259,16 +298,23 @@ async def bulk_activate_add(ctx: CallContext, req: m.BulkActivateAddRequest) -> 
     styles=B2B,
     summary="Void a bulk gift card sale",
     moves_value=True,
+    errors=(
+        R.TRANSACTION_NOT_FOUND,
+        R.ALREADY_VOIDED,
+        R.CARD_NOT_IN_REQUIRED_STATE,
+        R.INSUFFICIENT_BALANCE,
+        R.INVALID_STORE,
+        R.DUPLICATE_TRANSACTION,
+    ),
 )
 async def void_bulk_activate_add(ctx: CallContext, req: m.PxTransactionRequest) -> m.BulkAddReply:
     """Undoes a whole bulk sale by its batch pxTransactionId."""
-    program, where = await where_of(ctx, req.headerInfo)
     outcome = await undo.undo_by_id(
-        ctx.conn,
-        program,
-        where,
+        ctx.uow,
+        ctx.program,
+        stamp_of(ctx, req.headerInfo),
         req.pxTransactionId,
-        "voidBulkActivateAdd",
-        only="bulkActivateAdd",
+        Kind.VOID_BULK_ACTIVATE_ADD,
+        only=Kind.BULK_ACTIVATE_ADD,
     )
     return m.BulkAddReply(pxTransactionId=outcome.transaction_id)

@@ -1,0 +1,48 @@
+"""Carrying out what a refusal asked for once its call has rolled back.
+
+See ``domain.intents``: a refused sign-in is counted, a wrong code wears out the codes
+it guessed at, a replayed refresh token ends its sign-in. Runs in a unit of work of its
+own, opened by the dispatcher after the refused call's transaction is gone.
+"""
+
+from __future__ import annotations
+
+from openpxs.domain.intents import CountFailures, EndSignIn, Intent, WearOutCodes
+from openpxs.store.uow import UnitOfWork
+
+# Each failure already in the window answers this much later, up to the cap.
+SLOWDOWN_PER_FAILURE = 0.05
+SLOWDOWN_CAP = 1.0
+
+
+async def carry_out(uow: UnitOfWork, intents: tuple[Intent, ...]) -> float:
+    """Do what the intents ask; the seconds the refusal's reply should wait."""
+    delay = 0.0
+    for intent in intents:
+        if isinstance(intent, CountFailures):
+            worst = 0
+            for limit in intent.limits:
+                worst = max(
+                    worst,
+                    await uow.failures.record_failure(
+                        intent.merchant_id,
+                        limit.subject,
+                        intent.now,
+                        limit=limit.limit,
+                        window=intent.window,
+                        lock_for=intent.lock_for,
+                    ),
+                )
+            if intent.slow:
+                delay = max(delay, min(SLOWDOWN_PER_FAILURE * worst, SLOWDOWN_CAP))
+        elif isinstance(intent, WearOutCodes):
+            await uow.codes.count_wrong_guess(
+                merchant_id=intent.merchant_id,
+                purpose=intent.purpose,
+                now=intent.now,
+                target=intent.target,
+                user_id=intent.user_id,
+            )
+        elif isinstance(intent, EndSignIn):
+            await uow.tokens.revoke_family(intent.merchant_id, intent.family, intent.now)
+    return delay

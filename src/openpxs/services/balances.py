@@ -1,0 +1,75 @@
+"""What a card's account holds, as the replies show it, and the balance inquiry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from openpxs.domain.cards import AccountStatus, CardRef, require_active
+from openpxs.domain.errors import CardNotActive
+from openpxs.domain.ledger import AccountBook
+from openpxs.domain.money import from_units
+from openpxs.domain.moves import AppliedMove
+from openpxs.domain.program import Program, WalletDef
+from openpxs.domain.stamp import CallStamp
+from openpxs.services.books import find_card, lock_active_account, open_settled_book, read_book
+from openpxs.store.uow import UnitOfWork
+
+
+@dataclass
+class AccountView:
+    card_number: str
+    account_id: int
+    template_code: int
+    balances: list[tuple[WalletDef, Decimal]]
+    sv_balance: Decimal | None
+
+
+@dataclass
+class Outcome:
+    """What a value-moving use case did: the balances after it, its transaction, and
+    the moves as applied."""
+
+    view: AccountView | None
+    transaction_id: int | None = None
+    added: list[AppliedMove] = field(default_factory=list)
+    redeemed: list[AppliedMove] = field(default_factory=list)
+
+
+def view_of(book: AccountBook, program: Program, card_number: str, template: int) -> AccountView:
+    """The reply's balances (the template's wallets), from a book opened on the account."""
+    return _view(program, card_number, book.account_id, template, book.balances())
+
+
+async def account_view(
+    uow: UnitOfWork, program: Program, card_number: str, account_id: int, template: int
+) -> AccountView:
+    units = await uow.ledger.balances(program.merchant_id, account_id)
+    return _view(program, card_number, account_id, template, units)
+
+
+def _view(
+    program: Program, card_number: str, account_id: int, template: int, units: dict[int, int]
+) -> AccountView:
+    wallets = program.wallets_of_template(template)
+    balances = [(w, from_units(units.get(w.code, 0), w.scale)) for w in wallets]
+    sv_wallet = program.stored_value_wallet(template)
+    sv_balance = from_units(units.get(sv_wallet.code, 0), sv_wallet.scale) if sv_wallet else None
+    return AccountView(card_number, account_id, template, balances, sv_balance)
+
+
+async def balance_inquiry(
+    uow: UnitOfWork, program: Program, stamp: CallStamp, ref: CardRef
+) -> Outcome:
+    """The balances of the card's account (also identifyCustomer)."""
+    card = await find_card(uow, program.merchant_id, ref)
+    account_id = require_active(card)
+    if card.account_status != AccountStatus.ACTIVE:  # a void closed it with its card
+        raise CardNotActive()
+    # A plain read answers the question; the account is locked only when value has
+    # lapsed and must be written off before the balance is shown.
+    book = await read_book(uow, program, account_id)
+    if book.has_lapsed_value(stamp.now):
+        await lock_active_account(uow, program.merchant_id, account_id)
+        book = await open_settled_book(uow, program, account_id, stamp)
+    return Outcome(view_of(book, program, card.number, card.template_code))

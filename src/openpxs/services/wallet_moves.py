@@ -1,0 +1,82 @@
+"""Adding value to and redeeming value from a card's wallets (addRedeem, adminAdjust)."""
+
+from __future__ import annotations
+
+from openpxs.domain.cards import CardRef, CardStatus, may_auto_activate, require_active
+from openpxs.domain.errors import CardNotActive, InvalidRequest
+from openpxs.domain.moves import Move, apply_moves, check_moves, contents_hash
+from openpxs.domain.program import PROGRAM_CODES_ALL, Program
+from openpxs.domain.stamp import CallStamp
+from openpxs.domain.transactions import Kind
+from openpxs.services.activation import activate_within
+from openpxs.services.balances import Outcome, view_of
+from openpxs.services.books import find_card, lock_active_account, open_settled_book
+from openpxs.store.uow import UnitOfWork
+
+
+async def add_redeem(
+    uow: UnitOfWork,
+    program: Program,
+    stamp: CallStamp,
+    ref: CardRef,
+    program_id: str,
+    adds: list[Move],
+    redeems: list[Move],
+    auto_activate: bool = False,
+) -> Outcome:
+    """Every add, then every redemption, atomically; an inactive card is activated first
+    when the POS asks for it."""
+    if not adds and not redeems:
+        raise InvalidRequest("addWalletContents and redeemWalletContents are both empty")
+    # The card's lock orders this call after a concurrent void or exchange of the card.
+    card = await find_card(uow, program.merchant_id, ref, lock=True)
+    activating = may_auto_activate(card, auto_activate)
+    if card.status != CardStatus.ACTIVE and not activating:
+        raise CardNotActive()
+    added = check_moves(program, card.template_code, program_id, adds, stamp.now)
+    redeemed = check_moves(program, card.template_code, program_id, redeems, stamp.now)
+    txn = await uow.transactions.record(
+        stamp,
+        Kind.ADD_REDEEM,
+        card_number=card.number,
+        contents_hash=contents_hash(added, redeemed),
+        account_id=card.account_id,
+    )
+    if activating:
+        card = await activate_within(uow, program, stamp, card, txn)
+    else:
+        await lock_active_account(uow, program.merchant_id, require_active(card))
+    account_id = require_active(card)
+    book = await open_settled_book(uow, program, account_id, stamp, new=activating)
+    apply_moves(book, program, added, redeemed, stamp.now)
+    await uow.ledger.write([book], txn, stamp.now)
+    return Outcome(view_of(book, program, card.number, card.template_code), txn, added, redeemed)
+
+
+async def admin_adjust(
+    uow: UnitOfWork,
+    program: Program,
+    stamp: CallStamp,
+    ref: CardRef,
+    move: Move,
+    activity: str,
+    comment: str | None,
+) -> Outcome:
+    """ADD or REDEEM one wallet of the card's account, with the operator's comment."""
+    card = await find_card(uow, program.merchant_id, ref, lock=True)
+    account_id = require_active(card)
+    applied = check_moves(program, card.template_code, PROGRAM_CODES_ALL, [move], stamp.now)
+    added, redeemed = (applied, []) if activity == "ADD" else ([], applied)
+    await lock_active_account(uow, program.merchant_id, account_id)
+    txn = await uow.transactions.record(
+        stamp,
+        Kind.ADMIN_ADJUST,
+        account_id=account_id,
+        card_number=card.number,
+        contents_hash=contents_hash(added, redeemed),
+        comment=comment,
+    )
+    book = await open_settled_book(uow, program, account_id, stamp)
+    apply_moves(book, program, added, redeemed, stamp.now)
+    await uow.ledger.write([book], txn, stamp.now)
+    return Outcome(view_of(book, program, card.number, card.template_code), txn, added, redeemed)

@@ -1,0 +1,299 @@
+"""Cards: finding them by number, locking them, and moving them between states."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+
+from openpxs.domain.cards import Account, AccountStatus, Card, CardStatus
+from openpxs.domain.transactions import CardChange
+from openpxs.store.repositories import CHUNK, Repository
+from openpxs.store.tables import accounts, cards, transaction_cards
+
+_CARD_COLUMNS = (
+    cards.c.id,
+    cards.c.printed_card_number,
+    cards.c.registration_code,
+    cards.c.template_code,
+    cards.c.status,
+    cards.c.account_id,
+)
+
+# Built once: the card lookup runs on every POS call, and building a SQLAlchemy
+# expression and its cache key costs more than the database spends running it.
+_FIND = (
+    select(*_CARD_COLUMNS, accounts.c.status)
+    .select_from(
+        cards.outerjoin(
+            accounts,
+            (accounts.c.merchant_id == cards.c.merchant_id) & (accounts.c.id == cards.c.account_id),
+        )
+    )
+    .where(cards.c.merchant_id == bindparam("m"), cards.c.printed_card_number == bindparam("n"))
+)
+_FIND_LOCKED = _FIND.with_for_update(of=cards)
+_ACTIVATE = (
+    update(cards)
+    .where(cards.c.merchant_id == bindparam("m"), cards.c.id == bindparam("card"))
+    .values(
+        status=CardStatus.ACTIVE.value,
+        account_id=bindparam("account"),
+        activated_at=bindparam("at"),
+    )
+)
+_INSERT_CHANGES = transaction_cards.insert()
+
+
+def _card(row: Any, account_status: str | None = None) -> Card:
+    return Card(
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        CardStatus(row[4]),
+        row[5],
+        AccountStatus(account_status) if account_status is not None else None,
+    )
+
+
+class CardRepository(Repository):
+    __slots__ = ()
+
+    async def find(self, merchant_id: int, number: str, *, lock: bool = False) -> Card | None:
+        """The merchant's card with its account's status; another merchant's card is
+        simply not there."""
+        query = _FIND_LOCKED if lock else _FIND
+        row = (await self.conn.execute(query, {"m": merchant_id, "n": number})).first()
+        return _card(row, row[6]) if row is not None else None
+
+    async def find_many(
+        self, merchant_id: int, numbers: list[str], *, lock: bool = False
+    ) -> dict[str, Card]:
+        """Cards by number; with ``lock``, their row locks are taken in id order."""
+        found: dict[str, Card] = {}
+        for start in range(0, len(numbers), CHUNK):
+            query = select(*_CARD_COLUMNS).where(
+                cards.c.merchant_id == merchant_id,
+                cards.c.printed_card_number.in_(numbers[start : start + CHUNK]),
+            )
+            for row in await self.conn.execute(query):
+                card = _card(row)
+                found[card.number] = card
+        if lock and found:
+            # Read first, then lock by id across all chunks: two overlapping bulk sales
+            # listing cards in different orders still lock them in the same order.
+            locked = await self.by_ids(merchant_id, [c.id for c in found.values()], lock=True)
+            found = {card.number: card for card in locked}
+        return found
+
+    async def by_ids(self, merchant_id: int, ids: list[int], *, lock: bool = False) -> list[Card]:
+        ordered = sorted(set(ids))
+        result: list[Card] = []
+        for start in range(0, len(ordered), CHUNK):
+            query = (
+                select(*_CARD_COLUMNS)
+                .where(
+                    cards.c.merchant_id == merchant_id,
+                    cards.c.id.in_(ordered[start : start + CHUNK]),
+                )
+                .order_by(cards.c.id)
+            )
+            if lock:
+                query = query.with_for_update()
+            result.extend(_card(row) for row in await self.conn.execute(query))
+        return result
+
+    async def with_account(self, merchant_id: int, number: str) -> tuple[Card, Account] | None:
+        """A card that belongs to an account, with that account."""
+        row = (
+            await self.conn.execute(
+                select(
+                    *_CARD_COLUMNS,
+                    accounts.c.template_code.label("account_template"),
+                    accounts.c.status.label("account_status"),
+                    accounts.c.user_id,
+                )
+                .select_from(
+                    cards.join(
+                        accounts,
+                        (accounts.c.merchant_id == cards.c.merchant_id)
+                        & (accounts.c.id == cards.c.account_id),
+                    )
+                )
+                .where(cards.c.merchant_id == merchant_id, cards.c.printed_card_number == number)
+            )
+        ).first()
+        if row is None:
+            return None
+        account = Account(
+            row.account_id, row.account_template, AccountStatus(row.account_status), row.user_id
+        )
+        return _card(row, row.account_status), account
+
+    async def of_accounts(self, merchant_id: int, account_ids: list[int]) -> list[int]:
+        """Ids of every card of these accounts, whatever their state."""
+        found: list[int] = []
+        for start in range(0, len(account_ids), CHUNK):
+            rows = await self.conn.execute(
+                select(cards.c.id).where(
+                    cards.c.merchant_id == merchant_id,
+                    cards.c.account_id.in_(account_ids[start : start + CHUNK]),
+                )
+            )
+            found.extend(row.id for row in rows)
+        return found
+
+    async def has_other_active(self, merchant_id: int, account_id: int, card_id: int) -> bool:
+        """Whether the account has an active card besides ``card_id``."""
+        row = (
+            await self.conn.execute(
+                select(cards.c.id)
+                .where(
+                    cards.c.merchant_id == merchant_id,
+                    cards.c.account_id == account_id,
+                    cards.c.status == CardStatus.ACTIVE.value,
+                    cards.c.id != card_id,
+                )
+                .limit(1)
+            )
+        ).first()
+        return row is not None
+
+    async def activate(
+        self,
+        merchant_id: int,
+        transaction_id: int,
+        activations: list[tuple[Card, int]],
+        now: datetime,
+    ) -> None:
+        """Make each inactive card active on its new account, recording each change."""
+        await self.record_changes(
+            merchant_id,
+            transaction_id,
+            [(card, account_id, CardStatus.ACTIVE) for card, account_id in activations],
+        )
+        await self.conn.execute(
+            _ACTIVATE,
+            [
+                {"m": merchant_id, "card": card.id, "account": account_id, "at": now}
+                for card, account_id in activations
+            ],
+        )
+
+    async def change(
+        self,
+        merchant_id: int,
+        transaction_id: int,
+        changes: list[tuple[Card, int, CardStatus]],
+        now: datetime,
+    ) -> None:
+        """Give each card a new state on an account, recording each change. A card that
+        becomes active is stamped with its activation time."""
+        await self.record_changes(merchant_id, transaction_id, changes)
+        for card, account_id, status in changes:
+            values: dict[str, object] = {"status": status.value, "account_id": account_id}
+            if status == CardStatus.ACTIVE and card.status == CardStatus.INACTIVE:
+                values["activated_at"] = now
+            elif status == CardStatus.EXCHANGED:
+                values["activated_at"] = None
+            await self.conn.execute(
+                update(cards)
+                .where(cards.c.merchant_id == merchant_id, cards.c.id == card.id)
+                .values(**values)
+            )
+
+    async def move_to_account(self, merchant_id: int, card_ids: list[int], account_id: int) -> None:
+        for start in range(0, len(card_ids), CHUNK):
+            await self.conn.execute(
+                update(cards)
+                .where(
+                    cards.c.merchant_id == merchant_id,
+                    cards.c.id.in_(card_ids[start : start + CHUNK]),
+                )
+                .values(account_id=account_id)
+            )
+
+    async def put_back(
+        self,
+        merchant_id: int,
+        transaction_id: int,
+        reverts: list[tuple[Card, CardStatus, int]],
+    ) -> None:
+        """Put cards back as an undone transaction found them: (card, status, account_id).
+
+        Each change is recorded under ``transaction_id``; a card back to inactive leaves
+        its account.
+        """
+        if not reverts:
+            return
+        await self.record_changes(
+            merchant_id,
+            transaction_id,
+            [(card, account_id, status) for card, status, account_id in reverts],
+        )
+        to_inactive = [card.id for card, status, _ in reverts if status == CardStatus.INACTIVE]
+        to_other = [
+            {"m": merchant_id, "card": card.id, "st": status.value, "account": account_id}
+            for card, status, account_id in reverts
+            if status != CardStatus.INACTIVE
+        ]
+        for start in range(0, len(to_inactive), CHUNK):
+            await self.conn.execute(
+                update(cards)
+                .where(
+                    cards.c.merchant_id == merchant_id,
+                    cards.c.id.in_(to_inactive[start : start + CHUNK]),
+                )
+                .values(status=CardStatus.INACTIVE.value, account_id=None, activated_at=None)
+            )
+        if to_other:
+            await self.conn.execute(
+                update(cards)
+                .where(cards.c.merchant_id == bindparam("m"), cards.c.id == bindparam("card"))
+                .values(status=bindparam("st"), account_id=bindparam("account")),
+                to_other,
+            )
+
+    async def record_changes(
+        self,
+        merchant_id: int,
+        transaction_id: int,
+        changes: list[tuple[Card, int, CardStatus]],
+    ) -> None:
+        """Note (card, account_id, new status) changes made by a transaction, so they can
+        be put back by a void or reverse."""
+        await self.conn.execute(
+            _INSERT_CHANGES,
+            [
+                {
+                    "merchant_id": merchant_id,
+                    "transaction_id": transaction_id,
+                    "card_id": card.id,
+                    "account_id": account_id,
+                    "from_status": card.status.value,
+                    "to_status": to_status.value,
+                }
+                for card, account_id, to_status in changes
+            ],
+        )
+
+    async def changes_of(self, merchant_id: int, transaction_id: int) -> list[CardChange]:
+        rows = await self.conn.execute(
+            select(
+                transaction_cards.c.card_id,
+                transaction_cards.c.account_id,
+                transaction_cards.c.from_status,
+                transaction_cards.c.to_status,
+            )
+            .where(
+                transaction_cards.c.merchant_id == merchant_id,
+                transaction_cards.c.transaction_id == transaction_id,
+            )
+            .order_by(transaction_cards.c.id)
+        )
+        return [
+            CardChange(r.card_id, r.account_id, CardStatus(r.from_status), CardStatus(r.to_status))
+            for r in rows
+        ]

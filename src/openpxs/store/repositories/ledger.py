@@ -1,0 +1,337 @@
+"""Wallet value: opening account books, writing their postings, reading the journal.
+
+A book is opened on accounts the caller has locked, with every wallet the call may
+touch; the domain decides the postings in memory, and ``write`` persists them all -
+new lots, lot remainders, journal rows and balances - in the same database transaction
+as the transaction record they belong to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, bindparam, func, null, select, union_all, update
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import CompoundSelect
+
+from openpxs.domain.ledger import AccountBook, Lot
+from openpxs.domain.program import WalletDef
+from openpxs.domain.transactions import Kind
+from openpxs.store.repositories import CHUNK, Repository
+from openpxs.store.tables import journal, lots, transactions, wallet_balances
+
+# The statements every POS call runs are built once, here: building a SQLAlchemy
+# expression and deriving its cache key costs more than the database spends on
+# these small statements.
+_LOT_COLUMNS = (
+    lots.c.id,
+    lots.c.account_id,
+    lots.c.wallet_code,
+    lots.c.remaining_units,
+    lots.c.expires_at,
+    lots.c.expires_on,
+)
+
+
+def _book_rows(
+    account_match: Callable[[ColumnElement[int]], ColumnElement[bool]],
+) -> CompoundSelect[Any]:
+    """Balances and spendable lots of the matched accounts in one round trip, every
+    wallet (the caller keeps the ones it asked for). The lots come first so the union's
+    column types (the expiry instants) are theirs; a balance row has no lot id."""
+    return union_all(
+        select(
+            lots.c.account_id,
+            lots.c.wallet_code,
+            lots.c.remaining_units.label("units"),
+            lots.c.id.label("lot_id"),
+            lots.c.expires_at,
+            lots.c.expires_on,
+        ).where(
+            lots.c.merchant_id == bindparam("m"),
+            account_match(lots.c.account_id),
+            lots.c.remaining_units > 0,
+        ),
+        select(
+            wallet_balances.c.account_id,
+            wallet_balances.c.wallet_code,
+            wallet_balances.c.units,
+            null(),
+            null(),
+            null(),
+        ).where(
+            wallet_balances.c.merchant_id == bindparam("m"),
+            account_match(wallet_balances.c.account_id),
+        ),
+    )
+
+
+_BOOK_ROWS = _book_rows(lambda column: column.in_(bindparam("accounts", expanding=True)))
+# The usual case, one account, without an IN list to expand.
+_ONE_BOOK_ROWS = _book_rows(lambda column: column == bindparam("a"))
+_LOTS_BY_ID = select(*_LOT_COLUMNS).where(
+    lots.c.merchant_id == bindparam("m"), lots.c.id.in_(bindparam("ids", expanding=True))
+)
+_INSERT_LOTS = lots.insert().returning(lots.c.id, sort_by_parameter_order=True)
+_UPDATE_LOTS = (
+    update(lots)
+    .where(lots.c.merchant_id == bindparam("m"), lots.c.id == bindparam("lot"))
+    .values(remaining_units=bindparam("units"))
+)
+_INSERT_JOURNAL = journal.insert()
+_UPDATE_BALANCES = (
+    update(wallet_balances)
+    .where(
+        wallet_balances.c.merchant_id == bindparam("m"),
+        wallet_balances.c.account_id == bindparam("a"),
+        wallet_balances.c.wallet_code == bindparam("w"),
+    )
+    .values(units=bindparam("units"))
+)
+_INSERT_BALANCES = wallet_balances.insert()
+# Journal rows with the transaction each belongs to (its kind, what it undid).
+JOURNAL_WITH_TRANSACTIONS = journal.join(
+    transactions,
+    and_(
+        transactions.c.merchant_id == journal.c.merchant_id,
+        transactions.c.id == journal.c.transaction_id,
+    ),
+)
+
+
+def new_book(merchant_id: int, account_id: int, wallets: list[WalletDef]) -> AccountBook:
+    """The book of an account made by this very call: every wallet empty."""
+    book = AccountBook(merchant_id, account_id)
+    for wallet in wallets:
+        book.add_wallet(wallet.code, None, [], allow_negative=wallet.allow_negative)
+    return book
+
+
+class LedgerRepository(Repository):
+    __slots__ = ()
+
+    async def open_books(
+        self,
+        merchant_id: int,
+        account_ids: list[int],
+        wallets: list[WalletDef],
+        lot_ids: list[int] | None = None,
+    ) -> dict[int, AccountBook]:
+        """Books for (locked) accounts, read in a few queries whatever their number.
+
+        Each book holds ``wallets`` with their balances and spendable lots, plus the lots
+        named in ``lot_ids`` even when empty (a reversal refills the lot it took from).
+        """
+        balances_found: dict[tuple[int, int], int] = {}
+        lots_found: dict[tuple[int, int], list[Lot]] = {}
+        seen_lots: set[int | None] = set()
+
+        def keep(account_id: int, wallet_code: int, lot: Lot) -> None:
+            if lot.id not in seen_lots:
+                seen_lots.add(lot.id)
+                lots_found.setdefault((account_id, wallet_code), []).append(lot)
+
+        wanted = {w.code for w in wallets}
+        for start in range(0, len(account_ids), CHUNK):
+            chunk = account_ids[start : start + CHUNK]
+            if len(chunk) == 1:
+                rows = await self.conn.execute(_ONE_BOOK_ROWS, {"m": merchant_id, "a": chunk[0]})
+            else:
+                rows = await self.conn.execute(_BOOK_ROWS, {"m": merchant_id, "accounts": chunk})
+            for row in rows:
+                if row.wallet_code not in wanted:
+                    continue
+                if row.lot_id is None:
+                    balances_found[(row.account_id, row.wallet_code)] = row.units
+                else:
+                    lot = Lot(row.lot_id, row.units, row.expires_at, row.expires_on)
+                    keep(row.account_id, row.wallet_code, lot)
+        ids = lot_ids or []
+        for start in range(0, len(ids), CHUNK):
+            rows = await self.conn.execute(
+                _LOTS_BY_ID, {"m": merchant_id, "ids": ids[start : start + CHUNK]}
+            )
+            for row in rows:
+                lot = Lot(row.id, row.remaining_units, row.expires_at, row.expires_on)
+                keep(row.account_id, row.wallet_code, lot)
+        books: dict[int, AccountBook] = {}
+        for account_id in account_ids:
+            book = AccountBook(merchant_id, account_id)
+            for wallet in wallets:
+                book.add_wallet(
+                    wallet.code,
+                    balances_found.get((account_id, wallet.code)),
+                    lots_found.get((account_id, wallet.code), []),
+                    allow_negative=wallet.allow_negative,
+                )
+            books[account_id] = book
+        return books
+
+    async def write(self, books: list[AccountBook], transaction_id: int, now: datetime) -> None:
+        """Write the postings of several accounts in a handful of statements.
+
+        New lots first (their ids go into the journal), then lot remainders, the journal
+        rows and the balances; each kind is one multi-row statement whatever the number
+        of accounts, which is what makes a bulk sale of thousands of cards quick.
+        """
+        new_lots: list[tuple[AccountBook, int, Lot]] = []
+        seen_new: set[int] = set()  # id() of lots already listed: one lot, several postings
+        touched: dict[int, Lot] = {}
+        for book in books:
+            for wallet_code, ledger in book.ledgers.items():
+                for posting in ledger.postings:
+                    lot = posting.lot
+                    if lot is None:
+                        continue
+                    if lot.id is None:
+                        if id(lot) not in seen_new:
+                            seen_new.add(id(lot))
+                            new_lots.append((book, wallet_code, lot))
+                    else:
+                        touched[lot.id] = lot
+        if new_lots:
+            ids = await self.conn.execute(
+                _INSERT_LOTS,
+                [
+                    {
+                        "merchant_id": book.merchant_id,
+                        "account_id": book.account_id,
+                        "wallet_code": wallet_code,
+                        "remaining_units": lot.remaining,
+                        "expires_on": lot.expires_on,
+                        "expires_at": lot.expires_at,
+                        "transaction_id": transaction_id,
+                    }
+                    for book, wallet_code, lot in new_lots
+                ],
+            )
+            for (_, _, lot), lot_id in zip(new_lots, ids.scalars(), strict=True):
+                lot.id = lot_id
+        if touched:
+            await self.conn.execute(
+                _UPDATE_LOTS,
+                [
+                    {"m": books[0].merchant_id, "lot": lot_id, "units": lot.remaining}
+                    for lot_id, lot in touched.items()
+                ],
+            )
+        journal_rows: list[dict[str, object]] = []
+        balance_updates: list[dict[str, int]] = []
+        balance_inserts: list[dict[str, int]] = []
+        for book in books:
+            for wallet_code, ledger in book.ledgers.items():
+                if not ledger.postings:
+                    continue
+                journal_rows.extend(
+                    {
+                        "merchant_id": book.merchant_id,
+                        "transaction_id": transaction_id,
+                        "account_id": book.account_id,
+                        "wallet_code": wallet_code,
+                        "lot_id": posting.lot.id if posting.lot is not None else None,
+                        "units": posting.units,
+                        "balance_after_units": posting.balance_after,
+                        "created_at": now,
+                    }
+                    for posting in ledger.postings
+                )
+                row = {
+                    "m": book.merchant_id,
+                    "a": book.account_id,
+                    "w": wallet_code,
+                    "units": ledger.balance,
+                }
+                if wallet_code in book.stored_balances:
+                    balance_updates.append(row)
+                else:
+                    balance_inserts.append(row)
+                    book.stored_balances.add(wallet_code)
+                ledger.postings.clear()
+        if journal_rows:
+            await self.conn.execute(_INSERT_JOURNAL, journal_rows)
+        if balance_updates:
+            await self.conn.execute(_UPDATE_BALANCES, balance_updates)
+        if balance_inserts:
+            await self.conn.execute(
+                _INSERT_BALANCES,
+                [
+                    {
+                        "merchant_id": r["m"],
+                        "account_id": r["a"],
+                        "wallet_code": r["w"],
+                        "units": r["units"],
+                    }
+                    for r in balance_inserts
+                ],
+            )
+
+    async def balances(self, merchant_id: int, account_id: int) -> dict[int, int]:
+        rows = await self.conn.execute(
+            select(wallet_balances.c.wallet_code, wallet_balances.c.units).where(
+                wallet_balances.c.merchant_id == merchant_id,
+                wallet_balances.c.account_id == account_id,
+            )
+        )
+        return {r.wallet_code: r.units for r in rows}
+
+    async def accounts_with_due_lots(
+        self, now: datetime, limit: int = 1000
+    ) -> list[tuple[int, int]]:
+        """(merchant_id, account_id) of accounts holding lapsed value, on the whole server."""
+        rows = await self.conn.execute(
+            select(lots.c.merchant_id, lots.c.account_id)
+            .where(lots.c.remaining_units > 0, lots.c.expires_at <= now)
+            .distinct()
+            .order_by(lots.c.merchant_id, lots.c.account_id)
+            .limit(limit)
+        )
+        return [(r.merchant_id, r.account_id) for r in rows]
+
+    async def journal_of(
+        self, merchant_id: int, transaction_id: int
+    ) -> list[tuple[int, int, int | None, int]]:
+        """(account_id, wallet_code, lot_id, units) of a transaction, in the order written."""
+        rows = await self.conn.execute(
+            select(journal.c.account_id, journal.c.wallet_code, journal.c.lot_id, journal.c.units)
+            .where(journal.c.merchant_id == merchant_id, journal.c.transaction_id == transaction_id)
+            .order_by(journal.c.id)
+        )
+        return [(r.account_id, r.wallet_code, r.lot_id, r.units) for r in rows]
+
+    async def accounts_with_due_value(
+        self, merchant_id: int, account_ids: list[int], now: datetime
+    ) -> list[int]:
+        """Which of these accounts hold value whose expiry has passed."""
+        due: set[int] = set()
+        for start in range(0, len(account_ids), CHUNK):
+            rows = await self.conn.execute(
+                select(lots.c.account_id)
+                .where(
+                    lots.c.merchant_id == merchant_id,
+                    lots.c.account_id.in_(account_ids[start : start + CHUNK]),
+                    lots.c.remaining_units > 0,
+                    lots.c.expires_at <= now,
+                )
+                .distinct()
+            )
+            due.update(row.account_id for row in rows)
+        return sorted(due)
+
+    async def expired_units_of(self, merchant_id: int, lot_ids: list[int]) -> dict[int, int]:
+        """How much of each lot has been written off by expiry (positive numbers)."""
+        found: dict[int, int] = {}
+        for start in range(0, len(lot_ids), CHUNK):
+            rows = await self.conn.execute(
+                select(journal.c.lot_id, func.sum(journal.c.units).label("total"))
+                .select_from(JOURNAL_WITH_TRANSACTIONS)
+                .where(
+                    journal.c.merchant_id == merchant_id,
+                    journal.c.lot_id.in_(lot_ids[start : start + CHUNK]),
+                    transactions.c.kind == Kind.EXPIRE,
+                )
+                .group_by(journal.c.lot_id)
+            )
+            found.update({row.lot_id: -int(row.total) for row in rows})
+        return found

@@ -1,0 +1,208 @@
+"""The outbox table: messages written with the change that causes them, read by the
+delivery worker (``messaging.worker``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, get_args
+
+from sqlalchemy import Column, ColumnElement, String, and_, func, select, update
+
+from openpxs.store.repositories import Repository
+from openpxs.store.tables import outbox
+
+Channel = Literal["email", "sms"]
+CHANNELS: tuple[str, ...] = get_args(Channel)
+# last_error is a String(500) column.
+ERROR_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One claimed outbox row, as handed to a transport."""
+
+    id: int
+    merchant_id: int
+    channel: Channel
+    recipient: str
+    subject: str | None
+    # Bodies carry one-time codes: kept out of repr so a logged message cannot leak one.
+    body: str = field(repr=False)
+    # Sends tried before this one.
+    attempts: int = 0
+
+
+@dataclass(frozen=True)
+class OutboxCounts:
+    """Where the outbox stands: for ``openpxs outbox pending`` and monitoring."""
+
+    due: int  # waiting to be sent now
+    waiting: int  # waiting for a retry (or claimed by a worker right now)
+    failed: int  # given up
+    sent: int
+
+
+def _length(column: Column[str]) -> int:
+    kind = column.type
+    assert isinstance(kind, String) and kind.length is not None
+    return kind.length
+
+
+RECIPIENT_LIMIT = _length(outbox.c.recipient)
+SUBJECT_LIMIT = _length(outbox.c.subject)
+
+
+def _due(now: datetime) -> list[ColumnElement[bool]]:
+    return [
+        outbox.c.sent_at.is_(None),
+        outbox.c.failed_at.is_(None),
+        outbox.c.next_attempt_at <= now,
+    ]
+
+
+class OutboxRepository(Repository):
+    __slots__ = ()
+
+    async def add(
+        self,
+        *,
+        merchant_id: int,
+        channel: Channel,
+        recipient: str,
+        subject: str | None,
+        body: str,
+        now: datetime,
+    ) -> int:
+        """One message, due at once, in the caller's transaction; returns its id."""
+        result = await self.conn.execute(
+            outbox.insert()
+            .values(
+                merchant_id=merchant_id,
+                channel=channel,
+                recipient=recipient,
+                subject=subject,
+                body=body,
+                created_at=now,
+                attempts=0,
+                next_attempt_at=now,
+            )
+            .returning(outbox.c.id)
+        )
+        message_id: int = result.scalar_one()
+        return message_id
+
+    async def claim_due(
+        self, *, now: datetime, lease_until: datetime, limit: int
+    ) -> list[OutgoingMessage]:
+        """Take up to ``limit`` due messages for this worker until ``lease_until``.
+
+        Run it in a transaction of its own and commit at once: the claim is the moved
+        next_attempt_at, which hides the rows from every other worker until the lease
+        ends. On PostgreSQL, SKIP LOCKED lets concurrent workers claim different rows
+        instead of queueing behind each other; on SQLite the transaction's BEGIN
+        IMMEDIATE (store.db) already makes concurrent claims take turns, and FOR UPDATE
+        is left out.
+        """
+        rows = (
+            await self.conn.execute(
+                select(
+                    outbox.c.id,
+                    outbox.c.merchant_id,
+                    outbox.c.channel,
+                    outbox.c.recipient,
+                    outbox.c.subject,
+                    outbox.c.body,
+                    outbox.c.attempts,
+                )
+                .where(*_due(now))
+                .order_by(outbox.c.next_attempt_at, outbox.c.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        if not rows:
+            return []
+        await self.conn.execute(
+            update(outbox)
+            .where(outbox.c.id.in_([row.id for row in rows]))
+            .values(next_attempt_at=lease_until)
+        )
+        return [
+            OutgoingMessage(
+                id=row.id,
+                merchant_id=row.merchant_id,
+                channel=row.channel,
+                recipient=row.recipient,
+                subject=row.subject,
+                body=row.body,
+                attempts=row.attempts,
+            )
+            for row in rows
+        ]
+
+    async def mark_sent(self, message_id: int, *, now: datetime) -> None:
+        await self.conn.execute(
+            update(outbox)
+            .where(outbox.c.id == message_id, outbox.c.sent_at.is_(None))
+            .values(sent_at=now, last_error=None)
+        )
+
+    async def record_failure(
+        self,
+        message: OutgoingMessage,
+        *,
+        error: str,
+        now: datetime,
+        give_up: bool,
+        retry_at: datetime,
+    ) -> None:
+        """Count a failed send: give up, or schedule the retry at ``retry_at``."""
+        values: dict[str, object] = {
+            "attempts": message.attempts + 1,
+            "last_error": error[:ERROR_LIMIT],
+        }
+        if give_up:
+            values["failed_at"] = now
+        else:
+            values["next_attempt_at"] = retry_at
+        await self.conn.execute(
+            update(outbox)
+            .where(outbox.c.id == message.id, outbox.c.sent_at.is_(None))
+            .values(**values)
+        )
+
+    async def release(
+        self, message_ids: list[int], *, lease_until: datetime, now: datetime
+    ) -> None:
+        """Hand claimed but unattempted messages back, so another worker sends them now.
+
+        Only rows still carrying this worker's lease are touched: a row whose lease ran
+        out may already belong to another worker.
+        """
+        if not message_ids:
+            return
+        await self.conn.execute(
+            update(outbox)
+            .where(
+                outbox.c.id.in_(message_ids),
+                outbox.c.sent_at.is_(None),
+                outbox.c.failed_at.is_(None),
+                outbox.c.next_attempt_at == lease_until,
+            )
+            .values(next_attempt_at=now)
+        )
+
+    async def counts(self, *, now: datetime) -> OutboxCounts:
+        unsent = and_(outbox.c.sent_at.is_(None), outbox.c.failed_at.is_(None))
+        row = (
+            await self.conn.execute(
+                select(
+                    func.count().filter(and_(unsent, outbox.c.next_attempt_at <= now)),
+                    func.count().filter(and_(unsent, outbox.c.next_attempt_at > now)),
+                    func.count().filter(outbox.c.failed_at.is_not(None)),
+                    func.count().filter(outbox.c.sent_at.is_not(None)),
+                ).select_from(outbox)
+            )
+        ).one()
+        return OutboxCounts(due=row[0], waiting=row[1], failed=row[2], sent=row[3])

@@ -1,0 +1,122 @@
+"""The unit of work: one database transaction, and the repositories that work in it.
+
+The dispatcher opens one per call (``unit_of_work``): everything the call writes is
+committed together when it succeeds and rolled back together when it is refused or
+fails. Use cases receive the unit of work and reach the database only through its
+repositories, so every SQL statement of the server lives in ``store/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from functools import cached_property
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from openpxs.store.repositories.accounts import AccountRepository
+from openpxs.store.repositories.cards import CardRepository
+from openpxs.store.repositories.checkins import CheckinRepository
+from openpxs.store.repositories.codes import CodeRepository
+from openpxs.store.repositories.failures import FailureRepository
+from openpxs.store.repositories.integrations import IntegrationRepository
+from openpxs.store.repositories.ledger import LedgerRepository
+from openpxs.store.repositories.outbox import OutboxRepository
+from openpxs.store.repositories.programs import ProgramRepository
+from openpxs.store.repositories.retry_keys import RetryKeyRepository, RetryKeys
+from openpxs.store.repositories.tokens import TokenRepository
+from openpxs.store.repositories.transactions import HistoryRepository, TransactionRepository
+from openpxs.store.repositories.users import GuestSearchRepository, UserRepository
+
+
+class UnitOfWork:
+    """One database transaction. Repositories are made on first use, so a call pays
+    only for the ones it touches."""
+
+    def __init__(self, conn: AsyncConnection, retry: RetryKeys | None = None):
+        self.conn = conn
+        # The retry keys the call holds (set by the dispatcher for value-moving calls).
+        self.retry = retry
+
+    @property
+    def postgres(self) -> bool:
+        return self.conn.dialect.name == "postgresql"
+
+    def hold_retry_keys(self, merchant_id: int, request_hash: str, now: datetime) -> RetryKeys:
+        self.retry = RetryKeys(self.retry_keys, merchant_id, request_hash, now)
+        return self.retry
+
+    @cached_property
+    def accounts(self) -> AccountRepository:
+        return AccountRepository(self.conn)
+
+    @cached_property
+    def cards(self) -> CardRepository:
+        return CardRepository(self.conn)
+
+    @cached_property
+    def checkins(self) -> CheckinRepository:
+        return CheckinRepository(self.conn)
+
+    @cached_property
+    def codes(self) -> CodeRepository:
+        return CodeRepository(self.conn)
+
+    @cached_property
+    def failures(self) -> FailureRepository:
+        return FailureRepository(self.conn)
+
+    @cached_property
+    def guest_search(self) -> GuestSearchRepository:
+        return GuestSearchRepository(self.conn)
+
+    @cached_property
+    def history(self) -> HistoryRepository:
+        return HistoryRepository(self.conn)
+
+    @cached_property
+    def integrations(self) -> IntegrationRepository:
+        return IntegrationRepository(self.conn)
+
+    @cached_property
+    def ledger(self) -> LedgerRepository:
+        return LedgerRepository(self.conn)
+
+    @cached_property
+    def outbox(self) -> OutboxRepository:
+        return OutboxRepository(self.conn)
+
+    @cached_property
+    def programs(self) -> ProgramRepository:
+        return ProgramRepository(self.conn)
+
+    @cached_property
+    def retry_keys(self) -> RetryKeyRepository:
+        return RetryKeyRepository(self.conn)
+
+    @cached_property
+    def tokens(self) -> TokenRepository:
+        return TokenRepository(self.conn)
+
+    @cached_property
+    def transactions(self) -> TransactionRepository:
+        return TransactionRepository(self.conn)
+
+    @cached_property
+    def users(self) -> UserRepository:
+        return UserRepository(self.conn)
+
+
+@asynccontextmanager
+async def unit_of_work(engine: AsyncEngine) -> AsyncIterator[UnitOfWork]:
+    """A transaction that commits when the block ends and rolls back if it raises."""
+    async with engine.begin() as conn:
+        yield UnitOfWork(conn)
+
+
+@asynccontextmanager
+async def reading(engine: AsyncEngine) -> AsyncIterator[UnitOfWork]:
+    """A connection for reads that need no transaction of their own."""
+    async with engine.connect() as conn:
+        yield UnitOfWork(conn)
