@@ -9,50 +9,23 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from openpxs.app import create_app
 from openpxs.demo import install_demo
+from openpxs.domain.cards import CardStatus
 from openpxs.domain.clock import ShiftedClock
 from openpxs.settings import Settings
-
-MUTABLE_TABLES = (
-    "journal",
-    "lots",
-    "wallet_balances",
-    "transaction_cards",
-    "transactions",
-    "idempotency_keys",
-    "checkins",
-    "outbox",
-    "users",
-    "accounts",
-    "user_unique_values",
-    "user_addresses",
-    "external_accounts",
-    "related_guests",
-    "account_perks",
-    "oauth_tokens",
-    "sign_in_failures",
-    "verification_codes",
-    "referrals",
-    "referral_codes",
-    "visit_codes",
-    "pending_event_rewards",
-    "combine_workflows",
-    "checks",
-    "coupon_uses",
-    "price_match_discounts",
-    "event_loads",
-)
-# Cards the enrollment service creates (virtual cards) start with this digit; the demo's
-# printed ranges never do, so a reset can drop them.
-VIRTUAL_CARD_PATTERN = "9%"
+from openpxs.store.config_apply import CONFIGURATION_TABLES
+from openpxs.store.db import create_engine
+from openpxs.store.tables import cards, metadata
+from openpxs.wire.registry import UNDECLARED
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -97,32 +70,77 @@ def demo_database(database_url: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def session_client(demo_database: str) -> Iterator[TestClient]:
+def session_client(demo_database: str, installed: DemoState) -> Iterator[TestClient]:
     clock = ShiftedClock()
     app = create_app(Settings(database_url=demo_database, log_level="WARNING"), clock=clock)
     with TestClient(app, raise_server_exceptions=False) as client:
+        app.state.demo_state = installed
         yield client
 
 
-async def reset_database(engine: AsyncEngine) -> None:
+@dataclass(frozen=True)
+class DemoState:
+    """What the demo installation left, so each test can start from exactly it."""
+
+    last_printed_card: int  # cards above this id were made by tests (virtual cards)
+
+
+async def demo_state(database_url: str) -> DemoState:
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            last = (await conn.execute(select(func.max(cards.c.id)))).scalar()
+    finally:
+        await engine.dispose()
+    return DemoState(last_printed_card=int(last or 0))
+
+
+@pytest.fixture(scope="session")
+def installed(demo_database: str) -> DemoState:
+    """The demo installation's marks, read before any test has run."""
+    return asyncio.run(demo_state(demo_database))
+
+
+async def reset_database(engine: AsyncEngine, state: DemoState) -> None:
+    """Back to the demo installation: every row written by calls goes, whatever table
+    it is in (a new table needs no mention here), and the printed cards are inactive
+    again. The program configuration stays: tests that change it restore it."""
+    kept = {table.name for table in CONFIGURATION_TABLES} | {cards.name}
     async with engine.begin() as conn:
-        for table in MUTABLE_TABLES:
-            await conn.execute(text(f"DELETE FROM {table}"))
+        for table in reversed(metadata.sorted_tables):
+            if table.name not in kept:
+                await conn.execute(delete(table))
+        await conn.execute(delete(cards).where(cards.c.id > state.last_printed_card))
         await conn.execute(
-            text("DELETE FROM cards WHERE printed_card_number LIKE :virtual"),
-            {"virtual": VIRTUAL_CARD_PATTERN},
+            update(cards).values(
+                status=CardStatus.INACTIVE.value, account_id=None, activated_at=None
+            )
         )
-        await conn.execute(
-            text("UPDATE cards SET status = 'inactive', account_id = NULL, activated_at = NULL")
-        )
+
+
+def reset(client: TestClient) -> None:
+    """Back to the demo installation, from inside a test (hypothesis examples)."""
+    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    installed: DemoState = client.app.state.demo_state  # type: ignore[attr-defined]
+    assert client.portal is not None
+    client.portal.call(reset_database, runtime.engine, installed)
+
+
+@pytest.fixture(autouse=True)
+def refusals_are_declared() -> Iterator[None]:
+    """Every refusal an operation answered is one its endpoint declares (``errors=``), so
+    the error codes the API reference lists for it are the ones it can answer."""
+    before = set(UNDECLARED)
+    yield
+    undeclared = sorted(UNDECLARED - before)
+    assert not undeclared, f"refusals the operations do not declare: {undeclared}"
 
 
 @pytest.fixture
 def client(session_client: TestClient) -> TestClient:
     runtime = session_client.app.state.runtime  # type: ignore[attr-defined]
     runtime.clock.offset = ShiftedClock().offset
-    assert session_client.portal is not None
-    session_client.portal.call(reset_database, runtime.engine)
+    reset(session_client)
     return session_client
 
 

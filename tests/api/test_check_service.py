@@ -296,11 +296,9 @@ items = st.lists(
 def test_simulate_and_post_agree_and_reversal_restores(
     client: TestClient, lines: list[tuple[Decimal, str]], redeem: bool
 ) -> None:
-    from tests.conftest import reset_database
+    from tests.conftest import reset
 
-    runtime = client.app.state.runtime  # type: ignore[attr-defined]
-    assert client.portal is not None
-    client.portal.call(reset_database, runtime.engine)
+    reset(client)
     activate_loyalty(client)
     post_check(client, LOYALTY, a_check("seed", item("S", "100.00")))  # one reward to spend
     card = {"printedCardNumber": LOYALTY}

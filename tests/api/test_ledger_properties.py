@@ -35,7 +35,7 @@ from tests.api.pos import (
     sell,
     wallets,
 )
-from tests.conftest import reset_database
+from tests.conftest import reset
 
 ZONE = "America/New_York"
 CARDS = (GIFT, GIFT2, LOYALTY)
@@ -401,9 +401,7 @@ def test_random_sessions_keep_the_ledger_exact(
     loads: tuple[int, int],
     ops: list[tuple[Any, ...]],
 ) -> None:
-    runtime = client.app.state.runtime  # type: ignore[attr-defined]
-    assert client.portal is not None
-    client.portal.call(reset_database, runtime.engine)
+    reset(client)
     # Every clock step is a whole number of hours from half past midnight, New York, so
     # no call lands within seconds of a local midnight, where lots expire.
     start = end_of_day(local_date(datetime.now(UTC), ZONE) - timedelta(days=1), ZONE)

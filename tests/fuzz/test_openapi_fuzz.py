@@ -40,7 +40,7 @@ from openpxs.store.db import create_engine
 from openpxs.wire.decoding import UnparseableBody, parse_json_object
 from openpxs.wire.registry import REGISTRY
 from tests.api.pos import GIFT, GIFT2, LOYALTY, OTHER_MERCHANT_GIFT, POS, UNKNOWN_CARD
-from tests.conftest import reset_database
+from tests.conftest import DemoState, reset_database
 
 EXAMPLES = int(os.environ.get("OPENPXS_FUZZ_EXAMPLES", "25"))
 RANDOM = os.environ.get("OPENPXS_FUZZ_RANDOM", "") not in ("", "0")
@@ -111,19 +111,19 @@ def _steered(draw: st.DrawFn, body: Any) -> Any:
 
 
 @pytest.fixture(scope="session")
-def fuzz_app(demo_database: str) -> Iterator[FastAPI]:
+def fuzz_app(demo_database: str, installed: DemoState) -> Iterator[FastAPI]:
     """The application on the session's demo database; schemathesis runs its lifespan."""
-    asyncio.run(_reset(demo_database))
+    asyncio.run(_reset(demo_database, installed))
     app = create_app(Settings(database_url=demo_database, log_level="WARNING"))
     yield app
     asgi.shutdown_lifespans()
-    asyncio.run(_reset(demo_database))
+    asyncio.run(_reset(demo_database, installed))
 
 
-async def _reset(database_url: str) -> None:
+async def _reset(database_url: str, installed: DemoState) -> None:
     engine = create_engine(database_url)
     try:
-        await reset_database(engine)
+        await reset_database(engine, installed)
     finally:
         await engine.dispose()
 

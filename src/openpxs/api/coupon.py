@@ -65,6 +65,8 @@ COUPON = Service(
                 "coupon.usage_not_found", "Coupon usage not found"
             ),
         },
+        # Its operations do not declare their refusals yet.
+        declared=False,
     ),
 )
 B2B = ("b2b",)

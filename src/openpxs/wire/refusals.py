@@ -45,9 +45,13 @@ class Refusals:
         entries: Mapping[Reason, WireError],
         *,
         shared: Refusals | None = None,
+        declared: bool = True,
     ):
         self.prefix = prefix
         self.entries = dict(entries)
+        # Whether the operations answering from this table declare every reason they
+        # refuse with (the test suite holds them to it).
+        self.declared = declared
         # Reasons met before any handler runs (signing in), answered alike everywhere.
         self.shared = shared
 
@@ -87,6 +91,7 @@ class Refusals:
             self.prefix,
             {reason: replace(wire, result=result) for reason, wire in self.entries.items()},
             shared=self.shared,
+            declared=self.declared,
         )
 
 
@@ -130,6 +135,7 @@ def table(
     user_data_result: str = "failure",
     special: Mapping[Reason, WireError] | None = None,
     shared: Refusals | None = None,
+    declared: bool = True,
 ) -> Refusals:
     """A service's table: ``<prefix>.<reason>`` with the given messages; refusals about
     the caller's card or account data (``user_data``) answer ``user_data_result``;
@@ -144,7 +150,7 @@ def table(
         for reason, message in messages.items()
     }
     entries.update(special or {})
-    return Refusals(prefix, entries, shared=shared or SIGN_IN)
+    return Refusals(prefix, entries, shared=shared or SIGN_IN, declared=declared)
 
 
 def legacy(
@@ -158,4 +164,5 @@ def legacy(
     for reason in (Reason.ACCOUNT_LOCKED, Reason.TOO_MANY_ATTEMPTS):
         if reason in refusals.entries:  # "Too many failed attempts; try again in ..."
             refusals.entries[reason] = replace(refusals.entries[reason], joiner="; ")
+    refusals.declared = False
     return refusals

@@ -142,6 +142,8 @@ UNDECLARED: set[tuple[str, Reason]] = set()
 
 
 def note_refusal(ep: Endpoint, reason: Reason) -> None:
+    if not ep.answers.declared:
+        return
     if reason not in ep.may_refuse and (ep.path, reason) not in UNDECLARED:
         UNDECLARED.add((ep.path, reason))
         log.warning("undeclared refusal", extra={"fields": {"endpoint": ep.path, "reason": reason}})

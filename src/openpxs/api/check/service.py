@@ -40,6 +40,8 @@ CHECK = Service(
             Reason.COUPON_USED_UP: NOT_APPLICABLE,
             Reason.COUPON_NOT_APPLICABLE: NOT_APPLICABLE,
         },
+        # Its operations do not declare their refusals yet.
+        declared=False,
     ),
 )
 B2B = ("b2b",)
