@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint install
+.PHONY: demo test lint install openapi
 
 $(BIN)/openpxs: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,3 +27,8 @@ lint: install
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
+
+# Regenerates the committed API reference (docs/api/openapi.json); the tests fail when it
+# differs from what the code serves, so a change of the wire contract is always seen.
+openapi: install
+	$(BIN)/openpxs openapi --output docs/api/openapi.json

@@ -232,6 +232,26 @@ def outbox_pending(database: str | None = DatabaseOption) -> None:
     )
 
 
+@app.command()
+def openapi(
+    output: str | None = typer.Option(None, "--output", "-o", help="Write to this file"),
+) -> None:
+    """The API reference as OpenAPI JSON (what /openapi.json serves), sorted and indented so
+    a committed copy shows every change of the wire contract in a diff."""
+    import json
+
+    import openpxs.api  # noqa: F401  (registers every service's endpoints)
+    from openpxs.wire.openapi import openapi_document
+
+    text = json.dumps(openapi_document(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+        return
+    with open(output, "w", encoding="utf-8") as file:
+        file.write(text)
+    err.print(f"wrote {output}")
+
+
 def _add_config_commands() -> None:
     from openpxs.cli_config import cards_app, config_app
 

@@ -22,7 +22,6 @@ from openpxs.store.card_issue import issue_cards
 from openpxs.store.repositories import programs as program_cache
 from openpxs.store.tables import card_templates, integrations, merchants, programs, stores, wallets
 
-
 # The tables a program's configuration fills; everything else is written by calls.
 # Card ranges fill ``cards`` too, which calls then change (activation, exchange, ...).
 CONFIGURATION_TABLES = (merchants, programs, card_templates, wallets, stores, integrations)

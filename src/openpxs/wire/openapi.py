@@ -8,6 +8,8 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from openpxs.domain.errors import Reason
+from openpxs.wire.auth import AUTH_FAILED, STYLE_REFUSED
 from openpxs.wire.registry import REGISTRY, Endpoint
 
 PREFIX = "/rest/{release}/"
@@ -61,7 +63,47 @@ def _response(description: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+def refusals_of(ep: Endpoint) -> list[dict[str, Any]]:
+    """Every refusal the operation can answer: its code, message, result and status."""
+    found: dict[tuple[str, int], dict[str, Any]] = {}
+
+    def add(code: str, message: str, result: str = "failure", status: int = 200) -> None:
+        found.setdefault(
+            (code, status), {"code": code, "message": message, "result": result, "status": status}
+        )
+
+    for reason in ep.may_refuse:
+        wire = ep.answers[reason]
+        add(wire.code, wire.message, wire.result, wire.status)
+    add(STYLE_REFUSED, "The authentication style is not allowed here")
+    add(ep.service.code(Reason.INVALID_REQUEST), UNREADABLE, status=400)
+    add(AUTH_FAILED, "Missing or wrong integration credentials", status=401)
+    if "oauth" in ep.styles:
+        add("invalid_token", "Invalid or expired access token", status=401)
+    if ep.scope is not None:
+        add("insufficient_scope", f"The access token lacks the {ep.scope} scope", status=403)
+    add("system.system_error", "System error", status=500)
+    add("system.unavailable", UNAVAILABLE, status=503)
+    return sorted(found.values(), key=lambda r: (r["status"], r["code"]))
+
+
+def _refusal_schema(ep: Endpoint, refusals: list[dict[str, Any]], status: int) -> dict[str, Any]:
+    if not ep.answers.declared:
+        return FAILURE_REF  # a service whose operations do not declare their refusals yet
+    codes = sorted({r["code"] for r in refusals if r["status"] == status})
+    return {"allOf": [FAILURE_REF, {"properties": {"errorCode": {"enum": codes}}}]}
+
+
+def _refusal_text(refusals: list[dict[str, Any]]) -> str:
+    lines = [
+        f"- `{r['code']}` ({r['result']}): {r['message']}" for r in refusals if r["status"] == 200
+    ]
+    return "\n\nRefusals (HTTP 200):\n" + "\n".join(lines) if lines else ""
+
+
 def _operation(ep: Endpoint, schemas: Schemas) -> dict[str, Any]:
+    refusals = refusals_of(ep)
+    statuses = {r["status"] for r in refusals}
     op: dict[str, Any] = {
         # A path served by two methods needs two operation ids; POST keeps the plain one.
         "operationId": f"{ep.service.name}.{ep.operation}"
@@ -72,20 +114,37 @@ def _operation(ep: Endpoint, schemas: Schemas) -> dict[str, Any]:
         ),
         "tags": [ep.service.title],
         "summary": ep.summary,
-        "description": ep.description + f"\n\nAuthentication styles: {', '.join(ep.styles)}.",
+        "description": ep.description
+        + f"\n\nAuthentication styles: {', '.join(ep.styles)}."
+        + _refusal_text(refusals),
         "parameters": [RELEASE_PARAM],
         "responses": {
             "200": _response(
                 f"Business outcome: the reply with result {ep.service.success!r}, or a "
                 "refusal (every non-success result carries errorCode and errorMessage)",
-                {"anyOf": [schemas[(ep.reply, "serialization")], FAILURE_REF]},
+                {
+                    "anyOf": [
+                        schemas[(ep.reply, "serialization")],
+                        _refusal_schema(ep, refusals, 200),
+                    ]
+                },
             ),
-            "400": _response(UNREADABLE, FAILURE_REF),
-            "401": _response("Missing or wrong integration credentials", FAILURE_REF),
-            "503": _response(UNAVAILABLE, FAILURE_REF),
+            "400": _response(UNREADABLE, _refusal_schema(ep, refusals, 400)),
+            "401": _response(
+                "Missing or wrong integration credentials, or (oauth) an invalid access token",
+                _refusal_schema(ep, refusals, 401),
+            ),
+            "503": _response(UNAVAILABLE, _refusal_schema(ep, refusals, 503)),
         },
         "security": [{"integration": []}],
+        # Every refusal with its result and status, for generated clients and docs.
+        "x-refusals": refusals,
     }
+    if 403 in statuses:
+        op["responses"]["403"] = _response(
+            "The access token does not carry the scope this operation needs",
+            _refusal_schema(ep, refusals, 403),
+        )
     if ep.method == "POST":
         op["requestBody"] = {
             "required": True,

@@ -90,6 +90,9 @@ class Endpoint:
     def may_refuse(self) -> tuple[Reason, ...]:
         """Every reason this operation may answer a refusal with, declared or implied."""
         found: list[Reason] = [*ANY_OPERATION]
+        if self.moves_value:
+            # A retry key used before by a different request (wire.dispatch).
+            found.append(Reason.DUPLICATE_TRANSACTION)
         for style in self.styles:
             found.extend(STYLE_REFUSALS.get(style, ()))
         found.extend(reason for reason in self.errors if isinstance(reason, Reason))
