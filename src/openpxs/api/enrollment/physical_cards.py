@@ -10,6 +10,18 @@ from openpxs.wire.context import CallContext
 from openpxs.wire.registry import endpoint
 
 
+async def _activate(ctx: CallContext, req: m.ActivateRequest, *, login: bool) -> m.EnrollmentReply:
+    enrolled = await enrollment.activate_card(
+        ctx,
+        req.printedCardNumber,
+        req.registrationCode,
+        req.activationStoreCode,
+        req.sent(),
+        login=login,
+    )
+    return enrolled_reply(enrolled)
+
+
 @endpoint(
     ENROLLMENT,
     "activateAndEdit",
@@ -23,15 +35,7 @@ from openpxs.wire.registry import endpoint
 async def activate_and_edit(ctx: CallContext, req: m.ActivateRequest) -> m.EnrollmentReply:
     """Answers ``success`` with the account. User fields, when sent, must fill the form's
     required fields and are kept on a user without a login; username/password refused."""
-    enrolled = await enrollment.activate_card(
-        ctx,
-        req.printedCardNumber,
-        req.registrationCode,
-        req.activationStoreCode,
-        req.sent(),
-        login=False,
-    )
-    return enrolled_reply(enrolled)
+    return await _activate(ctx, req, login=False)
 
 
 @endpoint(
@@ -48,12 +52,4 @@ async def activate_and_register(ctx: CallContext, req: m.ActivateRequest) -> m.E
     """Answers ``success`` with the account and OAuth tokens (as register). Anonymous
     callers send the card's ``registrationCode``; wrong guesses count against the card
     and the integration, as card sign-ins do."""
-    enrolled = await enrollment.activate_card(
-        ctx,
-        req.printedCardNumber,
-        req.registrationCode,
-        req.activationStoreCode,
-        req.sent(),
-        login=True,
-    )
-    return enrolled_reply(enrolled)
+    return await _activate(ctx, req, login=True)
