@@ -11,7 +11,7 @@ from openpxs.config.loader import load_config
 from openpxs.domain.cards import CardRef
 from openpxs.domain.moves import Move
 from openpxs.domain.stamp import CallStamp
-from openpxs.services import activation, enrollment, wallet_moves
+from openpxs.services import activation, enrollment, new_accounts, wallet_moves
 from openpxs.store.config_apply import apply_config
 from openpxs.store.db import create_engine, migrate
 from openpxs.store.uow import UnitOfWork, unit_of_work
@@ -93,7 +93,7 @@ async def install_demo_guest(uow: UnitOfWork, now: datetime) -> bool:
         None,
         now,
     )
-    await enrollment.set_account_fields(
+    await new_accounts.set_account_fields(
         uow, DEMO_MERCHANT, activated.view.account_id, {"favoriteStore": {"code": "1001"}}
     )
     return True

@@ -105,6 +105,9 @@ class Reason(StrEnum):
     ACCOUNT_NOT_IN_EVENT = "account_not_in_event"
     REWARD_ALREADY_LOADED = "reward_already_loaded"
     TRANSACTION_DENIED = "transaction_denied"
+    # enrollment: perks and e-mail verification
+    INVALID_PERK = "invalid_perk"
+    EMAIL_ALREADY_VERIFIED = "email_already_verified"
 
 
 class DomainError(Exception):

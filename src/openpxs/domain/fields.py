@@ -11,10 +11,12 @@ each message next to the input it belongs to.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
+
+from openpxs.domain.errors import DomainError, Reason
 
 Scope = Literal["user", "account"]
 FieldType = Literal[
@@ -279,3 +281,45 @@ def with_login(settings: Mapping[str, FieldSetting]) -> dict[str, FieldSetting]:
     if not username.unique:
         out["username"] = FieldSetting(**{**username.__dict__, "unique": True})
     return out
+
+
+class InvalidFields(DomainError):
+    """Values a form refused: the reply lists each problem under the key of the member it
+    belongs to (``errorsByField``), so a client can show it next to that input."""
+
+    reason = Reason.FIELD_VALIDATION
+
+    def __init__(self, errors: Mapping[str, Sequence[FieldError]]):
+        super().__init__(
+            members={
+                "errorsByField": {
+                    key: [{"code": e.code, "message": e.message} for e in found]
+                    for key, found in errors.items()
+                }
+            }
+        )
+        self.errors = {key: list(found) for key, found in errors.items()}
+
+
+def require_ok(checked: CheckedFields) -> CheckedFields:
+    """The checked values, or a refusal naming every problem found."""
+    if not checked.ok:
+        raise InvalidFields(checked.errors)
+    return checked
+
+
+class UniqueValueInUse(DomainError):
+    """A value that must be unique is another user's already."""
+
+    reason = Reason.UNIQUENESS_CONFLICT
+
+    def __init__(self, name: str, scope: Scope = "user"):
+        key = f"{SET_KEYS[scope]}/{name}"
+        super().__init__(
+            members={
+                "errorsByField": {
+                    key: [{"code": "not_unique", "message": "Already in use by another user"}]
+                }
+            }
+        )
+        self.field = name

@@ -1,284 +1,44 @@
-"""Enrollment: creating and activating accounts, registering users, editing their fields.
+"""Enrollment: the ways a guest joins a program - a virtual card with a login or without
+one, an email club, an inactive physical card activated, a login added to an active card.
 
-Everything a call changes happens in its one transaction: a validation problem or a taken
-unique value raises before the transaction commits, so nothing is left half created.
+Everything a call changes happens in its one transaction: a bad field or a taken unique
+value refuses before the transaction commits, so nothing is left half created.
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
-
-from openpxs.domain.cards import CardRef
-from openpxs.domain.fields import (
-    UNIQUE_CAPABLE,
-    CheckedFields,
-    FieldSetting,
-    check_field_set,
-    check_required,
-)
+from openpxs.domain.cards import Card, registration_code_matches, require_inactive
+from openpxs.domain.errors import CardNotActive, CardNotFound, InvalidStore, Reason, Refused
+from openpxs.domain.fields import CheckedFields
 from openpxs.domain.program import CardTemplateDef, Program
 from openpxs.domain.stamp import CallStamp
 from openpxs.security import hash_secret
-from openpxs.services.activation import activate
-from openpxs.store.repositories.users import UniqueValueTaken, User
-from openpxs.store.tables import accounts, cards
+from openpxs.services import oauth
+from openpxs.services.context import Call
+from openpxs.services.form_fields import (
+    FieldsSent,
+    check_enforce_list,
+    check_fields,
+    check_form,
+    check_free,
+    claim_uniques,
+    require_login,
+    unique_fields,
+)
+from openpxs.services.guest_access import account_by_card
+from openpxs.services.new_accounts import (
+    activate_existing,
+    check_chosen_number,
+    create_account,
+    set_account_fields,
+)
+from openpxs.store.repositories.users import User
 from openpxs.store.uow import UnitOfWork
-from openpxs.wire.envelope import ServiceFailure
-
-SERVICE_PREFIX = "enrollment"
-VIRTUAL_CARD_PREFIX = "9"
-VIRTUAL_CARD_LENGTH = 16
-
-
-def field_failure(checked: CheckedFields) -> ServiceFailure:
-    return ServiceFailure(
-        "enrollment.field_validation",
-        "One or more fields are invalid",
-        extra={"errorsByField": errors_by_field(checked)},
-    )
-
-
-def errors_by_field(checked: CheckedFields) -> dict[str, list[dict[str, str]]]:
-    return {
-        key: [{"code": e.code, "message": e.message} for e in errors]
-        for key, errors in checked.errors.items()
-    }
-
-
-def uniqueness_failure(field: str, scope_key: str = "setUserFields") -> ServiceFailure:
-    return ServiceFailure(
-        "enrollment.uniqueness_conflict",
-        "A unique field is already in use by another user",
-        result="uniquenessConflict",
-        extra={
-            "errorsByField": {
-                f"{scope_key}/{field}": [
-                    {"code": "not_unique", "message": "Already in use by another user"}
-                ]
-            }
-        },
-    )
-
-
-def template_of(program: Program, code: int | None) -> CardTemplateDef:
-    template = program.templates.get(code) if code is not None else None
-    if template is None:
-        raise ServiceFailure("enrollment.invalid_card_template", "Invalid card template")
-    return template
-
-
-def check_fields(
-    program: Program,
-    template: CardTemplateDef,
-    set_user: object,
-    set_account: object,
-    now: datetime,
-    *,
-    creating: bool,
-    registering: bool,
-) -> CheckedFields:
-    """Check both FieldSets of a call against the template's form; raise on any problem."""
-    checked = CheckedFields()
-    today = program.today(now)
-    stores = frozenset(program.stores)
-    form = template.form
-    check_field_set(checked, "user", set_user, form, today=today, store_codes=stores)
-    check_field_set(checked, "account", set_account, form, today=today, store_codes=stores)
-    if not registering:
-        for name in ("username", "password"):
-            if name in checked.user and creating:
-                checked.add_error("user", name, "not_allowed", "This call does not register")
-    if creating:
-        check_required(checked, _without_login(form, registering), registering=registering)
-    if not checked.ok:
-        raise field_failure(checked)
-    return checked
-
-
-def require_login(checked: CheckedFields) -> None:
-    """Registering needs a username and a password, whatever else is known already."""
-    for name in ("username", "password"):
-        if checked.user.get(name) is None:
-            checked.add_error("user", name, "required", "This field is required")
-    if not checked.ok:
-        raise field_failure(checked)
-
-
-def _without_login(form: Mapping[str, FieldSetting], registering: bool) -> dict[str, FieldSetting]:
-    if registering:
-        return dict(form)
-    return {k: v for k, v in form.items() if k not in ("username", "password")}
-
-
-def unique_fields(form: Mapping[str, FieldSetting], enforce: Iterable[str] | None) -> set[str]:
-    """The fields whose values must be unique: the form's, the call's and the username."""
-    names = {name for name, setting in form.items() if setting.unique}
-    for name in enforce or ():
-        if name in UNIQUE_CAPABLE:
-            names.add(name)
-    names.add("username")
-    return names
-
-
-def check_enforce_list(enforce: object) -> list[str]:
-    if enforce is None:
-        return []
-    if not isinstance(enforce, list) or not all(isinstance(n, str) for n in enforce):
-        raise ServiceFailure("enrollment.invalid_request", "enforceUniqueFields must be a list")
-    unknown = [n for n in enforce if n not in UNIQUE_CAPABLE]
-    if unknown:
-        raise ServiceFailure(
-            "enrollment.invalid_request",
-            f"These fields cannot be made unique: {', '.join(unknown)}",
-        )
-    return list(enforce)
-
-
-async def claim_uniques(
-    uow: UnitOfWork,
-    merchant_id: int,
-    user_id: int,
-    values: Mapping[str, object],
-    unique: set[str],
-) -> None:
-    claims = [(n, v) for n, v in values.items() if n in unique and isinstance(v, str) and v]
-    cleared = [n for n, v in values.items() if n in unique and v is None]
-    try:
-        await uow.users.claim_unique(merchant_id, user_id, claims)
-    except UniqueValueTaken as taken:
-        raise uniqueness_failure(taken.field) from None
-    if cleared:
-        await uow.users.release_unique(merchant_id, user_id, cleared)
-
-
-async def check_free(
-    uow: UnitOfWork, merchant_id: int, values: Mapping[str, object], unique: set[str]
-) -> None:
-    """Refuse a taken unique value before any work is done (the claim re-checks later)."""
-    for name, value in values.items():
-        if (
-            name in unique
-            and isinstance(value, str)
-            and value
-            and await uow.users.unique_holder(merchant_id, name, value) is not None
-        ):
-            raise uniqueness_failure(name)
-
-
-def resolve_store(program: Program, code: str | None) -> str | None:
-    if code is None or code == "":
-        return None
-    if code not in program.stores:
-        raise ServiceFailure("enrollment.invalid_store", f"No store has the code {code!r}")
-    return code
-
-
-@dataclass(frozen=True)
-class NewAccount:
-    account_id: int
-    card_number: str
-    transaction_id: int | None
-
-
-async def _new_virtual_card(
-    uow: UnitOfWork, program: Program, template_code: int, number: str | None
-) -> str:
-    """Insert an inactive card row: the caller's number, or a fresh random one."""
-    for _ in range(10):
-        candidate = number or VIRTUAL_CARD_PREFIX + "".join(
-            secrets.choice("0123456789") for _ in range(VIRTUAL_CARD_LENGTH - 1)
-        )
-        try:
-            async with uow.conn.begin_nested():
-                await uow.conn.execute(
-                    insert(cards).values(
-                        merchant_id=program.merchant_id,
-                        printed_card_number=candidate,
-                        registration_code="".join(secrets.choice("0123456789") for _ in range(6)),
-                        template_code=template_code,
-                        status="inactive",
-                    )
-                )
-            return candidate
-        except IntegrityError:
-            if number is not None:
-                raise ServiceFailure(
-                    "enrollment.card_number_in_use", "Card number is already in use"
-                ) from None
-    raise ServiceFailure("enrollment.system_error", "Could not allocate a card number")
-
-
-async def create_account(
-    uow: UnitOfWork,
-    program: Program,
-    where: CallStamp,
-    template_code: int,
-    account_fields: Mapping[str, object],
-    *,
-    card_number: str | None = None,
-) -> NewAccount:
-    """A new card, activated on a new account through the ledger's activation path."""
-    if card_number is not None:
-        existing = (
-            await uow.conn.execute(
-                select(cards.c.id).where(
-                    cards.c.merchant_id == program.merchant_id,
-                    cards.c.printed_card_number == card_number,
-                )
-            )
-        ).first()
-        if existing is not None:
-            raise ServiceFailure("enrollment.card_number_in_use", "Card number is already in use")
-    number = await _new_virtual_card(uow, program, template_code, card_number)
-    outcome = await activate(uow, program, where, CardRef(number), "PX")
-    assert outcome.view is not None
-    await set_account_fields(
-        uow,
-        program.merchant_id,
-        outcome.view.account_id,
-        account_fields,
-        enroll_store=where.store_code,
-    )
-    return NewAccount(outcome.view.account_id, number, outcome.transaction_id)
-
-
-async def activate_existing(
-    uow: UnitOfWork,
-    program: Program,
-    where: CallStamp,
-    card_number: str,
-    account_fields: Mapping[str, object],
-) -> NewAccount:
-    """Activate an inactive physical card on a new account with these fields."""
-    found = (
-        await uow.conn.execute(
-            select(cards.c.status).where(
-                cards.c.merchant_id == program.merchant_id,
-                cards.c.printed_card_number == card_number,
-            )
-        )
-    ).first()
-    if found is None:
-        raise ServiceFailure("enrollment.card_not_found", "Card not found")
-    if found.status != "inactive":
-        raise ServiceFailure("enrollment.card_already_active", "Card is already active")
-    outcome = await activate(uow, program, where, CardRef(card_number), "PX")
-    assert outcome.view is not None
-    await set_account_fields(
-        uow,
-        program.merchant_id,
-        outcome.view.account_id,
-        account_fields,
-        enroll_store=where.store_code,
-    )
-    return NewAccount(outcome.view.account_id, card_number, outcome.transaction_id)
 
 
 @dataclass(frozen=True)
@@ -286,6 +46,8 @@ class Enrolled:
     account_id: int
     card_number: str
     user_id: int | None  # None: no user fields were sent and none was asked for
+    # The new guest signed in at once, where the call gives a login.
+    tokens: oauth.TokenSet | None = None
 
     @property
     def user(self) -> int:
@@ -293,6 +55,29 @@ class Enrolled:
         if self.user_id is None:
             raise ValueError("this enrollment kept no user")
         return self.user_id
+
+
+def template_of(program: Program, code: int | None) -> CardTemplateDef:
+    template = program.templates.get(code) if code is not None else None
+    if template is None:
+        raise Refused(Reason.INVALID_CARD_TEMPLATE)
+    return template
+
+
+def eclub_template(program: Program, code: int | None) -> CardTemplateDef:
+    template = template_of(program, code)
+    if not template.eclub:
+        raise Refused(Reason.INVALID_CARD_TEMPLATE)
+    return template
+
+
+def resolve_store(program: Program, code: str | None) -> str | None:
+    """The store a guest enrolls at, where the call names one."""
+    if code is None or code == "":
+        return None
+    if code not in program.stores:
+        raise InvalidStore(f"No store has the code {code!r}")
+    return code
 
 
 async def enroll(
@@ -330,37 +115,6 @@ async def enroll(
     return Enrolled(made.account_id, made.card_number, user_id)
 
 
-async def set_account_fields(
-    uow: UnitOfWork,
-    merchant_id: int,
-    account_id: int,
-    values: Mapping[str, object],
-    *,
-    enroll_store: str | None = None,
-) -> None:
-    current = (
-        await uow.conn.execute(
-            select(accounts.c.fields).where(
-                accounts.c.merchant_id == merchant_id, accounts.c.id == account_id
-            )
-        )
-    ).scalar()
-    merged = dict(current or {})
-    for name, value in values.items():
-        if value is None:
-            merged.pop(name, None)
-        else:
-            merged[name] = value
-    changes: dict[str, object] = {"fields": merged}
-    if enroll_store is not None:
-        changes["enroll_store_code"] = enroll_store
-    await uow.conn.execute(
-        update(accounts)
-        .where(accounts.c.merchant_id == merchant_id, accounts.c.id == account_id)
-        .values(**changes)
-    )
-
-
 async def register_user(
     uow: UnitOfWork,
     program: Program,
@@ -391,11 +145,13 @@ async def edit_user(
     enforce: Iterable[str] | None,
     now: datetime,
 ) -> None:
+    """Change the user fields given (None clears one); unique values are claimed anew."""
     if not user_values:
         return
     await uow.users.lock(program.merchant_id, user.id)
-    unique = unique_fields(template.form, enforce)
-    await claim_uniques(uow, program.merchant_id, user.id, user_values, unique)
+    await claim_uniques(
+        uow, program.merchant_id, user.id, user_values, unique_fields(template.form, enforce)
+    )
     values = dict(user_values)
     password = values.pop("password", None)
     email_changed = "email" in values and values["email"] != user.fields.get("email")
@@ -409,11 +165,168 @@ async def edit_user(
     )
 
 
-async def account_row(uow: UnitOfWork, merchant_id: int, account_id: int) -> object:
-    return (
-        await uow.conn.execute(
-            select(accounts).where(
-                accounts.c.merchant_id == merchant_id, accounts.c.id == account_id
-            )
+async def _signed_in(call: Call, enrolled: Enrolled) -> Enrolled:
+    """The enrollment with the new guest signed in, so the app needs no second call."""
+    user = await call.uow.users.by_id(call.merchant_id, enrolled.user)
+    assert user is not None
+    tokens = await oauth.issue_tokens(
+        call.uow, call.program, call.integration, user, oauth.DEFAULT_SCOPE, call.now
+    )
+    return Enrolled(enrolled.account_id, enrolled.card_number, enrolled.user_id, tokens)
+
+
+async def _join(
+    call: Call,
+    template: CardTemplateDef,
+    store_code: str | None,
+    sent: FieldsSent,
+    *,
+    login: bool,
+    card_number: str | None = None,
+    activate: str | None = None,
+) -> Enrolled:
+    """A new account for the guest, registered with a login (``login``) or keeping the
+    user fields sent on a user without one."""
+    program = call.program
+    enforce = check_enforce_list(sent.enforce_unique)
+    store = resolve_store(program, store_code)
+    if login:
+        checked = check_fields(
+            program, template, sent.user, sent.account, call.now, creating=True, registering=True
         )
-    ).first()
+    else:
+        checked = check_form(
+            program,
+            template.form,
+            sent.user,
+            sent.account,
+            call.now,
+            login="refused",
+            require=sent.has_user_fields,
+        )
+    enrolled = await enroll(
+        call.uow,
+        program,
+        call.online_stamp(store),
+        template,
+        checked,
+        enforce,
+        user="always" if login else "if_sent",
+        card_number=card_number,
+        activate=activate,
+    )
+    return await _signed_in(call, enrolled) if login else enrolled
+
+
+async def sign_up(
+    call: Call,
+    template_code: int,
+    store_code: str | None,
+    sent: FieldsSent,
+    *,
+    login: bool,
+    card_number: str | None = None,
+) -> Enrolled:
+    """A virtual card on a new account: createAndRegister and its card-number variant
+    (``login``: signed in at once), createAndEdit (no login)."""
+    if card_number is not None:
+        check_chosen_number(card_number)
+    template = template_of(call.program, template_code)
+    return await _join(call, template, store_code, sent, login=login, card_number=card_number)
+
+
+async def join_eclub(
+    call: Call, template_code: int, store_code: str | None, sent: FieldsSent
+) -> Enrolled:
+    """An email club member on a virtual card. The form's required fields apply; a login
+    is optional, and only with one is the guest signed in."""
+    program = call.program
+    template = eclub_template(program, template_code)
+    enforce = check_enforce_list(sent.enforce_unique)
+    store = resolve_store(program, store_code)
+    checked = check_form(
+        program, template.form, sent.user, sent.account, call.now, login="optional", require=True
+    )
+    enrolled = await enroll(
+        call.uow, program, call.online_stamp(store), template, checked, enforce, user="always"
+    )
+    if checked.user.get("password") is None:
+        return enrolled
+    return await _signed_in(call, enrolled)
+
+
+async def inactive_card(call: Call, number: str, registration_code: str | None) -> Card:
+    """The physical card to activate, if the caller may: b2b any card; a card-style
+    caller only its own; an anonymous caller must prove it holds the card with the
+    registration code printed on it, wrong guesses counted as for card sign-in."""
+    uow, program = call.uow, call.program
+    card = await uow.cards.find(call.merchant_id, number)
+    principal = call.principal
+    if principal.style == "card" and principal.card_number != number:
+        raise CardNotFound()
+    if principal.style == "anonymous":
+        subjects = [f"card:{number}", f"client:{call.integration.id}"]
+        await oauth.refuse_if_locked(
+            uow, program, subjects, call.now, reason=Reason.TOO_MANY_ATTEMPTS
+        )
+        if card is None or not registration_code_matches(card, registration_code or ""):
+            raise CardNotFound(
+                intents=(oauth.count_failure(program, subjects, call.now, slow=False),)
+            )
+    if card is None:
+        raise CardNotFound()
+    return require_inactive(card)
+
+
+async def activate_card(
+    call: Call,
+    number: str,
+    registration_code: str | None,
+    store_code: str | None,
+    sent: FieldsSent,
+    *,
+    login: bool,
+) -> Enrolled:
+    """An inactive physical card activated on a new account: activateAndRegister
+    (``login``: signed in at once) and activateAndEdit (no login)."""
+    card = await inactive_card(call, number, registration_code)
+    template = template_of(call.program, card.template_code)
+    return await _join(call, template, store_code, sent, login=login, activate=card.number)
+
+
+async def register_card(call: Call, number: str, sent: FieldsSent) -> Enrolled:
+    """Register a guest on an active card: a new user attached to the card's account, or
+    a login for the guest the account already knows by fields only (createAndEdit,
+    smsEnroll), who keeps those fields."""
+    uow, program = call.uow, call.program
+    ref = await account_by_card(call, number)
+    if not ref.in_use:
+        raise CardNotActive()
+    # Read the owner again under the account's lock: two registrations of one card
+    # must not both succeed.
+    await uow.users.lock_account(call.merchant_id, ref.account_id)
+    existing = await uow.users.of_account(call.merchant_id, ref.account_id)
+    if existing is not None and existing.username is not None:
+        raise Refused(Reason.CARD_ALREADY_REGISTERED)
+    template = template_of(program, ref.template_code)
+    enforce = check_enforce_list(sent.enforce_unique)
+    new_user = existing is None
+    checked = check_fields(
+        program,
+        template,
+        sent.user,
+        sent.account,
+        call.now,
+        creating=new_user,
+        registering=new_user,
+    )
+    if existing is None:
+        user_id = await register_user(
+            uow, program, template, ref.account_id, checked.user, enforce, call.now
+        )
+    else:
+        require_login(checked)
+        await edit_user(uow, program, template, existing, checked.user, enforce, call.now)
+        user_id = existing.id
+    await set_account_fields(uow, call.merchant_id, ref.account_id, checked.account)
+    return await _signed_in(call, Enrolled(ref.account_id, ref.card_number, user_id))

@@ -16,14 +16,19 @@ from functools import cached_property
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from openpxs.store.repositories.accounts import AccountRepository
+from openpxs.store.repositories.addresses import AddressRepository
 from openpxs.store.repositories.cards import CardRepository
 from openpxs.store.repositories.checkins import CheckinRepository
 from openpxs.store.repositories.codes import CodeRepository
+from openpxs.store.repositories.combine_workflows import CombineWorkflowRepository
+from openpxs.store.repositories.external_accounts import ExternalAccountRepository
 from openpxs.store.repositories.failures import FailureRepository
 from openpxs.store.repositories.integrations import IntegrationRepository
 from openpxs.store.repositories.ledger import LedgerRepository
 from openpxs.store.repositories.outbox import OutboxRepository
+from openpxs.store.repositories.perks import PerkRepository
 from openpxs.store.repositories.programs import ProgramRepository
+from openpxs.store.repositories.related_guests import RelatedGuestRepository
 from openpxs.store.repositories.retry_keys import RetryKeyRepository, RetryKeys
 from openpxs.store.repositories.tokens import TokenRepository
 from openpxs.store.repositories.transactions import HistoryRepository, TransactionRepository
@@ -52,6 +57,10 @@ class UnitOfWork:
         return AccountRepository(self.conn)
 
     @cached_property
+    def addresses(self) -> AddressRepository:
+        return AddressRepository(self.conn)
+
+    @cached_property
     def cards(self) -> CardRepository:
         return CardRepository(self.conn)
 
@@ -62,6 +71,14 @@ class UnitOfWork:
     @cached_property
     def codes(self) -> CodeRepository:
         return CodeRepository(self.conn)
+
+    @cached_property
+    def combine_workflows(self) -> CombineWorkflowRepository:
+        return CombineWorkflowRepository(self.conn)
+
+    @cached_property
+    def external_accounts(self) -> ExternalAccountRepository:
+        return ExternalAccountRepository(self.conn)
 
     @cached_property
     def failures(self) -> FailureRepository:
@@ -88,8 +105,16 @@ class UnitOfWork:
         return OutboxRepository(self.conn)
 
     @cached_property
+    def perks(self) -> PerkRepository:
+        return PerkRepository(self.conn)
+
+    @cached_property
     def programs(self) -> ProgramRepository:
         return ProgramRepository(self.conn)
+
+    @cached_property
+    def related_guests(self) -> RelatedGuestRepository:
+        return RelatedGuestRepository(self.conn)
 
     @cached_property
     def retry_keys(self) -> RetryKeyRepository:

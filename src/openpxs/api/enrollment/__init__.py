@@ -1,5 +1,27 @@
 """Enrollment Service (enrollment.yaml); importing the package registers its endpoints."""
 
-from openpxs.api.enrollment import core, create, related, users
+from openpxs.api.enrollment import (
+    account_links,
+    addresses,
+    combine,
+    edits,
+    handlers,
+    physical_cards,
+    related_guests,
+    sms,
+    users,
+)
+from openpxs.api.enrollment.errors import ENROLLMENT
 
-__all__ = ["core", "create", "related", "users"]
+__all__ = [
+    "ENROLLMENT",
+    "account_links",
+    "addresses",
+    "combine",
+    "edits",
+    "handlers",
+    "physical_cards",
+    "related_guests",
+    "sms",
+    "users",
+]

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from openpxs.api.common import GuestRequest
+from openpxs.services.form_fields import FieldsSent
 from openpxs.wire.types import FlexInt, FlexLong, FlexStr, ReplyModel, WireModel
 
 # A FieldSet is checked member by member by domain.fields, which reports each bad field
@@ -19,6 +20,9 @@ class EnrollmentRequest(GuestRequest):
     setUserFields: FieldSet = None
     setAccountFields: FieldSet = None
 
+    def sent(self) -> FieldsSent:
+        return FieldsSent(self.setUserFields, self.setAccountFields, self.enforceUniqueFields)
+
 
 class CreateRequest(EnrollmentRequest):
     cardTemplateCode: FlexInt
@@ -27,6 +31,19 @@ class CreateRequest(EnrollmentRequest):
 
 class CardRequest(EnrollmentRequest):
     printedCardNumber: FlexStr = Field(min_length=1, max_length=64)
+
+
+class RegisterRequest(CardRequest):
+    cardTemplateCode: FlexInt | None = None
+
+
+class ConfigRequest(WireModel):
+    authentication: str | None = None
+    merchantId: FlexInt
+    cardTemplateCode: FlexInt
+
+    def claimed_merchant_id(self) -> int:
+        return self.merchantId
 
 
 class OAuthTokens(ReplyModel):
@@ -116,6 +133,9 @@ class EClubEditRequest(GuestRequest):
     printedCardNumber: FlexStr | None = Field(default=None, max_length=64)
     setUserFields: FieldSet = None
     setAccountFields: FieldSet = None
+
+    def sent(self) -> FieldsSent:
+        return FieldsSent(self.setUserFields, self.setAccountFields)
 
 
 class Address(WireModel):

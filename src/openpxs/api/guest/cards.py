@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from openpxs.api.enrollment.core import where as where_of
 from openpxs.api.guest import models as m
 from openpxs.api.guest import models_more as mm
 from openpxs.api.guest.replies import account_information
@@ -41,7 +40,7 @@ async def attach_card(ctx: CallContext, req: mm.AttachCardRequest) -> mm.SimpleR
     await guest_cards.attach_card(
         ctx.uow,
         program,
-        where_of(ctx),
+        ctx.online_stamp(),
         user,
         req.printedCardNumber,
         req.registrationCode,
@@ -76,7 +75,7 @@ async def combine_cards(ctx: CallContext, req: mm.CombineCardsRequest) -> m.Acco
     for number in req.printedCardNumbers:
         await account_by_card(ctx, number)
     await guest_cards.combine(
-        ctx.uow, program, where_of(ctx), target.card_number, list(req.printedCardNumbers)
+        ctx.uow, program, ctx.online_stamp(), target.card_number, list(req.printedCardNumbers)
     )
     ref = await account_by_card(ctx, target.card_number)
     return await account_information(ctx, program, ref)
@@ -116,7 +115,7 @@ async def attach_and_combine_cards(
     card = await guest_cards.attach_card(
         ctx.uow,
         program,
-        where_of(ctx),
+        ctx.online_stamp(),
         user,
         req.printedCardNumber,
         req.registrationCode,
@@ -126,7 +125,7 @@ async def attach_and_combine_cards(
     # caller may act for this user, so the account is theirs.
     target = (await ctx.uow.users.primary_cards(ctx.merchant_id, [home.id]))[home.id]
     if card.account_id != home.id:  # else a retry: the card is part of the account already
-        await guest_cards.combine(ctx.uow, program, where_of(ctx), target, [card.number])
+        await guest_cards.combine(ctx.uow, program, ctx.online_stamp(), target, [card.number])
     ref = await account_by_card(ctx, target)
     return await account_information(ctx, program, ref)
 
@@ -170,6 +169,6 @@ async def change_card_status(ctx: CallContext, req: mm.ChangeCardStatusRequest) 
     program = ctx.program
     ref = await account_by_card(ctx, req.printedCardNumber)
     await guest_cards.change_card_status(
-        ctx.uow, program, where_of(ctx), ref.card_number, req.status
+        ctx.uow, program, ctx.online_stamp(), ref.card_number, req.status
     )
     return mm.SimpleReply()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select
 
-from openpxs.api.enrollment.core import where as where_of
 from openpxs.api.guest import models as m
 from openpxs.api.guest import models_more as mm
 from openpxs.api.guest.replies import account_cards, account_information, user_information
@@ -300,7 +299,7 @@ async def apply_visit_code(
     program = ctx.program
     ref = await account_by_card(ctx, req.printedCardNumber)
     view = await visit_codes.apply_code(
-        ctx.uow, program, where_of(ctx), ref.card_number, req.visitCode
+        ctx.uow, program, ctx.online_stamp(), ref.card_number, req.visitCode
     )
     return mm.ApplyVisitCodeReply(
         pointBalances=[

@@ -6,7 +6,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from openpxs.api.enrollment.core import where
 from openpxs.api.guest import models as m
 from openpxs.domain.program import Program
 from openpxs.services.balances import account_view, view_of
@@ -103,7 +102,7 @@ async def account_information(
     """
     if ref.status == "active":
         await lock_active_account(ctx.uow, ctx.merchant_id, ref.account_id)
-        book = await open_settled_book(ctx.uow, program, ref.account_id, where(ctx))
+        book = await open_settled_book(ctx.uow, program, ref.account_id, ctx.online_stamp())
         view = view_of(book, program, ref.card_number, ref.template_code)
     else:
         view = await account_view(

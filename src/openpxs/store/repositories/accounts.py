@@ -111,3 +111,32 @@ class AccountRepository(Repository):
                 )
             )
         ).scalar()
+
+    async def fields_of(self, merchant_id: int, account_id: int) -> dict[str, object]:
+        """The account fields of the enrollment form (favoriteStore, customerNumber, ...)."""
+        stored = (
+            await self.conn.execute(
+                select(accounts.c.fields).where(
+                    accounts.c.merchant_id == merchant_id, accounts.c.id == account_id
+                )
+            )
+        ).scalar()
+        return dict(stored or {})
+
+    async def set_fields(
+        self,
+        merchant_id: int,
+        account_id: int,
+        fields: dict[str, object],
+        *,
+        enroll_store: str | None = None,
+    ) -> None:
+        """Store the account's fields whole; ``enroll_store`` records where it enrolled."""
+        changes: dict[str, object] = {"fields": fields}
+        if enroll_store is not None:
+            changes["enroll_store_code"] = enroll_store
+        await self.conn.execute(
+            update(accounts)
+            .where(accounts.c.merchant_id == merchant_id, accounts.c.id == account_id)
+            .values(**changes)
+        )

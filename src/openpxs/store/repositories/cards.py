@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from openpxs.domain.cards import Account, AccountStatus, Card, CardStatus
 from openpxs.domain.transactions import CardChange
@@ -297,3 +298,23 @@ class CardRepository(Repository):
             CardChange(r.card_id, r.account_id, CardStatus(r.from_status), CardStatus(r.to_status))
             for r in rows
         ]
+
+    async def add_inactive(
+        self, merchant_id: int, number: str, *, template_code: int, registration_code: str
+    ) -> bool:
+        """A new inactive card with this number (a virtual card, made for the guest who
+        enrolls); False, and nothing written, when the merchant has the number already."""
+        try:
+            async with self.conn.begin_nested():
+                await self.conn.execute(
+                    insert(cards).values(
+                        merchant_id=merchant_id,
+                        printed_card_number=number,
+                        registration_code=registration_code,
+                        template_code=template_code,
+                        status=CardStatus.INACTIVE.value,
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
