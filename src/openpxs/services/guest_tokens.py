@@ -19,6 +19,8 @@ from openpxs.services import oauth
 from openpxs.services.context import Call
 from openpxs.services.oauth import TokenSet
 from openpxs.services.one_time_password import user_for_sms_code
+from openpxs.store.repositories.tokens import StoredToken
+from openpxs.store.repositories.users import User
 
 # Sign-in by registration fields (oauth.yaml) matches guests by what they typed at
 # enrollment; it is not offered.
@@ -82,24 +84,17 @@ async def _refresh(call: Call, grant: TokenGrant) -> TokenSet:
     if not await uow.tokens.mark_used(merchant_id, token, now):
         # A second use means a copy is about, so every token of that sign-in ends.
         raise Refused(Reason.INVALID_GRANT, intents=(EndSignIn(merchant_id, stored.family, now),))
-    scope = _within(
+    user, scope = await _redeemed(
+        call,
+        stored,
         grant.scope,
-        stored.scopes,
-        Refused(Reason.INVALID_SCOPE, "A refresh cannot widen the granted scope"),
+        wider="A refresh cannot widen the granted scope",
+        gone=Refused(Reason.INVALID_GRANT),
     )
-    user = await uow.users.by_id(merchant_id, stored.user_id)
-    if user is None:
-        raise Refused(Reason.INVALID_GRANT)
     # The access token being replaced stops working: one live access token per sign-in.
     await uow.tokens.revoke_access_tokens(merchant_id, stored.family, now)
     return await oauth.issue_tokens(
-        uow,
-        call.program,
-        call.integration,
-        user,
-        scope or stored.scope,
-        now,
-        family=stored.family,
+        uow, call.program, call.integration, user, scope, now, family=stored.family
     )
 
 
@@ -120,17 +115,14 @@ async def _authorization_code(call: Call, grant: TokenGrant) -> TokenSet:
         or not await uow.tokens.mark_used(merchant_id, code, now)
     ):
         raise Refused(Reason.INVALID_GRANT, GRANT_NOT_VALID)
-    scope = _within(
+    user, scope = await _redeemed(
+        call,
+        stored,
         grant.scope,
-        stored.scopes,
-        Refused(Reason.INVALID_SCOPE, "The grant does not cover this scope"),
+        wider="The grant does not cover this scope",
+        gone=Refused(Reason.INVALID_GRANT, GRANT_NOT_VALID),
     )
-    user = await uow.users.by_id(merchant_id, stored.user_id)
-    if user is None:
-        raise Refused(Reason.INVALID_GRANT, GRANT_NOT_VALID)
-    return await oauth.issue_tokens(
-        uow, call.program, call.integration, user, scope or stored.scope, now
-    )
+    return await oauth.issue_tokens(uow, call.program, call.integration, user, scope, now)
 
 
 _GRANTS: dict[str, Callable[[Call, TokenGrant], Awaitable[TokenSet]]] = {
@@ -139,6 +131,19 @@ _GRANTS: dict[str, Callable[[Call, TokenGrant], Awaitable[TokenSet]]] = {
     "authorization_code": _authorization_code,
     "one_time_password": _one_time_password,
 }
+
+
+async def _redeemed(
+    call: Call, stored: StoredToken, requested_scope: str | None, *, wider: str, gone: Refused
+) -> tuple[User, str]:
+    """The guest a used refresh token or grant signs in, refused with ``gone`` when they
+    no longer exist, and the scope to issue: the token's own, or the narrower one asked
+    for (refused with ``wider`` when it is not narrower)."""
+    scope = _within(requested_scope, stored.scopes, Refused(Reason.INVALID_SCOPE, wider))
+    user = await call.uow.users.by_id(call.merchant_id, stored.user_id)
+    if user is None:
+        raise gone
+    return user, scope or stored.scope
 
 
 def _within(requested: str | None, granted: frozenset[str], wider: Refused) -> str | None:
