@@ -50,9 +50,7 @@ async def request_tokens(call: Call, grant: TokenGrant) -> TokenSet:
     if served is not None:
         return await served(call, grant)
     if grant.grant_type == FIELDSET_GRANT:
-        raise Refused(
-            Reason.UNSUPPORTED_GRANT_TYPE, "Sign-in by registration fields is not offered"
-        )
+        raise Refused(Reason.UNSUPPORTED_GRANT_TYPE, FIELDSET_NOT_OFFERED)
     raise Refused(Reason.UNSUPPORTED_GRANT_TYPE, f"Unknown grant_type {grant.grant_type!r}")
 
 
