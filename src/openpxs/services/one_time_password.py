@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from openpxs.domain.errors import InvalidRequest, Reason, Refused
 from openpxs.domain.fields import normalise_unique
 from openpxs.domain.intents import Intent, WearOutCodes
 from openpxs.domain.program import Program
@@ -22,15 +23,10 @@ from openpxs.messaging.outbox import enqueue
 from openpxs.services import oauth
 from openpxs.store.repositories.users import User
 from openpxs.store.uow import UnitOfWork
-from openpxs.wire.envelope import ServiceFailure
 
 PURPOSE = "one_time_password"
-FEATURE_DISABLED = "one_time_password.feature_disabled"
-DUPLICATE_PHONE_NUMBERS = "one_time_password.duplicate_phone_numbers"
-INVALID_REQUEST = "one_time_password.invalid_request"
 # ITU E.164 numbers have at most 15 digits; fewer than 7 is no dialable number.
 MIN_DIGITS, MAX_DIGITS = 7, 15
-INVALID_CODE = "The one-time password is not valid."
 
 
 def phone_digits(value: str) -> str:
@@ -39,6 +35,11 @@ def phone_digits(value: str) -> str:
 
 def is_enabled(program: Program) -> bool:
     return program.guest.messages.one_time_password_enabled
+
+
+def _require_enabled(program: Program) -> None:
+    if not is_enabled(program):
+        raise Refused(Reason.FEATURE_DISABLED)
 
 
 async def send_sms_code(
@@ -50,18 +51,15 @@ async def send_sms_code(
     reply does not tell which numbers are enrolled. A new code retires the user's
     earlier unused one.
     """
-    if not is_enabled(program):
-        raise ServiceFailure(FEATURE_DISABLED, "SMS OTP feature not enabled for this merchant")
+    _require_enabled(program)
     digits = phone_digits(mobile_phone)
     if not MIN_DIGITS <= len(digits) <= MAX_DIGITS:
-        raise ServiceFailure(INVALID_REQUEST, "Invalid request: mobilePhone is not a phone number")
+        raise InvalidRequest("mobilePhone is not a phone number")
     found = await uow.users.with_mobile_phone(program.merchant_id, digits)
     if not found:
         return
     if len(found) > 1:
-        raise ServiceFailure(
-            DUPLICATE_PHONE_NUMBERS, "Multiple users were found with this phone number"
-        )
+        raise Refused(Reason.DUPLICATE_PHONE_NUMBERS)
     minutes = program.guest.messages.one_time_password_minutes
     code = await uow.codes.issue(
         merchant_id=program.merchant_id,
@@ -101,16 +99,17 @@ def _wrong_code(program: Program, digits: str, now: datetime) -> tuple[Intent, .
 async def user_for_sms_code(
     uow: UnitOfWork, program: Program, mobile_phone: object, code: object, now: datetime
 ) -> User:
-    """The user a live one-time password was texted to; the code is used up."""
-    if not is_enabled(program):
-        raise ServiceFailure(
-            "unsupported_grant_type", "Sign-in by one-time password is not enabled"
-        )
+    """The user a live one-time password was texted to; the code is used up.
+
+    A wrong, used or expired code is refused with ``INVALID_VERIFICATION_CODE`` (the
+    OAuth Service answers invalid_grant).
+    """
+    _require_enabled(program)
     if not isinstance(mobile_phone, str) or not isinstance(code, str):
-        raise ServiceFailure(oauth.INVALID_GRANT, INVALID_CODE)
+        raise Refused(Reason.INVALID_VERIFICATION_CODE)
     digits = phone_digits(mobile_phone)
     if not digits or not code.strip():
-        raise ServiceFailure(oauth.INVALID_GRANT, INVALID_CODE)
+        raise Refused(Reason.INVALID_VERIFICATION_CODE)
     subject = _phone_subject(digits)
     await oauth.refuse_if_locked(uow, program, [subject], now)
     used = await uow.codes.use(
@@ -122,8 +121,6 @@ async def user_for_sms_code(
     mobile = user.fields.get("mobilePhone") if user is not None else None
     # The guest may have changed their number since the code was sent.
     if user is None or not isinstance(mobile, str) or phone_digits(mobile) != digits:
-        raise ServiceFailure(
-            oauth.INVALID_GRANT, INVALID_CODE, intents=_wrong_code(program, digits, now)
-        )
+        raise Refused(Reason.INVALID_VERIFICATION_CODE, intents=_wrong_code(program, digits, now))
     await uow.failures.clear(program.merchant_id, subject)
     return user

@@ -14,31 +14,18 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
-from sqlalchemy import select
-
-from openpxs.domain.errors import Reason
+from openpxs.domain.errors import InvalidRequest, Reason, Refused
 from openpxs.domain.fields import CheckedFields, FieldSetting, check_field_set, with_login
 from openpxs.domain.program import Program
 from openpxs.messaging.outbox import enqueue
 from openpxs.security import hash_secret
 from openpxs.services import oauth
-from openpxs.store.repositories.users import (
-    User,
-)
-from openpxs.store.tables import accounts, cards
+from openpxs.services.context import Call
+from openpxs.store.repositories.users import User
 from openpxs.store.uow import UnitOfWork
-from openpxs.wire.context import Integration
-from openpxs.wire.envelope import ServiceFailure
 
 PURPOSE = "password_reset"
 IDENTIFIERS = ("printedCardNumber", "username", "email", "accountId")
-
-MULTIPLE_IDENTIFIERS = "guestmanagement.multiple_identifiers"
-NO_IDENTIFIER = "guestmanagement.no_identifier"
-USER_NOT_FOUND = "guestmanagement.user_not_found"
-NO_EMAIL_ADDRESS = "guestmanagement.no_email_address"
-INVALID_RESET_CODE = "guestmanagement.invalid_reset_code"
-FIELD_VALIDATION = "guestmanagement.field_validation"
 
 
 @dataclass(frozen=True)
@@ -51,14 +38,9 @@ def one_identifier(given: list[Identifier]) -> Identifier:
     """The single identifier of a reset request (the same one twice counts once)."""
     distinct = list(dict.fromkeys(given))
     if not distinct:
-        raise ServiceFailure(
-            NO_IDENTIFIER, "One of username, accountId, printedCardNumber or email is required"
-        )
+        raise Refused(Reason.NO_IDENTIFIER)
     if len(distinct) > 1:
-        raise ServiceFailure(
-            MULTIPLE_IDENTIFIERS,
-            "Only one of username, accountId, printedCardNumber or email may be provided",
-        )
+        raise Refused(Reason.MULTIPLE_IDENTIFIERS)
     return distinct[0]
 
 
@@ -76,17 +58,11 @@ async def find_user(uow: UnitOfWork, merchant_id: int, identifier: Identifier) -
             matches = await uow.users.by_email(merchant_id, value)
             user = matches[0] if len(matches) == 1 else None
     elif identifier.name == "printedCardNumber" and isinstance(value, str):
-        account_id = (
-            await uow.conn.execute(
-                select(cards.c.account_id).where(
-                    cards.c.merchant_id == merchant_id, cards.c.printed_card_number == value
-                )
-            )
-        ).scalar()
-        if account_id is not None:
-            user = await uow.users.of_account(merchant_id, account_id)
+        card = await uow.cards.find(merchant_id, value)
+        if card is not None and card.account_id is not None:
+            user = await uow.users.of_account(merchant_id, card.account_id)
     if user is None:
-        raise ServiceFailure(USER_NOT_FOUND, "User not found")
+        raise Refused(Reason.USER_NOT_FOUND)
     return user
 
 
@@ -97,13 +73,26 @@ def valid_caller_code(code: str) -> bool:
     )
 
 
+async def request_reset(call: Call, given: list[Identifier], chosen_code: str | None = None) -> str:
+    """Start a reset for the one guest the identifiers name, with the caller's own code
+    when it chose one; returns the address written to."""
+    if chosen_code and call.principal.style != "b2b":
+        # An app's credential is public (it ships inside the app): a code it chose would
+        # let anyone complete the reset of any guest with resetPassword.
+        raise InvalidRequest("only a b2b caller may choose the resetCode")
+    if chosen_code and not valid_caller_code(chosen_code):
+        raise InvalidRequest("resetCode must be 8 to 64 letters, digits, '-' or '_'")
+    user = await find_user(call.uow, call.merchant_id, one_identifier(given))
+    return await start_reset(call.uow, call.program, user, call.now, chosen_code)
+
+
 async def start_reset(
     uow: UnitOfWork, program: Program, user: User, now: datetime, code: str | None = None
 ) -> str:
     """Store a reset code for the user and e-mail it; returns the address written to."""
     email = user.email
     if not email:
-        raise ServiceFailure(NO_EMAIL_ADDRESS, "User has no email address")
+        raise Refused(Reason.NO_EMAIL_ADDRESS)
     minutes = program.guest.messages.reset_code_minutes
     code = await uow.codes.issue(
         merchant_id=program.merchant_id,
@@ -138,43 +127,30 @@ async def start_reset(
 
 async def _password_setting(uow: UnitOfWork, program: Program, user: User) -> FieldSetting:
     """The password rule of the form of the card template of the user's account."""
-    template_code = (
-        await uow.conn.execute(
-            select(accounts.c.template_code).where(
-                accounts.c.merchant_id == program.merchant_id, accounts.c.id == user.account_id
-            )
-        )
-    ).scalar()
+    template_code = await uow.accounts.template_of(program.merchant_id, user.account_id)
     template = program.templates.get(template_code) if template_code is not None else None
     form = template.form if template is not None else with_login({})
     return form["password"]
 
 
-async def complete_reset(
-    uow: UnitOfWork,
-    program: Program,
-    integration: Integration,
-    code: str,
-    new_password: str,
-    now: datetime,
-) -> User:
+async def complete_reset(call: Call, code: str, new_password: str) -> User:
     """Set the new password of the user a live reset code belongs to.
 
     Every sign-in of the user ends (the reset may be because someone else knew the
     password) and the username's failed-sign-in lock is lifted.
     """
+    uow, program, now = call.uow, call.program, call.now
     # Counted like the integration's card guesses (same limit, its own counter): a whole
     # website's guests share it, so it must allow the odd expired link.
-    subject = f"client:{integration.id}:reset"
+    subject = f"client:{call.integration.id}:reset"
     await oauth.refuse_if_locked(uow, program, [subject], now, reason=Reason.TOO_MANY_ATTEMPTS)
     used = await uow.codes.use(merchant_id=program.merchant_id, purpose=PURPOSE, code=code, now=now)
     user = None
     if used is not None and used.user_id is not None:
         user = await uow.users.by_id(program.merchant_id, used.user_id)
     if user is None:
-        raise ServiceFailure(
-            INVALID_RESET_CODE,
-            "The reset code is not valid: it is unknown, used or expired",
+        raise Refused(
+            Reason.INVALID_RESET_CODE,
             intents=(oauth.count_failure(program, [subject], now, slow=True),),
         )
     setting = await _password_setting(uow, program, user)
@@ -190,10 +166,10 @@ async def complete_reset(
     )
     if not checked.ok:
         problems = [problem for found in checked.errors.values() for problem in found]
-        raise ServiceFailure(
-            FIELD_VALIDATION,
+        raise Refused(
+            Reason.FIELD_VALIDATION,
             f"newPassword: {problems[0].message}",
-            extra={
+            members={
                 "errorsByField": {
                     "newPassword": [{"code": p.code, "message": p.message} for p in problems]
                 }
