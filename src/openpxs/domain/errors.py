@@ -105,6 +105,8 @@ class Reason(StrEnum):
     ACCOUNT_NOT_IN_EVENT = "account_not_in_event"
     REWARD_ALREADY_LOADED = "reward_already_loaded"
     TRANSACTION_DENIED = "transaction_denied"
+    # Guest Service
+    EXTERNAL_ACCOUNT_NOT_FOUND = "external_account_not_found"
 
 
 class DomainError(Exception):

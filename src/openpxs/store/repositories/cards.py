@@ -297,3 +297,12 @@ class CardRepository(Repository):
             CardChange(r.card_id, r.account_id, CardStatus(r.from_status), CardStatus(r.to_status))
             for r in rows
         ]
+
+    async def of_account(self, merchant_id: int, account_id: int) -> list[Card]:
+        """Every card of the account, whatever its state, oldest first."""
+        rows = await self.conn.execute(
+            select(*_CARD_COLUMNS)
+            .where(cards.c.merchant_id == merchant_id, cards.c.account_id == account_id)
+            .order_by(cards.c.id)
+        )
+        return [_card(row) for row in rows]
