@@ -23,13 +23,22 @@ from openpxs.services.account_lookup import (
     registered_owner,
 )
 from openpxs.services.account_overview import account_overview, user_overview
-from openpxs.services.guest_access import account_by_card, account_by_id, user_for
+from openpxs.services.guest_access import AccountRef, account_by_card, account_by_id, user_for
+from openpxs.store.repositories.users import User
 from openpxs.wire.context import CallContext
 from openpxs.wire.registry import endpoint
 
 # An account read writes off lapsed value under the account's lock, which a concurrent
 # void may have closed.
 ACCOUNT_READ = (R.CARD_NOT_ACTIVE,)
+
+
+async def _account(ctx: CallContext, ref: AccountRef) -> m.AccountInformationReply:
+    return account_information(ctx.program, await account_overview(ctx, ref))
+
+
+async def _user(ctx: CallContext, user: User) -> m.UserInformationReply:
+    return user_information(await user_overview(ctx, user))
 
 
 @endpoint(
@@ -50,7 +59,7 @@ async def account_information_by_card(
     With card authentication this also checks a card number and registration code
     before enrollment/register."""
     ref = await account_by_card(ctx, req.printedCardNumber)
-    return account_information(ctx.program, await account_overview(ctx, ref))
+    return await _account(ctx, ref)
 
 
 @endpoint(
@@ -68,7 +77,7 @@ async def account_information_by_id(
     ctx: CallContext, req: m.AccountIdRequest
 ) -> m.AccountInformationReply:
     ref = await account_by_id(ctx, req.accountId)
-    return account_information(ctx.program, await account_overview(ctx, ref))
+    return await _account(ctx, ref)
 
 
 @endpoint(
@@ -88,7 +97,7 @@ async def user_information_by_username(
     """Blank fields are left out; the password is never returned. A signed-in guest
     may leave out the username or give their own."""
     user = await user_for(ctx, req.username)
-    return user_information(await user_overview(ctx, user))
+    return await _user(ctx, user)
 
 
 @endpoint(
@@ -107,7 +116,7 @@ async def user_information_by_card(
 ) -> m.UserInformationReply:
     ref = await account_by_card(ctx, req.printedCardNumber)
     user = await registered_owner(ctx, ref)
-    return user_information(await user_overview(ctx, user))
+    return await _user(ctx, user)
 
 
 @endpoint(
@@ -126,7 +135,7 @@ async def user_information_by_account(
 ) -> m.UserInformationReply:
     ref = await account_by_id(ctx, req.accountId)
     user = await registered_owner(ctx, ref, unregistered=R.USER_NOT_FOUND)
-    return user_information(await user_overview(ctx, user))
+    return await _user(ctx, user)
 
 
 @endpoint(
@@ -189,7 +198,7 @@ async def eclub_account_information(
     """accountId wins over email; a signed-in guest may send neither. Only accounts of a
     card template configured as an eClub (enrollment eclub: true) are found."""
     ref = await eclub_account(ctx, req.accountId, req.email)
-    return account_information(ctx.program, await account_overview(ctx, ref))
+    return await _account(ctx, ref)
 
 
 @endpoint(
@@ -205,4 +214,4 @@ async def eclub_account_information(
 )
 async def eclub_user_information(ctx: CallContext, req: m.EClubRequest) -> m.UserInformationReply:
     user = await eclub_member(ctx, req.accountId, req.email)
-    return user_information(await user_overview(ctx, user))
+    return await _user(ctx, user)
