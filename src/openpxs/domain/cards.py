@@ -174,7 +174,8 @@ def may_auto_activate(card: Card, asked: bool) -> bool:
     return asked and card.status == CardStatus.INACTIVE
 
 
-def mask(number: str) -> str:
-    """A card number as a reply shows it beside the full one: all but the last four
-    digits starred."""
-    return "*" * max(len(number) - 4, 0) + number[-4:]
+def mask(number: str, *, shown: int = 4, fill: str = "*") -> str:
+    """A card number as a reply shows it beside the full one: all but the last ``shown``
+    digits starred. The Guest Service's documented examples show the last six digits
+    and nothing before them (``fill=""``)."""
+    return fill * max(len(number) - shown, 0) + number[-shown:]

@@ -108,6 +108,8 @@ class Reason(StrEnum):
     # enrollment: perks and e-mail verification
     INVALID_PERK = "invalid_perk"
     EMAIL_ALREADY_VERIFIED = "email_already_verified"
+    # Guest Service
+    EXTERNAL_ACCOUNT_NOT_FOUND = "external_account_not_found"
 
 
 class DomainError(Exception):

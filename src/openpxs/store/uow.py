@@ -26,13 +26,16 @@ from openpxs.store.repositories.failures import FailureRepository
 from openpxs.store.repositories.integrations import IntegrationRepository
 from openpxs.store.repositories.ledger import LedgerRepository
 from openpxs.store.repositories.outbox import OutboxRepository
+from openpxs.store.repositories.pending_rewards import PendingRewardRepository
 from openpxs.store.repositories.perks import PerkRepository
 from openpxs.store.repositories.programs import ProgramRepository
+from openpxs.store.repositories.referrals import ReferralRepository
 from openpxs.store.repositories.related_guests import RelatedGuestRepository
 from openpxs.store.repositories.retry_keys import RetryKeyRepository, RetryKeys
 from openpxs.store.repositories.tokens import TokenRepository
 from openpxs.store.repositories.transactions import HistoryRepository, TransactionRepository
 from openpxs.store.repositories.users import GuestSearchRepository, UserRepository
+from openpxs.store.repositories.visit_codes import VisitCodeRepository
 
 
 class UnitOfWork:
@@ -105,12 +108,20 @@ class UnitOfWork:
         return OutboxRepository(self.conn)
 
     @cached_property
+    def pending_rewards(self) -> PendingRewardRepository:
+        return PendingRewardRepository(self.conn)
+
+    @cached_property
     def perks(self) -> PerkRepository:
         return PerkRepository(self.conn)
 
     @cached_property
     def programs(self) -> ProgramRepository:
         return ProgramRepository(self.conn)
+
+    @cached_property
+    def referrals(self) -> ReferralRepository:
+        return ReferralRepository(self.conn)
 
     @cached_property
     def related_guests(self) -> RelatedGuestRepository:
@@ -131,6 +142,10 @@ class UnitOfWork:
     @cached_property
     def users(self) -> UserRepository:
         return UserRepository(self.conn)
+
+    @cached_property
+    def visit_codes(self) -> VisitCodeRepository:
+        return VisitCodeRepository(self.conn)
 
 
 @asynccontextmanager

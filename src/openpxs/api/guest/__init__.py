@@ -1,5 +1,6 @@
 """Guest Service (guest.yaml); importing the package registers its endpoints."""
 
-from openpxs.api.guest import cards, engagement, reads, referrals
+from openpxs.api.guest import cards, handlers, history, preferences, referrals, rewards
+from openpxs.api.guest.errors import GUEST
 
-__all__ = ["cards", "engagement", "reads", "referrals"]
+__all__ = ["GUEST", "cards", "handlers", "history", "preferences", "referrals", "rewards"]

@@ -2,170 +2,120 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
-
 from openpxs.api.guest import models as m
-from openpxs.domain.program import Program
-from openpxs.services.balances import account_view, view_of
-from openpxs.services.books import lock_active_account, open_settled_book
-from openpxs.services.guest_access import AccountRef
+from openpxs.domain.cards import AccountStatus, Card, CardStatus, mask
+from openpxs.domain.program import Program, WalletDef
+from openpxs.services.account_overview import AccountCards, AccountOverview, UserOverview
 from openpxs.store.repositories.users import User
-from openpxs.store.tables import accounts, cards, external_accounts, user_addresses
-from openpxs.wire.context import CallContext
 
+# Card and account states as guest.yaml spells them.
 CARD_STATUS = {
-    "active": "ACTIVE",
-    "inactive": "INACTIVE",
-    "exchanged": "EXCHANGED",
-    "disabled": "DISABLED",
+    CardStatus.ACTIVE: "ACTIVE",
+    CardStatus.INACTIVE: "INACTIVE",
+    CardStatus.EXCHANGED: "EXCHANGED",
+    CardStatus.DISABLED: "DISABLED",
 }
-ACCOUNT_STATUS = {"active": "ACTIVE", "suspended": "SUSPENDED", "closed": "CLOSED"}
+ACCOUNT_STATUS = {
+    AccountStatus.ACTIVE: "ACTIVE",
+    AccountStatus.SUSPENDED: "SUSPENDED",
+    AccountStatus.CLOSED: "CLOSED",
+}
+# Wallet kinds listed among pointBalances.
+POINT_KINDS = ("points", "count")
 # Kept on the user row, shown among the fields but never settable through a FieldSet.
 INTERNAL_FIELDS = {"password"}
 
 
-def masked(number: str) -> str:
-    # The documented examples show the last six digits.
-    return number[-6:]
-
-
-def card_information(number: str, status: str) -> m.CardInformation:
+def card_information(card: Card) -> m.CardInformation:
     return m.CardInformation(
-        printedCardNumber=number,
-        maskedCardNumber=masked(number),
-        status=CARD_STATUS.get(status, status.upper()),
+        printedCardNumber=card.number,
+        # The documented examples show the last six digits.
+        maskedCardNumber=mask(card.number, shown=6, fill=""),
+        status=CARD_STATUS[card.status],
     )
 
 
-async def account_cards(
-    ctx: CallContext, account_id: int
+def cards_information(
+    cards: AccountCards,
 ) -> tuple[m.CardInformation, list[m.CardInformation]]:
-    """(primary card, additional cards): the oldest active card is the primary."""
-    rows = (
-        await ctx.uow.conn.execute(
-            select(cards.c.printed_card_number, cards.c.status)
-            .where(cards.c.merchant_id == ctx.merchant_id, cards.c.account_id == account_id)
-            .order_by(cards.c.id)
-        )
-    ).all()
-    active = [r for r in rows if r.status == "active"]
-    primary = (active or rows)[0]
-    others = [r for r in rows if r is not primary]
-    return (
-        card_information(primary.printed_card_number, primary.status),
-        [card_information(r.printed_card_number, r.status) for r in others],
+    """(primary card, additional cards) as the replies list them."""
+    return card_information(cards.primary), [card_information(c) for c in cards.additional]
+
+
+def wallet_balance(wallet: WalletDef, balance: Decimal) -> m.WalletBalanceOut:
+    return m.WalletBalanceOut(
+        walletCode=wallet.code,
+        name=wallet.name,
+        balance=balance,
+        description=wallet.description,
+        giftable=wallet.giftable,
     )
 
 
-async def account_fields(ctx: CallContext, program: Program, account_id: int) -> dict[str, Any]:
-    row = (
-        await ctx.uow.conn.execute(
-            select(accounts.c.fields, accounts.c.created_at).where(
-                accounts.c.merchant_id == ctx.merchant_id, accounts.c.id == account_id
-            )
-        )
-    ).one()
-    out: dict[str, Any] = {"enrollDate": program.today(row.created_at).isoformat()}
-    for name, value in (row.fields or {}).items():
+def point_balances(balances: Iterable[tuple[WalletDef, Decimal]]) -> list[m.WalletBalanceOut]:
+    return [wallet_balance(w, b) for w, b in balances if w.kind in POINT_KINDS]
+
+
+def account_fields(program: Program, account: AccountOverview) -> dict[str, Any]:
+    out: dict[str, Any] = {"enrollDate": program.today(account.details.created_at).isoformat()}
+    for name, value in account.details.fields.items():
         if name == "favoriteStore" and isinstance(value, dict):
             code = str(value.get("code"))
             store = program.stores.get(code)
             out[name] = {"code": code, "label": store.name if store else None}
         elif value is not None:
             out[name] = value
-    externals = (
-        await ctx.uow.conn.execute(
-            select(external_accounts.c.external_identifier, external_accounts.c.account_code)
-            .where(
-                external_accounts.c.merchant_id == ctx.merchant_id,
-                external_accounts.c.account_id == account_id,
-            )
-            .order_by(external_accounts.c.id)
-        )
-    ).all()
     out["externalAccounts"] = [
         {"externalIdentifier": e.external_identifier, "accountCode": e.account_code}
-        for e in externals
+        for e in account.external_accounts
     ]
     return out
 
 
-async def account_information(
-    ctx: CallContext, program: Program, ref: AccountRef
-) -> m.AccountInformationReply:
+def _enroll_store(program: Program, code: str | None) -> m.StoreRef | None:
+    if code is None:
+        return None
+    store = program.stores.get(code)
+    return m.StoreRef(code=code, label=store.name if store else None)
+
+
+def account_information(program: Program, account: AccountOverview) -> m.AccountInformationReply:
     """The account behind a card: status, registration, program, fields, cards, balances.
 
     ``invalid_status`` instead of success when the card or account is not in use (the
     balances are still shown, for the client to decide what to display).
     """
-    if ref.status == "active":
-        await lock_active_account(ctx.uow, ctx.merchant_id, ref.account_id)
-        book = await open_settled_book(ctx.uow, program, ref.account_id, ctx.online_stamp())
-        view = view_of(book, program, ref.card_number, ref.template_code)
-    else:
-        view = await account_view(
-            ctx.uow, program, ref.card_number, ref.account_id, ref.template_code
-        )
-    user = (
-        await ctx.uow.users.by_id(ctx.merchant_id, ref.user_id) if ref.user_id is not None else None
-    )
-    registered = user is not None and user.username is not None
-    primary, additional = await account_cards(ctx, ref.account_id)
-    balances = []
-    for wallet, balance in view.balances:
-        balances.append(
-            (
-                wallet,
-                m.WalletBalanceOut(
-                    walletCode=wallet.code,
-                    name=wallet.name,
-                    balance=balance,
-                    description=wallet.description,
-                    giftable=wallet.giftable,
-                ),
-            )
-        )
+    ref, view = account.ref, account.view
+    balances = [(wallet, wallet_balance(wallet, balance)) for wallet, balance in view.balances]
     sv_wallet = program.stored_value_wallet(ref.template_code)
     template = program.templates.get(ref.template_code)
-    enroll_store = await _enroll_store(ctx, program, ref.account_id)
-    in_use = ref.status == "active" and ref.card_status == "active"
+    primary, additional = cards_information(account.cards)
+    registered = account.registered
     return m.AccountInformationReply(
-        result="success" if in_use else "invalid_status",
-        username=user.username if registered and user else None,
+        result="success" if ref.in_use else "invalid_status",
+        username=account.user.username if registered and account.user else None,
         accountId=ref.account_id,
-        accountStatus=ACCOUNT_STATUS.get(ref.status, ref.status.upper()),
-        queryCardStatus=CARD_STATUS.get(ref.card_status, ref.card_status.upper()),
+        accountStatus=ACCOUNT_STATUS[ref.status],
+        queryCardStatus=CARD_STATUS[ref.card_status],
         isRegistered="true" if registered else "false",
         registrationStatus="REGISTERED" if registered else "UNREGISTERED",
         cardTemplateCode=ref.template_code,
         cardTemplateLabel=template.name if template else str(ref.template_code),
-        enrollmentStore=enroll_store,
-        fields=await account_fields(ctx, program, ref.account_id),
+        enrollmentStore=_enroll_store(program, account.details.enroll_store_code),
+        fields=account_fields(program, account),
         primaryCard=primary,
         additionalCards=additional,
-        pointBalances=[b for w, b in balances if w.kind in ("points", "count")],
+        pointBalances=point_balances(view.balances),
         rewardBalances=[b for w, b in balances if w.kind == "reward"],
         storedValueBalance=next(
             (b for w, b in balances if sv_wallet is not None and w.code == sv_wallet.code), None
         ),
         walletBalances=[b for _, b in balances],
     )
-
-
-async def _enroll_store(ctx: CallContext, program: Program, account_id: int) -> m.StoreRef | None:
-    code = (
-        await ctx.uow.conn.execute(
-            select(accounts.c.enroll_store_code).where(
-                accounts.c.merchant_id == ctx.merchant_id, accounts.c.id == account_id
-            )
-        )
-    ).scalar()
-    if code is None:
-        return None
-    store = program.stores.get(code)
-    return m.StoreRef(code=code, label=store.name if store else None)
 
 
 def user_fields(user: User) -> dict[str, Any]:
@@ -184,23 +134,11 @@ def user_fields(user: User) -> dict[str, Any]:
     return out
 
 
-async def user_information(ctx: CallContext, user: User) -> m.UserInformationReply:
-    account_ids = await ctx.uow.users.accounts_of(ctx.merchant_id, user.id)
-    primaries = await ctx.uow.users.primary_cards(ctx.merchant_id, account_ids)
-    addresses = (
-        await ctx.uow.conn.execute(
-            select(user_addresses)
-            .where(
-                user_addresses.c.merchant_id == ctx.merchant_id,
-                user_addresses.c.user_id == user.id,
-            )
-            .order_by(user_addresses.c.id)
-        )
-    ).all()
+def user_information(overview: UserOverview) -> m.UserInformationReply:
     return m.UserInformationReply(
-        fields=user_fields(user),
-        primaryCardNumbers=[primaries[a] for a in account_ids if a in primaries],
-        accountIds=account_ids,
+        fields=user_fields(overview.user),
+        primaryCardNumbers=overview.primary_cards,
+        accountIds=overview.account_ids,
         addresses=[
             m.Address(
                 addressId=a.id,
@@ -212,6 +150,17 @@ async def user_information(ctx: CallContext, user: User) -> m.UserInformationRep
                 postalCode=a.postal_code,
                 country=a.country,
             )
-            for a in addresses
+            for a in overview.addresses
         ],
+    )
+
+
+def user_and_account_information(
+    program: Program, account: AccountOverview
+) -> m.UserAndAccountInformationReply:
+    """The account members at the top level, plus the user's fields when registered."""
+    reply = account_information(program, account)
+    return m.UserAndAccountInformationReply(
+        **reply.model_dump(exclude_none=True),
+        userFields=user_fields(account.user) if account.user is not None else None,
     )

@@ -318,3 +318,12 @@ class CardRepository(Repository):
         except IntegrityError:
             return False
         return True
+
+    async def of_account(self, merchant_id: int, account_id: int) -> list[Card]:
+        """Every card of the account, whatever its state, oldest first."""
+        rows = await self.conn.execute(
+            select(*_CARD_COLUMNS)
+            .where(cards.c.merchant_id == merchant_id, cards.c.account_id == account_id)
+            .order_by(cards.c.id)
+        )
+        return [_card(row) for row in rows]

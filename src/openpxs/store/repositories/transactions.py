@@ -265,3 +265,27 @@ class HistoryRepository(Repository):
             JournalSum(txn, code, accrued, redeemed, balance)
             for (txn, code), (accrued, redeemed, balance) in sorted(sums.items())
         ]
+
+    async def comment_of(
+        self, merchant_id: int, account_id: int, transaction_id: int
+    ) -> str | None:
+        """The comment of a transaction that named the account or moved its balances:
+        ``""`` when it has none, None when it is no transaction of the account's."""
+        row = (
+            await self.conn.execute(
+                select(transactions.c.comment).where(
+                    transactions.c.merchant_id == merchant_id,
+                    transactions.c.id == transaction_id,
+                    or_(
+                        transactions.c.account_id == account_id,
+                        transactions.c.id.in_(
+                            select(journal.c.transaction_id).where(
+                                journal.c.merchant_id == merchant_id,
+                                journal.c.account_id == account_id,
+                            )
+                        ),
+                    ),
+                )
+            )
+        ).first()
+        return None if row is None else row.comment or ""

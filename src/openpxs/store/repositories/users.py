@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from openpxs.domain.fields import normalise_unique
 from openpxs.store.repositories import Repository
-from openpxs.store.tables import accounts, cards, user_unique_values, users
+from openpxs.store.tables import accounts, cards, user_addresses, user_unique_values, users
 
 # User fields kept in their own columns (the POS searches them); the rest go in `fields`.
 COLUMN_FIELDS = {
@@ -54,6 +54,18 @@ class User:
     def email(self) -> str | None:
         value = self.fields.get("email")
         return value if isinstance(value, str) else None
+
+
+@dataclass(frozen=True)
+class Address:
+    id: int
+    label: str | None
+    address1: str | None
+    address2: str | None
+    city: str | None
+    state_province: str | None
+    postal_code: str | None
+    country: str | None
 
 
 # The characters a stored phone number may hold besides digits (domain.fields._PHONE).
@@ -398,6 +410,38 @@ class UserRepository(Repository):
         )
         await self.conn.execute(
             delete(users).where(users.c.merchant_id == merchant_id, users.c.id == user_id)
+        )
+
+    async def addresses_of(self, merchant_id: int, user_id: int) -> list[Address]:
+        """The user's addresses, in the order they were added."""
+        rows = await self.conn.execute(
+            select(user_addresses)
+            .where(user_addresses.c.merchant_id == merchant_id, user_addresses.c.user_id == user_id)
+            .order_by(user_addresses.c.id)
+        )
+        return [
+            Address(
+                r.id,
+                r.label,
+                r.address1,
+                r.address2,
+                r.city,
+                r.state_province,
+                r.postal_code,
+                r.country,
+            )
+            for r in rows
+        ]
+
+    async def move_primary_account(
+        self, merchant_id: int, from_account_ids: list[int], to_account_id: int
+    ) -> None:
+        """Users whose primary account is one of ``from_account_ids`` get ``to_account_id``
+        as their primary account instead."""
+        await self.conn.execute(
+            update(users)
+            .where(users.c.merchant_id == merchant_id, users.c.account_id.in_(from_account_ids))
+            .values(account_id=to_account_id)
         )
 
 
