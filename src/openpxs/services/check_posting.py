@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from openpxs.domain.cards import Card, CardRef, may_auto_activate
+from openpxs.domain.cards import Card, CardRef, may_auto_activate, require_active
 from openpxs.domain.check_plans import Plan, RedeemAsk
 from openpxs.domain.checks import (
     SentCheck,
@@ -26,7 +26,7 @@ from openpxs.domain.checks import (
     split_ratios,
 )
 from openpxs.domain.coupons import CouponUse
-from openpxs.domain.errors import CardNotActive, InvalidRequest
+from openpxs.domain.errors import InvalidRequest
 from openpxs.domain.ledger import AccountBook
 from openpxs.domain.moves import apply_moves, contents_hash
 from openpxs.domain.program import Program
@@ -71,11 +71,10 @@ async def open_card_account(
     if may_auto_activate(card, auto_activate):
         txn = await uow.transactions.record(stamp, Kind.ACTIVATE, card_number=card.number)
         card = await activate_within(uow, program, stamp, card, txn)
-    if not card.is_active or card.account_id is None:
-        raise CardNotActive()
-    await lock_active_account(uow, program.merchant_id, card.account_id)
-    book = await open_settled_book(uow, program, card.account_id, stamp)
-    return card, card.account_id, book
+    account_id = require_active(card)
+    await lock_active_account(uow, program.merchant_id, account_id)
+    book = await open_settled_book(uow, program, account_id, stamp)
+    return card, account_id, book
 
 
 async def write_plan(
