@@ -2,10 +2,11 @@
 
 Nothing is deleted or edited except the target's ``undone_by_id`` mark, which a
 guarded update sets once, so two concurrent undos of one transaction cannot both
-succeed. Added value comes off first from the lot it created (less what of it has
-expired, which is gone already), redeemed value goes back into the lot it came from,
-and card activations are rolled back. The target's retry keys are released, so its
-posTransactionId can be used again.
+succeed (and, for a check, the coupon slots its uses held, which are freed). Added
+value comes off first from the lot it created (less what of it has expired, which is
+gone already), redeemed value goes back into the lot it came from, and card activations
+are rolled back. The target's retry keys are released, so its posTransactionId can be
+used again.
 """
 
 from __future__ import annotations
@@ -122,6 +123,9 @@ async def undo(
     if not await uow.transactions.mark_undone(merchant, target.id, txn):
         raise AlreadyVoided()
     await uow.retry_keys.release(merchant, target.id)
+    if target.kind == Kind.CHECK:
+        # The check's coupon uses no longer count against the coupons' limits.
+        await uow.coupons.give_back(merchant, target.id)
     await expire_due_many(uow, program, account_ids, stamp)
 
     wallets = []

@@ -571,7 +571,10 @@ checks = Table(
     Index("ix_checks_merchant_account", "merchant_id", "account_id"),
 )
 
-# Each use of a coupon; a void gives the use back to the coupon's limits.
+# Each use of a coupon. A use under one of the coupon's limits holds a slot number
+# (1 to the limit) that the unique constraints let no other standing use hold; a void,
+# or the reversal of the use's check, sets its slots to NULL and so gives the use back
+# (store/repositories/coupons.py).
 coupon_uses = Table(
     "coupon_uses",
     metadata,
@@ -589,7 +592,12 @@ coupon_uses = Table(
     Column("transaction_id", Id, nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("voided_at", UTCDateTime(), nullable=True),
-    Index("ix_coupon_uses_merchant_coupon", "merchant_id", "coupon_id", "account_id"),
+    # single_use / max_uses: the coupon's uses share the slots 1..limit.
+    Column("coupon_slot", Integer, nullable=True),
+    # per_account_limit: each account's uses share the slots 1..limit.
+    Column("account_slot", Integer, nullable=True),
+    UniqueConstraint("merchant_id", "coupon_id", "coupon_slot"),
+    UniqueConstraint("merchant_id", "coupon_id", "account_id", "account_slot"),
     Index("ix_coupon_uses_merchant_txn", "merchant_id", "transaction_id"),
 )
 

@@ -19,8 +19,10 @@ from openpxs.store.repositories.accounts import AccountRepository
 from openpxs.store.repositories.addresses import AddressRepository
 from openpxs.store.repositories.cards import CardRepository
 from openpxs.store.repositories.checkins import CheckinRepository
+from openpxs.store.repositories.checks import CheckRepository
 from openpxs.store.repositories.codes import CodeRepository
 from openpxs.store.repositories.combine_workflows import CombineWorkflowRepository
+from openpxs.store.repositories.coupons import CouponRepository
 from openpxs.store.repositories.external_accounts import ExternalAccountRepository
 from openpxs.store.repositories.failures import FailureRepository
 from openpxs.store.repositories.integrations import IntegrationRepository
@@ -28,10 +30,12 @@ from openpxs.store.repositories.ledger import LedgerRepository
 from openpxs.store.repositories.outbox import OutboxRepository
 from openpxs.store.repositories.pending_rewards import PendingRewardRepository
 from openpxs.store.repositories.perks import PerkRepository
+from openpxs.store.repositories.price_matches import PriceMatchRepository
 from openpxs.store.repositories.programs import ProgramRepository
 from openpxs.store.repositories.referrals import ReferralRepository
 from openpxs.store.repositories.related_guests import RelatedGuestRepository
 from openpxs.store.repositories.retry_keys import RetryKeyRepository, RetryKeys
+from openpxs.store.repositories.standing import StandingRepository
 from openpxs.store.repositories.tokens import TokenRepository
 from openpxs.store.repositories.transactions import HistoryRepository, TransactionRepository
 from openpxs.store.repositories.users import GuestSearchRepository, UserRepository
@@ -72,12 +76,20 @@ class UnitOfWork:
         return CheckinRepository(self.conn)
 
     @cached_property
+    def checks(self) -> CheckRepository:
+        return CheckRepository(self.conn)
+
+    @cached_property
     def codes(self) -> CodeRepository:
         return CodeRepository(self.conn)
 
     @cached_property
     def combine_workflows(self) -> CombineWorkflowRepository:
         return CombineWorkflowRepository(self.conn)
+
+    @cached_property
+    def coupons(self) -> CouponRepository:
+        return CouponRepository(self.conn)
 
     @cached_property
     def external_accounts(self) -> ExternalAccountRepository:
@@ -116,6 +128,10 @@ class UnitOfWork:
         return PerkRepository(self.conn)
 
     @cached_property
+    def price_matches(self) -> PriceMatchRepository:
+        return PriceMatchRepository(self.conn)
+
+    @cached_property
     def programs(self) -> ProgramRepository:
         return ProgramRepository(self.conn)
 
@@ -130,6 +146,10 @@ class UnitOfWork:
     @cached_property
     def retry_keys(self) -> RetryKeyRepository:
         return RetryKeyRepository(self.conn)
+
+    @cached_property
+    def standing(self) -> StandingRepository:
+        return StandingRepository(self.conn)
 
     @cached_property
     def tokens(self) -> TokenRepository:

@@ -1,5 +1,6 @@
 """Check Service (check.yaml); importing the package registers its endpoints."""
 
-from openpxs.api.check import commit, config_reads, evaluate, stored
+from openpxs.api.check import configuration, evaluating, handlers
+from openpxs.api.check.errors import CHECK
 
-__all__ = ["commit", "config_reads", "evaluate", "stored"]
+__all__ = ["CHECK", "configuration", "evaluating", "handlers"]

@@ -1,4 +1,5 @@
-"""Request and reply objects of the Check Service (check.yaml)."""
+"""Request and reply objects of the Check Service (check.yaml): checks and their
+replies, then the configuration reads (price-match discounts, reward details)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,16 @@ from openpxs.api.transaction.models import (
     WalletContent,
     WalletContentOut,
 )
-from openpxs.wire.types import FlexInt, FlexStr, ReplyModel, WireModel
+from openpxs.domain.checks import PosCheck, PosDiscount, PosItem
+from openpxs.wire.types import (
+    ALSO_NUMERIC_STRING,
+    FLEX_INT,
+    DecimalOut,
+    FlexInt,
+    FlexStr,
+    ReplyModel,
+    WireModel,
+)
 
 # Amounts on a check: exact decimals, at most 4 places, never negative.
 Amount = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=4)]
@@ -47,12 +57,25 @@ class CheckItem(WireModel):
     price: Amount
     modifiers: list[CheckItem] = Field(default_factory=list, max_length=50)
 
+    def pos_item(self) -> PosItem:
+        return PosItem(
+            line_id=self.lineId,
+            item_id=self.itemId,
+            categories=frozenset(c.categoryId for c in self.categories),
+            quantity=self.quantity,
+            price=self.price,
+            modifiers=tuple(m.pos_item() for m in self.modifiers),
+        )
+
 
 class CheckDiscount(WireModel):
     name: Text | None = None
     amount: Amount
     lineId: FlexStr | None = Field(default=None, max_length=64)
     walletCode: FlexInt | None = None
+
+    def pos_discount(self) -> PosDiscount:
+        return PosDiscount(self.name, self.amount, self.lineId, self.walletCode)
 
 
 class CheckPayment(WireModel):
@@ -75,17 +98,31 @@ class Check(WireModel):
     guestCount: FlexInt | None = None
     orderType: FlexStr | None = Field(default=None, max_length=64)
 
+    def pos_check(self) -> PosCheck:
+        return PosCheck(
+            number=self.number,
+            items=tuple(item.pos_item() for item in self.items),
+            discounts=tuple(d.pos_discount() for d in self.discounts),
+            subtotal=self.subtotal,
+            service_charges=self.serviceCharges,
+            tax=self.tax,
+            total=self.total,
+        )
 
-class CheckRequest(WireModel):
+
+class MerchantRequest(WireModel):
     authentication: str | None = None
     merchantId: FlexInt
+
+    def claimed_merchant_id(self) -> int:
+        return self.merchantId
+
+
+class CheckRequest(MerchantRequest):
     storeCode: FlexStr = Field(min_length=1, max_length=64)
     agentName: FlexStr | None = Field(default=None, max_length=100)
     terminal: FlexStr | None = Field(default=None, max_length=64)
     operator: FlexStr | None = Field(default=None, max_length=64)
-
-    def claimed_merchant_id(self) -> int:
-        return self.merchantId
 
 
 class CardCheckRequest(CheckRequest):
@@ -252,3 +289,71 @@ class StoredCheck(ReplyModel):
 class GetCheckReply(ReplyModel):
     result: str = "success"
     storedCheck: StoredCheck
+
+
+# --- configuration reads: price-match discounts and reward details ----------------------
+
+# Amount off one unit (a gallon, a pound): positive, at most 4 places as every amount.
+PerUnit = Annotated[Decimal, Field(gt=0, max_digits=16, decimal_places=4)]
+WalletCode = Annotated[int, Field(ge=1, le=2**31 - 1), FLEX_INT, ALSO_NUMERIC_STRING]
+# One upload replaces the store's list; a store matches a few products, not thousands.
+MAX_RECORDS = 1000
+
+
+class PriceMatchDiscountRecord(WireModel):
+    itemId: FlexStr = Field(min_length=1, max_length=64)
+    discountPerUnit: PerUnit
+    # DateTime (encoding.yaml): ISO 8601; without a zone, the merchant's local time.
+    startDatetime: FlexStr | None = Field(default=None, max_length=64)
+    endDatetime: FlexStr | None = Field(default=None, max_length=64)
+    # Filled in on replies; on an upload it must be the request's storeCode if sent.
+    storeCode: FlexStr | None = Field(default=None, max_length=64)
+
+
+class PostPriceMatchDiscountsRequest(MerchantRequest):
+    storeCode: FlexStr = Field(min_length=1, max_length=64)
+    priceMatchDiscounts: list[PriceMatchDiscountRecord] = Field(max_length=MAX_RECORDS)
+
+
+class StorePriceMatchDiscountsRequest(MerchantRequest):
+    storeCode: FlexStr = Field(min_length=1, max_length=64)
+
+
+class AllPriceMatchDiscountsRequest(MerchantRequest):
+    pass
+
+
+class RewardDetailsRequest(MerchantRequest):
+    # Repeated query parameter (walletCodes=3&walletCodes=5); absent = every reward.
+    walletCodes: list[WalletCode] = Field(default_factory=list, max_length=100)
+
+
+class CheckPostReply(ReplyModel):
+    result: str = "success"
+
+
+class PriceMatchDiscountOut(ReplyModel):
+    itemId: str
+    discountPerUnit: DecimalOut
+    startDatetime: str | None = None
+    endDatetime: str | None = None
+    storeCode: str
+
+
+class PriceMatchDiscountsReply(ReplyModel):
+    result: str = "success"
+    priceMatchDiscounts: list[PriceMatchDiscountOut]
+
+
+class RewardDetail(ReplyModel):
+    walletCode: int
+    name: str
+    description: str | None = None
+    discountType: str | None = None
+    discountAmount: DecimalOut | None = None
+    discountPercent: DecimalOut | None = None
+
+
+class RewardDetailsReply(ReplyModel):
+    result: str = "success"
+    rewards: list[RewardDetail]

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from openpxs.api.check import models as m
 from openpxs.api.transaction.models import WalletBalance, WalletContentOut
+from openpxs.domain.check_plans import Plan
+from openpxs.domain.checks import StoredCheck
 from openpxs.domain.earning import Accrual, Offer, plain, receipt_text
 from openpxs.domain.moves import AppliedMove
 from openpxs.domain.program import Program
 from openpxs.services.balances import AccountView
-from openpxs.services.checks import Plan
 
 
 def discounts(plan: Plan) -> dict[str, list[m.RewardDiscount]]:
@@ -105,3 +107,26 @@ def receipt(program: Program, plan: Plan) -> str | None:
             f" -> {plain(move.to_quantity)} {names.get(move.to_wallet)}"
         )
     return lines.strip() or None
+
+
+def _recorded_contents(pairs: list[Any]) -> list[WalletContentOut]:
+    """[wallet code, quantity] pairs a stored check's outcome recorded, summed per wallet."""
+    totals: dict[int, Decimal] = {}
+    for code, quantity in pairs:
+        totals[int(code)] = totals.get(int(code), Decimal(0)) + Decimal(quantity)
+    return [WalletContentOut(walletCode=c, quantity=q) for c, q in sorted(totals.items())]
+
+
+def stored_check(check: StoredCheck) -> m.StoredCheck:
+    done = check.outcome
+    return m.StoredCheck(
+        storeCode=check.store_code,
+        agentName=check.agent_name or None,
+        check=check.body,
+        printedCardNumber=check.card_number,
+        pxTransactionIds=check.transaction_ids(),
+        addWalletContents=_recorded_contents(done.get("added", [])),
+        redeemWalletContents=_recorded_contents(done.get("redeemed", [])),
+        ruleBreakdown=[m.RuleBreakdown(**b) for b in done.get("breakdown", [])],
+        postedDatetime=check.posted_at.isoformat(),
+    )

@@ -8,31 +8,19 @@ of them moves value. Price-match records live in ``price_match_discounts``
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from openpxs.api.check import models_config as mc
-from openpxs.api.check.service import B2B, CHECK
-from openpxs.config.loyalty import DiscountKind, RewardDefinition
-from openpxs.domain.errors import InvalidRequest
+from openpxs.api.check import models as mc
+from openpxs.api.check.errors import B2B, CHECK
+from openpxs.config.loyalty import RewardDefinition
+from openpxs.domain.earning import DISCOUNT_TYPES
+from openpxs.domain.errors import InvalidRequest, Reason
+from openpxs.domain.price_match import PriceMatch
 from openpxs.domain.program import Program, WalletDef
 from openpxs.services import price_match
 from openpxs.wire.context import CallContext
 from openpxs.wire.registry import endpoint
-
-# RewardDetail.discountType (check.yaml): how the configured discount applies.
-DISCOUNT_TYPES: dict[DiscountKind, str] = {
-    "amount_off_subtotal": "SUBTOTAL",
-    "percent_off_subtotal": "SUBTOTAL",
-    "amount_off_item": "ITEM",
-    "percent_off_item": "ITEM",
-    "free_item": "ITEM",
-    "amount_off_items": "MULTI_ITEM",
-    "amount_off_service_charge": "SERVICE_CHARGE",
-}
-
-
-def _errors(*reasons: str) -> tuple[str, ...]:
-    return tuple(f"check.{reason}" for reason in (*reasons, "system_error"))
 
 
 @endpoint(
@@ -42,7 +30,7 @@ def _errors(*reasons: str) -> tuple[str, ...]:
     reply=mc.CheckPostReply,
     styles=B2B,
     summary="Upload a store's price-match discounts",
-    errors=_errors("invalid_request", "invalid_merchant", "invalid_store"),
+    errors=(Reason.INVALID_STORE,),
 )
 async def post_price_match_discounts(
     ctx: CallContext, req: mc.PostPriceMatchDiscountsRequest
@@ -58,7 +46,7 @@ async def post_price_match_discounts(
         if record.storeCode is not None and record.storeCode != req.storeCode:
             raise InvalidRequest(f"{where}.storeCode is not the request's storeCode")
         records.append(
-            price_match.PriceMatch(
+            PriceMatch(
                 store_code=req.storeCode,
                 item_id=record.itemId,
                 discount_per_unit=record.discountPerUnit,
@@ -82,14 +70,18 @@ def _local(program: Program, instant: datetime | None) -> str | None:
     return instant.astimezone(ZoneInfo(program.timezone)).isoformat()
 
 
-def _price_match_reply(
-    program: Program, found: list[price_match.PriceMatch]
-) -> mc.PriceMatchDiscountsReply:
+def _shown(value: Decimal) -> Decimal:
+    """Money-like: two places, or up to four when the discount needs them (0.125)."""
+    cents = value.quantize(Decimal("0.01"))
+    return cents if cents == value else value.normalize()
+
+
+def _price_match_reply(program: Program, found: list[PriceMatch]) -> mc.PriceMatchDiscountsReply:
     return mc.PriceMatchDiscountsReply(
         priceMatchDiscounts=[
             mc.PriceMatchDiscountOut(
                 itemId=r.item_id,
-                discountPerUnit=r.discount_per_unit,
+                discountPerUnit=_shown(r.discount_per_unit),
                 startDatetime=_local(program, r.start_at),
                 endDatetime=_local(program, r.end_at),
                 storeCode=r.store_code,
@@ -107,17 +99,14 @@ def _price_match_reply(
     reply=mc.PriceMatchDiscountsReply,
     styles=B2B,
     summary="One store's price-match discounts",
-    errors=_errors("invalid_request", "invalid_store"),
+    errors=(Reason.INVALID_STORE,),
 )
 async def get_price_match_discounts(
     ctx: CallContext, req: mc.StorePriceMatchDiscountsRequest
 ) -> mc.PriceMatchDiscountsReply:
     """The price-per-unit discounts stored for one store, in upload order."""
     program = ctx.program
-    program.store(req.storeCode)
-    return _price_match_reply(
-        program, await price_match.stored(ctx.uow, ctx.merchant_id, req.storeCode)
-    )
+    return _price_match_reply(program, await price_match.stored(ctx.uow, program, req.storeCode))
 
 
 @endpoint(
@@ -128,7 +117,7 @@ async def get_price_match_discounts(
     reply=mc.PriceMatchDiscountsReply,
     styles=B2B,
     summary="Every store's price-match discounts",
-    errors=_errors("invalid_request", "invalid_merchant"),
+    errors=(),
 )
 async def all_price_match_discounts(
     ctx: CallContext, req: mc.AllPriceMatchDiscountsRequest
@@ -136,7 +125,7 @@ async def all_price_match_discounts(
     """The price-per-unit discounts of every store of the merchant, each with its
     storeCode, ordered by store and then upload order."""
     program = ctx.program
-    return _price_match_reply(program, await price_match.stored(ctx.uow, ctx.merchant_id))
+    return _price_match_reply(program, await price_match.stored(ctx.uow, program))
 
 
 @endpoint(
@@ -147,7 +136,7 @@ async def all_price_match_discounts(
     reply=mc.RewardDetailsReply,
     styles=B2B,
     summary="Describe reward wallets",
-    errors=_errors("invalid_request", "invalid_merchant"),
+    errors=(),
 )
 async def reward_details(ctx: CallContext, req: mc.RewardDetailsRequest) -> mc.RewardDetailsReply:
     """Names, descriptions and discounts of the merchant's rewards: every wallet with a
@@ -180,6 +169,8 @@ def _detail(wallet: WalletDef, definition: RewardDefinition | None) -> mc.Reward
         walletCode=wallet.code, name=wallet.name, description=wallet.description
     )
     if definition is not None:
+        # RewardDetail.discountType (check.yaml): how the discount applies, as the
+        # rules engine groups it (ITEM, MULTI_ITEM, SUBTOTAL, SERVICE_CHARGE).
         detail.discountType = DISCOUNT_TYPES[definition.kind]
         detail.discountAmount = definition.amount
         detail.discountPercent = definition.percent

@@ -1,0 +1,95 @@
+"""An account's standing in the program: what the rules of a check read about it (tier,
+what it earned today, whether this is its first visit) and its tier, re-qualified after
+every posted check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from openpxs.domain.checks import spend_of
+from openpxs.domain.clock import end_of_day
+from openpxs.domain.earning import AccountFacts, tier_for
+from openpxs.domain.money import from_units
+from openpxs.domain.program import Program
+from openpxs.store.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Customer:
+    """Who the account is, as the POS screen shows it."""
+
+    name: str | None = None
+    tier_code: int | None = None
+
+
+async def account_facts(
+    uow: UnitOfWork, program: Program, account_id: int, now: datetime
+) -> AccountFacts:
+    mid = program.merchant_id
+    tier = await uow.standing.tier_of(mid, account_id)
+    day_start = end_of_day(program.today(now) - timedelta(days=1), program.timezone)
+    earned_today = {
+        rule.wallet: await earned_since(uow, program, account_id, rule.wallet, day_start)
+        for rule in program.loyalty.earning
+        if rule.cap_per_day is not None
+    }
+    visited = await uow.standing.has_visited(mid, account_id)
+    return AccountFacts(tier_code=tier, earned_today=earned_today, first_visit=not visited)
+
+
+async def earned_since(
+    uow: UnitOfWork, program: Program, account_id: int, wallet_code: int, since: datetime
+) -> Decimal:
+    """Value credited to a wallet since ``since`` by transactions that still stand."""
+    units = await uow.standing.earned_since(program.merchant_id, account_id, wallet_code, since)
+    wallet = program.wallets.get(wallet_code)
+    return from_units(units, wallet.scale if wallet else 4)
+
+
+async def spend_since(
+    uow: UnitOfWork, merchant_id: int, account_id: int, since: datetime
+) -> Decimal:
+    """What the guest paid on the account's checks that accrued since ``since``."""
+    outcomes = await uow.checks.accrued_outcomes_since(merchant_id, account_id, since)
+    return sum((spend_of(outcome) for outcome in outcomes), Decimal(0))
+
+
+async def update_tier(
+    uow: UnitOfWork, program: Program, account_id: int, now: datetime
+) -> int | None:
+    """Re-qualify the account for its tier from what it earned in each tier's window."""
+    tiers = program.loyalty.tiers
+    if not tiers:
+        return None
+    stats: dict[str, Decimal] = {}
+    for tier in tiers:
+        since = now - timedelta(days=tier.window_days)
+        for kind, wallet in (("points", tier.points_wallet), ("visits", tier.visits_wallet)):
+            key = f"{kind}:{wallet}:{tier.window_days}"
+            if wallet is not None and key not in stats:
+                stats[key] = await earned_since(uow, program, account_id, wallet, since)
+        if tier.spend is not None:
+            stats[f"spend:{tier.window_days}"] = await spend_since(
+                uow, program.merchant_id, account_id, since
+            )
+    code = tier_for(tiers, stats)
+    await uow.standing.set_tier(program.merchant_id, account_id, code)
+    return code
+
+
+async def customer_name(uow: UnitOfWork, merchant_id: int, account_id: int) -> str | None:
+    user = await uow.users.of_account(merchant_id, account_id)
+    if user is None:
+        return None
+    parts = [user.fields.get("firstName"), user.fields.get("lastName")]
+    return " ".join(str(p) for p in parts if p) or None
+
+
+async def customer(uow: UnitOfWork, merchant_id: int, account_id: int | None) -> Customer:
+    """The account's guest name and tier (nobody, for a card not yet activated)."""
+    if account_id is None:
+        return Customer()
+    tier = await uow.standing.tier_of(merchant_id, account_id)
+    return Customer(await customer_name(uow, merchant_id, account_id), tier)

@@ -1,0 +1,120 @@
+"""Stored checks: claimed once per (store, agent, number, business date), then updated
+with what each posting step did."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from openpxs.domain.checks import CheckKey, StoredCheck
+from openpxs.store.repositories import Repository
+from openpxs.store.tables import checks
+
+# Built once: every check posting claims its row. A check posted before keeps its row
+# as it is (both dialects skip the conflict without the savepoint a failed insert
+# would need).
+_CLAIM_POSTGRES = postgresql.insert(checks).on_conflict_do_nothing()
+_CLAIM_SQLITE = sqlite.insert(checks).on_conflict_do_nothing()
+_FIND = select(checks).where(
+    checks.c.merchant_id == bindparam("m"),
+    checks.c.store_code == bindparam("store"),
+    checks.c.agent_name == bindparam("agent"),
+    checks.c.check_number == bindparam("number"),
+    checks.c.business_date == bindparam("day"),
+)
+_LOCK = _FIND.with_for_update()
+_UPDATE = update(checks).where(
+    checks.c.merchant_id == bindparam("m"), checks.c.id == bindparam("check_id")
+)
+
+
+def _stored(row: Any) -> StoredCheck:
+    return StoredCheck(
+        id=row.id,
+        store_code=row.store_code,
+        agent_name=row.agent_name,
+        card_number=row.card_number,
+        body=row.body,
+        outcome=dict(row.outcome or {}),
+        stored=bool(row.stored),
+        accrual_transaction_id=row.accrual_transaction_id,
+        redemption_transaction_id=row.redemption_transaction_id,
+        posted_at=row.posted_at,
+    )
+
+
+class CheckRepository(Repository):
+    __slots__ = ()
+
+    async def claim(
+        self, merchant_id: int, key: CheckKey, body: dict[str, Any], now: datetime
+    ) -> StoredCheck:
+        """The stored row of this check, created if new, locked for this call (SQLite:
+        BEGIN IMMEDIATE holds the whole database already)."""
+        await self.conn.execute(
+            _CLAIM_POSTGRES if self.postgres else _CLAIM_SQLITE,
+            {
+                "merchant_id": merchant_id,
+                "store_code": key.store_code,
+                "agent_name": key.agent_name,
+                "check_number": key.number,
+                "business_date": key.business_date,
+                "body": body,
+                "posted_at": now,
+            },
+        )
+        found = await self.conn.execute(
+            _LOCK if self.postgres else _FIND,
+            {
+                "m": merchant_id,
+                "store": key.store_code,
+                "agent": key.agent_name,
+                "number": key.number,
+                "day": key.business_date,
+            },
+        )
+        return _stored(found.one())
+
+    async def record(self, merchant_id: int, check_id: int, **values: Any) -> None:
+        """Set these columns of the check's row."""
+        # The columns set are the keys given: one compiled form per combination, cached.
+        await self.conn.execute(_UPDATE, {"m": merchant_id, "check_id": check_id, **values})
+
+    async def newest(
+        self,
+        merchant_id: int,
+        store_code: str,
+        number: str,
+        business_date: str | None,
+        agent_name: str | None,
+    ) -> StoredCheck | None:
+        """The newest stored check with this number at this store (and this business
+        date and agent, when given)."""
+        stmt = select(checks).where(
+            checks.c.merchant_id == merchant_id,
+            checks.c.store_code == store_code,
+            checks.c.check_number == number,
+        )
+        if business_date is not None:
+            stmt = stmt.where(checks.c.business_date == business_date)
+        if agent_name is not None:
+            stmt = stmt.where(checks.c.agent_name == agent_name)
+        row = (await self.conn.execute(stmt.order_by(checks.c.id.desc()).limit(1))).first()
+        return _stored(row) if row is not None else None
+
+    async def accrued_outcomes_since(
+        self, merchant_id: int, account_id: int, since: datetime
+    ) -> list[dict[str, Any]]:
+        """The outcomes of the account's checks that accrued since ``since``."""
+        rows = await self.conn.execute(
+            select(checks.c.outcome).where(
+                checks.c.merchant_id == merchant_id,
+                checks.c.account_id == account_id,
+                checks.c.posted_at >= since,
+                checks.c.accrual_transaction_id.is_not(None),
+            )
+        )
+        return [dict(row.outcome or {}) for row in rows]

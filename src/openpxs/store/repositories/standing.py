@@ -1,0 +1,73 @@
+"""An account's standing in the loyalty program: its tier, what it earned in a window,
+whether it has visited before. What the rules of a check and the tiers read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import bindparam, exists, func, select, update
+
+from openpxs.domain.transactions import Kind
+from openpxs.store.repositories import Repository
+from openpxs.store.repositories.ledger import JOURNAL_WITH_TRANSACTIONS
+from openpxs.store.tables import accounts, journal, transactions
+
+# Built once: a check posting reads the account's standing with these.
+_TIER_OF = select(accounts.c.tier_code).where(
+    accounts.c.merchant_id == bindparam("m"), accounts.c.id == bindparam("a")
+)
+_SET_TIER = (
+    update(accounts)
+    .where(accounts.c.merchant_id == bindparam("m"), accounts.c.id == bindparam("a"))
+    .values(tier_code=bindparam("tier"))
+)
+_VISITED = select(
+    exists().where(
+        transactions.c.merchant_id == bindparam("m"),
+        transactions.c.account_id == bindparam("a"),
+        transactions.c.kind == Kind.CHECK,
+        transactions.c.undone_by_id.is_(None),
+    )
+)
+_EARNED_SINCE = (
+    select(func.coalesce(func.sum(journal.c.units), 0))
+    .select_from(JOURNAL_WITH_TRANSACTIONS)
+    .where(
+        journal.c.merchant_id == bindparam("m"),
+        journal.c.account_id == bindparam("a"),
+        journal.c.wallet_code == bindparam("w"),
+        journal.c.units > 0,
+        journal.c.created_at >= bindparam("since"),
+        transactions.c.target_id.is_(None),
+        transactions.c.undone_by_id.is_(None),
+    )
+)
+
+
+class StandingRepository(Repository):
+    __slots__ = ()
+
+    async def tier_of(self, merchant_id: int, account_id: int) -> int | None:
+        tier = (await self.conn.execute(_TIER_OF, {"m": merchant_id, "a": account_id})).scalar()
+        return int(tier) if tier is not None else None
+
+    async def set_tier(self, merchant_id: int, account_id: int, tier: int | None) -> None:
+        await self.conn.execute(_SET_TIER, {"m": merchant_id, "a": account_id, "tier": tier})
+
+    async def has_visited(self, merchant_id: int, account_id: int) -> bool:
+        """Whether a check of the account's still stands (not reversed)."""
+        return bool(
+            (await self.conn.execute(_VISITED, {"m": merchant_id, "a": account_id})).scalar()
+        )
+
+    async def earned_since(
+        self, merchant_id: int, account_id: int, wallet_code: int, since: datetime
+    ) -> int:
+        """Units credited to a wallet since ``since`` by transactions that still stand:
+        redemptions, conversions and expiries do not lower it; reversals do not count."""
+        units = (
+            await self.conn.execute(
+                _EARNED_SINCE, {"m": merchant_id, "a": account_id, "w": wallet_code, "since": since}
+            )
+        ).scalar()
+        return int(units or 0)
