@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from openpxs.config.loyalty import CampaignEvent
+from openpxs.domain.campaigns import CampaignCode, encode_code, encrypt_code, pairs_text
 from openpxs.domain.clock import ShiftedClock, local_date
-from openpxs.services.campaigns import CampaignCode, encode_code, encrypt_code, pairs_text
 from openpxs.store.tables import accounts, event_loads
 from tests.api.guest_state import audit_clean, nothing_changes
 from tests.api.pos import (

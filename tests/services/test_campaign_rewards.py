@@ -10,9 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from openpxs.config.loyalty import CampaignEvent
+from openpxs.domain.campaigns import CampaignCode
 from openpxs.domain.clock import ShiftedClock
 from openpxs.domain.errors import DomainError, Reason
-from openpxs.services import campaigns
+from openpxs.services.campaign_rewards import load_reward
 from openpxs.store.uow import UnitOfWork
 from tests.api.guest_state import nothing_changes
 from tests.api.pos import LOYALTY, activate
@@ -44,7 +45,7 @@ def test_an_event_naming_what_the_program_lacks_loads_nothing(
         loyalty = call.program.loyalty.model_copy(update={"events": [broken]})
         call.program = dataclasses.replace(call.program, loyalty=loyalty)
         with pytest.raises(DomainError) as refused:
-            await campaigns.load_reward(call, campaigns.CampaignCode(1000, LOYALTY, "PROMO"))
+            await load_reward(call, CampaignCode(1000, LOYALTY, "PROMO"))
         assert refused.value.reason == reason
         assert refused.value.members == {"printedCardNumber": LOYALTY}
 

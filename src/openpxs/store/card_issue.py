@@ -9,6 +9,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from openpxs.domain.cards import CardStatus
 from openpxs.store.tables import card_templates, cards, merchants
 
 MAX_CARD_NUMBER_LENGTH = 64
@@ -61,7 +62,7 @@ async def issue_cards(
                 "printed_card_number": number,
                 "registration_code": registration_code,
                 "template_code": template_code,
-                "status": "inactive",
+                "status": CardStatus.INACTIVE.value,
             }
             for number in numbers
             if number not in existing

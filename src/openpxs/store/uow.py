@@ -23,6 +23,7 @@ from openpxs.store.repositories.checks import CheckRepository
 from openpxs.store.repositories.codes import CodeRepository
 from openpxs.store.repositories.combine_workflows import CombineWorkflowRepository
 from openpxs.store.repositories.coupons import CouponRepository
+from openpxs.store.repositories.event_loads import EventLoadRepository
 from openpxs.store.repositories.external_accounts import ExternalAccountRepository
 from openpxs.store.repositories.failures import FailureRepository
 from openpxs.store.repositories.integrations import IntegrationRepository
@@ -47,13 +48,10 @@ class UnitOfWork:
     only for the ones it touches."""
 
     def __init__(self, conn: AsyncConnection, retry: RetryKeys | None = None):
-        self.conn = conn
+        # The store's alone: everything above reaches the database through repositories.
+        self._conn = conn
         # The retry keys the call holds (set by the dispatcher for value-moving calls).
         self.retry = retry
-
-    @property
-    def postgres(self) -> bool:
-        return self.conn.dialect.name == "postgresql"
 
     def hold_retry_keys(self, merchant_id: int, request_hash: str, now: datetime) -> RetryKeys:
         self.retry = RetryKeys(self.retry_keys, merchant_id, request_hash, now)
@@ -61,111 +59,115 @@ class UnitOfWork:
 
     @cached_property
     def accounts(self) -> AccountRepository:
-        return AccountRepository(self.conn)
+        return AccountRepository(self._conn)
 
     @cached_property
     def addresses(self) -> AddressRepository:
-        return AddressRepository(self.conn)
+        return AddressRepository(self._conn)
 
     @cached_property
     def cards(self) -> CardRepository:
-        return CardRepository(self.conn)
+        return CardRepository(self._conn)
 
     @cached_property
     def checkins(self) -> CheckinRepository:
-        return CheckinRepository(self.conn)
+        return CheckinRepository(self._conn)
 
     @cached_property
     def checks(self) -> CheckRepository:
-        return CheckRepository(self.conn)
+        return CheckRepository(self._conn)
 
     @cached_property
     def codes(self) -> CodeRepository:
-        return CodeRepository(self.conn)
+        return CodeRepository(self._conn)
 
     @cached_property
     def combine_workflows(self) -> CombineWorkflowRepository:
-        return CombineWorkflowRepository(self.conn)
+        return CombineWorkflowRepository(self._conn)
 
     @cached_property
     def coupons(self) -> CouponRepository:
-        return CouponRepository(self.conn)
+        return CouponRepository(self._conn)
+
+    @cached_property
+    def event_loads(self) -> EventLoadRepository:
+        return EventLoadRepository(self._conn)
 
     @cached_property
     def external_accounts(self) -> ExternalAccountRepository:
-        return ExternalAccountRepository(self.conn)
+        return ExternalAccountRepository(self._conn)
 
     @cached_property
     def failures(self) -> FailureRepository:
-        return FailureRepository(self.conn)
+        return FailureRepository(self._conn)
 
     @cached_property
     def guest_search(self) -> GuestSearchRepository:
-        return GuestSearchRepository(self.conn)
+        return GuestSearchRepository(self._conn)
 
     @cached_property
     def history(self) -> HistoryRepository:
-        return HistoryRepository(self.conn)
+        return HistoryRepository(self._conn)
 
     @cached_property
     def integrations(self) -> IntegrationRepository:
-        return IntegrationRepository(self.conn)
+        return IntegrationRepository(self._conn)
 
     @cached_property
     def ledger(self) -> LedgerRepository:
-        return LedgerRepository(self.conn)
+        return LedgerRepository(self._conn)
 
     @cached_property
     def outbox(self) -> OutboxRepository:
-        return OutboxRepository(self.conn)
+        return OutboxRepository(self._conn)
 
     @cached_property
     def pending_rewards(self) -> PendingRewardRepository:
-        return PendingRewardRepository(self.conn)
+        return PendingRewardRepository(self._conn)
 
     @cached_property
     def perks(self) -> PerkRepository:
-        return PerkRepository(self.conn)
+        return PerkRepository(self._conn)
 
     @cached_property
     def price_matches(self) -> PriceMatchRepository:
-        return PriceMatchRepository(self.conn)
+        return PriceMatchRepository(self._conn)
 
     @cached_property
     def programs(self) -> ProgramRepository:
-        return ProgramRepository(self.conn)
+        return ProgramRepository(self._conn)
 
     @cached_property
     def referrals(self) -> ReferralRepository:
-        return ReferralRepository(self.conn)
+        return ReferralRepository(self._conn)
 
     @cached_property
     def related_guests(self) -> RelatedGuestRepository:
-        return RelatedGuestRepository(self.conn)
+        return RelatedGuestRepository(self._conn)
 
     @cached_property
     def retry_keys(self) -> RetryKeyRepository:
-        return RetryKeyRepository(self.conn)
+        return RetryKeyRepository(self._conn)
 
     @cached_property
     def standing(self) -> StandingRepository:
-        return StandingRepository(self.conn)
+        return StandingRepository(self._conn)
 
     @cached_property
     def tokens(self) -> TokenRepository:
-        return TokenRepository(self.conn)
+        return TokenRepository(self._conn)
 
     @cached_property
     def transactions(self) -> TransactionRepository:
-        return TransactionRepository(self.conn)
+        return TransactionRepository(self._conn)
 
     @cached_property
     def users(self) -> UserRepository:
-        return UserRepository(self.conn)
+        return UserRepository(self._conn)
 
     @cached_property
     def visit_codes(self) -> VisitCodeRepository:
-        return VisitCodeRepository(self.conn)
+        return VisitCodeRepository(self._conn)
 
 
 @asynccontextmanager

@@ -165,10 +165,6 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
             content = reply_bytes(reply)
             await retry.record(content, getattr(reply, "pxTransactionId", None))
         return Reply(content, str(getattr(reply, "result", ep.service.success)))
-    except ServiceFailure as failure:
-        if failure.intents:
-            await _carry_out(runtime, failure.intents)
-        raise
     except DomainError as error:
         # The call has rolled back; what the refusal asks to keep is done now.
         if error.intents:

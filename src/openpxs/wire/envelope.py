@@ -9,7 +9,6 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from openpxs.domain.errors import Reason
-from openpxs.domain.intents import Intent
 
 if TYPE_CHECKING:
     from openpxs.wire.registry import Service
@@ -29,12 +28,9 @@ class ServiceFailure(Exception):
         status: int = 200,
         extra: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
-        intents: tuple[Intent, ...] = (),
         bare: bool = False,
     ):
         super().__init__(f"{code}: {message}")
-        # Work that must outlive the refused call's rollback (see domain.intents).
-        self.intents = intents
         self.code = code
         self.message = message
         self.result = result

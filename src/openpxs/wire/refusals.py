@@ -45,13 +45,9 @@ class Refusals:
         entries: Mapping[Reason, WireError],
         *,
         shared: Refusals | None = None,
-        declared: bool = True,
     ):
         self.prefix = prefix
         self.entries = dict(entries)
-        # Whether the operations answering from this table declare every reason they
-        # refuse with (the test suite holds them to it).
-        self.declared = declared
         # Reasons met before any handler runs (signing in), answered alike everywhere.
         self.shared = shared
 
@@ -91,7 +87,6 @@ class Refusals:
             self.prefix,
             {reason: replace(wire, result=result) for reason, wire in self.entries.items()},
             shared=self.shared,
-            declared=self.declared,
         )
 
 
@@ -135,7 +130,6 @@ def table(
     user_data_result: str = "failure",
     special: Mapping[Reason, WireError] | None = None,
     shared: Refusals | None = None,
-    declared: bool = True,
 ) -> Refusals:
     """A service's table: ``<prefix>.<reason>`` with the given messages; refusals about
     the caller's card or account data (``user_data``) answer ``user_data_result``;
@@ -150,19 +144,4 @@ def table(
         for reason, message in messages.items()
     }
     entries.update(special or {})
-    return Refusals(prefix, entries, shared=shared or SIGN_IN, declared=declared)
-
-
-def legacy(
-    prefix: str, messages: Mapping[str, str], special: Mapping[Reason, WireError] | None = None
-) -> Refusals:
-    """A table from a service's old message list (kept while its refusals move over)."""
-    known = {reason.value: reason for reason in Reason}
-    refusals = table(
-        prefix, {known[k]: v for k, v in messages.items() if k in known}, special=special
-    )
-    for reason in (Reason.ACCOUNT_LOCKED, Reason.TOO_MANY_ATTEMPTS):
-        if reason in refusals.entries:  # "Too many failed attempts; try again in ..."
-            refusals.entries[reason] = replace(refusals.entries[reason], joiner="; ")
-    refusals.declared = False
-    return refusals
+    return Refusals(prefix, entries, shared=shared or SIGN_IN)

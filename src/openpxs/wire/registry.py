@@ -70,7 +70,7 @@ class Endpoint:
     natural_key: Callable[[Any], str | None] | None = None
     # Every reason the operation may refuse with beyond the ones any operation may
     # (invalid request, merchant, system error) and its styles' sign-in refusals.
-    errors: tuple[Reason | str, ...] = ()
+    errors: tuple[Reason, ...] = ()
     # The OAuth scope an access token needs for this endpoint (oauth.yaml Scopes).
     scope: str | None = None
     # Card authentication may prove an inactive card here (the activation endpoints).
@@ -95,7 +95,7 @@ class Endpoint:
             found.append(Reason.DUPLICATE_TRANSACTION)
         for style in self.styles:
             found.extend(STYLE_REFUSALS.get(style, ()))
-        found.extend(reason for reason in self.errors if isinstance(reason, Reason))
+        found.extend(self.errors)
         return tuple(dict.fromkeys(found))
 
 
@@ -112,11 +112,7 @@ class Registry:
         unknown = set(ep.styles) - set(STYLES)
         if unknown:
             raise ValueError(f"{ep.path}: unknown authentication styles {sorted(unknown)}")
-        unanswered = [
-            reason
-            for reason in ep.errors
-            if isinstance(reason, Reason) and reason not in ep.answers.entries
-        ]
+        unanswered = [reason for reason in ep.errors if reason not in ep.answers.entries]
         if unanswered:
             raise ValueError(f"{ep.path}: errors.py does not answer {unanswered}")
         served[ep.method] = ep
@@ -145,8 +141,6 @@ UNDECLARED: set[tuple[str, Reason]] = set()
 
 
 def note_refusal(ep: Endpoint, reason: Reason) -> None:
-    if not ep.answers.declared:
-        return
     if reason not in ep.may_refuse and (ep.path, reason) not in UNDECLARED:
         UNDECLARED.add((ep.path, reason))
         log.warning("undeclared refusal", extra={"fields": {"endpoint": ep.path, "reason": reason}})
@@ -163,7 +157,7 @@ def endpoint(
     summary: str,
     moves_value: bool = False,
     natural_key: Callable[[Any], str | None] | None = None,
-    errors: tuple[Reason | str, ...] = (),
+    errors: tuple[Reason, ...] = (),
     scope: str | None = None,
     activates_card: bool = False,
     refusals: Refusals | None = None,

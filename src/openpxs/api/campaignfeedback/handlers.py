@@ -1,7 +1,7 @@
 """Campaign Feedback Service (campaignfeedback.yaml): 'click to load' campaign rewards.
 
 Both endpoints take the merchantId and a code from the campaign link; they differ only
-in how the code is read (services.campaigns explains both forms).
+in how the code is read (domain.campaigns explains both forms).
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from collections.abc import Callable
 
 from openpxs.api.campaignfeedback import models as m
 from openpxs.api.campaignfeedback.errors import B2B, CAMPAIGN_FEEDBACK, LOAD_REFUSALS
+from openpxs.domain import campaigns
 from openpxs.domain.money import from_units
-from openpxs.services import campaigns
+from openpxs.services.campaign_rewards import load_reward
 from openpxs.wire.context import CallContext
 from openpxs.wire.registry import endpoint
 
@@ -22,7 +23,7 @@ async def _load(
     read: Callable[[str, str | None], campaigns.CampaignCode],
 ) -> m.LoadRewardReply:
     code = read(req.code, ctx.program.loyalty.campaign_key)
-    loaded = await campaigns.load_reward(ctx, code)
+    loaded = await load_reward(ctx, code)
     wallet = loaded.move.wallet
     return m.LoadRewardReply(
         printedCardNumber=loaded.card_number,

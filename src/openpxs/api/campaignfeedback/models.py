@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from openpxs.services.campaigns import MAX_CODE_LENGTH
+from openpxs.domain.campaigns import MAX_CODE_LENGTH
 from openpxs.wire.types import DecimalOut, FlexInt, ReplyModel, WireModel
 
 

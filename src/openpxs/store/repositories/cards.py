@@ -327,3 +327,19 @@ class CardRepository(Repository):
             .order_by(cards.c.id)
         )
         return [_card(row) for row in rows]
+
+    async def lowest_active_number(self, merchant_id: int, account_id: int) -> str | None:
+        """The account's lowest-numbered active card, as accountQuery reports it."""
+        number = (
+            await self.conn.execute(
+                select(cards.c.printed_card_number)
+                .where(
+                    cards.c.merchant_id == merchant_id,
+                    cards.c.account_id == account_id,
+                    cards.c.status == CardStatus.ACTIVE.value,
+                )
+                .order_by(cards.c.printed_card_number)
+                .limit(1)
+            )
+        ).scalar()
+        return str(number) if number is not None else None

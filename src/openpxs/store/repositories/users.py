@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from openpxs.domain.cards import AccountStatus, CardStatus
 from openpxs.domain.fields import normalise_unique
 from openpxs.store.repositories import Repository
 from openpxs.store.tables import accounts, cards, user_addresses, user_unique_values, users
@@ -344,7 +345,7 @@ class UserRepository(Repository):
             .where(
                 accounts.c.merchant_id == merchant_id,
                 accounts.c.user_id == user_id,
-                accounts.c.status == "active",
+                accounts.c.status == AccountStatus.ACTIVE.value,
             )
             .order_by(accounts.c.id)
         )
@@ -366,7 +367,7 @@ class UserRepository(Repository):
         first_active: dict[int, str] = {}
         for r in rows:
             first.setdefault(r.account_id, r.printed_card_number)
-            if r.status == "active":
+            if r.status == CardStatus.ACTIVE:
                 first_active.setdefault(r.account_id, r.printed_card_number)
         return {**first, **first_active}
 
@@ -490,7 +491,7 @@ class GuestSearchRepository(Repository):
             .where(
                 cards.c.merchant_id == users.c.merchant_id,
                 cards.c.account_id == users.c.account_id,
-                cards.c.status == "active",
+                cards.c.status == CardStatus.ACTIVE.value,
             )
             .scalar_subquery()
         )

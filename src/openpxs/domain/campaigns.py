@@ -1,8 +1,8 @@
-"""'Click to load' campaign rewards (campaignfeedback.yaml).
+"""'Click to load' campaign codes and the rules of loading their rewards
+(campaignfeedback.yaml).
 
 A campaign e-mail carries a code naming the merchant, a card and an event of the
-merchant's ``loyalty.events``; following it loads the event's reward onto the card's
-account, once per account and event. The code comes in two forms:
+merchant's ``loyalty.events``. The code comes in two forms:
 
 * encoded: Base64 (standard or URL-safe alphabet, padding optional) of query-string
   pairs, ``merchantId=1000&printedCardNumber=7000000000000001&eventId=BIRTHDAY``;
@@ -10,10 +10,8 @@ account, once per account and event. The code comes in two forms:
   under the merchant's ``loyalty.campaign_key``. The GCM tag makes a forged or altered
   code undecryptable, so a guest cannot load a reward for another card or event.
 
-The load is an ordinary ledger transaction of kind ``campaignLoad`` at the event's
-store: it shows in transaction history, ``openpxs audit`` covers it and
-transaction/reverse.json undoes it. A reversed load no longer counts, so the link
-works again afterwards (as a reversed check gives its coupon use back).
+Every refusal names the card the code named, when it could be read: the reply carries
+it even on failure.
 """
 
 from __future__ import annotations
@@ -23,24 +21,17 @@ import binascii
 import os
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from urllib.parse import parse_qsl, urlencode
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import insert, select, update
 
 from openpxs.config.loyalty import CampaignEvent
 from openpxs.domain.cards import Card
 from openpxs.domain.errors import DomainError, Reason
-from openpxs.domain.moves import AppliedMove, Move, apply_moves, check_moves
-from openpxs.domain.program import Program, WalletDef
-from openpxs.services.books import open_settled_book
-from openpxs.services.context import Call
-from openpxs.store.tables import cards, event_loads, transactions
-from openpxs.store.uow import UnitOfWork
+from openpxs.domain.moves import AppliedMove, Move, check_moves
+from openpxs.domain.program import PROGRAM_CODES_ALL, Program, WalletDef
 
-LOAD_KIND = "campaignLoad"
 NONCE_BYTES = 12
 # Far longer than any real code; a bigger one is refused before it is decoded.
 MAX_CODE_LENGTH = 2048
@@ -115,14 +106,6 @@ class CampaignCode:
     merchant_id: int
     card_number: str
     event_id: str
-
-
-@dataclass(frozen=True)
-class Loaded:
-    card_number: str  # the account's primary card
-    event: CampaignEvent
-    move: AppliedMove
-    transaction_id: int
 
 
 # --- codes -----------------------------------------------------------------------------
@@ -223,61 +206,17 @@ def parse_pairs(text: str) -> CampaignCode:
     return CampaignCode(int(merchant), found["printedCardNumber"], found["eventId"])
 
 
-# --- loading ---------------------------------------------------------------------------
+# --- the rules of a load -----------------------------------------------------------------
 
 
-async def load_reward(call: Call, code: CampaignCode) -> Loaded:
-    """Load the event's reward onto the account of the code's card, once."""
-    uow, program, merchant_id, now = call.uow, call.program, call.merchant_id, call.now
-    number = code.card_number
-    if code.merchant_id != merchant_id:
-        raise InvalidMerchant(f"the code is for merchant {code.merchant_id}", card_number=number)
-    card = await uow.cards.find(merchant_id, number, lock=True)
-    if card is None:
-        raise InvalidCard("no card has this number", card_number=number)
-    if card.status != "active":
-        raise CardNotActive(f"the card is {card.status}", card_number=number)
-    if card.account_id is None:
-        raise InvalidAccount("the card has no account", card_number=number)
-    statuses = await uow.accounts.lock(merchant_id, [card.account_id])
-    status = statuses.get(card.account_id)
-    if status is None:
-        raise InvalidAccount("the card's account does not exist", card_number=number)
-    if status != "active":
-        raise AccountNotActive(f"the account is {status}", card_number=number)
-    event = _event(program, code.event_id, number)
-    wallet = _event_wallet(program, event, number)
-    _require_audience(program, event, card, wallet)
-    if event.store not in program.stores:
-        raise InvalidEventStore(
-            f"the event's store {event.store!r} is not configured", card_number=number
-        )
-    earlier = await _earlier_load(uow, merchant_id, card.account_id, event.id)
-    if earlier is not None and earlier.undone_by_id is None:
-        raise RewardAlreadyLoaded(card_number=number)
-    move = _move(program, event, card, now, number)
-    where = call.online_stamp(event.store)
-    txn = await uow.transactions.record(
-        where, LOAD_KIND, account_id=card.account_id, card_number=card.number
-    )
-    book = await open_settled_book(uow, program, card.account_id, where)
-    try:
-        apply_moves(book, program, [move], [], now)
-    except DomainError as refusal:
-        raise TransactionDenied(str(refusal), card_number=number) from None
-    await uow.ledger.write([book], txn, now)
-    await _remember_load(uow, merchant_id, card.account_id, event.id, txn, now, earlier)
-    return Loaded(await _primary_card(uow, merchant_id, card), event, move, txn)
-
-
-def _event(program: Program, event_id: str, number: str) -> CampaignEvent:
+def event_of(program: Program, event_id: str, number: str) -> CampaignEvent:
     for event in program.loyalty.events:
         if event.id == event_id:
             return event
     raise InvalidEvent(f"no event {event_id!r}", card_number=number)
 
 
-def _event_wallet(program: Program, event: CampaignEvent, number: str) -> WalletDef:
+def event_wallet(program: Program, event: CampaignEvent, number: str) -> WalletDef:
     wallet = program.wallets.get(event.wallet)
     if wallet is None:
         raise InvalidWalletSpec(
@@ -286,9 +225,7 @@ def _event_wallet(program: Program, event: CampaignEvent, number: str) -> Wallet
     return wallet
 
 
-def _require_audience(
-    program: Program, event: CampaignEvent, card: Card, wallet: WalletDef
-) -> None:
+def require_audience(program: Program, event: CampaignEvent, card: Card, wallet: WalletDef) -> None:
     """The event's card templates, when listed; and the account must be able to hold
     the reward at all (a gift card has no loyalty wallets)."""
     if event.templates and card.template_code not in event.templates:
@@ -300,7 +237,7 @@ def _require_audience(
         )
 
 
-def _move(
+def reward_move(
     program: Program, event: CampaignEvent, card: Card, now: datetime, number: str
 ) -> AppliedMove:
     expires_on: date | None = None
@@ -310,7 +247,7 @@ def _move(
         (move,) = check_moves(
             program,
             card.template_code,
-            "PX",
+            PROGRAM_CODES_ALL,
             [Move(event.wallet, event.quantity, expires_on)],
             now,
         )
@@ -318,86 +255,3 @@ def _move(
         # The quantity does not fit the wallet (e.g. 1.5 of a whole-unit wallet).
         raise InvalidWalletSpec(str(refusal), card_number=number) from None
     return move
-
-
-@dataclass(frozen=True)
-class _EarlierLoad:
-    transaction_id: int
-    undone_by_id: int | None
-
-
-async def _earlier_load(
-    uow: UnitOfWork, merchant_id: int, account_id: int, event_id: str
-) -> _EarlierLoad | None:
-    row = (
-        await uow.conn.execute(
-            select(event_loads.c.transaction_id, transactions.c.undone_by_id)
-            .select_from(
-                event_loads.outerjoin(
-                    transactions,
-                    (transactions.c.merchant_id == event_loads.c.merchant_id)
-                    & (transactions.c.id == event_loads.c.transaction_id),
-                )
-            )
-            .where(
-                event_loads.c.merchant_id == merchant_id,
-                event_loads.c.account_id == account_id,
-                event_loads.c.event_id == event_id,
-            )
-        )
-    ).first()
-    return _EarlierLoad(row.transaction_id, row.undone_by_id) if row is not None else None
-
-
-async def _remember_load(
-    uow: UnitOfWork,
-    merchant_id: int,
-    account_id: int,
-    event_id: str,
-    txn: int,
-    now: datetime,
-    earlier: _EarlierLoad | None,
-) -> None:
-    """One row per account and event (its primary key): a reload after a reversal
-    points the row at the new load."""
-    if earlier is None:
-        await uow.conn.execute(
-            insert(event_loads).values(
-                merchant_id=merchant_id,
-                account_id=account_id,
-                event_id=event_id,
-                transaction_id=txn,
-                loaded_at=now,
-            )
-        )
-        return
-    await uow.conn.execute(
-        update(event_loads)
-        .where(
-            event_loads.c.merchant_id == merchant_id,
-            event_loads.c.account_id == account_id,
-            event_loads.c.event_id == event_id,
-        )
-        .values(transaction_id=txn, loaded_at=now)
-    )
-
-
-async def _primary_card(uow: UnitOfWork, merchant_id: int, card: Card) -> str:
-    """The account's lowest-numbered active card, as accountQuery reports it."""
-    number = (
-        await uow.conn.execute(
-            select(cards.c.printed_card_number)
-            .where(
-                cards.c.merchant_id == merchant_id,
-                cards.c.account_id == card.account_id,
-                cards.c.status == "active",
-            )
-            .order_by(cards.c.printed_card_number)
-            .limit(1)
-        )
-    ).scalar()
-    return str(number) if number is not None else card.number
-
-
-def quantity_at_scale(move: AppliedMove) -> Decimal:
-    return move.quantity.quantize(Decimal(1).scaleb(-move.wallet.scale))
