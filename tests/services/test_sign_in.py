@@ -33,7 +33,9 @@ def by_token(
     async def work(uow: UnitOfWork) -> Principal:
         call = await merchant_call(uow, now, integration=integration)
         params = {"access_token": token}
-        return await sign_in.by_token(uow, call.program, call.integration, params, now, False)
+        return await sign_in.by_token(
+            sign_in.SignInAttempt(uow, call.program, call.integration, params, now, False)
+        )
 
     try:
         principal: Principal = in_unit_of_work(work)
@@ -69,7 +71,9 @@ def test_a_wrong_registration_code_is_counted_per_card_and_integration(
     async def work(uow: UnitOfWork) -> Principal:
         call = await merchant_call(uow, NOW, integration="demo-app")
         params = {"printedCardNumber": LOYALTY, "registrationCode": "wrong"}
-        return await sign_in.by_card(uow, call.program, call.integration, params, NOW, True)
+        return await sign_in.by_card(
+            sign_in.SignInAttempt(uow, call.program, call.integration, params, NOW, True)
+        )
 
     with pytest.raises(DomainError) as caught:
         in_unit_of_work(work)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from decimal import Decimal
 
 from openpxs.domain.cards import CardRef
@@ -11,6 +11,7 @@ from openpxs.domain.clock import end_of_day
 from openpxs.domain.money import from_units
 from openpxs.domain.program import Program, WalletDef
 from openpxs.services.books import find_card
+from openpxs.store.repositories.transactions import HistoryRow
 from openpxs.store.uow import UnitOfWork
 
 MAX_HISTORY = 500
@@ -26,14 +27,10 @@ class HistoryDetail:
 
 @dataclass
 class HistoryEntry:
-    id: int
-    kind: str
-    at: datetime
-    store_code: str | None
-    store_name: str | None
-    pos_transaction_id: str | None
-    card_number: str | None
-    has_comment: bool
+    """One transaction of the account as its history shows it, with what it did to each
+    wallet (the card is the account's own when the transaction names none)."""
+
+    transaction: HistoryRow
     details: list[HistoryDetail]
 
 
@@ -99,16 +96,6 @@ async def account_history(
             )
         )
     return [
-        HistoryEntry(
-            id=r.id,
-            kind=r.kind,
-            at=r.at,
-            store_code=r.store_code,
-            store_name=r.store_name,
-            pos_transaction_id=r.pos_transaction_id,
-            card_number=r.card_number or card_number,
-            has_comment=r.has_comment,
-            details=details.get(r.id, []),
-        )
+        HistoryEntry(replace(r, card_number=r.card_number or card_number), details.get(r.id, []))
         for r in rows
     ]

@@ -8,6 +8,7 @@ be tried at speed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,41 +20,38 @@ from openpxs.services import oauth
 from openpxs.store.uow import UnitOfWork
 
 
-async def by_token(
-    uow: UnitOfWork,
-    program: Program,
-    integration: Integration,
-    params: dict[str, Any],
-    now: datetime,
-    activates_card: bool,
-) -> Principal:
-    return await oauth.principal_for_token(uow, integration, params.get("access_token"), now)
+@dataclass(frozen=True)
+class SignInAttempt:
+    """What a call presents to prove its authentication style, and where it is proven."""
+
+    uow: UnitOfWork
+    program: Program
+    integration: Integration
+    # The call's parameters as sent (the style's members are read from them).
+    params: dict[str, Any]
+    now: datetime
+    # The activation endpoints: an inactive card proves its holder too.
+    activates_card: bool
 
 
-async def by_password(
-    uow: UnitOfWork,
-    program: Program,
-    integration: Integration,
-    params: dict[str, Any],
-    now: datetime,
-    activates_card: bool,
-) -> Principal:
-    user = await oauth.check_password(
-        uow, program, params.get("username"), params.get("password"), now
+async def by_token(attempt: SignInAttempt) -> Principal:
+    return await oauth.principal_for_token(
+        attempt.uow, attempt.integration, attempt.params.get("access_token"), attempt.now
     )
-    return Principal(style="guest", merchant_id=integration.merchant_id, user_id=user.id)
 
 
-async def by_email(
-    uow: UnitOfWork,
-    program: Program,
-    integration: Integration,
-    params: dict[str, Any],
-    now: datetime,
-    activates_card: bool,
-) -> Principal:
+async def by_password(attempt: SignInAttempt) -> Principal:
+    params = attempt.params
+    user = await oauth.check_password(
+        attempt.uow, attempt.program, params.get("username"), params.get("password"), attempt.now
+    )
+    return Principal(style="guest", merchant_id=attempt.program.merchant_id, user_id=user.id)
+
+
+async def by_email(attempt: SignInAttempt) -> Principal:
     """The one registered guest with this e-mail address in the given card template."""
-    email, template = params.get("email"), params.get("cardTemplateCode")
+    uow, merchant = attempt.uow, attempt.program.merchant_id
+    email, template = attempt.params.get("email"), attempt.params.get("cardTemplateCode")
     try:
         template_code = int(template) if template is not None else None
     except (TypeError, ValueError):
@@ -62,32 +60,28 @@ async def by_email(
         raise Refused(Reason.INVALID_GUEST_CREDENTIALS)
     matches = [
         user
-        for user in await uow.users.by_email(integration.merchant_id, email)
-        if await uow.accounts.template_of(integration.merchant_id, user.account_id) == template_code
+        for user in await uow.users.by_email(merchant, email)
+        if await uow.accounts.template_of(merchant, user.account_id) == template_code
     ]
     if len(matches) != 1:
         raise Refused(Reason.INVALID_GUEST_CREDENTIALS)
-    return Principal(style="email", merchant_id=integration.merchant_id, user_id=matches[0].id)
+    return Principal(style="email", merchant_id=merchant, user_id=matches[0].id)
 
 
-async def by_card(
-    uow: UnitOfWork,
-    program: Program,
-    integration: Integration,
-    params: dict[str, Any],
-    now: datetime,
-    activates_card: bool,
-) -> Principal:
+async def by_card(attempt: SignInAttempt) -> Principal:
     """The holder of an active card, proven by its number and registration code; on the
     activation endpoints (``activates_card``) an inactive card proves its holder too."""
-    number, code = params.get("printedCardNumber"), params.get("registrationCode")
+    uow, program, now = attempt.uow, attempt.program, attempt.now
+    merchant = program.merchant_id
+    number, code = attempt.params.get("printedCardNumber"), attempt.params.get("registrationCode")
     if not isinstance(number, str) or not isinstance(code, str) or not number or not code:
         raise Refused(Reason.INVALID_CARD_CREDENTIALS)
-    subjects = [f"card:{number[:64]}", f"client:{integration.id}"]
+    subjects = [f"card:{number[:64]}", f"client:{attempt.integration.id}"]
     await oauth.refuse_if_locked(uow, program, subjects, now, reason=Reason.TOO_MANY_ATTEMPTS)
-    card = await uow.cards.find(integration.merchant_id, number)
+    card = await uow.cards.find(merchant, number)
     usable = card is not None and (
-        card.status == CardStatus.ACTIVE or (card.status == CardStatus.INACTIVE and activates_card)
+        card.status == CardStatus.ACTIVE
+        or (card.status == CardStatus.INACTIVE and attempt.activates_card)
     )
     if card is None or not registration_code_matches(card, code) or not usable:
         raise Refused(
@@ -95,13 +89,11 @@ async def by_card(
             intents=(oauth.count_failure(program, subjects, now, slow=False),),
         )
     owner = (
-        await uow.accounts.owner(integration.merchant_id, card.account_id)
-        if card.account_id is not None
-        else None
+        await uow.accounts.owner(merchant, card.account_id) if card.account_id is not None else None
     )
     return Principal(
         style="card",
-        merchant_id=integration.merchant_id,
+        merchant_id=merchant,
         card_number=number,
         account_id=card.account_id,
         user_id=owner,

@@ -26,6 +26,7 @@ from openpxs.store.repositories.coupons import CouponRepository
 from openpxs.store.repositories.event_loads import EventLoadRepository
 from openpxs.store.repositories.external_accounts import ExternalAccountRepository
 from openpxs.store.repositories.failures import FailureRepository
+from openpxs.store.repositories.guest_search import GuestSearchRepository
 from openpxs.store.repositories.integrations import IntegrationRepository
 from openpxs.store.repositories.ledger import LedgerRepository
 from openpxs.store.repositories.outbox import OutboxRepository
@@ -39,7 +40,7 @@ from openpxs.store.repositories.retry_keys import RetryKeyRepository, RetryKeys
 from openpxs.store.repositories.standing import StandingRepository
 from openpxs.store.repositories.tokens import TokenRepository
 from openpxs.store.repositories.transactions import HistoryRepository, TransactionRepository
-from openpxs.store.repositories.users import GuestSearchRepository, UserRepository
+from openpxs.store.repositories.users import UserRepository
 from openpxs.store.repositories.visit_codes import VisitCodeRepository
 
 

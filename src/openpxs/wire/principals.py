@@ -14,10 +14,7 @@ from openpxs.wire.auth import STYLE_REFUSED
 from openpxs.wire.envelope import ServiceFailure
 from openpxs.wire.registry import Endpoint
 
-# (unit of work, program, integration, the call's parameters, now, activates a card)
-Resolver = Callable[
-    [UnitOfWork, Program, Integration, dict[str, Any], datetime, bool], Awaitable[Principal]
-]
+Resolver = Callable[[sign_in.SignInAttempt], Awaitable[Principal]]
 GUEST_STYLES: dict[str, Resolver] = {
     "oauth": sign_in.by_token,
     "guest": sign_in.by_password,
@@ -42,4 +39,6 @@ async def resolve(
     resolver = GUEST_STYLES.get(style)
     if resolver is None:
         raise ServiceFailure(STYLE_REFUSED, f"The {style!r} authentication style is not enabled")
-    return await resolver(uow, program, integration, params, now, endpoint.activates_card)
+    return await resolver(
+        sign_in.SignInAttempt(uow, program, integration, params, now, endpoint.activates_card)
+    )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from openpxs.api.guest import models as m
 from openpxs.api.guest.errors import BY_CARD, BY_ID, GUEST
-from openpxs.api.history import history_reply
 from openpxs.api.transaction.models import TransactionHistoryReply
+from openpxs.api.transaction.replies import history_reply
 from openpxs.domain.errors import Reason as R
 from openpxs.services import history
 from openpxs.services.annotations import annotation

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from openpxs.api.transaction import models as m
 from openpxs.api.transaction.errors import B2B, REFUSALS, TRANSACTION
-from openpxs.api.transaction.handlers import CARD, WALLETS
+from openpxs.api.transaction.handlers import CARD, UNDO, WALLETS
 from openpxs.api.transaction.keys import pos_key
 from openpxs.api.transaction.replies import card_ref, stamp_of, transaction_reply
 from openpxs.domain.cards import CardRef
@@ -59,14 +59,7 @@ async def exchange(ctx: CallContext, req: m.ExchangeRequest) -> m.TransactionRep
     styles=B2B,
     summary="Reverse a previous transaction",
     moves_value=True,
-    errors=(
-        R.TRANSACTION_NOT_FOUND,
-        R.ALREADY_VOIDED,
-        R.CARD_NOT_IN_REQUIRED_STATE,
-        R.INSUFFICIENT_BALANCE,
-        R.INVALID_STORE,
-        R.DUPLICATE_TRANSACTION,
-    ),
+    errors=UNDO,
 )
 async def reverse(ctx: CallContext, req: m.PxTransactionRequest) -> m.TransactionReply:
     """Undoes any value-moving transaction of this merchant by its pxTransactionId,

@@ -27,6 +27,15 @@ from openpxs.wire.registry import endpoint
 CARD = (R.CARD_NOT_FOUND, R.INVALID_REGISTRATION_CODE, R.INVALID_STORE)
 WALLETS = (R.INVALID_WALLET_CODE, R.INVALID_QUANTITY)
 VOID = (*CARD, *WALLETS, R.TRANSACTION_NOT_FOUND, R.ALREADY_VOIDED, R.CARD_NOT_IN_REQUIRED_STATE)
+# Undoing a transaction by its pxTransactionId (reverse, voidBulkActivateAdd).
+UNDO = (
+    R.TRANSACTION_NOT_FOUND,
+    R.ALREADY_VOIDED,
+    R.CARD_NOT_IN_REQUIRED_STATE,
+    R.INSUFFICIENT_BALANCE,
+    R.INVALID_STORE,
+    R.DUPLICATE_TRANSACTION,
+)
 
 
 @endpoint(
@@ -298,14 +307,7 @@ async def bulk_activate_add(ctx: CallContext, req: m.BulkActivateAddRequest) -> 
     styles=B2B,
     summary="Void a bulk gift card sale",
     moves_value=True,
-    errors=(
-        R.TRANSACTION_NOT_FOUND,
-        R.ALREADY_VOIDED,
-        R.CARD_NOT_IN_REQUIRED_STATE,
-        R.INSUFFICIENT_BALANCE,
-        R.INVALID_STORE,
-        R.DUPLICATE_TRANSACTION,
-    ),
+    errors=UNDO,
 )
 async def void_bulk_activate_add(ctx: CallContext, req: m.PxTransactionRequest) -> m.BulkAddReply:
     """Undoes a whole bulk sale by its batch pxTransactionId."""

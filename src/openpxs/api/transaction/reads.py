@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from openpxs.api.history import history_reply
 from openpxs.api.transaction import models as m
 from openpxs.api.transaction.errors import B2B, TRANSACTION
 from openpxs.api.transaction.handlers import CARD
-from openpxs.api.transaction.replies import card_ref, stamp_of
+from openpxs.api.transaction.replies import card_ref, history_reply, stamp_of
 from openpxs.domain.errors import InvalidRequest
 from openpxs.domain.errors import Reason as R
 from openpxs.services import history

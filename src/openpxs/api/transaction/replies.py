@@ -7,8 +7,10 @@ from typing import TypeVar
 from openpxs.api.transaction import models as m
 from openpxs.domain.cards import CardRef, mask
 from openpxs.domain.moves import AppliedMove, Move
+from openpxs.domain.program import Program
 from openpxs.domain.stamp import CallStamp
 from openpxs.services.balances import Outcome
+from openpxs.services.history import HistoryEntry
 from openpxs.wire.context import CallContext
 
 Reply = TypeVar("Reply", bound=m.TransactionReply)
@@ -81,3 +83,42 @@ def add_redeem_reply(outcome: Outcome) -> m.AddRedeemReply:
     reply.addWalletContents = applied_out(outcome.added)
     reply.redeemWalletContents = applied_out(outcome.redeemed)
     return reply
+
+
+def history_reply(
+    program: Program, entries: list[HistoryEntry], result: str
+) -> m.TransactionHistoryReply:
+    """A card's history (the Transaction and Guest services answer alike): entries newest
+    first, each with per-wallet amounts, and the wallets they touch."""
+    used = sorted({d.wallet.code for e in entries for d in e.details})
+    return m.TransactionHistoryReply(
+        result=result,
+        transactions=[
+            m.TransactionHistoryEntry(
+                transactionIdLong=e.transaction.id,
+                transactionId=e.transaction.id,
+                datetime=e.transaction.at.isoformat(),
+                transactionType=e.transaction.kind,
+                storeCode=e.transaction.store_code,
+                storeName=e.transaction.store_name,
+                posTransactionNumber=e.transaction.pos_transaction_id,
+                cardNumber=e.transaction.card_number,
+                hasVisibleComment=e.transaction.has_comment,
+                details=[
+                    m.TransactionHistoryDetail(
+                        walletCode=d.wallet.code,
+                        walletName=d.wallet.name,
+                        accrued=d.accrued,
+                        redeemed=d.redeemed,
+                        balance=d.balance,
+                    )
+                    for d in e.details
+                ],
+            )
+            for e in entries
+        ],
+        walletInfo=[
+            m.WalletInfo(walletCode=w.code, name=w.name, scale=w.scale)
+            for w in (program.wallets[c] for c in used)
+        ],
+    )
