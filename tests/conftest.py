@@ -76,6 +76,9 @@ def session_client(demo_database: str, installed: DemoState) -> Iterator[TestCli
     with TestClient(app, raise_server_exceptions=False) as client:
         app.state.demo_state = installed
         yield client
+        # Leave the demo installation behind, so a later run on the same PostgreSQL
+        # database installs the demo guest again instead of finding its card in use.
+        reset(client)
 
 
 @dataclass(frozen=True)

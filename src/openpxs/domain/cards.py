@@ -53,6 +53,12 @@ def may_move(from_status: CardStatus, to_status: CardStatus) -> bool:
     return (from_status, to_status) in CARD_MOVES
 
 
+def require_move(card: Card, to_status: CardStatus) -> None:
+    """Refuse a move the table does not allow."""
+    if not may_move(card.status, to_status):
+        raise CardNotInRequiredState(f"a card that is {card.status} cannot become {to_status}")
+
+
 def may_put_back(from_status: CardStatus, to_status: CardStatus) -> bool:
     """Whether undoing a recorded change may take a card from ``to_status`` back to
     ``from_status``: the inverse of a forward move, or of a change that kept the state

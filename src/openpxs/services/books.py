@@ -9,7 +9,16 @@ nothing behind.
 
 from __future__ import annotations
 
-from openpxs.domain.cards import AccountStatus, Card, CardRef, verify_card
+from datetime import datetime
+
+from openpxs.domain.cards import (
+    AccountStatus,
+    Card,
+    CardRef,
+    CardStatus,
+    require_move,
+    verify_card,
+)
 from openpxs.domain.errors import CardNotActive
 from openpxs.domain.ledger import AccountBook
 from openpxs.domain.program import Program, WalletDef
@@ -24,6 +33,20 @@ async def find_card(uow: UnitOfWork, merchant_id: int, ref: CardRef, *, lock: bo
     not found."""
     card = await uow.cards.find(merchant_id, ref.printed_number(), lock=lock)
     return verify_card(card, ref)
+
+
+async def move_cards(
+    uow: UnitOfWork,
+    merchant_id: int,
+    transaction_id: int,
+    moves: list[tuple[Card, int, CardStatus]],
+    now: datetime,
+) -> None:
+    """Give each (locked) card a new state on an account, as ``transaction_id`` does:
+    every move must be one the card states allow (``domain.cards.CARD_MOVES``)."""
+    for card, _, to_status in moves:
+        require_move(card, to_status)
+    await uow.cards.change(merchant_id, transaction_id, moves, now)
 
 
 async def lock_active_account(uow: UnitOfWork, merchant_id: int, account_id: int) -> None:

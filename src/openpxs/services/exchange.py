@@ -8,7 +8,7 @@ from openpxs.domain.program import Program
 from openpxs.domain.stamp import CallStamp
 from openpxs.domain.transactions import Kind
 from openpxs.services.balances import Outcome, view_of
-from openpxs.services.books import lock_active_account, open_settled_book
+from openpxs.services.books import lock_active_account, move_cards, open_settled_book
 from openpxs.store.uow import UnitOfWork
 
 
@@ -31,7 +31,8 @@ async def exchange(
     txn = await uow.transactions.record(
         stamp, Kind.EXCHANGE, account_id=account_id, card_number=old.number
     )
-    await uow.cards.change(
+    await move_cards(
+        uow,
         program.merchant_id,
         txn,
         [(old, account_id, CardStatus.EXCHANGED), (new, account_id, CardStatus.ACTIVE)],

@@ -27,7 +27,7 @@ from openpxs.domain.program import Program
 from openpxs.domain.stamp import CallStamp
 from openpxs.domain.transactions import Kind
 from openpxs.services import oauth
-from openpxs.services.books import open_settled_book
+from openpxs.services.books import move_cards, open_settled_book
 from openpxs.services.context import Call
 from openpxs.services.guest_access import account_by_card, user_for
 from openpxs.store.repositories.users import User
@@ -314,4 +314,4 @@ async def change_card_status(
         account_id=card.account_id,
         card_number=card.number,
     )
-    await uow.cards.change(m, txn, [(card, card.account_id, status)], where.now)
+    await move_cards(uow, m, txn, [(card, card.account_id, status)], where.now)
