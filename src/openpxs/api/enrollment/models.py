@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from openpxs.api.common import GuestRequest
+from openpxs.api.guest_request import GuestRequest
 from openpxs.services.form_fields import FieldsSent
 from openpxs.wire.types import FlexInt, FlexLong, FlexStr, ReplyModel, WireModel
 

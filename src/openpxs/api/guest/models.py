@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import Field
 
-from openpxs.api.common import GuestRequest
+from openpxs.api.guest_request import GuestRequest
 from openpxs.api.transaction.models import WalletBalance
 from openpxs.wire.types import DecimalOut, FlexLong, FlexStr, ReplyModel, WireModel
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from openpxs.api.common import GuestRequest
+from openpxs.api.guest_request import GuestRequest
 from openpxs.services.password_reset import IDENTIFIERS, Identifier
 from openpxs.wire.types import FlexLong, FlexStr, ReplyModel, WireModel
 

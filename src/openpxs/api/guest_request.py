@@ -1,4 +1,5 @@
-"""Request members shared by the guest-facing services."""
+"""The request members every guest-facing service shares (merchantId and the
+authentication style's)."""
 
 from __future__ import annotations
 
