@@ -107,6 +107,11 @@ class CheckedFields:
         return not self.errors
 
 
+def is_email(text: str) -> bool:
+    """Whether a text is an e-mail address as enrollment forms accept one."""
+    return bool(_EMAIL.match(text))
+
+
 def normalise_unique(name: str, value: str) -> str:
     """The key under which a unique value is claimed: case and phone punctuation ignored."""
     if FIELD_TYPES["user"].get(name) == "phone":

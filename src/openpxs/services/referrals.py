@@ -9,7 +9,7 @@ from openpxs.domain.errors import Reason, Refused
 
 # The enrollment form's own e-mail rule: a referral address is valid exactly when the
 # invited person could enroll with it.
-from openpxs.domain.fields import _EMAIL as EMAIL_RULE
+from openpxs.domain.fields import is_email
 from openpxs.services.context import Call
 from openpxs.services.guest_cards import home_account
 from openpxs.store.repositories.referrals import Invitee, Referral
@@ -88,7 +88,7 @@ def _checked(inputs: list[ReferralInput], own_email: str | None) -> list[Invitee
     kept: dict[str, Invitee] = {}
     for position, item in enumerate(inputs):
         email = (item.email or "").strip().lower()
-        if not email or not EMAIL_RULE.match(email):
+        if not email or not is_email(email):
             raise Refused(Reason.INVALID_REFERRAL, f"referrals[{position}].email is not valid")
         if email == own:
             raise Refused(Reason.INVALID_REFERRAL, f"referrals[{position}] refers the member")
