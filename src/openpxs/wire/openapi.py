@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from functools import cache
+from importlib.resources import files
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import JsonSchemaMode, models_json_schema
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
+from pydantic_core import core_schema
 
 from openpxs.domain.errors import Reason
 from openpxs.wire.auth import AUTH_FAILED, STYLE_REFUSED
@@ -27,9 +30,16 @@ FAILURE = {
     "description": "A refusal: result is not the service's success value",
     "required": ["result", "errorCode", "errorMessage"],
     "properties": {
-        "result": {"type": "string"},
-        "errorCode": {"type": "string"},
-        "errorMessage": {"type": "string"},
+        "result": {
+            "type": "string",
+            "description": "What kind of refusal: failure, or the service's own value "
+            "(userDataError, invalid_status, ...)",
+        },
+        "errorCode": {
+            "type": "string",
+            "description": "The refusal's code (the operation's description lists them)",
+        },
+        "errorMessage": {"type": "string", "description": "The refusal in words"},
     },
 }
 FAILURE_REF = {"$ref": REF.format(model="Refusal")}
@@ -40,6 +50,39 @@ UNREADABLE = (
 )
 UNAVAILABLE = "The database cannot be reached (errorCode system.unavailable)"
 Schemas = dict[tuple[type[BaseModel], JsonSchemaMode], dict[str, Any]]
+
+
+@cache
+def field_notes() -> dict[str, Any]:
+    """Descriptions of every model and member, taken from the PXS contract's notes.
+
+    Written by tools/field_notes.py into the package, so the reference needs no copy of
+    the contract at run time. Keyed by the model's module and name.
+    """
+    text = files("openpxs.api").joinpath("field_notes.json").read_text(encoding="utf-8")
+    notes: dict[str, Any] = json.loads(text)
+    return notes
+
+
+def _notes_of(model: type[BaseModel]) -> dict[str, Any]:
+    notes: dict[str, Any] = field_notes().get(f"{model.__module__}.{model.__qualname__}", {})
+    return notes
+
+
+class _Described(GenerateJsonSchema):
+    """Pydantic's schemas, with the contract's description of each model and member
+    wherever the model itself gives none (a docstring or a Field description wins)."""
+
+    def model_schema(self, schema: core_schema.ModelSchema) -> dict[str, Any]:
+        json_schema = super().model_schema(schema)
+        notes = _notes_of(schema["cls"])
+        if notes.get("description") and not json_schema.get("description"):
+            json_schema["description"] = notes["description"]
+        members = notes.get("fields", {})
+        for name, member in json_schema.get("properties", {}).items():
+            if name in members and not member.get("description"):
+                member["description"] = members[name]
+        return json_schema
 
 
 def _schemas(endpoints: list[Endpoint], components: dict[str, Any]) -> Schemas:
@@ -54,7 +97,7 @@ def _schemas(endpoints: list[Endpoint], components: dict[str, Any]) -> Schemas:
         for item in ((ep.request, "validation"), (ep.reply, "serialization")):
             if item not in inputs:
                 inputs.append(item)
-    refs, top = models_json_schema(inputs, ref_template=REF)
+    refs, top = models_json_schema(inputs, ref_template=REF, schema_generator=_Described)
     components.update(top.get("$defs", {}))
     return dict(refs)  # type: ignore[arg-type]
 
@@ -149,12 +192,15 @@ def _operation(ep: Endpoint, schemas: Schemas) -> dict[str, Any]:
             "content": {"application/json": {"schema": schemas[(ep.request, "validation")]}},
         }
     else:
+        notes = _notes_of(ep.request).get("fields", {})
         for name, info in ep.request.model_fields.items():
+            wire = info.alias or name
             op["parameters"].append(
                 {
-                    "name": info.alias or name,
+                    "name": wire,
                     "in": "query",
                     "required": info.is_required(),
+                    "description": info.description or notes.get(wire, ""),
                     "schema": {"type": "string"},
                 }
             )
