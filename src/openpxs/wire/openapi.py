@@ -13,6 +13,7 @@ from pydantic_core import core_schema
 
 from openpxs.domain.errors import Reason
 from openpxs.wire.auth import AUTH_FAILED, STYLE_REFUSED
+from openpxs.wire.examples import Step, examples_of
 from openpxs.wire.registry import REGISTRY, Endpoint
 
 PREFIX = "/rest/{release}/"
@@ -142,6 +143,26 @@ def _refusal_text(refusals: list[dict[str, Any]]) -> str:
     return "\n\nRefusals (HTTP 200):\n" + "\n".join(lines) if lines else ""
 
 
+def _reply_examples(examples: list[Step]) -> dict[str, dict[str, Any]]:
+    """The recorded replies by HTTP status (tests/api/test_examples.py replays them)."""
+    shown: dict[str, dict[str, Any]] = {}
+    for step in examples:
+        shown.setdefault(str(step.status), {})[step.id] = {
+            "summary": step.title,
+            "value": step.reply,
+        }
+    return shown
+
+
+def _parameter_examples(examples: list[Step], name: str) -> dict[str, Any]:
+    values = {
+        step.id: {"summary": step.title, "value": step.request[name]}
+        for step in examples
+        if name in step.request
+    }
+    return {"examples": values} if values else {}
+
+
 def _operation(ep: Endpoint, schemas: Schemas) -> dict[str, Any]:
     refusals = refusals_of(ep)
     statuses = {r["status"] for r in refusals}
@@ -186,10 +207,21 @@ def _operation(ep: Endpoint, schemas: Schemas) -> dict[str, Any]:
             "The access token does not carry the scope this operation needs",
             _refusal_schema(ep, refusals, 403),
         )
+    examples = examples_of(ep.method, ep.path)
+    for status, shown in _reply_examples(examples).items():
+        response = op["responses"].setdefault(status, _response("A refusal", FAILURE_REF))
+        response["content"]["application/json"]["examples"] = shown
     if ep.method == "POST":
         op["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": schemas[(ep.request, "validation")]}},
+            "content": {
+                "application/json": {
+                    "schema": schemas[(ep.request, "validation")],
+                    "examples": {
+                        step.id: {"summary": step.title, "value": step.request} for step in examples
+                    },
+                }
+            },
         }
     else:
         notes = _notes_of(ep.request).get("fields", {})
@@ -202,6 +234,7 @@ def _operation(ep: Endpoint, schemas: Schemas) -> dict[str, Any]:
                     "required": info.is_required(),
                     "description": info.description or notes.get(wire, ""),
                     "schema": {"type": "string"},
+                    **_parameter_examples(examples, wire),
                 }
             )
     return op
@@ -241,7 +274,12 @@ def openapi_document() -> dict[str, Any]:
             "title": "OpenPXS",
             "version": "0.1.0",
             "description": "PXS-compatible REST API. Every reply carries `result`; failures "
-            "carry `errorCode` and `errorMessage`. Decimals are JSON strings.",
+            "carry `errorCode` and `errorMessage`. Decimals are JSON strings.\n\n"
+            "Every operation shows requests and replies recorded against the demo "
+            "merchants (`openpxs demo`): they are sequences that build on each other (sell "
+            "a card, then spend it; enroll a guest, sign in, use the token), replayed by "
+            "the test suite. In them, `{{name}}` stands for a value that differs from one "
+            "run to the next (an id, a token, a time), taken from an earlier reply.",
         },
         "paths": paths,
         "components": {
