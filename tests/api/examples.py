@@ -24,7 +24,7 @@ RELEASE = "24.11"
 FOLDER = Path(__file__).resolve().parents[2] / "src" / "openpxs" / "api" / "examples"
 # Values that are never the same twice, even where two runs happen to agree.
 TIME = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?)?$")
-SECRETS = {"access_token", "refresh_token", "code"}
+SECRETS = {"access_token", "refresh_token"}
 # Ids come from server-wide sequences: the same in two runs on SQLite, which reuses the
 # ids of deleted rows, but not on PostgreSQL.
 IDS = {
@@ -139,33 +139,47 @@ def run(client: TestClient, sequence: Sequence) -> list[str]:
     return problems
 
 
-def _template(first: Any, second: Any, step: Step, key: str) -> Any:
-    """One reply with a placeholder wherever the two runs differ."""
+def _template(first: Any, second: Any, step: Step, key: str, known: dict[Any, str]) -> Any:
+    """One reply with a placeholder wherever the two runs differ; a value an earlier reply
+    gave keeps the name it had there (the card number of a new account, say)."""
     name = step.save.get(key, key)
     if isinstance(first, dict) and isinstance(second, dict) and set(first) == set(second):
-        return {k: _template(first[k], second[k], step, k) for k in first}
+        return {k: _template(first[k], second[k], step, k, known) for k in first}
     if isinstance(first, list) and isinstance(second, list) and len(first) == len(second):
         scalars = all(not isinstance(a, (dict, list)) for a in first)
-        if scalars and any(
-            _template(a, b, step, key) != a for a, b in zip(first, second, strict=True)
-        ):
+        pairs = list(zip(first, second, strict=True))
+        if scalars and any(_template(a, b, step, key, known) != a for a, b in pairs):
             return f"{{{{{name}}}}}"
-        return [_template(a, b, step, key) for a, b in zip(first, second, strict=True)]
-    if key in IDS and isinstance(first, list):
-        return f"{{{{{name}}}}}"
-    if first != second or key in SECRETS | IDS or (isinstance(first, str) and TIME.match(first)):
-        return f"{{{{{name}}}}}"
-    return first
+        return [_template(a, b, step, key, known) for a, b in pairs]
+    volatile = (
+        first != second
+        or key in SECRETS | IDS
+        or (isinstance(first, str) and TIME.match(first))
+        or (key in IDS and isinstance(first, list))
+    )
+    if not volatile:
+        return first
+    if key not in step.save and isinstance(first, str) and first in known:
+        name = known[first]
+    return f"{{{{{name}}}}}"
 
 
 def record(client: TestClient, sequence: Sequence, reset: Any) -> None:
     """Play the sequence twice from the demo installation and write its replies."""
     runs: list[list[tuple[int, Any]]] = []
-    for _ in range(2):
+    before: list[dict[Any, str]] = []  # the first run's remembered values, per step
+    for attempt in range(2):
         reset(client)
         played = Played()
         replies: list[tuple[int, Any]] = []
         for step in sequence.steps:
+            if attempt == 0:
+                known: dict[Any, str] = {}
+                for name, value in played.saved.items():
+                    # Long strings only (card numbers, tokens): small numbers coincide.
+                    if isinstance(value, str) and len(value) >= 6:
+                        known.setdefault(value, name)
+                before.append(known)
             if step.take_code:
                 take_code(client, step, played)
                 replies.append((0, None))
@@ -175,10 +189,11 @@ def record(client: TestClient, sequence: Sequence, reset: Any) -> None:
             # Remember what the request of a later step will ask for.
             _remember(reply, step, played)
         runs.append(replies)
-    for step, (status, first), (_, second) in zip(sequence.steps, *runs, strict=True):
+    steps = zip(sequence.steps, before, *runs, strict=True)
+    for step, known, (status, first), (_, second) in steps:
         if not step.take_code:
             step.status = status
-            step.reply = _template(first, second, step, "")
+            step.reply = _template(first, second, step, "", known)
     text = yaml.safe_dump(sequence.as_data(), sort_keys=False, allow_unicode=True, width=92)
     (FOLDER / f"{sequence.name}.yaml").write_text(text, encoding="utf-8")
 
