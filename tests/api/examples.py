@@ -25,6 +25,7 @@ FOLDER = Path(__file__).resolve().parents[2] / "src" / "openpxs" / "api" / "exam
 # Values that are never the same twice, even where two runs happen to agree.
 TIME = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?)?$")
 SECRETS = {"access_token", "refresh_token"}
+GIVEN = object()  # the key of the requests' strings in the values a step knows
 # Ids come from server-wide sequences: the same in two runs on SQLite, which reuses the
 # ids of deleted rows, but not on PostgreSQL.
 IDS = {
@@ -139,7 +140,7 @@ def run(client: TestClient, sequence: Sequence) -> list[str]:
     return problems
 
 
-def _template(first: Any, second: Any, step: Step, key: str, known: dict[Any, str]) -> Any:
+def _template(first: Any, second: Any, step: Step, key: str, known: dict[Any, Any]) -> Any:
     """One reply with a placeholder wherever the two runs differ; a value an earlier reply
     gave keeps the name it had there (the card number of a new account, say)."""
     name = step.save.get(key, key)
@@ -154,12 +155,13 @@ def _template(first: Any, second: Any, step: Step, key: str, known: dict[Any, st
     volatile = (
         first != second
         or key in SECRETS | IDS
-        or (isinstance(first, str) and TIME.match(first))
+        # A time the server chose (not one a request gave): today's date differs tomorrow.
+        or (isinstance(first, str) and TIME.match(first) and first not in known.get(GIVEN, ()))
         or (key in IDS and isinstance(first, list))
     )
     if not volatile:
         return first
-    if key not in step.save and isinstance(first, str) and first in known:
+    if key not in step.save and isinstance(first, str) and isinstance(known.get(first), str):
         name = known[first]
     return f"{{{{{name}}}}}"
 
@@ -167,14 +169,16 @@ def _template(first: Any, second: Any, step: Step, key: str, known: dict[Any, st
 def record(client: TestClient, sequence: Sequence, reset: Any) -> None:
     """Play the sequence twice from the demo installation and write its replies."""
     runs: list[list[tuple[int, Any]]] = []
-    before: list[dict[Any, str]] = []  # the first run's remembered values, per step
+    before: list[dict[Any, Any]] = []  # the first run's remembered values, per step
+    given: set[str] = set()  # every string the requests so far sent
     for attempt in range(2):
         reset(client)
         played = Played()
         replies: list[tuple[int, Any]] = []
         for step in sequence.steps:
             if attempt == 0:
-                known: dict[Any, str] = {}
+                given.update(_strings(step.request))
+                known: dict[Any, Any] = {GIVEN: frozenset(given)}
                 for name, value in played.saved.items():
                     # Long strings only (card numbers, tokens): small numbers coincide.
                     if isinstance(value, str) and len(value) >= 6:
@@ -196,6 +200,14 @@ def record(client: TestClient, sequence: Sequence, reset: Any) -> None:
             step.reply = _template(first, second, step, "", known)
     text = yaml.safe_dump(sequence.as_data(), sort_keys=False, allow_unicode=True, width=92)
     (FOLDER / f"{sequence.name}.yaml").write_text(text, encoding="utf-8")
+
+
+def _strings(value: Any) -> set[str]:
+    if isinstance(value, dict):
+        return set().union(*(_strings(v) for v in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(_strings(v) for v in value)) if value else set()
+    return {value} if isinstance(value, str) else set()
 
 
 def _remember(reply: Any, step: Step, played: Played, key: str = "") -> None:
