@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from functools import cache
 from importlib.resources import files
@@ -136,11 +137,36 @@ def _refusal_schema(ep: Endpoint, refusals: list[dict[str, Any]], status: int) -
     return {"allOf": [FAILURE_REF, {"properties": {"errorCode": {"enum": codes}}}]}
 
 
-def _refusal_text(refusals: list[dict[str, Any]]) -> str:
-    lines = [
-        f"- `{r['code']}` ({r['result']}): {r['message']}" for r in refusals if r["status"] == 200
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _refusal_table(refusals: list[dict[str, Any]]) -> str:
+    """Every refusal as a Markdown table, which Swagger UI and ReDoc both render."""
+    rows = [
+        f"| {r['status']} | `{r['code']}` | {_cell(r['result'])} | {_cell(r['message'])} |"
+        for r in refusals
     ]
-    return "\n\nRefusals (HTTP 200):\n" + "\n".join(lines) if lines else ""
+    return (
+        "\n\n**Refusals** (every one carries `result`, `errorCode` and `errorMessage`):\n\n"
+        "| HTTP | errorCode | result | errorMessage |\n"
+        "| --- | --- | --- | --- |\n" + "\n".join(rows)
+    )
+
+
+def _codes(refusals: list[dict[str, Any]], status: int) -> str:
+    codes = sorted({r["code"] for r in refusals if r["status"] == status})
+    return ", ".join(f"`{code}`" for code in codes)
+
+
+# What each HTTP status of a refusal means, before the codes it lists.
+STATUS_MEANING = {
+    400: UNREADABLE,
+    401: "Missing or wrong integration credentials, or (oauth) an invalid access token",
+    403: "The access token does not carry the scope this operation needs",
+    500: "An unexpected fault (logged by the server)",
+    503: UNAVAILABLE,
+}
 
 
 def _reply_examples(examples: list[Step]) -> dict[str, dict[str, Any]]:
@@ -176,14 +202,15 @@ def _operation(ep: Endpoint, schemas: Schemas) -> dict[str, Any]:
         ),
         "tags": [ep.service.title],
         "summary": ep.summary,
-        "description": ep.description
+        # cleandoc: a docstring's indented lines would read as a Markdown code block.
+        "description": inspect.cleandoc(ep.description)
         + f"\n\nAuthentication styles: {', '.join(ep.styles)}."
-        + _refusal_text(refusals),
+        + _refusal_table(refusals),
         "parameters": [RELEASE_PARAM],
         "responses": {
             "200": _response(
-                f"Business outcome: the reply with result {ep.service.success!r}, or a "
-                "refusal (every non-success result carries errorCode and errorMessage)",
+                f"Business outcome: the reply with result {ep.service.success!r}, or one of "
+                f"these refusals: {_codes(refusals, 200)}",
                 {
                     "anyOf": [
                         schemas[(ep.reply, "serialization")],
@@ -191,22 +218,18 @@ def _operation(ep: Endpoint, schemas: Schemas) -> dict[str, Any]:
                     ]
                 },
             ),
-            "400": _response(UNREADABLE, _refusal_schema(ep, refusals, 400)),
-            "401": _response(
-                "Missing or wrong integration credentials, or (oauth) an invalid access token",
-                _refusal_schema(ep, refusals, 401),
-            ),
-            "503": _response(UNAVAILABLE, _refusal_schema(ep, refusals, 503)),
+            **{
+                str(status): _response(
+                    f"{STATUS_MEANING[status]}: {_codes(refusals, status)}",
+                    _refusal_schema(ep, refusals, status),
+                )
+                for status in sorted(statuses - {200})
+            },
         },
         "security": [{"integration": []}],
         # Every refusal with its result and status, for generated clients and docs.
         "x-refusals": refusals,
     }
-    if 403 in statuses:
-        op["responses"]["403"] = _response(
-            "The access token does not carry the scope this operation needs",
-            _refusal_schema(ep, refusals, 403),
-        )
     examples = examples_of(ep.method, ep.path)
     for status, shown in _reply_examples(examples).items():
         response = op["responses"].setdefault(status, _response("A refusal", FAILURE_REF))
