@@ -264,7 +264,8 @@ class CandidateAccount(ReplyModel):
     """Another account that may be the guest's, offered for combining."""
 
     accountId: int
-    # Only the last four digits: the candidate is not the caller's until combined.
+    # Masked (domain.cards.mask), never whole: the candidate is not the caller's until
+    # combined.
     maskedCardNumber: str
     cardTemplateCode: int
     registered: bool
