@@ -23,12 +23,17 @@ test: install lint
 	$(BIN)/pytest
 
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
-# Regenerates the committed API reference (docs/api/openapi.json); the tests fail when it
-# differs from what the code serves, so a change of the wire contract is always seen.
+# Regenerates the committed API reference (docs/api/openapi.json) with the member
+# descriptions it takes from ../shared/spec, and the guides written from its examples
+# (docs/guides/); the tests fail when any differs from what the code serves, so a change
+# of the wire contract is always seen. Re-record the examples themselves with
+# OPENPXS_RECORD_EXAMPLES=1 .venv/bin/pytest tests/api/test_examples.py.
 openapi: install
+	$(BIN)/python -m tools.field_notes
 	$(BIN)/openpxs openapi --output docs/api/openapi.json
+	$(BIN)/python -m tools.guides

@@ -1,5 +1,5 @@
-"""The ASGI application: one RPC route for every PXS endpoint, plus /health, /docs
-and /metrics."""
+"""The ASGI application: one RPC route for every PXS endpoint, plus /health, /metrics
+and the API reference (/docs, /redoc)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 
 import openpxs.api  # noqa: F401  (registers every service's endpoints)
 from openpxs import metrics
@@ -26,6 +25,7 @@ from openpxs.wire.dispatch import Runtime, dispatch
 from openpxs.wire.envelope import ServiceFailure
 from openpxs.wire.middleware import EnvelopeMiddleware
 from openpxs.wire.openapi import openapi_document
+from openpxs.wire.reference_pages import mount_reference_pages
 
 log = logging.getLogger("openpxs")
 RPC_PATHS = (
@@ -113,9 +113,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     async def openapi() -> JSONResponse:
         return JSONResponse(openapi_document())
 
-    @app.get("/docs", include_in_schema=False)
-    async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="OpenPXS API")
+    mount_reference_pages(app)
 
     app.add_middleware(EnvelopeMiddleware)
 

@@ -180,8 +180,13 @@ def may_auto_activate(card: Card, asked: bool) -> bool:
     return asked and card.status == CardStatus.INACTIVE
 
 
-def mask(number: str, *, shown: int = 4, fill: str = "*") -> str:
-    """A card number as a reply shows it beside the full one: all but the last ``shown``
-    digits starred. The Guest Service's documented examples show the last six digits
-    and nothing before them (``fill=""``)."""
-    return fill * max(len(number) - shown, 0) + number[-shown:]
+# How many digits of a card number a reply shows in maskedCardNumber.
+MASK_SHOWN = 6
+
+
+def mask(number: str) -> str:
+    """A card number as every reply's maskedCardNumber shows it: its last six digits and
+    nothing before them, the form of the contract's documented examples (guest.yaml
+    CardInformation: "200841"). The one form for every service, so a client matches a
+    masked number from one service against another's."""
+    return number[-MASK_SHOWN:]

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import inspect
+import json
 from functools import cache
+from importlib.resources import files
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import JsonSchemaMode, models_json_schema
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
+from pydantic_core import core_schema
 
 from openpxs.domain.errors import Reason
 from openpxs.wire.auth import AUTH_FAILED, STYLE_REFUSED
+from openpxs.wire.examples import Step, examples_of
 from openpxs.wire.registry import REGISTRY, Endpoint
 
 PREFIX = "/rest/{release}/"
@@ -27,9 +32,16 @@ FAILURE = {
     "description": "A refusal: result is not the service's success value",
     "required": ["result", "errorCode", "errorMessage"],
     "properties": {
-        "result": {"type": "string"},
-        "errorCode": {"type": "string"},
-        "errorMessage": {"type": "string"},
+        "result": {
+            "type": "string",
+            "description": "What kind of refusal: failure, or the service's own value "
+            "(userDataError, invalid_status, ...)",
+        },
+        "errorCode": {
+            "type": "string",
+            "description": "The refusal's code (the operation's description lists them)",
+        },
+        "errorMessage": {"type": "string", "description": "The refusal in words"},
     },
 }
 FAILURE_REF = {"$ref": REF.format(model="Refusal")}
@@ -40,6 +52,39 @@ UNREADABLE = (
 )
 UNAVAILABLE = "The database cannot be reached (errorCode system.unavailable)"
 Schemas = dict[tuple[type[BaseModel], JsonSchemaMode], dict[str, Any]]
+
+
+@cache
+def field_notes() -> dict[str, Any]:
+    """Descriptions of every model and member, taken from the PXS contract's notes.
+
+    Written by tools/field_notes.py into the package, so the reference needs no copy of
+    the contract at run time. Keyed by the model's module and name.
+    """
+    text = files("openpxs.api").joinpath("field_notes.json").read_text(encoding="utf-8")
+    notes: dict[str, Any] = json.loads(text)
+    return notes
+
+
+def _notes_of(model: type[BaseModel]) -> dict[str, Any]:
+    notes: dict[str, Any] = field_notes().get(f"{model.__module__}.{model.__qualname__}", {})
+    return notes
+
+
+class _Described(GenerateJsonSchema):
+    """Pydantic's schemas, with the contract's description of each model and member
+    wherever the model itself gives none (a docstring or a Field description wins)."""
+
+    def model_schema(self, schema: core_schema.ModelSchema) -> dict[str, Any]:
+        json_schema = super().model_schema(schema)
+        notes = _notes_of(schema["cls"])
+        if notes.get("description") and not json_schema.get("description"):
+            json_schema["description"] = notes["description"]
+        members = notes.get("fields", {})
+        for name, member in json_schema.get("properties", {}).items():
+            if name in members and not member.get("description"):
+                member["description"] = members[name]
+        return json_schema
 
 
 def _schemas(endpoints: list[Endpoint], components: dict[str, Any]) -> Schemas:
@@ -54,7 +99,7 @@ def _schemas(endpoints: list[Endpoint], components: dict[str, Any]) -> Schemas:
         for item in ((ep.request, "validation"), (ep.reply, "serialization")):
             if item not in inputs:
                 inputs.append(item)
-    refs, top = models_json_schema(inputs, ref_template=REF)
+    refs, top = models_json_schema(inputs, ref_template=REF, schema_generator=_Described)
     components.update(top.get("$defs", {}))
     return dict(refs)  # type: ignore[arg-type]
 
@@ -92,11 +137,56 @@ def _refusal_schema(ep: Endpoint, refusals: list[dict[str, Any]], status: int) -
     return {"allOf": [FAILURE_REF, {"properties": {"errorCode": {"enum": codes}}}]}
 
 
-def _refusal_text(refusals: list[dict[str, Any]]) -> str:
-    lines = [
-        f"- `{r['code']}` ({r['result']}): {r['message']}" for r in refusals if r["status"] == 200
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _refusal_table(refusals: list[dict[str, Any]]) -> str:
+    """Every refusal as a Markdown table, which Swagger UI and ReDoc both render."""
+    rows = [
+        f"| {r['status']} | `{r['code']}` | {_cell(r['result'])} | {_cell(r['message'])} |"
+        for r in refusals
     ]
-    return "\n\nRefusals (HTTP 200):\n" + "\n".join(lines) if lines else ""
+    return (
+        "\n\n**Refusals** (every one carries `result`, `errorCode` and `errorMessage`):\n\n"
+        "| HTTP | errorCode | result | errorMessage |\n"
+        "| --- | --- | --- | --- |\n" + "\n".join(rows)
+    )
+
+
+def _codes(refusals: list[dict[str, Any]], status: int) -> str:
+    codes = sorted({r["code"] for r in refusals if r["status"] == status})
+    return ", ".join(f"`{code}`" for code in codes)
+
+
+# What each HTTP status of a refusal means, before the codes it lists.
+STATUS_MEANING = {
+    400: UNREADABLE,
+    401: "Missing or wrong integration credentials, or (oauth) an invalid access token",
+    403: "The access token does not carry the scope this operation needs",
+    500: "An unexpected fault (logged by the server)",
+    503: UNAVAILABLE,
+}
+
+
+def _reply_examples(examples: list[Step]) -> dict[str, dict[str, Any]]:
+    """The recorded replies by HTTP status (tests/api/test_examples.py replays them)."""
+    shown: dict[str, dict[str, Any]] = {}
+    for step in examples:
+        shown.setdefault(str(step.status), {})[step.id] = {
+            "summary": step.title,
+            "value": step.reply,
+        }
+    return shown
+
+
+def _parameter_examples(examples: list[Step], name: str) -> dict[str, Any]:
+    values = {
+        step.id: {"summary": step.title, "value": step.request[name]}
+        for step in examples
+        if name in step.request
+    }
+    return {"examples": values} if values else {}
 
 
 def _operation(ep: Endpoint, schemas: Schemas) -> dict[str, Any]:
@@ -112,14 +202,15 @@ def _operation(ep: Endpoint, schemas: Schemas) -> dict[str, Any]:
         ),
         "tags": [ep.service.title],
         "summary": ep.summary,
-        "description": ep.description
+        # cleandoc: a docstring's indented lines would read as a Markdown code block.
+        "description": inspect.cleandoc(ep.description)
         + f"\n\nAuthentication styles: {', '.join(ep.styles)}."
-        + _refusal_text(refusals),
+        + _refusal_table(refusals),
         "parameters": [RELEASE_PARAM],
         "responses": {
             "200": _response(
-                f"Business outcome: the reply with result {ep.service.success!r}, or a "
-                "refusal (every non-success result carries errorCode and errorMessage)",
+                f"Business outcome: the reply with result {ep.service.success!r}, or one of "
+                f"these refusals: {_codes(refusals, 200)}",
                 {
                     "anyOf": [
                         schemas[(ep.reply, "serialization")],
@@ -127,35 +218,46 @@ def _operation(ep: Endpoint, schemas: Schemas) -> dict[str, Any]:
                     ]
                 },
             ),
-            "400": _response(UNREADABLE, _refusal_schema(ep, refusals, 400)),
-            "401": _response(
-                "Missing or wrong integration credentials, or (oauth) an invalid access token",
-                _refusal_schema(ep, refusals, 401),
-            ),
-            "503": _response(UNAVAILABLE, _refusal_schema(ep, refusals, 503)),
+            **{
+                str(status): _response(
+                    f"{STATUS_MEANING[status]}: {_codes(refusals, status)}",
+                    _refusal_schema(ep, refusals, status),
+                )
+                for status in sorted(statuses - {200})
+            },
         },
         "security": [{"integration": []}],
         # Every refusal with its result and status, for generated clients and docs.
         "x-refusals": refusals,
     }
-    if 403 in statuses:
-        op["responses"]["403"] = _response(
-            "The access token does not carry the scope this operation needs",
-            _refusal_schema(ep, refusals, 403),
-        )
+    examples = examples_of(ep.method, ep.path)
+    for status, shown in _reply_examples(examples).items():
+        response = op["responses"].setdefault(status, _response("A refusal", FAILURE_REF))
+        response["content"]["application/json"]["examples"] = shown
     if ep.method == "POST":
         op["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": schemas[(ep.request, "validation")]}},
+            "content": {
+                "application/json": {
+                    "schema": schemas[(ep.request, "validation")],
+                    "examples": {
+                        step.id: {"summary": step.title, "value": step.request} for step in examples
+                    },
+                }
+            },
         }
     else:
+        notes = _notes_of(ep.request).get("fields", {})
         for name, info in ep.request.model_fields.items():
+            wire = info.alias or name
             op["parameters"].append(
                 {
-                    "name": info.alias or name,
+                    "name": wire,
                     "in": "query",
                     "required": info.is_required(),
+                    "description": info.description or notes.get(wire, ""),
                     "schema": {"type": "string"},
+                    **_parameter_examples(examples, wire),
                 }
             )
     return op
@@ -195,7 +297,12 @@ def openapi_document() -> dict[str, Any]:
             "title": "OpenPXS",
             "version": "0.1.0",
             "description": "PXS-compatible REST API. Every reply carries `result`; failures "
-            "carry `errorCode` and `errorMessage`. Decimals are JSON strings.",
+            "carry `errorCode` and `errorMessage`. Decimals are JSON strings.\n\n"
+            "Every operation shows requests and replies recorded against the demo "
+            "merchants (`openpxs demo`): they are sequences that build on each other (sell "
+            "a card, then spend it; enroll a guest, sign in, use the token), replayed by "
+            "the test suite. In them, `{{name}}` stands for a value that differs from one "
+            "run to the next (an id, a token, a time), taken from an earlier reply.",
         },
         "paths": paths,
         "components": {

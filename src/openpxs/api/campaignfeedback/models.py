@@ -19,6 +19,8 @@ class LoadRewardRequest(WireModel):
 
 
 class AdjustmentInformation(ReplyModel):
+    """Value the campaign feedback added to a wallet."""
+
     walletCode: int
     name: str
     amount: DecimalOut

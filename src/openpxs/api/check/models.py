@@ -39,11 +39,15 @@ def _category(value: Any) -> Any:
 
 
 class Category(WireModel):
+    """A menu category an item belongs to."""
+
     categoryId: FlexStr = Field(min_length=1, max_length=64)
     name: Text | None = None
 
 
 class CheckItem(WireModel):
+    """One line of the check: an item sold."""
+
     lineId: FlexStr | None = Field(default=None, max_length=64)
     itemId: FlexStr = Field(
         min_length=1, max_length=64, validation_alias=AliasChoices("itemId", "itemCode")
@@ -69,6 +73,8 @@ class CheckItem(WireModel):
 
 
 class CheckDiscount(WireModel):
+    """A discount the POS applied to the check."""
+
     name: Text | None = None
     amount: Amount
     lineId: FlexStr | None = Field(default=None, max_length=64)
@@ -79,11 +85,15 @@ class CheckDiscount(WireModel):
 
 
 class CheckPayment(WireModel):
+    """One payment made on the check."""
+
     tenderType: FlexStr = Field(max_length=64)
     amount: Amount
 
 
 class Check(WireModel):
+    """A POS check: its items, discounts, payments and totals."""
+
     number: FlexStr = Field(min_length=1, max_length=64)
     openTime: FlexStr | None = Field(default=None, max_length=64)
     closeTime: FlexStr | None = Field(default=None, max_length=64)
@@ -136,6 +146,8 @@ class ApplicableRewardsRequest(CardCheckRequest):
 
 
 class PotentialUnitItem(WireModel):
+    """An item that a per-unit reward could discount."""
+
     itemId: FlexStr = Field(min_length=1, max_length=64)
     name: Text | None = None
     categories: list[Annotated[Category, BeforeValidator(_category)]] = Field(
@@ -171,6 +183,8 @@ class RedeemOnlyRequest(CardCheckRequest):
 
 
 class CardAmount(WireModel):
+    """A card and the amount of the check it pays for."""
+
     cardInfo: CardInfo
     amountPaid: Amount
 
@@ -192,6 +206,8 @@ class GetCheckRequest(CheckRequest):
 
 
 class AddRedeemRequestOut(ReplyModel):
+    """The transaction addRedeem request that would post the check's redemptions."""
+
     headerInfo: HeaderInfo
     cardInfo: dict[str, Any]
     addWalletContents: list[WalletContentOut]
@@ -205,6 +221,8 @@ class ComputePointAccrualReply(ReplyModel):
 
 
 class RewardDiscount(ReplyModel):
+    """A reward applied to the check as a discount."""
+
     walletCode: int | None = None
     couponCode: str | None = None
     rewardName: str | None = None
@@ -214,6 +232,8 @@ class RewardDiscount(ReplyModel):
 
 
 class RuleBreakdown(ReplyModel):
+    """What one earning rule added to the account."""
+
     rule: str
     walletCode: int
     quantity: str
@@ -259,6 +279,8 @@ class PostAndAccrueReply(ReplyModel):
 
 
 class CardAccrualResult(ReplyModel):
+    """The outcome for one card of a multi-card check posting."""
+
     printedCardNumber: str
     result: str = "success"
     pxTransactionId: int | None = None
@@ -275,6 +297,8 @@ class SimpleReply(ReplyModel):
 
 
 class StoredCheck(ReplyModel):
+    """A check as the server recorded it."""
+
     storeCode: str
     agentName: str | None = None
     check: dict[str, Any]
@@ -301,6 +325,8 @@ MAX_RECORDS = 1000
 
 
 class PriceMatchDiscountRecord(WireModel):
+    """A price-match discount to store."""
+
     itemId: FlexStr = Field(min_length=1, max_length=64)
     discountPerUnit: PerUnit
     # DateTime (encoding.yaml): ISO 8601; without a zone, the merchant's local time.
@@ -333,6 +359,8 @@ class CheckPostReply(ReplyModel):
 
 
 class PriceMatchDiscountOut(ReplyModel):
+    """A price-match discount of a store."""
+
     itemId: str
     discountPerUnit: DecimalOut
     startDatetime: str | None = None
@@ -346,6 +374,8 @@ class PriceMatchDiscountsReply(ReplyModel):
 
 
 class RewardDetail(ReplyModel):
+    """A reward the guest may use on the check."""
+
     walletCode: int
     name: str
     description: str | None = None

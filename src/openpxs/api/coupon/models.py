@@ -58,6 +58,8 @@ class CouponRedemptionInfo(_CouponRequest):
 
 
 class RedeemWallet(ReplyModel):
+    """A wallet the coupon redeems from, and how much."""
+
     walletCode: int
     name: str | None = None
     quantity: DecimalOut | None = None

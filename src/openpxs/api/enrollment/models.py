@@ -47,6 +47,8 @@ class ConfigRequest(WireModel):
 
 
 class OAuthTokens(ReplyModel):
+    """OAuth tokens for the guest just signed in."""
+
     access_token: str
     refresh_token: str
     expires_in: int
@@ -64,6 +66,8 @@ class EnrollmentReply(ReplyModel):
 
 
 class ConfigEntry(ReplyModel):
+    """One field of the enrollment form and its rules."""
+
     field: str
     type: str
     required: bool
@@ -75,6 +79,8 @@ class ConfigEntry(ReplyModel):
 
 
 class EnrollmentConfig(ReplyModel):
+    """The enrollment form of the card template."""
+
     fields: list[ConfigEntry]
 
 
@@ -139,6 +145,8 @@ class EClubEditRequest(GuestRequest):
 
 
 class Address(WireModel):
+    """A postal address of the guest."""
+
     addressId: FlexLong | None = None
     label: Text100 | None = None
     address1: Annotated[str, Field(max_length=200)] | None = None
@@ -163,6 +171,8 @@ class AddressReply(ReplyModel):
 
 
 class ExternalAccount(WireModel):
+    """An account in another system linked to the guest's account."""
+
     externalIdentifier: FlexStr = Field(min_length=1, max_length=100)
     accountCode: FlexStr = Field(min_length=1, max_length=200)
 
@@ -181,6 +191,8 @@ class PerksRequest(GuestRequest):
 
 
 class Perk(ReplyModel):
+    """A perk the guest may choose."""
+
     code: str
     type: str
     label: str
@@ -206,6 +218,8 @@ class RelatedGuestIn(WireModel):
 
 
 class RelatedGuest(ReplyModel):
+    """A guest related to the account holder."""
+
     id: int
     firstName: str | None = None
     lastName: str | None = None
@@ -247,8 +261,11 @@ class CompleteCombineRequest(WorkflowRequest):
 
 
 class CandidateAccount(ReplyModel):
+    """Another account that may be the guest's, offered for combining."""
+
     accountId: int
-    # Only the last four digits: the candidate is not the caller's until combined.
+    # Masked (domain.cards.mask), never whole: the candidate is not the caller's until
+    # combined.
     maskedCardNumber: str
     cardTemplateCode: int
     registered: bool

@@ -47,17 +47,23 @@ class HistoryByIdRequest(HistoryFilters):
 
 
 class StoreRef(ReplyModel):
+    """A store, by code and name."""
+
     code: str
     label: str | None = None
 
 
 class CardInformation(ReplyModel):
+    """A card of the account, with its status."""
+
     printedCardNumber: str
     maskedCardNumber: str
     status: str
 
 
 class WalletBalanceOut(WalletBalance):
+    """The balance of one wallet, with its coming expirations."""
+
     expirations: list[dict[str, Any]] | None = None
 
 
@@ -84,6 +90,8 @@ class AccountInformationReply(ReplyModel):
 
 
 class Address(ReplyModel):
+    """A postal address of the guest."""
+
     addressId: int
     label: str | None = None
     address1: str | None = None
@@ -167,6 +175,8 @@ class ChangeCardStatusRequest(GuestRequest):
 
 
 class ReferralInput(WireModel):
+    """A friend to refer."""
+
     email: FlexStr | None = Field(default=None, max_length=254)
     firstName: FlexStr | None = Field(default=None, max_length=100)
     lastName: FlexStr | None = Field(default=None, max_length=100)
@@ -197,6 +207,8 @@ class AddReferralsByIdRequest(ReferralsByIdRequest):
 
 
 class Referral(ReplyModel):
+    """A friend the guest referred, and whether they joined."""
+
     email: str
     firstName: str | None = None
     lastName: str | None = None
@@ -227,6 +239,8 @@ class PendingRewardsByIdRequest(GuestRequest):
 
 
 class PendingEventReward(ReplyModel):
+    """A reward the guest will get on an event (for example a birthday)."""
+
     eventName: str
     walletCode: int
     quantity: DecimalOut

@@ -33,8 +33,7 @@ INTERNAL_FIELDS = {"password"}
 def card_information(card: Card) -> m.CardInformation:
     return m.CardInformation(
         printedCardNumber=card.number,
-        # The documented examples show the last six digits.
-        maskedCardNumber=mask(card.number, shown=6, fill=""),
+        maskedCardNumber=mask(card.number),
         status=CARD_STATUS[card.status],
     )
 

@@ -14,6 +14,8 @@ Text = FlexStr | None
 
 
 class UserIdentity(WireModel):
+    """What identifies the guest: a card, a username or an e-mail address."""
+
     printedCardNumber: Text = Field(default=None, max_length=64)
     username: Text = Field(default=None, max_length=254)
     email: Text = Field(default=None, max_length=254)

@@ -26,6 +26,8 @@ ResultLimit = Annotated[int, Field(ge=1, le=2**31 - 1), FLEX_INT, ALSO_NUMERIC_S
 
 
 class HeaderInfo(WireModel):
+    """Who sends a POS call, from where, and the POS's own transaction ids."""
+
     merchantId: FlexInt
     storeCode: FlexStr = Field(min_length=1, max_length=64)
     applicationId: FlexStr | None = None
@@ -48,6 +50,8 @@ def _expiration(value: Any) -> Any:
 
 
 class Expiration(WireModel):
+    """When added value expires."""
+
     date: dt.date
     type: Literal["absolute"] = "absolute"
 
@@ -61,12 +65,16 @@ ExpirationIn = Annotated[
 
 
 class WalletContent(WireModel):
+    """A quantity of one wallet to add or redeem."""
+
     walletCode: FlexInt
     quantity: RawDecimal
     expiration: ExpirationIn = None
 
 
 class CardInfo(WireModel):
+    """The card a POS call is about, keyed or swiped."""
+
     printedCardNumber: FlexStr | None = Field(default=None, max_length=64)
     swipeFlag: bool | None = None
     cardRegCode: FlexStr | None = Field(default=None, max_length=64)
@@ -124,6 +132,8 @@ class StatusRequest(WireModel):
 
 
 class AccountQuery(WireModel):
+    """What identifies the guest whose accounts are looked up."""
+
     phone: FlexStr | None = Field(default=None, max_length=64)
     email: str | None = Field(default=None, max_length=254)
     firstName: str | None = Field(default=None, max_length=100)
@@ -177,6 +187,8 @@ class Failure(ReplyModel):
 
 
 class WalletBalance(ReplyModel):
+    """The balance of one wallet."""
+
     walletCode: int
     name: str
     balance: DecimalOut
@@ -185,6 +197,8 @@ class WalletBalance(ReplyModel):
 
 
 class WalletContentOut(ReplyModel):
+    """A quantity of one wallet that was added or redeemed."""
+
     walletCode: int
     quantity: DecimalOut
     expiration: Expiration | None = None
@@ -205,6 +219,8 @@ class AddRedeemReply(TransactionReply):
 
 
 class BulkCardResult(ReplyModel):
+    """The outcome for one card of a bulk request."""
+
     printedCardNumber: str
     result: str
     errorCode: str | None = None
@@ -218,6 +234,8 @@ class BulkAddReply(Failure):
 
 
 class AccountQueryResult(ReplyModel):
+    """One account that matches the query."""
+
     accountId: int
     printedCardNumber: str
     fieldValues: dict[str, str] = {}
@@ -229,6 +247,8 @@ class AccountQueryReply(Failure):
 
 
 class CheckinRecord(ReplyModel):
+    """A guest's check-in at a store."""
+
     accountId: int
     printedCardNumber: str
     firstName: str | None = None
@@ -244,6 +264,8 @@ class CheckinsQueryReply(Failure):
 
 
 class TransactionHistoryDetail(ReplyModel):
+    """One wallet movement of a transaction."""
+
     walletCode: int
     walletName: str
     accrued: DecimalOut
@@ -252,6 +274,8 @@ class TransactionHistoryDetail(ReplyModel):
 
 
 class TransactionHistoryEntry(ReplyModel):
+    """One transaction of the account's history."""
+
     transactionIdLong: int
     transactionId: int
     datetime: str
@@ -265,6 +289,8 @@ class TransactionHistoryEntry(ReplyModel):
 
 
 class WalletInfo(ReplyModel):
+    """A wallet of the account, with its balance."""
+
     walletCode: int
     name: str
     scale: int
@@ -277,6 +303,8 @@ class TransactionHistoryReply(Failure):
 
 
 class WalletConfig(ReplyModel):
+    """How a wallet of the program is configured."""
+
     walletCode: int
     walletName: str
     walletType: int
