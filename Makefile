@@ -13,9 +13,10 @@ $(BIN)/openpxs: pyproject.toml
 
 install: $(BIN)/openpxs
 
-# Installs, creates the demo merchants in ./openpxs-demo.db and serves http://127.0.0.1:8080
+# Installs, creates the demo merchants in ./openpxs.db (every command's default database;
+# delete the file to start afresh) and serves http://127.0.0.1:8080
 demo: install
-	$(BIN)/openpxs demo --database sqlite:///./openpxs-demo.db
+	$(BIN)/openpxs demo
 
 # Installs, then runs lint, types and the test suite (SQLite; set
 # OPENPXS_TEST_DATABASE_URL=postgresql://... to run it on PostgreSQL).
