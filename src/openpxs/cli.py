@@ -16,36 +16,41 @@ from uvicorn.supervisors import Multiprocess
 
 from openpxs.cli_support import (
     CommandFailure,
+    DatabaseOption,
     ExitCode,
+    command_group,
     open_database,
     plural,
     reported_failures,
     run,
     set_debug,
     shown,
+    sqlite_file,
 )
 from openpxs.cli_support import settings as cli_settings
 from openpxs.settings import Settings
 
-app = typer.Typer(
-    help="OpenPXS: loyalty, gift card and guest engagement server.",
-    no_args_is_help=True,
+app = command_group(
+    """OpenPXS: loyalty, gift card and guest engagement server.
+
+    Every command uses the same database: --database, else $OPENPXS_DATABASE_URL, else
+    ./openpxs.db. Only serve, demo, db upgrade and config apply create one.
+
+    Exit codes: 0 done; 1 a check failed (audit); 2 bad command line; 3 invalid
+    configuration (settings, database URL, program file); 4 database missing,
+    unreachable or at another schema version; 5 the address to listen on is taken.
+    """,
     # A traceback with every frame's variables runs to hundreds of lines and may show
     # secrets; the failures an operator can fix are one line (cli_support).
     pretty_exceptions_show_locals=False,
+    # Shell completion is left to the shell's packaging; its two options only crowd
+    # the help.
+    add_completion=False,
 )
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+db_app = command_group("Database schema.")
 app.add_typer(db_app, name="db")
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
-
-DatabaseOption = typer.Option(
-    None,
-    "--database",
-    help="Database URL: sqlite:///FILE or postgresql://USER@HOST:PORT/NAME "
-    "[default: $OPENPXS_DATABASE_URL, else sqlite:///./openpxs.db]",
-    show_default=False,
-)
 
 
 @app.callback()
@@ -54,12 +59,6 @@ def main(
         False, "--debug", help="Show the full traceback of a failure, not just its one line."
     ),
 ) -> None:
-    """OpenPXS: loyalty, gift card and guest engagement server.
-
-    Exit codes: 0 done; 1 a check failed (audit); 2 bad command line; 3 invalid
-    configuration (settings, database URL, program file); 4 database missing,
-    unreachable or at another schema version; 5 the listening address is taken.
-    """
     set_debug(debug)
 
 
@@ -130,14 +129,16 @@ def _run_server(settings: Settings, sock: socket.socket) -> None:
 HostOption = typer.Option(
     None,
     "--host",
-    help="Address to listen on [default: $OPENPXS_HOST, else 127.0.0.1]",
-    show_default=False,
+    metavar="ADDRESS",
+    help="Address to listen on.",
+    show_default="$OPENPXS_HOST, else 127.0.0.1",
 )
 PortOption = typer.Option(
     None,
     "--port",
-    help="Port to listen on [default: $OPENPXS_PORT, else 8080]",
-    show_default=False,
+    metavar="PORT",
+    help="Port to listen on.",
+    show_default="$OPENPXS_PORT, else 8080",
 )
 
 
@@ -150,14 +151,16 @@ def serve(
         None,
         "--workers",
         min=1,
-        help="Server processes [default: $OPENPXS_WORKERS, else 1]",
-        show_default=False,
+        metavar="N",
+        help="Server processes, each with its own database pool.",
+        show_default="$OPENPXS_WORKERS, else 1",
     ),
 ) -> None:
-    """Serve the PXS API (production: several workers, graceful shutdown on SIGTERM).
+    """Serve the PXS API.
 
-    Creates a SQLite database file that does not exist yet, and brings the schema of
-    any database to this version's before serving.
+    For production: several workers, graceful shutdown on SIGTERM. Creates a SQLite
+    database file that does not exist yet, and brings the schema of any database to
+    this version's before serving.
     """
     with reported_failures(database):
         settings = cli_settings(database, host=host, port=port, workers=workers)
@@ -207,10 +210,12 @@ def demo_banner(settings: Settings, created: int) -> str:
     from openpxs.demo import DEMO_CARD, DEMO_PASSWORD, DEMO_USERNAME
 
     base = f"http://{settings.host}:{settings.port}"
+    file = sqlite_file(settings.database_url)
+    reset = f"delete {file} to start afresh" if file else "drop the database to start afresh"
     return "\n".join(
         [
             f"OpenPXS demo on {shown(settings.database_url)} "
-            f"({plural(created, 'new card')}; delete the file to start afresh)",
+            f"({plural(created, 'new card')}; {reset})",
             f"  API reference  {base}/docs",
             f"  API base       {base}/rest/24.11",
             "  POS (b2b)      demo-pos / demo-pos-secret (merchant 1000), "
@@ -224,8 +229,9 @@ def demo_banner(settings: Settings, created: int) -> str:
 
 @db_app.command("upgrade")
 def db_upgrade(database: str | None = DatabaseOption) -> None:
-    """Create or migrate the schema to this version's newest revision.
+    """Create or migrate the schema.
 
+    Brings the schema to this version's newest revision.
     Creates a SQLite database file that does not exist yet; a PostgreSQL database
     must have been created first (docs/operator/postgresql.md).
     """
@@ -242,9 +248,10 @@ def db_upgrade(database: str | None = DatabaseOption) -> None:
 
 @app.command()
 def audit(database: str | None = DatabaseOption) -> None:
-    """Prove every balance equals the sum of its journal; exit 1 if one does not.
+    """Check every balance against its journal.
 
-    The database must exist and be at this version's schema (exit 4 otherwise).
+    Proves every balance equals the sum of its journal and exits 1 if one does not. The
+    database must exist and be at this version's schema (exit 4 otherwise).
     """
     from openpxs.store.audit import audit as run_audit
 
@@ -274,7 +281,11 @@ def audit(database: str | None = DatabaseOption) -> None:
 
 @app.command()
 def expire(database: str | None = DatabaseOption) -> None:
-    """Write off every lot whose expiry has passed (each as a journaled transaction)."""
+    """Write off lapsed value now.
+
+    Every lot whose expiry has passed is written off, each as a journaled transaction
+    (calls also do it lazily, account by account).
+    """
     from openpxs.domain.clock import Clock
     from openpxs.services.expiry import expire_everything
     from openpxs.store.uow import unit_of_work
@@ -292,13 +303,17 @@ def expire(database: str | None = DatabaseOption) -> None:
     console.print(f"expired value on {plural(count, 'account')}")
 
 
-outbox_app = typer.Typer(help="Outbound guest messages.", no_args_is_help=True)
+outbox_app = command_group("Outbound guest messages.")
 app.add_typer(outbox_app, name="outbox")
 
 
 @outbox_app.command("deliver")
 def outbox_deliver(database: str | None = DatabaseOption) -> None:
-    """Send every message that is due now, once, through OPENPXS_MAIL_TRANSPORT."""
+    """Send every message that is due now.
+
+    Once, through OPENPXS_MAIL_TRANSPORT: for a setup whose servers run with
+    OPENPXS_OUTBOX_WORKER=false.
+    """
     from openpxs.domain.clock import Clock
     from openpxs.logs import configure_logging
     from openpxs.messaging import deliver_everything_due, transport_from_settings
@@ -322,7 +337,10 @@ def outbox_deliver(database: str | None = DatabaseOption) -> None:
 
 @outbox_app.command("pending")
 def outbox_pending(database: str | None = DatabaseOption) -> None:
-    """Count the outbox: due now, waiting for a retry, given up, sent."""
+    """Count the outbox.
+
+    Messages due now, waiting for a retry, given up (failed) and sent.
+    """
     from openpxs.domain.clock import Clock
     from openpxs.messaging.outbox import OutboxCounts
     from openpxs.store.uow import reading
@@ -345,10 +363,20 @@ def outbox_pending(database: str | None = DatabaseOption) -> None:
 
 @app.command()
 def openapi(
-    output: str | None = typer.Option(None, "--output", "-o", help="Write to this file"),
+    output: str | None = typer.Option(
+        None,
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write to this file.",
+        show_default="standard output",
+    ),
 ) -> None:
-    """The API reference as OpenAPI JSON (what /openapi.json serves), sorted and indented so
-    a committed copy shows every change of the wire contract in a diff."""
+    """Print the API reference as OpenAPI JSON.
+
+    What /openapi.json serves, sorted and indented so that a committed copy shows every
+    change of the wire contract in a diff.
+    """
     import json
 
     import openpxs.api  # noqa: F401  (registers every service's endpoints)

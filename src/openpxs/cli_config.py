@@ -12,7 +12,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from openpxs.cli_support import (
+    DatabaseOption,
     ExitCode,
+    command_group,
     open_database,
     plural,
     reported_failures,
@@ -24,16 +26,8 @@ from openpxs.config.model import CardRangeConfig, MerchantConfig, format_loc
 from openpxs.store.card_issue import CardIssueError, issue_cards
 from openpxs.store.config_apply import ApplyReport, ConfigApplyError, apply_config
 
-config_app = typer.Typer(help="Check and apply merchant configuration files.", no_args_is_help=True)
-cards_app = typer.Typer(help="Issue ranges of inactive cards.", no_args_is_help=True)
-
-DatabaseOption = typer.Option(
-    None,
-    "--database",
-    help="Database URL: sqlite:///FILE or postgresql://USER@HOST:PORT/NAME "
-    "[default: $OPENPXS_DATABASE_URL, else sqlite:///./openpxs.db]",
-    show_default=False,
-)
+config_app = command_group("Check and apply merchant configuration files.")
+cards_app = command_group("Issue ranges of inactive cards.")
 
 
 def default_database_url() -> str:
@@ -57,8 +51,13 @@ def _load(file: Path) -> MerchantConfig:
 
 
 @config_app.command("validate")
-def validate(file: Path = typer.Argument(..., help="A merchant YAML file.")) -> None:
-    """Check a merchant configuration file without touching any database."""
+def validate(
+    file: Path = typer.Argument(..., metavar="FILE", help="A merchant program YAML file."),
+) -> None:
+    """Check a program file.
+
+    Lists every problem with its field and line, without touching any database.
+    """
     config = _load(file)
     m = config.merchant
     Console(soft_wrap=True).print(
@@ -77,11 +76,12 @@ def validate(file: Path = typer.Argument(..., help="A merchant YAML file.")) -> 
 
 @config_app.command("apply")
 def apply(
-    file: Path = typer.Argument(..., help="A merchant YAML file."),
+    file: Path = typer.Argument(..., metavar="FILE", help="A merchant program YAML file."),
     database: str | None = DatabaseOption,
 ) -> None:
-    """Create or update the merchant described by FILE, and issue its card ranges.
+    """Load a program file into the database.
 
+    Creates or updates the merchant described by FILE and issues its card ranges.
     Creates a SQLite database file that does not exist yet and brings the schema to
     this version's, as `openpxs db upgrade` does.
     """
@@ -148,18 +148,25 @@ def _print_report(file: Path, report: ApplyReport) -> None:
 
 @cards_app.command("generate")
 def generate(
-    merchant: int = typer.Option(..., "--merchant", help="Merchant id."),
-    template: int = typer.Option(..., "--template", help="Card template code."),
-    start: str = typer.Option(..., "--start", help="First printed card number."),
-    count: int = typer.Option(..., "--count", help="How many consecutive numbers."),
+    merchant: int = typer.Option(..., "--merchant", metavar="ID", help="Merchant id."),
+    template: int = typer.Option(..., "--template", metavar="CODE", help="Card template code."),
+    start: str = typer.Option(
+        ..., "--start", metavar="NUMBER", help="First printed card number (digits)."
+    ),
+    count: int = typer.Option(..., "--count", metavar="N", help="How many consecutive numbers."),
     registration_code: str | None = typer.Option(
-        None, "--registration-code", help="Registration code printed on every card."
+        None,
+        "--registration-code",
+        metavar="CODE",
+        help="Registration code printed on every card.",
+        show_default="none",
     ),
     database: str | None = DatabaseOption,
 ) -> None:
-    """Issue COUNT inactive cards from START; numbers that already exist are skipped.
+    """Issue a range of inactive cards.
 
-    The database must exist and hold the merchant (`openpxs config apply` first).
+    COUNT consecutive numbers from START; numbers that already exist are skipped. The
+    database must exist and hold the merchant (`openpxs config apply` first).
     """
     try:
         card_range = CardRangeConfig(

@@ -30,6 +30,22 @@ from openpxs.store.migrations.runner import head_revision
 T = TypeVar("T")
 
 
+def command_group(help: str, **kwargs: Any) -> typer.Typer:
+    """A Typer with plain help: every option shows its value's name and its default,
+    never a bare type label, and the text is the same in a terminal and in the
+    generated docs/reference/cli.md."""
+    return typer.Typer(help=help, no_args_is_help=True, rich_markup_mode=None, **kwargs)
+
+
+DatabaseOption: Any = typer.Option(
+    None,
+    "--database",
+    metavar="URL",
+    help="Database: sqlite:///FILE or postgresql://USER@HOST:PORT/NAME.",
+    show_default="$OPENPXS_DATABASE_URL, else sqlite:///./openpxs.db",
+)
+
+
 class ExitCode(IntEnum):
     """The documented exit codes (docs/reference/cli.md); scripts may rely on them."""
 
