@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint install openapi
+.PHONY: demo test lint install openapi reference
 
 $(BIN)/openpxs: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,3 +33,9 @@ lint: install
 # differs from what the code serves, so a change of the wire contract is always seen.
 openapi: install
 	$(BIN)/openpxs openapi --output docs/api/openapi.json
+
+# Regenerates the committed references generated from the code: the program file
+# reference and the command line reference (tests fail when they are stale).
+reference: install
+	$(BIN)/openpxs config reference --output docs/reference/config.md
+	$(BIN)/python -m openpxs.cli_reference --output docs/reference/cli.md

@@ -226,3 +226,45 @@ def _progress() -> Progress:
         transient=True,
         disable=not console.is_terminal,
     )
+
+
+OutputOption = typer.Option(
+    None,
+    "--output",
+    "-o",
+    metavar="FILE",
+    help="Write to this file.",
+    show_default="standard output",
+)
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {output}", err=True)
+
+
+@config_app.command("schema")
+def schema(output: Path | None = OutputOption) -> None:
+    """Print the JSON Schema of a program file.
+
+    For editors: with the YAML language server, a program file whose first line is
+    `# yaml-language-server: $schema=FILE` gets completion and checking as you type.
+    """
+    from openpxs.config.reference import json_schema_text
+
+    _write(json_schema_text(), output)
+
+
+@config_app.command("reference")
+def reference(output: Path | None = OutputOption) -> None:
+    """Print the program file reference (Markdown).
+
+    Every section and field of a program file with its type, default and meaning,
+    generated from the model that checks the files (docs/reference/config.md).
+    """
+    from openpxs.config.reference import markdown_reference
+
+    _write(markdown_reference(), output)

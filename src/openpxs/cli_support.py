@@ -62,6 +62,19 @@ class ExitCode(IntEnum):
     ADDRESS_IN_USE = 5
 
 
+EXIT_CODE_MEANINGS = {
+    ExitCode.OK: "done",
+    ExitCode.CHECK_FAILED: "a check failed: `audit` found a discrepancy",
+    ExitCode.USAGE: "the command line is wrong: an unknown option, a missing or bad value",
+    ExitCode.CONFIGURATION: "invalid configuration: an `OPENPXS_*` setting, the database URL "
+    "(only `sqlite:///` and `postgresql://`), a program file, or a merchant or card "
+    "template the database does not hold",
+    ExitCode.DATABASE: "the database does not exist, cannot be reached, refuses the login, "
+    "or is at another schema version",
+    ExitCode.ADDRESS_IN_USE: "`serve`/`demo`: the address to listen on is taken or cannot be used",
+}
+
+
 class CommandFailure(Exception):
     """A failure to report as one line and an exit code, never as a traceback."""
 
