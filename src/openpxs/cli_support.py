@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from openpxs.settings import Settings
 from openpxs.store.db import DatabaseUrlError, create_engine, migrate, schema_revision
-from openpxs.store.migrations.runner import head_revision
+from openpxs.store.migrations.runner import head_revision, known_revisions
 
 T = TypeVar("T")
 
@@ -225,6 +225,8 @@ async def open_database(url: str, *, create: bool = False, pool_size: int = 20) 
                 revision = await schema_revision(conn)
         except (DBAPIError, OSError, TimeoutError) as exc:
             raise CommandFailure(ExitCode.DATABASE, unavailable(exc, url)) from exc
+        if revision is not None and revision not in known_revisions():
+            raise CommandFailure(ExitCode.DATABASE, _schema_problem(url, revision))
         if create:
             await migrate(engine)
         elif revision != head_revision():
@@ -241,10 +243,15 @@ def _schema_problem(url: str, revision: str | None) -> str:
             f"database {shown(url)} has no OpenPXS schema: "
             "run `openpxs db upgrade` (or `openpxs serve`) to create it"
         )
+    if revision not in known_revisions():
+        return (
+            f"database {shown(url)} is at schema revision {revision}, which this version of "
+            f"OpenPXS (schema {head_revision()}) does not know: it was upgraded by a newer "
+            "version; run that version, or restore the backup taken before the upgrade"
+        )
     return (
         f"database {shown(url)} is at schema revision {revision}, this version of OpenPXS "
-        f"needs {head_revision()}: run `openpxs db upgrade` (an unknown revision means the "
-        "database was upgraded by a newer version)"
+        f"needs {head_revision()}: run `openpxs db upgrade`"
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -149,3 +150,29 @@ def test_a_missing_postgresql_database_is_one_line() -> None:
     url = make_url(os.environ["OPENPXS_TEST_DATABASE_URL"]).set(database="openpxs_no_such_db")
     result = invoke("audit", "--database", url.render_as_string(hide_password=False))
     assert_one_line(result, 4, 'database "openpxs_no_such_db" does not exist', "create it")
+
+
+def stamp(path: Path, revision: str) -> None:
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE alembic_version SET version_num = ?", (revision,))
+
+
+@pytest.mark.parametrize("command", [["audit"], ["db", "upgrade"], ["serve", "--port", "0"]])
+def test_a_schema_from_a_newer_version_is_refused(tmp_path: Path, command: list[str]) -> None:
+    path = tmp_path / "newer.db"
+    assert invoke("db", "upgrade", "--database", f"sqlite:///{path}").exit_code == 0
+    stamp(path, "9999")
+    result = invoke(*command, "--database", f"sqlite:///{path}")
+    assert_one_line(result, 4, "schema revision 9999", "upgraded by a newer version")
+
+
+def test_an_older_schema_is_refused_by_readers(tmp_path: Path) -> None:
+    path = tmp_path / "older.db"
+    url = f"sqlite:///{path}"
+    assert invoke("db", "upgrade", "--database", url).exit_code == 0
+    assert invoke("audit", "--database", url).exit_code == 0
+    with sqlite3.connect(path) as db:
+        [head] = db.execute("SELECT version_num FROM alembic_version").fetchone()
+    stamp(path, "0001")
+    result = invoke("audit", "--database", url)
+    assert_one_line(result, 4, "schema revision 0001", f"needs {head}", "openpxs db upgrade")

@@ -31,3 +31,10 @@ def current_revision(connection: Connection) -> str | None:
 def head_revision() -> str | None:
     """The newest revision this version of OpenPXS knows."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def known_revisions() -> set[str]:
+    """Every revision this version of OpenPXS can migrate from."""
+    return {
+        script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()
+    }
