@@ -3,12 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint install openapi reference
+.PHONY: demo test lint install openapi reference docs
 
 $(BIN)/openpxs: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,docs]'
 	touch $(BIN)/openpxs
 
 install: $(BIN)/openpxs
@@ -39,3 +39,8 @@ openapi: install
 reference: install
 	$(BIN)/openpxs config reference --output docs/reference/config.md
 	$(BIN)/python -m openpxs.cli_reference --output docs/reference/cli.md
+
+# Builds the documentation site into site/ (MkDocs + Material); --strict fails on a
+# broken link or anchor, as CI does.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
