@@ -83,6 +83,17 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _check_mail(settings: Settings) -> None:
+    """The mail settings, checked before anything starts: each server process would
+    otherwise fail at start-up with a traceback."""
+    from openpxs.messaging import transport_from_settings
+
+    try:
+        transport_from_settings(settings)
+    except ValueError as exc:
+        raise CommandFailure(ExitCode.CONFIGURATION, f"invalid setting: {exc}") from exc
+
+
 def _prepare_database(settings: Settings) -> None:
     """Create (SQLite) and migrate the database once here, not in several workers at
     the same moment; a database that is missing or down is one line and exit code 4."""
@@ -164,6 +175,7 @@ def serve(
     """
     with reported_failures(database):
         settings = cli_settings(database, host=host, port=port, workers=workers)
+        _check_mail(settings)
         sock = _listen(settings.host, settings.port)
     try:
         _prepare_database(settings)
@@ -194,6 +206,7 @@ def demo(
 
     with reported_failures(database):
         settings = cli_settings(database, host=host, port=port)
+        _check_mail(settings)
         sock = _listen(settings.host, settings.port)
     try:
         _prepare_database(settings)
@@ -320,6 +333,7 @@ def outbox_deliver(database: str | None = DatabaseOption) -> None:
 
     with reported_failures(database):
         settings = cli_settings(database)
+        _check_mail(settings)
     # The log transport's lines (and failed sends) go to stderr as the server's do.
     configure_logging(settings.log_level)
     transport = transport_from_settings(settings)

@@ -127,6 +127,21 @@ def test_an_invalid_setting_is_a_configuration_error(
     assert list(workdir.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    "command", [["serve", "--port", "0"], ["demo", "--port", "0"], ["outbox", "deliver"]]
+)
+def test_smtp_without_a_host_is_a_configuration_error(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    monkeypatch.setenv("OPENPXS_MAIL_TRANSPORT", "smtp")
+    monkeypatch.delenv("OPENPXS_SMTP_HOST", raising=False)
+    result = invoke(
+        *command, *(["--port", str(free_port())] if command != ["outbox", "deliver"] else [])
+    )
+    assert_one_line(result, 3, "OPENPXS_SMTP_HOST")
+    assert list(workdir.iterdir()) == []
+
+
 def test_debug_keeps_the_traceback() -> None:
     result = invoke("--debug", "audit", "--database", closed_port_url())
     assert result.exit_code != 4
