@@ -177,6 +177,7 @@ def serve(
         settings = cli_settings(database, host=host, port=port, workers=workers)
         _check_mail(settings)
         sock = _listen(settings.host, settings.port)
+        settings.port = sock.getsockname()[1]  # the one chosen, for --port 0
     try:
         _prepare_database(settings)
     except BaseException:
@@ -208,6 +209,7 @@ def demo(
         settings = cli_settings(database, host=host, port=port)
         _check_mail(settings)
         sock = _listen(settings.host, settings.port)
+        settings.port = sock.getsockname()[1]  # the one chosen, for --port 0
     try:
         _prepare_database(settings)
         created = run(settings.database_url, install_demo(settings.database_url))
