@@ -35,9 +35,11 @@ openapi: install
 	$(BIN)/openpxs openapi --output docs/api/openapi.json
 
 # Regenerates the committed references generated from the code: the program file
-# reference and the command line reference (tests fail when they are stale).
+# reference and its JSON Schema, and the command line reference (tests fail when they
+# are stale).
 reference: install
 	$(BIN)/openpxs config reference --output docs/reference/config.md
+	$(BIN)/openpxs config schema --output docs/reference/program.schema.json
 	$(BIN)/python -m openpxs.cli_reference --output docs/reference/cli.md
 
 # Builds the documentation site into site/ (MkDocs + Material); --strict fails on a

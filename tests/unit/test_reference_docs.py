@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from openpxs.cli import app as cli
 from openpxs.cli_reference import cli_markdown
 from openpxs.config import DEMO_CONFIG_FILES
-from openpxs.config.reference import json_schema, markdown_reference
+from openpxs.config.reference import json_schema, json_schema_text, markdown_reference
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -81,6 +81,11 @@ def test_every_field_and_section_is_described() -> None:
 def test_the_config_reference_is_current() -> None:
     committed = (ROOT / "docs" / "reference" / "config.md").read_text(encoding="utf-8")
     assert committed == markdown_reference(), "stale: run `make reference`"
+
+
+def test_the_published_schema_is_current() -> None:
+    committed = (ROOT / "docs" / "reference" / "program.schema.json").read_text(encoding="utf-8")
+    assert committed == json_schema_text(), "stale: run `make reference`"
 
 
 def test_the_config_reference_command_writes_the_page(tmp_path: Path) -> None:

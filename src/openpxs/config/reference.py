@@ -65,9 +65,10 @@ is the JSON Schema that editors use for completion and checking as you type:
 openpxs config schema > openpxs-program.schema.json
 ```
 
-With the YAML language server (VS Code's YAML extension, and most editors through it),
-point the file at the schema with a first line of
-`# yaml-language-server: $schema=./openpxs-program.schema.json`.
+(the same schema is published next to this page as
+[program.schema.json](program.schema.json)). With the YAML language server (VS Code's
+YAML extension, and most editors through it), point the file at the schema with a first
+line of `# yaml-language-server: $schema=./openpxs-program.schema.json`.
 
 Codes that look like numbers but are text (store codes, card numbers, registration
 codes, postal codes) must be written in quotes, and so must amounts (`"5.00"`): YAML
