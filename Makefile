@@ -3,19 +3,20 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint install openapi
+.PHONY: demo test lint install openapi reference docs
 
 $(BIN)/openpxs: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,docs]'
 	touch $(BIN)/openpxs
 
 install: $(BIN)/openpxs
 
-# Installs, creates the demo merchants in ./openpxs-demo.db and serves http://127.0.0.1:8080
+# Installs, creates the demo merchants in ./openpxs.db (every command's default database;
+# delete the file to start afresh) and serves http://127.0.0.1:8080
 demo: install
-	$(BIN)/openpxs demo --database sqlite:///./openpxs-demo.db
+	$(BIN)/openpxs demo
 
 # Installs, then runs lint, types and the test suite (SQLite; set
 # OPENPXS_TEST_DATABASE_URL=postgresql://... to run it on PostgreSQL).
@@ -37,3 +38,16 @@ openapi: install
 	$(BIN)/python -m tools.field_notes
 	$(BIN)/openpxs openapi --output docs/api/openapi.json
 	$(BIN)/python -m tools.guides
+
+# Regenerates the committed references generated from the code: the program file
+# reference and its JSON Schema, and the command line reference (tests fail when they
+# are stale).
+reference: install
+	$(BIN)/openpxs config reference --output docs/reference/config.md
+	$(BIN)/openpxs config schema --output docs/reference/program.schema.json
+	$(BIN)/python -m openpxs.cli_reference --output docs/reference/cli.md
+
+# Builds the documentation site into site/ (MkDocs + Material); --strict fails on a
+# broken link or anchor, as CI does.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet

@@ -72,7 +72,7 @@ Every request and reply below was recorded against the demo merchants and is rep
 by the test suite (`tests/api/test_examples.py`), so it is what the server answers
 today. To follow along, start the demo (`make demo`, which serves {server}) and
 send the requests in order: each sequence starts from the demo as freshly installed
-(delete `openpxs-demo.db` and start the demo again to reinstall it). Each
+(delete `openpxs.db` and start the demo again to reinstall it). Each
 call links to its entry in the API reference ({server}/redoc), which lists its
 members and every refusal it can answer.
 

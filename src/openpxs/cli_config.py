@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,31 +11,36 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from openpxs.cli_support import (
+    DatabaseOption,
+    ExitCode,
+    command_group,
+    open_database,
+    plural,
+    reported_failures,
+    run,
+    settings,
+)
 from openpxs.config.loader import ConfigError, ConfigIssue, line_of, load_config
 from openpxs.config.model import CardRangeConfig, MerchantConfig, format_loc
 from openpxs.store.card_issue import CardIssueError, issue_cards
 from openpxs.store.config_apply import ApplyReport, ConfigApplyError, apply_config
-from openpxs.store.db import DatabaseUrlError, create_engine, migrate
 
-config_app = typer.Typer(help="Check and apply merchant configuration files.", no_args_is_help=True)
-cards_app = typer.Typer(help="Issue ranges of inactive cards.", no_args_is_help=True)
-
-DEFAULT_DATABASE_URL = "sqlite:///./openpxs.db"
-EXIT_INVALID = 2
-
-DatabaseOption = typer.Option(
-    None, "--database", help="Database URL (default: $OPENPXS_DATABASE_URL or ./openpxs.db)."
-)
+config_app = command_group("Check and apply merchant configuration files.")
+cards_app = command_group("Issue ranges of inactive cards.")
 
 
 def default_database_url() -> str:
-    return os.environ.get("OPENPXS_DATABASE_URL") or DEFAULT_DATABASE_URL
+    """The database every command uses unless told otherwise (settings.py)."""
+    with reported_failures():
+        return settings().database_url
+    raise AssertionError("unreachable")  # pragma: no cover (a failure exits)
 
 
-def _fail(lines: list[str]) -> typer.Exit:
+def _fail(lines: list[str], code: ExitCode = ExitCode.CONFIGURATION) -> typer.Exit:
     for line in lines:
         typer.echo(f"error: {line}", err=True)
-    return typer.Exit(EXIT_INVALID)
+    return typer.Exit(int(code))
 
 
 def _load(file: Path) -> MerchantConfig:
@@ -48,16 +51,23 @@ def _load(file: Path) -> MerchantConfig:
 
 
 @config_app.command("validate")
-def validate(file: Path = typer.Argument(..., help="A merchant YAML file.")) -> None:
-    """Check a merchant configuration file without touching any database."""
+def validate(
+    file: Path = typer.Argument(..., metavar="FILE", help="A merchant program YAML file."),
+) -> None:
+    """Check a program file.
+
+    Lists every problem with its field and line, without touching any database.
+    """
     config = _load(file)
     m = config.merchant
     Console(soft_wrap=True).print(
         f"[green]ok[/green] {file}: merchant {m.id} ({m.name}): "
-        f"{len(config.programs)} programs, {len(config.card_templates)} card templates, "
-        f"{len(config.wallets)} wallets, {len(config.stores)} stores, "
-        f"{len(config.integrations)} integrations, "
-        f"{sum(r.count for r in config.card_ranges)} cards in {len(config.card_ranges)} ranges",
+        f"{plural(len(config.programs), 'program')}, "
+        f"{plural(len(config.card_templates), 'card template')}, "
+        f"{plural(len(config.wallets), 'wallet')}, {plural(len(config.stores), 'store')}, "
+        f"{plural(len(config.integrations), 'integration')}, "
+        f"{plural(sum(r.count for r in config.card_ranges), 'card')} in "
+        f"{plural(len(config.card_ranges), 'range')}",
         highlight=False,
         markup=True,
         soft_wrap=True,
@@ -66,27 +76,31 @@ def validate(file: Path = typer.Argument(..., help="A merchant YAML file.")) -> 
 
 @config_app.command("apply")
 def apply(
-    file: Path = typer.Argument(..., help="A merchant YAML file."),
+    file: Path = typer.Argument(..., metavar="FILE", help="A merchant program YAML file."),
     database: str | None = DatabaseOption,
 ) -> None:
-    """Create or update the merchant described by FILE, and issue its card ranges."""
+    """Load a program file into the database.
+
+    Creates or updates the merchant described by FILE and issues its card ranges.
+    Creates a SQLite database file that does not exist yet and brings the schema to
+    this version's, as `openpxs db upgrade` does.
+    """
     config = _load(file)
     url = database or default_database_url()
     total_cards = sum(r.count for r in config.card_ranges)
     try:
-        report = asyncio.run(_apply(url, config, total_cards))
+        report = run(url, _apply(url, config, total_cards))
     except ConfigApplyError as exc:
         issue = ConfigIssue(str(file), format_loc(exc.loc), line_of(file, exc.loc), exc.reason)
         raise _fail([str(issue)]) from None
-    except (DatabaseUrlError, CardIssueError) as exc:
+    except CardIssueError as exc:
         raise _fail([str(exc)]) from None
     _print_report(file, report)
 
 
 async def _apply(url: str, config: MerchantConfig, total_cards: int) -> ApplyReport:
-    engine = create_engine(url)
+    engine = await open_database(url, create=True)
     try:
-        await migrate(engine)
         with _progress() as bar:
             task = bar.add_task("cards", total=total_cards)
             async with engine.begin() as conn:
@@ -134,29 +148,41 @@ def _print_report(file: Path, report: ApplyReport) -> None:
 
 @cards_app.command("generate")
 def generate(
-    merchant: int = typer.Option(..., "--merchant", help="Merchant id."),
-    template: int = typer.Option(..., "--template", help="Card template code."),
-    start: str = typer.Option(..., "--start", help="First printed card number."),
-    count: int = typer.Option(..., "--count", help="How many consecutive numbers."),
+    merchant: int = typer.Option(..., "--merchant", metavar="ID", help="Merchant id."),
+    template: int = typer.Option(..., "--template", metavar="CODE", help="Card template code."),
+    start: str = typer.Option(
+        ..., "--start", metavar="NUMBER", help="First printed card number (digits)."
+    ),
+    count: int = typer.Option(..., "--count", metavar="N", help="How many consecutive numbers."),
     registration_code: str | None = typer.Option(
-        None, "--registration-code", help="Registration code printed on every card."
+        None,
+        "--registration-code",
+        metavar="CODE",
+        help="Registration code printed on every card.",
+        show_default="none",
     ),
     database: str | None = DatabaseOption,
 ) -> None:
-    """Issue COUNT inactive cards from START; numbers that already exist are skipped."""
+    """Issue a range of inactive cards.
+
+    COUNT consecutive numbers from START; numbers that already exist are skipped. The
+    database must exist and hold the merchant (`openpxs config apply` first).
+    """
     try:
         card_range = CardRangeConfig(
             template=template, start=start, count=count, registration_code=registration_code
         )
     except ValidationError as exc:
-        raise _fail([_option_error(e["loc"], e["msg"]) for e in exc.errors()]) from None
+        raise _fail(
+            [_option_error(e["loc"], e["msg"]) for e in exc.errors()], ExitCode.USAGE
+        ) from None
     url = database or default_database_url()
     try:
-        created = asyncio.run(_generate(url, merchant, card_range))
-    except (CardIssueError, DatabaseUrlError) as exc:
+        created = run(url, _generate(url, merchant, card_range))
+    except CardIssueError as exc:
         raise _fail([str(exc)]) from None
     Console(soft_wrap=True).print(
-        f"merchant {merchant} template {template}: {created} new cards, "
+        f"merchant {merchant} template {template}: {plural(created, 'new card')}, "
         f"{card_range.count - created} already existed "
         f"({card_range.start} to {card_range.last:0{len(card_range.start)}d})",
         highlight=False,
@@ -170,9 +196,8 @@ def _option_error(loc: tuple[str | int, ...], message: str) -> str:
 
 
 async def _generate(url: str, merchant: int, card_range: CardRangeConfig) -> int:
-    engine = create_engine(url)
+    engine = await open_database(url)
     try:
-        await migrate(engine)
         with _progress() as bar:
             task = bar.add_task("cards", total=card_range.count)
             async with engine.begin() as conn:
@@ -201,3 +226,45 @@ def _progress() -> Progress:
         transient=True,
         disable=not console.is_terminal,
     )
+
+
+OutputOption = typer.Option(
+    None,
+    "--output",
+    "-o",
+    metavar="FILE",
+    help="Write to this file.",
+    show_default="standard output",
+)
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {output}", err=True)
+
+
+@config_app.command("schema")
+def schema(output: Path | None = OutputOption) -> None:
+    """Print the JSON Schema of a program file.
+
+    For editors: with the YAML language server, a program file whose first line is
+    `# yaml-language-server: $schema=FILE` gets completion and checking as you type.
+    """
+    from openpxs.config.reference import json_schema_text
+
+    _write(json_schema_text(), output)
+
+
+@config_app.command("reference")
+def reference(output: Path | None = OutputOption) -> None:
+    """Print the program file reference (Markdown).
+
+    Every section and field of a program file with its type, default and meaning,
+    generated from the model that checks the files (docs/reference/config.md).
+    """
+    from openpxs.config.reference import markdown_reference
+
+    _write(markdown_reference(), output)

@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The one default of every command, `openpxs demo` and `make demo` included: a newcomer
+# who runs the demo and then `openpxs audit` looks at the same database.
 DEFAULT_DATABASE_URL = "sqlite:///./openpxs.db"
 
 

@@ -254,7 +254,7 @@ def test_expire_command_writes_off_lapsed_value(
 
     result = CliRunner().invoke(cli, ["expire", "--database", database_url])
     assert result.exit_code == 0, result.output
-    assert "expired value on 1 accounts" in result.output
+    assert "expired value on 1 account\n" in result.output
     expired, remaining = run_db(client, _counts)
     assert expired == 1
     # GIFT: 2.00 never-expiring, 4.00 lapsed (written off); GIFT2: 3.00 and 4.00 alive.

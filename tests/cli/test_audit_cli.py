@@ -82,7 +82,7 @@ def test_tampered_balance_exits_one_and_names_it(ledger_file: Path) -> None:
     assert result.exit_code == 1, result.output
     text = flat(result.output)
     assert f"account {account} wallet 1: balance 200001 != journal 200000" in text
-    assert "audit failed: 1 discrepancies in 3 balances" in text
+    assert "audit failed: 1 discrepancy in 3 balances" in text
 
     execute(
         ledger_file, "UPDATE wallet_balances SET units = units - 1 WHERE account_id = ?", account

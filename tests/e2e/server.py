@@ -26,8 +26,10 @@ def openpxs_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "openpxs.cli"]
 
 
-def start(args: list[str], log_path: Path, port: int) -> subprocess.Popen[bytes]:
-    """Start `openpxs <args>` and wait (up to a minute) until /health answers."""
+def start(
+    args: list[str], log_path: Path, port: int, cwd: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """Start `openpxs <args>` (in ``cwd``) and wait (up to a minute) until /health answers."""
     log = log_path.open("w")
     env = {**os.environ, "OPENPXS_LOG_LEVEL": "WARNING"}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
@@ -36,6 +38,7 @@ def start(args: list[str], log_path: Path, port: int) -> subprocess.Popen[bytes]
         stdout=log,
         stderr=subprocess.STDOUT,
         env=env,
+        cwd=cwd,
     )
     for _ in range(300):
         if server.poll() is not None:

@@ -46,7 +46,7 @@ def test_validate_bad_file_names_field_and_line(runner: CliRunner, tmp_path: Pat
     bad.write_text(text.replace("    scale: 2\n", "    scale: 12\n"), encoding="utf-8")
     line = text.splitlines().index("    scale: 2") + 1
     result = runner.invoke(app, ["config", "validate", str(bad)])
-    assert result.exit_code == 2
+    assert result.exit_code == 3
     assert result.stderr.startswith(f"error: {bad}: wallets[0].scale (line {line}): ")
     assert "less than or equal to 4" in result.stderr
     assert result.stdout == ""
@@ -86,7 +86,7 @@ def test_apply_refuses_an_identifier_of_another_merchant(
     thief.write_text(text, encoding="utf-8")
     line = text.splitlines().index("  - identifier: demo-pos") + 1
     result = runner.invoke(app, ["config", "apply", str(thief), "--database", url])
-    assert result.exit_code == 2
+    assert result.exit_code == 3
     assert f"error: {thief}: integrations[0].identifier (line {line}): " in result.stderr
     assert "merchant 1000" in result.stderr
     assert _query(db, "select count(*) from merchants where merchant_id = 2000") == [(0,)]
@@ -106,7 +106,7 @@ def test_generate_refuses_unknown_merchant_or_template(
         ["cards", "generate", "--merchant", merchant, "--template", template,
          "--start", "1", "--count", "5", "--database", url],
     )  # fmt: skip
-    assert result.exit_code == 2
+    assert result.exit_code == 3
     assert result.stderr.startswith("error: ") and message in result.stderr
     assert _query(db, "select count(*) from cards") == [(100,)]
 

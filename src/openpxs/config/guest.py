@@ -11,20 +11,33 @@ from openpxs.domain.fields import FIELD_TYPES, READ_ONLY, UNIQUE_CAPABLE, FieldS
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Each field's docstring is its description in the JSON Schema and the generated
+    # reference (docs/reference/config.md).
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 FieldName = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class EnrollmentFieldConfig(_Model):
+    """One field of a registration form."""
+
     field: FieldName
+    """The field's name as clients send it (username, password, email, firstName, mobilePhone,
+    ...).
+    """
     scope: Literal["user", "account"] = "user"
+    """user: a field of the guest; account: a field of the guest's account (favoriteStore, ...)."""
     required: bool = False
+    """Whether registration refuses a form without it."""
     min_length: int | None = Field(default=None, ge=0, le=254)
+    """Fewest characters accepted."""
     max_length: int | None = Field(default=None, ge=1, le=254)
+    """Most characters accepted."""
     unique: bool = False
+    """No two guests of the merchant may share the value (username, email, mobile phone)."""
     label: Annotated[str, Field(max_length=200)] | None = None
+    """The label a form shows for the field."""
 
     @model_validator(mode="after")
     def _known(self) -> EnrollmentFieldConfig:
@@ -61,9 +74,10 @@ class EnrollmentFieldConfig(_Model):
 class EnrollmentConfig(_Model):
     """The enrollment form of a card template."""
 
-    # An email club: guests sign up with an e-mail address; a password is optional.
     eclub: bool = False
+    """An email club: guests sign up with an e-mail address; a password is optional."""
     fields: list[EnrollmentFieldConfig] = Field(default_factory=list)
+    """The form's fields, in the order forms show them."""
 
     @model_validator(mode="after")
     def _no_repeats(self) -> EnrollmentConfig:
@@ -75,52 +89,77 @@ class EnrollmentConfig(_Model):
 
 
 class PerkConfig(_Model):
+    """A preference guests may pick (a diet, a seating wish, ...)."""
+
     code: Annotated[str, Field(min_length=1, max_length=64)]
+    """The perk's code."""
     type: Annotated[str, Field(min_length=1, max_length=64)]
+    """The group it belongs to (DIET, SEATING, ...)."""
     label: Annotated[str, Field(min_length=1, max_length=200)]
+    """What guests see."""
 
 
 class SecurityConfig(_Model):
+    """OAuth token lifetimes and the limits that protect sign-in and card registration."""
+
     access_token_seconds: int = Field(default=1800, ge=60, le=86400)
+    """Lifetime of an OAuth access token."""
     refresh_token_days: int = Field(default=90, ge=1, le=3650)
+    """Lifetime of an OAuth refresh token."""
     authorization_grant_seconds: int = Field(default=300, ge=30, le=3600)
-    # Failed passwords for one username within the window before it is locked.
+    """Lifetime of an OAuth authorization code."""
     max_failed_sign_ins: int = Field(default=5, ge=1, le=100)
+    """Failed passwords for one username within the window before it is locked."""
     failure_window_minutes: int = Field(default=15, ge=1, le=1440)
+    """The window in which failed sign-ins are counted."""
     lock_minutes: int = Field(default=15, ge=1, le=10080)
-    # Wrong registration codes per card, and per integration, within the window.
+    """How long a locked username stays locked."""
     max_card_guesses: int = Field(default=5, ge=1, le=1000)
+    """Wrong registration codes per card within the window before the card refuses more."""
     max_client_card_guesses: int = Field(default=50, ge=1, le=100000)
+    """Wrong registration codes per integration within the window before it is refused more."""
 
 
 class MessagesConfig(_Model):
     """Codes sent to guests and how long they stay valid."""
 
     verification_code_minutes: int = Field(default=60, ge=1, le=10080)
+    """How long an e-mail or phone verification code stays valid."""
     reset_code_minutes: int = Field(default=30, ge=1, le=1440)
+    """How long a password-reset code stays valid."""
     one_time_password_minutes: int = Field(default=10, ge=1, le=60)
+    """How long a one-time sign-in password stays valid."""
     one_time_password_enabled: bool = True
-    # Where the link in an SMS enrollment text points; {code} is replaced by the code.
+    """Whether guests may sign in with a one-time password."""
     sms_enroll_link: Annotated[str, Field(max_length=300)] = (
         "https://example.com/enroll?code={code}"
     )
-    # The page of the merchant's guest website where a reset code is used; {merchant}
-    # and {code} are replaced.
+    """Where the link in an SMS enrollment text points; {code} is replaced by the code."""
     reset_link: Annotated[str, Field(max_length=300)] = (
         "https://example.com/reset-password?merchantId={merchant}&code={code}"
     )
+    """The page of the merchant's guest website where a reset code is used; {merchant} and {code}
+    are replaced.
+    """
 
 
 class GuestConfig(_Model):
+    """Guest-facing settings."""
+
     perks: list[PerkConfig] = Field(default_factory=list)
+    """Preferences guests may pick (diet, seating, ...)."""
     security: SecurityConfig = Field(default_factory=SecurityConfig)
+    """Token lifetimes and sign-in protection."""
     messages: MessagesConfig = Field(default_factory=MessagesConfig)
+    """Verification, reset and one-time codes: how long they stay valid, and their links."""
     languages: list[Annotated[str, Field(min_length=2, max_length=16)]] = Field(
         default_factory=lambda: ["en"]
     )
+    """Languages guests may choose for their messages."""
     message_frequencies: list[Annotated[str, Field(min_length=1, max_length=32)]] = Field(
         default_factory=lambda: ["ALWAYS", "WEEKLY", "MONTHLY", "NEVER"]
     )
+    """How often guests may choose to hear from the merchant."""
 
     @model_validator(mode="after")
     def _unique_perks(self) -> GuestConfig:

@@ -59,13 +59,22 @@ ProgramCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]{0,7}$")]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Each field's docstring is its description in the JSON Schema and the generated
+    # reference (docs/reference/config.md).
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class Merchant(_Model):
+    """The merchant: its id, name and time zone."""
+
     id: int = Field(gt=0)
+    """The merchant id clients send as merchantId; unique on the server."""
     name: Name
+    """The merchant's name, as shown to guests."""
     timezone: str
+    """IANA time zone (e.g. America/New_York) of the merchant's business day: expiry dates,
+    day-of-week rules and daily caps are counted in it.
+    """
 
     @field_validator("timezone")
     @classmethod
@@ -78,8 +87,14 @@ class Merchant(_Model):
 
 
 class ProgramConfig(_Model):
+    """A program: stored value (SV), loyalty (LP), ... Cards and wallets belong to programs."""
+
     code: ProgramCode
+    """Program code clients send as programId: 1 to 8 capital letters or digits, starting with a
+    letter (SV, LP, ...). ALL is reserved.
+    """
     name: Name
+    """The program's name."""
 
     @field_validator("code")
     @classmethod
@@ -90,22 +105,33 @@ class ProgramConfig(_Model):
 
 
 class CardTemplateConfig(_Model):
+    """A kind of card: the programs it takes part in and its registration form."""
+
     code: int = Field(ge=0)
+    """Template code, as printed cards and enrollment calls name it (cardTemplateCode)."""
     name: Name
+    """The template's name."""
     programs: list[ProgramCode] = Field(min_length=1)
-    # The registration form; a template without one takes only a username and password.
+    """Codes of the programs a card of this template takes part in."""
     enrollment: EnrollmentConfig = Field(default_factory=EnrollmentConfig)
+    """The registration form; a template without one takes only a username and password."""
 
 
 class WalletPos(_Model):
     """Hints a POS integration uses to map a wallet onto its own items and discounts."""
 
     value_amount: Decimal | None = None
+    """Currency value of one unit (e.g. '5.00' for a $5 reward), in quotes."""
     pos_item_id: str | None = None
+    """The POS menu item that stands for this wallet."""
     discount_object_number: int | None = None
+    """The POS discount that applies this wallet."""
     reward_type: int | None = None
+    """The POS's reward type number."""
     product_type: int | None = None
+    """The POS's product type number."""
     product_id: int | None = None
+    """The POS's product id."""
 
     @field_validator("value_amount", mode="before")
     @classmethod
@@ -144,17 +170,43 @@ class WalletPos(_Model):
         return out
 
 
+def _scale_is_optional(schema: dict[str, Any]) -> None:
+    # The scale has a default that depends on the kind (_default_scale below), which
+    # the schema cannot say; it must not tell editors the field is required.
+    schema["required"] = [name for name in schema.get("required", []) if name != "scale"]
+
+
 class WalletConfig(_Model):
+    """A balance an account holds: money, points, reward units or visits."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        use_attribute_docstrings=True,
+        json_schema_extra=_scale_is_optional,
+    )
+
     code: int = Field(gt=0)
+    """Wallet code, as calls name it (walletCode)."""
     name: Name
+    """The wallet's name."""
     description: Annotated[str, Field(max_length=500)] | None = None
+    """A longer description shown to guests."""
     kind: WalletKind
+    """currency (stored value), points, reward (units of a reward) or count (visits and the like).
+    """
     scale: int = Field(ge=0, le=4)
+    """Decimal places of a balance: 0 to 4. Defaults to 2 for currency and 0 otherwise."""
     program: ProgramCode
+    """Code of the program the wallet belongs to."""
     allow_negative: bool = False
+    """Whether a redemption may take the balance below zero."""
     default_expiration_days: int | None = Field(default=None, gt=0)
+    """Value added without an expiry of its own expires this many days later (none: never)."""
     giftable: bool = False
+    """Whether guests may give this wallet's value to another card."""
     pos: WalletPos | None = None
+    """Hints a POS integration uses to map the wallet onto its own items and discounts."""
 
     @model_validator(mode="before")
     @classmethod
@@ -166,12 +218,20 @@ class WalletConfig(_Model):
 
 
 class Address(_Model):
+    """A postal address."""
+
     address1: str | None = None
+    """First address line."""
     address2: str | None = None
+    """Second address line."""
     city: str | None = None
+    """City."""
     state_province: str | None = None
+    """State or province."""
     postal_code: Annotated[str, BeforeValidator(_quoted)] | None = None
+    """Postal code, in quotes."""
     country: str | None = None
+    """Country (ISO 3166 code, e.g. US)."""
 
     def as_json(self) -> dict[str, str]:
         camel = {
@@ -186,23 +246,45 @@ class Address(_Model):
 
 
 class StoreConfig(_Model):
+    """A store of the merchant; every call names the store it comes from."""
+
     code: QuotedCode
+    """Store code clients send as storeCode, in quotes ("1001"). A store named corp is the usual
+    home of head-office and online activity.
+    """
     name: Name
+    """The store's name."""
     address: Address = Field(default_factory=Address)
+    """The store's address, shown to guests."""
     latitude: Decimal | None = Field(default=None, ge=-90, le=90)
+    """Latitude in degrees, for store locators."""
     longitude: Decimal | None = Field(default=None, ge=-180, le=180)
+    """Longitude in degrees, for store locators."""
     groups: list[Annotated[str, BeforeValidator(_quoted), Field(min_length=1)]] = Field(
         default_factory=list
     )
+    """Groups the store belongs to, for rules that apply to a group of stores."""
 
 
 class IntegrationConfig(_Model):
+    """A client allowed to call the API, with its credentials and authentication styles."""
+
     identifier: Annotated[str, Field(min_length=1, max_length=200)]
+    """The integration's user name in HTTP Basic credentials; unique on the server."""
     name: Name
+    """The integration's name (a POS, an app, a website back end)."""
     styles: list[IntegrationStyle] = Field(min_length=1)
+    """Authentication styles it may use: b2b (POS and back office), anonymous, card, guest, email,
+    oauth (guest-facing apps).
+    """
     secret: Annotated[str, Field(min_length=8)] | None = None
+    """The secret in clear (8 characters or more); stored only as an argon2 hash. Give exactly one
+    of secret and secret_hash.
+    """
     secret_hash: Annotated[str, Field(pattern=r"^\$argon2", max_length=200)] | None = None
+    """The argon2 hash of the secret, for files that must not hold it in clear."""
     enabled: bool = True
+    """A disabled integration's calls are refused."""
 
     @field_validator("styles")
     @classmethod
@@ -219,12 +301,20 @@ class IntegrationConfig(_Model):
 
 
 class CardRangeConfig(_Model):
+    """Consecutive inactive cards to issue; numbers that already exist are skipped."""
+
     template: int = Field(ge=0)
+    """Code of the card template the cards are issued under."""
     start: Annotated[str, BeforeValidator(_quoted), AfterValidator(_digits)]
+    """First printed card number, in quotes; the numbers keep its width."""
     count: int = Field(ge=1, le=10_000_000)
+    """How many consecutive numbers to issue (1 to 10,000,000)."""
     registration_code: Annotated[str, BeforeValidator(_quoted), AfterValidator(_alnum)] | None = (
         None
     )
+    """Registration code printed on every card of the range (letters or digits), asked when a guest
+    registers the card.
+    """
 
     @model_validator(mode="after")
     def _fits_width(self) -> CardRangeConfig:
@@ -272,15 +362,29 @@ def _duplicates(loc: Loc, keys: Iterable[object], what: str) -> list[tuple[Loc, 
 
 
 class MerchantConfig(_Model):
+    """One merchant's program file: `openpxs config validate FILE` checks it and
+    `openpxs config apply FILE` loads it."""
+
     merchant: Merchant
+    """Who the merchant is."""
     programs: list[ProgramConfig] = Field(min_length=1)
+    """The programs (at least one): stored value, loyalty, ..."""
     card_templates: list[CardTemplateConfig] = Field(default_factory=list)
+    """Kinds of card, each with its programs and registration form."""
     wallets: list[WalletConfig] = Field(default_factory=list)
+    """What balances an account holds: money, points, rewards, visits."""
     stores: list[StoreConfig] = Field(default_factory=list)
+    """The merchant's stores."""
     integrations: list[IntegrationConfig] = Field(default_factory=list)
+    """The clients allowed to call: POS systems, apps, website back ends, each with its
+    credentials.
+    """
     card_ranges: list[CardRangeConfig] = Field(default_factory=list)
+    """Inactive cards to issue when the file is applied; numbers that already exist are skipped."""
     guest: GuestConfig = Field(default_factory=GuestConfig)
+    """Guest-facing settings: perks, sign-in protection, token lifetimes, messages."""
     loyalty: LoyaltyConfig = Field(default_factory=LoyaltyConfig)
+    """Earning and reward rules, tiers, coupons and campaign events."""
 
     @model_validator(mode="after")
     def _cross_check(self) -> MerchantConfig:

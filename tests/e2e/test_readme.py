@@ -1,0 +1,88 @@
+"""The shell examples of the README and of docs/getting-started.md run as they stand:
+their ```sh blocks, top to bottom in one bash shell with `set -euo pipefail`, against a
+freshly served demo. Only the address changes (the test serves on a free port instead
+of 8080). Blocks that install or serve (`make ...`, `openpxs serve`) are left out: the
+test serves the demo itself."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from tests.e2e.server import free_port, start
+
+ROOT = Path(__file__).resolve().parents[2]
+SHELL_BLOCK = re.compile(r"^```sh\n(.*?)^```", re.S | re.M)
+
+
+def example_blocks(page: Path) -> list[str]:
+    """The page's shell blocks, less those that install or serve."""
+
+    def commands(block: str) -> list[str]:
+        return [line for line in block.splitlines() if line.strip() and not line.startswith("#")]
+
+    return [
+        block
+        for block in SHELL_BLOCK.findall(page.read_text(encoding="utf-8"))
+        if not all(c.startswith("make ") for c in commands(block))
+        and not any("openpxs serve" in c for c in commands(block))
+    ]
+
+
+def replies(output: str) -> list[dict[str, Any]]:
+    """The JSON replies curl printed one after another."""
+    decoder = json.JSONDecoder()
+    found: list[dict[str, Any]] = []
+    at = 0
+    while at < len(output):
+        if output[at].isspace():
+            at += 1
+            continue
+        reply, at = decoder.raw_decode(output, at)
+        found.append(reply)
+    return found
+
+
+def run_against_a_demo(blocks: list[str], tmp_path: Path) -> list[dict[str, Any]]:
+    port = free_port()
+    url = f"sqlite:///{tmp_path / 'examples.db'}"
+    server = start(["demo", "--database", url], tmp_path / "server.log", port)
+    try:
+        script = "set -euo pipefail\n" + "\n".join(blocks)
+        script = script.replace("127.0.0.1:8080", f"127.0.0.1:{port}")
+        run = subprocess.run(
+            ["bash", "-c", script], capture_output=True, text=True, timeout=120, check=False
+        )
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+    assert run.returncode == 0, run.stdout + run.stderr
+    found = replies(run.stdout)
+    for reply in found:
+        assert "errorCode" not in reply, reply
+    return found
+
+
+def test_the_readme_examples_run_top_to_bottom_in_one_shell(tmp_path: Path) -> None:
+    blocks = example_blocks(ROOT / "README.md")
+    assert len(blocks) == 3  # POS session, demo guest, loyalty check
+    sold, redeemed, account, check = run_against_a_demo(blocks, tmp_path)
+    assert sold["svCurrentBalance"] == "25.00"
+    assert redeemed["svCurrentBalance"] == "15.00"
+    assert (account["result"], account["username"]) == ("success", "demo"), account
+    assert check["result"] == "success", check
+    # 30 points for the burger, none for the beer; 150 points make a $5 Reward.
+    assert {"walletCode": 2, "quantity": "30"} in check["addWalletContents"]
+    assert {"walletCode": 3, "quantity": "1"} in check["addWalletContents"]
+
+
+def test_the_getting_started_calls_run_as_written(tmp_path: Path) -> None:
+    blocks = example_blocks(ROOT / "docs" / "getting-started.md")
+    assert len(blocks) == 2  # the POS sale, the demo guest
+    sold, account = run_against_a_demo(blocks, tmp_path)
+    assert (sold["result"], sold["svCurrentBalance"]) == ("authorizedSuccess", "25.00")
+    assert (account["result"], account["username"]) == ("success", "demo"), account
