@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from openpxs.domain.money import MAX_BALANCE, MAX_QUANTITY
+from openpxs.wire.decoding import MAX_OBJECT_MEMBERS
+from tests.api.guests import APP
 from tests.api.pos import (
     GIFT,
+    LOYALTY,
     POS,
+    add_redeem,
     add_redeem_body,
+    balance,
     call,
     card,
     header,
@@ -116,3 +123,101 @@ def test_nul_characters_are_refused_before_reaching_the_database(client: TestCli
         ):
             reply = refused(call(client, "addRedeem", body), "transaction.invalid_request")
             assert "NUL" in reply["errorMessage"]
+
+
+def send(
+    client: TestClient, path: str, body: dict[str, Any], auth: tuple[str, str] = POS
+) -> dict[str, Any]:
+    """POST a body as JSON text: json.dumps escapes a lone surrogate as "\\ud800", which
+    is how a hostile client spells one (it cannot be sent as UTF-8)."""
+    response = client.post(
+        path, content=json.dumps(body), headers={"Content-Type": "application/json"}, auth=auth
+    )
+    assert response.status_code < 500, response.text
+    reply: dict[str, Any] = response.json()
+    return reply
+
+
+def nested(depth: int) -> dict[str, Any]:
+    value: dict[str, Any] = {"leaf": 1}
+    for _ in range(depth):
+        value = {"inner": value}
+    return value
+
+
+LONE = "\ud800"
+
+
+def test_lone_surrogates_are_refused_as_invalid_requests(client: TestClient) -> None:
+    ok(sell(client, GIFT, "25.00"))
+    with unchanged(client, GIFT):
+        for body in (
+            add_redeem_body(GIFT, redeem=sv("1.00"), pos_id="P" + LONE),
+            add_redeem_body(GIFT + LONE, redeem=sv("1.00")),
+            {**add_redeem_body(GIFT, redeem=sv("1.00")), "note" + LONE: 1},
+            {**add_redeem_body(GIFT, redeem=sv("1.00")), "tags": ["a", "\udc00b"]},
+        ):
+            reply = send(client, "/rest/24.11/transaction/addRedeem.json", body)
+            refused(reply, "transaction.invalid_request")
+            assert "surrogate" in reply["errorMessage"], reply
+    signing_in = {
+        "merchantId": 1000,
+        "authentication": "anonymous",
+        "grant_type": "password",
+        "username": "ada" + LONE,
+        "password": "x",
+    }
+    reply = send(client, "/rest/24.11/oauth/requestGuestToken.json", signing_in, APP)
+    assert reply["errorCode"] == "oauth.invalid_request", reply
+
+
+def test_free_form_objects_nested_hundreds_deep_are_refused(client: TestClient) -> None:
+    ok(sell(client, GIFT, "25.00"))
+    with unchanged(client, GIFT):
+        body = add_redeem_body(GIFT, redeem=sv("1.00"))
+        body["headerInfo"]["extra"] = nested(300)
+        reply = send(client, "/rest/24.11/transaction/addRedeem.json", body)
+        refused(reply, "transaction.invalid_request")
+        assert "nested more than" in reply["errorMessage"]
+    check = {
+        "authentication": "b2b",
+        "merchantId": 1000,
+        "storeCode": "1001",
+        "cardInfo": {"printedCardNumber": LOYALTY},
+        "check": {"number": "1", "businessDate": "2026-11-26", "items": [], "subtotal": "0"},
+        "receiptSettings": nested(300),
+    }
+    reply = send(client, "/rest/24.11/check/postAndAccruePoints.json", check)
+    refused(reply, "check.invalid_request")
+    # A few levels, as real receipt settings have, are still taken.
+    assert "nested" not in send(
+        client,
+        "/rest/24.11/check/postAndAccruePoints.json",
+        {**check, "receiptSettings": nested(5)},
+    ).get("errorMessage", "")
+
+
+def test_objects_with_too_many_members_are_refused(client: TestClient) -> None:
+    body = add_redeem_body(GIFT, redeem=sv("1.00"))
+    body["headerInfo"]["extra"] = {f"m{i}": i for i in range(MAX_OBJECT_MEMBERS + 1)}
+    reply = send(client, "/rest/24.11/transaction/addRedeem.json", body)
+    refused(reply, "transaction.invalid_request")
+    assert "members" in reply["errorMessage"]
+
+
+def test_a_balance_cannot_be_loaded_past_its_maximum(client: TestClient) -> None:
+    largest = f"{MAX_QUANTITY}.00"
+    loads = int(MAX_BALANCE / MAX_QUANTITY)
+    ok(sell(client, GIFT, largest))
+    for _ in range(loads - 1):
+        ok(add_redeem(client, GIFT, add=sv(largest)))
+    assert Decimal(ok(balance(client, GIFT))["svCurrentBalance"]) == MAX_BALANCE
+    with unchanged(client, GIFT):
+        for _ in range(3):
+            reply = call(client, "addRedeem", add_redeem_body(GIFT, add=sv("0.01")))
+            refused(reply, "transaction.amount_out_of_range")
+            assert "1,000,000,000,000" in reply["errorMessage"]
+    # The card goes on working: spending, then loading what was spent.
+    ok(add_redeem(client, GIFT, redeem=sv("10.00")))
+    ok(add_redeem(client, GIFT, add=sv("10.00")))
+    assert Decimal(ok(balance(client, GIFT))["svCurrentBalance"]) == MAX_BALANCE

@@ -19,7 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from openpxs.domain.errors import InsufficientBalance
+from openpxs.domain.errors import AmountOutOfRange, InsufficientBalance
+from openpxs.domain.money import MAX_BALANCE, max_balance_units
+
+MAX_BALANCE_UNITS = max_balance_units()
 
 
 class ShortOfValue(InsufficientBalance):
@@ -61,6 +64,10 @@ class WalletLedger:
     postings: list[Posting] = field(default_factory=list)
 
     def _post(self, units: int, lot: Lot | None) -> None:
+        if abs(self.balance + units) > MAX_BALANCE_UNITS:
+            # The whole call is refused and rolled back, so a half-applied move is
+            # never written.
+            raise AmountOutOfRange(f"a wallet balance may not pass {MAX_BALANCE:,}")
         self.balance += units
         self.postings.append(Posting(units, lot, self.balance))
 

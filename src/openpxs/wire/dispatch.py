@@ -39,9 +39,9 @@ from openpxs.wire.auth import (
 from openpxs.wire.context import CallContext, Integration, Principal
 from openpxs.wire.decoding import (
     UnparseableBody,
-    member_with_nul,
     parse_json_object,
     query_parameters,
+    unfit_member,
 )
 from openpxs.wire.envelope import JSON, ServiceFailure, invalid_request, reply_bytes
 from openpxs.wire.registry import REGISTRY, Endpoint, note_refusal
@@ -116,9 +116,9 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
     else:
         params = query_parameters(request.query_params, ep.request)
 
-    nul = member_with_nul(params)
-    if nul:
-        raise invalid_request(service, f"Invalid request: {nul} contains a NUL character")
+    unfit = unfit_member(params)
+    if unfit:
+        raise invalid_request(service, f"Invalid request: {unfit}")
 
     bearer = bearer_token(authorization)
     if bearer is not None:

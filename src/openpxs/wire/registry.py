@@ -91,8 +91,9 @@ class Endpoint:
         """Every reason this operation may answer a refusal with, declared or implied."""
         found: list[Reason] = [*ANY_OPERATION]
         if self.moves_value:
-            # A retry key used before by a different request (wire.dispatch).
-            found.append(Reason.DUPLICATE_TRANSACTION)
+            # A retry key used before by a different request (wire.dispatch), and a
+            # balance the move would carry past domain.money.MAX_BALANCE.
+            found += [Reason.DUPLICATE_TRANSACTION, Reason.AMOUNT_OUT_OF_RANGE]
         for style in self.styles:
             found.extend(STYLE_REFUSALS.get(style, ()))
         found.extend(self.errors)
