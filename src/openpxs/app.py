@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             engine=engine,
             verifier=CredentialVerifier(engine, ttl_seconds=settings.credential_cache_seconds),
             clock=clock or Clock(),
+            body_read_seconds=settings.body_read_timeout_seconds,
         )
         # Kept on app.state so tests and the demo can read a LogTransport's messages.
         app.state.transport = transport_from_settings(settings)

@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     workers: int = 1
     # On SIGTERM, in-flight calls get this long to finish before the process exits.
     graceful_shutdown_seconds: int = 30
+    # A request's headers must arrive within header_read_timeout_seconds of its first
+    # byte, and its body within body_read_timeout_seconds of the headers; a slower
+    # client is answered 408 and its connection closed (docs/security.md).
+    header_read_timeout_seconds: float = Field(default=10.0, gt=0)
+    body_read_timeout_seconds: float = Field(default=15.0, gt=0)
     # Outbound guest messages (openpxs.messaging). "log" sends nothing: it logs one line
     # per message (never the body) and keeps the last ones in memory; "smtp" hands
     # e-mail to the relay below. SMS always goes to the log: there is no SMS gateway.

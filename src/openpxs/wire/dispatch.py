@@ -44,6 +44,7 @@ from openpxs.wire.decoding import (
     unfit_member,
 )
 from openpxs.wire.envelope import JSON, ServiceFailure, invalid_request, reply_bytes
+from openpxs.wire.limits import read_body
 from openpxs.wire.registry import REGISTRY, Endpoint, note_refusal
 
 log = logging.getLogger("openpxs.request")
@@ -59,6 +60,8 @@ class Runtime:
     engine: AsyncEngine
     verifier: CredentialVerifier
     clock: Clock
+    # How long a request body may take to arrive (settings.body_read_timeout_seconds).
+    body_read_seconds: float = 15.0
 
 
 def not_found(message: str) -> Response:
@@ -107,8 +110,11 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
     integration = await runtime.verifier.verify(*credentials) if credentials else None
 
     if ep.method == "POST":
+        # Read within the operation's limit before anything parses it, so even an
+        # unauthenticated caller (whose client_id is in the body) costs a bounded read.
+        body = await read_body(request, ep.body_limit, runtime.body_read_seconds)
         try:
-            params = parse_json_object(await request.body())
+            params = parse_json_object(body)
         except UnparseableBody as exc:
             raise ServiceFailure(
                 service.code(Reason.INVALID_REQUEST), str(exc), status=400

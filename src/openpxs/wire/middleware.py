@@ -16,6 +16,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from openpxs.wire.dispatch import log_request
 from openpxs.wire.envelope import ServiceFailure
+from openpxs.wire.limits import ClientGone
+
+# Logged and counted for a call whose client went away before its request arrived
+# (nginx's "client closed request"): no reply is sent, and it is not a fault.
+CLIENT_CLOSED = 499
 
 log = logging.getLogger("openpxs")
 
@@ -54,6 +59,8 @@ class EnvelopeMiddleware:
 
         try:
             await self.app(scope, receive, watch)
+        except ClientGone:
+            status.append(CLIENT_CLOSED)
         except Exception as exc:
             if status:  # the reply has begun; nothing sensible can be sent any more
                 raise
