@@ -15,6 +15,7 @@ from rich.console import Console
 from sqlalchemy.engine import make_url
 from uvicorn.supervisors import Multiprocess
 
+from openpxs.http_protocol import DEFAULT_HEADER_READ_SECONDS, HeaderTimeoutProtocol
 from openpxs.settings import Settings
 
 app = typer.Typer(
@@ -69,7 +70,9 @@ def _run_server(settings: Settings) -> None:
         timeout_graceful_shutdown=settings.graceful_shutdown_seconds,
         log_level="warning",
         access_log=False,
+        http=HeaderTimeoutProtocol,
     )
+    config.header_read_timeout_seconds = settings.header_read_timeout_seconds
     server = uvicorn.Server(config)
     try:
         if config.workers > 1:
@@ -82,6 +85,9 @@ def _run_server(settings: Settings) -> None:
 
 
 class _TcpConfig(uvicorn.Config):
+    # Read by HeaderTimeoutProtocol: how long a request's headers may take to arrive.
+    header_read_timeout_seconds: float = DEFAULT_HEADER_READ_SECONDS
+
     def bind_socket(self) -> socket.socket:
         # uvicorn opens the shared listening socket with protocol 0, and asyncio only
         # turns off Nagle's algorithm on connections whose socket says TCP: without
