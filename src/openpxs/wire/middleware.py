@@ -41,6 +41,28 @@ def failure_for(exc: Exception) -> ServiceFailure:
     return ServiceFailure("system.system_error", "System error", status=500)
 
 
+# On every reply: no MIME sniffing, no framing, no Referer leaking a URL onwards.
+EVERY_REPLY = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+]
+# On every reply but the API reference pages (which run their own scripts): nothing in
+# a reply may be run, framed or kept by a cache (RFC 6749 5.1: token replies must not
+# be cached; every other PXS reply is one guest's or one POS's data).
+API_REPLY = [
+    *EVERY_REPLY,
+    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
+    (b"cache-control", b"no-store"),
+    (b"pragma", b"no-cache"),
+]
+PAGE_REPLY = [
+    *EVERY_REPLY,
+    (b"content-security-policy", b"frame-ancestors 'none'"),
+]
+PAGES = frozenset({"/docs", "/openapi.json"})
+
+
 class EnvelopeMiddleware:
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -51,10 +73,12 @@ class EnvelopeMiddleware:
             return
         started = time.perf_counter()
         status: list[int] = []
+        added = PAGE_REPLY if scope["path"] in PAGES else API_REPLY
 
         async def watch(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status.append(message["status"])
+                message["headers"] = [*message.get("headers", ()), *added]
             await send(message)
 
         try:
