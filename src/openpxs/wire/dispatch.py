@@ -249,14 +249,22 @@ def _check_merchant(ep: Endpoint, integration: Integration, req: BaseModel, host
             )
 
 
+# At most this many validation problems are named in one reply.
+MAX_PROBLEMS = 10
+
+
 def describe(exc: ValidationError) -> str:
-    """The first validation problem, naming the member as the client spelled it."""
-    first = exc.errors(include_url=False)[0]
-    where = ".".join(str(part) for part in first["loc"]) or "body"
-    reason = "is required" if first["type"] == "missing" else first["msg"]
-    more = len(exc.errors()) - 1
-    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-    return f"Invalid request: {where} {reason}{suffix}"
+    """Every validation problem (the first MAX_PROBLEMS), naming each member as the
+    client spelled it, so a client fixes a request in one round."""
+    problems = exc.errors(include_url=False)
+    described = []
+    for problem in problems[:MAX_PROBLEMS]:
+        where = ".".join(str(part) for part in problem["loc"]) or "body"
+        reason = "is required" if problem["type"] == "missing" else problem["msg"]
+        described.append(f"{where} {reason}")
+    more = len(problems) - len(described)
+    suffix = f"; and {more} more problem{'s' if more > 1 else ''}" if more else ""
+    return f"Invalid request: {'; '.join(described)}{suffix}"
 
 
 def log_request(request: Request, status: int, started: float) -> None:
