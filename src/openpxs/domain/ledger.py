@@ -64,10 +64,6 @@ class WalletLedger:
     postings: list[Posting] = field(default_factory=list)
 
     def _post(self, units: int, lot: Lot | None) -> None:
-        if abs(self.balance + units) > MAX_BALANCE_UNITS:
-            # The whole call is refused and rolled back, so a half-applied move is
-            # never written.
-            raise AmountOutOfRange(f"a wallet balance may not pass {MAX_BALANCE:,}")
         self.balance += units
         self.postings.append(Posting(units, lot, self.balance))
 
@@ -82,6 +78,7 @@ class WalletLedger:
         """Add value: repay any deficit, then fill ``into`` or a new lot."""
         if units <= 0:
             raise ValueError("credit needs a positive amount")
+        self._check_range(self.balance + units)
         if self.balance < 0:
             repay = min(units, -self.balance)
             self._post(repay, None)
@@ -104,6 +101,7 @@ class WalletLedger:
         """
         if units <= 0:
             raise ValueError("debit needs a positive amount")
+        self._check_range(self.balance - units)
         order = self.spending_order(now)
         if prefer is not None and prefer in order:
             order.remove(prefer)
@@ -124,6 +122,13 @@ class WalletLedger:
             self._post(-take, lot)
         if units:
             self._post(-units, None)
+
+    @staticmethod
+    def _check_range(balance_after: int) -> None:
+        """Refuse, before anything changes, a move that would take the balance past
+        MAX_BALANCE either way (a deficit too): the columns are signed 64-bit."""
+        if abs(balance_after) > MAX_BALANCE_UNITS:
+            raise AmountOutOfRange(f"a wallet balance may not pass {MAX_BALANCE:,}")
 
     def expire(self, now: datetime) -> None:
         """Write off every lot whose expiry has passed."""
