@@ -120,12 +120,31 @@ def test_a_declared_length_over_the_limit_is_refused_unread(client: TestClient) 
 
 
 def test_server_calls_check_credentials_before_reading_the_body(client: TestClient) -> None:
-    exchange = drive(client, ADD_REDEEM, endless())
+    declared = {"content-length": str(TWO_MB)}
+    exchange = drive(client, ADD_REDEEM, endless(), headers=declared)
     assert exchange.status == 401
     assert exchange.pulled == 0
-    exchange = drive(client, ADD_REDEEM, endless(), auth=("demo-pos", "wrong"))
+    exchange = drive(client, ADD_REDEEM, endless(), auth=("demo-pos", "wrong"), headers=declared)
     assert exchange.status == 401
     assert exchange.pulled == 0
+    # The rest of the body is not read later either: the connection is closed.
+    assert exchange.headers["connection"] == "close"
+
+
+def test_a_reply_after_the_whole_body_keeps_the_connection(client: TestClient) -> None:
+    async def whole(exchange: Exchange) -> dict[str, Any]:
+        exchange.pulled += 1
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    exchange = drive(
+        client,
+        "/rest/24.11/transaction/status.json",
+        whole,
+        auth=POS,
+        headers={"content-length": "2"},
+    )
+    assert exchange.status == 200
+    assert "connection" not in exchange.headers
 
 
 def test_through_the_client_a_large_body_gets_a_failure_envelope(client: TestClient) -> None:

@@ -71,3 +71,13 @@ def test_a_whole_request_is_served_on_the_same_server(served: int) -> None:
     )
     reply = answer_to(served, request)
     assert reply.startswith(b"HTTP/1.1 200"), reply
+
+
+def test_a_refusal_before_the_body_closes_the_connection(served: int) -> None:
+    request = (
+        b"POST /rest/24.11/transaction/status.json HTTP/1.1\r\nHost: x\r\n"
+        b"Content-Length: 100000\r\n\r\n{"
+    )
+    reply = answer_to(served, request)  # returns once the server closes
+    assert reply.startswith(b"HTTP/1.1 401"), reply
+    assert b"connection: close" in reply.lower()

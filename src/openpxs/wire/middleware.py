@@ -61,6 +61,14 @@ PAGE_REPLY = [
     (b"content-security-policy", b"frame-ancestors 'none'"),
 ]
 PAGES = frozenset({"/docs", "/openapi.json"})
+CLOSE = (b"connection", b"close")
+
+
+def _sends_body(scope: Scope) -> bool:
+    for name, value in scope["headers"]:
+        if (name == b"content-length" and value.strip() != b"0") or name == b"transfer-encoding":
+            return True
+    return False
 
 
 class EnvelopeMiddleware:
@@ -74,15 +82,29 @@ class EnvelopeMiddleware:
         started = time.perf_counter()
         status: list[int] = []
         added = PAGE_REPLY if scope["path"] in PAGES else API_REPLY
+        # Whether the request's body has been read to its end. A reply given before
+        # that (credentials refused, no such operation) closes the connection: the
+        # server would otherwise go on receiving the rest, at whatever pace the
+        # client likes, with no read timeout left to stop it.
+        unread = [_sends_body(scope)]
+
+        async def listen() -> Message:
+            message = await receive()
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                unread[0] = False
+            return message
 
         async def watch(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status.append(message["status"])
-                message["headers"] = [*message.get("headers", ()), *added]
+                headers = [*message.get("headers", ()), *added]
+                if unread[0] and CLOSE not in headers:
+                    headers.append(CLOSE)
+                message["headers"] = headers
             await send(message)
 
         try:
-            await self.app(scope, receive, watch)
+            await self.app(scope, listen, watch)
         except ClientGone:
             status.append(CLIENT_CLOSED)
         except Exception as exc:
