@@ -4,6 +4,7 @@ and the API reference (/docs, /redoc)."""
 from __future__ import annotations
 
 import gc
+import hmac
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,7 +21,7 @@ from openpxs.logs import configure_logging
 from openpxs.messaging import OutboxWorker, transport_from_settings
 from openpxs.settings import Settings
 from openpxs.store.db import create_engine, migrate
-from openpxs.wire.auth import CredentialVerifier
+from openpxs.wire.auth import CredentialVerifier, bearer_token
 from openpxs.wire.dispatch import Runtime, dispatch
 from openpxs.wire.envelope import ServiceFailure
 from openpxs.wire.middleware import EnvelopeMiddleware
@@ -52,6 +53,11 @@ def _settle_garbage_collector() -> None:
 GC_THRESHOLDS = (20_000, 10, 10)
 
 
+def _bearer_matches(authorization: str | None, token: str) -> bool:
+    given = bearer_token(authorization)
+    return given is not None and hmac.compare_digest(given.encode(), token.encode())
+
+
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level)
@@ -64,6 +70,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             engine=engine,
             verifier=CredentialVerifier(engine, ttl_seconds=settings.credential_cache_seconds),
             clock=clock or Clock(),
+            body_read_seconds=settings.body_read_timeout_seconds,
         )
         # Kept on app.state so tests and the demo can read a LogTransport's messages.
         app.state.transport = transport_from_settings(settings)
@@ -104,10 +111,21 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     async def health() -> dict[str, str]:
         return {"result": "success", "status": "ok"}
 
-    @app.get("/metrics", include_in_schema=False)
-    async def metrics_page() -> Response:
-        body, content_type = metrics.exposition()
-        return Response(body, media_type=content_type)
+    if settings.metrics_enabled:
+
+        @app.get("/metrics", include_in_schema=False)
+        async def metrics_page(request: Request) -> Response:
+            if settings.metrics_token and not _bearer_matches(
+                request.headers.get("authorization"), settings.metrics_token
+            ):
+                return ServiceFailure(
+                    "system.authentication_failed",
+                    "A metrics token is required (Authorization: Bearer)",
+                    status=401,
+                    headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+                ).response()
+            body, content_type = metrics.exposition()
+            return Response(body, media_type=content_type)
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi() -> JSONResponse:

@@ -28,6 +28,7 @@ from openpxs.cli_support import (
     sqlite_file,
 )
 from openpxs.cli_support import settings as cli_settings
+from openpxs.http_protocol import DEFAULT_HEADER_READ_SECONDS, HeaderTimeoutProtocol
 from openpxs.settings import Settings
 
 app = command_group(
@@ -105,6 +106,11 @@ def _prepare_database(settings: Settings) -> None:
     run(settings.database_url, prepare())
 
 
+class _ServerConfig(uvicorn.Config):
+    # Read by HeaderTimeoutProtocol: how long a request's headers may take to arrive.
+    header_read_timeout_seconds: float = DEFAULT_HEADER_READ_SECONDS
+
+
 def _run_server(settings: Settings, sock: socket.socket) -> None:
     """Serve with ``settings.workers`` processes, each building the app from OPENPXS_*.
 
@@ -116,7 +122,7 @@ def _run_server(settings: Settings, sock: socket.socket) -> None:
     if settings.workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         metrics_dir = tempfile.mkdtemp(prefix="openpxs-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
-    config = uvicorn.Config(
+    config = _ServerConfig(
         "openpxs.app:create_app",
         factory=True,
         host=settings.host,
@@ -125,7 +131,9 @@ def _run_server(settings: Settings, sock: socket.socket) -> None:
         timeout_graceful_shutdown=settings.graceful_shutdown_seconds,
         log_level="warning",
         access_log=False,
+        http=HeaderTimeoutProtocol,
     )
+    config.header_read_timeout_seconds = settings.header_read_timeout_seconds
     try:
         if config.workers > 1:
             Multiprocess(config, sockets=[sock]).run()

@@ -27,6 +27,15 @@ class Settings(BaseSettings):
     workers: int = 1
     # On SIGTERM, in-flight calls get this long to finish before the process exits.
     graceful_shutdown_seconds: int = 30
+    # A request's headers must arrive within header_read_timeout_seconds of its first
+    # byte, and its body within body_read_timeout_seconds of the headers; a slower
+    # client is answered 408 and its connection closed (docs/security.md).
+    header_read_timeout_seconds: float = Field(default=10.0, gt=0)
+    body_read_timeout_seconds: float = Field(default=15.0, gt=0)
+    # /metrics: served only when metrics_enabled; when metrics_token is set, only to
+    # a request carrying "Authorization: Bearer <metrics_token>" (docs/security.md).
+    metrics_enabled: bool = True
+    metrics_token: str = Field(default="", repr=False)
     # Outbound guest messages (openpxs.messaging). "log" sends nothing: it logs one line
     # per message (never the body) and keeps the last ones in memory; "smtp" hands
     # e-mail to the relay below. SMS always goes to the log: there is no SMS gateway.

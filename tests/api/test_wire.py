@@ -320,3 +320,22 @@ def test_metrics_count_calls_by_endpoint_and_result(client: TestClient) -> None:
     assert count() == before + 3
     client.get("/rest/24.11/nope/random-path-123.json", auth=POS)
     assert "random-path-123" not in client.get("/metrics").text
+
+
+def test_every_validation_problem_is_named_up_to_a_bound(client: TestClient) -> None:
+    reply = refused(
+        call(client, "addRedeem", {"authentication": "b2b"}), "transaction.invalid_request"
+    )
+    assert "headerInfo is required" in reply["errorMessage"], reply
+    assert "cardInfo is required" in reply["errorMessage"], reply
+    assert "more problem" not in reply["errorMessage"]
+    many = {
+        "headerInfo": header(),
+        "cardInfo": card(GIFT),
+        "addWalletContents": [{"walletCode": "x", "quantity": "1"}] * 12,
+        "redeemWalletContents": [],
+    }
+    reply = refused(call(client, "addRedeem", many), "transaction.invalid_request")
+    named = reply["errorMessage"].count("walletCode")
+    assert named == 10, reply
+    assert reply["errorMessage"].endswith("; and 2 more problems"), reply

@@ -17,8 +17,8 @@ from hypothesis.stateful import (
 )
 
 from openpxs.domain.clock import end_of_day, local_date
-from openpxs.domain.errors import InsufficientBalance, InvalidQuantity
-from openpxs.domain.ledger import Lot, ShortOfValue, WalletLedger
+from openpxs.domain.errors import AmountOutOfRange, InsufficientBalance, InvalidQuantity
+from openpxs.domain.ledger import MAX_BALANCE_UNITS, Lot, ShortOfValue, WalletLedger
 from openpxs.domain.money import MAX_QUANTITY, from_units, parse_quantity, to_units
 
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
@@ -461,3 +461,19 @@ def test_end_of_day_is_the_first_instant_of_the_next_local_day(day: date, zone: 
     end = end_of_day(day, zone)
     assert local_date(end - timedelta(microseconds=1), zone) == day
     assert local_date(end, zone) == day + timedelta(days=1)
+
+
+def test_a_balance_stays_within_its_range_either_way() -> None:
+    top = MAX_BALANCE_UNITS
+    w = ledger()
+    w.credit(top)
+    with pytest.raises(AmountOutOfRange):
+        w.credit(1)
+    assert (w.balance, len(w.lots), len(w.postings)) == (top, 1, 1)
+    w.debit(1, NOW)
+    w.credit(1)
+    owing = ledger(allow_negative=True)
+    owing.debit(top, NOW)
+    with pytest.raises(AmountOutOfRange):
+        owing.debit(1, NOW)
+    assert (owing.balance, len(owing.postings)) == (-top, 1)

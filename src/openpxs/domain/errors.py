@@ -49,6 +49,7 @@ class Reason(StrEnum):
     INSUFFICIENT_BALANCE = "insufficient_balance"
     INVALID_WALLET_CODE = "invalid_wallet_code"
     INVALID_QUANTITY = "invalid_quantity"
+    AMOUNT_OUT_OF_RANGE = "amount_out_of_range"
     TRANSACTION_NOT_FOUND = "transaction_not_found"
     ALREADY_VOIDED = "already_voided"
     DUPLICATE_TRANSACTION = "duplicate_transaction"
@@ -178,6 +179,10 @@ class InvalidWalletCode(DomainError):
 
 class InvalidQuantity(DomainError):
     reason = Reason.INVALID_QUANTITY
+
+
+class AmountOutOfRange(DomainError):
+    reason = Reason.AMOUNT_OUT_OF_RANGE
 
 
 class InvalidRequest(DomainError):

@@ -19,7 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from openpxs.domain.errors import InsufficientBalance
+from openpxs.domain.errors import AmountOutOfRange, InsufficientBalance
+from openpxs.domain.money import MAX_BALANCE, max_balance_units
+
+MAX_BALANCE_UNITS = max_balance_units()
 
 
 class ShortOfValue(InsufficientBalance):
@@ -75,6 +78,7 @@ class WalletLedger:
         """Add value: repay any deficit, then fill ``into`` or a new lot."""
         if units <= 0:
             raise ValueError("credit needs a positive amount")
+        self._check_range(self.balance + units)
         if self.balance < 0:
             repay = min(units, -self.balance)
             self._post(repay, None)
@@ -97,6 +101,7 @@ class WalletLedger:
         """
         if units <= 0:
             raise ValueError("debit needs a positive amount")
+        self._check_range(self.balance - units)
         order = self.spending_order(now)
         if prefer is not None and prefer in order:
             order.remove(prefer)
@@ -117,6 +122,13 @@ class WalletLedger:
             self._post(-take, lot)
         if units:
             self._post(-units, None)
+
+    @staticmethod
+    def _check_range(balance_after: int) -> None:
+        """Refuse, before anything changes, a move that would take the balance past
+        MAX_BALANCE either way (a deficit too): the columns are signed 64-bit."""
+        if abs(balance_after) > MAX_BALANCE_UNITS:
+            raise AmountOutOfRange(f"a wallet balance may not pass {MAX_BALANCE:,}")
 
     def expire(self, now: datetime) -> None:
         """Write off every lot whose expiry has passed."""

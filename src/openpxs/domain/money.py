@@ -17,6 +17,10 @@ STORAGE_SCALE = 4
 # A quantity above this is a typo or an attack, not a purchase; it also keeps every
 # sum of units far inside a signed 64-bit column.
 MAX_QUANTITY = Decimal("100000000000")
+# No wallet balance may pass this either way (ten times the largest move): repeated
+# loads would otherwise carry a balance past the signed 64-bit columns that hold it,
+# and every later call on the card would fail.
+MAX_BALANCE = Decimal("1000000000000")
 # The Decimal wire form (encoding.yaml): Python's Decimal() would also take "1e2",
 # "1_000", ".5" or non-ASCII digits, which no client means as a quantity.
 DECIMAL_TEXT = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
@@ -43,6 +47,10 @@ def parse_quantity(raw: object, scale: int) -> Decimal:
     if value != value.quantize(Decimal(1).scaleb(-scale)):
         raise InvalidQuantity(f"quantity {value} has more than {scale} decimal places")
     return value
+
+
+def max_balance_units() -> int:
+    return int(MAX_BALANCE * UNITS_PER_ONE)
 
 
 def to_units(value: Decimal) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import typing
 from decimal import Decimal
 from functools import cache
@@ -81,21 +82,49 @@ def query_parameters(query: QueryParams, model: type[BaseModel]) -> dict[str, An
     return params
 
 
-def member_with_nul(value: Any, path: str = "") -> str | None:
-    """The first member whose text holds a NUL character, which no database stores."""
+# How deep objects and lists may nest, and how many members one object may hold. No
+# PXS request comes near either (headerInfo is two levels deep); free-form members
+# such as receiptSettings or rewardSelectionMode are kept and fingerprinted, so
+# without a bound a small body nested a few hundred deep ran out of stack there.
+MAX_DEPTH = 32
+MAX_OBJECT_MEMBERS = 256
+# A UTF-16 surrogate on its own: JSON can spell one ("\ud800") but no UTF-8 text holds
+# it, so the database driver would fail on it long after validation.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def unfit_member(value: Any, path: str = "", depth: int = 0) -> str | None:
+    """Why the parameters cannot be taken, naming the member as the client spelled it:
+    text no database stores (NUL, a lone surrogate) in a value or a name, nesting
+    deeper than MAX_DEPTH, or an object of more than MAX_OBJECT_MEMBERS members."""
     if isinstance(value, str):
-        return (path or "body") if "\x00" in value else None
+        return _unfit_text(value, path or "body")
+    if not isinstance(value, (dict, list)):
+        return None
+    where = path or "body"
+    if depth >= MAX_DEPTH:
+        return f"{where} is nested more than {MAX_DEPTH} levels deep"
     if isinstance(value, dict):
+        if len(value) > MAX_OBJECT_MEMBERS:
+            return f"{where} has more than {MAX_OBJECT_MEMBERS} members"
         for key, item in value.items():
-            where = f"{path}.{key}" if path else str(key)
-            if "\x00" in key:
-                return where
-            found = member_with_nul(item, where)
+            inner = f"{path}.{key}" if path else str(key)
+            found = _unfit_text(str(key), f"a member name in {where}") or unfit_member(
+                item, inner, depth + 1
+            )
             if found:
                 return found
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found = member_with_nul(item, f"{path}[{index}]")
-            if found:
-                return found
+        return None
+    for index, item in enumerate(value):
+        found = unfit_member(item, f"{path}[{index}]", depth + 1)
+        if found:
+            return found
+    return None
+
+
+def _unfit_text(text: str, where: str) -> str | None:
+    if "\x00" in text:
+        return f"{where} contains a NUL character"
+    if LONE_SURROGATE.search(text):
+        return f"{where} contains an unpaired UTF-16 surrogate"
     return None

@@ -39,11 +39,12 @@ from openpxs.wire.auth import (
 from openpxs.wire.context import CallContext, Integration, Principal
 from openpxs.wire.decoding import (
     UnparseableBody,
-    member_with_nul,
     parse_json_object,
     query_parameters,
+    unfit_member,
 )
 from openpxs.wire.envelope import JSON, ServiceFailure, invalid_request, reply_bytes
+from openpxs.wire.limits import read_body
 from openpxs.wire.registry import REGISTRY, Endpoint, note_refusal
 
 log = logging.getLogger("openpxs.request")
@@ -59,6 +60,8 @@ class Runtime:
     engine: AsyncEngine
     verifier: CredentialVerifier
     clock: Clock
+    # How long a request body may take to arrive (settings.body_read_timeout_seconds).
+    body_read_seconds: float = 15.0
 
 
 def not_found(message: str) -> Response:
@@ -107,8 +110,11 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
     integration = await runtime.verifier.verify(*credentials) if credentials else None
 
     if ep.method == "POST":
+        # Read within the operation's limit before anything parses it, so even an
+        # unauthenticated caller (whose client_id is in the body) costs a bounded read.
+        body = await read_body(request, ep.body_limit, runtime.body_read_seconds)
         try:
-            params = parse_json_object(await request.body())
+            params = parse_json_object(body)
         except UnparseableBody as exc:
             raise ServiceFailure(
                 service.code(Reason.INVALID_REQUEST), str(exc), status=400
@@ -116,9 +122,9 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
     else:
         params = query_parameters(request.query_params, ep.request)
 
-    nul = member_with_nul(params)
-    if nul:
-        raise invalid_request(service, f"Invalid request: {nul} contains a NUL character")
+    unfit = unfit_member(params)
+    if unfit:
+        raise invalid_request(service, f"Invalid request: {unfit}")
 
     bearer = bearer_token(authorization)
     if bearer is not None:
@@ -243,14 +249,22 @@ def _check_merchant(ep: Endpoint, integration: Integration, req: BaseModel, host
             )
 
 
+# At most this many validation problems are named in one reply.
+MAX_PROBLEMS = 10
+
+
 def describe(exc: ValidationError) -> str:
-    """The first validation problem, naming the member as the client spelled it."""
-    first = exc.errors(include_url=False)[0]
-    where = ".".join(str(part) for part in first["loc"]) or "body"
-    reason = "is required" if first["type"] == "missing" else first["msg"]
-    more = len(exc.errors()) - 1
-    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-    return f"Invalid request: {where} {reason}{suffix}"
+    """Every validation problem (the first MAX_PROBLEMS), naming each member as the
+    client spelled it, so a client fixes a request in one round."""
+    problems = exc.errors(include_url=False)
+    described = []
+    for problem in problems[:MAX_PROBLEMS]:
+        where = ".".join(str(part) for part in problem["loc"]) or "body"
+        reason = "is required" if problem["type"] == "missing" else problem["msg"]
+        described.append(f"{where} {reason}")
+    more = len(problems) - len(described)
+    suffix = f"; and {more} more problem{'s' if more > 1 else ''}" if more else ""
+    return f"Invalid request: {'; '.join(described)}{suffix}"
 
 
 def log_request(request: Request, status: int, started: float) -> None:

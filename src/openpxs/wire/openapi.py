@@ -15,6 +15,7 @@ from pydantic_core import core_schema
 from openpxs.domain.errors import Reason
 from openpxs.wire.auth import AUTH_FAILED, STYLE_REFUSED
 from openpxs.wire.examples import Step, examples_of
+from openpxs.wire.limits import TOO_LARGE, TOO_SLOW
 from openpxs.wire.registry import REGISTRY, Endpoint
 
 PREFIX = "/rest/{release}/"
@@ -137,6 +138,10 @@ def _refusal_schema(ep: Endpoint, refusals: list[dict[str, Any]], status: int) -
     return {"allOf": [FAILURE_REF, {"properties": {"errorCode": {"enum": codes}}}]}
 
 
+def _transport_failure(code: str) -> dict[str, Any]:
+    return {"allOf": [FAILURE_REF, {"properties": {"errorCode": {"enum": [code]}}}]}
+
+
 def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
@@ -246,6 +251,16 @@ def _operation(ep: Endpoint, schemas: Schemas) -> dict[str, Any]:
                 }
             },
         }
+        # Read no further than this (wire.limits); docs/security.md.
+        op["x-body-limit"] = ep.body_limit
+        op["responses"]["413"] = _response(
+            f"The body is larger than {ep.body_limit:,} bytes (the connection is closed)",
+            _transport_failure(TOO_LARGE),
+        )
+        op["responses"]["408"] = _response(
+            "The body did not arrive within the body read timeout (the connection is closed)",
+            _transport_failure(TOO_SLOW),
+        )
     else:
         notes = _notes_of(ep.request).get("fields", {})
         for name, info in ep.request.model_fields.items():

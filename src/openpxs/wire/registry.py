@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel
 
 from openpxs.domain.errors import Reason
+from openpxs.wire.limits import DEFAULT_BODY_LIMIT
 from openpxs.wire.refusals import Refusals
 
 if TYPE_CHECKING:
@@ -77,6 +78,8 @@ class Endpoint:
     activates_card: bool = False
     # The table refusals are answered from, when not the service's own.
     refusals: Refusals | None = None
+    # The largest body read (wire.limits), in bytes.
+    body_limit: int = DEFAULT_BODY_LIMIT
 
     @property
     def path(self) -> str:
@@ -91,8 +94,9 @@ class Endpoint:
         """Every reason this operation may answer a refusal with, declared or implied."""
         found: list[Reason] = [*ANY_OPERATION]
         if self.moves_value:
-            # A retry key used before by a different request (wire.dispatch).
-            found.append(Reason.DUPLICATE_TRANSACTION)
+            # A retry key used before by a different request (wire.dispatch), and a
+            # balance the move would carry past domain.money.MAX_BALANCE.
+            found += [Reason.DUPLICATE_TRANSACTION, Reason.AMOUNT_OUT_OF_RANGE]
         for style in self.styles:
             found.extend(STYLE_REFUSALS.get(style, ()))
         found.extend(self.errors)
@@ -161,6 +165,7 @@ def endpoint(
     scope: str | None = None,
     activates_card: bool = False,
     refusals: Refusals | None = None,
+    body_limit: int = DEFAULT_BODY_LIMIT,
 ) -> Callable[[Handler], Handler]:
     """Declare a handler as the implementation of ``service/operation.json``."""
 
@@ -182,6 +187,7 @@ def endpoint(
                 scope=scope,
                 activates_card=activates_card,
                 refusals=refusals,
+                body_limit=body_limit,
             )
         )
         return handler

@@ -22,6 +22,7 @@ REFUSALS = table(
         Reason.ACCOUNT_NOT_IN_EVENT: "Account not associated to event",
         Reason.REWARD_ALREADY_LOADED: "Reward already loaded",
         Reason.TRANSACTION_DENIED: "Unable to load reward",
+        Reason.AMOUNT_OUT_OF_RANGE: "Amount is outside the allowed range",
         # Not in the documented table: a body that is not a LoadReward request at all.
         Reason.INVALID_REQUEST: "Invalid request",
     },

@@ -20,6 +20,7 @@ from openpxs.domain.price_match import PriceMatch
 from openpxs.domain.program import Program, WalletDef
 from openpxs.services import price_match
 from openpxs.wire.context import CallContext
+from openpxs.wire.limits import CHECK_BODY_LIMIT
 from openpxs.wire.registry import endpoint
 
 
@@ -27,6 +28,7 @@ from openpxs.wire.registry import endpoint
     CHECK,
     "priceMatchDiscounts",
     request=mc.PostPriceMatchDiscountsRequest,
+    body_limit=CHECK_BODY_LIMIT,
     reply=mc.CheckPostReply,
     styles=B2B,
     summary="Upload a store's price-match discounts",

@@ -25,6 +25,7 @@ REFUSALS = table(
         Reason.SYSTEM_ERROR: "System error",
         Reason.INVALID_WALLET_CODE: "Invalid wallet code",
         Reason.INVALID_QUANTITY: "Invalid quantity",
+        Reason.AMOUNT_OUT_OF_RANGE: "Amount is outside the allowed range",
     },
     special={
         # One code for every way a coupon's own rules refuse it, one for every way it

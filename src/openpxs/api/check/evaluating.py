@@ -18,6 +18,7 @@ from openpxs.api.transaction.replies import card_ref
 from openpxs.domain.errors import Reason
 from openpxs.services import check_evaluation
 from openpxs.wire.context import CallContext
+from openpxs.wire.limits import CHECK_BODY_LIMIT
 from openpxs.wire.registry import endpoint
 
 
@@ -25,6 +26,7 @@ from openpxs.wire.registry import endpoint
     CHECK,
     "computePointAccrual",
     request=m.CardCheckRequest,
+    body_limit=CHECK_BODY_LIMIT,
     reply=m.ComputePointAccrualReply,
     styles=B2B,
     summary="The transaction/addRedeem.json request that would credit a check's points",
@@ -59,6 +61,7 @@ async def compute_point_accrual(
     CHECK,
     "computeApplicableRewards",
     request=m.ApplicableRewardsRequest,
+    body_limit=CHECK_BODY_LIMIT,
     reply=m.ApplicableRewardsReply,
     styles=B2B,
     summary="The discounts the guest's rewards would give on the open check",
@@ -87,6 +90,7 @@ async def compute_applicable_rewards(
     CHECK,
     "simulateAccrualAndRedemption",
     request=m.SimulateRequest,
+    body_limit=CHECK_BODY_LIMIT,
     reply=m.SimulateReply,
     styles=B2B,
     summary="What committing the check now would redeem, earn and leave",
@@ -123,6 +127,7 @@ async def simulate_accrual_and_redemption(
     CHECK,
     "simulateCoupon",
     request=m.SimulateCouponRequest,
+    body_limit=CHECK_BODY_LIMIT,
     reply=m.SimulateReply,
     styles=B2B,
     summary="Whether a coupon code applies to the check, and the discount it gives",

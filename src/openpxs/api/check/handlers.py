@@ -20,6 +20,7 @@ from openpxs.domain.check_plans import RedeemAsk
 from openpxs.domain.errors import Reason
 from openpxs.services import check_posting, stored_checks
 from openpxs.wire.context import CallContext
+from openpxs.wire.limits import CHECK_BODY_LIMIT
 from openpxs.wire.registry import endpoint
 
 
@@ -59,6 +60,7 @@ async def _post(
     CHECK,
     "postAndAccruePointsWithRedeem",
     request=m.PostWithRedeemRequest,
+    body_limit=CHECK_BODY_LIMIT,
     reply=m.PostAndAccrueReply,
     styles=B2B,
     summary="Commit a paid check: redeem its rewards and coupons, accrue, store it",
@@ -85,6 +87,7 @@ async def post_and_accrue_points_with_redeem(
     CHECK,
     "postAndAccruePoints",
     request=m.PostRequest,
+    body_limit=CHECK_BODY_LIMIT,
     reply=m.PostAndAccrueReply,
     styles=B2B,
     summary="Credit a check's points to the card and store the check",
@@ -100,6 +103,7 @@ async def post_and_accrue_points(ctx: CallContext, req: m.PostRequest) -> m.Post
     CHECK,
     "redeemOnly",
     request=m.RedeemOnlyRequest,
+    body_limit=CHECK_BODY_LIMIT,
     reply=m.PostAndAccrueReply,
     styles=B2B,
     summary="Redeem rewards for a check without accruing or storing it",
@@ -117,6 +121,7 @@ async def redeem_only(ctx: CallContext, req: m.RedeemOnlyRequest) -> m.PostAndAc
     CHECK,
     "multiPostAndAccruePoints",
     request=m.MultiPostRequest,
+    body_limit=CHECK_BODY_LIMIT,
     reply=m.MultiPostAndAccrueReply,
     styles=B2B,
     summary="A split check: each card earns on the part it paid",
@@ -152,6 +157,7 @@ async def multi_post_and_accrue_points(
     CHECK,
     "post",
     request=m.StoreCheckRequest,
+    body_limit=CHECK_BODY_LIMIT,
     reply=m.SimpleReply,
     styles=B2B,
     summary="Store a check for troubleshooting and analytics; no balances move",

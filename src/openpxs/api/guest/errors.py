@@ -27,6 +27,7 @@ MESSAGES = {
     Reason.VISIT_CODE_ALREADY_USED: "Visit code has already been used",
     Reason.INVALID_MESSAGE_FREQUENCY: "Invalid message frequency",
     Reason.INVALID_LANGUAGE: "Invalid language",
+    Reason.AMOUNT_OUT_OF_RANGE: "Amount is outside the allowed range",
     Reason.INVALID_REQUEST: "Invalid request",
     Reason.INVALID_MERCHANT: "Invalid merchant",
 }

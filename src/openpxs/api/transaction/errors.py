@@ -19,6 +19,7 @@ REFUSALS = table(
         Reason.INSUFFICIENT_BALANCE: "Insufficient balance",
         Reason.INVALID_WALLET_CODE: "Invalid wallet code",
         Reason.INVALID_QUANTITY: "Invalid quantity",
+        Reason.AMOUNT_OUT_OF_RANGE: "Amount is outside the allowed range",
         Reason.DUPLICATE_TRANSACTION: "Duplicate transaction",
         Reason.TRANSACTION_NOT_FOUND: "Original transaction not found",
         Reason.ALREADY_VOIDED: "Transaction has already been voided or reversed",

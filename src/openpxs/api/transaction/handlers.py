@@ -21,6 +21,7 @@ from openpxs.domain.errors import Refused
 from openpxs.domain.transactions import Kind
 from openpxs.services import activation, balances, undo, wallet_moves
 from openpxs.wire.context import CallContext
+from openpxs.wire.limits import BULK_BODY_LIMIT
 from openpxs.wire.registry import endpoint
 
 # What a card the POS names can be refused for, on every card operation.
@@ -252,6 +253,7 @@ def _bulk_key(req: m.BulkActivateAddRequest) -> str | None:
     reply=m.BulkAddReply,
     styles=B2B,
     summary="Sell gift cards in bulk",
+    body_limit=BULK_BODY_LIMIT,
     moves_value=True,
     natural_key=_bulk_key,
     errors=(
