@@ -184,6 +184,15 @@ def test_transaction_annotation(client: TestClient) -> None:
     )
     visible = {t["transactionId"]: t["hasVisibleComment"] for t in history["transactions"]}
     assert visible[noted["pxTransactionId"]] is True
+    # Every transaction the history lists can be asked for, also one that only changed
+    # the account's cards and moved no value (the activation at enrollment).
+    for listed in history["transactions"]:
+        assert (
+            annotation(token, printedCardNumber=card, transactionId=listed["transactionId"])[
+                "result"
+            ]
+            == "success"
+        ), listed
     # Another account's transaction, or an unknown id, is not found.
     for txn in (elsewhere["pxTransactionId"], 999_999_999):
         refused(

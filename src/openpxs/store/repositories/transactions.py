@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 
 from openpxs.domain.stamp import CallStamp
 from openpxs.domain.transactions import TransactionRecord
@@ -187,18 +187,7 @@ class HistoryRepository(Repository):
         if only_balance_affecting:
             conditions.append(transactions.c.id.in_(in_journal))
         else:
-            conditions.append(
-                or_(
-                    transactions.c.account_id == account_id,
-                    transactions.c.id.in_(in_journal),
-                    transactions.c.id.in_(
-                        select(transaction_cards.c.transaction_id).where(
-                            transaction_cards.c.merchant_id == merchant_id,
-                            transaction_cards.c.account_id == account_id,
-                        )
-                    ),
-                )
-            )
+            conditions.append(_of_account(merchant_id, account_id))
         if since is not None:
             conditions.append(transactions.c.created_at >= since)
         if before is not None:
@@ -269,23 +258,34 @@ class HistoryRepository(Repository):
     async def comment_of(
         self, merchant_id: int, account_id: int, transaction_id: int
     ) -> str | None:
-        """The comment of a transaction that named the account or moved its balances:
+        """The comment of a transaction of the account's (as its history lists them):
         ``""`` when it has none, None when it is no transaction of the account's."""
         row = (
             await self.conn.execute(
                 select(transactions.c.comment).where(
                     transactions.c.merchant_id == merchant_id,
                     transactions.c.id == transaction_id,
-                    or_(
-                        transactions.c.account_id == account_id,
-                        transactions.c.id.in_(
-                            select(journal.c.transaction_id).where(
-                                journal.c.merchant_id == merchant_id,
-                                journal.c.account_id == account_id,
-                            )
-                        ),
-                    ),
+                    _of_account(merchant_id, account_id),
                 )
             )
         ).first()
         return None if row is None else row.comment or ""
+
+
+def _of_account(merchant_id: int, account_id: int) -> ColumnElement[bool]:
+    """The transactions an account's history lists: those that named it, moved its
+    balances or changed its cards (an activation that moved no value does only that)."""
+    return or_(
+        transactions.c.account_id == account_id,
+        transactions.c.id.in_(
+            select(journal.c.transaction_id).where(
+                journal.c.merchant_id == merchant_id, journal.c.account_id == account_id
+            )
+        ),
+        transactions.c.id.in_(
+            select(transaction_cards.c.transaction_id).where(
+                transaction_cards.c.merchant_id == merchant_id,
+                transaction_cards.c.account_id == account_id,
+            )
+        ),
+    )
