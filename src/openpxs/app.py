@@ -19,6 +19,7 @@ from openpxs import metrics
 from openpxs.domain.clock import Clock
 from openpxs.logs import configure_logging
 from openpxs.messaging import OutboxWorker, transport_from_settings
+from openpxs.security import limit_password_checks
 from openpxs.settings import Settings
 from openpxs.store.db import create_engine, migrate
 from openpxs.wire.auth import CredentialVerifier
@@ -55,6 +56,7 @@ GC_THRESHOLDS = (20_000, 10, 10)
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level)
+    limit_password_checks(settings.password_checks)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

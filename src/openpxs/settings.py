@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Literal
 
 from pydantic import Field
@@ -20,6 +21,10 @@ class Settings(BaseSettings):
     db_pool_size: int = 20
     # How long a verified integration secret is trusted before it is checked again.
     credential_cache_seconds: int = 60
+    # Password hashes and checks (argon2) running at once per process, in threads; more
+    # wait their turn, so a flood of sign-ins cannot take every core from other calls.
+    # By default half the cores (at least one).
+    password_checks: int = Field(default=max(1, (os.cpu_count() or 2) // 2), ge=1, le=64)
     # Server processes; each holds its own pool of db_pool_size (+ a quarter more in
     # bursts) connections, so PostgreSQL needs workers * 1.25 * db_pool_size at most.
     workers: int = 1

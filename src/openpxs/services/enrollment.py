@@ -17,7 +17,7 @@ from openpxs.domain.errors import CardNotActive, CardNotFound, InvalidStore, Rea
 from openpxs.domain.fields import CheckedFields
 from openpxs.domain.program import CardTemplateDef, Program
 from openpxs.domain.stamp import CallStamp
-from openpxs.security import hash_secret
+from openpxs.security import hash_password_off_loop
 from openpxs.services import oauth
 from openpxs.services.context import Call
 from openpxs.services.form_fields import (
@@ -128,7 +128,7 @@ async def register_user(
     unique = unique_fields(template.form, enforce)
     await check_free(uow, program.merchant_id, user_values, unique)
     password = user_values.get("password")
-    password_hash = hash_secret(password) if isinstance(password, str) else None
+    password_hash = await hash_password_off_loop(password) if isinstance(password, str) else None
     user_id = await uow.users.create(
         program.merchant_id, account_id, dict(user_values), password_hash, now
     )
@@ -159,7 +159,9 @@ async def edit_user(
         user,
         values,
         now,
-        password_hash=hash_secret(password) if isinstance(password, str) else None,
+        password_hash=(
+            await hash_password_off_loop(password) if isinstance(password, str) else None
+        ),
         # A new address has not been verified yet.
         email_verified=False if email_changed else None,
     )

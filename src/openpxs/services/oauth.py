@@ -19,7 +19,7 @@ from openpxs.domain.fields import normalise_unique
 from openpxs.domain.identity import Integration, Principal
 from openpxs.domain.intents import CountFailures, FailureLimit
 from openpxs.domain.program import Program
-from openpxs.security import hash_secret, verify_secret
+from openpxs.security import check_password_off_loop, hash_secret
 from openpxs.store.repositories.users import User
 from openpxs.store.uow import UnitOfWork
 
@@ -147,10 +147,10 @@ async def check_password(
     await refuse_if_locked(uow, program, [subject], now)
     user = await uow.users.by_unique(program.merchant_id, "username", username)
     if user is None or user.password_hash is None:
-        verify_secret(_DECOY, password)
+        await check_password_off_loop(_DECOY, password)
         ok = False
     else:
-        ok = verify_secret(user.password_hash, password)
+        ok = await check_password_off_loop(user.password_hash, password)
     if not ok or user is None:
         raise Refused(
             Reason.COULD_NOT_AUTHENTICATE,
@@ -158,6 +158,23 @@ async def check_password(
         )
     await uow.failures.clear(program.merchant_id, subject)
     return user
+
+
+async def password_to_check(
+    uow: UnitOfWork, merchant_id: int, username: str, now: datetime
+) -> str | None:
+    """The stored hash a sign-in with this username will be checked against (the decoy
+    for an unknown one), or None when the check will not happen (the username is
+    refused for now). Read before the call's transaction, so that the slow check runs
+    outside it (``security.check_ahead``)."""
+    if not username:
+        return None
+    if await uow.failures.locked_until(merchant_id, [user_subject(username)], now) is not None:
+        return None
+    user = await uow.users.by_unique(merchant_id, "username", username)
+    if user is None or user.password_hash is None:
+        return _DECOY
+    return user.password_hash
 
 
 async def principal_for_token(

@@ -18,7 +18,7 @@ from openpxs.domain.errors import InvalidRequest, Reason, Refused
 from openpxs.domain.fields import CheckedFields, FieldSetting, check_field_set, with_login
 from openpxs.domain.program import Program
 from openpxs.messaging.outbox import enqueue
-from openpxs.security import hash_secret
+from openpxs.security import hash_password_off_loop
 from openpxs.services import oauth
 from openpxs.services.context import Call
 from openpxs.store.repositories.users import User
@@ -175,7 +175,7 @@ async def complete_reset(call: Call, code: str, new_password: str) -> User:
                 }
             },
         )
-    await uow.users.update(user, {}, now, password_hash=hash_secret(new_password))
+    await uow.users.update(user, {}, now, password_hash=await hash_password_off_loop(new_password))
     await uow.tokens.revoke_user(program.merchant_id, user.id, now)
     if user.username:
         await uow.failures.clear(program.merchant_id, oauth.user_subject(user.username))

@@ -19,11 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import Response
 
-from openpxs import metrics
+from openpxs import metrics, security
 from openpxs.domain.clock import Clock
 from openpxs.domain.errors import DomainError, DuplicateTransaction, Reason
 from openpxs.domain.intents import Intent
-from openpxs.services import after_refusal
+from openpxs.services import after_refusal, oauth
 from openpxs.store.repositories.retry_keys import RetryKeys
 from openpxs.store.uow import reading, unit_of_work
 from openpxs.wire import idempotency, principals
@@ -148,6 +148,7 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
         raise invalid_request(service, describe(exc)) from None
     _check_merchant(ep, integration, req, request.headers.get("host", ""))
 
+    await _check_password_ahead(runtime, integration, params)
     keys = _retry_keys(ep, integration, req, request.headers.get("idempotency-key"))
     request_hash = idempotency.fingerprint(ep.path, req) if ep.moves_value else ""
     now = runtime.clock.now()
@@ -177,6 +178,23 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
         if replay is None:
             raise
         return replay
+
+
+async def _check_password_ahead(
+    runtime: Runtime, integration: Integration, params: dict[str, object]
+) -> None:
+    """Run the argon2 check of a sign-in's username and password before the call's
+    transaction, so that the transaction (on SQLite, the one write lock) is not held
+    while it runs; the check inside the transaction then finds its answer."""
+    username, password = params.get("username"), params.get("password")
+    if not isinstance(username, str) or not isinstance(password, str):
+        return
+    async with reading(runtime.engine) as uow:
+        stored = await oauth.password_to_check(
+            uow, integration.merchant_id, username, runtime.clock.now()
+        )
+    if stored is not None:
+        await security.check_ahead(stored, password)
 
 
 async def _carry_out(runtime: Runtime, intents: tuple[Intent, ...]) -> None:
