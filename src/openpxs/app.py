@@ -27,6 +27,7 @@ from openpxs.wire.dispatch import Runtime, dispatch
 from openpxs.wire.envelope import ServiceFailure
 from openpxs.wire.middleware import EnvelopeMiddleware
 from openpxs.wire.openapi import openapi_document
+from openpxs.wire.sources import ClientAddresses, proxies_from
 
 log = logging.getLogger("openpxs")
 RPC_PATHS = (
@@ -66,6 +67,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             engine=engine,
             verifier=CredentialVerifier(engine, ttl_seconds=settings.credential_cache_seconds),
             clock=clock or Clock(),
+            addresses=ClientAddresses(
+                settings.trusted_proxy_header.lower(), proxies_from(settings.trusted_proxies)
+            ),
         )
         # Kept on app.state so tests and the demo can read a LogTransport's messages.
         app.state.transport = transport_from_settings(settings)

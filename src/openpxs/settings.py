@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     # wait their turn, so a flood of sign-ins cannot take every core from other calls.
     # By default half the cores (at least one).
     password_checks: int = Field(default=max(1, (os.cpu_count() or 2) // 2), ge=1, le=64)
+    # Behind a reverse proxy: the header it writes the client address into (e.g.
+    # "X-Forwarded-For"), and the comma-separated addresses or networks of the proxies
+    # whose header is believed. Guessing limits count per client address.
+    trusted_proxy_header: str = ""
+    trusted_proxies: str = ""
     # Server processes; each holds its own pool of db_pool_size (+ a quarter more in
     # bursts) connections, so PostgreSQL needs workers * 1.25 * db_pool_size at most.
     workers: int = 1

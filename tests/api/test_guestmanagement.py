@@ -8,17 +8,18 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpxs.domain.clock import ShiftedClock
 from openpxs.security import verify_secret
 from openpxs.services.password_reset import start_reset
-from openpxs.store.tables import integrations, sign_in_failures, users, verification_codes
+from openpxs.store.tables import sign_in_failures, users, verification_codes
 from openpxs.store.uow import UnitOfWork
-from tests.api.guests import PASSWORD, POS, body_of, enroll, gpost, sign_in
+from tests.api.guests import APP, PASSWORD, POS, body_of, enroll, gpost, rest, sign_in
 from tests.api.pos import run_db
 from tests.api.test_onetimepassword import count_rows, outbox_messages
+from tests.api.test_sign_in_limits import STRANGER, from_address
 
 NEW_PASSWORD = "N3w-password-2024"
 
@@ -248,55 +249,44 @@ def test_wrong_and_expired_codes(client: TestClient, clock: ShiftedClock) -> Non
     refused(missing, "guestmanagement.invalid_request")
 
 
-def test_too_many_wrong_codes_pause_the_integration(
-    client: TestClient, clock: ShiftedClock
-) -> None:
+def reset_from(client: TestClient, address: str, code: str) -> dict[str, Any]:
+    body = {
+        "merchantId": 1000,
+        "authentication": "anonymous",
+        "resetCode": code,
+        "newPassword": NEW_PASSWORD,
+    }
+    reply = from_address(
+        client, address, "POST", rest("guestmanagement", "resetPassword"), json=body, auth=APP
+    )
+    data: dict[str, Any] = reply.json()
+    return data
+
+
+def test_wrong_codes_pause_the_address_not_the_app(client: TestClient) -> None:
     enroll(client, "ada")
     start(client, username="ada")
     code = mailed_code(client)
-
-    async def lock(conn: AsyncConnection) -> None:
-        app_id = (
-            await conn.execute(
-                select(integrations.c.id).where(integrations.c.identifier == "demo-app")
-            )
-        ).scalar_one()
-        # As the limit (50 wrong codes in the window) leaves it, without 50 slow calls.
-        await conn.execute(
-            insert(sign_in_failures).values(
-                merchant_id=1000,
-                subject=f"client:{app_id}:reset",
-                failures=50,
-                window_started_at=clock.now(),
-                locked_until=clock.now() + timedelta(minutes=15),
-            )
+    for n in range(5):
+        refused(
+            reset_from(client, STRANGER, f"guess-guess-{n}"), "guestmanagement.invalid_reset_code"
         )
-
-    run_db(client, lock)
-    refused(reset(client, code), "guestmanagement.too_many_attempts")
-    # Another integration is not paused.
-    reply = body_of(
-        gpost(
-            client,
-            "guestmanagement",
-            "resetPassword",
-            {"authentication": "b2b", "resetCode": code, "newPassword": NEW_PASSWORD},
-            auth=POS,
-        )
-    )
-    assert reply == {"result": "success"}
+    # The guessing address waits, even with a good code...
+    refused(reset_from(client, STRANGER, code), "guestmanagement.too_many_attempts")
+    # ...and the guest, from their own address and with the same app, does not.
+    assert reset_from(client, "203.0.113.10", code) == {"result": "success"}
 
 
 def test_wrong_codes_are_counted(client: TestClient) -> None:
     for _ in range(3):
         refused(reset(client, "guess-guess"), "guestmanagement.invalid_reset_code")
 
-    async def failures(conn: AsyncConnection) -> list[tuple[str, int]]:
+    async def failures(conn: AsyncConnection) -> dict[str, int]:
         rows = await conn.execute(select(sign_in_failures.c.subject, sign_in_failures.c.failures))
-        return [(r.subject, r.failures) for r in rows]
+        return {r.subject: r.failures for r in rows}
 
-    [(subject, count)] = run_db(client, failures)
-    assert subject.endswith(":reset") and count == 3
+    # Per address (a test client's peer is no IP address: "unknown"), never per app.
+    assert run_db(client, failures) == {"password_reset@unknown": 3, "source:unknown": 3}
 
 
 def test_a_rolled_back_call_mails_nothing(client: TestClient) -> None:

@@ -84,13 +84,24 @@ class SecurityConfig(_Model):
     access_token_seconds: int = Field(default=1800, ge=60, le=86400)
     refresh_token_days: int = Field(default=90, ge=1, le=3650)
     authorization_grant_seconds: int = Field(default=300, ge=30, le=3600)
-    # Failed passwords for one username within the window before it is locked.
+    # Guessing limits (docs/security.md, "Guessing, lockouts and secrets"). Each counter
+    # backs off at its limit: refused for backoff_seconds, doubled with each further
+    # failure up to lock_minutes; it forgets after failure_window_minutes without one.
+    # Wrong passwords for one username from one client address.
     max_failed_sign_ins: int = Field(default=5, ge=1, le=100)
+    # Wrong registration codes (or unknown numbers) for one card from one address.
+    max_card_guesses: int = Field(default=5, ge=1, le=1000)
+    # Failures against one username, card or phone number from every address together.
+    max_subject_failures: int = Field(default=20, ge=1, le=10000)
+    # Failures of every kind from one client address.
+    max_source_failures: int = Field(default=30, ge=1, le=100000)
+    # Misses from every address together within one range of card numbers (all but the
+    # last four digits), and for e-mailed codes tried without a guest signed in; once
+    # spent, only the addresses that missed in the window are refused.
+    guess_budget: int = Field(default=1000, ge=1, le=10_000_000)
+    backoff_seconds: int = Field(default=30, ge=1, le=3600)
     failure_window_minutes: int = Field(default=15, ge=1, le=1440)
     lock_minutes: int = Field(default=15, ge=1, le=10080)
-    # Wrong registration codes per card, and per integration, within the window.
-    max_card_guesses: int = Field(default=5, ge=1, le=1000)
-    max_client_card_guesses: int = Field(default=50, ge=1, le=100000)
 
 
 class MessagesConfig(_Model):

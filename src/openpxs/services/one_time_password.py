@@ -20,7 +20,7 @@ from openpxs.domain.fields import normalise_unique
 from openpxs.domain.intents import Intent, WearOutCodes
 from openpxs.domain.program import Program
 from openpxs.messaging.outbox import enqueue
-from openpxs.services import oauth
+from openpxs.services import guessing
 from openpxs.store.repositories.users import User
 from openpxs.store.uow import UnitOfWork
 
@@ -84,20 +84,27 @@ async def send_sms_code(
     )
 
 
-def _phone_subject(digits: str) -> str:
-    return f"otp:{digits}"
+def _phone_guess(digits: str) -> guessing.Guess:
+    return guessing.code_guess(f"otp:{digits}", shared=True)
 
 
-def _wrong_code(program: Program, digits: str, now: datetime) -> tuple[Intent, ...]:
+def _wrong_code(
+    program: Program, digits: str, now: datetime, source: str | None
+) -> tuple[Intent, ...]:
     """After the refused grant rolls back: wear out the number's codes and count it."""
     return (
         WearOutCodes(program.merchant_id, PURPOSE, now, target=digits),
-        oauth.count_failure(program, [_phone_subject(digits)], now, slow=True),
+        guessing.missed(program, _phone_guess(digits), source, now, slow=True),
     )
 
 
 async def user_for_sms_code(
-    uow: UnitOfWork, program: Program, mobile_phone: object, code: object, now: datetime
+    uow: UnitOfWork,
+    program: Program,
+    mobile_phone: object,
+    code: object,
+    now: datetime,
+    source: str | None = None,
 ) -> User:
     """The user a live one-time password was texted to; the code is used up.
 
@@ -110,8 +117,10 @@ async def user_for_sms_code(
     digits = phone_digits(mobile_phone)
     if not digits or not code.strip():
         raise Refused(Reason.INVALID_VERIFICATION_CODE)
-    subject = _phone_subject(digits)
-    await oauth.refuse_if_locked(uow, program, [subject], now)
+    guess = _phone_guess(digits)
+    await guessing.refuse_while_backing_off(
+        uow, program, guess, source, now, reason=Reason.ACCOUNT_LOCKED
+    )
     used = await uow.codes.use(
         merchant_id=program.merchant_id, purpose=PURPOSE, code=code, now=now, target=digits
     )
@@ -121,6 +130,8 @@ async def user_for_sms_code(
     mobile = user.fields.get("mobilePhone") if user is not None else None
     # The guest may have changed their number since the code was sent.
     if user is None or not isinstance(mobile, str) or phone_digits(mobile) != digits:
-        raise Refused(Reason.INVALID_VERIFICATION_CODE, intents=_wrong_code(program, digits, now))
-    await uow.failures.clear(program.merchant_id, subject)
+        raise Refused(
+            Reason.INVALID_VERIFICATION_CODE, intents=_wrong_code(program, digits, now, source)
+        )
+    await guessing.succeeded(uow, program, guess, source)
     return user

@@ -4,7 +4,7 @@ Starting a reset stores a one-time code (only its digest) for the user and write
 e-mail with the code and a reset link in the same transaction, so a refused call sends
 nothing. Completing it takes the code and the new password; the code names the user by
 itself, so a generated code is long and random (a link carries it, nobody types it),
-and wrong codes are counted per integration to bound guessing.
+and wrong codes are counted per client address to bound guessing.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from openpxs.domain.fields import CheckedFields, FieldSetting, check_field_set, 
 from openpxs.domain.program import Program
 from openpxs.messaging.outbox import enqueue
 from openpxs.security import hash_password_off_loop
-from openpxs.services import oauth
+from openpxs.services import guessing
 from openpxs.services.context import Call
 from openpxs.store.repositories.users import User
 from openpxs.store.uow import UnitOfWork
@@ -140,10 +140,10 @@ async def complete_reset(call: Call, code: str, new_password: str) -> User:
     password) and the username's failed-sign-in lock is lifted.
     """
     uow, program, now = call.uow, call.program, call.now
-    # Counted like the integration's card guesses (same limit, its own counter): a whole
-    # website's guests share it, so it must allow the odd expired link.
-    subject = f"client:{call.integration.id}:reset"
-    await oauth.refuse_if_locked(uow, program, [subject], now, reason=Reason.TOO_MANY_ATTEMPTS)
+    # Counted per client address (a generated code is too long to guess; a counter for
+    # the whole integration would let one stranger stop every guest's reset).
+    guess = guessing.code_guess(PURPOSE, shared=False)
+    await guessing.refuse_while_backing_off(uow, program, guess, call.guesser, now)
     used = await uow.codes.use(merchant_id=program.merchant_id, purpose=PURPOSE, code=code, now=now)
     user = None
     if used is not None and used.user_id is not None:
@@ -151,7 +151,7 @@ async def complete_reset(call: Call, code: str, new_password: str) -> User:
     if user is None:
         raise Refused(
             Reason.INVALID_RESET_CODE,
-            intents=(oauth.count_failure(program, [subject], now, slow=True),),
+            intents=(guessing.missed(program, guess, call.guesser, now, slow=True),),
         )
     setting = await _password_setting(uow, program, user)
     # Checked after the code, as the rule depends on the user; a refusal here rolls the
@@ -178,7 +178,9 @@ async def complete_reset(call: Call, code: str, new_password: str) -> User:
     await uow.users.update(user, {}, now, password_hash=await hash_password_off_loop(new_password))
     await uow.tokens.revoke_user(program.merchant_id, user.id, now)
     if user.username:
-        await uow.failures.clear(program.merchant_id, oauth.user_subject(user.username))
+        # The guest proved they read their mail: what anyone guessed at their password
+        # no longer holds them back.
+        await guessing.forgive(uow, program, guessing.password_guess(user.username))
     if user.email:
         await enqueue(
             uow,

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -45,6 +45,7 @@ from openpxs.wire.decoding import (
 )
 from openpxs.wire.envelope import JSON, ServiceFailure, invalid_request, reply_bytes
 from openpxs.wire.registry import REGISTRY, Endpoint, note_refusal
+from openpxs.wire.sources import ClientAddresses
 
 log = logging.getLogger("openpxs.request")
 
@@ -59,6 +60,7 @@ class Runtime:
     engine: AsyncEngine
     verifier: CredentialVerifier
     clock: Clock
+    addresses: ClientAddresses = field(default_factory=ClientAddresses)
 
 
 def not_found(message: str) -> Response:
@@ -148,7 +150,8 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
         raise invalid_request(service, describe(exc)) from None
     _check_merchant(ep, integration, req, request.headers.get("host", ""))
 
-    await _check_password_ahead(runtime, integration, params)
+    source = runtime.addresses.of(request)
+    await _check_password_ahead(runtime, integration, style, params, source)
     keys = _retry_keys(ep, integration, req, request.headers.get("idempotency-key"))
     request_hash = idempotency.fingerprint(ep.path, req) if ep.moves_value else ""
     now = runtime.clock.now()
@@ -159,9 +162,11 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
             for key in keys:
                 await retry.claim(key)
             program = await uow.programs.load(integration.merchant_id)
-            principal = await principals.resolve(style, uow, program, integration, params, now, ep)
+            principal = await principals.resolve(
+                style, uow, program, integration, params, now, ep, source
+            )
             _check_scope(ep, principal)
-            ctx = CallContext(uow, program, integration, principal, now, ep)
+            ctx = CallContext(uow, program, integration, principal, now, ep, source=source)
             reply = await ep.handler(ctx, req)
             content = reply_bytes(reply)
             await retry.record(content, getattr(reply, "pxTransactionId", None))
@@ -181,7 +186,11 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
 
 
 async def _check_password_ahead(
-    runtime: Runtime, integration: Integration, params: dict[str, object]
+    runtime: Runtime,
+    integration: Integration,
+    style: str,
+    params: dict[str, object],
+    source: str,
 ) -> None:
     """Run the argon2 check of a sign-in's username and password before the call's
     transaction, so that the transaction (on SQLite, the one write lock) is not held
@@ -190,9 +199,9 @@ async def _check_password_ahead(
     if not isinstance(username, str) or not isinstance(password, str):
         return
     async with reading(runtime.engine) as uow:
-        stored = await oauth.password_to_check(
-            uow, integration.merchant_id, username, runtime.clock.now()
-        )
+        program = await uow.programs.load(integration.merchant_id)
+        guesser = None if style == "b2b" else source
+        stored = await oauth.password_to_check(uow, program, username, runtime.clock.now(), guesser)
     if stored is not None:
         await security.check_ahead(stored, password)
 
