@@ -100,6 +100,11 @@ class SecurityConfig(_Model):
     # spent, only the addresses that missed in the window are refused.
     guess_budget: int = Field(default=1000, ge=1, le=10_000_000)
     backoff_seconds: int = Field(default=30, ge=1, le=3600)
+    # Reset e-mails and one-time-password texts (services/sending.py): per guest or
+    # phone number, and asks per client address, within send_window_minutes.
+    max_sends_per_recipient: int = Field(default=3, ge=1, le=1000)
+    max_sends_per_source: int = Field(default=10, ge=1, le=100000)
+    send_window_minutes: int = Field(default=60, ge=1, le=10080)
     failure_window_minutes: int = Field(default=15, ge=1, le=1440)
     lock_minutes: int = Field(default=15, ge=1, le=10080)
 

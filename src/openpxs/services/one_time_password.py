@@ -20,7 +20,7 @@ from openpxs.domain.fields import normalise_unique
 from openpxs.domain.intents import Intent, WearOutCodes
 from openpxs.domain.program import Program
 from openpxs.messaging.outbox import enqueue
-from openpxs.services import guessing
+from openpxs.services import guessing, sending
 from openpxs.store.repositories.users import User
 from openpxs.store.uow import UnitOfWork
 
@@ -43,23 +43,32 @@ def _require_enabled(program: Program) -> None:
 
 
 async def send_sms_code(
-    uow: UnitOfWork, program: Program, mobile_phone: str, now: datetime
+    uow: UnitOfWork,
+    program: Program,
+    mobile_phone: str,
+    now: datetime,
+    source: str | None = None,
 ) -> None:
     """Text a new code to the one user with this mobile number.
 
     An unknown number gets the same success reply and nothing is stored or sent, so the
-    reply does not tell which numbers are enrolled. A new code retires the user's
-    earlier unused one.
+    reply does not tell which numbers are enrolled; so does a number that was sent its
+    share of codes lately (``services.sending``: the code already sent stays valid). A
+    new code retires the user's earlier unused one. An address (``source``) that asked
+    for too many codes lately is refused with ``TOO_MANY_ATTEMPTS``.
     """
     _require_enabled(program)
     digits = phone_digits(mobile_phone)
     if not MIN_DIGITS <= len(digits) <= MAX_DIGITS:
         raise InvalidRequest("mobilePhone is not a phone number")
+    await sending.count_request(uow, program, source, now)
     found = await uow.users.with_mobile_phone(program.merchant_id, digits)
     if not found:
         return
     if len(found) > 1:
         raise Refused(Reason.DUPLICATE_PHONE_NUMBERS)
+    if not await sending.may_send(uow, program, f"phone:{digits}", now):
+        return
     minutes = program.guest.messages.one_time_password_minutes
     code = await uow.codes.issue(
         merchant_id=program.merchant_id,

@@ -19,7 +19,7 @@ from openpxs.domain.fields import CheckedFields, FieldSetting, check_field_set, 
 from openpxs.domain.program import Program
 from openpxs.messaging.outbox import enqueue
 from openpxs.security import hash_password_off_loop
-from openpxs.services import guessing
+from openpxs.services import guessing, sending
 from openpxs.services.context import Call
 from openpxs.store.repositories.users import User
 from openpxs.store.uow import UnitOfWork
@@ -73,17 +73,46 @@ def valid_caller_code(code: str) -> bool:
     )
 
 
-async def request_reset(call: Call, given: list[Identifier], chosen_code: str | None = None) -> str:
+async def request_reset(
+    call: Call, given: list[Identifier], chosen_code: str | None = None
+) -> str | None:
     """Start a reset for the one guest the identifiers name, with the caller's own code
-    when it chose one; returns the address written to."""
-    if chosen_code and call.principal.style != "b2b":
+    when it chose one; returns the address written to, as the caller may see it.
+
+    A b2b caller (the merchant's own server) is told the truth: the full address, or
+    why nothing was sent. Anyone else holds only the app's public credential, so the
+    reply is the same whether the guest exists, has an address, or has had their
+    share of reset e-mails (``services.sending``): success, with the address masked
+    when the caller named the guest by it ("d***@example.com"), else without one.
+    """
+    trusted = call.principal.style == "b2b"
+    if chosen_code and not trusted:
         # An app's credential is public (it ships inside the app): a code it chose would
         # let anyone complete the reset of any guest with resetPassword.
         raise InvalidRequest("only a b2b caller may choose the resetCode")
     if chosen_code and not valid_caller_code(chosen_code):
         raise InvalidRequest("resetCode must be 8 to 64 letters, digits, '-' or '_'")
-    user = await find_user(call.uow, call.merchant_id, one_identifier(given))
-    return await start_reset(call.uow, call.program, user, call.now, chosen_code)
+    identifier = one_identifier(given)
+    await sending.count_request(call.uow, call.program, call.guesser, call.now)
+    try:
+        user = await find_user(call.uow, call.merchant_id, identifier)
+        if not user.email:
+            raise Refused(Reason.NO_EMAIL_ADDRESS)
+        if not await sending.may_send(call.uow, call.program, f"user:{user.id}", call.now):
+            raise Refused(Reason.TOO_MANY_ATTEMPTS, "enough reset e-mails were sent lately")
+    except Refused:
+        if trusted:
+            raise
+        return _as_shown(identifier)
+    email = await start_reset(call.uow, call.program, user, call.now, chosen_code)
+    return email if trusted else _as_shown(identifier)
+
+
+def _as_shown(identifier: Identifier) -> str | None:
+    """What an untrusted caller is told of the address: only what it gave, masked."""
+    if identifier.name == "email" and isinstance(identifier.value, str):
+        return sending.masked(identifier.value)
+    return None
 
 
 async def start_reset(
