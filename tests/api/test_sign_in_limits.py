@@ -21,9 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from openpxs.domain.clock import ShiftedClock
 from openpxs.store.tables import sign_in_failures
 from openpxs.wire.sources import ClientAddresses, proxies_from
-from tests.api.guests import APP, PASSWORD, gpost, rest
+from tests.api.guests import APP, PASSWORD, as_guest, gpost, rest
 from tests.api.pos import LOYALTY, LOYALTY2, activate, run_db
-from tests.api.security import OTHER_APP, ensure_integrations, guest_a
+from tests.api.security import OTHER_APP, ensure_integrations, fresh_token, guest_a
 
 PER_ADDRESS = 5  # max_failed_sign_ins and max_card_guesses
 PER_SUBJECT = 20  # max_subject_failures
@@ -338,3 +338,39 @@ def test_a_guest_style_sign_in_without_an_address_still_counts(client: TestClien
         },
     ).json()
     assert code_of(reply) == "account_locked"
+
+
+def test_asking_whether_cards_combine_is_counted_like_attaching(client: TestClient) -> None:
+    activate(client, LOYALTY)
+    a = guest_a(client)
+    token = fresh_token(client, a)
+
+    def can_combine(number: str, address: str) -> dict[str, Any]:
+        params = {"merchantId": 1000, **as_guest(token, printedCardNumber=number)}
+        reply = from_address(
+            client, address, "GET", rest("guest", "canCombineCards"), params=params
+        )
+        data: dict[str, Any] = reply.json()
+        return data
+
+    # Walking card numbers: every miss is a guess from the address.
+    for n in range(PER_SOURCE):
+        assert code_of(can_combine(f"79999999999{n:05d}", STRANGER)) == "guest.card_not_found"
+    # The address is refused now, even for a card that could be combined, with the one
+    # code the operation answers; attaching from there is refused as well.
+    refused = can_combine(LOYALTY, STRANGER)
+    assert code_of(refused) == "guest.card_not_found"
+    assert "Too many failed attempts" in refused["errorMessage"]
+    attach = from_address(
+        client,
+        STRANGER,
+        "POST",
+        rest("guest", "attachCard"),
+        json={
+            "merchantId": 1000,
+            **as_guest(token, printedCardNumber=LOYALTY, registrationCode="1234"),
+        },
+    ).json()
+    assert "Too many failed attempts" in attach["errorMessage"], attach
+    # The guest elsewhere is not held back.
+    assert can_combine(LOYALTY, GUEST_HOME) == {"result": "success", "canCombine": True}
