@@ -19,7 +19,7 @@ from openpxs import metrics
 from openpxs.domain.clock import Clock
 from openpxs.logs import configure_logging
 from openpxs.messaging import OutboxWorker, transport_from_settings
-from openpxs.security import limit_password_checks
+from openpxs.security import limit_password_checks, use_server_key
 from openpxs.settings import Settings
 from openpxs.store.db import create_engine, migrate
 from openpxs.wire.auth import CredentialVerifier
@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     settings = settings or Settings()
     configure_logging(settings.log_level)
     limit_password_checks(settings.password_checks)
+    use_server_key(settings.secret_key)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

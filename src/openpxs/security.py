@@ -11,7 +11,9 @@ process, so a flood queues for the checks instead of taking every core.
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
+import hmac
 import weakref
 from contextvars import ContextVar
 
@@ -90,3 +92,47 @@ async def check_ahead(hash: str, secret: str) -> None:
         done = {}
         _ahead.set(done)
     done[_key(hash, secret)] = ok
+
+
+# --- keyed digests of codes kept at rest ------------------------------------------------
+#
+# Registration codes are printed on cards and typed by guests: short, so a plain hash
+# of one is reversed by trying them all. They are kept as an HMAC under the server's
+# secret key (settings.secret_key), over the card number too, so a copy of the database
+# without the key tells nothing, and equal codes on two cards look different.
+
+SEALED_PREFIX = "rc1$"
+_server_key: bytes | None = None
+
+
+def use_server_key(key: str) -> None:
+    """The key of the digests (the server's settings; a CLI process reads its own)."""
+    global _server_key
+    _server_key = key.encode()
+
+
+def _digest_key() -> bytes:
+    if _server_key is None:
+        from openpxs.settings import Settings
+
+        use_server_key(Settings().secret_key)
+    assert _server_key is not None
+    return _server_key
+
+
+def seal_registration_code(card_number: str, code: str) -> str:
+    """What is stored for a card's registration code (fits the 64-character column)."""
+    message = f"{card_number}\0{code}".encode("utf-8", "surrogatepass")
+    digest = hmac.new(_digest_key(), message, hashlib.sha256).digest()
+    return SEALED_PREFIX + base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def is_sealed(stored: str) -> bool:
+    return stored.startswith(SEALED_PREFIX)
+
+
+def keyed_digest(text: str) -> str:
+    """A keyed digest of a one-time code (hex, 64 characters)."""
+    return hmac.new(
+        _digest_key(), text.encode("utf-8", "surrogatepass"), hashlib.sha256
+    ).hexdigest()

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     # whose header is believed. Guessing limits count per client address.
     trusted_proxy_header: str = ""
     trusted_proxies: str = ""
+    # Keys the digests of registration codes and one-time codes kept in the database
+    # (openpxs.security). Set a long random value, the same for the server and the CLI,
+    # and keep it: a new key makes every stored registration code fail to match.
+    secret_key: str = Field(default="", repr=False)
     # Server processes; each holds its own pool of db_pool_size (+ a quarter more in
     # bursts) connections, so PostgreSQL needs workers * 1.25 * db_pool_size at most.
     workers: int = 1

@@ -34,7 +34,18 @@ def outbox_messages(client: TestClient, channel: str | None = None) -> list[dict
         return [dict(row._mapping) for row in await conn.execute(stmt)]
 
     found: list[dict[str, Any]] = run_db(client, work)
-    return found
+    return with_bodies(client, found)
+
+
+def with_bodies(client: TestClient, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Outbox rows with their bodies: a message the app's worker already sent keeps none
+    in the database, so its body is read from the log transport that sent it."""
+    transport = client.app.state.transport  # type: ignore[attr-defined]
+    sent = {message.id: message.body for message in transport.sent}
+    return [
+        {**row, "body": sent.get(row["id"], row["body"])} if row["sent_at"] is not None else row
+        for row in rows
+    ]
 
 
 def count_rows(client: TestClient, table: Any) -> int:
