@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from openpxs.domain.clock import ShiftedClock
 from openpxs.store.tables import sign_in_failures
 from openpxs.wire.sources import ClientAddresses, proxies_from
-from tests.api.guests import APP, PASSWORD, as_guest, gpost, rest
+from tests.api.guests import APP, PASSWORD, as_guest, gpost, rest, user_fields
 from tests.api.pos import LOYALTY, LOYALTY2, activate, run_db
 from tests.api.security import OTHER_APP, ensure_integrations, fresh_token, guest_a
 
@@ -374,3 +374,27 @@ def test_asking_whether_cards_combine_is_counted_like_attaching(client: TestClie
     assert "Too many failed attempts" in attach["errorMessage"], attach
     # The guest elsewhere is not held back.
     assert can_combine(LOYALTY, GUEST_HOME) == {"result": "success", "canCombine": True}
+
+
+def test_a_stranger_guessing_activation_codes_does_not_stop_the_cardholder(
+    client: TestClient,
+) -> None:
+    def activate_and_register(code: str, username: str, address: str) -> dict[str, Any]:
+        body = {
+            "merchantId": 1000,
+            "authentication": "anonymous",
+            "printedCardNumber": LOYALTY,
+            "registrationCode": code,
+            "setUserFields": user_fields(username),
+        }
+        reply = from_address(
+            client, address, "POST", rest("enrollment", "activateAndRegister"), json=body, auth=APP
+        )
+        data: dict[str, Any] = reply.json()
+        return data
+
+    answers = [code_of(activate_and_register(f"{n:04d}", "guesser", STRANGER)) for n in range(50)]
+    assert answers[:PER_ADDRESS] == ["enrollment.card_not_found"] * PER_ADDRESS
+    assert set(answers[PER_ADDRESS:]) == {"system.too_many_attempts"}
+    # The holder of the card, elsewhere, activates it with the code printed on it.
+    assert activate_and_register("1234", "holder", GUEST_HOME)["result"] == "success"
