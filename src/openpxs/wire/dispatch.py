@@ -151,7 +151,7 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
     _check_merchant(ep, integration, req, request.headers.get("host", ""))
 
     source = runtime.addresses.of(request)
-    await _check_password_ahead(runtime, integration, style, params, source)
+    await _check_password_ahead(runtime, ep, integration, style, params, source)
     keys = _retry_keys(ep, integration, req, request.headers.get("idempotency-key"))
     request_hash = idempotency.fingerprint(ep.path, req) if ep.moves_value else ""
     now = runtime.clock.now()
@@ -185,8 +185,25 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
         return replay
 
 
+# The operations whose username and password members are a password sign-in, beside
+# the guest authentication style.
+PASSWORD_SIGN_INS = frozenset(
+    {
+        "guestauthentication/authenticateGuestPassword.json",
+        "guestauthentication/authenticateGuest.json",
+    }
+)
+
+
+def _signs_in_by_password(ep: Endpoint, style: str, params: dict[str, object]) -> bool:
+    if style == "guest" or ep.path in PASSWORD_SIGN_INS:
+        return True
+    return ep.path == "oauth/requestGuestToken.json" and params.get("grant_type") == "password"
+
+
 async def _check_password_ahead(
     runtime: Runtime,
+    ep: Endpoint,
     integration: Integration,
     style: str,
     params: dict[str, object],
@@ -198,6 +215,8 @@ async def _check_password_ahead(
     username, password = params.get("username"), params.get("password")
     if not isinstance(username, str) or not isinstance(password, str):
         return
+    if not _signs_in_by_password(ep, style, params):
+        return  # members of that name elsewhere are no sign-in: no argon2 for them
     async with reading(runtime.engine) as uow:
         program = await uow.programs.load(integration.merchant_id)
         guesser = None if style == "b2b" else source
