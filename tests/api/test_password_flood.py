@@ -77,16 +77,22 @@ async def _measure(app: Any) -> tuple[float, float, int]:
     return unloaded, loaded, len(refused)
 
 
-def test_wrong_passwords_do_not_stall_pos_calls(client: TestClient) -> None:
+def _one_check() -> float:
     stored = hash_secret("something else")
     started = time.perf_counter()
     verify_secret(stored, "Wr0ng-passw0rd")
-    one_check = time.perf_counter() - started
+    return time.perf_counter() - started
 
+
+def test_wrong_passwords_do_not_stall_pos_calls(client: TestClient) -> None:
+    before = _one_check()
     assert client.portal is not None
     unloaded, loaded, refused = client.portal.call(_measure, client.app)
+    # The machine's speed at the time of the test: argon2 timed as the flood ends.
+    one_check = max(before, _one_check())
 
     assert refused >= FLOODERS  # the flood really ran its password checks
-    # On the event loop, a POS call waited for the checks running when it was due (and
-    # for more between its own steps); off it, the flood only competes for the CPU.
-    assert loaded < 5 * unloaded + one_check / 4, (unloaded, loaded, one_check, refused)
+    # On the event loop, a POS call waited for the check running when it was due (half
+    # a check at the median, more when one ran between its own steps); off it, the flood
+    # only competes for the CPU.
+    assert loaded < 5 * unloaded + one_check / 3, (unloaded, loaded, one_check, refused)
