@@ -19,6 +19,7 @@ from openpxs import metrics
 from openpxs.domain.clock import Clock
 from openpxs.logs import configure_logging
 from openpxs.messaging import OutboxWorker, transport_from_settings
+from openpxs.security import limit_password_checks, use_server_key
 from openpxs.settings import Settings
 from openpxs.store.db import create_engine, migrate
 from openpxs.wire.auth import CredentialVerifier, bearer_token
@@ -27,6 +28,7 @@ from openpxs.wire.envelope import ServiceFailure
 from openpxs.wire.middleware import EnvelopeMiddleware
 from openpxs.wire.openapi import openapi_document
 from openpxs.wire.reference_pages import mount_reference_pages
+from openpxs.wire.sources import ClientAddresses, proxies_from
 
 log = logging.getLogger("openpxs")
 RPC_PATHS = (
@@ -61,6 +63,8 @@ def _bearer_matches(authorization: str | None, token: str) -> bool:
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level)
+    limit_password_checks(settings.password_checks)
+    use_server_key(settings.secret_key)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -71,6 +75,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             verifier=CredentialVerifier(engine, ttl_seconds=settings.credential_cache_seconds),
             clock=clock or Clock(),
             body_read_seconds=settings.body_read_timeout_seconds,
+            addresses=ClientAddresses(
+                settings.trusted_proxy_header.lower(), proxies_from(settings.trusted_proxies)
+            ),
         )
         # Kept on app.state so tests and the demo can read a LogTransport's messages.
         app.state.transport = transport_from_settings(settings)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Literal
 
 from pydantic import Field
@@ -22,6 +23,19 @@ class Settings(BaseSettings):
     db_pool_size: int = 20
     # How long a verified integration secret is trusted before it is checked again.
     credential_cache_seconds: int = 60
+    # Password hashes and checks (argon2) running at once per process, in threads; more
+    # wait their turn, so a flood of sign-ins cannot take every core from other calls.
+    # By default half the cores (at least one).
+    password_checks: int = Field(default=max(1, (os.cpu_count() or 2) // 2), ge=1, le=64)
+    # Behind a reverse proxy: the header it writes the client address into (e.g.
+    # "X-Forwarded-For"), and the comma-separated addresses or networks of the proxies
+    # whose header is believed. Guessing limits count per client address.
+    trusted_proxy_header: str = ""
+    trusted_proxies: str = ""
+    # Keys the digests of registration codes and one-time codes kept in the database
+    # (openpxs.security). Set a long random value, the same for the server and the CLI,
+    # and keep it: a new key makes every stored registration code fail to match.
+    secret_key: str = Field(default="", repr=False)
     # Server processes; each holds its own pool of db_pool_size (+ a quarter more in
     # bursts) connections, so PostgreSQL needs workers * 1.25 * db_pool_size at most.
     workers: int = 1

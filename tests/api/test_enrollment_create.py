@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import SimpleNamespace
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -39,6 +40,7 @@ from tests.api.guests import (
     user_fields,
 )
 from tests.api.pos import LOYALTY, LOYALTY2, POS, refused
+from tests.api.test_onetimepassword import with_bodies
 
 WATCHED = (
     users,
@@ -103,7 +105,7 @@ def last_message(client: TestClient, recipient: str) -> Any:
         client, select(outbox).where(outbox.c.recipient == recipient).order_by(outbox.c.id.desc())
     )
     assert rows, f"no message to {recipient}"
-    return rows[0]
+    return SimpleNamespace(**with_bodies(client, [dict(rows[0]._mapping)])[0])
 
 
 def code_in(body: str) -> str:

@@ -360,13 +360,14 @@ REGISTRATION_CODE = "Rq7Zk2Wv9X"
 def _set_code(number: str, code: str) -> Any:
     from sqlalchemy import update
 
+    from openpxs.security import seal_registration_code
     from openpxs.store.tables import cards
 
     async def work(conn: Any) -> None:
         await conn.execute(
             update(cards)
             .where(cards.c.printed_card_number == number)
-            .values(registration_code=code)
+            .values(registration_code=seal_registration_code(number, code))
         )
 
     return work

@@ -8,17 +8,18 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpxs.domain.clock import ShiftedClock
 from openpxs.security import verify_secret
 from openpxs.services.password_reset import start_reset
-from openpxs.store.tables import integrations, sign_in_failures, users, verification_codes
+from openpxs.store.tables import sign_in_failures, users, verification_codes
 from openpxs.store.uow import UnitOfWork
-from tests.api.guests import PASSWORD, POS, body_of, enroll, gpost, sign_in
+from tests.api.guests import APP, PASSWORD, POS, body_of, enroll, gpost, rest, sign_in
 from tests.api.pos import run_db
 from tests.api.test_onetimepassword import count_rows, outbox_messages
+from tests.api.test_sign_in_limits import STRANGER, from_address
 
 NEW_PASSWORD = "N3w-password-2024"
 
@@ -29,6 +30,25 @@ def start(
     return body_of(
         gpost(client, "guestmanagement", operation, {"authentication": "anonymous", **body})
     )
+
+
+def start_b2b(
+    client: TestClient, operation: str = "generateAndSendGuestResetPasswordCode", **body: Any
+) -> dict[str, Any]:
+    return body_of(
+        gpost(client, "guestmanagement", operation, {"authentication": "b2b", **body}, auth=POS)
+    )
+
+
+def forget_sends(client: TestClient) -> None:
+    """As if the send window had passed (services/sending.py)."""
+
+    async def work(conn: AsyncConnection) -> None:
+        await conn.execute(
+            delete(sign_in_failures).where(sign_in_failures.c.subject.like("send:%"))
+        )
+
+    run_db(client, work)
 
 
 def reset(client: TestClient, code: str, password: str = NEW_PASSWORD) -> dict[str, Any]:
@@ -80,7 +100,8 @@ def test_reset_by_each_identifier(client: TestClient) -> None:
         {"username": "ada", "userIdentity": {"username": "ada"}},
     ]
     for identifier in identifiers:
-        assert start(client, **identifier) == {"result": "success", "email": "ada@example.com"}
+        forget_sends(client)  # a guest gets only a few reset e-mails an hour
+        assert start_b2b(client, **identifier) == {"result": "success", "email": "ada@example.com"}
     mails = [m for m in outbox_messages(client, "email") if "Reset your" in m["subject"]]
     assert len(mails) == len(identifiers)
     mail = mails[-1]
@@ -105,13 +126,93 @@ def test_identifier_refusals(client: TestClient) -> None:
         start(client, username="ada", userIdentity={"email": "ada@example.com"}),
         "guestmanagement.multiple_identifiers",
     )
-    refused(start(client, username="nobody"), "guestmanagement.user_not_found")
-    refused(start(client, email="nobody@example.com"), "guestmanagement.user_not_found")
-    refused(start(client, printedCardNumber="7000000000000001"), "guestmanagement.user_not_found")
-    refused(start(client, accountId=123456789), "guestmanagement.user_not_found")
+    for unknown in (
+        {"username": "nobody"},
+        {"email": "nobody@example.com"},
+        {"printedCardNumber": "7000000000000001"},
+        {"accountId": 123456789},
+    ):
+        refused(start_b2b(client, **unknown), "guestmanagement.user_not_found")
     refused(start(client, accountId="x"), "guestmanagement.invalid_request")
     refused(start(client, merchantId=2000, username="ada"), "guestmanagement.invalid_merchant")
     assert not any("Reset your" in m["subject"] for m in outbox_messages(client, "email"))
+
+
+def test_the_app_cannot_tell_known_guests_from_unknown(client: TestClient) -> None:
+    created = enroll(client, "ada")
+    enroll(client, "grace")
+    # Named other than by address: success and no address, known or not.
+    for known, unknown in (
+        ({"username": "ada"}, {"username": "nobody"}),
+        (
+            {"printedCardNumber": created["printedCardNumber"]},
+            {"printedCardNumber": "7000000000000001"},
+        ),
+        ({"accountId": created["accountId"]}, {"accountId": 123456789}),
+    ):
+        assert start(client, **known) == start(client, **unknown) == {"result": "success"}
+    # Named by address: the address given, masked, known or not.
+    assert start(client, email="grace@example.com") == {
+        "result": "success",
+        "email": "g***@example.com",
+    }
+    assert start(client, email="zed@example.com") == {
+        "result": "success",
+        "email": "z***@example.com",
+    }
+    sent = [
+        m["recipient"] for m in outbox_messages(client, "email") if "Reset your" in m["subject"]
+    ]
+    assert sorted(sent) == ["ada@example.com"] * 3 + ["grace@example.com"]
+
+
+def test_a_guest_gets_only_a_few_reset_mails_and_keeps_the_last_code(
+    client: TestClient, clock: ShiftedClock
+) -> None:
+    enroll(client, "ada")
+    answers = [
+        body_of(
+            from_address(
+                client,
+                f"198.51.100.{n + 1}",
+                "POST",
+                rest("guestmanagement", "generateAndSendGuestResetPasswordCode"),
+                json={"merchantId": 1000, "authentication": "anonymous", "username": "ada"},
+                auth=APP,
+            )
+        )
+        for n in range(6)
+    ]
+    assert answers == [{"result": "success"}] * 6  # alike, sent or not
+    mails = [m for m in outbox_messages(client, "email") if "Reset your" in m["subject"]]
+    assert len(mails) == 3  # max_sends_per_recipient
+    # A trusted server is told why nothing more goes out.
+    refused(start_b2b(client, username="ada"), "guestmanagement.too_many_attempts")
+    # The asks past the limit did not retire the code the guest was sent last.
+    assert reset(client, mailed_code(client)) == {"result": "success"}
+    # After the window, mail flows again.
+    clock.offset = timedelta(minutes=61)
+    assert start(client, username="ada") == {"result": "success"}
+    assert len([m for m in outbox_messages(client, "email") if "Reset your" in m["subject"]]) == 4
+
+
+def test_an_address_asking_for_many_resets_is_refused(client: TestClient) -> None:
+    def ask(address: str, username: str) -> dict[str, Any]:
+        return body_of(
+            from_address(
+                client,
+                address,
+                "POST",
+                rest("guestmanagement", "generateAndSendGuestResetPasswordCode"),
+                json={"merchantId": 1000, "authentication": "anonymous", "username": username},
+                auth=APP,
+            )
+        )
+
+    for n in range(10):  # max_sends_per_source, known or unknown guests alike
+        assert ask(STRANGER, f"nobody-{n}") == {"result": "success"}
+    refused(ask(STRANGER, "nobody-x"), "guestmanagement.too_many_attempts")
+    assert ask("203.0.113.10", "nobody-x") == {"result": "success"}
 
 
 def test_user_without_email(client: TestClient) -> None:
@@ -122,7 +223,9 @@ def test_user_without_email(client: TestClient) -> None:
 
     run_db(client, drop_email)
     before = outbox_messages(client)
-    refused(start(client, username="ada"), "guestmanagement.no_email_address")
+    refused(start_b2b(client, username="ada"), "guestmanagement.no_email_address")
+    # The app is answered as for anyone else.
+    assert start(client, username="ada") == {"result": "success"}
     assert outbox_messages(client) == before
     assert count_rows(client, verification_codes) == 0
 
@@ -248,55 +351,44 @@ def test_wrong_and_expired_codes(client: TestClient, clock: ShiftedClock) -> Non
     refused(missing, "guestmanagement.invalid_request")
 
 
-def test_too_many_wrong_codes_pause_the_integration(
-    client: TestClient, clock: ShiftedClock
-) -> None:
+def reset_from(client: TestClient, address: str, code: str) -> dict[str, Any]:
+    body = {
+        "merchantId": 1000,
+        "authentication": "anonymous",
+        "resetCode": code,
+        "newPassword": NEW_PASSWORD,
+    }
+    reply = from_address(
+        client, address, "POST", rest("guestmanagement", "resetPassword"), json=body, auth=APP
+    )
+    data: dict[str, Any] = reply.json()
+    return data
+
+
+def test_wrong_codes_pause_the_address_not_the_app(client: TestClient) -> None:
     enroll(client, "ada")
     start(client, username="ada")
     code = mailed_code(client)
-
-    async def lock(conn: AsyncConnection) -> None:
-        app_id = (
-            await conn.execute(
-                select(integrations.c.id).where(integrations.c.identifier == "demo-app")
-            )
-        ).scalar_one()
-        # As the limit (50 wrong codes in the window) leaves it, without 50 slow calls.
-        await conn.execute(
-            insert(sign_in_failures).values(
-                merchant_id=1000,
-                subject=f"client:{app_id}:reset",
-                failures=50,
-                window_started_at=clock.now(),
-                locked_until=clock.now() + timedelta(minutes=15),
-            )
+    for n in range(5):
+        refused(
+            reset_from(client, STRANGER, f"guess-guess-{n}"), "guestmanagement.invalid_reset_code"
         )
-
-    run_db(client, lock)
-    refused(reset(client, code), "guestmanagement.too_many_attempts")
-    # Another integration is not paused.
-    reply = body_of(
-        gpost(
-            client,
-            "guestmanagement",
-            "resetPassword",
-            {"authentication": "b2b", "resetCode": code, "newPassword": NEW_PASSWORD},
-            auth=POS,
-        )
-    )
-    assert reply == {"result": "success"}
+    # The guessing address waits, even with a good code...
+    refused(reset_from(client, STRANGER, code), "guestmanagement.too_many_attempts")
+    # ...and the guest, from their own address and with the same app, does not.
+    assert reset_from(client, "203.0.113.10", code) == {"result": "success"}
 
 
 def test_wrong_codes_are_counted(client: TestClient) -> None:
     for _ in range(3):
         refused(reset(client, "guess-guess"), "guestmanagement.invalid_reset_code")
 
-    async def failures(conn: AsyncConnection) -> list[tuple[str, int]]:
+    async def failures(conn: AsyncConnection) -> dict[str, int]:
         rows = await conn.execute(select(sign_in_failures.c.subject, sign_in_failures.c.failures))
-        return [(r.subject, r.failures) for r in rows]
+        return {r.subject: r.failures for r in rows}
 
-    [(subject, count)] = run_db(client, failures)
-    assert subject.endswith(":reset") and count == 3
+    # Per address (a test client's peer is no IP address: "unknown"), never per app.
+    assert run_db(client, failures) == {"password_reset@unknown": 3, "source:unknown": 3}
 
 
 def test_a_rolled_back_call_mails_nothing(client: TestClient) -> None:

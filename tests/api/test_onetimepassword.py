@@ -18,6 +18,7 @@ from openpxs.store.tables import outbox, sign_in_failures, users, verification_c
 from openpxs.store.uow import UnitOfWork
 from tests.api.guests import POS, b2b, body_of, enroll, gget, gpost, rest
 from tests.api.pos import APP, run_db
+from tests.api.test_sign_in_limits import STRANGER, from_address
 from tests.program_config import demo_program
 
 PHONE = "(617) 555-0100"
@@ -33,7 +34,18 @@ def outbox_messages(client: TestClient, channel: str | None = None) -> list[dict
         return [dict(row._mapping) for row in await conn.execute(stmt)]
 
     found: list[dict[str, Any]] = run_db(client, work)
-    return found
+    return with_bodies(client, found)
+
+
+def with_bodies(client: TestClient, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Outbox rows with their bodies: a message the app's worker already sent keeps none
+    in the database, so its body is read from the log transport that sent it."""
+    transport = client.app.state.transport  # type: ignore[attr-defined]
+    sent = {message.id: message.body for message in transport.sent}
+    return [
+        {**row, "body": sent.get(row["id"], row["body"])} if row["sent_at"] is not None else row
+        for row in rows
+    ]
 
 
 def count_rows(client: TestClient, table: Any) -> int:
@@ -297,3 +309,40 @@ def test_a_rolled_back_call_texts_nothing(client: TestClient) -> None:
         run_db(client, send_then_fail)
     assert outbox_messages(client) == before
     assert count_rows(client, verification_codes) == 0
+
+
+def send_from(client: TestClient, address: str, phone: str) -> dict[str, Any]:
+    body = {"merchantId": 1000, "authentication": "anonymous", "mobilePhone": phone}
+    reply = from_address(
+        client,
+        address,
+        "POST",
+        rest("onetimepassword", "generateAndSendSMSOTP"),
+        json=body,
+        auth=APP,
+    )
+    return body_of(reply)
+
+
+def test_a_number_gets_only_a_few_codes_an_hour(client: TestClient, clock: ShiftedClock) -> None:
+    enroll(client, "ada", mobilePhone=[PHONE])
+    answers = [send_from(client, f"198.51.100.{n + 1}", PHONE) for n in range(6)]
+    assert answers == [{"result": "success"}] * 6  # alike, sent or not
+    assert len(outbox_messages(client, "sms")) == 3  # max_sends_per_recipient
+    # The asks past the limit did not retire the code sent last.
+    code = texted_code(client)
+    assert otp_grant(client, PHONE, code)["access_token"]
+    clock.offset = timedelta(minutes=61)
+    send(client)
+    assert len(outbox_messages(client, "sms")) == 4
+
+
+def test_an_address_asking_for_many_codes_is_refused(client: TestClient) -> None:
+    for n in range(10):  # max_sends_per_source, enrolled numbers or not
+        assert send_from(client, STRANGER, f"617555{n:04d}") == {"result": "success"}
+    refused = send_from(client, STRANGER, "6175559999")
+    assert (refused["result"], refused["errorCode"]) == (
+        "failure",
+        "one_time_password.too_many_attempts",
+    )
+    assert send_from(client, "203.0.113.10", "6175559999") == {"result": "success"}

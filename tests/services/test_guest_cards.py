@@ -42,6 +42,7 @@ async def as_guest(uow: UnitOfWork, username: str) -> Call:
     user = await uow.users.by_unique(MERCHANT, "username", username)
     assert user is not None
     call.principal = Principal(style="oauth", merchant_id=MERCHANT, user_id=user.id)
+    call.source = "203.0.113.7"
     return call
 
 
@@ -108,7 +109,14 @@ def test_guessing_registration_codes_locks_attaching_with_the_reply_clients_know
         user = await uow.users.by_id(MERCHANT, call.principal.user_id or 0)
         assert user is not None
         await guest_cards.attach_card(
-            uow, call.program, call.online_stamp(), user, LOYALTY, code, for_guest=True
+            uow,
+            call.program,
+            call.online_stamp(),
+            user,
+            LOYALTY,
+            code,
+            for_guest=True,
+            source=call.guesser,
         )
 
     def refused(code: str) -> DomainError:
@@ -133,7 +141,7 @@ def test_guessing_registration_codes_locks_attaching_with_the_reply_clients_know
     assert not locked.intents  # a locked card's refusal counts nothing more
     reply = ATTACHING.failure(locked)
     assert reply.code == "guest.invalid_registration_code"
-    assert reply.message == "Too many failed attempts; try again in 15 minutes"
+    assert reply.message == "Too many failed attempts; try again in 30 seconds"
     # Elsewhere in the service the same reason is a card sign-in's lock.
     assert REFUSALS.failure(locked).code == "system.too_many_attempts"
 
@@ -165,7 +173,9 @@ def test_a_guest_cannot_tell_another_guests_card_from_none(
         call = await as_guest(uow, "ada")
         user = await uow.users.by_id(MERCHANT, call.principal.user_id or 0)
         assert user is not None
-        return await guest_cards.can_combine(uow, MERCHANT, user, taken, for_guest=for_guest)
+        return await guest_cards.can_combine(
+            uow, call.program, user, taken, call.now, for_guest=for_guest, source="203.0.113.7"
+        )
 
     with pytest.raises(DomainError) as refused:
         in_unit_of_work(lambda uow: can_combine(uow, True))

@@ -84,20 +84,28 @@ def test_a_reset_started_with_a_servers_code_sets_the_new_password(
     assert used.reason == Reason.INVALID_RESET_CODE
 
 
-def test_a_wrong_code_is_counted_against_the_integration(
+def test_a_wrong_code_is_counted_against_the_address_not_the_integration(
     client: TestClient, in_unit_of_work: Run
 ) -> None:
-    wrong = refused(in_unit_of_work, completing(NEW_PASSWORD, "guess-guess"))
+    async def from_app(uow: UnitOfWork) -> User:
+        call = await merchant_call(uow, NOW, integration="demo-app")
+        anonymous = dataclasses.replace(
+            call, principal=Principal("anonymous", 1000), source="203.0.113.7"
+        )
+        return await password_reset.complete_reset(anonymous, "guess-guess", NEW_PASSWORD)
+
+    wrong = refused(in_unit_of_work, from_app)
     assert wrong.reason == Reason.INVALID_RESET_CODE
     [counted] = wrong.intents
     assert isinstance(counted, CountFailures) and counted.slow
-
-    async def app_id(uow: UnitOfWork) -> int:
-        return (await merchant_call(uow, NOW, integration="demo-app")).integration.id
-
+    # No counter for the whole integration: a stranger could use it up for everyone.
     assert [limit.subject for limit in counted.limits] == [
-        f"client:{in_unit_of_work(app_id)}:reset"
+        "password_reset@203.0.113.7",
+        "source:203.0.113.7",
     ]
+    # A trusted back end (b2b) is no one address to slow down.
+    [from_server] = refused(in_unit_of_work, completing(NEW_PASSWORD, "guess-guess")).intents
+    assert isinstance(from_server, CountFailures) and from_server.limits == ()
 
 
 def test_only_a_server_may_choose_the_code_and_one_identifier_names_the_guest(

@@ -65,20 +65,28 @@ def test_an_access_token_proves_its_guest_to_its_integration_while_it_lives(
         assert refusal.intents == ()
 
 
-def test_a_wrong_registration_code_is_counted_per_card_and_integration(
+def test_a_wrong_registration_code_is_counted_per_card_address_and_range(
     client: TestClient, in_unit_of_work: Run
 ) -> None:
     async def work(uow: UnitOfWork) -> Principal:
         call = await merchant_call(uow, NOW, integration="demo-app")
         params = {"printedCardNumber": LOYALTY, "registrationCode": "wrong"}
         return await sign_in.by_card(
-            sign_in.SignInAttempt(uow, call.program, call.integration, params, NOW, True)
+            sign_in.SignInAttempt(
+                uow, call.program, call.integration, params, NOW, True, "203.0.113.7"
+            )
         )
 
     with pytest.raises(DomainError) as caught:
         in_unit_of_work(work)
     assert caught.value.reason == Reason.INVALID_CARD_CREDENTIALS
     [counted] = caught.value.intents
-    assert isinstance(counted, CountFailures) and not counted.slow
-    subjects = [limit.subject for limit in counted.limits]
-    assert subjects[0] == f"card:{LOYALTY}" and subjects[1].startswith("client:")
+    assert isinstance(counted, CountFailures) and counted.slow
+    # The card from this address, the card from everywhere, the address, the range of
+    # card numbers: nothing keyed by the integration, whose credential is public.
+    assert [(limit.subject, limit.free) for limit in counted.limits] == [
+        (f"card:{LOYALTY}@203.0.113.7", 5),
+        (f"card:{LOYALTY}", 20),
+        ("source:203.0.113.7", 30),
+        (f"range:{LOYALTY[:-4]}", 1000),
+    ]

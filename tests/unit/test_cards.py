@@ -27,10 +27,13 @@ from openpxs.domain.errors import (
     InvalidRegistrationCode,
     InvalidRequest,
 )
+from openpxs.security import seal_registration_code
 
 
 def card(status: CardStatus, account: int | None = 7, code: str | None = "1234") -> Card:
-    return Card(1, "6000000000000001", code, 2, status, account)
+    """A card issued with ``code`` (stored, as always, as its keyed digest)."""
+    stored = seal_registration_code("6000000000000001", code) if code is not None else None
+    return Card(1, "6000000000000001", stored, 2, status, account)
 
 
 def test_only_the_moves_in_the_table_are_allowed() -> None:

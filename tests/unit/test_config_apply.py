@@ -21,7 +21,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from openpxs.config import DEMO_CONFIG_FILES, MerchantConfig
-from openpxs.security import hash_secret, verify_secret
+from openpxs.security import hash_secret, seal_registration_code, verify_secret
 from openpxs.store import tables
 from openpxs.store.card_issue import CardIssueError, issue_cards
 from openpxs.store.config_apply import ConfigApplyError, apply_config
@@ -132,9 +132,12 @@ async def test_apply_writes_the_file_and_is_idempotent(
         assert verify_secret(pos["secret_hash"], "demo-pos-secret")
         assert pos["styles"] == ["b2b"]
         assert len(cards) == 2000
-        assert {(c["status"], c["account_id"], c["registration_code"]) for c in cards} == {
-            ("inactive", None, "1234")
-        }
+        assert {(c["status"], c["account_id"]) for c in cards} == {("inactive", None)}
+        # Printed with 1234, kept as its keyed digest only.
+        assert all(
+            c["registration_code"] == seal_registration_code(c["printed_card_number"], "1234")
+            for c in cards
+        )
         numbers = {(c["template_code"], c["printed_card_number"]) for c in cards}
         assert (2, "6000000000001000") in numbers and (1, "7000000000000001") in numbers
         assert (2, "6000000000001001") not in numbers
@@ -243,7 +246,7 @@ async def test_issue_cards_pads_skips_and_reports_progress(
         assert sorted(cards) == [f"{n:04d}" for n in range(90, 110)]
         # Existing cards keep what they were issued with.
         assert cards["0095"]["registration_code"] is None
-        assert cards["0090"]["registration_code"] == "77"
+        assert cards["0090"]["registration_code"] == seal_registration_code("0090", "77")
 
         async with engine.begin() as conn:
             with pytest.raises(CardIssueError, match="no card template 9"):

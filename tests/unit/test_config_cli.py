@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from openpxs.cli_config import cards_app, config_app, default_database_url
 from openpxs.config import DEMO_CONFIG_FILES
+from openpxs.security import seal_registration_code
 
 app = typer.Typer()
 app.add_typer(config_app, name="config")
@@ -67,11 +68,16 @@ def test_apply_twice_then_generate(runner: CliRunner, db: Path) -> None:
     result = runner.invoke(app, [*more, "--registration-code", "9876"])
     assert result.exit_code == 0, result.output
     assert "20 new cards, 10 already existed" in result.stdout
-    assert _query(
+    issued = _query(
         db,
-        "select count(*), max(printed_card_number) from cards "
-        "where merchant_id = 1000 and registration_code = '9876'",
-    ) == [(20, "6000000000001020")]
+        "select printed_card_number, registration_code from cards "
+        "where merchant_id = 1000 and template_code = 2 "
+        "and printed_card_number between '6000000000001001' and '6000000000001020'",
+    )
+    # Only a keyed digest of the code is stored, and it matches the code.
+    assert len(issued) == 20 and max(number for number, _ in issued) == "6000000000001020"
+    assert all(stored == seal_registration_code(number, "9876") for number, stored in issued)
+    assert not any("9876" in stored for _, stored in issued)
     again = runner.invoke(app, more)
     assert again.exit_code == 0 and "0 new cards, 30 already existed" in again.stdout
 

@@ -108,16 +108,36 @@ class SecurityConfig(_Model):
     """Lifetime of an OAuth refresh token."""
     authorization_grant_seconds: int = Field(default=300, ge=30, le=3600)
     """Lifetime of an OAuth authorization code."""
+    # Guessing limits (docs/security.md, "Guessing, lockouts and secrets"). Each counter
+    # backs off at its limit: refused for backoff_seconds, doubled with each further
+    # failure up to lock_minutes; it forgets after failure_window_minutes without one.
     max_failed_sign_ins: int = Field(default=5, ge=1, le=100)
-    """Failed passwords for one username within the window before it is locked."""
-    failure_window_minutes: int = Field(default=15, ge=1, le=1440)
-    """The window in which failed sign-ins are counted."""
-    lock_minutes: int = Field(default=15, ge=1, le=10080)
-    """How long a locked username stays locked."""
+    """Wrong passwords for one username from one client address before it backs off."""
     max_card_guesses: int = Field(default=5, ge=1, le=1000)
-    """Wrong registration codes per card within the window before the card refuses more."""
-    max_client_card_guesses: int = Field(default=50, ge=1, le=100000)
-    """Wrong registration codes per integration within the window before it is refused more."""
+    """Wrong registration codes (or unknown numbers) for one card from one address."""
+    max_subject_failures: int = Field(default=20, ge=1, le=10000)
+    """Failures against one username, card or phone number from every address together."""
+    max_source_failures: int = Field(default=30, ge=1, le=100000)
+    """Failures of every kind from one client address."""
+    guess_budget: int = Field(default=1000, ge=1, le=10_000_000)
+    """Misses from every address together within one range of card numbers (all but the
+    last four digits), and for e-mailed codes tried without a guest signed in; once spent,
+    only the addresses that missed in the window are refused."""
+    backoff_seconds: int = Field(default=30, ge=1, le=3600)
+    """How long a counter at its limit refuses at first; doubled with each further
+    failure, up to lock_minutes."""
+    max_sends_per_recipient: int = Field(default=3, ge=1, le=1000)
+    """Reset e-mails and one-time-password texts per guest or phone number within
+    send_window_minutes."""
+    max_sends_per_source: int = Field(default=10, ge=1, le=100000)
+    """Reset e-mails and one-time-password texts asked for by one client address within
+    send_window_minutes."""
+    send_window_minutes: int = Field(default=60, ge=1, le=10080)
+    """The window in which sends are counted."""
+    failure_window_minutes: int = Field(default=15, ge=1, le=1440)
+    """A counter forgets its failures after this long without a new one."""
+    lock_minutes: int = Field(default=15, ge=1, le=10080)
+    """The longest a counter backs off: the doubling backoff stops here."""
 
 
 class MessagesConfig(_Model):

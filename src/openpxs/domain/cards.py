@@ -23,6 +23,7 @@ from openpxs.domain.errors import (
     InvalidRegistrationCode,
     InvalidRequest,
 )
+from openpxs.security import seal_registration_code
 
 
 class CardStatus(StrEnum):
@@ -142,9 +143,12 @@ def number_from_track(track: str) -> str:
 
 
 def registration_code_matches(card: Card, given: str) -> bool:
-    """The one comparison of a registration code: constant time, so the reply's timing
-    does not tell how much of a guess was right."""
-    return hmac.compare_digest((card.registration_code or "").encode(), given.encode())
+    """The one comparison of a registration code, against its keyed digest (the code
+    itself is not stored): constant time, so the reply's timing tells nothing."""
+    if not card.registration_code:
+        return given == ""  # a card issued without a code: only "no code" matches it
+    sealed = seal_registration_code(card.number, given)
+    return hmac.compare_digest(card.registration_code.encode(), sealed.encode())
 
 
 def verify_card(card: Card | None, ref: CardRef) -> Card:

@@ -15,24 +15,35 @@ from datetime import datetime, timedelta
 
 @dataclass(frozen=True)
 class FailureLimit:
-    """How many failures a subject may have in a window before it is locked."""
+    """How many failures a counter takes before it backs off, and for how long.
 
-    subject: str  # "user:<name>", "card:<number>", "client:<integration>", "otp:<digits>"
-    limit: int
+    At ``free`` failures the counter refuses for ``first_backoff``; each further failure
+    doubles that, up to ``longest``. Refusals while it backs off are not failures: a
+    stranger cannot stretch the wait, only a real (and wrong) try after it can.
+    """
+
+    # "user:<name>@<source>", "user:<name>", "source:<address>", "range:<card prefix>"...
+    subject: str
+    free: int
+    first_backoff: timedelta
+    longest: timedelta
+    # Its count slows the refusal's reply (``CountFailures.slow``); an address's or a
+    # range's counter grows with every subject tried and would slow it for too long.
+    slows: bool = False
 
 
 @dataclass(frozen=True)
 class CountFailures:
-    """Count one failed attempt against each subject; lock those at their limit.
+    """Count one failed attempt against each counter; back off those at their limit.
 
-    ``slow``: the refusal is answered a little later for every failure already in the
-    window, so guessing at speed costs time as well.
+    A counter forgets its failures once ``window`` has passed since its last failure
+    and the end of its backoff. ``slow``: the refusal is answered a little later for
+    every failure already counted, so guessing at speed costs time as well.
     """
 
     merchant_id: int
     limits: tuple[FailureLimit, ...]
     window: timedelta
-    lock_for: timedelta
     now: datetime
     slow: bool = False
 

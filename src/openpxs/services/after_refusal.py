@@ -22,17 +22,17 @@ async def carry_out(uow: UnitOfWork, intents: tuple[Intent, ...]) -> float:
         if isinstance(intent, CountFailures):
             worst = 0
             for limit in intent.limits:
-                worst = max(
-                    worst,
-                    await uow.failures.record_failure(
-                        intent.merchant_id,
-                        limit.subject,
-                        intent.now,
-                        limit=limit.limit,
-                        window=intent.window,
-                        lock_for=intent.lock_for,
-                    ),
+                counted = await uow.failures.record_failure(
+                    intent.merchant_id,
+                    limit.subject,
+                    intent.now,
+                    free=limit.free,
+                    first_backoff=limit.first_backoff,
+                    longest=limit.longest,
+                    window=intent.window,
                 )
+                if limit.slows:
+                    worst = max(worst, counted)
             if intent.slow:
                 delay = max(delay, min(SLOWDOWN_PER_FAILURE * worst, SLOWDOWN_CAP))
         elif isinstance(intent, WearOutCodes):

@@ -156,7 +156,7 @@ async def complete(
         if used is None:
             raise Refused(
                 Reason.INVALID_VERIFICATION_CODE,
-                intents=wrong_code(program, AUTOMATIC_COMBINE, flow.user_id, [], call.now),
+                intents=wrong_code(program, AUTOMATIC_COMBINE, flow.user_id, None, None, call.now),
             )
     moved = await attach_accounts(uow, merchant_id, flow.user_id, chosen, call.now)
     await uow.combine_workflows.finish(merchant_id, flow.workflow_id, call.now)

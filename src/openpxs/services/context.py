@@ -8,7 +8,7 @@ HTTP, wire codes or SQL.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from openpxs.domain.identity import Integration, Principal
@@ -24,6 +24,14 @@ class Call:
     integration: Integration
     principal: Principal
     now: datetime
+    # The client address the call came from (wire.sources), for guessing limits.
+    source: str | None = field(default=None, kw_only=True)
+
+    @property
+    def guesser(self) -> str | None:
+        """The address wrong guesses are counted against; None for a trusted back end
+        (b2b), which speaks for many guests and is no one address to slow down."""
+        return None if self.principal.style == "b2b" else self.source
 
     @property
     def merchant_id(self) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from openpxs.domain.errors import Reason, Refused
-from openpxs.services import oauth
+from openpxs.services import guessing
 from openpxs.services.context import Call
 from openpxs.services.guest_access import user_for
 from openpxs.services.guest_codes import EMAIL_VERIFICATION, send_code, wrong_code
@@ -34,15 +34,14 @@ async def complete(call: Call, code: str) -> None:
 
     A guest's code must be their own, and wrong codes wear it out. A code sent without a
     guest (an e-mailed link) is accepted for whomever it was issued to; those guesses
-    count against the integration, as card-number guesses do.
+    are counted like card-number guesses (per address, and against a budget for all).
     """
     uow, program, principal = call.uow, call.program, call.principal
     user_id = principal.user_id if principal.is_guest else None
-    subjects = [] if principal.is_guest else [f"client:{call.integration.id}"]
-    if subjects:
-        await oauth.refuse_if_locked(
-            uow, program, subjects, call.now, reason=Reason.TOO_MANY_ATTEMPTS
-        )
+    guess = None
+    if not principal.is_guest:
+        guess = guessing.code_guess(EMAIL_VERIFICATION, shared=False, budget=EMAIL_VERIFICATION)
+        await guessing.refuse_while_backing_off(uow, program, guess, call.guesser, call.now)
     used = await uow.codes.use(
         merchant_id=call.merchant_id,
         purpose=EMAIL_VERIFICATION,
@@ -59,6 +58,6 @@ async def complete(call: Call, code: str) -> None:
     if user is None or used is None or (user.email or "") != (used.target or ""):
         raise Refused(
             Reason.INVALID_VERIFICATION_CODE,
-            intents=wrong_code(program, EMAIL_VERIFICATION, user_id, subjects, call.now),
+            intents=wrong_code(program, EMAIL_VERIFICATION, user_id, guess, call.guesser, call.now),
         )
     await uow.users.set_columns(call.merchant_id, user.id, email_verified=True)

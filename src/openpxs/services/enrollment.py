@@ -17,8 +17,8 @@ from openpxs.domain.errors import CardNotActive, CardNotFound, InvalidStore, Rea
 from openpxs.domain.fields import CheckedFields
 from openpxs.domain.program import CardTemplateDef, Program
 from openpxs.domain.stamp import CallStamp
-from openpxs.security import hash_secret
-from openpxs.services import oauth
+from openpxs.security import hash_password_off_loop
+from openpxs.services import guessing, oauth
 from openpxs.services.context import Call
 from openpxs.services.form_fields import (
     FieldsSent,
@@ -128,7 +128,7 @@ async def register_user(
     unique = unique_fields(template.form, enforce)
     await check_free(uow, program.merchant_id, user_values, unique)
     password = user_values.get("password")
-    password_hash = hash_secret(password) if isinstance(password, str) else None
+    password_hash = await hash_password_off_loop(password) if isinstance(password, str) else None
     user_id = await uow.users.create(
         program.merchant_id, account_id, dict(user_values), password_hash, now
     )
@@ -159,7 +159,9 @@ async def edit_user(
         user,
         values,
         now,
-        password_hash=hash_secret(password) if isinstance(password, str) else None,
+        password_hash=(
+            await hash_password_off_loop(password) if isinstance(password, str) else None
+        ),
         # A new address has not been verified yet.
         email_verified=False if email_changed else None,
     )
@@ -265,14 +267,13 @@ async def inactive_card(call: Call, number: str, registration_code: str | None) 
     if principal.style == "card" and principal.card_number != number:
         raise CardNotFound()
     if principal.style == "anonymous":
-        subjects = [f"card:{number}", f"client:{call.integration.id}"]
-        await oauth.refuse_if_locked(
-            uow, program, subjects, call.now, reason=Reason.TOO_MANY_ATTEMPTS
-        )
+        guess = guessing.card_guess(number)
+        await guessing.refuse_while_backing_off(uow, program, guess, call.guesser, call.now)
         if card is None or not registration_code_matches(card, registration_code or ""):
             raise CardNotFound(
-                intents=(oauth.count_failure(program, subjects, call.now, slow=False),)
+                intents=(guessing.missed(program, guess, call.guesser, call.now, slow=True),)
             )
+        await guessing.succeeded(uow, program, guess, call.guesser)
     if card is None:
         raise CardNotFound()
     return require_inactive(card)

@@ -2,7 +2,8 @@
 password, by card, or by identifying fields. No token is issued.
 
 Wrong attempts are counted like OAuth sign-ins: per username, per card, and per e-mail
-or phone number, each locked for a while at the program's limit. Credentials that
+or phone number (``services.guessing``; the caller is a trusted back end speaking for
+many guests, so only each subject's counter over every address applies). Credentials that
 match no guest, or several, are refused alike: the caller should ask for more.
 """
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from openpxs.domain.cards import CardStatus, registration_code_matches
 from openpxs.domain.errors import Reason, Refused
 from openpxs.domain.fields import normalise_unique
-from openpxs.services import oauth
+from openpxs.services import guessing, oauth
 from openpxs.services.context import Call
 from openpxs.store.repositories.users import User
 
@@ -28,7 +29,9 @@ class Authenticated:
 
 
 async def by_password(call: Call, username: str, password: str) -> Authenticated:
-    user = await oauth.check_password(call.uow, call.program, username, password, call.now)
+    user = await oauth.check_password(
+        call.uow, call.program, username, password, call.now, call.guesser
+    )
     return await _authenticated(call, user)
 
 
@@ -38,8 +41,10 @@ async def by_card(
     """The registered guest of an active card, proven by its registration code and/or
     identifying fields the guest must match."""
     uow, merchant = call.uow, call.merchant_id
-    subjects = [f"card:{number[:64]}"]  # the counter the card style also keeps
-    await oauth.refuse_if_locked(uow, call.program, subjects, call.now)
+    guess = guessing.card_guess(number)  # the counters the card style also keeps
+    await guessing.refuse_while_backing_off(
+        uow, call.program, guess, call.guesser, call.now, reason=Reason.ACCOUNT_LOCKED
+    )
     card = await uow.cards.find(merchant, number)
     owner = (
         await uow.accounts.owner(merchant, card.account_id)
@@ -53,37 +58,43 @@ async def by_card(
         if code_ok and fields_ok:
             user = await uow.users.by_id(merchant, owner)
     if user is None:
-        raise _no_match(call, subjects)
+        raise _no_match(call, guess)
     return await _authenticated(call, user)
 
 
 async def by_fields(call: Call, user_fields: dict[str, str]) -> Authenticated:
     """The one registered guest whose fields hold every given value."""
-    subjects = _field_subjects(user_fields)
-    await oauth.refuse_if_locked(call.uow, call.program, subjects, call.now)
+    guesses = _field_guesses(user_fields)
+    for guess in guesses:
+        await guessing.refuse_while_backing_off(
+            call.uow, call.program, guess, call.guesser, call.now, reason=Reason.ACCOUNT_LOCKED
+        )
     found = await call.uow.users.matching(call.merchant_id, user_fields)
     user = await call.uow.users.by_id(call.merchant_id, found[0]) if len(found) == 1 else None
     if user is None:
-        raise _no_match(call, subjects)
+        raise _no_match(call, *guesses)
     return await _authenticated(call, user)
 
 
-def _no_match(call: Call, subjects: list[str]) -> Refused:
+def _no_match(call: Call, *guesses: guessing.Guess) -> Refused:
     return Refused(
         Reason.COULD_NOT_AUTHENTICATE,
-        intents=(oauth.count_failure(call.program, subjects, call.now, slow=True),),
+        intents=tuple(
+            guessing.missed(call.program, guess, call.guesser, call.now, slow=True)
+            for guess in guesses
+        ),
     )
 
 
-def _field_subjects(user_fields: dict[str, str]) -> list[str]:
+def _field_guesses(user_fields: dict[str, str]) -> list[guessing.Guess]:
     """Failure counters of a fields sign-in: one per e-mail or phone number given."""
-    subjects = []
+    guesses = []
     for name in CONTACT_FIELDS:
         value = user_fields.get(name)
         if value is not None:
             key = value.lower() if name == "email" else normalise_unique("mobilePhone", value)
-            subjects.append(f"fields:{name}:{key}"[:300])
-    return subjects
+            guesses.append(guessing.code_guess(f"fields:{name}:{key}", shared=True))
+    return guesses
 
 
 async def _authenticated(call: Call, user: User) -> Authenticated:

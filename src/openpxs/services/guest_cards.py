@@ -9,6 +9,8 @@ accounts, each in id order.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from openpxs.domain.cards import (
     Account,
     AccountStatus,
@@ -26,7 +28,7 @@ from openpxs.domain.ledger import AccountBook
 from openpxs.domain.program import Program
 from openpxs.domain.stamp import CallStamp
 from openpxs.domain.transactions import Kind
-from openpxs.services import oauth
+from openpxs.services import guessing
 from openpxs.services.books import move_cards, open_settled_book
 from openpxs.services.context import Call
 from openpxs.services.guest_access import account_by_card, user_for
@@ -59,23 +61,26 @@ async def attach_card(
     registration_code: str | None,
     *,
     for_guest: bool,
+    source: str | None = None,
 ) -> Card:
     """Put the account of an active, unregistered card under ``user``.
 
     A guest must prove possession with the registration code when the card's batch has
-    one (wrong guesses are counted like card sign-ins, and refused alike once too many
-    were wrong); a b2b caller is trusted but a code it does send must match. A card
-    already attached to this user is accepted again, so a retried call succeeds. A card
-    registered to someone else is "not found" for a guest (nothing about another guest's
-    card is revealed) and "already registered" for a b2b caller.
+    one (unknown cards and wrong codes are counted like card sign-ins from ``source``,
+    ``services.guessing``, and refused alike once too many were wrong); a b2b caller
+    is trusted but a code it does send must match. A card already attached to this
+    user is accepted again, so a retried call succeeds. A card registered to someone
+    else is "not found" for a guest (nothing about another guest's card is revealed)
+    and "already registered" for a b2b caller.
     """
-    subjects = [f"card:{number[:64]}", f"client:{where.integration_id}"]
-    await oauth.refuse_if_locked(uow, program, subjects, where.now, reason=Reason.TOO_MANY_ATTEMPTS)
-    # Trying card numbers is guessing too: it counts against the integration.
-    guessed = oauth.count_failure(program, subjects[1:], where.now, slow=False)
+    guess = guessing.card_guess(number)
+    if for_guest:
+        await guessing.refuse_while_backing_off(uow, program, guess, source, where.now)
+    # Trying card numbers is guessing too: an unknown card counts like a wrong code.
+    guessed = (guessing.missed(program, guess, source, where.now, slow=True),) if for_guest else ()
     card = await uow.cards.find(program.merchant_id, number, lock=True)
     if card is None:
-        raise CardNotFound(intents=(guessed,))
+        raise CardNotFound(intents=guessed)
     account = None
     if card.account_id is not None:
         await uow.accounts.lock(program.merchant_id, [card.account_id])
@@ -83,12 +88,12 @@ async def attach_card(
         if for_guest and account is not None and account.user_id not in (None, user.id):
             # Someone else's card is answered like a card that does not exist, before
             # the code is looked at, so its existence is not revealed either.
-            raise CardNotFound(intents=(guessed,))
+            raise CardNotFound(intents=guessed)
     must_match = registration_code is not None or (for_guest and bool(card.registration_code))
     if must_match and not registration_code_matches(card, registration_code or ""):
-        raise InvalidRegistrationCode(
-            intents=(oauth.count_failure(program, subjects, where.now, slow=False),)
-        )
+        raise InvalidRegistrationCode(intents=guessed)
+    if for_guest:
+        await guessing.succeeded(uow, program, guess, source)
     if card.status != CardStatus.ACTIVE or account is None or not account.is_active:
         raise CardNotFound("the card is not active")
     if account.user_id == user.id:
@@ -240,6 +245,7 @@ async def attach_and_combine(
         number,
         registration_code,
         for_guest=call.principal.is_guest,
+        source=call.guesser,
     )
     # The home account's primary card names the survivor; user_for already proved the
     # caller may act for this user, so the account is theirs.
@@ -252,24 +258,50 @@ async def attach_and_combine(
 
 
 async def can_combine(
-    uow: UnitOfWork, merchant_id: int, user: User, number: str, *, for_guest: bool
+    uow: UnitOfWork,
+    program: Program,
+    user: User,
+    number: str,
+    now: datetime,
+    *,
+    for_guest: bool,
+    source: str | None = None,
 ) -> bool:
     """Whether attachAndCombineCards would fold this card into the user's account.
 
-    Changes nothing. A card registered to another user is "not found" for a guest.
+    Changes nothing. For a guest, asking about a card is guessing at card numbers, as
+    attaching is: every card that is not theirs and could not be combined (unknown,
+    someone else's, inactive, of another program) is "not found" alike, and each of
+    those answers counts as a miss from ``source`` (``services.guessing``).
     """
+    merchant_id = program.merchant_id
+    guess = guessing.card_guess(number)
+    if for_guest:
+        await guessing.refuse_while_backing_off(uow, program, guess, source, now)
     card = await uow.cards.find(merchant_id, number)
-    if card is None:
-        raise CardNotFound()
-    if card.account_id is None:
-        return False
-    source = await uow.accounts.get(merchant_id, card.account_id)
-    if source is None:
-        return False
-    if source.user_id is not None and source.user_id != user.id:
-        if for_guest:
+    source_account = (
+        await uow.accounts.get(merchant_id, card.account_id)
+        if card is not None and card.account_id is not None
+        else None
+    )
+    if card is None or source_account is None:
+        allowed, known = False, card is not None
+    elif source_account.user_id is not None and source_account.user_id != user.id:
+        allowed, known = False, False
+    else:
+        allowed, known = await _would_combine(uow, merchant_id, user, card, source_account), True
+    if not for_guest:
+        if card is None:
             raise CardNotFound()
-        return False
+        return allowed
+    if allowed or (known and source_account is not None and source_account.user_id == user.id):
+        return allowed  # combinable, or the guest's own card: nothing is revealed
+    raise CardNotFound(intents=(guessing.missed(program, guess, source, now, slow=True),))
+
+
+async def _would_combine(
+    uow: UnitOfWork, merchant_id: int, user: User, card: Card, source: Account
+) -> bool:
     home = await home_account(uow, merchant_id, user)
     if home is None or home.id == source.id:
         return False

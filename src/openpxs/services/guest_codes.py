@@ -9,7 +9,7 @@ from typing import Literal
 from openpxs.domain.intents import Intent, WearOutCodes
 from openpxs.domain.program import Program
 from openpxs.messaging.outbox import enqueue
-from openpxs.services import oauth
+from openpxs.services import guessing
 from openpxs.store.repositories.users import User
 from openpxs.store.uow import UnitOfWork
 
@@ -56,14 +56,15 @@ def wrong_code(
     program: Program,
     purpose: str,
     user_id: int | None,
-    subjects: list[str],
+    guess: guessing.Guess | None,
+    source: str | None,
     now: datetime,
 ) -> tuple[Intent, ...]:
     """What a refused code leaves behind once its call rolls back: the guest's live codes
-    worn out, and the guess counted against the integration."""
+    worn out, and the guess counted (``services.guessing``)."""
     intents: list[Intent] = []
     if user_id is not None:
         intents.append(WearOutCodes(program.merchant_id, purpose, now, user_id=user_id))
-    if subjects:
-        intents.append(oauth.count_failure(program, subjects, now, slow=False))
+    if guess is not None:
+        intents.append(guessing.missed(program, guess, source, now, slow=False))
     return tuple(intents)

@@ -57,7 +57,7 @@ async def request_tokens(call: Call, grant: TokenGrant) -> TokenSet:
 async def _password(call: Call, grant: TokenGrant) -> TokenSet:
     scope = oauth.parse_scope(grant.scope)
     user = await oauth.check_password(
-        call.uow, call.program, grant.username, grant.password, call.now
+        call.uow, call.program, grant.username, grant.password, call.now, call.guesser
     )
     return await oauth.issue_tokens(call.uow, call.program, call.integration, user, scope, call.now)
 
@@ -65,7 +65,7 @@ async def _password(call: Call, grant: TokenGrant) -> TokenSet:
 async def _one_time_password(call: Call, grant: TokenGrant) -> TokenSet:
     scope = oauth.parse_scope(grant.scope)
     user = await user_for_sms_code(
-        call.uow, call.program, grant.mobile_phone, grant.one_time_password, call.now
+        call.uow, call.program, grant.mobile_phone, grant.one_time_password, call.now, call.guesser
     )
     return await oauth.issue_tokens(call.uow, call.program, call.integration, user, scope, call.now)
 

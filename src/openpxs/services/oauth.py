@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from openpxs.domain.errors import Reason, Refused
-from openpxs.domain.fields import normalise_unique
 from openpxs.domain.identity import Integration, Principal
-from openpxs.domain.intents import CountFailures, FailureLimit
 from openpxs.domain.program import Program
-from openpxs.security import hash_secret, verify_secret
+from openpxs.security import check_password_off_loop, hash_secret
+from openpxs.services import guessing
 from openpxs.store.repositories.users import User
 from openpxs.store.uow import UnitOfWork
 
@@ -90,74 +89,60 @@ async def issue_tokens(
     )
 
 
-def count_failure(
-    program: Program, subjects: list[str], now: datetime, *, slow: bool
-) -> CountFailures:
-    """What a refused sign-in or card guess leaves behind once its call has rolled back:
-    one more failure against each subject, each with its own limit."""
-    security = program.guest.security
-
-    def limit_of(subject: str) -> int:
-        if subject.startswith("client:"):
-            return security.max_client_card_guesses
-        if subject.startswith("card:"):
-            return security.max_card_guesses
-        return security.max_failed_sign_ins
-
-    return CountFailures(
-        merchant_id=program.merchant_id,
-        limits=tuple(FailureLimit(subject, limit_of(subject)) for subject in subjects),
-        window=timedelta(minutes=security.failure_window_minutes),
-        lock_for=timedelta(minutes=security.lock_minutes),
-        now=now,
-        slow=slow,
-    )
-
-
-def user_subject(username: str) -> str:
-    return f"user:{normalise_unique('username', username)}"
-
-
-async def refuse_if_locked(
+async def check_password(
     uow: UnitOfWork,
     program: Program,
-    subjects: list[str],
+    username: object,
+    password: object,
     now: datetime,
-    *,
-    reason: Reason = Reason.ACCOUNT_LOCKED,
-) -> None:
-    """Refuse while any of the subjects is locked, saying how long the lock lasts."""
-    until = await uow.failures.locked_until(program.merchant_id, subjects, now)
-    if until is not None:
-        minutes = max(1, int((until - now).total_seconds() + 59) // 60)
-        raise Refused(reason, f"try again in {minutes} minute{'s' * (minutes > 1)}")
-
-
-async def check_password(
-    uow: UnitOfWork, program: Program, username: object, password: object, now: datetime
+    source: str | None,
 ) -> User:
     """The user these credentials prove, or a refusal that does not say which part was wrong.
 
-    Failures are counted per username (known or not); at the limit the username is locked
-    for a while and the reply says so with ``account_locked``.
+    Wrong passwords are counted for the username (known or not) from ``source`` and
+    from every address, and for the address itself (``services.guessing``); a counter
+    at its limit refuses for a while with ``account_locked``.
     """
     if not isinstance(username, str) or not isinstance(password, str) or not username:
         raise Refused(Reason.COULD_NOT_AUTHENTICATE)
-    subject = user_subject(username)
-    await refuse_if_locked(uow, program, [subject], now)
+    guess = guessing.password_guess(username)
+    await guessing.refuse_while_backing_off(
+        uow, program, guess, source, now, reason=Reason.ACCOUNT_LOCKED
+    )
     user = await uow.users.by_unique(program.merchant_id, "username", username)
     if user is None or user.password_hash is None:
-        verify_secret(_DECOY, password)
+        await check_password_off_loop(_DECOY, password)
         ok = False
     else:
-        ok = verify_secret(user.password_hash, password)
+        ok = await check_password_off_loop(user.password_hash, password)
     if not ok or user is None:
         raise Refused(
             Reason.COULD_NOT_AUTHENTICATE,
-            intents=(count_failure(program, [subject], now, slow=True),),
+            intents=(guessing.missed(program, guess, source, now, slow=True),),
         )
-    await uow.failures.clear(program.merchant_id, subject)
+    await guessing.succeeded(uow, program, guess, source)
     return user
+
+
+async def password_to_check(
+    uow: UnitOfWork, program: Program, username: str, now: datetime, source: str | None
+) -> str | None:
+    """The stored hash a sign-in with this username will be checked against (the decoy
+    for an unknown one), or None when the check will not happen (refused for now). Read
+    before the call's transaction, so that the slow check runs outside it
+    (``security.check_ahead``)."""
+    if not username:
+        return None
+    try:
+        await guessing.refuse_while_backing_off(
+            uow, program, guessing.password_guess(username), source, now
+        )
+    except Refused:
+        return None
+    user = await uow.users.by_unique(program.merchant_id, "username", username)
+    if user is None or user.password_hash is None:
+        return _DECOY
+    return user.password_hash
 
 
 async def principal_for_token(

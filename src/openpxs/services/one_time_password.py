@@ -20,7 +20,7 @@ from openpxs.domain.fields import normalise_unique
 from openpxs.domain.intents import Intent, WearOutCodes
 from openpxs.domain.program import Program
 from openpxs.messaging.outbox import enqueue
-from openpxs.services import oauth
+from openpxs.services import guessing, sending
 from openpxs.store.repositories.users import User
 from openpxs.store.uow import UnitOfWork
 
@@ -43,23 +43,32 @@ def _require_enabled(program: Program) -> None:
 
 
 async def send_sms_code(
-    uow: UnitOfWork, program: Program, mobile_phone: str, now: datetime
+    uow: UnitOfWork,
+    program: Program,
+    mobile_phone: str,
+    now: datetime,
+    source: str | None = None,
 ) -> None:
     """Text a new code to the one user with this mobile number.
 
     An unknown number gets the same success reply and nothing is stored or sent, so the
-    reply does not tell which numbers are enrolled. A new code retires the user's
-    earlier unused one.
+    reply does not tell which numbers are enrolled; so does a number that was sent its
+    share of codes lately (``services.sending``: the code already sent stays valid). A
+    new code retires the user's earlier unused one. An address (``source``) that asked
+    for too many codes lately is refused with ``TOO_MANY_ATTEMPTS``.
     """
     _require_enabled(program)
     digits = phone_digits(mobile_phone)
     if not MIN_DIGITS <= len(digits) <= MAX_DIGITS:
         raise InvalidRequest("mobilePhone is not a phone number")
+    await sending.count_request(uow, program, source, now)
     found = await uow.users.with_mobile_phone(program.merchant_id, digits)
     if not found:
         return
     if len(found) > 1:
         raise Refused(Reason.DUPLICATE_PHONE_NUMBERS)
+    if not await sending.may_send(uow, program, f"phone:{digits}", now):
+        return
     minutes = program.guest.messages.one_time_password_minutes
     code = await uow.codes.issue(
         merchant_id=program.merchant_id,
@@ -84,20 +93,27 @@ async def send_sms_code(
     )
 
 
-def _phone_subject(digits: str) -> str:
-    return f"otp:{digits}"
+def _phone_guess(digits: str) -> guessing.Guess:
+    return guessing.code_guess(f"otp:{digits}", shared=True)
 
 
-def _wrong_code(program: Program, digits: str, now: datetime) -> tuple[Intent, ...]:
+def _wrong_code(
+    program: Program, digits: str, now: datetime, source: str | None
+) -> tuple[Intent, ...]:
     """After the refused grant rolls back: wear out the number's codes and count it."""
     return (
         WearOutCodes(program.merchant_id, PURPOSE, now, target=digits),
-        oauth.count_failure(program, [_phone_subject(digits)], now, slow=True),
+        guessing.missed(program, _phone_guess(digits), source, now, slow=True),
     )
 
 
 async def user_for_sms_code(
-    uow: UnitOfWork, program: Program, mobile_phone: object, code: object, now: datetime
+    uow: UnitOfWork,
+    program: Program,
+    mobile_phone: object,
+    code: object,
+    now: datetime,
+    source: str | None = None,
 ) -> User:
     """The user a live one-time password was texted to; the code is used up.
 
@@ -110,8 +126,10 @@ async def user_for_sms_code(
     digits = phone_digits(mobile_phone)
     if not digits or not code.strip():
         raise Refused(Reason.INVALID_VERIFICATION_CODE)
-    subject = _phone_subject(digits)
-    await oauth.refuse_if_locked(uow, program, [subject], now)
+    guess = _phone_guess(digits)
+    await guessing.refuse_while_backing_off(
+        uow, program, guess, source, now, reason=Reason.ACCOUNT_LOCKED
+    )
     used = await uow.codes.use(
         merchant_id=program.merchant_id, purpose=PURPOSE, code=code, now=now, target=digits
     )
@@ -121,6 +139,8 @@ async def user_for_sms_code(
     mobile = user.fields.get("mobilePhone") if user is not None else None
     # The guest may have changed their number since the code was sent.
     if user is None or not isinstance(mobile, str) or phone_digits(mobile) != digits:
-        raise Refused(Reason.INVALID_VERIFICATION_CODE, intents=_wrong_code(program, digits, now))
-    await uow.failures.clear(program.merchant_id, subject)
+        raise Refused(
+            Reason.INVALID_VERIFICATION_CODE, intents=_wrong_code(program, digits, now, source)
+        )
+    await guessing.succeeded(uow, program, guess, source)
     return user

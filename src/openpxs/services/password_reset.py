@@ -4,7 +4,7 @@ Starting a reset stores a one-time code (only its digest) for the user and write
 e-mail with the code and a reset link in the same transaction, so a refused call sends
 nothing. Completing it takes the code and the new password; the code names the user by
 itself, so a generated code is long and random (a link carries it, nobody types it),
-and wrong codes are counted per integration to bound guessing.
+and wrong codes are counted per client address to bound guessing.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from openpxs.domain.errors import InvalidRequest, Reason, Refused
 from openpxs.domain.fields import CheckedFields, FieldSetting, check_field_set, with_login
 from openpxs.domain.program import Program
 from openpxs.messaging.outbox import enqueue
-from openpxs.security import hash_secret
-from openpxs.services import oauth
+from openpxs.security import hash_password_off_loop
+from openpxs.services import guessing, sending
 from openpxs.services.context import Call
 from openpxs.store.repositories.users import User
 from openpxs.store.uow import UnitOfWork
@@ -73,17 +73,46 @@ def valid_caller_code(code: str) -> bool:
     )
 
 
-async def request_reset(call: Call, given: list[Identifier], chosen_code: str | None = None) -> str:
+async def request_reset(
+    call: Call, given: list[Identifier], chosen_code: str | None = None
+) -> str | None:
     """Start a reset for the one guest the identifiers name, with the caller's own code
-    when it chose one; returns the address written to."""
-    if chosen_code and call.principal.style != "b2b":
+    when it chose one; returns the address written to, as the caller may see it.
+
+    A b2b caller (the merchant's own server) is told the truth: the full address, or
+    why nothing was sent. Anyone else holds only the app's public credential, so the
+    reply is the same whether the guest exists, has an address, or has had their
+    share of reset e-mails (``services.sending``): success, with the address masked
+    when the caller named the guest by it ("d***@example.com"), else without one.
+    """
+    trusted = call.principal.style == "b2b"
+    if chosen_code and not trusted:
         # An app's credential is public (it ships inside the app): a code it chose would
         # let anyone complete the reset of any guest with resetPassword.
         raise InvalidRequest("only a b2b caller may choose the resetCode")
     if chosen_code and not valid_caller_code(chosen_code):
         raise InvalidRequest("resetCode must be 8 to 64 letters, digits, '-' or '_'")
-    user = await find_user(call.uow, call.merchant_id, one_identifier(given))
-    return await start_reset(call.uow, call.program, user, call.now, chosen_code)
+    identifier = one_identifier(given)
+    await sending.count_request(call.uow, call.program, call.guesser, call.now)
+    try:
+        user = await find_user(call.uow, call.merchant_id, identifier)
+        if not user.email:
+            raise Refused(Reason.NO_EMAIL_ADDRESS)
+        if not await sending.may_send(call.uow, call.program, f"user:{user.id}", call.now):
+            raise Refused(Reason.TOO_MANY_ATTEMPTS, "enough reset e-mails were sent lately")
+    except Refused:
+        if trusted:
+            raise
+        return _as_shown(identifier)
+    email = await start_reset(call.uow, call.program, user, call.now, chosen_code)
+    return email if trusted else _as_shown(identifier)
+
+
+def _as_shown(identifier: Identifier) -> str | None:
+    """What an untrusted caller is told of the address: only what it gave, masked."""
+    if identifier.name == "email" and isinstance(identifier.value, str):
+        return sending.masked(identifier.value)
+    return None
 
 
 async def start_reset(
@@ -140,10 +169,10 @@ async def complete_reset(call: Call, code: str, new_password: str) -> User:
     password) and the username's failed-sign-in lock is lifted.
     """
     uow, program, now = call.uow, call.program, call.now
-    # Counted like the integration's card guesses (same limit, its own counter): a whole
-    # website's guests share it, so it must allow the odd expired link.
-    subject = f"client:{call.integration.id}:reset"
-    await oauth.refuse_if_locked(uow, program, [subject], now, reason=Reason.TOO_MANY_ATTEMPTS)
+    # Counted per client address (a generated code is too long to guess; a counter for
+    # the whole integration would let one stranger stop every guest's reset).
+    guess = guessing.code_guess(PURPOSE, shared=False)
+    await guessing.refuse_while_backing_off(uow, program, guess, call.guesser, now)
     used = await uow.codes.use(merchant_id=program.merchant_id, purpose=PURPOSE, code=code, now=now)
     user = None
     if used is not None and used.user_id is not None:
@@ -151,7 +180,7 @@ async def complete_reset(call: Call, code: str, new_password: str) -> User:
     if user is None:
         raise Refused(
             Reason.INVALID_RESET_CODE,
-            intents=(oauth.count_failure(program, [subject], now, slow=True),),
+            intents=(guessing.missed(program, guess, call.guesser, now, slow=True),),
         )
     setting = await _password_setting(uow, program, user)
     # Checked after the code, as the rule depends on the user; a refusal here rolls the
@@ -175,10 +204,12 @@ async def complete_reset(call: Call, code: str, new_password: str) -> User:
                 }
             },
         )
-    await uow.users.update(user, {}, now, password_hash=hash_secret(new_password))
+    await uow.users.update(user, {}, now, password_hash=await hash_password_off_loop(new_password))
     await uow.tokens.revoke_user(program.merchant_id, user.id, now)
     if user.username:
-        await uow.failures.clear(program.merchant_id, oauth.user_subject(user.username))
+        # The guest proved they read their mail: what anyone guessed at their password
+        # no longer holds them back.
+        await guessing.forgive(uow, program, guessing.password_guess(user.username))
     if user.email:
         await enqueue(
             uow,

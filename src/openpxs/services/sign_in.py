@@ -2,8 +2,8 @@
 password), email, and card with its guesses limited.
 
 A refused card or password gives one reply whatever was wrong, and every refusal is
-counted (per card, per integration, per username) so that numbers and passwords cannot
-be tried at speed.
+counted (per card or username and per client address, ``services.guessing``) so that
+numbers and passwords cannot be tried at speed.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from openpxs.domain.cards import CardStatus, registration_code_matches
 from openpxs.domain.errors import Reason, Refused
 from openpxs.domain.identity import Integration, Principal
 from openpxs.domain.program import Program
-from openpxs.services import oauth
+from openpxs.services import guessing, oauth
 from openpxs.store.uow import UnitOfWork
 
 
@@ -32,6 +32,8 @@ class SignInAttempt:
     now: datetime
     # The activation endpoints: an inactive card proves its holder too.
     activates_card: bool
+    # The client address the call came from (guessing limits count per address).
+    source: str | None = None
 
 
 async def by_token(attempt: SignInAttempt) -> Principal:
@@ -43,7 +45,12 @@ async def by_token(attempt: SignInAttempt) -> Principal:
 async def by_password(attempt: SignInAttempt) -> Principal:
     params = attempt.params
     user = await oauth.check_password(
-        attempt.uow, attempt.program, params.get("username"), params.get("password"), attempt.now
+        attempt.uow,
+        attempt.program,
+        params.get("username"),
+        params.get("password"),
+        attempt.now,
+        attempt.source,
     )
     return Principal(style="guest", merchant_id=attempt.program.merchant_id, user_id=user.id)
 
@@ -76,8 +83,8 @@ async def by_card(attempt: SignInAttempt) -> Principal:
     number, code = attempt.params.get("printedCardNumber"), attempt.params.get("registrationCode")
     if not isinstance(number, str) or not isinstance(code, str) or not number or not code:
         raise Refused(Reason.INVALID_CARD_CREDENTIALS)
-    subjects = [f"card:{number[:64]}", f"client:{attempt.integration.id}"]
-    await oauth.refuse_if_locked(uow, program, subjects, now, reason=Reason.TOO_MANY_ATTEMPTS)
+    guess = guessing.card_guess(number)
+    await guessing.refuse_while_backing_off(uow, program, guess, attempt.source, now)
     card = await uow.cards.find(merchant, number)
     usable = card is not None and (
         card.status == CardStatus.ACTIVE
@@ -86,8 +93,9 @@ async def by_card(attempt: SignInAttempt) -> Principal:
     if card is None or not registration_code_matches(card, code) or not usable:
         raise Refused(
             Reason.INVALID_CARD_CREDENTIALS,
-            intents=(oauth.count_failure(program, subjects, now, slow=False),),
+            intents=(guessing.missed(program, guess, attempt.source, now, slow=True),),
         )
+    await guessing.succeeded(uow, program, guess, attempt.source)
     owner = (
         await uow.accounts.owner(merchant, card.account_id) if card.account_id is not None else None
     )

@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpxs.domain.cards import CardStatus
+from openpxs.security import seal_registration_code
 from openpxs.store.tables import card_templates, cards, merchants
 
 MAX_CARD_NUMBER_LENGTH = 64
@@ -60,7 +61,10 @@ async def issue_cards(
             {
                 "merchant_id": merchant_id,
                 "printed_card_number": number,
-                "registration_code": registration_code,
+                # Only a keyed digest of the code is kept (openpxs.security).
+                "registration_code": (
+                    seal_registration_code(number, registration_code) if registration_code else None
+                ),
                 "template_code": template_code,
                 "status": CardStatus.INACTIVE.value,
             }

@@ -405,12 +405,14 @@ oauth_tokens = Table(
     Index("ix_oauth_tokens_merchant_expiry", "merchant_id", "expires_at"),
 )
 
-# Failed sign-in and card-guess counters: per username, per card and per integration.
+# Counters of failed guesses and of messages sent (services/guessing.py, sending.py):
+# per subject from one address, per subject, per address, per card range.
 sign_in_failures = Table(
     "sign_in_failures",
     metadata,
     Column("merchant_id", Integer, primary_key=True),
-    # e.g. user:<username>, card:<number>, client:<integration id>
+    # e.g. user:<name>@<address>, card:<number>, source:<address>, range:<prefix>;
+    # window_started_at holds the last failure (the window runs from it)
     Column("subject", String(300), primary_key=True),
     Column("failures", Integer, nullable=False),
     Column("window_started_at", UTCDateTime(), nullable=False),

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -19,11 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import Response
 
-from openpxs import metrics
+from openpxs import metrics, security
 from openpxs.domain.clock import Clock
 from openpxs.domain.errors import DomainError, DuplicateTransaction, Reason
 from openpxs.domain.intents import Intent
-from openpxs.services import after_refusal
+from openpxs.services import after_refusal, oauth
 from openpxs.store.repositories.retry_keys import RetryKeys
 from openpxs.store.uow import reading, unit_of_work
 from openpxs.wire import idempotency, principals
@@ -46,6 +46,7 @@ from openpxs.wire.decoding import (
 from openpxs.wire.envelope import JSON, ServiceFailure, invalid_request, reply_bytes
 from openpxs.wire.limits import read_body
 from openpxs.wire.registry import REGISTRY, Endpoint, note_refusal
+from openpxs.wire.sources import ClientAddresses
 
 log = logging.getLogger("openpxs.request")
 
@@ -62,6 +63,7 @@ class Runtime:
     clock: Clock
     # How long a request body may take to arrive (settings.body_read_timeout_seconds).
     body_read_seconds: float = 15.0
+    addresses: ClientAddresses = field(default_factory=ClientAddresses)
 
 
 def not_found(message: str) -> Response:
@@ -154,6 +156,8 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
         raise invalid_request(service, describe(exc)) from None
     _check_merchant(ep, integration, req, request.headers.get("host", ""))
 
+    source = runtime.addresses.of(request)
+    await _check_password_ahead(runtime, ep, integration, style, params, source)
     keys = _retry_keys(ep, integration, req, request.headers.get("idempotency-key"))
     request_hash = idempotency.fingerprint(ep.path, req) if ep.moves_value else ""
     now = runtime.clock.now()
@@ -164,9 +168,11 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
             for key in keys:
                 await retry.claim(key)
             program = await uow.programs.load(integration.merchant_id)
-            principal = await principals.resolve(style, uow, program, integration, params, now, ep)
+            principal = await principals.resolve(
+                style, uow, program, integration, params, now, ep, source
+            )
             _check_scope(ep, principal)
-            ctx = CallContext(uow, program, integration, principal, now, ep)
+            ctx = CallContext(uow, program, integration, principal, now, ep, source=source)
             reply = await ep.handler(ctx, req)
             content = reply_bytes(reply)
             await retry.record(content, getattr(reply, "pxTransactionId", None))
@@ -183,6 +189,46 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
         if replay is None:
             raise
         return replay
+
+
+# The operations whose username and password members are a password sign-in, beside
+# the guest authentication style.
+PASSWORD_SIGN_INS = frozenset(
+    {
+        "guestauthentication/authenticateGuestPassword.json",
+        "guestauthentication/authenticateGuest.json",
+    }
+)
+
+
+def _signs_in_by_password(ep: Endpoint, style: str, params: dict[str, object]) -> bool:
+    if style == "guest" or ep.path in PASSWORD_SIGN_INS:
+        return True
+    return ep.path == "oauth/requestGuestToken.json" and params.get("grant_type") == "password"
+
+
+async def _check_password_ahead(
+    runtime: Runtime,
+    ep: Endpoint,
+    integration: Integration,
+    style: str,
+    params: dict[str, object],
+    source: str,
+) -> None:
+    """Run the argon2 check of a sign-in's username and password before the call's
+    transaction, so that the transaction (on SQLite, the one write lock) is not held
+    while it runs; the check inside the transaction then finds its answer."""
+    username, password = params.get("username"), params.get("password")
+    if not isinstance(username, str) or not isinstance(password, str):
+        return
+    if not _signs_in_by_password(ep, style, params):
+        return  # members of that name elsewhere are no sign-in: no argon2 for them
+    async with reading(runtime.engine) as uow:
+        program = await uow.programs.load(integration.merchant_id)
+        guesser = None if style == "b2b" else source
+        stored = await oauth.password_to_check(uow, program, username, runtime.clock.now(), guesser)
+    if stored is not None:
+        await security.check_ahead(stored, password)
 
 
 async def _carry_out(runtime: Runtime, intents: tuple[Intent, ...]) -> None:

@@ -33,6 +33,7 @@ async def resolve(
     params: dict[str, Any],
     now: datetime,
     endpoint: Endpoint,
+    source: str | None = None,
 ) -> Principal:
     if style in MERCHANT_STYLES:
         return Principal(style=style, merchant_id=integration.merchant_id)
@@ -40,5 +41,7 @@ async def resolve(
     if resolver is None:
         raise ServiceFailure(STYLE_REFUSED, f"The {style!r} authentication style is not enabled")
     return await resolver(
-        sign_in.SignInAttempt(uow, program, integration, params, now, endpoint.activates_card)
+        sign_in.SignInAttempt(
+            uow, program, integration, params, now, endpoint.activates_card, source
+        )
     )

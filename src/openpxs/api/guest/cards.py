@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from openpxs.api.guest import models as m
-from openpxs.api.guest.errors import ATTACHING, BY_ID, GUEST
+from openpxs.api.guest.errors import ATTACHING, BY_ID, CHECKING, GUEST
 from openpxs.api.guest.replies import account_information
 from openpxs.domain.errors import Reason as R
 from openpxs.services import guest_cards
@@ -51,6 +51,7 @@ async def attach_card(ctx: CallContext, req: m.AttachCardRequest) -> m.SimpleRep
         req.printedCardNumber,
         req.registrationCode,
         for_guest=ctx.principal.is_guest,
+        source=ctx.guesser,
     )
     return m.SimpleReply()
 
@@ -110,16 +111,27 @@ async def attach_and_combine_cards(
     reply=m.CanCombineReply,
     styles=BY_ID,
     summary="Whether attachAndCombineCards would accept this card (changes nothing)",
-    errors=(R.CARD_NOT_FOUND, R.USER_NOT_FOUND),
+    errors=(R.CARD_NOT_FOUND, R.USER_NOT_FOUND, R.TOO_MANY_ATTEMPTS),
     scope="account_read",
+    refusals=CHECKING,
 )
 async def can_combine_cards(ctx: CallContext, req: m.CanCombineRequest) -> m.CanCombineReply:
     """canCombine is true when the card is active, unregistered or already the user's,
     of the same card template as the user's primary account and not already part of
-    it. The registration code is not checked here; attachAndCombineCards checks it."""
+    it. The registration code is not checked here; attachAndCombineCards checks it. A
+    guest asking about a card that is not theirs and could not be combined is answered
+    "not found" whatever the reason, and the answer counts as a guess, as attachCard's
+    do; past the guessing limits it answers ``guest.card_not_found`` with how long to
+    wait."""
     user = await user_for(ctx, req.username)
     allowed = await guest_cards.can_combine(
-        ctx.uow, ctx.merchant_id, user, req.printedCardNumber, for_guest=ctx.principal.is_guest
+        ctx.uow,
+        ctx.program,
+        user,
+        req.printedCardNumber,
+        ctx.now,
+        for_guest=ctx.principal.is_guest,
+        source=ctx.guesser,
     )
     return m.CanCombineReply(canCombine=allowed)
 

@@ -48,6 +48,15 @@ ATTACHING = table(
         ),
     },
 )
+# canCombineCards, whose only refusal is "not found": the same with how long to wait.
+CHECKING = table(
+    "guest",
+    MESSAGES,
+    special={
+        **SPECIAL,
+        Reason.TOO_MANY_ATTEMPTS: WireError("guest.card_not_found", TOO_MANY, joiner="; "),
+    },
+)
 
 GUEST = Service(name="guest", title="Guest Service", success="success", refusals=REFUSALS)
 # Styles by kind of endpoint (guest.yaml): GETs addressing the guest's own card, and

@@ -37,8 +37,10 @@ GUEST_MANAGEMENT = Service(
     refusals=REFUSALS,
 )
 GUEST_FACING = ("anonymous", "b2b")
-# Every way starting a reset can be refused, by either operation.
+# Every way starting a reset can be refused, by either operation (to a caller with the
+# app's credential only the first three: the others would tell which guests exist).
 START_REFUSALS = (
+    Reason.TOO_MANY_ATTEMPTS,
     Reason.MULTIPLE_IDENTIFIERS,
     Reason.NO_IDENTIFIER,
     Reason.USER_NOT_FOUND,

@@ -28,8 +28,13 @@ async def generate_and_send_guest_reset_password_code(
 ) -> m.ResetReply:
     """Exactly one of printedCardNumber, username, email or accountId names the guest.
     The e-mail carries a one-use code, valid for the program's reset_code_minutes (30 by
-    default), and a link with it; the reply names the address written to. The password
-    is unchanged until guestmanagement/resetPassword.json is called with the code."""
+    default), and a link with it. The password is unchanged until
+    guestmanagement/resetPassword.json is called with the code. A b2b caller is told the
+    address written to, or why nothing was sent. With the app's credential the reply is
+    success whether or not the guest exists or has an address (the address masked,
+    "d***@example.com", when the guest was named by it, else none), and an address that
+    asked for too many resets lately answers too_many_attempts. A guest gets at most a
+    few reset e-mails an hour; past that the code already sent stays valid."""
     return m.ResetReply(email=await password_reset.request_reset(ctx, req.all_identifiers()))
 
 
@@ -46,7 +51,8 @@ async def send_guest_reset_password_code(ctx: CallContext, req: m.SendResetReque
     """For a third party that completes resets itself: the identifier may also come inside
     userIdentity (older shape), and resetCode, when given, is the code put in the e-mail
     (8 to 64 letters, digits, '-' or '_', since it travels in a link and is the only proof
-    at completion). Only a b2b caller may choose the code; otherwise one is generated."""
+    at completion). Only a b2b caller may choose the code; otherwise one is generated.
+    Replies and limits as generateAndSendGuestResetPasswordCode."""
     code = req.resetCode.strip() if req.resetCode else None
     email = await password_reset.request_reset(ctx, req.all_identifiers(), code or None)
     return m.ResetReply(email=email)
@@ -65,6 +71,7 @@ async def reset_password(ctx: CallContext, req: m.ResetPasswordRequest) -> m.Sim
     """The code works once. The new password must meet the length rules of the guest's
     card template form (errorsByField.newPassword lists the problems). Every sign-in of the
     guest ends, and a lock from failed sign-ins is lifted. Wrong codes are counted per
-    integration; past the limit the call answers too_many_attempts for a while."""
+    client address; past the limit the address is answered too_many_attempts for a
+    while."""
     await password_reset.complete_reset(ctx, req.resetCode, req.newPassword)
     return m.SimpleReply()

@@ -48,7 +48,9 @@ class SendResetRequest(StartResetRequest):
 
 class ResetReply(ReplyModel):
     result: Literal["success"] = "success"
-    email: str
+    # The full address for a b2b caller; masked ("d***@example.com"), or absent, for a
+    # caller with the app's public credential, so the reply tells nothing of the guest.
+    email: str | None = None
 
 
 class ResetPasswordRequest(GuestRequest):

@@ -5,7 +5,7 @@ The documented codes are ``one_time_password.*``, not ``onetimepassword.*``
 """
 
 from openpxs.domain.errors import Reason
-from openpxs.wire.refusals import table
+from openpxs.wire.refusals import TOO_MANY, WireError, table
 from openpxs.wire.registry import Service
 
 REFUSALS = table(
@@ -16,6 +16,12 @@ REFUSALS = table(
         Reason.DUPLICATE_PHONE_NUMBERS: "Multiple users were found with this phone number",
         Reason.INVALID_REQUEST: "Invalid request",
         Reason.INVALID_MERCHANT: "Invalid merchant",
+    },
+    # Inferred (the documented codes have none): an address that asked for too many codes.
+    special={
+        Reason.TOO_MANY_ATTEMPTS: WireError(
+            "one_time_password.too_many_attempts", TOO_MANY, joiner="; "
+        ),
     },
 )
 ONE_TIME_PASSWORD = Service(

@@ -35,12 +35,16 @@ async def is_otp_enabled(ctx: CallContext, req: m.EnabledRequest) -> m.EnabledRe
     reply=m.SimpleReply,
     styles=GUEST_FACING,
     summary="Text a one-time sign-in code to the guest with this mobile number",
-    errors=(R.FEATURE_DISABLED, R.DUPLICATE_PHONE_NUMBERS),
+    errors=(R.FEATURE_DISABLED, R.DUPLICATE_PHONE_NUMBERS, R.TOO_MANY_ATTEMPTS),
 )
 async def generate_and_send_sms_otp(ctx: CallContext, req: m.SendRequest) -> m.SimpleReply:
     """A six-digit code, valid for the program's configured minutes (10 by default) and
     five tries. The reply is success whether or not a guest has this number, so it does
     not tell which numbers are enrolled; several guests sharing the number is refused
-    with duplicate_phone_numbers."""
-    await one_time_password.send_sms_code(ctx.uow, ctx.program, req.mobilePhone, ctx.now)
+    with duplicate_phone_numbers. A number gets at most a few codes an hour (more asks
+    are answered alike and send nothing), and an address that asked for too many codes
+    lately is refused with too_many_attempts."""
+    await one_time_password.send_sms_code(
+        ctx.uow, ctx.program, req.mobilePhone, ctx.now, ctx.guesser
+    )
     return m.SimpleReply()

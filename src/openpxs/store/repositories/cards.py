@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from openpxs.domain.cards import Account, AccountStatus, Card, CardStatus
 from openpxs.domain.transactions import CardChange
+from openpxs.security import seal_registration_code
 from openpxs.store.repositories import CHUNK, Repository
 from openpxs.store.tables import accounts, cards, transaction_cards
 
@@ -310,7 +311,7 @@ class CardRepository(Repository):
                     insert(cards).values(
                         merchant_id=merchant_id,
                         printed_card_number=number,
-                        registration_code=registration_code,
+                        registration_code=seal_registration_code(number, registration_code),
                         template_code=template_code,
                         status=CardStatus.INACTIVE.value,
                     )

@@ -6,13 +6,13 @@ the code and exhaust it, so a six-digit code cannot be walked through.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import insert, select, update
 
+from openpxs.security import keyed_digest
 from openpxs.store.repositories import Repository
 from openpxs.store.tables import verification_codes
 
@@ -20,7 +20,9 @@ MAX_ATTEMPTS = 5
 
 
 def _digest(merchant_id: int, purpose: str, code: str) -> str:
-    return hashlib.sha256(f"{merchant_id}\0{purpose}\0{code.strip()}".encode()).hexdigest()
+    # Keyed (settings.secret_key): six digits hashed without a key are found by trying
+    # all million.
+    return keyed_digest(f"{merchant_id}\0{purpose}\0{code.strip()}")
 
 
 def new_numeric_code(digits: int = 6) -> str:

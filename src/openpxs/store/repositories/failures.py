@@ -1,8 +1,9 @@
-"""Counters of failed sign-ins and card guesses, and the locks they lead to."""
+"""Counters of failed sign-ins and guesses, and the backoffs they lead to."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -12,7 +13,7 @@ from openpxs.store.tables import sign_in_failures
 
 
 class FailureRepository(Repository):
-    """Counters of failed sign-ins and card guesses, and the locks they lead to."""
+    """Counters of failed sign-ins and guesses, and the backoffs they lead to."""
 
     __slots__ = ()
 
@@ -41,19 +42,35 @@ class FailureRepository(Repository):
         ).scalar()
         return int(count or 0)
 
+    async def has_failed(
+        self, merchant_id: int, subject: str, now: datetime, window: timedelta
+    ) -> bool:
+        """Whether the counter holds failures it has not yet forgotten."""
+        row = (
+            await self.conn.execute(
+                select(sign_in_failures).where(
+                    sign_in_failures.c.merchant_id == merchant_id,
+                    sign_in_failures.c.subject == subject,
+                )
+            )
+        ).first()
+        return row is not None and not _forgotten(row, now, window)
+
     async def record_failure(
         self,
         merchant_id: int,
         subject: str,
         now: datetime,
         *,
-        limit: int,
+        free: int,
+        first_backoff: timedelta,
+        longest: timedelta,
         window: timedelta,
-        lock_for: timedelta,
     ) -> int:
-        """Count one failure; at ``limit`` failures within ``window`` lock for ``lock_for``.
+        """Count one failure; from ``free`` failures on, refuse until a backoff that
+        starts at ``first_backoff`` and doubles with each failure, up to ``longest``.
 
-        Returns the number of failures in the current window.
+        Returns the number of failures the counter now holds.
         """
         for _ in range(2):
             row = (
@@ -73,16 +90,14 @@ class FailureRepository(Repository):
                                 subject=subject,
                                 failures=1,
                                 window_started_at=now,
-                                locked_until=now + lock_for if limit <= 1 else None,
+                                locked_until=_backoff_end(1, now, free, first_backoff, longest),
                             )
                         )
                     return 1
                 except IntegrityError:
                     continue  # a concurrent failure created the row: count on it
-            expired = row.window_started_at + window <= now and (
-                row.locked_until is None or row.locked_until <= now
-            )
-            failures = 1 if expired else row.failures + 1
+            failures = 1 if _forgotten(row, now, window) else row.failures + 1
+            until = _backoff_end(failures, now, free, first_backoff, longest)
             await self.conn.execute(
                 update(sign_in_failures)
                 .where(
@@ -91,12 +106,14 @@ class FailureRepository(Repository):
                 )
                 .values(
                     failures=failures,
-                    window_started_at=now if expired else row.window_started_at,
-                    locked_until=now + lock_for if failures >= limit else row.locked_until,
+                    # The window runs from the last failure (column name kept from the
+                    # fixed windows of old).
+                    window_started_at=now,
+                    locked_until=until if until is not None else row.locked_until,
                 )
             )
             return failures
-        return limit
+        return free
 
     async def clear(self, merchant_id: int, subject: str) -> None:
         await self.conn.execute(
@@ -104,3 +121,33 @@ class FailureRepository(Repository):
                 sign_in_failures.c.merchant_id == merchant_id, sign_in_failures.c.subject == subject
             )
         )
+
+    async def clear_everywhere(self, merchant_id: int, subject: str) -> None:
+        """Clear the subject's counter and its counters per address ("<subject>@...")."""
+        await self.conn.execute(
+            delete(sign_in_failures).where(
+                sign_in_failures.c.merchant_id == merchant_id,
+                (sign_in_failures.c.subject == subject)
+                | sign_in_failures.c.subject.startswith(f"{subject}@", autoescape=True),
+            )
+        )
+
+
+def _forgotten(row: Any, now: datetime, window: timedelta) -> bool:
+    """A counter forgets once ``window`` has passed since its last failure and since
+    its backoff ended."""
+    last = row.window_started_at
+    if row.locked_until is not None and row.locked_until > last:
+        last = row.locked_until
+    return bool(last + window <= now)
+
+
+def _backoff_end(
+    failures: int, now: datetime, free: int, first: timedelta, longest: timedelta
+) -> datetime | None:
+    if failures < free:
+        return None
+    # Capped before the power is taken, so a counter far past its limit stays cheap.
+    doublings = min(failures - free, 30)
+    wait: timedelta = min(first * (2**doublings), longest)
+    return now + wait

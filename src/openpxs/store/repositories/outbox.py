@@ -43,6 +43,10 @@ class OutboxCounts:
     sent: int
 
 
+# What a sent (or given up) message's body becomes.
+REMOVED_BODY = "(removed once sent)"
+
+
 def _length(column: Column[str]) -> int:
     kind = column.type
     assert isinstance(kind, String) and kind.length is not None
@@ -142,10 +146,12 @@ class OutboxRepository(Repository):
         ]
 
     async def mark_sent(self, message_id: int, *, now: datetime) -> None:
+        # The body goes once it is sent: it carries one-time codes, which the database
+        # otherwise keeps only as digests.
         await self.conn.execute(
             update(outbox)
             .where(outbox.c.id == message_id, outbox.c.sent_at.is_(None))
-            .values(sent_at=now, last_error=None)
+            .values(sent_at=now, last_error=None, body=REMOVED_BODY)
         )
 
     async def record_failure(
@@ -164,6 +170,7 @@ class OutboxRepository(Repository):
         }
         if give_up:
             values["failed_at"] = now
+            values["body"] = REMOVED_BODY  # never to be sent: its codes go too
         else:
             values["next_attempt_at"] = retry_at
         await self.conn.execute(
