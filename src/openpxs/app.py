@@ -65,6 +65,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     configure_logging(settings.log_level)
     limit_password_checks(settings.password_checks)
     use_server_key(settings.secret_key)
+    if not settings.secret_key:
+        # The digests of registration and one-time codes are then keyed by nothing
+        # secret: a copy of the database could be searched offline (docs/security.md).
+        log.warning("OPENPXS_SECRET_KEY is not set: set it for anything but a demo")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
