@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -78,7 +79,16 @@ def test_every_api_reply_has_the_security_headers(client: TestClient) -> None:
 
 
 def test_the_reference_pages_may_run_their_scripts_but_not_be_framed(client: TestClient) -> None:
-    for path in ("/docs", "/openapi.json"):
+    # ReDoc and Swagger UI run scripts from /docs-assets and fetch /openapi.json: a
+    # default-src 'none' on any of them leaves a blank page.
+    pages = ["/docs", "/redoc", "/openapi.json"]
+    assets = {
+        src
+        for page in ("/docs", "/redoc")
+        for src in re.findall(r'(?:src|href)="([^"]+)"', client.get(page).text)
+    }
+    assert assets and all(asset.startswith("/docs-assets/") for asset in assets), assets
+    for path in [*pages, *sorted(assets)]:
         response = client.get(path)
         assert response.status_code == 200
         assert_security_headers(response)

@@ -60,7 +60,10 @@ PAGE_REPLY = [
     *EVERY_REPLY,
     (b"content-security-policy", b"frame-ancestors 'none'"),
 ]
-PAGES = frozenset({"/docs", "/openapi.json"})
+# The API reference pages (wire/reference_pages.py), the document they read and the
+# scripts and styles they load.
+PAGES = frozenset({"/docs", "/redoc", "/openapi.json"})
+PAGE_ASSETS = "/docs-assets/"
 CLOSE = (b"connection", b"close")
 
 
@@ -81,7 +84,8 @@ class EnvelopeMiddleware:
             return
         started = time.perf_counter()
         status: list[int] = []
-        added = PAGE_REPLY if scope["path"] in PAGES else API_REPLY
+        path = scope["path"]
+        added = PAGE_REPLY if path in PAGES or path.startswith(PAGE_ASSETS) else API_REPLY
         # Whether the request's body has been read to its end. A reply given before
         # that (credentials refused, no such operation) closes the connection: the
         # server would otherwise go on receiving the rest, at whatever pace the
