@@ -111,6 +111,10 @@ class Reason(StrEnum):
     EMAIL_ALREADY_VERIFIED = "email_already_verified"
     # Guest Service
     EXTERNAL_ACCOUNT_NOT_FOUND = "external_account_not_found"
+    # card payments (Payment Service and, later, sales and subscriptions)
+    PAYMENTS_NOT_CONFIGURED = "payments_not_configured"
+    PROCESSOR_DECLINED = "processor_declined"
+    PROCESSOR_ERROR = "processor_error"
 
 
 class DomainError(Exception):
