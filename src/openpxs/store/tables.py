@@ -84,6 +84,8 @@ merchants = Table(
     Column("guest_config", JSON, nullable=True),
     # The earning and rewards rules (config.loyalty.LoyaltyConfig, validated on apply).
     Column("loyalty_config", JSON, nullable=True),
+    # Card payments (config.payments.PaymentsConfig): secrets only as references.
+    Column("payments_config", JSON, nullable=True),
 )
 
 programs = Table(
@@ -625,4 +627,42 @@ event_loads = Table(
     Column("event_id", String(64), primary_key=True),
     Column("transaction_id", Id, nullable=False),
     Column("loaded_at", UTCDateTime(), nullable=False),
+)
+
+# One card payment and what became of it (domain.payments.AttemptState): recorded as
+# pending before the processor is called, so a crash at any step leaves a row that
+# `openpxs payments reconcile` finishes or compensates by asking the processor with the
+# row's idempotency key. Tokens of new cards are not kept; card numbers never reach here.
+payment_attempts = Table(
+    "payment_attempts",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    # recharge | auto_recharge (later: sale, subscription, ...)
+    Column("kind", String(32), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("account_id", Id, nullable=True),
+    Column("card_number", String(64), nullable=False),
+    Column("wallet_code", Integer, nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("processor", String(32), nullable=False),
+    # The key of the charge at the processor; compensation uses derived keys.
+    Column("idempotency_key", String(100), nullable=False),
+    Column("store_code", String(64), nullable=True),
+    Column("integration_id", Id, nullable=True),
+    Column("processor_reference", String(100), nullable=True),
+    # The processor's outcome (domain.payments.Outcome) and its own code.
+    Column("outcome", String(32), nullable=True),
+    Column("processor_code", String(64), nullable=True),
+    # The ledger transaction that credited the value.
+    Column("transaction_id", Id, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("merchant_id", "idempotency_key"),
+    Index("ix_payment_attempts_merchant_state", "merchant_id", "state", "updated_at"),
+    Index("ix_payment_attempts_merchant_card", "merchant_id", "card_number", "id"),
+    CheckConstraint(
+        "state IN ('pending', 'charged', 'credited', 'failed', 'compensated')", name="state"
+    ),
 )

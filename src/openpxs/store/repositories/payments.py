@@ -1,0 +1,180 @@
+"""Payment attempts: recorded before the processor is called, moved through their states
+(domain.payments.AttemptState) and found again by reconciliation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, bindparam, insert, select, update
+
+from openpxs.domain.payments import AttemptState, PaymentKind, check_move
+from openpxs.store.repositories import Repository
+from openpxs.store.tables import payment_attempts as pa
+
+
+@dataclass(frozen=True)
+class PaymentAttempt:
+    merchant_id: int
+    id: int
+    kind: PaymentKind
+    state: AttemptState
+    account_id: int | None
+    card_number: str
+    wallet_code: int
+    amount_units: int
+    currency: str
+    processor: str
+    idempotency_key: str
+    store_code: str | None
+    integration_id: int | None
+    processor_reference: str | None
+    outcome: str | None
+    processor_code: str | None
+    transaction_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class NewAttempt:
+    merchant_id: int
+    kind: PaymentKind
+    account_id: int | None
+    card_number: str
+    wallet_code: int
+    amount_units: int
+    currency: str
+    processor: str
+    idempotency_key: str
+    store_code: str | None
+    integration_id: int | None
+
+
+def _attempt(row: Row[Any]) -> PaymentAttempt:
+    m = row._mapping
+    return PaymentAttempt(
+        merchant_id=m["merchant_id"],
+        id=m["id"],
+        kind=PaymentKind(m["kind"]),
+        state=AttemptState(m["state"]),
+        account_id=m["account_id"],
+        card_number=m["card_number"],
+        wallet_code=m["wallet_code"],
+        amount_units=m["amount"],
+        currency=m["currency"],
+        processor=m["processor"],
+        idempotency_key=m["idempotency_key"],
+        store_code=m["store_code"],
+        integration_id=m["integration_id"],
+        processor_reference=m["processor_reference"],
+        outcome=m["outcome"],
+        processor_code=m["processor_code"],
+        transaction_id=m["transaction_id"],
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+    )
+
+
+_BY_ID = select(pa).where(pa.c.merchant_id == bindparam("merchant_id"), pa.c.id == bindparam("id"))
+
+
+class PaymentAttemptRepository(Repository):
+    __slots__ = ()
+
+    async def record(self, new: NewAttempt, now: datetime) -> PaymentAttempt:
+        """A pending attempt; a taken idempotency key fails the insert (IntegrityError)."""
+        result = await self.conn.execute(
+            insert(pa)
+            .values(
+                merchant_id=new.merchant_id,
+                kind=new.kind.value,
+                state=AttemptState.PENDING.value,
+                account_id=new.account_id,
+                card_number=new.card_number,
+                wallet_code=new.wallet_code,
+                amount=new.amount_units,
+                currency=new.currency,
+                processor=new.processor,
+                idempotency_key=new.idempotency_key,
+                store_code=new.store_code,
+                integration_id=new.integration_id,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(pa)
+        )
+        return _attempt(result.one())
+
+    async def get(self, merchant_id: int, attempt_id: int, *, lock: bool = False) -> PaymentAttempt:
+        query = _BY_ID.with_for_update() if lock and self.postgres else _BY_ID
+        row = (await self.conn.execute(query, {"merchant_id": merchant_id, "id": attempt_id})).one()
+        return _attempt(row)
+
+    async def move(
+        self,
+        attempt: PaymentAttempt,
+        state: AttemptState,
+        now: datetime,
+        *,
+        outcome: str | None = None,
+        processor_code: str | None = None,
+        processor_reference: str | None = None,
+        transaction_id: int | None = None,
+    ) -> PaymentAttempt:
+        """Move the attempt on, only from the state it was read in: a concurrent
+        reconciliation that moved it first makes this fail instead of overwriting."""
+        check_move(attempt.state, state)
+        values: dict[str, Any] = {"state": state.value, "updated_at": now}
+        if outcome is not None:
+            values["outcome"] = outcome
+        if processor_code is not None:
+            values["processor_code"] = processor_code
+        if processor_reference is not None:
+            values["processor_reference"] = processor_reference
+        if transaction_id is not None:
+            values["transaction_id"] = transaction_id
+        result = await self.conn.execute(
+            update(pa)
+            .where(
+                pa.c.merchant_id == attempt.merchant_id,
+                pa.c.id == attempt.id,
+                pa.c.state == attempt.state.value,
+            )
+            .values(**values)
+            .returning(pa)
+        )
+        row = result.one_or_none()
+        if row is None:
+            raise StaleAttempt(f"payment attempt {attempt.id} moved on meanwhile")
+        return _attempt(row)
+
+    async def open_before(self, cutoff: datetime, limit: int = 100) -> list[PaymentAttempt]:
+        """Attempts of every merchant left pending or charged since before ``cutoff``."""
+        rows = await self.conn.execute(
+            select(pa)
+            .where(
+                pa.c.state.in_([AttemptState.PENDING.value, AttemptState.CHARGED.value]),
+                pa.c.updated_at < cutoff,
+            )
+            .order_by(pa.c.id)
+            .limit(limit)
+        )
+        return [_attempt(r) for r in rows]
+
+    async def of_card(
+        self, merchant_id: int, card_number: str, limit: int = 100
+    ) -> list[PaymentAttempt]:
+        """The card's attempts, newest first."""
+        rows = await self.conn.execute(
+            select(pa)
+            .where(pa.c.merchant_id == merchant_id, pa.c.card_number == card_number)
+            .order_by(pa.c.id.desc())
+            .limit(limit)
+        )
+        return [_attempt(r) for r in rows]
+
+
+class StaleAttempt(RuntimeError):
+    """The attempt was not in the state the caller read it in."""
