@@ -45,7 +45,7 @@ class Harness:
         self.client = client
         self.engine = client.app.state.runtime.engine  # type: ignore[attr-defined]
         self.entered = 0
-        # unit of work number (1 = the pending record) -> what to raise on entering it
+        # unit of work number (1 = the lookup of the key, 2 = the pending record) -> what to raise on entering it
         self.fail: dict[int, BaseException] = {}
 
     def units(self) -> AbstractAsyncContextManager[UnitOfWork]:
@@ -174,7 +174,7 @@ def charges() -> dict[str, Any]:
 def test_an_approved_charge_credits_the_card(h: Harness) -> None:
     paid = h.pay("tok_visa")
     assert paid.attempt.state is AttemptState.CREDITED and paid.attempt.transaction_id
-    assert paid.view.sv_balance == Decimal("25.00")
+    assert paid.view is not None and paid.view.sv_balance == Decimal("25.00")
     assert h.balance() == 25 * UNITS
     [charge] = charges().values()
     assert charge.captured == Decimal("20.00") and not charge.voided
@@ -216,7 +216,7 @@ def test_an_inactive_card_is_refused_before_any_charge(h: Harness) -> None:
 
 
 def test_a_credit_failing_after_the_charge_voids_it_before_answering(h: Harness) -> None:
-    h.fail[3] = RuntimeError("database went away")  # 1 pending, 2 charged, 3 credit
+    h.fail[4] = RuntimeError("database went away")  # 1 key lookup, 2 pending, 3 charged, 4 credit
     with pytest.raises(PaymentFailed) as refused:
         h.pay("tok_visa")
     assert refused.value.reason is Reason.PROCESSOR_ERROR
@@ -234,7 +234,7 @@ def test_a_refund_when_the_processor_will_not_void(
         raise ConnectionError("void endpoint down")
 
     monkeypatch.setattr(BuiltinTestProcessor, "void", lambda self, r, k: no_void(r, k))
-    h.fail[3] = RuntimeError("credit failed")
+    h.fail[4] = RuntimeError("credit failed")
     with pytest.raises(PaymentFailed):
         h.pay("tok_visa")
     [charge] = charges().values()
@@ -243,7 +243,7 @@ def test_a_refund_when_the_processor_will_not_void(
 
 
 def test_death_between_charge_and_credit_is_finished_by_reconciliation(h: Harness) -> None:
-    h.fail[3] = Killed()
+    h.fail[4] = Killed()
     with pytest.raises(Killed):
         h.pay("tok_visa")
     assert h.attempts()[0].state is AttemptState.CHARGED and h.balance() == 5 * UNITS
@@ -257,7 +257,7 @@ def test_death_between_charge_and_credit_is_finished_by_reconciliation(h: Harnes
 
 
 def test_death_after_the_charge_before_recording_it_is_compensated(h: Harness) -> None:
-    h.fail[2] = Killed()
+    h.fail[3] = Killed()
     with pytest.raises(Killed):
         h.pay("tok_visa")
     assert h.attempts()[0].state is AttemptState.PENDING and len(charges()) == 1
@@ -285,7 +285,7 @@ def test_death_before_the_processor_saw_the_charge_fails_the_attempt(
 def test_a_charged_attempt_on_a_card_that_can_no_longer_take_it_is_refunded(
     h: Harness,
 ) -> None:
-    h.fail[3] = Killed()
+    h.fail[4] = Killed()
     with pytest.raises(Killed):
         h.pay("tok_visa")
     h.disable()  # the card is disabled meanwhile
@@ -295,12 +295,12 @@ def test_a_charged_attempt_on_a_card_that_can_no_longer_take_it_is_refunded(
 
 
 def test_the_reconcile_command_settles_open_attempts(h: Harness, database_url: str) -> None:
-    h.fail[3] = Killed()  # charged, not credited
+    h.fail[4] = Killed()  # charged, not credited
     with pytest.raises(Killed):
         h.pay("tok_visa", key="pay-a")
     h.fail.clear()
     h.entered = 0
-    h.fail[2] = Killed()  # charged at the processor, never recorded
+    h.fail[3] = Killed()  # charged at the processor, never recorded
     with pytest.raises(Killed):
         h.pay("tok_visa", key="pay-b")
     runner = CliRunner()

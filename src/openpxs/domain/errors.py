@@ -115,6 +115,10 @@ class Reason(StrEnum):
     PAYMENTS_NOT_CONFIGURED = "payments_not_configured"
     PROCESSOR_DECLINED = "processor_declined"
     PROCESSOR_ERROR = "processor_error"
+    EMAIL_NOT_VERIFIED = "email_not_verified"
+    INVALID_PAYMENT_METHOD = "invalid_payment_method"
+    ADDRESS_REQUIRED = "address_required"
+    NO_SAVED_CREDIT_CARD = "no_saved_credit_card"
 
 
 class DomainError(Exception):

@@ -50,14 +50,27 @@ NOT_CHARGED = frozenset(
 
 
 @dataclass(frozen=True)
+class CardDisplay:
+    """What may be shown and stored of a card: never its number."""
+
+    brand: str
+    last4: str
+    exp_month: int | None = None
+    exp_year: int | None = None
+
+
+@dataclass(frozen=True)
 class ProcessorResult:
-    """The processor's answer: its outcome, its own reference and its code and message."""
+    """The processor's answer: its outcome, its own reference and its code and message,
+    and what it tells of the card charged."""
 
     outcome: Outcome
     reference: str | None = None
     amount: Decimal | None = None
     code: str | None = None
     message: str | None = None
+    card: CardDisplay | None = None
+    auth_code: str | None = None
 
     @property
     def approved(self) -> bool:
@@ -67,16 +80,6 @@ class ProcessorResult:
     def unknown(self) -> bool:
         """Whether the processor may have acted although it did not say so."""
         return self.outcome is Outcome.TIMEOUT
-
-
-@dataclass(frozen=True)
-class CardDisplay:
-    """What may be shown and stored of a card: never its number."""
-
-    brand: str
-    last4: str
-    exp_month: int | None = None
-    exp_year: int | None = None
 
 
 @dataclass(frozen=True)

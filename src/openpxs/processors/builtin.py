@@ -219,7 +219,15 @@ class BuiltinTestProcessor:
             if capture:
                 payment.captured = request.amount
             self._books.payments[reference] = payment
-            return ProcessorResult(Outcome.APPROVED, reference, request.amount)
+            return ProcessorResult(
+                Outcome.APPROVED,
+                reference,
+                request.amount,
+                code="approved",
+                message="Approved",
+                card=_BRANDS.get(behaviour, _DEFAULT_CARD),
+                auth_code=str(int(reference[-6:], 16) % 1_000_000).zfill(6),
+            )
 
         result = self._once(operation, request.idempotency_key, act)
         if behaviour == "timeout" and result.approved:

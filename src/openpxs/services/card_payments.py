@@ -80,7 +80,8 @@ class PaymentOrder:
 @dataclass(frozen=True)
 class Paid:
     attempt: PaymentAttempt
-    view: AccountView
+    # The balances after the credit; None when an earlier attempt was replayed.
+    view: AccountView | None
     result: ProcessorResult
 
 
@@ -91,7 +92,14 @@ async def charge_and_credit(
     stamp: CallStamp,
     order: PaymentOrder,
 ) -> Paid:
-    """Charge the order's amount and credit it to the card's wallet (see the module)."""
+    """Charge the order's amount and credit it to the card's wallet (see the module).
+
+    An order whose idempotency key an attempt already has is that attempt again: its
+    outcome is answered, and no money moves twice."""
+    async with units() as uow:
+        earlier = await uow.payment_attempts.by_key(program.merchant_id, order.idempotency_key)
+    if earlier is not None:
+        return _replayed(earlier)
     attempt = await _record(units, program, processor, stamp, order)
     result = await _call(processor, _charge_request(program, order, attempt))
     if result.unknown:
@@ -105,22 +113,12 @@ async def charge_and_credit(
             # charge it finds. The caller hears that the payment did not go through.
             raise PaymentFailed(result)
         async with units() as uow:
-            await uow.payment_attempts.move(
-                attempt,
-                AttemptState.FAILED,
-                stamp.now,
-                outcome=result.outcome.value,
-                processor_code=result.code,
-            )
+            await uow.payment_attempts.move(attempt, AttemptState.FAILED, stamp.now, result=result)
         raise PaymentFailed(result)
 
     async with units() as uow:
         attempt = await uow.payment_attempts.move(
-            attempt,
-            AttemptState.CHARGED,
-            stamp.now,
-            outcome=result.outcome.value,
-            processor_reference=result.reference,
+            attempt, AttemptState.CHARGED, stamp.now, result=result
         )
     try:
         attempt, view = await _credit(units, program, stamp, attempt)
@@ -133,6 +131,31 @@ async def charge_and_credit(
             "The card could not be credited; the charge was cancelled",
         ) from failure
     return Paid(attempt, view, result)
+
+
+def _replayed(attempt: PaymentAttempt) -> Paid:
+    result = ProcessorResult(
+        Outcome(attempt.outcome) if attempt.outcome else Outcome.TIMEOUT,
+        attempt.processor_reference,
+        from_units(attempt.amount_units, 2),
+        code=attempt.processor_code,
+        message=attempt.processor_message,
+        card=attempt.card,
+        auth_code=attempt.auth_code,
+    )
+    if attempt.state is AttemptState.CREDITED:
+        return Paid(attempt, None, result)
+    if attempt.state is AttemptState.FAILED:
+        raise PaymentFailed(result)
+    if attempt.state is AttemptState.COMPENSATED:
+        raise PaymentFailed(
+            ProcessorResult(Outcome.PROCESSOR_ERROR, code="credit_failed"),
+            "The card could not be credited; the charge was cancelled",
+        )
+    raise PaymentFailed(
+        ProcessorResult(Outcome.PROCESSOR_ERROR, code="in_progress"),
+        "The first attempt with this key is not finished yet",
+    )
 
 
 async def _record(
@@ -362,11 +385,7 @@ async def _settle(
     if found is not None and found.approved:
         async with units() as uow:
             charged = await uow.payment_attempts.move(
-                attempt,
-                AttemptState.CHARGED,
-                now,
-                outcome=found.outcome.value,
-                processor_reference=found.reference,
+                attempt, AttemptState.CHARGED, now, result=found
             )
         return await _compensate(units, processor, charged, now)
     async with units() as uow:

@@ -655,6 +655,12 @@ payment_attempts = Table(
     # The processor's outcome (domain.payments.Outcome) and its own code.
     Column("outcome", String(32), nullable=True),
     Column("processor_code", String(64), nullable=True),
+    Column("processor_message", String(200), nullable=True),
+    Column("auth_code", String(32), nullable=True),
+    # What the processor told of the card: brand, last four digits, MM/YYYY.
+    Column("card_brand", String(16), nullable=True),
+    Column("card_last4", String(4), nullable=True),
+    Column("card_expiry", String(7), nullable=True),
     # The ledger transaction that credited the value.
     Column("transaction_id", Id, nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),

@@ -9,7 +9,13 @@ from typing import Any
 
 from sqlalchemy import Row, bindparam, insert, select, update
 
-from openpxs.domain.payments import AttemptState, PaymentKind, check_move
+from openpxs.domain.payments import (
+    AttemptState,
+    CardDisplay,
+    PaymentKind,
+    ProcessorResult,
+    check_move,
+)
 from openpxs.store.repositories import Repository
 from openpxs.store.tables import payment_attempts as pa
 
@@ -35,6 +41,9 @@ class PaymentAttempt:
     transaction_id: int | None
     created_at: datetime
     updated_at: datetime
+    processor_message: str | None = None
+    auth_code: str | None = None
+    card: CardDisplay | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,18 @@ def _attempt(row: Row[Any]) -> PaymentAttempt:
         transaction_id=m["transaction_id"],
         created_at=m["created_at"],
         updated_at=m["updated_at"],
+        processor_message=m["processor_message"],
+        auth_code=m["auth_code"],
+        card=_card(m["card_brand"], m["card_last4"], m["card_expiry"]),
+    )
+
+
+def _card(brand: str | None, last4: str | None, expiry: str | None) -> CardDisplay | None:
+    if brand is None or last4 is None:
+        return None
+    month, _, year = (expiry or "").partition("/")
+    return CardDisplay(
+        brand, last4, int(month) if month.isdigit() else None, int(year) if year.isdigit() else None
     )
 
 
@@ -122,6 +143,7 @@ class PaymentAttemptRepository(Repository):
         processor_code: str | None = None,
         processor_reference: str | None = None,
         transaction_id: int | None = None,
+        result: ProcessorResult | None = None,
     ) -> PaymentAttempt:
         """Move the attempt on, only from the state it was read in: a concurrent
         reconciliation that moved it first makes this fail instead of overwriting."""
@@ -135,7 +157,9 @@ class PaymentAttemptRepository(Repository):
             values["processor_reference"] = processor_reference
         if transaction_id is not None:
             values["transaction_id"] = transaction_id
-        result = await self.conn.execute(
+        if result is not None:
+            values.update(_result_values(result))
+        done = await self.conn.execute(
             update(pa)
             .where(
                 pa.c.merchant_id == attempt.merchant_id,
@@ -145,10 +169,20 @@ class PaymentAttemptRepository(Repository):
             .values(**values)
             .returning(pa)
         )
-        row = result.one_or_none()
+        row = done.one_or_none()
         if row is None:
             raise StaleAttempt(f"payment attempt {attempt.id} moved on meanwhile")
         return _attempt(row)
+
+    async def by_key(self, merchant_id: int, idempotency_key: str) -> PaymentAttempt | None:
+        row = (
+            await self.conn.execute(
+                select(pa).where(
+                    pa.c.merchant_id == merchant_id, pa.c.idempotency_key == idempotency_key
+                )
+            )
+        ).one_or_none()
+        return None if row is None else _attempt(row)
 
     async def open_before(self, cutoff: datetime, limit: int = 100) -> list[PaymentAttempt]:
         """Attempts of every merchant left pending or charged since before ``cutoff``."""
@@ -178,3 +212,21 @@ class PaymentAttemptRepository(Repository):
 
 class StaleAttempt(RuntimeError):
     """The attempt was not in the state the caller read it in."""
+
+
+def _result_values(result: ProcessorResult) -> dict[str, Any]:
+    """The processor's answer as columns (what it says of the card, never a number)."""
+    values: dict[str, Any] = {
+        "outcome": result.outcome.value,
+        "processor_code": (result.code or "")[:64] or None,
+        "processor_message": (result.message or "")[:200] or None,
+        "auth_code": (result.auth_code or "")[:32] or None,
+    }
+    if result.reference is not None:
+        values["processor_reference"] = result.reference[:100]
+    if result.card is not None:
+        values["card_brand"] = result.card.brand[:16]
+        values["card_last4"] = result.card.last4[-4:]
+        if result.card.exp_month and result.card.exp_year:
+            values["card_expiry"] = f"{result.card.exp_month:02d}/{result.card.exp_year}"
+    return values
