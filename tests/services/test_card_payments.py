@@ -45,7 +45,7 @@ class Harness:
         self.client = client
         self.engine = client.app.state.runtime.engine  # type: ignore[attr-defined]
         self.entered = 0
-        # unit of work number (1 = the lookup of the key, 2 = the pending record) -> what to raise on entering it
+        # unit of work number (1 = the key lookup, 2 = pending) -> what to raise on entry
         self.fail: dict[int, BaseException] = {}
 
     def units(self) -> AbstractAsyncContextManager[UnitOfWork]:

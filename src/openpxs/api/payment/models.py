@@ -31,8 +31,11 @@ class PaymentMethod(WireModel):
     type: Annotated[str, Field(max_length=32)] | None = None
     token: Annotated[str, Field(max_length=200)] | None = None
     paymentMethodId: Annotated[str, Field(max_length=64)] | None = None
-    cardholderName: Text | None = None
-    saveCard: bool | None = None
+    cardholderName: Text | None = Field(default=None, description="The name on the card.")
+    saveCard: bool | None = Field(
+        default=None,
+        description="With type CC, keep the card on file (accepted, not yet acted on).",
+    )
 
 
 class PaymentConfigRequest(GuestRequest):
@@ -40,6 +43,8 @@ class PaymentConfigRequest(GuestRequest):
 
 
 class PaymentConfig(ReplyModel):
+    """What a recharge screen may offer, and which processor tokenizes cards."""
+
     rechargeEnabled: bool
     autoRechargeEnabled: bool
     thresholdMonitoringEnabled: bool
@@ -71,16 +76,22 @@ class RechargeRequest(GuestRequest):
 class ChargeResponse(ReplyModel):
     """The processor's answer, as the documented recharge example shows it."""
 
-    amount: DecimalOut
-    cardType: str
-    expDate: str
-    lastFour: str
-    processorAuthCode: str
-    processorReferenceNumber: str
-    processorResponseCode: int
-    processorResponseMessage: str
+    amount: DecimalOut = Field(description='The amount charged, e.g. "25.00".')
+    cardType: str = Field(
+        description="The card's brand (VISA, MASTERCARD, ...), as the processor tells it."
+    )
+    expDate: str = Field(description="The card's expiry, MM/yyyy.")
+    lastFour: str = Field(description="The last four digits of the card.")
+    processorAuthCode: str = Field(description="The issuer's authorization code.")
+    processorReferenceNumber: str = Field(description="The processor's reference of the charge.")
+    processorResponseCode: int = Field(
+        description="0 approved; else an ISO 8583-style code (5 declined, 51 no funds, ...)."
+    )
+    processorResponseMessage: str = Field(description="The processor's message, e.g. Approved.")
     transactionDatetime: str
-    transactionState: Literal["Succeeded", "Declined", "Failed"]
+    transactionState: Literal["Succeeded", "Declined", "Failed"] = Field(
+        description="Succeeded, Declined or Failed."
+    )
 
 
 class RechargeReply(ReplyModel):
@@ -96,6 +107,8 @@ class RechargeHistoryRequest(GuestRequest):
 
 
 class RechargeHistoryEntry(ReplyModel):
+    """One card payment of the card, with the processor's outcome."""
+
     datetime: str
     amount: DecimalOut
     automatic: bool
