@@ -219,3 +219,75 @@ def test_a_retried_recharge_with_the_same_key_charges_once(client: TestClient) -
     )
     assert len(BuiltinTestProcessor.for_merchant(1000)._books.payments) == 1
     assert sv_balance(client, card) == "20.00"
+
+
+def saved_card(client: TestClient, token: str, card: str) -> dict[str, Any]:
+    return body_of(
+        gget(client, "payment", "savedCreditCard", as_guest(token, printedCardNumber=card))
+    )
+
+
+def test_a_card_saved_by_a_recharge_pays_the_next_one_and_can_be_deleted(
+    client: TestClient,
+) -> None:
+    card, token = guest(client)
+    none = saved_card(client, token, card)
+    assert (none["result"], none["errorCode"]) == ("invalidInputs", "payment.no_saved_credit_card")
+    first = recharge(
+        client, token, card, paymentMethod=cc("tok_amex", saveCard=True, cardholderName="Ada L")
+    )
+    assert first["result"] == "success", first
+    kept = saved_card(client, token, card)["savedCreditCard"]
+    assert (kept["cardType"], kept["lastFour"], kept["expDate"]) == ("AMEX", "8431", "12/2034")
+    assert kept["cardholderName"] == "Ada L" and kept["address"]["city"] == "Boston"
+    assert "token" not in kept and "tok_" not in str(kept) and "pm_" not in str(kept)
+    again = recharge(client, token, card, amount="5.00", paymentMethod={"type": "SAVED_CC"})
+    assert again["result"] == "success", again
+    assert sv_balance(client, card) == "25.00"
+
+    deleted = body_of(
+        gpost(client, "payment", "deleteSavedCreditCard", as_guest(token, printedCardNumber=card))
+    )
+    assert deleted == {"result": "success"}
+    assert saved_card(client, token, card)["errorCode"] == "payment.no_saved_credit_card"
+    twice = body_of(
+        gpost(client, "payment", "deleteSavedCreditCard", as_guest(token, printedCardNumber=card))
+    )
+    assert twice["errorCode"] == "payment.no_saved_credit_card"
+    gone = recharge(client, token, card, paymentMethod={"type": "SAVED_CC"})
+    assert gone["errorCode"] == "payment.no_saved_credit_card"
+    # The processor was asked to forget the token.
+    assert not BuiltinTestProcessor.for_merchant(1000)._books.saved
+
+
+def test_a_card_the_processor_will_not_keep_is_not_charged(client: TestClient) -> None:
+    card, token = guest(client)
+    reply = recharge(client, token, card, paymentMethod=cc("tok_decline", saveCard=True))
+    assert reply["errorCode"] == "payment.processor_declined"
+    assert saved_card(client, token, card)["errorCode"] == "payment.no_saved_credit_card"
+    assert not BuiltinTestProcessor.for_merchant(1000)._books.payments
+    assert sv_balance(client, card) == "0.00"
+
+
+def test_a_saved_card_that_declines_later_leaves_the_balance(client: TestClient) -> None:
+    card, token = guest(client)
+    first = recharge(client, token, card, paymentMethod=cc("tok_insufficient_funds", saveCard=True))
+    assert first["errorCode"] == "payment.processor_declined"
+    # Verification passed, so the card was kept only if the charge succeeded: it was not.
+    assert saved_card(client, token, card)["errorCode"] == "payment.no_saved_credit_card"
+    assert sv_balance(client, card) == "0.00"
+
+
+def test_another_guests_card_is_not_found(client: TestClient) -> None:
+    card, _token = guest(client)
+    other = enroll(client, "bob")
+    verify_emails(client)
+    stranger = other["oauthTokens"]["access_token"]
+    for reply in (
+        saved_card(client, stranger, card),
+        recharge(client, stranger, card),
+        body_of(
+            gget(client, "payment", "rechargeHistory", as_guest(stranger, printedCardNumber=card))
+        ),
+    ):
+        assert reply["errorCode"] == "payment.invalid_card", reply

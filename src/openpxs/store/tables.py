@@ -672,3 +672,25 @@ payment_attempts = Table(
         "state IN ('pending', 'charged', 'credited', 'failed', 'compensated')", name="state"
     ),
 )
+
+# Cards kept on an account for later charges: the processor's token of the card (never
+# its number) and what may be shown of it. ``saved_cc`` marks the account's one saved
+# credit card (payment/savedCreditCard); ``usages`` lists what a method is the default for.
+payment_methods = Table(
+    "payment_methods",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("account_id", Id, nullable=False),
+    Column("processor", String(32), nullable=False),
+    Column("token", String(200), nullable=False),
+    Column("card_brand", String(16), nullable=True),
+    Column("card_last4", String(4), nullable=True),
+    Column("card_expiry", String(7), nullable=True),
+    Column("cardholder_name", String(200), nullable=True),
+    Column("address", JSON, nullable=True),
+    Column("usages", JSON, nullable=False),
+    Column("saved_cc", Boolean, nullable=False, server_default=false()),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_payment_methods_merchant_account", "merchant_id", "account_id"),
+)

@@ -30,6 +30,7 @@ from openpxs.store.repositories.guest_search import GuestSearchRepository
 from openpxs.store.repositories.integrations import IntegrationRepository
 from openpxs.store.repositories.ledger import LedgerRepository
 from openpxs.store.repositories.outbox import OutboxRepository
+from openpxs.store.repositories.payment_methods import PaymentMethodRepository
 from openpxs.store.repositories.payments import PaymentAttemptRepository
 from openpxs.store.repositories.pending_rewards import PendingRewardRepository
 from openpxs.store.repositories.perks import PerkRepository
@@ -122,6 +123,10 @@ class UnitOfWork:
     @cached_property
     def outbox(self) -> OutboxRepository:
         return OutboxRepository(self._conn)
+
+    @cached_property
+    def payment_methods(self) -> PaymentMethodRepository:
+        return PaymentMethodRepository(self._conn)
 
     @cached_property
     def payment_attempts(self) -> PaymentAttemptRepository:

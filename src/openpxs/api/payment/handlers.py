@@ -25,6 +25,7 @@ from openpxs.domain.payments import (
 from openpxs.domain.program import Program
 from openpxs.services import recharge as recharging
 from openpxs.services.guest_access import account_by_card
+from openpxs.store.repositories.payment_methods import StoredMethod
 from openpxs.store.repositories.payments import PaymentAttempt
 from openpxs.wire.context import CallContext
 from openpxs.wire.registry import endpoint
@@ -180,7 +181,11 @@ async def recharge(ctx: CallContext, req: m.RechargeRequest) -> m.RechargeReply:
             raw_amount=req.amount,
             method=(
                 recharging.Method(
-                    method.type, method.token, method.paymentMethodId, bool(method.saveCard)
+                    method.type,
+                    method.token,
+                    method.paymentMethodId,
+                    bool(method.saveCard),
+                    method.cardholderName,
                 )
                 if method is not None
                 else None
@@ -236,3 +241,65 @@ async def recharge_history(
             for a in attempts
         ]
     )
+
+
+def _saved_card(kept: StoredMethod) -> m.SavedCreditCard:
+    card = kept.card
+    address = kept.address
+    return m.SavedCreditCard(
+        cardType=card.brand if card else "",
+        lastFour=card.last4 if card else "",
+        expDate=(
+            f"{card.exp_month:02d}/{card.exp_year}"
+            if card and card.exp_month and card.exp_year
+            else ""
+        ),
+        cardholderName=kept.cardholder_name,
+        address=(
+            m.Address(
+                address1=address.address1,
+                address2=address.address2,
+                city=address.city,
+                stateProvince=address.state_province,
+                postalCode=address.postal_code,
+                country=address.country,
+            )
+            if address
+            else None
+        ),
+    )
+
+
+@endpoint(
+    PAYMENT,
+    "savedCreditCard",
+    method="GET",
+    request=m.CardRequest,
+    reply=m.SavedCreditCardReply,
+    styles=STYLES,
+    summary="What may be shown of the credit card saved on the card's account",
+    errors=(R.CARD_NOT_FOUND, R.NO_SAVED_CREDIT_CARD),
+    scope="account_read",
+)
+async def saved_credit_card(ctx: CallContext, req: m.CardRequest) -> m.SavedCreditCardReply:
+    """Brand, last four digits, expiry, cardholder name and billing address of the card
+    kept by a recharge with saveCard; never the token or a number."""
+    kept = await recharging.saved_card_of(ctx, req.printedCardNumber)
+    return m.SavedCreditCardReply(savedCreditCard=_saved_card(kept))
+
+
+@endpoint(
+    PAYMENT,
+    "deleteSavedCreditCard",
+    request=m.CardRequest,
+    reply=m.SimpleReply,
+    styles=STYLES,
+    summary="Forget the credit card saved on the card's account",
+    errors=(R.CARD_NOT_FOUND, R.NO_SAVED_CREDIT_CARD),
+    scope="account_write",
+)
+async def delete_saved_credit_card(ctx: CallContext, req: m.CardRequest) -> m.SimpleReply:
+    """Removes the saved card from the account and asks the processor to forget its
+    token; without a saved card, payment.no_saved_credit_card."""
+    await recharging.delete_saved_card(ctx, req.printedCardNumber)
+    return m.SimpleReply()

@@ -118,3 +118,26 @@ class RechargeHistoryEntry(ReplyModel):
 class RechargeHistoryReply(ReplyModel):
     result: str = "success"
     recharges: list[RechargeHistoryEntry]
+
+
+class CardRequest(GuestRequest):
+    printedCardNumber: CardNumber | None = None
+
+
+class SimpleReply(ReplyModel):
+    result: str = "success"
+
+
+class SavedCreditCard(ReplyModel):
+    """What may be shown of a saved credit card: never its token or number."""
+
+    cardType: str = Field(description="The card's brand (VISA, MASTERCARD, ...).")
+    lastFour: str = Field(description="The last four digits of the card.")
+    expDate: str = Field(description="The card's expiry, MM/yyyy.")
+    cardholderName: str | None = Field(default=None, description="The name on the card.")
+    address: Address | None = Field(default=None, description="The card's billing address.")
+
+
+class SavedCreditCardReply(ReplyModel):
+    result: str = "success"
+    savedCreditCard: SavedCreditCard

@@ -1,4 +1,4 @@
-"""payment attempts and payment settings
+"""payment attempts, saved payment methods and payment settings
 
 Revision ID: 0005
 Revises: 0004
@@ -72,8 +72,31 @@ def upgrade() -> None:
         ["merchant_id", "card_number", "id"],
     )
 
+    op.create_table(
+        "payment_methods",
+        sa.Column("merchant_id", sa.Integer(), nullable=False),
+        sa.Column("id", _ID, autoincrement=True, nullable=False),
+        sa.Column("account_id", _ID, nullable=False),
+        sa.Column("processor", sa.String(length=32), nullable=False),
+        sa.Column("token", sa.String(length=200), nullable=False),
+        sa.Column("card_brand", sa.String(length=16), nullable=True),
+        sa.Column("card_last4", sa.String(length=4), nullable=True),
+        sa.Column("card_expiry", sa.String(length=7), nullable=True),
+        sa.Column("cardholder_name", sa.String(length=200), nullable=True),
+        sa.Column("address", sa.JSON(), nullable=True),
+        sa.Column("usages", sa.JSON(), nullable=False),
+        sa.Column("saved_cc", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payment_methods")),
+    )
+    op.create_index(
+        "ix_payment_methods_merchant_account", "payment_methods", ["merchant_id", "account_id"]
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_payment_methods_merchant_account", table_name="payment_methods")
+    op.drop_table("payment_methods")
     op.drop_index("ix_payment_attempts_merchant_card", table_name="payment_attempts")
     op.drop_index("ix_payment_attempts_merchant_state", table_name="payment_attempts")
     op.drop_table("payment_attempts")
