@@ -41,6 +41,7 @@ IDS = {
     "addressId",
     "relatedGuestId",
     "cardId",
+    "paymentMethodId",
 }
 
 

@@ -119,6 +119,8 @@ class Reason(StrEnum):
     INVALID_PAYMENT_METHOD = "invalid_payment_method"
     ADDRESS_REQUIRED = "address_required"
     NO_SAVED_CREDIT_CARD = "no_saved_credit_card"
+    PAYMENT_METHOD_NOT_FOUND = "payment_method_not_found"
+    INVALID_USAGE = "invalid_usage"
 
 
 class DomainError(Exception):

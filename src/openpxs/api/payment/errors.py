@@ -20,6 +20,8 @@ INVALID_INPUTS = (
     R.INVALID_PAYMENT_METHOD,
     R.ADDRESS_REQUIRED,
     R.NO_SAVED_CREDIT_CARD,
+    R.PAYMENT_METHOD_NOT_FOUND,
+    R.INVALID_USAGE,
 )
 REFUSALS = table(
     PREFIX,
@@ -30,6 +32,8 @@ REFUSALS = table(
         R.INVALID_PAYMENT_METHOD: "Invalid payment method",
         R.ADDRESS_REQUIRED: "Billing address is required",
         R.NO_SAVED_CREDIT_CARD: "No saved credit card",
+        R.PAYMENT_METHOD_NOT_FOUND: "Payment method not found",
+        R.INVALID_USAGE: "Invalid payment method usage",
         R.PROCESSOR_DECLINED: "Credit card was declined",
         R.PROCESSOR_ERROR: "Unable to reach the payment processor",
         R.INVALID_REQUEST: "Invalid request",

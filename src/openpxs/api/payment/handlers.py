@@ -82,7 +82,7 @@ def _result_of(attempt: PaymentAttempt) -> ProcessorResult:
     )
 
 
-def _address(address: m.Address | None) -> BillingAddress | None:
+def address_of(address: m.Address | None) -> BillingAddress | None:
     if address is None:
         return None
     return BillingAddress(
@@ -190,7 +190,7 @@ async def recharge(ctx: CallContext, req: m.RechargeRequest) -> m.RechargeReply:
                 if method is not None
                 else None
             ),
-            address=_address(req.address),
+            address=address_of(req.address),
             metadata=dict(req.metadata or {}),
             retry_key=ctx.idempotency_key,
         )
@@ -243,7 +243,7 @@ async def recharge_history(
     )
 
 
-def _saved_card(kept: StoredMethod) -> m.SavedCreditCard:
+def saved_card_view(kept: StoredMethod) -> m.SavedCreditCard:
     card = kept.card
     address = kept.address
     return m.SavedCreditCard(
@@ -285,7 +285,7 @@ async def saved_credit_card(ctx: CallContext, req: m.CardRequest) -> m.SavedCred
     """Brand, last four digits, expiry, cardholder name and billing address of the card
     kept by a recharge with saveCard; never the token or a number."""
     kept = await recharging.saved_card_of(ctx, req.printedCardNumber)
-    return m.SavedCreditCardReply(savedCreditCard=_saved_card(kept))
+    return m.SavedCreditCardReply(savedCreditCard=saved_card_view(kept))
 
 
 @endpoint(

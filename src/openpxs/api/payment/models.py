@@ -141,3 +141,48 @@ class SavedCreditCard(ReplyModel):
 class SavedCreditCardReply(ReplyModel):
     result: str = "success"
     savedCreditCard: SavedCreditCard
+
+
+Usages = Annotated[list[Annotated[str, Field(max_length=32)]], Field(max_length=10)]
+
+
+class AddPaymentMethodRequest(GuestRequest):
+    printedCardNumber: CardNumber | None = None
+    paymentMethod: PaymentMethod | None = None
+    address: Address | None = None
+    usages: Usages | None = None
+
+
+class PaymentMethodRequest(GuestRequest):
+    printedCardNumber: CardNumber | None = None
+    paymentMethodId: Annotated[str, Field(max_length=64)] | None = None
+    usage: Annotated[str, Field(max_length=32)] | None = None
+
+
+class EditUsagesRequest(GuestRequest):
+    printedCardNumber: CardNumber | None = None
+    paymentMethodId: Annotated[str, Field(max_length=64)] | None = None
+    usages: Usages | None = None
+
+
+class SavedPaymentMethod(ReplyModel):
+    """A payment method kept on the account: display data and usages, never a token."""
+
+    paymentMethodId: str = Field(description="The server's id of the method.")
+    type: str = Field(description="CREDIT_CARD.")
+    cardType: str | None = Field(default=None, description="The card's brand.")
+    lastFour: str | None = Field(default=None, description="The last four digits of the card.")
+    expDate: str | None = Field(default=None, description="The card's expiry, MM/yyyy.")
+    cardholderName: str | None = Field(default=None, description="The name on the card.")
+    usages: list[str] = Field(description="What the method is the default for.")
+    address: Address | None = Field(default=None, description="The card's billing address.")
+
+
+class PaymentMethodReply(ReplyModel):
+    result: str = "success"
+    paymentMethod: SavedPaymentMethod
+
+
+class SavedPaymentMethodsReply(ReplyModel):
+    result: str = "success"
+    paymentMethods: list[SavedPaymentMethod]
