@@ -121,6 +121,7 @@ class Reason(StrEnum):
     NO_SAVED_CREDIT_CARD = "no_saved_credit_card"
     PAYMENT_METHOD_NOT_FOUND = "payment_method_not_found"
     INVALID_USAGE = "invalid_usage"
+    AUTO_RECHARGE_NOT_ENABLED = "auto_recharge_not_enabled"
 
 
 class DomainError(Exception):

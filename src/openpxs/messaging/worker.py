@@ -193,16 +193,19 @@ class OutboxWorker:
                 await asyncio.wait_for(self._stop.wait(), self.poll_seconds)
 
     async def _reconcile_payments(self) -> None:
-        """Settle card payments a dead process left half done, once a minute at most."""
+        """Make due automatic recharges and settle card payments a dead process left half
+        done, once a minute at most."""
         if time.monotonic() - self._reconciled_at < RECONCILE_EVERY_SECONDS:
             return
         self._reconciled_at = time.monotonic()
+        from openpxs.services.auto_recharge import make_due_recharges
         from openpxs.services.card_payments import reconcile
 
         try:
+            await make_due_recharges(lambda: unit_of_work(self.engine), self.clock.now())
             report = await reconcile(lambda: unit_of_work(self.engine), self.clock.now())
         except Exception:
-            log.exception("payment reconciliation failed")
+            log.exception("automatic recharge or payment reconciliation failed")
             return
         if report.credited or report.compensated or report.failed or report.left_open:
             log.warning("payments reconciled", extra={"fields": vars(report)})

@@ -222,12 +222,13 @@ async def saved_card_of(call: Call, card_number: str | None) -> StoredMethod:
 async def delete_saved_card(call: Call, card_number: str | None) -> None:
     """Forget the account's saved credit card, here and (best effort) at the processor.
 
-    Automatic recharge, once served, is switched off with it: it could no longer charge.
+    Automatic recharge is switched off with it: it could no longer charge.
     """
     account = await account_by_card(call, card_number)
     removed = await call.uow.payment_methods.delete_saved_card(call.merchant_id, account.account_id)
     if not removed:
         raise Refused(Reason.NO_SAVED_CREDIT_CARD, "no credit card is saved on the account")
+    await call.uow.auto_recharges.disable(call.merchant_id, account.account_id, call.now)
     if call.program.payments.processor is not None:
         processor = processor_of(call.program)
         for old in removed:

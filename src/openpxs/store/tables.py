@@ -694,3 +694,22 @@ payment_methods = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Index("ix_payment_methods_merchant_account", "merchant_id", "account_id"),
 )
+
+# An account's automatic recharge: when a redemption leaves its stored value below
+# ``threshold``, ``due_since`` is set in the same transaction (once: only while it is
+# null), and a worker charges the saved credit card ``amount`` and clears it.
+auto_recharges = Table(
+    "auto_recharges",
+    metadata,
+    Column("merchant_id", Integer, primary_key=True),
+    Column("account_id", Id, primary_key=True),
+    Column("card_number", String(64), nullable=False),
+    Column("wallet_code", Integer, nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("threshold", BigInteger, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("declines", Integer, nullable=False, server_default="0"),
+    Column("due_since", UTCDateTime(), nullable=True),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("ix_auto_recharges_merchant_due", "merchant_id", "due_since"),
+)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from openpxs.store.repositories.accounts import AccountRepository
 from openpxs.store.repositories.addresses import AddressRepository
+from openpxs.store.repositories.auto_recharges import AutoRechargeRepository
 from openpxs.store.repositories.cards import CardRepository
 from openpxs.store.repositories.checkins import CheckinRepository
 from openpxs.store.repositories.checks import CheckRepository
@@ -67,6 +68,10 @@ class UnitOfWork:
     @cached_property
     def addresses(self) -> AddressRepository:
         return AddressRepository(self._conn)
+
+    @cached_property
+    def auto_recharges(self) -> AutoRechargeRepository:
+        return AutoRechargeRepository(self._conn)
 
     @cached_property
     def cards(self) -> CardRepository:

@@ -34,6 +34,7 @@ REFUSALS = table(
         R.NO_SAVED_CREDIT_CARD: "No saved credit card",
         R.PAYMENT_METHOD_NOT_FOUND: "Payment method not found",
         R.INVALID_USAGE: "Invalid payment method usage",
+        R.AUTO_RECHARGE_NOT_ENABLED: "Auto recharge is not enabled",
         R.PROCESSOR_DECLINED: "Credit card was declined",
         R.PROCESSOR_ERROR: "Unable to reach the payment processor",
         R.INVALID_REQUEST: "Invalid request",

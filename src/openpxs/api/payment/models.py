@@ -186,3 +186,20 @@ class PaymentMethodReply(ReplyModel):
 class SavedPaymentMethodsReply(ReplyModel):
     result: str = "success"
     paymentMethods: list[SavedPaymentMethod]
+
+
+class EnableAutoRechargeRequest(GuestRequest):
+    printedCardNumber: CardNumber | None = None
+    amount: RawDecimal = None
+    thresholdAmount: RawDecimal = None
+    paymentMethod: PaymentMethod | None = None
+    address: Address | None = None
+
+
+class AutoRechargeStatusReply(ReplyModel):
+    result: str = "success"
+    autoRechargeEnabled: bool
+    amount: DecimalOut | None = None
+    thresholdAmount: DecimalOut | None = None
+    thresholdMonitoringEnabled: bool = False
+    savedCreditCard: SavedCreditCard | None = None

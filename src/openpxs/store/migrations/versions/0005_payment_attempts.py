@@ -93,8 +93,28 @@ def upgrade() -> None:
         "ix_payment_methods_merchant_account", "payment_methods", ["merchant_id", "account_id"]
     )
 
+    op.create_table(
+        "auto_recharges",
+        sa.Column("merchant_id", sa.Integer(), nullable=False),
+        sa.Column("account_id", _ID, nullable=False),
+        sa.Column("card_number", sa.String(length=64), nullable=False),
+        sa.Column("wallet_code", sa.Integer(), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("threshold", sa.BigInteger(), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("declines", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("due_since", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("merchant_id", "account_id", name=op.f("pk_auto_recharges")),
+    )
+    op.create_index(
+        "ix_auto_recharges_merchant_due", "auto_recharges", ["merchant_id", "due_since"]
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_auto_recharges_merchant_due", table_name="auto_recharges")
+    op.drop_table("auto_recharges")
     op.drop_index("ix_payment_methods_merchant_account", table_name="payment_methods")
     op.drop_table("payment_methods")
     op.drop_index("ix_payment_attempts_merchant_card", table_name="payment_attempts")
