@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from openpxs.processors.builtin import BuiltinTestProcessor
-from openpxs.store.tables import journal, payment_attempts, users
+from openpxs.store.tables import journal, payment_attempts, payment_methods, users
 from tests.api.guest_state import audit_clean
 from tests.api.guests import as_guest, body_of, enroll, gget, gpost
 from tests.api.pos import GIFT, balance, run_db, sell, wallets
@@ -291,3 +291,38 @@ def test_another_guests_card_is_not_found(client: TestClient) -> None:
         ),
     ):
         assert reply["errorCode"] == "payment.invalid_card", reply
+
+
+def test_a_card_number_is_never_kept_or_logged(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    pan = "4111111111111111"
+    card, token = guest(client)
+    caplog.set_level("DEBUG")
+    for number in (pan, "4111 1111 1111 1111", "4111-1111-1111-1111"):
+        refused = recharge(client, token, card, paymentMethod=cc(number, saveCard=True))
+        assert refused["errorCode"] == "payment.invalid_payment_method"
+        assert pan not in str(refused)
+    body_of(
+        gpost(
+            client,
+            "payment",
+            "addPaymentMethod",
+            as_guest(token, printedCardNumber=card, paymentMethod=cc(pan), address=ADDRESS),
+        )
+    )
+    assert (
+        recharge(client, token, card, paymentMethod=cc("tok_visa", saveCard=True))["result"]
+        == "success"
+    )
+
+    async def dump(conn: Any) -> str:
+        rows = []
+        for table in (payment_attempts, payment_methods):
+            rows += [tuple(r) for r in await conn.execute(select(table))]
+        return repr(rows)
+
+    stored = run_db(client, dump)
+    assert "4242" in stored  # the last four digits the processor reported, and no more
+    for digits in (pan, "4111 1111", "4111-1111"):
+        assert digits not in stored and digits not in caplog.text
