@@ -130,7 +130,8 @@ async def edit_usages(
 
 
 async def delete_method(call: Call, card_number: str | None, method_id: str | None) -> None:
-    method = await method_of(call, card_number, method_id, None)
+    # Only by id: a usage must not select what is deleted.
+    method = await method_of(call, card_number, method_id or "", None)
     await call.uow.payment_methods.delete_method(method)
     if call.program.payments.processor is not None:
         await forget_token(

@@ -6,7 +6,6 @@ from openpxs.api.payment import models as m
 from openpxs.api.payment.errors import PAYMENT, STYLES
 from openpxs.api.payment.handlers import address_of, saved_card_view
 from openpxs.domain.errors import Reason as R
-from openpxs.domain.errors import Refused
 from openpxs.services import payment_methods as methods
 from openpxs.store.repositories.payment_methods import StoredMethod
 from openpxs.wire.context import CallContext
@@ -139,7 +138,6 @@ async def edit_payment_method_usages(
 )
 async def delete_payment_method(ctx: CallContext, req: m.PaymentMethodRequest) -> m.SimpleReply:
     """Removes the method (paymentMethodId) and asks the processor to forget its token."""
-    if req.paymentMethodId is None:
-        raise Refused(R.PAYMENT_METHOD_NOT_FOUND, "paymentMethodId is required")
+    # The card is checked first: another guest's card is not found, whatever else is sent.
     await methods.delete_method(ctx, req.printedCardNumber, req.paymentMethodId)
     return m.SimpleReply()
