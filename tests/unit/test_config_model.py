@@ -242,3 +242,55 @@ def test_secrets_hash_and_verify() -> None:
     assert not verify_secret("not a hash", "s3cret-value")
     assert not verify_secret("$argon2id$v=19$m=1$broken", "s3cret-value")
     assert hash_secret("s3cret-value") != hashed  # salted
+
+
+# --- card payments
+
+
+def _with_payments(
+    payments: str, stores: str = 'stores:\n  - code: "corp"\n    name: Online\n'
+) -> str:
+    return MINIMAL + stores + payments
+
+
+def test_payments_settings_are_read() -> None:
+    text = _with_payments(
+        "payments:\n"
+        "  processor: {kind: test, api_key: {env: PROCESSOR_KEY}}\n"
+        "  recharge: {wallet: 1, store: corp, min_amount: '10.00', max_amount: '250.00'}\n"
+    )
+    config = MerchantConfig.model_validate(yaml.safe_load(text))
+    assert config.payments.processor is not None
+    assert config.payments.processor.api_key is not None
+    assert config.payments.processor.api_key.env == "PROCESSOR_KEY"
+    assert config.payments.recharge is not None
+    assert config.payments.recharge.max_amount == Decimal("250.00")
+
+
+@pytest.mark.parametrize(
+    ("payments", "where"),
+    [
+        ("payments:\n  processor: {kind: test, api_key: 'sk_live_in_clear'}\n", "api_key"),
+        ("payments:\n  processor: {kind: test, api_key: {env: A, file: /b}}\n", "api_key"),
+        ("payments:\n  processor: {kind: stripe}\n", "kind"),
+        ("payments:\n  recharge: {wallet: 1, store: corp}\n", "recharge needs a processor"),
+        (
+            "payments:\n  processor: {kind: test}\n"
+            "  recharge: {wallet: 1, store: corp, min_amount: '9', max_amount: '5'}\n",
+            "min_amount",
+        ),
+        (
+            "payments:\n  processor: {kind: test}\n  recharge: {wallet: 1, store: corp, "
+            "max_amount: 5.5}\n",
+            "quotes",
+        ),
+        (
+            "payments:\n  processor: {kind: test}\n  recharge: {wallet: 9, store: corp}\n",
+            "wallet 9",
+        ),
+        ("payments:\n  processor: {kind: test}\n  recharge: {wallet: 1, store: web}\n", "'web'"),
+    ],
+)
+def test_payments_settings_are_checked(payments: str, where: str) -> None:
+    with pytest.raises(ValueError, match=where):
+        MerchantConfig.model_validate(yaml.safe_load(_with_payments(payments)))

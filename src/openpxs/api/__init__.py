@@ -10,6 +10,7 @@ from openpxs.api import (
     guestmanagement,
     oauth,
     onetimepassword,
+    payment,
     transaction,
 )
 
@@ -23,5 +24,6 @@ __all__ = [
     "guestmanagement",
     "oauth",
     "onetimepassword",
+    "payment",
     "transaction",
 ]

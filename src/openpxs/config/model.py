@@ -24,6 +24,7 @@ from pydantic import (
 
 from openpxs.config.guest import EnrollmentConfig, GuestConfig
 from openpxs.config.loyalty import LoyaltyConfig
+from openpxs.config.payments import PaymentsConfig
 from openpxs.domain.program import PROGRAM_CODES_ALL
 
 Loc = tuple[str | int, ...]
@@ -385,6 +386,8 @@ class MerchantConfig(_Model):
     """Guest-facing settings: perks, sign-in protection, token lifetimes, messages."""
     loyalty: LoyaltyConfig = Field(default_factory=LoyaltyConfig)
     """Earning and reward rules, tiers, coupons and campaign events."""
+    payments: PaymentsConfig = Field(default_factory=PaymentsConfig)
+    """Card payments: the processor (secrets by reference) and recharge limits."""
 
     @model_validator(mode="after")
     def _cross_check(self) -> MerchantConfig:
@@ -426,6 +429,7 @@ class MerchantConfig(_Model):
                 problems.append(
                     (("loyalty", "events", i, "store"), f"store {event.store!r} is not declared")
                 )
+        problems += self._payment_problems(store_codes)
         templates = {t.code for t in self.card_templates}
         for i, card_range in enumerate(self.card_ranges):
             if card_range.template not in templates:
@@ -441,4 +445,19 @@ class MerchantConfig(_Model):
                     card_range.first <= other.last and other.first <= card_range.last
                 ):
                     problems.append((("card_ranges", i), f"overlaps card_ranges[{j}]"))
+        return problems
+
+    def _payment_problems(self, store_codes: set[str]) -> list[tuple[Loc, str]]:
+        recharge = self.payments.recharge
+        if recharge is None:
+            return []
+        problems: list[tuple[Loc, str]] = []
+        loc: Loc = ("payments", "recharge")
+        wallet = next((w for w in self.wallets if w.code == recharge.wallet), None)
+        if wallet is None:
+            problems.append(((*loc, "wallet"), f"wallet {recharge.wallet} is not declared"))
+        elif wallet.kind != "currency":
+            problems.append(((*loc, "wallet"), f"wallet {recharge.wallet} is not a currency"))
+        if recharge.store not in store_codes:
+            problems.append(((*loc, "store"), f"store {recharge.store!r} is not declared"))
         return problems

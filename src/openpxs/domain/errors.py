@@ -111,6 +111,17 @@ class Reason(StrEnum):
     EMAIL_ALREADY_VERIFIED = "email_already_verified"
     # Guest Service
     EXTERNAL_ACCOUNT_NOT_FOUND = "external_account_not_found"
+    # card payments (Payment Service and, later, sales and subscriptions)
+    PAYMENTS_NOT_CONFIGURED = "payments_not_configured"
+    PROCESSOR_DECLINED = "processor_declined"
+    PROCESSOR_ERROR = "processor_error"
+    EMAIL_NOT_VERIFIED = "email_not_verified"
+    INVALID_PAYMENT_METHOD = "invalid_payment_method"
+    ADDRESS_REQUIRED = "address_required"
+    NO_SAVED_CREDIT_CARD = "no_saved_credit_card"
+    PAYMENT_METHOD_NOT_FOUND = "payment_method_not_found"
+    INVALID_USAGE = "invalid_usage"
+    AUTO_RECHARGE_NOT_ENABLED = "auto_recharge_not_enabled"
 
 
 class DomainError(Exception):

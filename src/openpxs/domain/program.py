@@ -13,6 +13,7 @@ from openpxs.domain.fields import FieldSetting, with_login
 if TYPE_CHECKING:
     from openpxs.config.guest import GuestConfig
     from openpxs.config.loyalty import LoyaltyConfig
+    from openpxs.config.payments import PaymentsConfig
 
 WALLET_KINDS = ("currency", "points", "reward", "count")
 PROGRAM_CODES_ALL = "PX"  # a headerInfo.programId that addresses every program
@@ -61,6 +62,7 @@ class Program:
     stores: dict[str, StoreDef]
     guest: GuestConfig = field(default_factory=lambda: _default_guest_config())
     loyalty: LoyaltyConfig = field(default_factory=lambda: _default_loyalty_config())
+    payments: PaymentsConfig = field(default_factory=lambda: _default_payments_config())
 
     def store(self, code: str) -> StoreDef:
         found = self.stores.get(code)
@@ -118,3 +120,9 @@ def _default_loyalty_config() -> LoyaltyConfig:
     from openpxs.config.loyalty import LoyaltyConfig
 
     return LoyaltyConfig()
+
+
+def _default_payments_config() -> PaymentsConfig:
+    from openpxs.config.payments import PaymentsConfig
+
+    return PaymentsConfig()

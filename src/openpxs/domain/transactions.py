@@ -29,6 +29,7 @@ class Kind:
     ENABLE_CARD = "enableCard"
     VISIT_CODE = "visitCode"
     CAMPAIGN_LOAD = "campaignLoad"
+    RECHARGE = "recharge"  # stored value paid for with a card (services.card_payments)
 
 
 def void_kind(kind: str) -> str:

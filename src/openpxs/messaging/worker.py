@@ -32,6 +32,8 @@ log = logging.getLogger("openpxs.messages")
 # half of it has gone (see deliver_due), and a send is bounded by the transport's
 # timeout (seconds), so a claim never runs out under a send that is still going on.
 LEASE = timedelta(minutes=10)
+# How often the worker also settles card payments left open (services.card_payments).
+RECONCILE_EVERY_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,7 @@ class OutboxWorker:
         self.poll_seconds, self.batch = poll_seconds, batch
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._reconciled_at = 0.0
 
     def start(self) -> None:
         if self._task is None:
@@ -183,7 +186,26 @@ class OutboxWorker:
             except Exception:
                 # The database may be away or a transport broken; the next poll retries.
                 log.exception("outbox delivery pass failed")
+            await self._reconcile_payments()
             if more:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), self.poll_seconds)
+
+    async def _reconcile_payments(self) -> None:
+        """Make due automatic recharges and settle card payments a dead process left half
+        done, once a minute at most."""
+        if time.monotonic() - self._reconciled_at < RECONCILE_EVERY_SECONDS:
+            return
+        self._reconciled_at = time.monotonic()
+        from openpxs.services.auto_recharge import make_due_recharges
+        from openpxs.services.card_payments import reconcile
+
+        try:
+            await make_due_recharges(lambda: unit_of_work(self.engine), self.clock.now())
+            report = await reconcile(lambda: unit_of_work(self.engine), self.clock.now())
+        except Exception:
+            log.exception("automatic recharge or payment reconciliation failed")
+            return
+        if report.credited or report.compensated or report.failed or report.left_open:
+            log.warning("payments reconciled", extra={"fields": vars(report)})

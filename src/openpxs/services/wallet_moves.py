@@ -8,6 +8,7 @@ from openpxs.domain.moves import Move, apply_moves, check_moves, contents_hash
 from openpxs.domain.program import PROGRAM_CODES_ALL, Program
 from openpxs.domain.stamp import CallStamp
 from openpxs.domain.transactions import Kind
+from openpxs.services import auto_recharge
 from openpxs.services.activation import activate_within
 from openpxs.services.balances import Outcome, view_of
 from openpxs.services.books import find_card, lock_active_account, open_settled_book
@@ -50,6 +51,8 @@ async def add_redeem(
     book = await open_settled_book(uow, program, account_id, stamp, new=activating)
     apply_moves(book, program, added, redeemed, stamp.now)
     await uow.ledger.write([book], txn, stamp.now)
+    if redeemed:
+        await auto_recharge.after_redemption(uow, program, book, stamp.now)
     return Outcome(view_of(book, program, card.number, card.template_code), txn, added, redeemed)
 
 

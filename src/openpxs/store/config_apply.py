@@ -93,6 +93,7 @@ async def apply_config(
         "timezone": config.merchant.timezone,
         "guest_config": config.guest.model_dump(mode="json"),
         "loyalty_config": config.loyalty.model_dump(mode="json"),
+        "payments_config": config.payments.model_dump(mode="json"),
     }
     if row is None:
         await conn.execute(

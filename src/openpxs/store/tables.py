@@ -84,6 +84,8 @@ merchants = Table(
     Column("guest_config", JSON, nullable=True),
     # The earning and rewards rules (config.loyalty.LoyaltyConfig, validated on apply).
     Column("loyalty_config", JSON, nullable=True),
+    # Card payments (config.payments.PaymentsConfig): secrets only as references.
+    Column("payments_config", JSON, nullable=True),
 )
 
 programs = Table(
@@ -627,4 +629,89 @@ event_loads = Table(
     Column("event_id", String(64), primary_key=True),
     Column("transaction_id", Id, nullable=False),
     Column("loaded_at", UTCDateTime(), nullable=False),
+)
+
+# One card payment and what became of it (domain.payments.AttemptState): recorded as
+# pending before the processor is called, so a crash at any step leaves a row that
+# `openpxs payments reconcile` finishes or compensates by asking the processor with the
+# row's idempotency key. Tokens of new cards are not kept; card numbers never reach here.
+payment_attempts = Table(
+    "payment_attempts",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    # recharge | auto_recharge (later: sale, subscription, ...)
+    Column("kind", String(32), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("account_id", Id, nullable=True),
+    Column("card_number", String(64), nullable=False),
+    Column("wallet_code", Integer, nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("processor", String(32), nullable=False),
+    # The key of the charge at the processor; compensation uses derived keys.
+    Column("idempotency_key", String(100), nullable=False),
+    Column("store_code", String(64), nullable=True),
+    Column("integration_id", Id, nullable=True),
+    Column("processor_reference", String(100), nullable=True),
+    # The processor's outcome (domain.payments.Outcome) and its own code.
+    Column("outcome", String(32), nullable=True),
+    Column("processor_code", String(64), nullable=True),
+    Column("processor_message", String(200), nullable=True),
+    Column("auth_code", String(32), nullable=True),
+    # What the processor told of the card: brand, last four digits, MM/YYYY.
+    Column("card_brand", String(16), nullable=True),
+    Column("card_last4", String(4), nullable=True),
+    Column("card_expiry", String(7), nullable=True),
+    # The ledger transaction that credited the value.
+    Column("transaction_id", Id, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("merchant_id", "idempotency_key"),
+    Index("ix_payment_attempts_merchant_state", "merchant_id", "state", "updated_at"),
+    Index("ix_payment_attempts_merchant_card", "merchant_id", "card_number", "id"),
+    CheckConstraint(
+        "state IN ('pending', 'charged', 'credited', 'failed', 'compensated')", name="state"
+    ),
+)
+
+# Cards kept on an account for later charges: the processor's token of the card (never
+# its number) and what may be shown of it. ``saved_cc`` marks the account's one saved
+# credit card (payment/savedCreditCard); ``usages`` lists what a method is the default for.
+payment_methods = Table(
+    "payment_methods",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("account_id", Id, nullable=False),
+    Column("processor", String(32), nullable=False),
+    Column("token", String(200), nullable=False),
+    Column("card_brand", String(16), nullable=True),
+    Column("card_last4", String(4), nullable=True),
+    Column("card_expiry", String(7), nullable=True),
+    Column("cardholder_name", String(200), nullable=True),
+    Column("address", JSON, nullable=True),
+    Column("usages", JSON, nullable=False),
+    Column("saved_cc", Boolean, nullable=False, server_default=false()),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_payment_methods_merchant_account", "merchant_id", "account_id"),
+)
+
+# An account's automatic recharge: when a redemption leaves its stored value below
+# ``threshold``, ``due_since`` is set in the same transaction (once: only while it is
+# null), and a worker charges the saved credit card ``amount`` and clears it.
+auto_recharges = Table(
+    "auto_recharges",
+    metadata,
+    Column("merchant_id", Integer, primary_key=True),
+    Column("account_id", Id, primary_key=True),
+    Column("card_number", String(64), nullable=False),
+    Column("wallet_code", Integer, nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("threshold", BigInteger, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("declines", Integer, nullable=False, server_default="0"),
+    Column("due_since", UTCDateTime(), nullable=True),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("ix_auto_recharges_merchant_due", "merchant_id", "due_since"),
 )

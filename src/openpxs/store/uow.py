@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from openpxs.store.repositories.accounts import AccountRepository
 from openpxs.store.repositories.addresses import AddressRepository
+from openpxs.store.repositories.auto_recharges import AutoRechargeRepository
 from openpxs.store.repositories.cards import CardRepository
 from openpxs.store.repositories.checkins import CheckinRepository
 from openpxs.store.repositories.checks import CheckRepository
@@ -30,6 +31,8 @@ from openpxs.store.repositories.guest_search import GuestSearchRepository
 from openpxs.store.repositories.integrations import IntegrationRepository
 from openpxs.store.repositories.ledger import LedgerRepository
 from openpxs.store.repositories.outbox import OutboxRepository
+from openpxs.store.repositories.payment_methods import PaymentMethodRepository
+from openpxs.store.repositories.payments import PaymentAttemptRepository
 from openpxs.store.repositories.pending_rewards import PendingRewardRepository
 from openpxs.store.repositories.perks import PerkRepository
 from openpxs.store.repositories.price_matches import PriceMatchRepository
@@ -65,6 +68,10 @@ class UnitOfWork:
     @cached_property
     def addresses(self) -> AddressRepository:
         return AddressRepository(self._conn)
+
+    @cached_property
+    def auto_recharges(self) -> AutoRechargeRepository:
+        return AutoRechargeRepository(self._conn)
 
     @cached_property
     def cards(self) -> CardRepository:
@@ -121,6 +128,14 @@ class UnitOfWork:
     @cached_property
     def outbox(self) -> OutboxRepository:
         return OutboxRepository(self._conn)
+
+    @cached_property
+    def payment_methods(self) -> PaymentMethodRepository:
+        return PaymentMethodRepository(self._conn)
+
+    @cached_property
+    def payment_attempts(self) -> PaymentAttemptRepository:
+        return PaymentAttemptRepository(self._conn)
 
     @cached_property
     def pending_rewards(self) -> PendingRewardRepository:

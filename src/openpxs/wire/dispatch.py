@@ -173,9 +173,16 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
             )
             _check_scope(ep, principal)
             ctx = CallContext(uow, program, integration, principal, now, ep, source=source)
+            if not ep.own_transactions:
+                reply = await ep.handler(ctx, req)
+                content = reply_bytes(reply)
+                await retry.record(content, getattr(reply, "pxTransactionId", None))
+        if ep.own_transactions:
+            # Checked and signed in above; the handler commits each of its steps itself.
+            ctx.units = lambda: unit_of_work(runtime.engine)
+            ctx.idempotency_key = request.headers.get("idempotency-key")
             reply = await ep.handler(ctx, req)
             content = reply_bytes(reply)
-            await retry.record(content, getattr(reply, "pxTransactionId", None))
         return Reply(content, str(getattr(reply, "result", ep.service.success)))
     except DomainError as error:
         # The call has rolled back; what the refusal asks to keep is done now.

@@ -80,6 +80,9 @@ class Endpoint:
     refusals: Refusals | None = None
     # The largest body read (wire.limits), in bytes.
     body_limit: int = DEFAULT_BODY_LIMIT
+    # The handler commits its own steps (ctx.units) instead of running in the call's
+    # unit of work: card payments, whose charge must fall between two commits.
+    own_transactions: bool = False
 
     @property
     def path(self) -> str:
@@ -166,8 +169,12 @@ def endpoint(
     activates_card: bool = False,
     refusals: Refusals | None = None,
     body_limit: int = DEFAULT_BODY_LIMIT,
+    own_transactions: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Declare a handler as the implementation of ``service/operation.json``."""
+
+    # Retry keys are recorded with the call's unit of work, which such a handler has not.
+    assert not (own_transactions and (moves_value or natural_key)), operation
 
     def register(handler: Handler) -> Handler:
         REGISTRY.add(
@@ -188,6 +195,7 @@ def endpoint(
                 activates_card=activates_card,
                 refusals=refusals,
                 body_limit=body_limit,
+                own_transactions=own_transactions,
             )
         )
         return handler

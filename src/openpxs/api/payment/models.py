@@ -1,0 +1,205 @@
+"""Request and reply objects of the Payment Service (payment.yaml)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from openpxs.api.guest_request import GuestRequest
+from openpxs.wire.types import DecimalOut, RawDecimal, ReplyModel, WireModel
+
+Text = Annotated[str, Field(max_length=200)]
+CardNumber = Annotated[str, Field(max_length=64)]
+
+
+class Address(WireModel):
+    """The billing address of a credit card (the platform Address)."""
+
+    address1: Text | None = None
+    address2: Text | None = None
+    city: Text | None = None
+    stateProvince: Text | None = None
+    postalCode: Annotated[str, Field(max_length=32)] | None = None
+    country: Annotated[str, Field(max_length=64)] | None = None
+
+
+class PaymentMethod(WireModel):
+    """What pays: a new card as a processor token (CC), the card saved on the account
+    (SAVED_CC) or a saved payment method (SAVED). Card numbers are never accepted."""
+
+    type: Annotated[str, Field(max_length=32)] | None = None
+    token: Annotated[str, Field(max_length=200)] | None = None
+    paymentMethodId: Annotated[str, Field(max_length=64)] | None = None
+    cardholderName: Text | None = Field(default=None, description="The name on the card.")
+    saveCard: bool | None = Field(
+        default=None,
+        description="With type CC, keep the card on file (accepted, not yet acted on).",
+    )
+
+
+class PaymentConfigRequest(GuestRequest):
+    printedCardNumber: CardNumber | None = None
+
+
+class PaymentConfig(ReplyModel):
+    """What a recharge screen may offer, and which processor tokenizes cards."""
+
+    rechargeEnabled: bool
+    autoRechargeEnabled: bool
+    thresholdMonitoringEnabled: bool
+    minRechargeAmount: DecimalOut | None = None
+    maxRechargeAmount: DecimalOut | None = None
+    rechargeAmounts: list[DecimalOut] = Field(default_factory=list)
+    autoRechargeThresholds: list[DecimalOut] = Field(default_factory=list)
+    acceptedCardTypes: list[str]
+    addressRequired: bool
+    processor: str
+    processorClientParams: dict[str, str] = Field(default_factory=dict)
+
+
+class PaymentConfigReply(ReplyModel):
+    result: str = "success"
+    paymentConfig: PaymentConfig
+
+
+class RechargeRequest(GuestRequest):
+    printedCardNumber: CardNumber | None = None
+    amount: RawDecimal = None
+    paymentMethod: PaymentMethod | None = None
+    address: Address | None = None
+    metadata: dict[str, Annotated[str, Field(max_length=2000)]] | None = Field(
+        default=None, max_length=50
+    )
+
+
+class ChargeResponse(ReplyModel):
+    """The processor's answer, as the documented recharge example shows it."""
+
+    amount: DecimalOut = Field(description='The amount charged, e.g. "25.00".')
+    cardType: str = Field(
+        description="The card's brand (VISA, MASTERCARD, ...), as the processor tells it."
+    )
+    expDate: str = Field(description="The card's expiry, MM/yyyy.")
+    lastFour: str = Field(description="The last four digits of the card.")
+    processorAuthCode: str = Field(description="The issuer's authorization code.")
+    processorReferenceNumber: str = Field(description="The processor's reference of the charge.")
+    processorResponseCode: int = Field(
+        description="0 approved; else an ISO 8583-style code (5 declined, 51 no funds, ...)."
+    )
+    processorResponseMessage: str = Field(description="The processor's message, e.g. Approved.")
+    transactionDatetime: str
+    transactionState: Literal["Succeeded", "Declined", "Failed"] = Field(
+        description="Succeeded, Declined or Failed."
+    )
+
+
+class RechargeReply(ReplyModel):
+    result: str = "success"
+    chargeResponse: ChargeResponse
+
+
+class RechargeHistoryRequest(GuestRequest):
+    printedCardNumber: CardNumber | None = None
+    dateStart: Annotated[str, Field(max_length=32)] | None = None
+    dateEnd: Annotated[str, Field(max_length=32)] | None = None
+    maxResults: int | None = Field(default=None, ge=1, le=1000)
+
+
+class RechargeHistoryEntry(ReplyModel):
+    """One card payment of the card, with the processor's outcome."""
+
+    datetime: str
+    amount: DecimalOut
+    automatic: bool
+    chargeResponse: ChargeResponse | None = None
+
+
+class RechargeHistoryReply(ReplyModel):
+    result: str = "success"
+    recharges: list[RechargeHistoryEntry]
+
+
+class CardRequest(GuestRequest):
+    printedCardNumber: CardNumber | None = None
+
+
+class SimpleReply(ReplyModel):
+    result: str = "success"
+
+
+class SavedCreditCard(ReplyModel):
+    """What may be shown of a saved credit card: never its token or number."""
+
+    cardType: str = Field(description="The card's brand (VISA, MASTERCARD, ...).")
+    lastFour: str = Field(description="The last four digits of the card.")
+    expDate: str = Field(description="The card's expiry, MM/yyyy.")
+    cardholderName: str | None = Field(default=None, description="The name on the card.")
+    address: Address | None = Field(default=None, description="The card's billing address.")
+
+
+class SavedCreditCardReply(ReplyModel):
+    result: str = "success"
+    savedCreditCard: SavedCreditCard
+
+
+Usages = Annotated[list[Annotated[str, Field(max_length=32)]], Field(max_length=10)]
+
+
+class AddPaymentMethodRequest(GuestRequest):
+    printedCardNumber: CardNumber | None = None
+    paymentMethod: PaymentMethod | None = None
+    address: Address | None = None
+    usages: Usages | None = None
+
+
+class PaymentMethodRequest(GuestRequest):
+    printedCardNumber: CardNumber | None = None
+    paymentMethodId: Annotated[str, Field(max_length=64)] | None = None
+    usage: Annotated[str, Field(max_length=32)] | None = None
+
+
+class EditUsagesRequest(GuestRequest):
+    printedCardNumber: CardNumber | None = None
+    paymentMethodId: Annotated[str, Field(max_length=64)] | None = None
+    usages: Usages | None = None
+
+
+class SavedPaymentMethod(ReplyModel):
+    """A payment method kept on the account: display data and usages, never a token."""
+
+    paymentMethodId: str = Field(description="The server's id of the method.")
+    type: str = Field(description="CREDIT_CARD.")
+    cardType: str | None = Field(default=None, description="The card's brand.")
+    lastFour: str | None = Field(default=None, description="The last four digits of the card.")
+    expDate: str | None = Field(default=None, description="The card's expiry, MM/yyyy.")
+    cardholderName: str | None = Field(default=None, description="The name on the card.")
+    usages: list[str] = Field(description="What the method is the default for.")
+    address: Address | None = Field(default=None, description="The card's billing address.")
+
+
+class PaymentMethodReply(ReplyModel):
+    result: str = "success"
+    paymentMethod: SavedPaymentMethod
+
+
+class SavedPaymentMethodsReply(ReplyModel):
+    result: str = "success"
+    paymentMethods: list[SavedPaymentMethod]
+
+
+class EnableAutoRechargeRequest(GuestRequest):
+    printedCardNumber: CardNumber | None = None
+    amount: RawDecimal = None
+    thresholdAmount: RawDecimal = None
+    paymentMethod: PaymentMethod | None = None
+    address: Address | None = None
+
+
+class AutoRechargeStatusReply(ReplyModel):
+    result: str = "success"
+    autoRechargeEnabled: bool
+    amount: DecimalOut | None = None
+    thresholdAmount: DecimalOut | None = None
+    thresholdMonitoringEnabled: bool = False
+    savedCreditCard: SavedCreditCard | None = None

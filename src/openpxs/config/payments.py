@@ -1,0 +1,138 @@
+"""Card payments in a merchant's program file: the processor, its secrets and the limits
+of recharges.
+
+Secrets are never written in the file: a processor setting that is secret names the
+environment variable or the file that holds it (``{env: NAME}`` or ``{file: /path}``),
+and only that reference is stored with the program. The server reads the secret when it
+builds the processor.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+
+class _Model(BaseModel):
+    # Each field's docstring is its description in the JSON Schema and the generated
+    # reference (docs/reference/config.md).
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+def _amount_text(value: object) -> object:
+    # A YAML float such as 5.10 has already lost its written form; insist on text.
+    if isinstance(value, float):
+        raise ValueError(f"write the amount in quotes, e.g. '{value:.2f}'")
+    return value
+
+
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(_amount_text),
+    Field(gt=0, le=Decimal("1000000"), max_digits=11, decimal_places=2),
+]
+
+
+class SecretRef(_Model):
+    """Where a secret is read from: an environment variable or a file, never the YAML."""
+
+    env: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")] | None = None
+    """Name of the environment variable holding the secret."""
+    file: Annotated[str, Field(min_length=1, max_length=1000)] | None = None
+    """Path of a file holding the secret (surrounding whitespace is ignored)."""
+
+    @model_validator(mode="after")
+    def _one_source(self) -> SecretRef:
+        if (self.env is None) == (self.file is None):
+            raise ValueError("give exactly one of env or file")
+        return self
+
+    def describe(self) -> str:
+        return f"environment variable {self.env}" if self.env else f"file {self.file}"
+
+
+class BuiltinProcessorConfig(_Model):
+    """The built-in test processor: no network, outcomes chosen by the token (tok_approve,
+    tok_decline, tok_insufficient_funds, tok_processor_error, tok_timeout,
+    tok_requires_action). For demonstrations and tests, never for real money."""
+
+    kind: Literal["test"]
+    """test: the built-in processor."""
+    api_key: SecretRef | None = None
+    """A secret the test processor insists on reading, to try the references of a real one."""
+
+
+# More processors join this as a discriminated union on ``kind``.
+ProcessorConfig = BuiltinProcessorConfig
+
+
+class RechargeConfig(_Model):
+    """Reloading a stored value card with a credit card."""
+
+    enabled: bool = True
+    """Whether guests may recharge cards."""
+    wallet: int = Field(gt=0)
+    """Code of the currency wallet a recharge credits."""
+    store: Annotated[str, Field(min_length=1, max_length=64)]
+    """Code of the store recharges are recorded at (usually the online store, e.g. corp)."""
+    min_amount: Amount = Decimal("5.00")
+    """Smallest amount a guest may recharge, in quotes."""
+    max_amount: Amount = Decimal("500.00")
+    """Largest amount of one recharge, in quotes."""
+    require_billing_address: bool = True
+    """Whether a new credit card must come with a billing address."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RechargeConfig:
+        if self.min_amount > self.max_amount:
+            raise ValueError("min_amount is greater than max_amount")
+        return self
+
+
+class AutoRechargeConfig(_Model):
+    """Reloading automatically when a redemption takes the balance below a threshold."""
+
+    enabled: bool = True
+    """Whether guests may turn on automatic recharge."""
+    min_threshold: Amount = Decimal("5.00")
+    """Lowest threshold a guest may choose."""
+    max_threshold: Amount = Decimal("100.00")
+    """Highest threshold a guest may choose."""
+    max_declines: int = Field(default=3, ge=1, le=100)
+    """Declined automatic charges in a row after which automatic recharge is switched off."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AutoRechargeConfig:
+        if self.min_threshold > self.max_threshold:
+            raise ValueError("min_threshold is greater than max_threshold")
+        return self
+
+
+CardBrand = Literal["VISA", "MASTERCARD", "AMEX", "DISCOVER", "JCB", "DINERS"]
+
+
+def _usual_brands() -> list[CardBrand]:
+    return ["VISA", "MASTERCARD", "AMEX", "DISCOVER"]
+
+
+class PaymentsConfig(_Model):
+    """Card payments: the processor and what guests may pay for with it."""
+
+    processor: ProcessorConfig | None = None
+    """The card processor; without one, every payment operation answers not configured."""
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
+    """ISO 4217 code of the currency charged."""
+    accepted_brands: list[CardBrand] = Field(default_factory=_usual_brands)
+    """Card brands clients may offer."""
+    recharge: RechargeConfig | None = None
+    """Recharging stored value cards; absent: not offered."""
+    auto_recharge: AutoRechargeConfig = Field(default_factory=AutoRechargeConfig)
+    """Automatic recharge limits."""
+
+    @model_validator(mode="after")
+    def _recharge_needs_processor(self) -> PaymentsConfig:
+        if self.recharge is not None and self.processor is None:
+            raise ValueError("recharge needs a processor")
+        return self
