@@ -15,6 +15,7 @@ from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from openpxs.domain.cards import Card
 from openpxs.store.repositories.accounts import AccountRepository
 from openpxs.store.repositories.addresses import AddressRepository
 from openpxs.store.repositories.cards import CardRepository
@@ -54,9 +55,24 @@ class UnitOfWork:
         # The retry keys the call holds (set by the dispatcher for value-moving calls).
         self.retry = retry
 
-    def hold_retry_keys(self, merchant_id: int, request_hash: str, now: datetime) -> RetryKeys:
-        self.retry = RetryKeys(self.retry_keys, merchant_id, request_hash, now)
+    def hold_retry_keys(
+        self, merchant_id: int, request_hash: str, now: datetime, *, defer: bool = False
+    ) -> RetryKeys:
+        """``defer``: the keys are claimed by the call's first statement
+        (``lock_card_claiming``) instead of one INSERT each before it."""
+        self.retry = RetryKeys(self.retry_keys, merchant_id, request_hash, now, defer=defer)
         return self.retry
+
+    async def lock_card_claiming(self, merchant_id: int, number: str) -> Card | None:
+        """The call's retry keys claimed and its card and the card's account locked, in
+        one round trip on PostgreSQL."""
+        retry = self.retry
+        if retry is None:
+            return await self.cards.find(merchant_id, number, lock=True)
+        scopes = retry.take_pending()
+        return await self.cards.claim_and_lock(
+            merchant_id, number, scopes, retry.request_hash, retry.now
+        )
 
     @cached_property
     def accounts(self) -> AccountRepository:

@@ -160,7 +160,9 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
     retry: RetryKeys | None = None
     try:
         async with unit_of_work(runtime.engine) as uow:
-            retry = uow.hold_retry_keys(integration.merchant_id, request_hash, now)
+            retry = uow.hold_retry_keys(
+                integration.merchant_id, request_hash, now, defer=ep.claims_with_card
+            )
             for key in keys:
                 await retry.claim(key)
             program = await uow.programs.load(integration.merchant_id)
@@ -169,6 +171,7 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
             ctx = CallContext(uow, program, integration, principal, now, ep)
             reply = await ep.handler(ctx, req)
             content = reply_bytes(reply)
+            await retry.claim_pending()
             await retry.record(content, getattr(reply, "pxTransactionId", None))
         return Reply(content, str(getattr(reply, "result", ep.service.success)))
     except DomainError as error:

@@ -80,6 +80,9 @@ class Endpoint:
     refusals: Refusals | None = None
     # The largest body read (wire.limits), in bytes.
     body_limit: int = DEFAULT_BODY_LIMIT
+    # The use case's first statement claims the retry keys as it locks the card
+    # (UnitOfWork.lock_card_claiming): one round trip instead of one more per key.
+    claims_with_card: bool = False
 
     @property
     def path(self) -> str:
@@ -166,6 +169,7 @@ def endpoint(
     activates_card: bool = False,
     refusals: Refusals | None = None,
     body_limit: int = DEFAULT_BODY_LIMIT,
+    claims_with_card: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Declare a handler as the implementation of ``service/operation.json``."""
 
@@ -188,6 +192,7 @@ def endpoint(
                 activates_card=activates_card,
                 refusals=refusals,
                 body_limit=body_limit,
+                claims_with_card=claims_with_card,
             )
         )
         return handler

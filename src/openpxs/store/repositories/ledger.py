@@ -12,15 +12,30 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, null, select, union_all, update
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    Integer,
+    and_,
+    bindparam,
+    func,
+    null,
+    select,
+    text,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import CompoundSelect
 
 from openpxs.domain.ledger import AccountBook, Lot
 from openpxs.domain.program import WalletDef
+from openpxs.domain.stamp import CallStamp
 from openpxs.domain.transactions import Kind
 from openpxs.store.repositories import CHUNK, Repository
-from openpxs.store.tables import journal, lots, transactions, wallet_balances
+from openpxs.store.tables import UTCDateTime, journal, lots, transactions, wallet_balances
 
 # The statements every POS call runs are built once, here: building a SQLAlchemy
 # expression and deriving its cache key costs more than the database spends on
@@ -98,6 +113,67 @@ JOURNAL_WITH_TRANSACTIONS = journal.join(
         transactions.c.merchant_id == journal.c.merchant_id,
         transactions.c.id == journal.c.transaction_id,
     ),
+)
+
+
+# PostgreSQL: one call's transaction record and every posting of one account's book in
+# one data-modifying statement. New lots get their ids from the sequence first (so the
+# journal rows can name them), lot remainders and balances are set to what the domain
+# computed, and the journal rows keep the order the domain posted them in.
+_RECORD_AND_WRITE = text(
+    """
+WITH t AS (
+  INSERT INTO transactions (merchant_id, kind, account_id, card_number, store_code,
+      terminal_id, operator_id, pos_transaction_id, pos_datetime, created_at,
+      contents_hash, integration_id)
+  VALUES (:m, :kind, :a, :card, :store, :terminal, :operator, :pos_id, :pos_datetime, :now,
+      :hash, :integration)
+  RETURNING id
+), new_ids AS MATERIALIZED (
+  SELECT k, nextval('lots_id_seq') AS id FROM generate_series(1, :new_count) AS k
+), new_lots AS (
+  INSERT INTO lots (merchant_id, id, account_id, wallet_code, remaining_units, expires_on,
+      expires_at, transaction_id)
+  SELECT :m, new_ids.id, :a, u.w, u.units, u.on_date, u.at, t.id
+  FROM unnest(:nl_w, :nl_units, :nl_on, :nl_at) WITH ORDINALITY AS u(w, units, on_date, at, k)
+  JOIN new_ids ON new_ids.k = u.k CROSS JOIN t
+), old_lots AS (
+  UPDATE lots SET remaining_units = u.units
+  FROM unnest(:ol_id, :ol_units) AS u(id, units)
+  WHERE lots.merchant_id = :m AND lots.id = u.id
+), posted AS (
+  INSERT INTO journal (merchant_id, transaction_id, account_id, wallet_code, lot_id, units,
+      balance_after_units, created_at)
+  SELECT :m, t.id, :a, u.w, COALESCE(u.lot, (SELECT id FROM new_ids WHERE new_ids.k = u.new_k)),
+      u.units, u.after, :now
+  FROM t CROSS JOIN unnest(:j_w, :j_lot, :j_new, :j_units, :j_after)
+      WITH ORDINALITY AS u(w, lot, new_k, units, after, n)
+  ORDER BY u.n
+), balances AS (
+  INSERT INTO wallet_balances (merchant_id, account_id, wallet_code, units)
+  SELECT :m, :a, u.w, u.units FROM unnest(:b_w, :b_units) AS u(w, units)
+  ON CONFLICT (merchant_id, account_id, wallet_code) DO UPDATE SET units = EXCLUDED.units
+)
+SELECT t.id, ARRAY(SELECT id FROM new_ids ORDER BY k) FROM t
+"""
+).bindparams(
+    bindparam("now", type_=UTCDateTime()),
+    *(bindparam(n, type_=ARRAY(Integer)) for n in ("nl_w", "j_w", "b_w")),
+    *(
+        bindparam(n, type_=ARRAY(BigInteger))
+        for n in (
+            "nl_units",
+            "ol_id",
+            "ol_units",
+            "j_lot",
+            "j_new",
+            "j_units",
+            "j_after",
+            "b_units",
+        )
+    ),
+    bindparam("nl_on", type_=ARRAY(Date)),
+    bindparam("nl_at", type_=ARRAY(DateTime(timezone=True))),
 )
 
 
@@ -266,6 +342,92 @@ class LedgerRepository(Repository):
                     for r in balance_inserts
                 ],
             )
+
+    async def record_and_write(
+        self,
+        stamp: CallStamp,
+        kind: str,
+        book: AccountBook,
+        *,
+        card_number: str | None,
+        contents_hash: str | None,
+    ) -> int | None:
+        """PostgreSQL: the transaction record and the book's postings in one statement;
+        its id. None elsewhere (the caller records and writes in separate statements)."""
+        if not self.postgres:
+            return None
+        new_lots: list[tuple[int, Lot]] = []
+        new_index: dict[int, int] = {}  # id() of a new lot -> its 1-based position
+        touched: dict[int, Lot] = {}
+        j_w: list[int] = []
+        j_lot: list[int | None] = []
+        j_new: list[int | None] = []
+        j_units: list[int] = []
+        j_after: list[int] = []
+        b_w: list[int] = []
+        b_units: list[int] = []
+        for wallet_code, ledger in book.ledgers.items():
+            if not ledger.postings:
+                continue
+            for posting in ledger.postings:
+                lot = posting.lot
+                j_w.append(wallet_code)
+                j_units.append(posting.units)
+                j_after.append(posting.balance_after)
+                if lot is None:
+                    j_lot.append(None)
+                    j_new.append(None)
+                elif lot.id is None:
+                    if id(lot) not in new_index:
+                        new_lots.append((wallet_code, lot))
+                        new_index[id(lot)] = len(new_lots)
+                    j_lot.append(None)
+                    j_new.append(new_index[id(lot)])
+                else:
+                    touched[lot.id] = lot
+                    j_lot.append(lot.id)
+                    j_new.append(None)
+            b_w.append(wallet_code)
+            b_units.append(ledger.balance)
+        row = (
+            await self.conn.execute(
+                _RECORD_AND_WRITE,
+                {
+                    "m": stamp.merchant_id,
+                    "kind": kind,
+                    "a": book.account_id,
+                    "card": card_number,
+                    "store": stamp.store_code,
+                    "terminal": stamp.terminal_id,
+                    "operator": stamp.operator_id,
+                    "pos_id": stamp.pos_transaction_id,
+                    "pos_datetime": stamp.pos_datetime,
+                    "now": stamp.now,
+                    "hash": contents_hash,
+                    "integration": stamp.integration_id,
+                    "new_count": len(new_lots),
+                    "nl_w": [w for w, _ in new_lots],
+                    "nl_units": [lot.remaining for _, lot in new_lots],
+                    "nl_on": [lot.expires_on for _, lot in new_lots],
+                    "nl_at": [lot.expires_at for _, lot in new_lots],
+                    "ol_id": list(touched),
+                    "ol_units": [lot.remaining for lot in touched.values()],
+                    "j_w": j_w,
+                    "j_lot": j_lot,
+                    "j_new": j_new,
+                    "j_units": j_units,
+                    "j_after": j_after,
+                    "b_w": b_w,
+                    "b_units": b_units,
+                },
+            )
+        ).one()
+        for (_, lot), lot_id in zip(new_lots, row[1], strict=True):
+            lot.id = lot_id
+        for wallet_code in b_w:
+            book.stored_balances.add(wallet_code)
+            book.ledgers[wallet_code].postings.clear()
+        return int(row[0])
 
     async def balances(self, merchant_id: int, account_id: int) -> dict[int, int]:
         rows = await self.conn.execute(

@@ -100,12 +100,29 @@ class RetryKeys:
     request_hash: str
     now: datetime
     scopes: list[str] = field(default_factory=list)
+    # Claims left to the call's first statement (``take_pending``), which makes them in
+    # the same round trip as it locks the card.
+    defer: bool = False
+    pending: list[str] = field(default_factory=list)
 
     async def claim(self, key: str) -> None:
         scope = bounded(key)
         # Listed before the insert: if the key is taken, the replay looks it up.
         self.scopes.append(scope)
+        if self.defer:
+            self.pending.append(scope)
+            return
         await self.repository.claim(self.merchant_id, scope, self.request_hash, self.now)
+
+    def take_pending(self) -> list[str]:
+        """The deferred claims, for a statement that makes them; they are then made."""
+        taken, self.pending = self.pending, []
+        return taken
+
+    async def claim_pending(self) -> None:
+        """Make the deferred claims no statement took (before the reply is recorded)."""
+        for scope in self.take_pending():
+            await self.repository.claim(self.merchant_id, scope, self.request_hash, self.now)
 
     async def record(self, reply: bytes, transaction_id: int | None) -> None:
         for scope in self.scopes:
