@@ -65,20 +65,9 @@ async def add_redeem(
         raise CardNotActive()
     book = await open_settled_book(uow, program, account_id, stamp)
     apply_moves(book, program, added, redeemed, stamp.now)
-    written = await uow.ledger.record_and_write(
+    txn = await uow.record_and_write(
         stamp, Kind.ADD_REDEEM, book, card_number=card.number, contents_hash=contents
     )
-    if written is not None:
-        txn = written
-    else:
-        txn = await uow.transactions.record(
-            stamp,
-            Kind.ADD_REDEEM,
-            card_number=card.number,
-            contents_hash=contents,
-            account_id=account_id,
-        )
-        await uow.ledger.write([book], txn, stamp.now)
     return Outcome(view_of(book, program, card.number, card.template_code), txn, added, redeemed)
 
 

@@ -69,7 +69,8 @@ WITH claimed AS (
   FOR UPDATE OF a
 )
 SELECT card.id, card.printed_card_number, card.registration_code, card.template_code,
-       card.status, card.account_id, account.status, (SELECT count(*) FROM claimed)
+       card.status, card.account_id, account.status, (SELECT count(*) FROM claimed),
+       nextval('transactions_id_seq')
 FROM card LEFT JOIN account ON account.id = card.account_id
 """
 ).bindparams(bindparam("now", type_=UTCDateTime()), bindparam("scopes", type_=ARRAY(String)))
@@ -104,9 +105,13 @@ class CardRepository(Repository):
         scopes: list[str],
         request_hash: str,
         now: datetime,
-    ) -> Card | None:
+    ) -> tuple[Card | None, int | None]:
         """Claim retry keys, then lock the card and its account (``Card.account_status``
-        is then the status under the lock). A key already held raises IntegrityError."""
+        is then the status under the lock). A key already held raises IntegrityError.
+
+        On PostgreSQL also the id the call's transaction record will have, taken from
+        its sequence now so that the record, its postings and the reply naming it can
+        be written in one statement at the end."""
         if self.postgres:
             row = (
                 await self.conn.execute(
@@ -120,7 +125,7 @@ class CardRepository(Repository):
                     },
                 )
             ).first()
-            return _card(row, row[6]) if row is not None else None
+            return (_card(row, row[6]), int(row[8])) if row is not None else (None, None)
         # SQLite: in-process, and the whole database is held since BEGIN IMMEDIATE.
         if scopes:
             await self.conn.execute(
@@ -136,7 +141,7 @@ class CardRepository(Repository):
                     for scope in scopes
                 ],
             )
-        return await self.find(merchant_id, number, lock=True)
+        return await self.find(merchant_id, number, lock=True), None
 
     async def find_many(
         self, merchant_id: int, numbers: list[str], *, lock: bool = False

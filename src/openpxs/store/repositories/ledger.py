@@ -9,6 +9,7 @@ as the transaction record they belong to.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Integer,
+    String,
     and_,
     bindparam,
     func,
@@ -27,7 +29,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.selectable import CompoundSelect
 
 from openpxs.domain.ledger import AccountBook, Lot
@@ -120,14 +122,14 @@ JOURNAL_WITH_TRANSACTIONS = journal.join(
 # one data-modifying statement. New lots get their ids from the sequence first (so the
 # journal rows can name them), lot remainders and balances are set to what the domain
 # computed, and the journal rows keep the order the domain posted them in.
-_RECORD_AND_WRITE = text(
-    """
+# With ``_REPLY`` the call's reply is recorded against its retry keys in the same go.
+_RECORD_AND_WRITE = """
 WITH t AS (
-  INSERT INTO transactions (merchant_id, kind, account_id, card_number, store_code,
+  INSERT INTO transactions (merchant_id, id, kind, account_id, card_number, store_code,
       terminal_id, operator_id, pos_transaction_id, pos_datetime, created_at,
       contents_hash, integration_id)
-  VALUES (:m, :kind, :a, :card, :store, :terminal, :operator, :pos_id, :pos_datetime, :now,
-      :hash, :integration)
+  VALUES (:m, COALESCE(CAST(:txn AS BIGINT), nextval('transactions_id_seq')), :kind, :a,
+      :card, :store, :terminal, :operator, :pos_id, :pos_datetime, :now, :hash, :integration)
   RETURNING id
 ), new_ids AS MATERIALIZED (
   SELECT k, nextval('lots_id_seq') AS id FROM generate_series(1, :new_count) AS k
@@ -153,10 +155,15 @@ WITH t AS (
   INSERT INTO wallet_balances (merchant_id, account_id, wallet_code, units)
   SELECT :m, :a, u.w, u.units FROM unnest(:b_w, :b_units) AS u(w, units)
   ON CONFLICT (merchant_id, account_id, wallet_code) DO UPDATE SET units = EXCLUDED.units
-)
+)"""
+_REPLY = """, replied AS (
+  UPDATE idempotency_keys SET reply = :reply, transaction_id = :reply_txn
+  WHERE merchant_id = :m AND scope = ANY(:scopes)
+)"""
+_RESULT = """
 SELECT t.id, ARRAY(SELECT id FROM new_ids ORDER BY k) FROM t
 """
-).bindparams(
+_WRITE_PARAMS: tuple[BindParameter[Any], ...] = (
     bindparam("now", type_=UTCDateTime()),
     *(bindparam(n, type_=ARRAY(Integer)) for n in ("nl_w", "j_w", "b_w")),
     *(
@@ -175,6 +182,20 @@ SELECT t.id, ARRAY(SELECT id FROM new_ids ORDER BY k) FROM t
     bindparam("nl_on", type_=ARRAY(Date)),
     bindparam("nl_at", type_=ARRAY(DateTime(timezone=True))),
 )
+_WRITE_ONLY = text(_RECORD_AND_WRITE + _RESULT).bindparams(*_WRITE_PARAMS)
+_WRITE_AND_REPLY = text(_RECORD_AND_WRITE + _REPLY + _RESULT).bindparams(
+    *_WRITE_PARAMS, bindparam("scopes", type_=ARRAY(String))
+)
+
+
+@dataclass
+class CallWrite:
+    """One call's transaction record and postings, written by ``LedgerRepository.
+    flush`` together with the call's reply when the reply is known."""
+
+    params: dict[str, Any]
+    book: AccountBook
+    new_lots: list[Lot]
 
 
 def new_book(merchant_id: int, account_id: int, wallets: list[WalletDef]) -> AccountBook:
@@ -343,7 +364,7 @@ class LedgerRepository(Repository):
                 ],
             )
 
-    async def record_and_write(
+    def prepare_write(
         self,
         stamp: CallStamp,
         kind: str,
@@ -351,9 +372,11 @@ class LedgerRepository(Repository):
         *,
         card_number: str | None,
         contents_hash: str | None,
-    ) -> int | None:
-        """PostgreSQL: the transaction record and the book's postings in one statement;
-        its id. None elsewhere (the caller records and writes in separate statements)."""
+        transaction_id: int | None,
+    ) -> CallWrite | None:
+        """PostgreSQL: the transaction record and the book's postings as one statement
+        to run (``flush``); None elsewhere (the caller records and writes in separate
+        statements). ``transaction_id``: an id already taken from the sequence."""
         if not self.postgres:
             return None
         new_lots: list[tuple[int, Lot]] = []
@@ -389,44 +412,55 @@ class LedgerRepository(Repository):
                     j_new.append(None)
             b_w.append(wallet_code)
             b_units.append(ledger.balance)
-        row = (
-            await self.conn.execute(
-                _RECORD_AND_WRITE,
-                {
-                    "m": stamp.merchant_id,
-                    "kind": kind,
-                    "a": book.account_id,
-                    "card": card_number,
-                    "store": stamp.store_code,
-                    "terminal": stamp.terminal_id,
-                    "operator": stamp.operator_id,
-                    "pos_id": stamp.pos_transaction_id,
-                    "pos_datetime": stamp.pos_datetime,
-                    "now": stamp.now,
-                    "hash": contents_hash,
-                    "integration": stamp.integration_id,
-                    "new_count": len(new_lots),
-                    "nl_w": [w for w, _ in new_lots],
-                    "nl_units": [lot.remaining for _, lot in new_lots],
-                    "nl_on": [lot.expires_on for _, lot in new_lots],
-                    "nl_at": [lot.expires_at for _, lot in new_lots],
-                    "ol_id": list(touched),
-                    "ol_units": [lot.remaining for lot in touched.values()],
-                    "j_w": j_w,
-                    "j_lot": j_lot,
-                    "j_new": j_new,
-                    "j_units": j_units,
-                    "j_after": j_after,
-                    "b_w": b_w,
-                    "b_units": b_units,
-                },
-            )
-        ).one()
-        for (_, lot), lot_id in zip(new_lots, row[1], strict=True):
-            lot.id = lot_id
+            ledger.postings.clear()
         for wallet_code in b_w:
             book.stored_balances.add(wallet_code)
-            book.ledgers[wallet_code].postings.clear()
+        params = {
+            "m": stamp.merchant_id,
+            "txn": transaction_id,
+            "kind": kind,
+            "a": book.account_id,
+            "card": card_number,
+            "store": stamp.store_code,
+            "terminal": stamp.terminal_id,
+            "operator": stamp.operator_id,
+            "pos_id": stamp.pos_transaction_id,
+            "pos_datetime": stamp.pos_datetime,
+            "now": stamp.now,
+            "hash": contents_hash,
+            "integration": stamp.integration_id,
+            "new_count": len(new_lots),
+            "nl_w": [w for w, _ in new_lots],
+            "nl_units": [lot.remaining for _, lot in new_lots],
+            "nl_on": [lot.expires_on for _, lot in new_lots],
+            "nl_at": [lot.expires_at for _, lot in new_lots],
+            "ol_id": list(touched),
+            "ol_units": [lot.remaining for lot in touched.values()],
+            "j_w": j_w,
+            "j_lot": j_lot,
+            "j_new": j_new,
+            "j_units": j_units,
+            "j_after": j_after,
+            "b_w": b_w,
+            "b_units": b_units,
+        }
+        return CallWrite(params, book, [lot for _, lot in new_lots])
+
+    async def flush(
+        self,
+        write: CallWrite,
+        reply: tuple[str, list[str], int | None] | None = None,
+    ) -> int:
+        """Run a prepared write, with ``reply`` (text, retry-key scopes, transaction id
+        it names) recorded in the same statement; the transaction's id."""
+        if reply is None:
+            row = (await self.conn.execute(_WRITE_ONLY, write.params)).one()
+        else:
+            text_, scopes, named = reply
+            params = {**write.params, "reply": text_, "scopes": scopes, "reply_txn": named}
+            row = (await self.conn.execute(_WRITE_AND_REPLY, params)).one()
+        for lot, lot_id in zip(write.new_lots, row[1], strict=True):
+            lot.id = lot_id
         return int(row[0])
 
     async def balances(self, merchant_id: int, account_id: int) -> dict[int, int]:
