@@ -652,7 +652,12 @@ def text_report(report: dict[str, Any]) -> str:
         rows.append(("pgbench TPS", fmt(pg["tps"])))
         rows.append((f"{compared} / pgbench", fmt(pg[f"ratio_{_snake(compared)}"])))
     for op, counted in report.get("round_trips", {}).items():
-        rows.append((f"{op} round trips/call", f"{counted['round_trips']} (min {counted['min']})"))
+        rows.append(
+            (
+                f"{op} round trips/call",
+                f"{counted['round_trips']} ({counted['min']}-{counted.get('max', counted['min'])})",
+            )
+        )
     for name, label in (("small", "balanceInquiry small"), ("large", "balanceInquiry large")):
         probe = report.get("balance_inquiry", {}).get(name)
         if probe:

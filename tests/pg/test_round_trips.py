@@ -13,25 +13,48 @@ import pytest
 from bench.roundtrips import counting
 from fastapi.testclient import TestClient
 
-from tests.api.pos import GIFT, add_redeem_body, call, ok, sell_body, sv
+from tests.api.pos import GIFT, add_redeem_body, call, card, header, ok, sell_body, sv
 
 pytestmark = pytest.mark.postgresql
 
 
-def counted(client: TestClient, operation: str, body: dict[str, Any]) -> tuple[int, list[str]]:
+def counted(
+    client: TestClient, operation: str, bodies: list[dict[str, Any]]
+) -> tuple[int, list[str]]:
+    """The fewest round trips of these calls: a process rechecks its program's version
+    at most once a second, which one of them may pay for."""
     app: Any = client.app
-    with counting(app.state.runtime.engine) as counter:
-        ok(call(client, operation, body))
-    return counter.total, counter.texts
+    fewest: tuple[int, list[str]] | None = None
+    for body in bodies:
+        with counting(app.state.runtime.engine) as counter:
+            ok(call(client, operation, body))
+        if fewest is None or counter.total < fewest[0]:
+            fewest = (counter.total, counter.texts)
+    assert fewest is not None
+    return fewest
 
 
 def test_add_redeem_takes_five_round_trips(client: TestClient) -> None:
     ok(call(client, "activateAdd", sell_body(GIFT, "50.00")))
     for n in range(3):  # the first calls prepare statements and load the program
         ok(call(client, "addRedeem", add_redeem_body(GIFT, redeem=sv("1.00"), pos_id=f"w{n}")))
-    body = add_redeem_body(GIFT, add=sv("2.00"), redeem=sv("1.00"), pos_id="counted")
-    total, statements = counted(client, "addRedeem", body)
+    bodies = [
+        add_redeem_body(GIFT, add=sv("2.00"), redeem=sv("1.00"), pos_id=f"counted-{n}")
+        for n in range(3)
+    ]
+    total, statements = counted(client, "addRedeem", bodies)
     # BEGIN; claim the retry key and lock card and account; read the book; write the
     # transaction, lots, journal, balances and the reply; COMMIT.
     assert len(statements) == 3, statements
     assert total == 5
+
+
+def test_balance_inquiry_takes_three_round_trips(client: TestClient) -> None:
+    ok(call(client, "activateAdd", sell_body(GIFT, "50.00")))
+    body = {"authentication": "b2b", "headerInfo": header(), "cardInfo": card(GIFT)}
+    for _ in range(3):
+        ok(call(client, "balanceInquiry", body))
+    total, statements = counted(client, "balanceInquiry", [body] * 3)
+    # BEGIN; the card with its account's balances and lots; COMMIT.
+    assert len(statements) == 1, statements
+    assert total == 3

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    column,
     func,
     null,
     select,
@@ -32,6 +33,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.selectable import CompoundSelect
 
+from openpxs.domain.cards import AccountStatus, Card, CardStatus
 from openpxs.domain.ledger import AccountBook, Lot
 from openpxs.domain.program import WalletDef
 from openpxs.domain.stamp import CallStamp
@@ -196,6 +198,48 @@ class CallWrite:
     params: dict[str, Any]
     book: AccountBook
     new_lots: list[Lot]
+
+
+# A card with its account's status, and that account's balances and spendable lots, in
+# one round trip (balanceInquiry reads nothing else). Kind 0 is the card, 1 a lot, 2 a
+# balance.
+_CARD_WITH_BOOK = text(
+    """
+WITH card AS (
+  SELECT c.id, c.printed_card_number, c.registration_code, c.template_code, c.status,
+         c.account_id, a.status AS account_status
+  FROM cards c LEFT JOIN accounts a ON a.merchant_id = c.merchant_id AND a.id = c.account_id
+  WHERE c.merchant_id = :m AND c.printed_card_number = :n
+)
+SELECT 0 AS kind, id, printed_card_number, registration_code, template_code, status,
+       account_id, account_status, NULL AS wallet_code, NULL AS units,
+       NULL AS expires_at, NULL AS expires_on
+FROM card
+UNION ALL
+SELECT 1, l.id, NULL, NULL, NULL, NULL, l.account_id, NULL, l.wallet_code,
+       l.remaining_units, l.expires_at, l.expires_on
+FROM lots l JOIN card ON l.account_id = card.account_id
+WHERE l.merchant_id = :m AND l.remaining_units > 0
+UNION ALL
+SELECT 2, NULL, NULL, NULL, NULL, NULL, b.account_id, NULL, b.wallet_code, b.units,
+       NULL, NULL
+FROM wallet_balances b JOIN card ON b.account_id = card.account_id
+WHERE b.merchant_id = :m
+"""
+).columns(
+    column("kind", Integer),
+    column("id", BigInteger),
+    column("printed_card_number", String),
+    column("registration_code", String),
+    column("template_code", Integer),
+    column("status", String),
+    column("account_id", BigInteger),
+    column("account_status", String),
+    column("wallet_code", Integer),
+    column("units", BigInteger),
+    column("expires_at", UTCDateTime()),
+    column("expires_on", Date),
+)
 
 
 def new_book(merchant_id: int, account_id: int, wallets: list[WalletDef]) -> AccountBook:
@@ -462,6 +506,45 @@ class LedgerRepository(Repository):
         for lot, lot_id in zip(write.new_lots, row[1], strict=True):
             lot.id = lot_id
         return int(row[0])
+
+    async def card_with_book(
+        self, merchant_id: int, number: str, wallets: list[WalletDef]
+    ) -> tuple[Card | None, AccountBook | None]:
+        """The merchant's card (with its account's status) and, when it has an
+        account, that account's book with ``wallets``, read together without locks."""
+        rows = (await self.conn.execute(_CARD_WITH_BOOK, {"m": merchant_id, "n": number})).all()
+        found = [row for row in rows if row.kind == 0]
+        if not found:
+            return None, None
+        head = found[0]
+        card = Card(
+            head.id,
+            head.printed_card_number,
+            head.registration_code,
+            head.template_code,
+            CardStatus(head.status),
+            head.account_id,
+            AccountStatus(head.account_status) if head.account_status is not None else None,
+        )
+        if card.account_id is None:
+            return card, None
+        balances_found: dict[int, int] = {}
+        lots_found: dict[int, list[Lot]] = {}
+        for row in rows:
+            if row.kind == 1:
+                lot = Lot(row.id, row.units, row.expires_at, row.expires_on)
+                lots_found.setdefault(row.wallet_code, []).append(lot)
+            elif row.kind == 2:
+                balances_found[row.wallet_code] = row.units
+        book = AccountBook(merchant_id, card.account_id)
+        for wallet in wallets:
+            book.add_wallet(
+                wallet.code,
+                balances_found.get(wallet.code),
+                lots_found.get(wallet.code, []),
+                allow_negative=wallet.allow_negative,
+            )
+        return card, book
 
     async def balances(self, merchant_id: int, account_id: int) -> dict[int, int]:
         rows = await self.conn.execute(
