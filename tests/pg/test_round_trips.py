@@ -58,3 +58,15 @@ def test_balance_inquiry_takes_three_round_trips(client: TestClient) -> None:
     # BEGIN; the card with its account's balances and lots; COMMIT.
     assert len(statements) == 1, statements
     assert total == 3
+
+
+def test_activate_add_takes_four_round_trips(client: TestClient) -> None:
+    bodies = [sell_body(f"60000000000000{n:02d}", "20.00", pos_id=f"sale-{n}") for n in (2, 3, 4)]
+    for n in (5, 6):
+        ok(call(client, "activateAdd", sell_body(f"60000000000000{n:02d}", "20.00")))
+    total, statements = counted(client, "activateAdd", bodies)
+    # BEGIN; claim the retry key and lock the card; write the transaction, the account,
+    # the card's activation and its record, the lot, journal, balance and the reply;
+    # COMMIT.
+    assert len(statements) == 2, statements
+    assert total == 4

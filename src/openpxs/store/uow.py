@@ -59,6 +59,8 @@ class UnitOfWork:
         # The id the call's transaction record will have (PostgreSQL, taken when the
         # card was locked), and the call's write when it waits for the reply.
         self._transaction_id: int | None = None
+        # The id an inactive card locked by lock_card_claiming would get as its account.
+        self.new_account_id: int | None = None
         self._pending: CallWrite | None = None
 
     def hold_retry_keys(
@@ -78,7 +80,7 @@ class UnitOfWork:
         if retry is None:
             return await self.cards.find(merchant_id, number, lock=True)
         scopes = retry.take_pending()
-        card, self._transaction_id = await self.cards.claim_and_lock(
+        card, self._transaction_id, self.new_account_id = await self.cards.claim_and_lock(
             merchant_id, number, scopes, retry.request_hash, retry.now
         )
         return card
@@ -91,13 +93,18 @@ class UnitOfWork:
         *,
         card_number: str | None,
         contents_hash: str | None,
+        activating: Card | None = None,
     ) -> int:
         """The call's transaction record and the book's postings; the record's id.
 
         On PostgreSQL one statement; when the call holds retry keys and its id was
         taken with the card's lock, that statement waits for the reply and records it
         too (``RetryKeys.record``), or runs when the unit of work ends. Nothing may read
-        the book's account after this in the same call."""
+        the book's account after this in the same call.
+
+        ``activating``: the inactive card (locked by ``lock_card_claiming``) that the
+        same statement makes active on the book's new account (``new_account_id``); the
+        transaction record then names no account, as an activation's does."""
         write = self.ledger.prepare_write(
             stamp,
             kind,
@@ -105,8 +112,11 @@ class UnitOfWork:
             card_number=card_number,
             contents_hash=contents_hash,
             transaction_id=self._transaction_id,
+            activating=activating,
         )
         if write is None:
+            if activating is not None:
+                raise RuntimeError("an activation is written in one statement on PostgreSQL only")
             txn = await self.transactions.record(
                 stamp,
                 kind,
@@ -117,7 +127,12 @@ class UnitOfWork:
             await self.ledger.write([book], txn, stamp.now)
             return txn
         taken, self._transaction_id = self._transaction_id, None
-        if taken is not None and self.retry is not None and self._pending is None:
+        if activating is not None:
+            self.new_account_id = None  # used: the next activation takes its own
+        # Only an endpoint that declared it (claims_with_card) ends with this write; a
+        # use case that goes on working on the account after it writes it now.
+        deferring = self.retry is not None and self.retry.defer
+        if taken is not None and deferring and self._pending is None:
             self._pending = write
             return taken
         return await self.ledger.flush(write)

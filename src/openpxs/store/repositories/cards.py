@@ -70,7 +70,8 @@ WITH claimed AS (
 )
 SELECT card.id, card.printed_card_number, card.registration_code, card.template_code,
        card.status, card.account_id, account.status, (SELECT count(*) FROM claimed),
-       nextval('transactions_id_seq')
+       nextval('transactions_id_seq'),
+       CASE WHEN card.status = 'inactive' THEN nextval('accounts_id_seq') END
 FROM card LEFT JOIN account ON account.id = card.account_id
 """
 ).bindparams(bindparam("now", type_=UTCDateTime()), bindparam("scopes", type_=ARRAY(String)))
@@ -105,13 +106,14 @@ class CardRepository(Repository):
         scopes: list[str],
         request_hash: str,
         now: datetime,
-    ) -> tuple[Card | None, int | None]:
+    ) -> tuple[Card | None, int | None, int | None]:
         """Claim retry keys, then lock the card and its account (``Card.account_status``
         is then the status under the lock). A key already held raises IntegrityError.
 
         On PostgreSQL also the id the call's transaction record will have, taken from
         its sequence now so that the record, its postings and the reply naming it can
-        be written in one statement at the end."""
+        be written in one statement at the end; and for an inactive card the id of the
+        account it would be activated on."""
         if self.postgres:
             row = (
                 await self.conn.execute(
@@ -125,7 +127,9 @@ class CardRepository(Repository):
                     },
                 )
             ).first()
-            return (_card(row, row[6]), int(row[8])) if row is not None else (None, None)
+            if row is None:
+                return None, None, None
+            return _card(row, row[6]), int(row[8]), row[9]
         # SQLite: in-process, and the whole database is held since BEGIN IMMEDIATE.
         if scopes:
             await self.conn.execute(
@@ -141,7 +145,7 @@ class CardRepository(Repository):
                     for scope in scopes
                 ],
             )
-        return await self.find(merchant_id, number, lock=True), None
+        return await self.find(merchant_id, number, lock=True), None, None
 
     async def find_many(
         self, merchant_id: int, numbers: list[str], *, lock: bool = False

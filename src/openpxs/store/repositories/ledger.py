@@ -130,9 +130,20 @@ WITH t AS (
   INSERT INTO transactions (merchant_id, id, kind, account_id, card_number, store_code,
       terminal_id, operator_id, pos_transaction_id, pos_datetime, created_at,
       contents_hash, integration_id)
-  VALUES (:m, COALESCE(CAST(:txn AS BIGINT), nextval('transactions_id_seq')), :kind, :a,
-      :card, :store, :terminal, :operator, :pos_id, :pos_datetime, :now, :hash, :integration)
+  VALUES (:m, COALESCE(CAST(:txn AS BIGINT), nextval('transactions_id_seq')), :kind,
+      :txn_account, :card, :store, :terminal, :operator, :pos_id, :pos_datetime, :now, :hash,
+      :integration)
   RETURNING id
+), new_account AS (
+  INSERT INTO accounts (merchant_id, id, template_code, status, created_at)
+  SELECT :m, :a, :template, 'active', :now WHERE CAST(:activate AS BOOLEAN)
+), card_on AS (
+  UPDATE cards SET status = 'active', account_id = :a, activated_at = :now
+  WHERE merchant_id = :m AND id = :card_id AND CAST(:activate AS BOOLEAN)
+), card_change AS (
+  INSERT INTO transaction_cards (merchant_id, transaction_id, card_id, account_id,
+      from_status, to_status)
+  SELECT :m, t.id, :card_id, :a, 'inactive', 'active' FROM t WHERE CAST(:activate AS BOOLEAN)
 ), new_ids AS MATERIALIZED (
   SELECT k, nextval('lots_id_seq') AS id FROM generate_series(1, :new_count) AS k
 ), new_lots AS (
@@ -417,10 +428,13 @@ class LedgerRepository(Repository):
         card_number: str | None,
         contents_hash: str | None,
         transaction_id: int | None,
+        activating: Card | None = None,
     ) -> CallWrite | None:
         """PostgreSQL: the transaction record and the book's postings as one statement
         to run (``flush``); None elsewhere (the caller records and writes in separate
-        statements). ``transaction_id``: an id already taken from the sequence."""
+        statements). ``transaction_id``: an id already taken from the sequence.
+        ``activating``: an inactive card made active on the book's account, a new one
+        (its id taken from the sequence), in the same statement."""
         if not self.postgres:
             return None
         new_lots: list[tuple[int, Lot]] = []
@@ -464,6 +478,10 @@ class LedgerRepository(Repository):
             "txn": transaction_id,
             "kind": kind,
             "a": book.account_id,
+            "txn_account": None if activating is not None else book.account_id,
+            "activate": activating is not None,
+            "card_id": activating.id if activating is not None else None,
+            "template": activating.template_code if activating is not None else None,
             "card": card_number,
             "store": stamp.store_code,
             "terminal": stamp.terminal_id,
