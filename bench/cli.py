@@ -218,8 +218,10 @@ class Bench:
     # -- setup ----------------------------------------------------------------------------
 
     def fresh_per_run(self) -> int:
-        # Enough inactive cards for every terminal to sell one at 25 calls/s all run long.
-        return self.o.terminals * max(50, int((self.o.seconds + self.o.warmup) * 25))
+        # Enough inactive cards for every terminal to sell one at 25 calls/s all run long
+        # (100 calls/s when it sells nothing else).
+        rate = 100 if self.o.only == "activateAdd" else 25
+        return self.o.terminals * max(50, int((self.o.seconds + self.o.warmup) * rate))
 
     def setup(self, url: str) -> None:
         o = self.o
