@@ -17,8 +17,9 @@ from typing import Any
 
 import httpx
 
-from bench import database, pgbench
+from bench import database, pgbench, roundtrips
 from bench.load import (
+    BASE_MIX,
     CHECK_OPERATION,
     SUCCESS,
     SUCCESSES,
@@ -27,7 +28,11 @@ from bench.load import (
     LoadResult,
     ProbeJob,
     Record,
+    activate_add_body,
+    add_redeem_body,
     auth_header,
+    balance_inquiry_body,
+    check_body,
     header,
     path,
     run_in_process,
@@ -44,6 +49,10 @@ FRESH_START = 6000000200000001  # inactive: activateAdd during the load
 BULK_ONE_START = 6000000300000001  # inactive: bulk activation in one call
 BULK_FEW_START = 6000000400000001  # inactive: bulk activation in a few calls
 SCALE_START = 6000001000000001  # the large population, activated with SQL
+LOYALTY_START = 7000000100000001  # active loyalty cards (template 1): checks earn points
+ROUND_TRIP_START = 6000000500000001  # inactive: activateAdd while round trips are counted
+ROUND_TRIP_CALLS = 12
+OPERATIONS = (*dict.fromkeys(BASE_MIX), CHECK_OPERATION)
 
 TARGETS = {
     "add_redeem_vs_pgbench": ">= 0.25 (server addRedeem/s over pgbench TPS)",
@@ -72,6 +81,8 @@ class Options:
     pgbench: bool = True
     workers: int | None = 2
     paced: tuple[float, ...] = (100.0, 200.0, 300.0)
+    only: str | None = None
+    loyalty_cards: int = 2000
     output: Path | None = None
     quiet: bool = False
 
@@ -101,6 +112,15 @@ def parse(argv: list[str] | None = None) -> Options:
         type=_rates,
         default=(100.0, 200.0, 300.0),
         help="offered calls/s for the paced runs, comma-separated (empty: none)",
+    )
+    p.add_argument(
+        "--only",
+        choices=OPERATIONS,
+        help="load with this one operation alone (no probes, paced runs, bulk or scale) "
+        "and compare it with pgbench of its SQL",
+    )
+    p.add_argument(
+        "--loyalty-cards", type=int, default=2000, help="loyalty cards the checks earn on"
     )
     p.add_argument("--output", type=Path, help="JSON file (default bench/results/<time>.json)")
     p.add_argument("--quiet", action="store_true")
@@ -163,19 +183,28 @@ class Bench:
                 self.report["meta"]["mix_note"] = (
                     "check/postAndAccruePoints.json is not in /openapi.json: left out of the mix"
                 )
+            if o.only == CHECK_OPERATION and not with_check:
+                raise RuntimeError("the server does not serve postAndAccruePoints")
+            if o.only is not None:
+                self.report["meta"]["mix"] = [o.only]
             self.activate_own(server)
-            self.report["balance_inquiry"] = {
-                "small": self.probe(server, url, CardRange(OWN_START, o.cards))
-            }
+            if with_check:
+                self.activate_loyalty(server)
+            if o.only is None:
+                self.report["balance_inquiry"] = {
+                    "small": self.probe(server, url, CardRange(OWN_START, o.cards))
+                }
             self.load_and_pgbench(server, url, kind, with_check)
-            self.paced_runs(server, with_check)
-            if o.bulk > 0:
-                self.bulk(server)
-            if o.scale > 0:
-                self.scale(server, url)
+            if o.only is None:
+                self.paced_runs(server, with_check)
+                if o.bulk > 0:
+                    self.bulk(server)
+                if o.scale > 0:
+                    self.scale(server, url)
         finally:
             if server is not None:
                 server.stop()
+        self.count_round_trips(url, with_check)
         self.report["audit"] = database.audit(url)
         self.say(f"audit clean: {self.report['audit']['clean']}")
         if created is not None and not o.keep:
@@ -189,8 +218,10 @@ class Bench:
     # -- setup ----------------------------------------------------------------------------
 
     def fresh_per_run(self) -> int:
-        # Enough inactive cards for every terminal to sell one at 25 calls/s all run long.
-        return self.o.terminals * max(50, int((self.o.seconds + self.o.warmup) * 25))
+        # Enough inactive cards for every terminal to sell one at 25 calls/s all run long
+        # (100 calls/s when it sells nothing else).
+        rate = 100 if self.o.only == "activateAdd" else 25
+        return self.o.terminals * max(50, int((self.o.seconds + self.o.warmup) * rate))
 
     def setup(self, url: str) -> None:
         o = self.o
@@ -199,12 +230,20 @@ class Bench:
         database.install(url)
         setup["install_demo_s"] = round(time.perf_counter() - began, 3)
         loads = o.runs + len(o.paced)
-        generated = [(OWN_START, o.cards), (FRESH_START, self.fresh_per_run() * loads)]
-        if o.bulk > 0:
-            generated += [(BULK_ONE_START, o.bulk), (BULK_FEW_START, o.bulk)]
-        for start, count in generated:
+        generated = [
+            (OWN_START, o.cards, database.TEMPLATE),
+            (FRESH_START, self.fresh_per_run() * loads, database.TEMPLATE),
+            (ROUND_TRIP_START, ROUND_TRIP_CALLS, database.TEMPLATE),
+            (LOYALTY_START, o.loyalty_cards, database.LOYALTY_TEMPLATE),
+        ]
+        if o.bulk > 0 and o.only is None:
+            generated += [
+                (BULK_ONE_START, o.bulk, database.TEMPLATE),
+                (BULK_FEW_START, o.bulk, database.TEMPLATE),
+            ]
+        for start, count, template in generated:
             self.say(f"openpxs cards generate {count} from {start}")
-            seconds = database.generate_cards(url, start, count)
+            seconds = database.generate_cards(url, start, count, template)
             setup.setdefault("cards_generate", []).append(
                 {"start": f"{start:016d}", "count": count, "seconds": round(seconds, 3)}
             )
@@ -257,6 +296,53 @@ class Bench:
             "seconds": round(sum(c["seconds"] for c in calls), 3),
         }
 
+    def activate_loyalty(self, server: Server) -> None:
+        """Loyalty cards on accounts of their own: a posted check earns points on them."""
+        o = self.o
+        with self._http(server) as client:
+            for n, first in enumerate(range(0, o.loyalty_cards, o.activation_batch)):
+                size = min(o.activation_batch, o.loyalty_cards - first)
+                self.bulk_activate(client, LOYALTY_START + first, size, f"loyal-{n}", "1.00")
+
+    def count_round_trips(self, url: str, with_check: bool) -> None:
+        """Database round trips per call of each operation (PostgreSQL: what a call
+        waits for; SQLite runs in-process, so there it only counts statements)."""
+        own, fresh = (
+            CardRange(OWN_START, self.o.cards),
+            CardRange(ROUND_TRIP_START, ROUND_TRIP_CALLS),
+        )
+        loyal = CardRange(LOYALTY_START, self.o.loyalty_cards)
+        n = range(ROUND_TRIP_CALLS)
+        calls: dict[str, list[roundtrips.Call]] = {
+            "balanceInquiry": [
+                (path("balanceInquiry"), balance_inquiry_body("RT", own.number(i % own.count)))
+                for i in n
+            ],
+            "addRedeem": [
+                (
+                    path("addRedeem"),
+                    add_redeem_body("RT", f"rt-{i}", own.number(i % own.count), "1.00"),
+                )
+                for i in n
+            ],
+            "activateAdd": [
+                (path("activateAdd"), activate_add_body("RT", f"rt-{i}", fresh.number(i), "5.00"))
+                for i in n
+            ],
+        }
+        if with_check:
+            calls[CHECK_OPERATION] = [
+                (
+                    path(CHECK_OPERATION, "check"),
+                    check_body("RT", f"rt-{i}", loyal.number(i % loyal.count)),
+                )
+                for i in n
+            ]
+        if self.o.only is not None:
+            calls = {self.o.only: calls[self.o.only]}
+        self.say("counting round trips per call")
+        self.report["round_trips"] = roundtrips.per_call(url, auth_header(), calls)
+
     # -- measurements ----------------------------------------------------------------------
 
     def probe(self, server: Server, url: str, cards: CardRange) -> dict[str, Any]:
@@ -293,6 +379,9 @@ class Bench:
         pg_runs: list[dict[str, Any]] = []
         lo, hi, count = (0, 0, 0)
         use_pgbench = o.pgbench and kind == "postgresql" and pgbench.available()
+        # The operation set against pgbench: the one run alone, or addRedeem in the mix.
+        compared = o.only or "addRedeem"
+        script = pgbench.script_for(o.only)
         if use_pgbench:
             lo, hi, count = database.account_ids_of(url, OWN_START, o.cards)
             if hi - lo + 1 != count:
@@ -303,30 +392,31 @@ class Bench:
             runs.append(summarize_load(run_in_process(job), o.warmup, o.seconds))
             self.say(
                 f"  {runs[-1]['rps']:.1f} req/s, p99 {runs[-1]['latency']['p99_ms']} ms, "
-                f"addRedeem {runs[-1]['operations'].get('addRedeem', {}).get('rps', 0):.1f}/s, "
+                f"{compared} {runs[-1]['operations'].get(compared, {}).get('rps', 0):.1f}/s, "
                 f"errors {runs[-1]['http_errors']} http / {runs[-1]['failures']} results"
             )
             if use_pgbench:
                 pgbench.snapshot(url, lo, hi)
                 try:
-                    pg_runs.append(pgbench.run(url, o.terminals, int(o.seconds), lo, hi))
+                    pg_runs.append(pgbench.run(url, o.terminals, int(o.seconds), lo, hi, script))
                 finally:
                     pgbench.restore(url)
                 self.say(f"  pgbench {pg_runs[-1]['tps']:.1f} TPS")
         self.report["load"] = {"runs": runs, "summary": summarize_runs(runs)}
         if use_pgbench:
             ratios = [
-                r["operations"].get("addRedeem", {}).get("rps", 0.0) / p["tps"]
+                r["operations"].get(compared, {}).get("rps", 0.0) / p["tps"]
                 for r, p in zip(runs, pg_runs, strict=True)
             ]
             self.report["pgbench"] = {
                 "version": pgbench.version(),
-                "script": pgbench.SCRIPT,
+                "script": script,
                 "accounts": [lo, hi],
                 "runs": pg_runs,
                 "tps": spread([p["tps"] for p in pg_runs]),
                 "latency_avg_ms": spread([p["latency_avg_ms"] or 0.0 for p in pg_runs]),
-                "ratio_add_redeem": spread(ratios),
+                "compared": compared,
+                f"ratio_{_snake(compared)}": spread(ratios),
             }
         else:
             reason = "SQLite database" if kind == "sqlite" else "disabled or pgbench not found"
@@ -348,6 +438,8 @@ class Bench:
             run_tag=tag,
             with_check=with_check,
             rate=rate,
+            only=o.only,
+            loyalty_cards=CardRange(LOYALTY_START, o.loyalty_cards) if with_check else None,
         )
 
     def paced_runs(self, server: Server, with_check: bool) -> None:
@@ -454,6 +546,11 @@ def _target(text: str, figure: dict[str, Any] | None, limit: float, op: str) -> 
     return {"target": text, "measured": figure, "met": met}
 
 
+def _snake(operation: str) -> str:
+    """addRedeem -> add_redeem, the report's key style."""
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in operation)
+
+
 def _ok(record: Record) -> bool:
     return record[3] == 200 and record[4] in SUCCESSES
 
@@ -553,8 +650,16 @@ def text_report(report: dict[str, Any]) -> str:
     if "skipped" in pg:
         rows.append(("pgbench", f"skipped: {pg['skipped']}"))
     elif pg:
+        compared = pg.get("compared", "addRedeem")
         rows.append(("pgbench TPS", fmt(pg["tps"])))
-        rows.append(("addRedeem / pgbench", fmt(pg["ratio_add_redeem"])))
+        rows.append((f"{compared} / pgbench", fmt(pg[f"ratio_{_snake(compared)}"])))
+    for op, counted in report.get("round_trips", {}).items():
+        rows.append(
+            (
+                f"{op} round trips/call",
+                f"{counted['round_trips']} ({counted['min']}-{counted.get('max', counted['min'])})",
+            )
+        )
     for name, label in (("small", "balanceInquiry small"), ("large", "balanceInquiry large")):
         probe = report.get("balance_inquiry", {}).get(name)
         if probe:

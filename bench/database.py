@@ -21,6 +21,7 @@ from openpxs.store.tables import UTCDateTime
 
 MERCHANT = 1000
 TEMPLATE = 2
+LOYALTY_TEMPLATE = 1
 REGISTRATION_CODE = "1234"
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -64,8 +65,9 @@ def install(url: str) -> None:
     asyncio.run(install_demo(url))
 
 
-def generate_cards(url: str, start: int, count: int) -> float:
-    """``openpxs cards generate`` for merchant 1000, template 2; returns seconds taken."""
+def generate_cards(url: str, start: int, count: int, template: int = TEMPLATE) -> float:
+    """``openpxs cards generate`` for merchant 1000 (gift cards unless ``template`` says
+    otherwise); returns seconds taken."""
     began = time.perf_counter()
     subprocess.run(
         [
@@ -75,7 +77,7 @@ def generate_cards(url: str, start: int, count: int) -> float:
             "--merchant",
             str(MERCHANT),
             "--template",
-            str(TEMPLATE),
+            str(template),
             "--start",
             f"{start:016d}",
             "--count",

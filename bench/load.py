@@ -68,6 +68,11 @@ class LoadJob:
     # Calls per second offered by all terminals together, each terminal on a fixed
     # schedule; None: each sends its next call as soon as a reply arrives (closed loop).
     rate: float | None = None
+    # One operation alone instead of the mix (``python -m bench --only``).
+    only: str | None = None
+    # Active loyalty cards (they earn points): postAndAccruePoints posts checks on these
+    # when given, on the gift cards otherwise.
+    loyalty_cards: CardRange | None = None
 
 
 @dataclass(frozen=True)
@@ -198,7 +203,14 @@ async def _terminal(
     fresh: Iterator[str] = (
         job.fresh_cards.number(index * per_terminal + j) for j in range(per_terminal)
     )
-    mix = BASE_MIX + ((CHECK_OPERATION,) if job.with_check else ())
+    mix = (job.only,) if job.only else BASE_MIX + ((CHECK_OPERATION,) if job.with_check else ())
+    loyal = job.loyalty_cards
+    loyalty = (
+        [loyal.number(i) for i in range(index, loyal.count, job.terminals)]
+        or [loyal.number(index % loyal.count)]
+        if loyal is not None
+        else own
+    )
     ops = itertools.islice(itertools.cycle(mix), index % len(mix), None)
     rng = random.Random(index)
     serial = itertools.count(1)
@@ -233,7 +245,7 @@ async def _terminal(
         elif operation == "activateAdd":
             body = activate_add_body(terminal, pos_id, number, job.load_quantity)
         else:
-            body = check_body(terminal, pos_id, number)
+            body = check_body(terminal, pos_id, rng.choice(loyalty))
         start = scheduled if job.rate else time.perf_counter()
         status, result, code = await _send(client, url, body)
         records.append((operation, start - t0, time.perf_counter() - start, status, result, code))

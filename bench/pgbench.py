@@ -26,6 +26,18 @@ END;
 """  # noqa: E501
 
 
+# balanceInquiry's physical limit: a one-row indexed SELECT of a balance.
+SELECT_SCRIPT = f"""\\set a random(:lo, :hi)
+SELECT units FROM wallet_balances WHERE merchant_id = {MERCHANT} AND account_id = :a AND wallet_code = 1;
+"""  # noqa: E501
+
+
+def script_for(operation: str | None) -> str:
+    """The SQL an operation is compared with: a read for balanceInquiry, the SQL of
+    one addRedeem for everything that moves value."""
+    return SELECT_SCRIPT if operation == "balanceInquiry" else SCRIPT
+
+
 def available() -> bool:
     return shutil.which("pgbench") is not None
 
@@ -74,11 +86,13 @@ def restore(url: str) -> None:
     )
 
 
-def run(url: str, clients: int, seconds: int, lo: int, hi: int) -> dict[str, Any]:
-    """One pgbench run; returns its TPS and mean latency."""
+def run(
+    url: str, clients: int, seconds: int, lo: int, hi: int, sql: str = SCRIPT
+) -> dict[str, Any]:
+    """One pgbench run of ``sql``; returns its TPS and mean latency."""
     with tempfile.TemporaryDirectory(prefix="openpxs-pgbench-") as tmp:
-        script = Path(tmp) / "add_redeem.sql"
-        script.write_text(SCRIPT)
+        script = Path(tmp) / "script.sql"
+        script.write_text(sql)
         command = [
             "pgbench",
             "-c",

@@ -21,6 +21,10 @@ class Settings(BaseSettings):
     port: int = 8080
     log_level: str = "INFO"
     db_pool_size: int = 20
+    # SQLite: "full" syncs the write-ahead log at every commit, so an acknowledged call
+    # survives a power loss or OS crash; "normal" is faster but may lose the last
+    # commits then (never corrupts the file). An opt-in for a disposable database.
+    sqlite_synchronous: Literal["full", "normal"] = "full"
     # How long a verified integration secret is trusted before it is checked again.
     credential_cache_seconds: int = 60
     # Password hashes and checks (argon2) running at once per process, in threads; more

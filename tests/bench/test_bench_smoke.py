@@ -110,6 +110,48 @@ def test_bench_runs_on_sqlite(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         "balance_inquiry_1m_vs_10k",
         "bulk_activation_100k_s",
     }
+    # Round trips are counted per call of every operation of the mix.
+    counted = report["round_trips"]
+    assert set(counted) >= {"balanceInquiry", "addRedeem", "activateAdd"}
+    assert all(c["round_trips"] >= c["min"] > 0 for c in counted.values())
     printed = capsys.readouterr().out
     assert "throughput req/s" in printed
     assert "paced 20/s p50/p99 ms" in printed
+    assert "addRedeem round trips/call" in printed
+
+
+def test_bench_runs_one_operation_alone(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    argv = [
+        "--database",
+        f"sqlite:///{tmp_path / 'bench.db'}",
+        "--only",
+        "postAndAccruePoints",
+        "--terminals",
+        "2",
+        "--seconds",
+        "1",
+        "--warmup",
+        "0.2",
+        "--runs",
+        "1",
+        "--cards",
+        "10",
+        "--loyalty-cards",
+        "6",
+        "--workers",
+        "1",
+        "--quiet",
+        "--output",
+        str(out),
+    ]
+    assert main(argv) == 0
+    report = json.loads(out.read_text())
+    assert report["meta"]["mix"] == ["postAndAccruePoints"]
+    summary = report["load"]["summary"]
+    assert set(summary["operations"]) == {"postAndAccruePoints"}
+    assert summary["http_errors"] == 0 and summary["failures"] == 0
+    # Only what was asked for: no probes, paced runs, bulk sales or scale-up.
+    assert not {"balance_inquiry", "paced", "bulk_activation"} & set(report)
+    assert set(report["round_trips"]) == {"postAndAccruePoints"}
+    assert report["audit"]["clean"], report["audit"]["output"]

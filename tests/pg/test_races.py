@@ -146,6 +146,23 @@ def test_twenty_identical_retries_move_value_once(race_url: str) -> None:
     race(race_url, scenario)
 
 
+def test_identical_retries_spending_the_whole_balance_all_replay(race_url: str) -> None:
+    """The retry key is claimed in the statement that locks the card: a twin waiting on
+    the lock must replay the first reply, not find the balance spent."""
+
+    async def scenario(pos: Pos) -> None:
+        await pos.call("activateAdd", sell_body(GIFT, "25.00"))
+        body = add_redeem_body(GIFT, redeem=sv("25.00"), pos_id="all-of-it")
+        replies = await pos.at_once("addRedeem", [body] * 12)
+        assert replies[0]["result"] == "authorizedSuccess", replies[0]
+        assert all(r == replies[0] for r in replies), [outcome(r) for r in replies]
+        assert await pos.balance() == "0.00"
+        assert await pos.count(transactions, *of_gift("addRedeem")) == 1
+        assert await pos.audit_problems() == []
+
+    race(race_url, scenario)
+
+
 def test_ten_concurrent_reversals_of_one_transaction(race_url: str) -> None:
     async def scenario(pos: Pos) -> None:
         await pos.call("activateAdd", sell_body(GIFT, "25.00"))

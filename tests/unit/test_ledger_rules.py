@@ -75,12 +75,38 @@ def test_debit_spends_soonest_expiring_first_and_never_expiring_last() -> None:
 
 def test_equal_expiries_spend_the_older_saved_lot_first() -> None:
     later = NOW + timedelta(days=3)
+    # Lots saved before credits joined lots of the same expiry.
     second, first = Lot(8, 100, later), Lot(5, 100, later)
     w = WalletLedger(balance=200, lots=[second, first], allow_negative=False)
-    w.credit(100, expires_at=later)  # unsaved: added by this very call, so spent last
-    fresh = w.lots[-1]
-    w.debit(250, NOW)
-    assert (first.remaining, second.remaining, fresh.remaining) == (0, 0, 50)
+    w.debit(150, NOW)
+    assert (first.remaining, second.remaining) == (0, 50)
+
+
+def test_a_credit_joins_the_open_lot_of_its_expiry() -> None:
+    later = NOW + timedelta(days=3)
+    dated, undated = Lot(5, 100, later), Lot(6, 10, None)
+    w = WalletLedger(balance=110, lots=[dated, undated], allow_negative=False)
+    w.credit(100, expires_at=later)
+    w.credit(5)
+    w.credit(7, expires_at=later + timedelta(days=1))  # another expiry: a lot of its own
+    assert (dated.remaining, undated.remaining) == (200, 15)
+    assert len(w.lots) == 3 and w.lots[-1].id is None and w.lots[-1].remaining == 7
+    # Each credit is still a posting of its own, naming the lot it went into.
+    assert [(p.units, p.lot) for p in w.postings] == [
+        (100, dated),
+        (5, undated),
+        (7, w.lots[-1]),
+    ]
+    # Soonest expiry first stays exact: the joined lot is spent before the later one.
+    w.debit(205, NOW)
+    assert (dated.remaining, w.lots[-1].remaining, undated.remaining) == (0, 2, 15)
+
+
+def test_a_spent_lot_is_not_joined() -> None:
+    empty = Lot(5, 0, None)
+    w = WalletLedger(balance=0, lots=[empty], allow_negative=False)
+    w.credit(30)
+    assert empty.remaining == 0 and w.lots[-1] is not empty
 
 
 def test_expired_lots_are_not_spent() -> None:

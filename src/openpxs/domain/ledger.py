@@ -1,8 +1,8 @@
 """How value moves inside one wallet of one account, with no I/O.
 
-A wallet holds a balance and the lots it is made of. Each credit adds a lot (with
-its own expiry, or none); each debit spends the spendable lots, soonest expiry
-first and never-expiring value last. A wallet that may go negative records the
+A wallet holds a balance and the lots it is made of. A credit joins the open lot with
+the same expiry (or none), or opens a lot of its own; each debit spends the spendable
+lots, soonest expiry first and never-expiring value last. A wallet that may go negative records the
 shortfall as a posting with no lot (a deficit), and the next credit repays it before
 it makes a new lot. So at every moment:
 
@@ -85,6 +85,7 @@ class WalletLedger:
             units -= repay
         if units == 0:
             return
+        into = into or self._open_lot_expiring(expires_at, expires_on)
         if into is not None:
             into.remaining += units
             self._post(units, into)
@@ -92,6 +93,18 @@ class WalletLedger:
             lot = Lot(None, units, expires_at, expires_on)
             self.lots.append(lot)
             self._post(units, lot)
+
+    def _open_lot_expiring(
+        self, expires_at: datetime | None, expires_on: date | None
+    ) -> Lot | None:
+        """The open lot a credit with this expiry joins: value that expires together is
+        spent together, so one lot holds it all, and an account's open lots are bounded
+        by the distinct expiries its program gives, not by how often it was loaded. The
+        journal still keeps each credit as a posting of its own."""
+        for lot in self.lots:
+            if lot.remaining > 0 and lot.expires_at == expires_at and lot.expires_on == expires_on:
+                return lot
+        return None
 
     def debit(self, units: int, now: datetime, *, prefer: Lot | None = None) -> None:
         """Take value out, from ``prefer`` first, then soonest-expiring spendable lots.

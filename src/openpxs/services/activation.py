@@ -13,7 +13,7 @@ from openpxs.domain.program import Program
 from openpxs.domain.stamp import CallStamp
 from openpxs.domain.transactions import Kind
 from openpxs.services.balances import Outcome, view_of
-from openpxs.services.books import all_wallets, find_card, open_settled_book
+from openpxs.services.books import all_wallets, open_settled_book
 from openpxs.store.repositories.ledger import new_book
 from openpxs.store.uow import UnitOfWork
 
@@ -56,8 +56,25 @@ async def activate(
     kind: str = Kind.ACTIVATE,
 ) -> Outcome:
     """Activate an inactive card on a new account, loading ``adds`` in the same call."""
-    card = require_inactive(await find_card(uow, program.merchant_id, ref, lock=True))
+    # The call's retry keys are claimed as the card is locked; on PostgreSQL the new
+    # account's id comes with it, and the sale is then written in one statement.
+    found = await uow.lock_card_claiming(program.merchant_id, ref.printed_number())
+    card = require_inactive(verify_card(found, ref))
     added = check_moves(program, card.template_code, program_id, adds or [], stamp.now)
+    if uow.new_account_id is not None:
+        if card.template_code not in program.templates:
+            raise CardNotInRequiredState("the card's template is not configured")
+        book = new_book(program.merchant_id, uow.new_account_id, all_wallets(program))
+        apply_moves(book, program, added, [], stamp.now)
+        txn = await uow.record_and_write(
+            stamp,
+            kind,
+            book,
+            card_number=card.number,
+            contents_hash=contents_hash(added, []),
+            activating=card,
+        )
+        return Outcome(view_of(book, program, card.number, card.template_code), txn, added)
     txn = await uow.transactions.record(
         stamp, kind, card_number=card.number, contents_hash=contents_hash(added, [])
     )

@@ -140,7 +140,9 @@ async def after_redemption(
     if settings is None or not program.payments.auto_recharge.enabled:
         return
     balance = book.balances().get(settings.wallet)
-    if balance is None:
+    # No guest may choose a threshold above max_threshold, so a balance at or above it
+    # is below no rule's and the redemption is spared the statement (most are).
+    if balance is None or balance >= to_units(program.payments.auto_recharge.max_threshold):
         return
     await uow.auto_recharges.make_due(
         program.merchant_id, book.account_id, settings.wallet, balance, now

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from openpxs.domain.cards import AccountStatus, CardRef, require_active
+from openpxs.domain.cards import AccountStatus, CardRef, require_active, verify_card
 from openpxs.domain.errors import CardNotActive
 from openpxs.domain.ledger import AccountBook
 from openpxs.domain.money import from_units
 from openpxs.domain.moves import AppliedMove
 from openpxs.domain.program import Program, WalletDef
 from openpxs.domain.stamp import CallStamp
-from openpxs.services.books import find_card, lock_active_account, open_settled_book, read_book
+from openpxs.services.books import all_wallets, lock_active_account, open_settled_book
 from openpxs.store.uow import UnitOfWork
 
 
@@ -62,13 +62,16 @@ async def balance_inquiry(
     uow: UnitOfWork, program: Program, stamp: CallStamp, ref: CardRef
 ) -> Outcome:
     """The balances of the card's account (also identifyCustomer)."""
-    card = await find_card(uow, program.merchant_id, ref)
+    # One read answers the question: the card and its account's book together. The
+    # account is locked only when value has lapsed and must be written off before the
+    # balance is shown.
+    found, book = await uow.ledger.card_with_book(
+        program.merchant_id, ref.printed_number(), all_wallets(program)
+    )
+    card = verify_card(found, ref)
     account_id = require_active(card)
-    if card.account_status != AccountStatus.ACTIVE:  # a void closed it with its card
-        raise CardNotActive()
-    # A plain read answers the question; the account is locked only when value has
-    # lapsed and must be written off before the balance is shown.
-    book = await read_book(uow, program, account_id)
+    if card.account_status != AccountStatus.ACTIVE or book is None:
+        raise CardNotActive()  # a void closed the account with its card
     if book.has_lapsed_value(stamp.now):
         await lock_active_account(uow, program.merchant_id, account_id)
         book = await open_settled_book(uow, program, account_id, stamp)

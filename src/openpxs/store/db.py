@@ -25,7 +25,9 @@ def async_url(plain: str) -> URL:
     raise DatabaseUrlError(f"unsupported database URL {plain!r}: use sqlite:/// or postgresql://")
 
 
-def create_engine(plain_url: str, *, pool_size: int = 20) -> AsyncEngine:
+def create_engine(
+    plain_url: str, *, pool_size: int = 20, sqlite_synchronous: str = "full"
+) -> AsyncEngine:
     url = async_url(plain_url)
     # Parameters are card numbers and guest data: keep them out of error messages and logs.
     kwargs: dict[str, Any] = {"hide_parameters": True}
@@ -50,24 +52,29 @@ def create_engine(plain_url: str, *, pool_size: int = 20) -> AsyncEngine:
         kwargs["connect_args"] = {"timeout": 5}
     engine = create_async_engine(url, **kwargs)
     if url.get_backend_name() == "sqlite":
-        _serialize_sqlite_writers(engine)
+        _serialize_sqlite_writers(engine, sqlite_synchronous)
     return engine
 
 
-def _serialize_sqlite_writers(engine: AsyncEngine) -> None:
+SQLITE_SYNCHRONOUS = {"full": "FULL", "normal": "NORMAL"}
+
+
+def _serialize_sqlite_writers(engine: AsyncEngine, synchronous: str) -> None:
     """Make every SQLite transaction take the write lock at BEGIN.
 
     pysqlite's own transaction handling starts transactions lazily, which lets two
     read-then-write transactions interleave; BEGIN IMMEDIATE gives the same
-    no-lost-update guarantee as row locks on PostgreSQL.
+    no-lost-update guarantee as row locks on PostgreSQL. ``synchronous`` FULL (the
+    default) makes every commit durable before the call is answered.
     """
+    pragma = f"PRAGMA synchronous={SQLITE_SYNCHRONOUS[synchronous]}"
 
     @event.listens_for(engine.sync_engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(pragma)
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 

@@ -15,6 +15,9 @@ from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from openpxs.domain.cards import Card
+from openpxs.domain.ledger import AccountBook
+from openpxs.domain.stamp import CallStamp
 from openpxs.store.repositories.accounts import AccountRepository
 from openpxs.store.repositories.addresses import AddressRepository
 from openpxs.store.repositories.auto_recharges import AutoRechargeRepository
@@ -29,7 +32,7 @@ from openpxs.store.repositories.external_accounts import ExternalAccountReposito
 from openpxs.store.repositories.failures import FailureRepository
 from openpxs.store.repositories.guest_search import GuestSearchRepository
 from openpxs.store.repositories.integrations import IntegrationRepository
-from openpxs.store.repositories.ledger import LedgerRepository
+from openpxs.store.repositories.ledger import CallWrite, LedgerRepository
 from openpxs.store.repositories.outbox import OutboxRepository
 from openpxs.store.repositories.payment_methods import PaymentMethodRepository
 from openpxs.store.repositories.payments import PaymentAttemptRepository
@@ -56,10 +59,101 @@ class UnitOfWork:
         self._conn = conn
         # The retry keys the call holds (set by the dispatcher for value-moving calls).
         self.retry = retry
+        # The id the call's transaction record will have (PostgreSQL, taken when the
+        # card was locked), and the call's write when it waits for the reply.
+        self._transaction_id: int | None = None
+        # The id an inactive card locked by lock_card_claiming would get as its account.
+        self.new_account_id: int | None = None
+        self._pending: CallWrite | None = None
 
-    def hold_retry_keys(self, merchant_id: int, request_hash: str, now: datetime) -> RetryKeys:
-        self.retry = RetryKeys(self.retry_keys, merchant_id, request_hash, now)
+    def hold_retry_keys(
+        self, merchant_id: int, request_hash: str, now: datetime, *, defer: bool = False
+    ) -> RetryKeys:
+        """``defer``: the keys are claimed by the call's first statement
+        (``lock_card_claiming``) instead of one INSERT each before it."""
+        self.retry = RetryKeys(
+            self.retry_keys, merchant_id, request_hash, now, defer=defer, finish=self._finish
+        )
         return self.retry
+
+    async def lock_card_claiming(self, merchant_id: int, number: str) -> Card | None:
+        """The call's retry keys claimed and its card and the card's account locked, in
+        one round trip on PostgreSQL."""
+        retry = self.retry
+        if retry is None:
+            return await self.cards.find(merchant_id, number, lock=True)
+        scopes = retry.take_pending()
+        card, self._transaction_id, self.new_account_id = await self.cards.claim_and_lock(
+            merchant_id, number, scopes, retry.request_hash, retry.now
+        )
+        return card
+
+    async def record_and_write(
+        self,
+        stamp: CallStamp,
+        kind: str,
+        book: AccountBook,
+        *,
+        card_number: str | None,
+        contents_hash: str | None,
+        activating: Card | None = None,
+    ) -> int:
+        """The call's transaction record and the book's postings; the record's id.
+
+        On PostgreSQL one statement; when the call holds retry keys and its id was
+        taken with the card's lock, that statement waits for the reply and records it
+        too (``RetryKeys.record``), or runs when the unit of work ends. Nothing may read
+        the book's account after this in the same call.
+
+        ``activating``: the inactive card (locked by ``lock_card_claiming``) that the
+        same statement makes active on the book's new account (``new_account_id``); the
+        transaction record then names no account, as an activation's does."""
+        write = self.ledger.prepare_write(
+            stamp,
+            kind,
+            book,
+            card_number=card_number,
+            contents_hash=contents_hash,
+            transaction_id=self._transaction_id,
+            activating=activating,
+        )
+        if write is None:
+            if activating is not None:
+                raise RuntimeError("an activation is written in one statement on PostgreSQL only")
+            txn = await self.transactions.record(
+                stamp,
+                kind,
+                account_id=book.account_id,
+                card_number=card_number,
+                contents_hash=contents_hash,
+            )
+            await self.ledger.write([book], txn, stamp.now)
+            return txn
+        taken, self._transaction_id = self._transaction_id, None
+        if activating is not None:
+            self.new_account_id = None  # used: the next activation takes its own
+        # Only an endpoint that declared it (claims_with_card) ends with this write; a
+        # use case that goes on working on the account after it writes it now.
+        deferring = self.retry is not None and self.retry.defer
+        if taken is not None and deferring and self._pending is None:
+            self._pending = write
+            return taken
+        return await self.ledger.flush(write)
+
+    async def _finish(self, reply: str, scopes: list[str], transaction_id: int | None) -> bool:
+        if self._pending is None:
+            return False
+        write, self._pending = self._pending, None
+        named = int(transaction_id) if transaction_id is not None else None
+        await self.ledger.flush(write, (reply, scopes, named))
+        return True
+
+    async def flush(self) -> None:
+        """Run a write still waiting for a reply that never came (no retry keys
+        recorded): the unit of work is about to commit."""
+        if self._pending is not None:
+            write, self._pending = self._pending, None
+            await self.ledger.flush(write)
 
     @cached_property
     def accounts(self) -> AccountRepository:
@@ -190,7 +284,9 @@ class UnitOfWork:
 async def unit_of_work(engine: AsyncEngine) -> AsyncIterator[UnitOfWork]:
     """A transaction that commits when the block ends and rolls back if it raises."""
     async with engine.begin() as conn:
-        yield UnitOfWork(conn)
+        uow = UnitOfWork(conn)
+        yield uow
+        await uow.flush()
 
 
 @asynccontextmanager

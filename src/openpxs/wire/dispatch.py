@@ -164,7 +164,9 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
     retry: RetryKeys | None = None
     try:
         async with unit_of_work(runtime.engine) as uow:
-            retry = uow.hold_retry_keys(integration.merchant_id, request_hash, now)
+            retry = uow.hold_retry_keys(
+                integration.merchant_id, request_hash, now, defer=ep.claims_with_card
+            )
             for key in keys:
                 await retry.claim(key)
             program = await uow.programs.load(integration.merchant_id)
@@ -176,6 +178,7 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
             if not ep.own_transactions:
                 reply = await ep.handler(ctx, req)
                 content = reply_bytes(reply)
+                await retry.claim_pending()
                 await retry.record(content, getattr(reply, "pxTransactionId", None))
         if ep.own_transactions:
             # Checked and signed in above; the handler commits each of its steps itself.

@@ -48,6 +48,7 @@ UNDO = (
     summary="Activate a card",
     moves_value=True,
     natural_key=card_key("activate"),
+    claims_with_card=True,
     errors=(*CARD, R.CARD_ALREADY_ACTIVE, R.CARD_NOT_IN_REQUIRED_STATE, R.DUPLICATE_TRANSACTION),
 )
 async def activate(ctx: CallContext, req: m.CardRequest) -> m.TransactionReply:
@@ -133,6 +134,7 @@ async def identify_customer(ctx: CallContext, req: m.CardRequest) -> m.Transacti
     summary="Add or redeem value",
     moves_value=True,
     natural_key=card_key("addRedeem"),
+    claims_with_card=True,
     errors=(
         *CARD,
         *WALLETS,
@@ -193,6 +195,7 @@ async def void_add_redeem(ctx: CallContext, req: m.AddRedeemRequest) -> m.AddRed
     summary="Sell a gift card (activate and load)",
     moves_value=True,
     natural_key=card_key("activateAdd"),
+    claims_with_card=True,
     errors=(
         *CARD,
         *WALLETS,

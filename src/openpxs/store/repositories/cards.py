@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import String, bindparam, insert, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
 from openpxs.domain.cards import Account, AccountStatus, Card, CardStatus
 from openpxs.domain.transactions import CardChange
 from openpxs.security import seal_registration_code
 from openpxs.store.repositories import CHUNK, Repository
-from openpxs.store.tables import accounts, cards, transaction_cards
+from openpxs.store.tables import UTCDateTime, accounts, cards, idempotency_keys, transaction_cards
 
 _CARD_COLUMNS = (
     cards.c.id,
@@ -46,6 +47,35 @@ _ACTIVATE = (
     )
 )
 _INSERT_CHANGES = transaction_cards.insert()
+_CLAIM = idempotency_keys.insert()
+# PostgreSQL: the call's retry keys claimed, the card locked and its account locked, in
+# one round trip. A key already held fails the statement (the caller replays), after
+# waiting for a twin still in flight, exactly as a separate INSERT would. The card's
+# lock comes first (cards before accounts, as every use case locks them); under READ
+# COMMITTED a locked row is re-read at its newest version after a wait, so the account
+# followed is the card's account as it is now.
+_CLAIM_AND_LOCK = text(
+    """
+WITH claimed AS (
+  INSERT INTO idempotency_keys (merchant_id, scope, request_hash, reply, created_at)
+  SELECT :m, s, :h, NULL, :now FROM unnest(CAST(:scopes AS VARCHAR[])) AS s
+  RETURNING 1
+), card AS (
+  SELECT id, printed_card_number, registration_code, template_code, status, account_id
+  FROM cards WHERE merchant_id = :m AND printed_card_number = :n
+  FOR UPDATE
+), account AS (
+  SELECT a.id, a.status FROM accounts a JOIN card ON a.id = card.account_id
+  WHERE a.merchant_id = :m
+  FOR UPDATE OF a
+)
+SELECT card.id, card.printed_card_number, card.registration_code, card.template_code,
+       card.status, card.account_id, account.status, (SELECT count(*) FROM claimed),
+       nextval('transactions_id_seq'),
+       CASE WHEN card.status = 'inactive' THEN nextval('accounts_id_seq') END
+FROM card LEFT JOIN account ON account.id = card.account_id
+"""
+).bindparams(bindparam("now", type_=UTCDateTime()), bindparam("scopes", type_=ARRAY(String)))
 
 
 def _card(row: Any, account_status: str | None = None) -> Card:
@@ -69,6 +99,54 @@ class CardRepository(Repository):
         query = _FIND_LOCKED if lock else _FIND
         row = (await self.conn.execute(query, {"m": merchant_id, "n": number})).first()
         return _card(row, row[6]) if row is not None else None
+
+    async def claim_and_lock(
+        self,
+        merchant_id: int,
+        number: str,
+        scopes: list[str],
+        request_hash: str,
+        now: datetime,
+    ) -> tuple[Card | None, int | None, int | None]:
+        """Claim retry keys, then lock the card and its account (``Card.account_status``
+        is then the status under the lock). A key already held raises IntegrityError.
+
+        On PostgreSQL also the id the call's transaction record will have, taken from
+        its sequence now so that the record, its postings and the reply naming it can
+        be written in one statement at the end; and for an inactive card the id of the
+        account it would be activated on."""
+        if self.postgres:
+            row = (
+                await self.conn.execute(
+                    _CLAIM_AND_LOCK,
+                    {
+                        "m": merchant_id,
+                        "n": number,
+                        "h": request_hash,
+                        "now": now,
+                        "scopes": scopes,
+                    },
+                )
+            ).first()
+            if row is None:
+                return None, None, None
+            return _card(row, row[6]), int(row[8]), row[9]
+        # SQLite: in-process, and the whole database is held since BEGIN IMMEDIATE.
+        if scopes:
+            await self.conn.execute(
+                _CLAIM,
+                [
+                    {
+                        "merchant_id": merchant_id,
+                        "scope": scope,
+                        "request_hash": request_hash,
+                        "reply": None,
+                        "created_at": now,
+                    }
+                    for scope in scopes
+                ],
+            )
+        return await self.find(merchant_id, number, lock=True), None, None
 
     async def find_many(
         self, merchant_id: int, numbers: list[str], *, lock: bool = False

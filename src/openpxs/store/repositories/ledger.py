@@ -9,18 +9,37 @@ as the transaction record they belong to.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, null, select, union_all, update
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    column,
+    func,
+    null,
+    select,
+    text,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.selectable import CompoundSelect
 
+from openpxs.domain.cards import AccountStatus, Card, CardStatus
 from openpxs.domain.ledger import AccountBook, Lot
 from openpxs.domain.program import WalletDef
+from openpxs.domain.stamp import CallStamp
 from openpxs.domain.transactions import Kind
 from openpxs.store.repositories import CHUNK, Repository
-from openpxs.store.tables import journal, lots, transactions, wallet_balances
+from openpxs.store.tables import UTCDateTime, journal, lots, transactions, wallet_balances
 
 # The statements every POS call runs are built once, here: building a SQLAlchemy
 # expression and deriving its cache key costs more than the database spends on
@@ -98,6 +117,139 @@ JOURNAL_WITH_TRANSACTIONS = journal.join(
         transactions.c.merchant_id == journal.c.merchant_id,
         transactions.c.id == journal.c.transaction_id,
     ),
+)
+
+
+# PostgreSQL: one call's transaction record and every posting of one account's book in
+# one data-modifying statement. New lots get their ids from the sequence first (so the
+# journal rows can name them), lot remainders and balances are set to what the domain
+# computed, and the journal rows keep the order the domain posted them in.
+# With ``_REPLY`` the call's reply is recorded against its retry keys in the same go.
+_RECORD_AND_WRITE = """
+WITH t AS (
+  INSERT INTO transactions (merchant_id, id, kind, account_id, card_number, store_code,
+      terminal_id, operator_id, pos_transaction_id, pos_datetime, created_at,
+      contents_hash, integration_id)
+  VALUES (:m, COALESCE(CAST(:txn AS BIGINT), nextval('transactions_id_seq')), :kind,
+      :txn_account, :card, :store, :terminal, :operator, :pos_id, :pos_datetime, :now, :hash,
+      :integration)
+  RETURNING id
+), new_account AS (
+  INSERT INTO accounts (merchant_id, id, template_code, status, created_at)
+  SELECT :m, :a, :template, 'active', :now WHERE CAST(:activate AS BOOLEAN)
+), card_on AS (
+  UPDATE cards SET status = 'active', account_id = :a, activated_at = :now
+  WHERE merchant_id = :m AND id = :card_id AND CAST(:activate AS BOOLEAN)
+), card_change AS (
+  INSERT INTO transaction_cards (merchant_id, transaction_id, card_id, account_id,
+      from_status, to_status)
+  SELECT :m, t.id, :card_id, :a, 'inactive', 'active' FROM t WHERE CAST(:activate AS BOOLEAN)
+), new_ids AS MATERIALIZED (
+  SELECT k, nextval('lots_id_seq') AS id FROM generate_series(1, :new_count) AS k
+), new_lots AS (
+  INSERT INTO lots (merchant_id, id, account_id, wallet_code, remaining_units, expires_on,
+      expires_at, transaction_id)
+  SELECT :m, new_ids.id, :a, u.w, u.units, u.on_date, u.at, t.id
+  FROM unnest(:nl_w, :nl_units, :nl_on, :nl_at) WITH ORDINALITY AS u(w, units, on_date, at, k)
+  JOIN new_ids ON new_ids.k = u.k CROSS JOIN t
+), old_lots AS (
+  UPDATE lots SET remaining_units = u.units
+  FROM unnest(:ol_id, :ol_units) AS u(id, units)
+  WHERE lots.merchant_id = :m AND lots.id = u.id
+), posted AS (
+  INSERT INTO journal (merchant_id, transaction_id, account_id, wallet_code, lot_id, units,
+      balance_after_units, created_at)
+  SELECT :m, t.id, :a, u.w, COALESCE(u.lot, (SELECT id FROM new_ids WHERE new_ids.k = u.new_k)),
+      u.units, u.after, :now
+  FROM t CROSS JOIN unnest(:j_w, :j_lot, :j_new, :j_units, :j_after)
+      WITH ORDINALITY AS u(w, lot, new_k, units, after, n)
+  ORDER BY u.n
+), balances AS (
+  INSERT INTO wallet_balances (merchant_id, account_id, wallet_code, units)
+  SELECT :m, :a, u.w, u.units FROM unnest(:b_w, :b_units) AS u(w, units)
+  ON CONFLICT (merchant_id, account_id, wallet_code) DO UPDATE SET units = EXCLUDED.units
+)"""
+_REPLY = """, replied AS (
+  UPDATE idempotency_keys SET reply = :reply, transaction_id = :reply_txn
+  WHERE merchant_id = :m AND scope = ANY(:scopes)
+)"""
+_RESULT = """
+SELECT t.id, ARRAY(SELECT id FROM new_ids ORDER BY k) FROM t
+"""
+_WRITE_PARAMS: tuple[BindParameter[Any], ...] = (
+    bindparam("now", type_=UTCDateTime()),
+    *(bindparam(n, type_=ARRAY(Integer)) for n in ("nl_w", "j_w", "b_w")),
+    *(
+        bindparam(n, type_=ARRAY(BigInteger))
+        for n in (
+            "nl_units",
+            "ol_id",
+            "ol_units",
+            "j_lot",
+            "j_new",
+            "j_units",
+            "j_after",
+            "b_units",
+        )
+    ),
+    bindparam("nl_on", type_=ARRAY(Date)),
+    bindparam("nl_at", type_=ARRAY(DateTime(timezone=True))),
+)
+_WRITE_ONLY = text(_RECORD_AND_WRITE + _RESULT).bindparams(*_WRITE_PARAMS)
+_WRITE_AND_REPLY = text(_RECORD_AND_WRITE + _REPLY + _RESULT).bindparams(
+    *_WRITE_PARAMS, bindparam("scopes", type_=ARRAY(String))
+)
+
+
+@dataclass
+class CallWrite:
+    """One call's transaction record and postings, written by ``LedgerRepository.
+    flush`` together with the call's reply when the reply is known."""
+
+    params: dict[str, Any]
+    book: AccountBook
+    new_lots: list[Lot]
+
+
+# A card with its account's status, and that account's balances and spendable lots, in
+# one round trip (balanceInquiry reads nothing else). Kind 0 is the card, 1 a lot, 2 a
+# balance.
+_CARD_WITH_BOOK = text(
+    """
+WITH card AS (
+  SELECT c.id, c.printed_card_number, c.registration_code, c.template_code, c.status,
+         c.account_id, a.status AS account_status
+  FROM cards c LEFT JOIN accounts a ON a.merchant_id = c.merchant_id AND a.id = c.account_id
+  WHERE c.merchant_id = :m AND c.printed_card_number = :n
+)
+SELECT 0 AS kind, id, printed_card_number, registration_code, template_code, status,
+       account_id, account_status, NULL AS wallet_code, NULL AS units,
+       NULL AS expires_at, NULL AS expires_on
+FROM card
+UNION ALL
+SELECT 1, l.id, NULL, NULL, NULL, NULL, l.account_id, NULL, l.wallet_code,
+       l.remaining_units, l.expires_at, l.expires_on
+FROM lots l JOIN card ON l.account_id = card.account_id
+WHERE l.merchant_id = :m AND l.remaining_units > 0
+UNION ALL
+SELECT 2, NULL, NULL, NULL, NULL, NULL, b.account_id, NULL, b.wallet_code, b.units,
+       NULL, NULL
+FROM wallet_balances b JOIN card ON b.account_id = card.account_id
+WHERE b.merchant_id = :m
+"""
+).columns(
+    column("kind", Integer),
+    column("id", BigInteger),
+    column("printed_card_number", String),
+    column("registration_code", String),
+    column("template_code", Integer),
+    column("status", String),
+    column("account_id", BigInteger),
+    column("account_status", String),
+    column("wallet_code", Integer),
+    column("units", BigInteger),
+    column("expires_at", UTCDateTime()),
+    column("expires_on", Date),
 )
 
 
@@ -266,6 +418,151 @@ class LedgerRepository(Repository):
                     for r in balance_inserts
                 ],
             )
+
+    def prepare_write(
+        self,
+        stamp: CallStamp,
+        kind: str,
+        book: AccountBook,
+        *,
+        card_number: str | None,
+        contents_hash: str | None,
+        transaction_id: int | None,
+        activating: Card | None = None,
+    ) -> CallWrite | None:
+        """PostgreSQL: the transaction record and the book's postings as one statement
+        to run (``flush``); None elsewhere (the caller records and writes in separate
+        statements). ``transaction_id``: an id already taken from the sequence.
+        ``activating``: an inactive card made active on the book's account, a new one
+        (its id taken from the sequence), in the same statement."""
+        if not self.postgres:
+            return None
+        new_lots: list[tuple[int, Lot]] = []
+        new_index: dict[int, int] = {}  # id() of a new lot -> its 1-based position
+        touched: dict[int, Lot] = {}
+        j_w: list[int] = []
+        j_lot: list[int | None] = []
+        j_new: list[int | None] = []
+        j_units: list[int] = []
+        j_after: list[int] = []
+        b_w: list[int] = []
+        b_units: list[int] = []
+        for wallet_code, ledger in book.ledgers.items():
+            if not ledger.postings:
+                continue
+            for posting in ledger.postings:
+                lot = posting.lot
+                j_w.append(wallet_code)
+                j_units.append(posting.units)
+                j_after.append(posting.balance_after)
+                if lot is None:
+                    j_lot.append(None)
+                    j_new.append(None)
+                elif lot.id is None:
+                    if id(lot) not in new_index:
+                        new_lots.append((wallet_code, lot))
+                        new_index[id(lot)] = len(new_lots)
+                    j_lot.append(None)
+                    j_new.append(new_index[id(lot)])
+                else:
+                    touched[lot.id] = lot
+                    j_lot.append(lot.id)
+                    j_new.append(None)
+            b_w.append(wallet_code)
+            b_units.append(ledger.balance)
+            ledger.postings.clear()
+        for wallet_code in b_w:
+            book.stored_balances.add(wallet_code)
+        params = {
+            "m": stamp.merchant_id,
+            "txn": transaction_id,
+            "kind": kind,
+            "a": book.account_id,
+            "txn_account": None if activating is not None else book.account_id,
+            "activate": activating is not None,
+            "card_id": activating.id if activating is not None else None,
+            "template": activating.template_code if activating is not None else None,
+            "card": card_number,
+            "store": stamp.store_code,
+            "terminal": stamp.terminal_id,
+            "operator": stamp.operator_id,
+            "pos_id": stamp.pos_transaction_id,
+            "pos_datetime": stamp.pos_datetime,
+            "now": stamp.now,
+            "hash": contents_hash,
+            "integration": stamp.integration_id,
+            "new_count": len(new_lots),
+            "nl_w": [w for w, _ in new_lots],
+            "nl_units": [lot.remaining for _, lot in new_lots],
+            "nl_on": [lot.expires_on for _, lot in new_lots],
+            "nl_at": [lot.expires_at for _, lot in new_lots],
+            "ol_id": list(touched),
+            "ol_units": [lot.remaining for lot in touched.values()],
+            "j_w": j_w,
+            "j_lot": j_lot,
+            "j_new": j_new,
+            "j_units": j_units,
+            "j_after": j_after,
+            "b_w": b_w,
+            "b_units": b_units,
+        }
+        return CallWrite(params, book, [lot for _, lot in new_lots])
+
+    async def flush(
+        self,
+        write: CallWrite,
+        reply: tuple[str, list[str], int | None] | None = None,
+    ) -> int:
+        """Run a prepared write, with ``reply`` (text, retry-key scopes, transaction id
+        it names) recorded in the same statement; the transaction's id."""
+        if reply is None:
+            row = (await self.conn.execute(_WRITE_ONLY, write.params)).one()
+        else:
+            text_, scopes, named = reply
+            params = {**write.params, "reply": text_, "scopes": scopes, "reply_txn": named}
+            row = (await self.conn.execute(_WRITE_AND_REPLY, params)).one()
+        for lot, lot_id in zip(write.new_lots, row[1], strict=True):
+            lot.id = lot_id
+        return int(row[0])
+
+    async def card_with_book(
+        self, merchant_id: int, number: str, wallets: list[WalletDef]
+    ) -> tuple[Card | None, AccountBook | None]:
+        """The merchant's card (with its account's status) and, when it has an
+        account, that account's book with ``wallets``, read together without locks."""
+        rows = (await self.conn.execute(_CARD_WITH_BOOK, {"m": merchant_id, "n": number})).all()
+        found = [row for row in rows if row.kind == 0]
+        if not found:
+            return None, None
+        head = found[0]
+        card = Card(
+            head.id,
+            head.printed_card_number,
+            head.registration_code,
+            head.template_code,
+            CardStatus(head.status),
+            head.account_id,
+            AccountStatus(head.account_status) if head.account_status is not None else None,
+        )
+        if card.account_id is None:
+            return card, None
+        balances_found: dict[int, int] = {}
+        lots_found: dict[int, list[Lot]] = {}
+        for row in rows:
+            if row.kind == 1:
+                lot = Lot(row.id, row.units, row.expires_at, row.expires_on)
+                lots_found.setdefault(row.wallet_code, []).append(lot)
+            elif row.kind == 2:
+                balances_found[row.wallet_code] = row.units
+        book = AccountBook(merchant_id, card.account_id)
+        for wallet in wallets:
+            book.add_wallet(
+                wallet.code,
+                balances_found.get(wallet.code),
+                lots_found.get(wallet.code, []),
+                allow_negative=wallet.allow_negative,
+            )
+        return card, book
 
     async def balances(self, merchant_id: int, account_id: int) -> dict[int, int]:
         rows = await self.conn.execute(

@@ -7,6 +7,7 @@ and then fail, so the database, not a read, decides which one ran.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -100,13 +101,37 @@ class RetryKeys:
     request_hash: str
     now: datetime
     scopes: list[str] = field(default_factory=list)
+    # Claims left to the call's first statement (``take_pending``), which makes them in
+    # the same round trip as it locks the card.
+    defer: bool = False
+    pending: list[str] = field(default_factory=list)
+    # Records the reply with the call's pending write when there is one (UnitOfWork):
+    # (reply, scopes, transaction id) -> whether it did.
+    finish: Callable[[str, list[str], int | None], Awaitable[bool]] | None = None
 
     async def claim(self, key: str) -> None:
         scope = bounded(key)
         # Listed before the insert: if the key is taken, the replay looks it up.
         self.scopes.append(scope)
+        if self.defer:
+            self.pending.append(scope)
+            return
         await self.repository.claim(self.merchant_id, scope, self.request_hash, self.now)
 
+    def take_pending(self) -> list[str]:
+        """The deferred claims, for a statement that makes them; they are then made."""
+        taken, self.pending = self.pending, []
+        return taken
+
+    async def claim_pending(self) -> None:
+        """Make the deferred claims no statement took (before the reply is recorded)."""
+        for scope in self.take_pending():
+            await self.repository.claim(self.merchant_id, scope, self.request_hash, self.now)
+
     async def record(self, reply: bytes, transaction_id: int | None) -> None:
+        if self.finish is not None and await self.finish(
+            reply.decode(), self.scopes, transaction_id
+        ):
+            return
         for scope in self.scopes:
             await self.repository.record_reply(self.merchant_id, scope, reply, transaction_id)

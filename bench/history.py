@@ -1,0 +1,115 @@
+"""``python -m bench.history``: does a call cost more on a card with a long history?
+
+One card is loaded ``--credits`` times (3,000 by default, each an addRedeem credit of
+$0.01), another once; then balanceInquiry and addRedeem (a $0.01 redemption) are timed
+on each, in turns, ``--calls`` times, one call at a time, in this process (the app under
+a test client, so the figures are the server's own work plus a constant). Prints the
+medians and the ratio history/fresh for each operation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from bench import database
+from bench.load import activate_add_body, add_redeem_body, auth_header, balance_inquiry_body, path
+from openpxs.app import create_app
+from openpxs.demo import install_demo
+from openpxs.settings import Settings
+
+LONG = "6000000000000901"  # demo gift cards, sold here
+FRESH = "6000000000000902"
+
+
+def _post(client: TestClient, operation: str, body: dict[str, Any]) -> float:
+    began = time.perf_counter()
+    reply = client.post(
+        path(operation),
+        content=json.dumps(body),
+        headers={"Authorization": auth_header(), "Content-Type": "application/json"},
+    )
+    took = time.perf_counter() - began
+    data = reply.json()
+    if reply.status_code != 200 or data.get("result") != "authorizedSuccess":
+        raise RuntimeError(f"{operation} failed: {reply.text[:300]}")
+    return took
+
+
+def measure(url: str, credits: int, calls: int, say: Any) -> dict[str, Any]:
+    asyncio.run(install_demo(url))
+    app = create_app(Settings(database_url=url, log_level="WARNING"))
+    figures: dict[str, Any] = {"credits": credits, "calls": calls}
+    with TestClient(app) as client:
+        for number in (LONG, FRESH):
+            _post(client, "activateAdd", activate_add_body("H", f"sell-{number}", number, "50.00"))
+        say(f"{credits} credits on {LONG}")
+        began = time.perf_counter()
+        for n in range(credits):
+            body = add_redeem_body("H", f"credit-{n}", LONG, "0.01")
+            body["redeemWalletContents"] = []
+            _post(client, "addRedeem", body)
+        figures["credits_s"] = round(time.perf_counter() - began, 2)
+        for operation in ("balanceInquiry", "addRedeem"):
+            times: dict[str, list[float]] = {LONG: [], FRESH: []}
+            for n in range(calls):
+                # Each card goes first every other time: neither gains from the other's
+                # warm caches.
+                for number in (LONG, FRESH) if n % 2 == 0 else (FRESH, LONG):
+                    if operation == "balanceInquiry":
+                        body = balance_inquiry_body("H", number)
+                    else:
+                        body = add_redeem_body("H", f"spend-{n}-{number}", number, "0.01")
+                        body["addWalletContents"] = []
+                    times[number].append(_post(client, operation, body))
+            long_ms = statistics.median(times[LONG]) * 1000
+            fresh_ms = statistics.median(times[FRESH]) * 1000
+            figures[operation] = {
+                "history_p50_ms": round(long_ms, 3),
+                "fresh_p50_ms": round(fresh_ms, 3),
+                "ratio": round(long_ms / fresh_ms, 3),
+            }
+            say(f"{operation}: {figures[operation]}")
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.history", description=__doc__)
+    p.add_argument("--database", help="postgresql://... or sqlite:///... (default: a new one)")
+    p.add_argument("--sqlite", action="store_true", help="a new SQLite file instead")
+    p.add_argument("--credits", type=int, default=3000)
+    p.add_argument("--calls", type=int, default=300)
+    a = p.parse_args(argv)
+
+    def say(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    created = None
+    url = a.database
+    if url is None and a.sqlite:
+        url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='openpxs-history-')) / 'h.db'}"
+    elif url is None:
+        created = f"openpxs_bench_{os.getpid()}"
+        url = database.create_postgres(created)
+    try:
+        figures = measure(url, a.credits, a.calls, say)
+    finally:
+        if created is not None:
+            database.drop_postgres(created)
+    figures["database"] = database.kind(url)
+    print(json.dumps(figures, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
