@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -110,6 +112,49 @@ def test_a_recharge_charges_then_credits(client: TestClient) -> None:
     assert entry["amount"] == "20.00" and entry["automatic"] is False
     assert entry["chargeResponse"]["processorReferenceNumber"] == charge["processorReferenceNumber"]
     audit_clean(client)
+
+
+def test_recharge_history_takes_the_merchants_local_days(client: TestClient) -> None:
+    card, token = guest(client)
+    assert recharge(client, token, card, "20.00")["result"] == "success"
+    assert recharge(client, token, card, "30.00")["result"] == "success"
+
+    async def age_the_first(conn: Any) -> None:
+        first = select(func.min(payment_attempts.c.id)).scalar_subquery()
+        await conn.execute(
+            update(payment_attempts)
+            .where(payment_attempts.c.id == first)
+            .values(created_at=datetime.now(UTC) - timedelta(days=3))
+        )
+
+    run_db(client, age_the_first)
+    today = datetime.now(ZoneInfo("America/New_York")).date()
+
+    def amounts(**days: date) -> list[str]:
+        query = {name: day.isoformat() for name, day in days.items()}
+        reply = body_of(
+            gget(
+                client,
+                "payment",
+                "rechargeHistory",
+                as_guest(token, printedCardNumber=card, **query),
+            )
+        )
+        return [entry["amount"] for entry in reply["recharges"]]
+
+    assert amounts() == ["30.00", "20.00"]
+    assert amounts(dateStart=today - timedelta(days=1)) == ["30.00"]
+    assert amounts(dateEnd=today - timedelta(days=2)) == ["20.00"]
+    assert amounts(dateStart=today - timedelta(days=3), dateEnd=today) == ["30.00", "20.00"]
+    refused = body_of(
+        gget(
+            client,
+            "payment",
+            "rechargeHistory",
+            as_guest(token, printedCardNumber=card, dateStart="yesterday"),
+        )
+    )
+    assert refused["errorCode"] == "payment.invalid_request", refused
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from openpxs.domain.cards import CardRef
@@ -53,16 +53,11 @@ async def history(
     )
 
 
-async def account_history(
-    uow: UnitOfWork,
-    program: Program,
-    account_id: int,
-    card_number: str,
-    start: date | None,
-    end: date | None,
-    limit: int | None,
-    only_balance_affecting: bool,
-) -> list[HistoryEntry]:
+def local_days(
+    program: Program, start: date | None, end: date | None
+) -> tuple[datetime | None, datetime | None]:
+    """The instants that bound the merchant's local days ``start`` to ``end`` (both
+    included): after the first, before the second; None where a day is not given."""
     # Days at the very ends of the calendar bound nothing (and have no neighbour day).
     since = (
         end_of_day(start - timedelta(days=1), program.timezone)
@@ -74,6 +69,20 @@ async def account_history(
         if end is not None and end < date.max - timedelta(days=1)
         else None
     )
+    return since, before
+
+
+async def account_history(
+    uow: UnitOfWork,
+    program: Program,
+    account_id: int,
+    card_number: str,
+    start: date | None,
+    end: date | None,
+    limit: int | None,
+    only_balance_affecting: bool,
+) -> list[HistoryEntry]:
+    since, before = local_days(program, start, end)
     rows = await uow.history.entries(
         program.merchant_id,
         account_id,

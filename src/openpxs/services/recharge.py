@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
 
 from openpxs.config.payments import PaymentsConfig, RechargeConfig
@@ -35,6 +36,7 @@ from openpxs.services.card_payments import Paid, PaymentOrder, Units, charge_and
 from openpxs.services.card_payments import configured_processor as processor_of
 from openpxs.services.context import Call
 from openpxs.services.guest_access import account_by_card
+from openpxs.services.history import local_days
 from openpxs.store.repositories.payment_methods import StoredMethod
 from openpxs.store.repositories.payments import PaymentAttempt
 
@@ -204,10 +206,16 @@ async def _checked_order(
     )
 
 
-async def recharges_of(call: Call, card_number: str | None, limit: int) -> list[PaymentAttempt]:
-    """The card's card payments, newest first (manual and automatic, declined ones too)."""
+async def recharges_of(
+    call: Call, card_number: str | None, start: date | None, end: date | None, limit: int
+) -> list[PaymentAttempt]:
+    """The card's card payments, newest first (manual and automatic, declined ones too),
+    made on the merchant's local days ``start`` to ``end`` when they are given."""
     account = await account_by_card(call, card_number)
-    return await call.uow.payment_attempts.of_card(call.merchant_id, account.card_number, limit)
+    since, before = local_days(call.program, start, end)
+    return await call.uow.payment_attempts.of_card(
+        call.merchant_id, account.card_number, limit, since=since, before=before
+    )
 
 
 async def saved_card_of(call: Call, card_number: str | None) -> StoredMethod:

@@ -226,8 +226,11 @@ async def recharge_history(
     ctx: CallContext, req: m.RechargeHistoryRequest
 ) -> m.RechargeHistoryReply:
     """Manual and automatic recharges of the card, declined ones too, newest first,
-    each with its processor outcome; maxResults (default 100) caps the list."""
-    attempts = await recharging.recharges_of(ctx, req.printedCardNumber, req.maxResults or 100)
+    each with its processor outcome; dateStart and dateEnd are the merchant's local days
+    (both included) and maxResults (default 100) caps the list."""
+    attempts = await recharging.recharges_of(
+        ctx, req.printedCardNumber, req.dateStart, req.dateEnd, req.maxResults or 100
+    )
     return m.RechargeHistoryReply(
         recharges=[
             m.RechargeHistoryEntry(

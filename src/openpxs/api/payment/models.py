@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -101,8 +102,8 @@ class RechargeReply(ReplyModel):
 
 class RechargeHistoryRequest(GuestRequest):
     printedCardNumber: CardNumber | None = None
-    dateStart: Annotated[str, Field(max_length=32)] | None = None
-    dateEnd: Annotated[str, Field(max_length=32)] | None = None
+    dateStart: date | None = None
+    dateEnd: date | None = None
     maxResults: int | None = Field(default=None, ge=1, le=1000)
 
 

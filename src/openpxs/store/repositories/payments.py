@@ -210,14 +210,23 @@ class PaymentAttemptRepository(Repository):
         return [_attempt(r) for r in rows]
 
     async def of_card(
-        self, merchant_id: int, card_number: str, limit: int = 100
+        self,
+        merchant_id: int,
+        card_number: str,
+        limit: int = 100,
+        *,
+        since: datetime | None = None,
+        before: datetime | None = None,
     ) -> list[PaymentAttempt]:
-        """The card's attempts, newest first."""
+        """The card's attempts, newest first; made after ``since`` and before ``before``
+        when they are given."""
+        conditions = [pa.c.merchant_id == merchant_id, pa.c.card_number == card_number]
+        if since is not None:
+            conditions.append(pa.c.created_at > since)
+        if before is not None:
+            conditions.append(pa.c.created_at < before)
         rows = await self.conn.execute(
-            select(pa)
-            .where(pa.c.merchant_id == merchant_id, pa.c.card_number == card_number)
-            .order_by(pa.c.id.desc())
-            .limit(limit)
+            select(pa).where(*conditions).order_by(pa.c.id.desc()).limit(limit)
         )
         return [_attempt(r) for r in rows]
 
