@@ -31,8 +31,13 @@ from openpxs.services.card_payments import PaymentOrder, Units, charge_and_credi
 from openpxs.services.card_payments import configured_processor as processor_of
 from openpxs.services.context import Call
 from openpxs.services.guest_access import account_by_card
-from openpxs.services.payment_methods import _guest_account
-from openpxs.services.recharge import Method, check_amount, check_method, recharge_settings
+from openpxs.services.recharge import (
+    Method,
+    check_amount,
+    check_method,
+    paying_account,
+    recharge_settings,
+)
 from openpxs.store.repositories.payment_methods import StoredMethod
 from openpxs.store.uow import UnitOfWork
 
@@ -65,7 +70,7 @@ async def enable(
     processor = processor_of(call.program)
     async with units() as uow:
         checked = replace(call, uow=uow)
-        account = await _guest_account(checked, card_number)
+        account = await paying_account(checked, card_number)
         amount = check_amount(raw_amount, settings)
         if raw_threshold is None:
             raise Refused(Reason.INVALID_QUANTITY, "thresholdAmount is required")

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from openpxs.domain.errors import CardNotActive, Reason, Refused
+from openpxs.domain.errors import Reason, Refused
 from openpxs.domain.payments import BillingAddress, PaymentFailed
 from openpxs.services.card_payments import Units
 from openpxs.services.card_payments import configured_processor as processor_of
 from openpxs.services.context import Call
-from openpxs.services.guest_access import AccountRef, account_by_card
-from openpxs.services.recharge import ADDRESS_FIELDS, forget_token
+from openpxs.services.guest_access import account_by_card
+from openpxs.services.recharge import ADDRESS_FIELDS, forget_token, paying_account
 from openpxs.store.repositories.payment_methods import StoredMethod
 
 USAGES = ("RECHARGE", "AUTO_RECHARGE", "SUBSCRIPTION", "SALE")
@@ -29,20 +29,6 @@ def check_usages(usages: list[str] | None) -> list[str]:
             Reason.INVALID_USAGE, f"unknown usage {', '.join(unknown)}; use {', '.join(USAGES)}"
         )
     return list(dict.fromkeys(wanted))  # repeats once, order kept
-
-
-async def _guest_account(call: Call, card_number: str | None) -> AccountRef:
-    account = await account_by_card(call, card_number)
-    if not account.in_use:
-        raise CardNotActive()
-    user = (
-        await call.uow.users.by_id(call.merchant_id, account.user_id)
-        if account.user_id is not None
-        else None
-    )
-    if user is None or not user.email_verified:
-        raise Refused(Reason.EMAIL_NOT_VERIFIED, "the card's owner has not verified an e-mail")
-    return account
 
 
 async def add_method(
@@ -62,7 +48,7 @@ async def add_method(
     processor = processor_of(call.program)
     async with units() as uow:
         checked = replace(call, uow=uow)
-        account = await _guest_account(checked, card_number)
+        account = await paying_account(checked, card_number)
         wanted = check_usages(usages)
         given = (token or "").strip()
         if (method_type or "CC").upper() != "CC" or not given:

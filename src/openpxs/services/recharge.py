@@ -35,7 +35,7 @@ from openpxs.domain.payments import (
 from openpxs.services.card_payments import Paid, PaymentOrder, Units, charge_and_credit
 from openpxs.services.card_payments import configured_processor as processor_of
 from openpxs.services.context import Call
-from openpxs.services.guest_access import account_by_card
+from openpxs.services.guest_access import AccountRef, account_by_card
 from openpxs.services.history import local_days
 from openpxs.store.repositories.payment_methods import StoredMethod
 from openpxs.store.repositories.payments import PaymentAttempt
@@ -168,14 +168,9 @@ async def forget_token(processor: Processor, token: str, key: str) -> None:
         log.exception("card processor %s could not forget a saved token", processor.name)
 
 
-async def _checked_order(
-    call: Call,
-    settings: RechargeConfig,
-    card_number: str | None,
-    raw_amount: object,
-    method: Method | None,
-    address: BillingAddress | None,
-) -> PaymentOrder:
+async def paying_account(call: Call, card_number: str | None) -> AccountRef:
+    """The card's account, for anything that charges or keeps a credit card for it: the
+    card in use, and its owner's e-mail address verified (the merchant's rule)."""
     account = await account_by_card(call, card_number)
     if not account.in_use:
         raise CardNotActive()
@@ -186,6 +181,18 @@ async def _checked_order(
     )
     if user is None or not user.email_verified:
         raise Refused(Reason.EMAIL_NOT_VERIFIED, "the card's owner has not verified an e-mail")
+    return account
+
+
+async def _checked_order(
+    call: Call,
+    settings: RechargeConfig,
+    card_number: str | None,
+    raw_amount: object,
+    method: Method | None,
+    address: BillingAddress | None,
+) -> PaymentOrder:
+    account = await paying_account(call, card_number)
     amount = check_amount(raw_amount, settings)
     token = check_method(method, address, settings.require_billing_address)
     saved = token is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from openpxs.api.payment import models as m
 from openpxs.api.payment.errors import PAYMENT, STYLES
-from openpxs.api.payment.handlers import address_of, saved_card_view
+from openpxs.api.payment.handlers import CHARGING_REFUSALS, address_of, saved_card_view
 from openpxs.domain.errors import Reason as R
 from openpxs.services import auto_recharge
 from openpxs.services.recharge import Method
@@ -19,19 +19,7 @@ from openpxs.wire.registry import endpoint
     reply=m.SimpleReply,
     styles=STYLES,
     summary="Recharge the card automatically when its balance drops below a threshold",
-    errors=(
-        R.CARD_NOT_FOUND,
-        R.CARD_NOT_ACTIVE,
-        R.EMAIL_NOT_VERIFIED,
-        R.INVALID_QUANTITY,
-        R.AMOUNT_OUT_OF_RANGE,
-        R.INVALID_PAYMENT_METHOD,
-        R.ADDRESS_REQUIRED,
-        R.NO_SAVED_CREDIT_CARD,
-        R.PAYMENTS_NOT_CONFIGURED,
-        R.PROCESSOR_DECLINED,
-        R.PROCESSOR_ERROR,
-    ),
+    errors=CHARGING_REFUSALS,
     scope="account_write",
     own_transactions=True,
 )

@@ -95,6 +95,22 @@ def address_of(address: m.Address | None) -> BillingAddress | None:
     )
 
 
+# What a call that charges a card (now, or later by automatic recharge) may answer.
+CHARGING_REFUSALS = (
+    R.CARD_NOT_FOUND,
+    R.CARD_NOT_ACTIVE,
+    R.EMAIL_NOT_VERIFIED,
+    R.INVALID_QUANTITY,
+    R.AMOUNT_OUT_OF_RANGE,
+    R.INVALID_PAYMENT_METHOD,
+    R.ADDRESS_REQUIRED,
+    R.NO_SAVED_CREDIT_CARD,
+    R.PAYMENTS_NOT_CONFIGURED,
+    R.PROCESSOR_DECLINED,
+    R.PROCESSOR_ERROR,
+)
+
+
 @endpoint(
     PAYMENT,
     "paymentConfig",
@@ -145,19 +161,7 @@ async def payment_config(ctx: CallContext, req: m.PaymentConfigRequest) -> m.Pay
     reply=m.RechargeReply,
     styles=STYLES,
     summary="Charge a credit card and add the amount to a stored value card",
-    errors=(
-        R.CARD_NOT_FOUND,
-        R.CARD_NOT_ACTIVE,
-        R.EMAIL_NOT_VERIFIED,
-        R.INVALID_QUANTITY,
-        R.AMOUNT_OUT_OF_RANGE,
-        R.INVALID_PAYMENT_METHOD,
-        R.ADDRESS_REQUIRED,
-        R.NO_SAVED_CREDIT_CARD,
-        R.PAYMENTS_NOT_CONFIGURED,
-        R.PROCESSOR_DECLINED,
-        R.PROCESSOR_ERROR,
-    ),
+    errors=CHARGING_REFUSALS,
     scope="account_write",
     own_transactions=True,
 )
