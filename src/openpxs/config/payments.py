@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 
 class _Model(BaseModel):
@@ -64,8 +64,66 @@ class BuiltinProcessorConfig(_Model):
     """A secret the test processor insists on reading, to try the references of a real one."""
 
 
-# More processors join this as a discriminated union on ``kind``.
-ProcessorConfig = BuiltinProcessorConfig
+def _base_url(value: str) -> str:
+    # Only the scheme and host matter; a trailing slash would double the API's own.
+    if not value.startswith(("https://", "http://")):
+        raise ValueError("write the URL with https:// (http:// only for a local test server)")
+    return value.rstrip("/")
+
+
+BaseUrl = Annotated[str, Field(min_length=8, max_length=300), AfterValidator(_base_url)]
+
+
+class StripeProcessorConfig(_Model):
+    """Stripe (PaymentIntents). Clients tokenize cards with Stripe.js or the mobile SDKs
+    (``createPaymentMethod``) and send the PaymentMethod id (``pm_...``) as the token."""
+
+    kind: Literal["stripe"]
+    """stripe: charges through Stripe's API."""
+    api_key: SecretRef
+    """The secret API key (``sk_live_...``/``sk_test_...``), by reference."""
+    publishable_key: Annotated[str, Field(pattern=r"^pk_[A-Za-z0-9_]{1,200}$")] | None = None
+    """The publishable key clients need to tokenize (public; shown by paymentConfig)."""
+    api_base: BaseUrl = "https://api.stripe.com"
+    """Where Stripe's API is reached; another address only for a local test server."""
+    timeout_seconds: float = Field(default=30, gt=0, le=120)
+    """How long one call may take before its outcome counts as unknown."""
+
+
+class SpreedlyProcessorConfig(_Model):
+    """Spreedly: clients tokenize cards in the Spreedly iFrame (spreedlyIframeParams)
+    and send the payment method token; charges go through one of the merchant's
+    Spreedly gateways."""
+
+    kind: Literal["spreedly"]
+    """spreedly: charges through Spreedly's gateway API."""
+    environment_key: Annotated[str, Field(min_length=1, max_length=100)]
+    """The Spreedly environment key (public: the iFrame needs it)."""
+    access_secret: SecretRef
+    """The environment's access secret, by reference."""
+    gateway_token: Annotated[str, Field(min_length=1, max_length=100)]
+    """Token of the Spreedly gateway that charges the merchant's cards."""
+    signing_secret: SecretRef | None = None
+    """Secret that signs iFrame authentication parameters (nonce, timestamp,
+    certificate token), by reference; without it the iFrame is not authenticated."""
+    certificate_token: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    """Token of the Spreedly certificate whose key is signing_secret."""
+    api_base: BaseUrl = "https://core.spreedly.com"
+    """Where Spreedly's API is reached; another address only for a local test server."""
+    timeout_seconds: float = Field(default=30, gt=0, le=120)
+    """How long one call may take before its outcome counts as unknown."""
+
+    @model_validator(mode="after")
+    def _signing_pair(self) -> SpreedlyProcessorConfig:
+        if (self.signing_secret is None) != (self.certificate_token is None):
+            raise ValueError("give signing_secret and certificate_token together")
+        return self
+
+
+ProcessorConfig = Annotated[
+    BuiltinProcessorConfig | StripeProcessorConfig | SpreedlyProcessorConfig,
+    Field(discriminator="kind"),
+]
 
 
 class RechargeConfig(_Model):
