@@ -280,7 +280,7 @@ def test_payments_settings_are_read() -> None:
         ),
         (
             "payments:\n  processor: {kind: spreedly, environment_key: E, gateway_token: G,"
-            " access_secret: {env: S}, signing_secret: {env: T}}\n",
+            " access_secret: {env: S}, certificate_key: {env: T}}\n",
             "certificate_token",
         ),
         ("payments:\n  recharge: {wallet: 1, store: corp}\n", "recharge needs a processor"),

@@ -103,11 +103,12 @@ class SpreedlyProcessorConfig(_Model):
     """The environment's access secret, by reference."""
     gateway_token: Annotated[str, Field(min_length=1, max_length=100)]
     """Token of the Spreedly gateway that charges the merchant's cards."""
-    signing_secret: SecretRef | None = None
-    """Secret that signs iFrame authentication parameters (nonce, timestamp,
-    certificate token), by reference; without it the iFrame is not authenticated."""
     certificate_token: Annotated[str, Field(min_length=1, max_length=100)] | None = None
-    """Token of the Spreedly certificate whose key is signing_secret."""
+    """Token of the certificate uploaded to Spreedly for authenticated (enhanced
+    security) iFrame tokenization; without it the iFrame is not authenticated."""
+    certificate_key: SecretRef | None = None
+    """The private key (PEM) of that certificate, by reference: it signs the iFrame
+    parameters spreedlyIframeParams hands out."""
     api_base: BaseUrl = "https://core.spreedly.com"
     """Where Spreedly's API is reached; another address only for a local test server."""
     timeout_seconds: float = Field(default=30, gt=0, le=120)
@@ -115,8 +116,8 @@ class SpreedlyProcessorConfig(_Model):
 
     @model_validator(mode="after")
     def _signing_pair(self) -> SpreedlyProcessorConfig:
-        if (self.signing_secret is None) != (self.certificate_token is None):
-            raise ValueError("give signing_secret and certificate_token together")
+        if (self.certificate_key is None) != (self.certificate_token is None):
+            raise ValueError("give certificate_token and certificate_key together")
         return self
 
 

@@ -15,6 +15,7 @@ from openpxs.config.payments import (
 from openpxs.domain.payments import PaymentsNotConfigured, Processor
 from openpxs.processors.builtin import BuiltinTestProcessor
 from openpxs.processors.secrets import SecretUnavailable, read_secret
+from openpxs.processors.spreedly_gateway import SpreedlyGateway
 from openpxs.processors.stripe_gateway import StripeGateway
 
 __all__ = ["processor_for"]
@@ -41,7 +42,13 @@ def _build(
             read_secret(settings.api_key), settings.api_base, settings.timeout_seconds
         )
     if isinstance(settings, SpreedlyProcessorConfig):
-        raise PaymentsNotConfigured("the spreedly processor is not available yet")
+        return SpreedlyGateway(
+            settings.environment_key,
+            read_secret(settings.access_secret),
+            settings.gateway_token,
+            settings.api_base,
+            settings.timeout_seconds,
+        )
     if settings.api_key is not None:
         read_secret(settings.api_key)
     return BuiltinTestProcessor.for_merchant(merchant_id)

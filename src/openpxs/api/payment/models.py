@@ -204,3 +204,29 @@ class AutoRechargeStatusReply(ReplyModel):
     thresholdAmount: DecimalOut | None = None
     thresholdMonitoringEnabled: bool = False
     savedCreditCard: SavedCreditCard | None = None
+
+
+class MerchantRequest(GuestRequest):
+    """Only the merchant (and the caller's authentication)."""
+
+
+class SpreedlyIframeParamsReply(ReplyModel):
+    """What Spreedly.init needs; the nonce, timestamp, certificate token and signature
+    only when the merchant authenticates its iFrame (enhanced security)."""
+
+    result: str = "success"
+    environmentKey: str = Field(description="The merchant's Spreedly environment key.")
+    nonce: str | None = Field(
+        default=None, description="A new random value for this tokenization only."
+    )
+    timestamp: str | None = Field(
+        default=None, description="When the parameters were made, in seconds since 1970 (UTC)."
+    )
+    certificateToken: str | None = Field(
+        default=None, description="The Spreedly certificate whose key made the signature."
+    )
+    signature: str | None = Field(
+        default=None,
+        description="Hex HMAC-SHA256 of nonce, timestamp and certificate token, keyed with "
+        "the certificate's private key.",
+    )
