@@ -176,6 +176,68 @@ def _usual_brands() -> list[CardBrand]:
     return ["VISA", "MASTERCARD", "AMEX", "DISCOVER"]
 
 
+# Apple's hosts that hand out merchant sessions (the validationURL of onvalidatemerchant).
+APPLE_PAY_ORIGINS = [
+    "https://apple-pay-gateway.apple.com",
+    "https://cn-apple-pay-gateway.apple.com",
+    *(f"https://apple-pay-gateway-nc-pod{n}.apple.com" for n in range(1, 6)),
+    *(f"https://apple-pay-gateway-pr-pod{n}.apple.com" for n in range(1, 6)),
+    *(f"https://cn-apple-pay-gateway-sh-pod{n}.apple.com" for n in range(1, 4)),
+    *(f"https://cn-apple-pay-gateway-tj-pod{n}.apple.com" for n in range(1, 4)),
+    "https://apple-pay-gateway-cert.apple.com",
+    "https://cn-apple-pay-gateway-cert.apple.com",
+]
+
+
+def _apple_pay_origins() -> list[str]:
+    return list(APPLE_PAY_ORIGINS)
+
+
+def _apple_pay_networks() -> list[str]:
+    return ["visa", "masterCard", "amex", "discover"]
+
+
+def _apple_pay_capabilities() -> list[str]:
+    return ["supports3DS"]
+
+
+class ApplePayConfig(_Model):
+    """Apple Pay on the web: the merchant identity that asks Apple for merchant sessions,
+    and where domains are registered."""
+
+    merchant_identifier: Annotated[str, Field(min_length=1, max_length=200)]
+    """The Apple Pay merchant identifier (e.g. merchant.com.example.giftcards)."""
+    display_name: Annotated[str, Field(min_length=1, max_length=64)]
+    """The merchant name the payment sheet shows."""
+    country_code: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] = "US"
+    """ISO 3166 country of the merchant."""
+    supported_networks: list[Annotated[str, Field(min_length=1, max_length=32)]] = Field(
+        default_factory=_apple_pay_networks
+    )
+    """Card networks offered on the payment sheet (Apple's names: visa, masterCard, ...)."""
+    merchant_capabilities: list[Annotated[str, Field(min_length=1, max_length=32)]] = Field(
+        default_factory=_apple_pay_capabilities
+    )
+    """Apple's merchant capabilities (supports3DS, supportsCredit, supportsDebit)."""
+    identity_certificate_file: Annotated[str, Field(min_length=1, max_length=1000)] | None = None
+    """The Apple Pay merchant identity certificate (PEM file) presented to Apple."""
+    identity_key_file: Annotated[str, Field(min_length=1, max_length=1000)] | None = None
+    """The private key of that certificate (PEM file)."""
+    validation_origins: list[BaseUrl] = Field(default_factory=_apple_pay_origins)
+    """Where a validationURL may point (scheme and host): Apple's gateways. Merchant
+    validation refuses any other address, so a browser cannot make the server call it."""
+    registration_url: BaseUrl = "https://apple-pay-gateway.apple.com/paymentservices"
+    """Apple's web merchant registration service (registerMerchant, unregisterMerchant)."""
+    timeout_seconds: float = Field(default=20, gt=0, le=60)
+    """How long a call to Apple may take."""
+
+    @model_validator(mode="after")
+    def _identity_pair(self) -> ApplePayConfig:
+        if (self.identity_certificate_file is None) != (self.identity_key_file is None):
+            raise ValueError("give identity_certificate_file and identity_key_file together")
+        return self
+
+
 class PaymentsConfig(_Model):
     """Card payments: the processor and what guests may pay for with it."""
 
@@ -189,6 +251,8 @@ class PaymentsConfig(_Model):
     """Recharging stored value cards; absent: not offered."""
     auto_recharge: AutoRechargeConfig = Field(default_factory=AutoRechargeConfig)
     """Automatic recharge limits."""
+    apple_pay: ApplePayConfig | None = None
+    """Apple Pay on the web; absent: the Apple Pay operations answer not configured."""
 
     @model_validator(mode="after")
     def _recharge_needs_processor(self) -> PaymentsConfig:

@@ -697,6 +697,16 @@ payment_methods = Table(
     Index("ix_payment_methods_merchant_account", "merchant_id", "account_id"),
 )
 
+# Web domains registered with Apple Pay for a merchant (payment/registerApplePayMerchantDomain):
+# merchant validation is refused for a domain not listed here.
+apple_pay_domains = Table(
+    "apple_pay_domains",
+    metadata,
+    Column("merchant_id", Integer, primary_key=True),
+    Column("domain_name", String(253), primary_key=True),
+    Column("registered_at", UTCDateTime(), nullable=False),
+)
+
 # An account's automatic recharge: when a redemption leaves its stored value below
 # ``threshold``, ``due_since`` is set in the same transaction (once: only while it is
 # null), and a worker charges the saved credit card ``amount`` and clears it.

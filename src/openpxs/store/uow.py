@@ -20,6 +20,7 @@ from openpxs.domain.ledger import AccountBook
 from openpxs.domain.stamp import CallStamp
 from openpxs.store.repositories.accounts import AccountRepository
 from openpxs.store.repositories.addresses import AddressRepository
+from openpxs.store.repositories.apple_pay import ApplePayDomainRepository
 from openpxs.store.repositories.auto_recharges import AutoRechargeRepository
 from openpxs.store.repositories.cards import CardRepository
 from openpxs.store.repositories.checkins import CheckinRepository
@@ -222,6 +223,10 @@ class UnitOfWork:
     @cached_property
     def outbox(self) -> OutboxRepository:
         return OutboxRepository(self._conn)
+
+    @cached_property
+    def apple_pay_domains(self) -> ApplePayDomainRepository:
+        return ApplePayDomainRepository(self._conn)
 
     @cached_property
     def payment_methods(self) -> PaymentMethodRepository:

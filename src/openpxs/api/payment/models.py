@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -156,8 +156,14 @@ class AddPaymentMethodRequest(GuestRequest):
 
 class PaymentMethodRequest(GuestRequest):
     printedCardNumber: CardNumber | None = None
-    paymentMethodId: Annotated[str, Field(max_length=64)] | None = None
-    usage: Annotated[str, Field(max_length=32)] | None = None
+    paymentMethodId: Annotated[str, Field(max_length=64)] | None = Field(
+        default=None,
+        description="The id addPaymentMethod returned; savedPaymentMethod also takes a usage.",
+    )
+    usage: Annotated[str, Field(max_length=32)] | None = Field(
+        default=None,
+        description="savedPaymentMethod only: the method that is the default for this usage.",
+    )
 
 
 class EditUsagesRequest(GuestRequest):
@@ -230,3 +236,45 @@ class SpreedlyIframeParamsReply(ReplyModel):
         description="Hex HMAC-SHA256 of nonce, timestamp and certificate token, keyed with "
         "the certificate's private key.",
     )
+
+
+DomainName = Annotated[str, Field(max_length=253)]
+
+
+class ValidateApplePayMerchantRequest(GuestRequest):
+    validationUrl: Annotated[str, Field(max_length=2000)] | None = Field(
+        default=None,
+        description="The validationURL of the Apple Pay JS onvalidatemerchant event.",
+    )
+    domainName: DomainName | None = Field(
+        default=None, description="The registered web domain showing the Apple Pay button."
+    )
+    displayName: Annotated[str, Field(max_length=64)] | None = Field(
+        default=None, description="The merchant name on the payment sheet (else the program's)."
+    )
+
+
+class ApplePayDomainRequest(GuestRequest):
+    domainName: DomainName | None = Field(
+        default=None, description="A host name such as shop.example.com."
+    )
+
+
+class ApplePayMerchantSessionReply(ReplyModel):
+    result: str = "success"
+    merchantSession: dict[str, Any] = Field(
+        description="Apple's merchant session, unchanged, for completeMerchantValidation."
+    )
+
+
+class ApplePayMerchantDetailsReply(ReplyModel):
+    """What a client needs to build an Apple Pay payment request, and the domains."""
+
+    result: str = "success"
+    merchantIdentifier: str = Field(description="The Apple Pay merchant identifier.")
+    displayName: str = Field(description="The merchant name the payment sheet shows.")
+    countryCode: str = Field(description="The merchant's ISO 3166 country code.")
+    currencyCode: str = Field(description="The ISO 4217 currency charged.")
+    supportedNetworks: list[str] = Field(description="Card networks offered (Apple's names).")
+    merchantCapabilities: list[str] = Field(description="Apple's merchant capabilities.")
+    domains: list[str] = Field(description="The web domains registered for Apple Pay.")
