@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import logging
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -173,8 +174,9 @@ def test_a_lost_answer_is_settled_by_the_order_id(
 
 @pytest.mark.usefixtures("spreedly_merchant")
 def test_a_kept_card_is_verified_retained_charged_again_and_redacted(
-    client: TestClient, spreedly: FakeSpreedly
+    client: TestClient, spreedly: FakeSpreedly, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     card, token = guest(client)
     pm = spreedly.tokenize(VISA)
     first = recharge(client, token, card, paymentMethod=method(pm, saveCard=True))

@@ -4,6 +4,7 @@ recharges, declines, saved cards, automatic recharge, compensation and lookup.""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -14,6 +15,7 @@ from fastapi.testclient import TestClient
 from openpxs.domain.payments import ChargeRequest, Outcome
 from openpxs.processors.stripe_gateway import KEY_FIELD, StripeGateway
 from tests.api.guests import as_guest, body_of, gget, gpost
+from tests.api.no_card_numbers import assert_no_card_numbers
 from tests.api.test_auto_recharge import enable, run_worker, spend
 from tests.api.test_payment import guest, recharge, saved_card, sv_balance
 from tests.fakes.localstripe import SECRET_KEY, LocalStripe
@@ -103,8 +105,9 @@ def test_an_unknown_token_is_refused_without_a_charge(client: TestClient) -> Non
 
 @pytest.mark.usefixtures("stripe_merchant")
 def test_a_saved_card_is_a_customer_and_pays_off_session(
-    client: TestClient, localstripe: LocalStripe
+    client: TestClient, localstripe: LocalStripe, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     card, token = guest(client)
     pm = localstripe.payment_method(VISA)
     first = recharge(client, token, card, paymentMethod=method(pm, saveCard=True))
@@ -122,6 +125,7 @@ def test_a_saved_card_is_a_customer_and_pays_off_session(
         500,
     )
     assert sv_balance(client, card) == "25.00"
+    assert_no_card_numbers(client, [VISA], caplog.text)
     gone = gpost(
         client, "payment", "deleteSavedCreditCard", as_guest(token, printedCardNumber=card)
     )
