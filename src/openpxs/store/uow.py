@@ -41,6 +41,7 @@ from openpxs.store.repositories.pending_rewards import PendingRewardRepository
 from openpxs.store.repositories.perks import PerkRepository
 from openpxs.store.repositories.price_matches import PriceMatchRepository
 from openpxs.store.repositories.programs import ProgramRepository
+from openpxs.store.repositories.recharge_monitors import RechargeMonitorRepository
 from openpxs.store.repositories.referrals import ReferralRepository
 from openpxs.store.repositories.related_guests import RelatedGuestRepository
 from openpxs.store.repositories.retry_keys import RetryKeyRepository, RetryKeys
@@ -227,6 +228,10 @@ class UnitOfWork:
     @cached_property
     def apple_pay_domains(self) -> ApplePayDomainRepository:
         return ApplePayDomainRepository(self._conn)
+
+    @cached_property
+    def recharge_monitors(self) -> RechargeMonitorRepository:
+        return RechargeMonitorRepository(self._conn)
 
     @cached_property
     def payment_methods(self) -> PaymentMethodRepository:

@@ -1,6 +1,13 @@
 """Payment Service (payment.yaml)."""
 
-from openpxs.api.payment import apple_pay, automatic, handlers, methods, tokenizing
+from openpxs.api.payment import (
+    apple_pay,
+    automatic,
+    handlers,
+    methods,
+    monitoring,
+    tokenizing,
+)
 from openpxs.api.payment.errors import PAYMENT
 
-__all__ = ["PAYMENT", "apple_pay", "automatic", "handlers", "methods", "tokenizing"]
+__all__ = ["PAYMENT", "apple_pay", "automatic", "handlers", "methods", "monitoring", "tokenizing"]

@@ -35,6 +35,7 @@ REFUSALS = table(
         R.PAYMENT_METHOD_NOT_FOUND: "Payment method not found",
         R.INVALID_USAGE: "Invalid payment method usage",
         R.AUTO_RECHARGE_NOT_ENABLED: "Auto recharge is not enabled",
+        R.MONITORING_NOT_ENABLED: "Auto recharge monitoring is not enabled",
         R.APPLE_PAY_NOT_CONFIGURED: "Apple Pay is not configured for this merchant",
         R.APPLE_PAY_VALIDATION_FAILED: "Apple Pay merchant validation failed",
         R.INVALID_DOMAIN: "Invalid domain",

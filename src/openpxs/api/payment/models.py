@@ -278,3 +278,38 @@ class ApplePayMerchantDetailsReply(ReplyModel):
     supportedNetworks: list[str] = Field(description="Card networks offered (Apple's names).")
     merchantCapabilities: list[str] = Field(description="Apple's merchant capabilities.")
     domains: list[str] = Field(description="The web domains registered for Apple Pay.")
+
+
+class EnableMonitoringRequest(GuestRequest):
+    printedCardNumber: CardNumber | None = None
+    thresholdAmount: RawDecimal = Field(
+        default=None, description="The balance below which an event is raised."
+    )
+    amount: RawDecimal = Field(
+        default=None, description="The recharge the caller means to make when one is raised."
+    )
+
+
+class PendingEventsRequest(GuestRequest):
+    printedCardNumber: CardNumber | None = Field(
+        default=None,
+        description="The card; a back end (b2b) may leave it out for every watched card.",
+    )
+
+
+class MonitoredAutoRechargeEvent(ReplyModel):
+    """A redemption left a watched card's stored value below its threshold."""
+
+    eventId: int = Field(description="The event's id.")
+    printedCardNumber: str = Field(description="The card whose balance crossed the threshold.")
+    balance: DecimalOut = Field(description="The stored value balance the redemption left.")
+    thresholdAmount: DecimalOut = Field(description="The threshold it went below.")
+    amount: DecimalOut = Field(description="The recharge amount registered with monitoring.")
+    eventDatetime: str = Field(description="When it was raised, in the merchant's time zone.")
+
+
+class PendingAutoRechargeEventsReply(ReplyModel):
+    result: str = "success"
+    events: list[MonitoredAutoRechargeEvent] = Field(
+        description="Events not settled yet, oldest first; at most one per card."
+    )
