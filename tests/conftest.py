@@ -27,6 +27,9 @@ from openpxs.store.db import create_engine
 from openpxs.store.tables import cards, metadata
 from openpxs.wire.registry import UNDECLARED
 
+# Local stand-ins for processors, started only by the tests that ask for them.
+pytest_plugins = ["tests.fakes.apple_pay", "tests.fakes.localstripe", "tests.fakes.spreedly"]
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(

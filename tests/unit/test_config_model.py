@@ -272,7 +272,17 @@ def test_payments_settings_are_read() -> None:
     [
         ("payments:\n  processor: {kind: test, api_key: 'sk_live_in_clear'}\n", "api_key"),
         ("payments:\n  processor: {kind: test, api_key: {env: A, file: /b}}\n", "api_key"),
-        ("payments:\n  processor: {kind: stripe}\n", "kind"),
+        ("payments:\n  processor: {kind: paypal}\n", "kind"),
+        ("payments:\n  processor: {kind: stripe}\n", "api_key"),
+        (
+            "payments:\n  processor: {kind: stripe, api_key: {env: K}, api_base: 'api.local'}\n",
+            "https://",
+        ),
+        (
+            "payments:\n  processor: {kind: spreedly, environment_key: E, gateway_token: G,"
+            " access_secret: {env: S}, certificate_key: {env: T}}\n",
+            "certificate_token",
+        ),
         ("payments:\n  recharge: {wallet: 1, store: corp}\n", "recharge needs a processor"),
         (
             "payments:\n  processor: {kind: test}\n"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 
 class _Model(BaseModel):
@@ -64,8 +64,67 @@ class BuiltinProcessorConfig(_Model):
     """A secret the test processor insists on reading, to try the references of a real one."""
 
 
-# More processors join this as a discriminated union on ``kind``.
-ProcessorConfig = BuiltinProcessorConfig
+def _base_url(value: str) -> str:
+    # Only the scheme and host matter; a trailing slash would double the API's own.
+    if not value.startswith(("https://", "http://")):
+        raise ValueError("write the URL with https:// (http:// only for a local test server)")
+    return value.rstrip("/")
+
+
+BaseUrl = Annotated[str, Field(min_length=8, max_length=300), AfterValidator(_base_url)]
+
+
+class StripeProcessorConfig(_Model):
+    """Stripe (PaymentIntents). Clients tokenize cards with Stripe.js or the mobile SDKs
+    (``createPaymentMethod``) and send the PaymentMethod id (``pm_...``) as the token."""
+
+    kind: Literal["stripe"]
+    """stripe: charges through Stripe's API."""
+    api_key: SecretRef
+    """The secret API key (``sk_live_...``/``sk_test_...``), by reference."""
+    publishable_key: Annotated[str, Field(pattern=r"^pk_[A-Za-z0-9_]{1,200}$")] | None = None
+    """The publishable key clients need to tokenize (public; shown by paymentConfig)."""
+    api_base: BaseUrl = "https://api.stripe.com"
+    """Where Stripe's API is reached; another address only for a local test server."""
+    timeout_seconds: float = Field(default=30, gt=0, le=120)
+    """How long one call may take before its outcome counts as unknown."""
+
+
+class SpreedlyProcessorConfig(_Model):
+    """Spreedly: clients tokenize cards in the Spreedly iFrame (spreedlyIframeParams)
+    and send the payment method token; charges go through one of the merchant's
+    Spreedly gateways."""
+
+    kind: Literal["spreedly"]
+    """spreedly: charges through Spreedly's gateway API."""
+    environment_key: Annotated[str, Field(min_length=1, max_length=100)]
+    """The Spreedly environment key (public: the iFrame needs it)."""
+    access_secret: SecretRef
+    """The environment's access secret, by reference."""
+    gateway_token: Annotated[str, Field(min_length=1, max_length=100)]
+    """Token of the Spreedly gateway that charges the merchant's cards."""
+    certificate_token: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    """Token of the certificate uploaded to Spreedly for authenticated (enhanced
+    security) iFrame tokenization; without it the iFrame is not authenticated."""
+    certificate_key: SecretRef | None = None
+    """The private key (PEM) of that certificate, by reference: it signs the iFrame
+    parameters spreedlyIframeParams hands out."""
+    api_base: BaseUrl = "https://core.spreedly.com"
+    """Where Spreedly's API is reached; another address only for a local test server."""
+    timeout_seconds: float = Field(default=30, gt=0, le=120)
+    """How long one call may take before its outcome counts as unknown."""
+
+    @model_validator(mode="after")
+    def _signing_pair(self) -> SpreedlyProcessorConfig:
+        if (self.certificate_key is None) != (self.certificate_token is None):
+            raise ValueError("give certificate_token and certificate_key together")
+        return self
+
+
+ProcessorConfig = Annotated[
+    BuiltinProcessorConfig | StripeProcessorConfig | SpreedlyProcessorConfig,
+    Field(discriminator="kind"),
+]
 
 
 class RechargeConfig(_Model):
@@ -117,6 +176,68 @@ def _usual_brands() -> list[CardBrand]:
     return ["VISA", "MASTERCARD", "AMEX", "DISCOVER"]
 
 
+# Apple's hosts that hand out merchant sessions (the validationURL of onvalidatemerchant).
+APPLE_PAY_ORIGINS = [
+    "https://apple-pay-gateway.apple.com",
+    "https://cn-apple-pay-gateway.apple.com",
+    *(f"https://apple-pay-gateway-nc-pod{n}.apple.com" for n in range(1, 6)),
+    *(f"https://apple-pay-gateway-pr-pod{n}.apple.com" for n in range(1, 6)),
+    *(f"https://cn-apple-pay-gateway-sh-pod{n}.apple.com" for n in range(1, 4)),
+    *(f"https://cn-apple-pay-gateway-tj-pod{n}.apple.com" for n in range(1, 4)),
+    "https://apple-pay-gateway-cert.apple.com",
+    "https://cn-apple-pay-gateway-cert.apple.com",
+]
+
+
+def _apple_pay_origins() -> list[str]:
+    return list(APPLE_PAY_ORIGINS)
+
+
+def _apple_pay_networks() -> list[str]:
+    return ["visa", "masterCard", "amex", "discover"]
+
+
+def _apple_pay_capabilities() -> list[str]:
+    return ["supports3DS"]
+
+
+class ApplePayConfig(_Model):
+    """Apple Pay on the web: the merchant identity that asks Apple for merchant sessions,
+    and where domains are registered."""
+
+    merchant_identifier: Annotated[str, Field(min_length=1, max_length=200)]
+    """The Apple Pay merchant identifier (e.g. merchant.com.example.giftcards)."""
+    display_name: Annotated[str, Field(min_length=1, max_length=64)]
+    """The merchant name the payment sheet shows."""
+    country_code: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] = "US"
+    """ISO 3166 country of the merchant."""
+    supported_networks: list[Annotated[str, Field(min_length=1, max_length=32)]] = Field(
+        default_factory=_apple_pay_networks
+    )
+    """Card networks offered on the payment sheet (Apple's names: visa, masterCard, ...)."""
+    merchant_capabilities: list[Annotated[str, Field(min_length=1, max_length=32)]] = Field(
+        default_factory=_apple_pay_capabilities
+    )
+    """Apple's merchant capabilities (supports3DS, supportsCredit, supportsDebit)."""
+    identity_certificate_file: Annotated[str, Field(min_length=1, max_length=1000)] | None = None
+    """The Apple Pay merchant identity certificate (PEM file) presented to Apple."""
+    identity_key_file: Annotated[str, Field(min_length=1, max_length=1000)] | None = None
+    """The private key of that certificate (PEM file)."""
+    validation_origins: list[BaseUrl] = Field(default_factory=_apple_pay_origins)
+    """Where a validationURL may point (scheme and host): Apple's gateways. Merchant
+    validation refuses any other address, so a browser cannot make the server call it."""
+    registration_url: BaseUrl = "https://apple-pay-gateway.apple.com/paymentservices"
+    """Apple's web merchant registration service (registerMerchant, unregisterMerchant)."""
+    timeout_seconds: float = Field(default=20, gt=0, le=60)
+    """How long a call to Apple may take."""
+
+    @model_validator(mode="after")
+    def _identity_pair(self) -> ApplePayConfig:
+        if (self.identity_certificate_file is None) != (self.identity_key_file is None):
+            raise ValueError("give identity_certificate_file and identity_key_file together")
+        return self
+
+
 class PaymentsConfig(_Model):
     """Card payments: the processor and what guests may pay for with it."""
 
@@ -130,6 +251,8 @@ class PaymentsConfig(_Model):
     """Recharging stored value cards; absent: not offered."""
     auto_recharge: AutoRechargeConfig = Field(default_factory=AutoRechargeConfig)
     """Automatic recharge limits."""
+    apple_pay: ApplePayConfig | None = None
+    """Apple Pay on the web; absent: the Apple Pay operations answer not configured."""
 
     @model_validator(mode="after")
     def _recharge_needs_processor(self) -> PaymentsConfig:

@@ -122,6 +122,10 @@ class Reason(StrEnum):
     PAYMENT_METHOD_NOT_FOUND = "payment_method_not_found"
     INVALID_USAGE = "invalid_usage"
     AUTO_RECHARGE_NOT_ENABLED = "auto_recharge_not_enabled"
+    MONITORING_NOT_ENABLED = "monitoring_not_enabled"
+    APPLE_PAY_NOT_CONFIGURED = "apple_pay_not_configured"
+    APPLE_PAY_VALIDATION_FAILED = "apple_pay_validation_failed"
+    INVALID_DOMAIN = "invalid_domain"
 
 
 class DomainError(Exception):

@@ -50,6 +50,8 @@ class Status:
     amount: object | None
     threshold: object | None
     card: StoredMethod | None
+    # Whether threshold monitoring watches the card (recharge_monitoring).
+    monitored: bool = False
 
 
 async def enable(
@@ -131,9 +133,16 @@ async def status(call: Call, card_number: str | None) -> Status:
     account = await account_by_card(call, card_number)
     rule = await call.uow.auto_recharges.get(call.merchant_id, account.account_id)
     card = await call.uow.payment_methods.saved_card(call.merchant_id, account.account_id)
+    monitored = await call.uow.recharge_monitors.get(call.merchant_id, account.account_id)
     if rule is None or not rule.enabled:
-        return Status(False, None, None, card)
-    return Status(True, from_units(rule.amount_units, 2), from_units(rule.threshold_units, 2), card)
+        return Status(False, None, None, card, monitored is not None)
+    return Status(
+        True,
+        from_units(rule.amount_units, 2),
+        from_units(rule.threshold_units, 2),
+        card,
+        monitored is not None,
+    )
 
 
 async def after_redemption(
@@ -150,6 +159,9 @@ async def after_redemption(
     if balance is None or balance >= to_units(program.payments.auto_recharge.max_threshold):
         return
     await uow.auto_recharges.make_due(
+        program.merchant_id, book.account_id, settings.wallet, balance, now
+    )
+    await uow.recharge_monitors.raise_event(
         program.merchant_id, book.account_id, settings.wallet, balance, now
     )
 

@@ -261,6 +261,8 @@ async def _credit(
         moved = await uow.payment_attempts.move(
             attempt, AttemptState.CREDITED, stamp.now, transaction_id=txn
         )
+        # A completed recharge settles the card's pending threshold-monitoring event.
+        await uow.recharge_monitors.settle(program.merchant_id, account_id, stamp.now)
         return moved, view_of(book, program, card.number, card.template_code)
 
 

@@ -697,6 +697,46 @@ payment_methods = Table(
     Index("ix_payment_methods_merchant_account", "merchant_id", "account_id"),
 )
 
+# Web domains registered with Apple Pay for a merchant (payment/registerApplePayMerchantDomain):
+# merchant validation is refused for a domain not listed here.
+apple_pay_domains = Table(
+    "apple_pay_domains",
+    metadata,
+    Column("merchant_id", Integer, primary_key=True),
+    Column("domain_name", String(253), primary_key=True),
+    Column("registered_at", UTCDateTime(), nullable=False),
+)
+
+# Threshold monitoring (payment/enableAutoRechargeMonitoring): nothing is charged; a
+# redemption that leaves the stored value below ``threshold`` raises one pending event,
+# which the caller settles by recharging (or which disabling monitoring drops).
+recharge_monitors = Table(
+    "recharge_monitors",
+    metadata,
+    Column("merchant_id", Integer, primary_key=True),
+    Column("account_id", Id, primary_key=True),
+    Column("card_number", String(64), nullable=False),
+    Column("wallet_code", Integer, nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("threshold", BigInteger, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+recharge_monitor_events = Table(
+    "recharge_monitor_events",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("account_id", Id, nullable=False),
+    Column("card_number", String(64), nullable=False),
+    Column("balance", BigInteger, nullable=False),
+    Column("threshold", BigInteger, nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("raised_at", UTCDateTime(), nullable=False),
+    Column("settled_at", UTCDateTime(), nullable=True),
+    Index("ix_recharge_monitor_events_pending", "merchant_id", "settled_at", "account_id"),
+)
+
 # An account's automatic recharge: when a redemption leaves its stored value below
 # ``threshold``, ``due_since`` is set in the same transaction (once: only while it is
 # null), and a worker charges the saved credit card ``amount`` and clears it.

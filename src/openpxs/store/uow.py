@@ -20,6 +20,7 @@ from openpxs.domain.ledger import AccountBook
 from openpxs.domain.stamp import CallStamp
 from openpxs.store.repositories.accounts import AccountRepository
 from openpxs.store.repositories.addresses import AddressRepository
+from openpxs.store.repositories.apple_pay import ApplePayDomainRepository
 from openpxs.store.repositories.auto_recharges import AutoRechargeRepository
 from openpxs.store.repositories.cards import CardRepository
 from openpxs.store.repositories.checkins import CheckinRepository
@@ -40,6 +41,7 @@ from openpxs.store.repositories.pending_rewards import PendingRewardRepository
 from openpxs.store.repositories.perks import PerkRepository
 from openpxs.store.repositories.price_matches import PriceMatchRepository
 from openpxs.store.repositories.programs import ProgramRepository
+from openpxs.store.repositories.recharge_monitors import RechargeMonitorRepository
 from openpxs.store.repositories.referrals import ReferralRepository
 from openpxs.store.repositories.related_guests import RelatedGuestRepository
 from openpxs.store.repositories.retry_keys import RetryKeyRepository, RetryKeys
@@ -222,6 +224,14 @@ class UnitOfWork:
     @cached_property
     def outbox(self) -> OutboxRepository:
         return OutboxRepository(self._conn)
+
+    @cached_property
+    def apple_pay_domains(self) -> ApplePayDomainRepository:
+        return ApplePayDomainRepository(self._conn)
+
+    @cached_property
+    def recharge_monitors(self) -> RechargeMonitorRepository:
+        return RechargeMonitorRepository(self._conn)
 
     @cached_property
     def payment_methods(self) -> PaymentMethodRepository:

@@ -1,6 +1,13 @@
 """Payment Service (payment.yaml)."""
 
-from openpxs.api.payment import automatic, handlers, methods
+from openpxs.api.payment import (
+    apple_pay,
+    automatic,
+    handlers,
+    methods,
+    monitoring,
+    tokenizing,
+)
 from openpxs.api.payment.errors import PAYMENT
 
-__all__ = ["PAYMENT", "automatic", "handlers", "methods"]
+__all__ = ["PAYMENT", "apple_pay", "automatic", "handlers", "methods", "monitoring", "tokenizing"]

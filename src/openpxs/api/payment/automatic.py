@@ -82,5 +82,6 @@ async def auto_recharge_status(ctx: CallContext, req: m.CardRequest) -> m.AutoRe
         autoRechargeEnabled=found.enabled,
         amount=found.amount,
         thresholdAmount=found.threshold,
+        thresholdMonitoringEnabled=found.monitored,
         savedCreditCard=saved_card_view(found.card) if found.card else None,
     )

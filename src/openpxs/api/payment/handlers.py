@@ -23,6 +23,7 @@ from openpxs.domain.payments import (
     ProcessorResult,
 )
 from openpxs.domain.program import Program
+from openpxs.services import card_tokenizing as tokenizing
 from openpxs.services import recharge as recharging
 from openpxs.services.guest_access import account_by_card
 from openpxs.store.repositories.payment_methods import StoredMethod
@@ -150,6 +151,7 @@ async def payment_config(ctx: CallContext, req: m.PaymentConfigRequest) -> m.Pay
             acceptedCardTypes=list(payments.accepted_brands),
             addressRequired=bool(settings and settings.require_billing_address),
             processor=payments.processor.kind.upper(),
+            processorClientParams=tokenizing.client_params(payments),
         )
     )
 

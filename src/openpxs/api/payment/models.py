@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -156,8 +156,14 @@ class AddPaymentMethodRequest(GuestRequest):
 
 class PaymentMethodRequest(GuestRequest):
     printedCardNumber: CardNumber | None = None
-    paymentMethodId: Annotated[str, Field(max_length=64)] | None = None
-    usage: Annotated[str, Field(max_length=32)] | None = None
+    paymentMethodId: Annotated[str, Field(max_length=64)] | None = Field(
+        default=None,
+        description="The id addPaymentMethod returned; savedPaymentMethod also takes a usage.",
+    )
+    usage: Annotated[str, Field(max_length=32)] | None = Field(
+        default=None,
+        description="savedPaymentMethod only: the method that is the default for this usage.",
+    )
 
 
 class EditUsagesRequest(GuestRequest):
@@ -204,3 +210,106 @@ class AutoRechargeStatusReply(ReplyModel):
     thresholdAmount: DecimalOut | None = None
     thresholdMonitoringEnabled: bool = False
     savedCreditCard: SavedCreditCard | None = None
+
+
+class MerchantRequest(GuestRequest):
+    """Only the merchant (and the caller's authentication)."""
+
+
+class SpreedlyIframeParamsReply(ReplyModel):
+    """What Spreedly.init needs; the nonce, timestamp, certificate token and signature
+    only when the merchant authenticates its iFrame (enhanced security)."""
+
+    result: str = "success"
+    environmentKey: str = Field(description="The merchant's Spreedly environment key.")
+    nonce: str | None = Field(
+        default=None, description="A new random value for this tokenization only."
+    )
+    timestamp: str | None = Field(
+        default=None, description="When the parameters were made, in seconds since 1970 (UTC)."
+    )
+    certificateToken: str | None = Field(
+        default=None, description="The Spreedly certificate whose key made the signature."
+    )
+    signature: str | None = Field(
+        default=None,
+        description="Hex HMAC-SHA256 of nonce, timestamp and certificate token, keyed with "
+        "the certificate's private key.",
+    )
+
+
+DomainName = Annotated[str, Field(max_length=253)]
+
+
+class ValidateApplePayMerchantRequest(GuestRequest):
+    validationUrl: Annotated[str, Field(max_length=2000)] | None = Field(
+        default=None,
+        description="The validationURL of the Apple Pay JS onvalidatemerchant event.",
+    )
+    domainName: DomainName | None = Field(
+        default=None, description="The registered web domain showing the Apple Pay button."
+    )
+    displayName: Annotated[str, Field(max_length=64)] | None = Field(
+        default=None, description="The merchant name on the payment sheet (else the program's)."
+    )
+
+
+class ApplePayDomainRequest(GuestRequest):
+    domainName: DomainName | None = Field(
+        default=None, description="A host name such as shop.example.com."
+    )
+
+
+class ApplePayMerchantSessionReply(ReplyModel):
+    result: str = "success"
+    merchantSession: dict[str, Any] = Field(
+        description="Apple's merchant session, unchanged, for completeMerchantValidation."
+    )
+
+
+class ApplePayMerchantDetailsReply(ReplyModel):
+    """What a client needs to build an Apple Pay payment request, and the domains."""
+
+    result: str = "success"
+    merchantIdentifier: str = Field(description="The Apple Pay merchant identifier.")
+    displayName: str = Field(description="The merchant name the payment sheet shows.")
+    countryCode: str = Field(description="The merchant's ISO 3166 country code.")
+    currencyCode: str = Field(description="The ISO 4217 currency charged.")
+    supportedNetworks: list[str] = Field(description="Card networks offered (Apple's names).")
+    merchantCapabilities: list[str] = Field(description="Apple's merchant capabilities.")
+    domains: list[str] = Field(description="The web domains registered for Apple Pay.")
+
+
+class EnableMonitoringRequest(GuestRequest):
+    printedCardNumber: CardNumber | None = None
+    thresholdAmount: RawDecimal = Field(
+        default=None, description="The balance below which an event is raised."
+    )
+    amount: RawDecimal = Field(
+        default=None, description="The recharge the caller means to make when one is raised."
+    )
+
+
+class PendingEventsRequest(GuestRequest):
+    printedCardNumber: CardNumber | None = Field(
+        default=None,
+        description="The card; a back end (b2b) may leave it out for every watched card.",
+    )
+
+
+class MonitoredAutoRechargeEvent(ReplyModel):
+    """A redemption left a watched card's stored value below its threshold."""
+
+    eventId: int = Field(description="The event's id.")
+    printedCardNumber: str = Field(description="The card whose balance crossed the threshold.")
+    balance: DecimalOut = Field(description="The stored value balance the redemption left.")
+    thresholdAmount: DecimalOut = Field(description="The threshold it went below.")
+    amount: DecimalOut = Field(description="The recharge amount registered with monitoring.")
+    eventDatetime: str = Field(description="When it was raised, in the merchant's time zone.")
+
+
+class PendingAutoRechargeEventsReply(ReplyModel):
+    result: str = "success"
+    events: list[MonitoredAutoRechargeEvent] = Field(
+        description="Events not settled yet, oldest first; at most one per card."
+    )
