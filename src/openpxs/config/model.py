@@ -472,6 +472,11 @@ class MerchantConfig(_Model):
                 problems.append(
                     ((*loc, "card_template"), f"card template {sale.card_template} is not declared")
                 )
+            for j, code in enumerate(sale.offered_to):
+                if code not in templates:
+                    problems.append(
+                        ((*loc, "offered_to", j), f"card template {code} is not declared")
+                    )
             if sale.wallet is not None:
                 wallet = wallets.get(sale.wallet)
                 if wallet is None:

@@ -102,6 +102,9 @@ class SaleProgramConfig(_Model):
     """An inactive program is listed as such and sells nothing."""
     card_template: int = Field(gt=0)
     """Code of the card template the sold cards are issued from."""
+    offered_to: list[int] = Field(default_factory=list, max_length=50)
+    """Card templates of the guests the program is offered to (the cardTemplateCode of
+    sale/saleConfig.json, or a signed-in guest's card); empty: every guest."""
     wallet: int | None = Field(default=None, gt=0)
     """Currency wallet loaded with each card's face value (EGIFT)."""
     store: Annotated[str, Field(min_length=1, max_length=64)]
