@@ -132,6 +132,9 @@ class PaymentsConfig(_Model):
     """Recharging stored value cards; absent: not offered."""
     auto_recharge: AutoRechargeConfig = Field(default_factory=AutoRechargeConfig)
     """Automatic recharge limits."""
+    max_card_balance: Amount | None = None
+    """Largest stored value balance a gift sale or reload may leave on a card (Gift
+    Service); absent: no limit but the ledger's."""
     sales: list[SaleProgramConfig] = Field(default_factory=list, max_length=20)
     """The web store's sale programs (eGift, loyalty cards); empty: nothing is sold."""
 
