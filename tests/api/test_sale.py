@@ -23,6 +23,7 @@ from tests.api.pos import balance, run_db, wallets
 from tests.api.test_onetimepassword import outbox_messages
 from tests.api.test_outbox_delivery import Inbox, inbox  # noqa: F401 (fixture)
 from tests.api.test_payment import ADDRESS, guest
+from tests.program_config import demo_program
 
 TODAY = datetime.now(ZoneInfo("America/New_York")).date()
 PURCHASER = {"firstName": "Ada", "lastName": "Lovelace", "email": "ada@example.com"}
@@ -508,3 +509,94 @@ def test_delivery_dates_are_the_merchants_days() -> None:
     assert due == datetime(2027, 3, 14, 5, 0, tzinfo=UTC)  # still EST at midnight
     assert _due("2027-03-15", "America/New_York") == datetime(2027, 3, 15, 4, 0, tzinfo=UTC)
     assert _due(None, "UTC") is None
+
+
+def _sells_loyalty_cards(data: dict[str, Any]) -> None:
+    data["payments"]["sales"].append(
+        {
+            "type": "LOYALTY_CARD",
+            "name": "Loyalty Card",
+            "card_template": 1,
+            "store": "corp",
+            "price": "5.00",
+            "max_quantity": 3,
+            "shipping_methods": [
+                {"code": "EMAIL", "name": "E-mail", "delivery_type": "EMAIL"},
+                {"code": "POST", "name": "Post", "delivery_type": "MAIL", "price": "2.50"},
+            ],
+        }
+    )
+
+
+def test_a_loyalty_card_sale_reserves_cards(client: TestClient) -> None:
+    with demo_program(client, _sells_loyalty_cards):
+        config = body_of(
+            gget(
+                client,
+                "sale",
+                "loyaltyCardSaleConfig",
+                {"authentication": "anonymous", "cardTemplateCode": 1},
+            )
+        )
+        assert (config["program"]["minAmount"], config["program"]["amounts"]) == (
+            "5.00",
+            ["5.00"],
+        )
+        cards_before = count(client, cards)
+        refused(sell_loyalty(client, shippingMethodCode="POST"), "sale.address_required")
+        refused(sell_loyalty(client, quantity=4), "sale.invalid_quantity")
+        refused(sell_loyalty(client, expectedTotal="5.00", quantity=2), "sale.price_changed")
+        nothing_moved(client, cards_before)
+
+        reply = sell_loyalty(client, quantity=2, shippingMethodCode="POST", shippingAddress=ADDRESS)
+        assert reply["result"] == "success", reply
+        assert reply["saleSummary"]["total"] == "12.50"
+        [order_row] = rows(client, sale_orders)
+        assert order_row.shipping_address["city"] == "Boston"
+        assert len(order_row.cards) == 2 and order_row.transaction_id is None
+
+        async def statuses(conn: Any) -> list[str]:
+            found = await conn.execute(
+                select(cards.c.status).where(cards.c.printed_card_number.in_(order_row.cards))
+            )
+            return [r.status for r in found]
+
+        # Reserved for the guest to register, not active, and nothing loaded.
+        assert run_db(client, statuses) == ["inactive", "inactive"]
+        assert count(client, journal) == 0
+        assert [m["recipient"] for m in outbox_messages(client)] == ["ada@example.com"] * 2
+
+
+def test_reconciliation_gives_back_a_sale_charge_left_unfulfilled(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openpxs.services import sale_fulfilment
+    from openpxs.services.card_payments import reconcile
+    from openpxs.store.uow import unit_of_work
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("unavailable")
+
+    # The cards cannot be issued, and the processor cannot give the money back now.
+    with monkeypatch.context() as patch:
+        patch.setattr(sale_fulfilment, "new_virtual_card", broken)
+        patch.setattr(BuiltinTestProcessor, "void", broken)
+        patch.setattr(BuiltinTestProcessor, "refund", broken)
+        refused(sell(client, sale()), "sale.processor_error")
+    [attempt] = rows(client, payment_attempts)
+    assert attempt.state == "charged"
+
+    engine = client.app.state.runtime.engine  # type: ignore[attr-defined]
+
+    async def settle() -> Any:
+        return await reconcile(lambda: unit_of_work(engine), datetime.now(UTC) + timedelta(hours=1))
+
+    assert client.portal is not None
+    report = client.portal.call(settle)
+    assert (report.compensated, report.credited) == (1, 0)
+    [attempt] = rows(client, payment_attempts)
+    assert attempt.state == "compensated"
+    [payment] = BuiltinTestProcessor.for_merchant(1000)._books.payments.values()
+    assert payment.voided or payment.refunded == payment.amount
+    assert count(client, journal) == 0
+    assert all(r.fulfilled_at is None for r in rows(client, sale_orders))
