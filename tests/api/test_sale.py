@@ -488,8 +488,11 @@ def test_the_card_is_emailed_on_its_delivery_day_and_claimed(
     assert claimed["result"] == "success", claimed
 
 
-def test_no_payment_card_number_is_kept(client: TestClient) -> None:
+def test_no_payment_card_number_is_kept(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
     pan = "4242424242424242"
+    caplog.set_level("DEBUG")
     sell(client, sale(paymentMethod={"type": "CC", "token": pan}))
     sell(client, sale(paymentMethod={"type": "CC", "token": "tok_visa", "cardholderName": pan}))
 
@@ -500,6 +503,7 @@ def test_no_payment_card_number_is_kept(client: TestClient) -> None:
         return "\n".join(text)
 
     assert pan not in run_db(client, dump)
+    assert pan not in caplog.text
 
 
 def test_delivery_dates_are_the_merchants_days() -> None:
