@@ -414,6 +414,11 @@ def test_a_sale_for_an_account_keeps_own_items_on_the_card(client: TestClient) -
         )
     )
     refused(saved, "sale.invalid_payment_method")
+    nameless = {**body, "items": [item(recipient={"firstName": "Lee"})]}
+    refused(
+        body_of(gpost(client, "sale", "executeSaleForAccount", nameless)),
+        "sale.invalid_recipient",
+    )
     audit_clean(client)
 
 

@@ -171,17 +171,17 @@ def _check_recipients(
     program: SaleProgramConfig,
     summary: SaleSummary,
     emailed: bool,
-    keeps_own: bool,
 ) -> None:
-    """Each line's recipient: an e-mail address for emailed items (unless the purchaser
-    keeps them), a message within the limit, and a delivery day from today on."""
+    """Each line's recipient: an e-mail address for emailed items, a message within the
+    limit, and a delivery day from today to a year ahead. A line without a recipient
+    is the purchaser's."""
     today = local_date(call.now, call.program.timezone)
     for line in summary.lines:
         recipient = line.recipient
         if recipient is None:
             continue  # the purchaser's: e-mailed to them, or onto their card
         email = _text(recipient.email)
-        if emailed and email is None and not keeps_own:
+        if emailed and email is None:
             raise Refused(Reason.INVALID_RECIPIENT, "recipient.email is required")
         if email is not None and (not is_email(email) or len(email) > 254):
             raise Refused(Reason.INVALID_RECIPIENT, "recipient.email is not an e-mail address")
@@ -263,7 +263,6 @@ async def _checked(
         program,
         summary,
         method.delivery_type == "EMAIL",
-        keeps_own=account is not None and program.type == "EGIFT",
     )
     _check_expected(req.expected_total, summary)
     method_type = (req.method.type or "").upper() if req.method is not None else ""
