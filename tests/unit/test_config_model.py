@@ -304,3 +304,66 @@ def test_payments_settings_are_read() -> None:
 def test_payments_settings_are_checked(payments: str, where: str) -> None:
     with pytest.raises(ValueError, match=where):
         MerchantConfig.model_validate(yaml.safe_load(_with_payments(payments)))
+
+
+_SALE = (
+    "payments:\n"
+    "  processor: {{kind: test}}\n"
+    "  sales:\n"
+    "    - type: EGIFT\n"
+    "      name: eGift\n"
+    "      card_template: {template}\n"
+    "      wallet: {wallet}\n"
+    "      store: {store}\n"
+    "      min_amount: '{low}'\n"
+    "      max_amount: '500.00'\n"
+    "      designs:\n"
+    "        - {{code: A, name: One, image_url: 'https://x.test/a.png'}}\n"
+    "        - {{code: {design}, name: Two, image_url: 'https://x.test/b.png'}}\n"
+    "      shipping_methods: [{{code: EMAIL, name: E-mail, delivery_type: EMAIL}}]\n"
+)
+
+
+def _sale(**changes: str) -> str:
+    values = {"template": "2", "wallet": "1", "store": "corp", "low": "10.00", "design": "B"}
+    return _with_payments(_SALE.format(**{**values, **changes}))
+
+
+def test_a_sale_program_is_read() -> None:
+    config = MerchantConfig.model_validate(yaml.safe_load(_sale()))
+    [egift] = config.payments.sales
+    assert egift.min_amount == Decimal("10.00")
+    assert [d.code for d in egift.designs] == ["A", "B"]
+    assert egift.shipping_methods[0].delivery_type == "EMAIL"
+
+
+@pytest.mark.parametrize(
+    ("changes", "where"),
+    [
+        ({"template": "9"}, "card template 9"),
+        ({"wallet": "9"}, "wallet 9"),
+        ({"store": "web"}, "'web'"),
+        ({"low": "600.00"}, "min_amount"),
+        ({"design": "A"}, "design code 'A' is used twice"),
+    ],
+)
+def test_a_sale_program_is_checked(changes: dict[str, str], where: str) -> None:
+    with pytest.raises(ValueError, match=where):
+        MerchantConfig.model_validate(yaml.safe_load(_sale(**changes)))
+
+
+def test_the_demo_merchant_sells_an_egift() -> None:
+    from pathlib import Path
+
+    import openpxs.config as config_package
+
+    path = Path(config_package.__file__).parent / "demo" / "merchant-1000.yaml"
+    config = MerchantConfig.model_validate(yaml.safe_load(path.read_text()))
+    [egift] = config.payments.sales
+    assert (egift.type, egift.min_amount, egift.max_amount) == (
+        "EGIFT",
+        Decimal("10.00"),
+        Decimal("500.00"),
+    )
+    assert len(egift.designs) == 2
+    assert egift.shipping_methods[0].delivery_type == "EMAIL"

@@ -5,12 +5,14 @@ from openpxs.api import (
     check,
     coupon,
     enrollment,
+    gift,
     guest,
     guestauthentication,
     guestmanagement,
     oauth,
     onetimepassword,
     payment,
+    sale,
     transaction,
 )
 
@@ -19,11 +21,13 @@ __all__ = [
     "check",
     "coupon",
     "enrollment",
+    "gift",
     "guest",
     "guestauthentication",
     "guestmanagement",
     "oauth",
     "onetimepassword",
     "payment",
+    "sale",
     "transaction",
 ]

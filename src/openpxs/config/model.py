@@ -448,10 +448,10 @@ class MerchantConfig(_Model):
         return problems
 
     def _payment_problems(self, store_codes: set[str]) -> list[tuple[Loc, str]]:
+        problems = self._sale_problems(store_codes)
         recharge = self.payments.recharge
         if recharge is None:
-            return []
-        problems: list[tuple[Loc, str]] = []
+            return problems
         loc: Loc = ("payments", "recharge")
         wallet = next((w for w in self.wallets if w.code == recharge.wallet), None)
         if wallet is None:
@@ -460,4 +460,29 @@ class MerchantConfig(_Model):
             problems.append(((*loc, "wallet"), f"wallet {recharge.wallet} is not a currency"))
         if recharge.store not in store_codes:
             problems.append(((*loc, "store"), f"store {recharge.store!r} is not declared"))
+        return problems
+
+    def _sale_problems(self, store_codes: set[str]) -> list[tuple[Loc, str]]:
+        problems: list[tuple[Loc, str]] = []
+        templates = {t.code for t in self.card_templates}
+        wallets = {w.code: w for w in self.wallets}
+        for i, sale in enumerate(self.payments.sales):
+            loc: Loc = ("payments", "sales", i)
+            if sale.card_template not in templates:
+                problems.append(
+                    ((*loc, "card_template"), f"card template {sale.card_template} is not declared")
+                )
+            for j, code in enumerate(sale.offered_to):
+                if code not in templates:
+                    problems.append(
+                        ((*loc, "offered_to", j), f"card template {code} is not declared")
+                    )
+            if sale.wallet is not None:
+                wallet = wallets.get(sale.wallet)
+                if wallet is None:
+                    problems.append(((*loc, "wallet"), f"wallet {sale.wallet} is not declared"))
+                elif wallet.kind != "currency":
+                    problems.append(((*loc, "wallet"), f"wallet {sale.wallet} is not a currency"))
+            if sale.store not in store_codes:
+                problems.append(((*loc, "store"), f"store {sale.store!r} is not declared"))
         return problems

@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from openpxs.config.sales import SaleProgramConfig
+
 
 class _Model(BaseModel):
     # Each field's docstring is its description in the JSON Schema and the generated
@@ -253,9 +255,19 @@ class PaymentsConfig(_Model):
     """Automatic recharge limits."""
     apple_pay: ApplePayConfig | None = None
     """Apple Pay on the web; absent: the Apple Pay operations answer not configured."""
+    max_card_balance: Amount | None = None
+    """Largest stored value balance a gift sale or reload may leave on a card (Gift
+    Service); absent: no limit but the ledger's."""
+    sales: list[SaleProgramConfig] = Field(default_factory=list, max_length=20)
+    """The web store's sale programs (eGift, loyalty cards); empty: nothing is sold."""
 
     @model_validator(mode="after")
     def _recharge_needs_processor(self) -> PaymentsConfig:
         if self.recharge is not None and self.processor is None:
             raise ValueError("recharge needs a processor")
+        if self.sales and self.processor is None:
+            raise ValueError("sales need a processor")
+        kinds = [(s.type, s.card_template) for s in self.sales]
+        if len(set(kinds)) != len(kinds):
+            raise ValueError("two sale programs have the same type and card_template")
         return self

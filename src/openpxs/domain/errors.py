@@ -126,6 +126,19 @@ class Reason(StrEnum):
     APPLE_PAY_NOT_CONFIGURED = "apple_pay_not_configured"
     APPLE_PAY_VALIDATION_FAILED = "apple_pay_validation_failed"
     INVALID_DOMAIN = "invalid_domain"
+    # web sales (Sale Service)
+    INVALID_PROGRAM_TYPE = "invalid_program_type"
+    SALE_PROGRAM_NOT_FOUND = "sale_program_not_found"
+    SALE_PROGRAM_NOT_ACTIVE = "sale_program_not_active"
+    INVALID_ITEM = "invalid_item"
+    INVALID_DESIGN = "invalid_design"
+    INVALID_SHIPPING_METHOD = "invalid_shipping_method"
+    INVALID_RECIPIENT = "invalid_recipient"
+    INVALID_PURCHASER = "invalid_purchaser"
+    PRICE_CHANGED = "price_changed"
+    # gift cards at the till (Gift Service)
+    FIELD_TOO_LONG = "field_too_long"
+    MAX_BALANCE_EXCEEDED = "max_balance_exceeded"
 
 
 class DomainError(Exception):

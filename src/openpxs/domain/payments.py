@@ -199,6 +199,13 @@ def check_move(current: AttemptState, target: AttemptState) -> AttemptState:
 class PaymentKind(StrEnum):
     RECHARGE = "recharge"
     AUTO_RECHARGE = "auto_recharge"
+    # A web store order: the charge pays for new cards, not for value on one card; the
+    # attempt's card_number holds the order number.
+    SALE = "sale"
+
+
+# Kinds whose charge credits the attempt's card (reconciliation can finish them).
+CREDITING_KINDS = frozenset({PaymentKind.RECHARGE, PaymentKind.AUTO_RECHARGE})
 
 
 # ---------------------------------------------------------------------------------------

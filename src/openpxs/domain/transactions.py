@@ -30,6 +30,7 @@ class Kind:
     VISIT_CODE = "visitCode"
     CAMPAIGN_LOAD = "campaignLoad"
     RECHARGE = "recharge"  # stored value paid for with a card (services.card_payments)
+    SALE = "sale"  # cards of a web store order, activated and loaded (services.sales)
 
 
 def void_kind(kind: str) -> str:
@@ -38,7 +39,9 @@ def void_kind(kind: str) -> str:
 
 
 # Transactions that activate a card: undoing them discards the account they made.
-ACTIVATIONS = frozenset({Kind.ACTIVATE, Kind.ACTIVATE_ADD, Kind.BULK_ACTIVATE_ADD, Kind.ADD_REDEEM})
+ACTIVATIONS = frozenset(
+    {Kind.ACTIVATE, Kind.ACTIVATE_ADD, Kind.BULK_ACTIVATE_ADD, Kind.ADD_REDEEM, Kind.SALE}
+)
 # Expiry is the server's own bookkeeping; a combine moved cards and closed an account,
 # which undoing its ledger moves alone would leave behind.
 NOT_UNDOABLE = frozenset({Kind.EXPIRE, Kind.COMBINE_CARDS})

@@ -39,8 +39,10 @@ async def enqueue(
     subject: str | None,
     body: str,
     now: datetime,
+    due_at: datetime | None = None,
 ) -> int:
-    """Add one message to the outbox in the caller's transaction; returns its id.
+    """Add one message to the outbox in the caller's transaction; returns its id. It is
+    sent at once, or not before ``due_at`` (a gift card e-mailed on a chosen day).
 
     The subject is logged when the message is sent, the body never is: put one-time
     codes in the body only.
@@ -60,6 +62,7 @@ async def enqueue(
         subject=subject,
         body=body,
         now=now,
+        due_at=due_at,
     )
 
 

@@ -130,11 +130,24 @@ async def bulk_activate_add(
         stamp, Kind.BULK_ACTIVATE_ADD, contents_hash=contents_hash(some_moves, [])
     )
     sold = [found[number] for number in numbers]
-    account_ids = await activate_cards(uow, program, stamp, sold, txn)
+    await load_new_cards(uow, program, stamp, txn, [(card, applied[card.number]) for card in sold])
+    return txn, numbers
+
+
+async def load_new_cards(
+    uow: UnitOfWork,
+    program: Program,
+    stamp: CallStamp,
+    txn: int,
+    loads: list[tuple[Card, list[AppliedMove]]],
+) -> list[int]:
+    """Activate each inactive card (locked by the caller) on a new account and load its
+    checked moves, all as transaction ``txn``; the new accounts' ids, in order."""
+    account_ids = await activate_cards(uow, program, stamp, [card for card, _ in loads], txn)
     books = []
-    for card, account_id in zip(sold, account_ids, strict=True):
+    for (_card, added), account_id in zip(loads, account_ids, strict=True):
         book = new_book(program.merchant_id, account_id, all_wallets(program))
-        apply_moves(book, program, applied[card.number], [], stamp.now)
+        apply_moves(book, program, added, [], stamp.now)
         books.append(book)
     await uow.ledger.write(books, txn, stamp.now)
-    return txn, numbers
+    return account_ids

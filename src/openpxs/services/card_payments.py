@@ -13,11 +13,17 @@ Each step is therefore committed on its own, and the attempt row says how far it
    when the processor will not void it, refunded) and the attempt marked
    ``compensated`` before the caller hears anything.
 
+An order that pays for something else than value on an existing card (a web store
+order's new cards) brings its own step 3, ``fulfil``, run in the same unit of work as the
+``credited`` mark; everything else is the same.
+
 A process that dies between two steps leaves an attempt in ``pending`` or ``charged``;
 ``reconcile`` (run by ``openpxs payments reconcile`` and the outbox worker) settles it:
 a ``charged`` attempt is finished (credited, or compensated when the card can no longer
 take the value); a ``pending`` one is settled by asking the processor what the key did -
 nothing (``failed``) or a charge whose caller was never told of it (``compensated``).
+A ``charged`` attempt with a step of its own (a sale) is compensated: its caller heard
+of a failure, and issuing cards long after would surprise everyone.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from openpxs.domain.errors import CardNotActive, DomainError
 from openpxs.domain.money import STORAGE_SCALE, from_units, to_units
 from openpxs.domain.moves import Move, apply_moves, check_moves
 from openpxs.domain.payments import (
+    CREDITING_KINDS,
     NOT_CHARGED,
     AttemptState,
     BillingAddress,
@@ -60,6 +67,10 @@ Units = Callable[[], AbstractAsyncContextManager[UnitOfWork]]
 
 # Reconciliation leaves alone attempts younger than this: their call may still be running.
 RECONCILE_GRACE = timedelta(minutes=2)
+
+# A step 3 of its own: given the charged attempt, write what the charge pays for in the
+# unit of work (which then marks the attempt credited); returns its ledger transaction.
+Fulfil = Callable[[UnitOfWork, PaymentAttempt], Awaitable[int | None]]
 
 
 @dataclass(frozen=True)
@@ -91,8 +102,10 @@ async def charge_and_credit(
     processor: Processor,
     stamp: CallStamp,
     order: PaymentOrder,
+    fulfil: Fulfil | None = None,
 ) -> Paid:
-    """Charge the order's amount and credit it to the card's wallet (see the module).
+    """Charge the order's amount and credit it to the card's wallet, or ``fulfil`` it
+    (see the module).
 
     An order whose idempotency key an attempt already has is that attempt again: its
     outcome is answered, and no money moves twice."""
@@ -100,7 +113,7 @@ async def charge_and_credit(
         earlier = await uow.payment_attempts.by_key(program.merchant_id, order.idempotency_key)
     if earlier is not None:
         return _replayed(earlier)
-    attempt, fresh = await _record(units, program, processor, stamp, order)
+    attempt, fresh = await _record(units, program, processor, stamp, order, fulfil is None)
     if not fresh:  # the same order, sent again while its first attempt was recorded
         return _replayed(attempt)
     result = await _call(processor, _charge_request(program, order, attempt))
@@ -123,7 +136,10 @@ async def charge_and_credit(
             attempt, AttemptState.CHARGED, stamp.now, result=result
         )
     try:
-        attempt, view = await _credit(units, program, stamp, attempt)
+        if fulfil is None:
+            attempt, view = await _credit(units, program, stamp, attempt)
+        else:
+            attempt, view = await _fulfil(units, stamp, attempt, fulfil), None
     except Exception as failure:
         await _compensate(units, processor, attempt, stamp.now)
         if isinstance(failure, DomainError):
@@ -161,28 +177,36 @@ def _replayed(attempt: PaymentAttempt) -> Paid:
 
 
 async def _record(
-    units: Units, program: Program, processor: Processor, stamp: CallStamp, order: PaymentOrder
+    units: Units,
+    program: Program,
+    processor: Processor,
+    stamp: CallStamp,
+    order: PaymentOrder,
+    crediting: bool,
 ) -> tuple[PaymentAttempt, bool]:
     """The order's new pending attempt and True, or the attempt that already holds its
     idempotency key and False."""
     async with units() as uow:
-        card = await find_card(uow, program.merchant_id, CardRef(order.card_number))
-        if card.status != CardStatus.ACTIVE:
-            raise CardNotActive()
-        # The amount must be one the wallet takes, before any money moves.
-        check_moves(
-            program,
-            card.template_code,
-            PROGRAM_CODES_ALL,
-            [Move(order.wallet_code, order.amount)],
-            stamp.now,
-        )
+        account_id = None
+        if crediting:
+            card = await find_card(uow, program.merchant_id, CardRef(order.card_number))
+            if card.status != CardStatus.ACTIVE:
+                raise CardNotActive()
+            # The amount must be one the wallet takes, before any money moves.
+            check_moves(
+                program,
+                card.template_code,
+                PROGRAM_CODES_ALL,
+                [Move(order.wallet_code, order.amount)],
+                stamp.now,
+            )
+            account_id = card.account_id
         return await uow.payment_attempts.record(
             NewAttempt(
                 merchant_id=program.merchant_id,
                 kind=order.kind,
-                account_id=card.account_id,
-                card_number=card.number,
+                account_id=account_id,
+                card_number=order.card_number,
                 wallet_code=order.wallet_code,
                 amount_units=to_units(order.amount),
                 currency=program.payments.currency,
@@ -264,6 +288,17 @@ async def _credit(
         # A completed recharge settles the card's pending threshold-monitoring event.
         await uow.recharge_monitors.settle(program.merchant_id, account_id, stamp.now)
         return moved, view_of(book, program, card.number, card.template_code)
+
+
+async def _fulfil(
+    units: Units, stamp: CallStamp, attempt: PaymentAttempt, fulfil: Fulfil
+) -> PaymentAttempt:
+    """The order's own step 3 and the credited mark, in one unit of work."""
+    async with units() as uow:
+        txn = await fulfil(uow, attempt)
+        return await uow.payment_attempts.move(
+            attempt, AttemptState.CREDITED, stamp.now, transaction_id=txn
+        )
 
 
 async def _compensate(
@@ -368,6 +403,8 @@ async def reconcile(
 async def _settle(
     units: Units, program: Program, processor: Processor, attempt: PaymentAttempt, now: datetime
 ) -> PaymentAttempt:
+    if attempt.state is AttemptState.CHARGED and attempt.kind not in CREDITING_KINDS:
+        return await _compensate(units, processor, attempt, now)
     if attempt.state is AttemptState.CHARGED:
         stamp = CallStamp(
             attempt.merchant_id,

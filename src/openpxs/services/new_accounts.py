@@ -43,17 +43,26 @@ def check_chosen_number(number: str) -> None:
         )
 
 
-async def _new_virtual_card(
-    uow: UnitOfWork, program: Program, template_code: int, number: str | None
+def new_registration_code() -> str:
+    return _digits(REGISTRATION_CODE_LENGTH)
+
+
+async def new_virtual_card(
+    uow: UnitOfWork,
+    program: Program,
+    template_code: int,
+    number: str | None = None,
+    registration_code: str | None = None,
 ) -> str:
-    """An inactive card: the caller's number, or a fresh random one."""
+    """An inactive card: the caller's number, or a fresh random one; its registration
+    code is ``registration_code`` (to be told to its holder) or a random one."""
     for _ in range(ALLOCATION_TRIES):
         candidate = number or VIRTUAL_CARD_PREFIX + _digits(VIRTUAL_CARD_LENGTH - 1)
         if await uow.cards.add_inactive(
             program.merchant_id,
             candidate,
             template_code=template_code,
-            registration_code=_digits(REGISTRATION_CODE_LENGTH),
+            registration_code=registration_code or new_registration_code(),
         ):
             return candidate
         if number is not None:
@@ -73,7 +82,7 @@ async def create_account(
     """A new virtual card (``card_number``, or a fresh one) active on a new account."""
     if card_number is not None and await uow.cards.find(program.merchant_id, card_number):
         raise Refused(Reason.CARD_NUMBER_IN_USE)
-    number = await _new_virtual_card(uow, program, template_code, card_number)
+    number = await new_virtual_card(uow, program, template_code, card_number)
     return await activate_existing(uow, program, where, number, account_fields)
 
 

@@ -755,3 +755,36 @@ auto_recharges = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     Index("ix_auto_recharges_merchant_due", "merchant_id", "due_since"),
 )
+
+# Web store orders (Sale Service): what was bought, by whom, for whom, at what price.
+# Recorded before the card is charged under the call's key; the payment attempt with the
+# same key says whether it was paid, and ``transaction_id`` is set when its cards were
+# issued and loaded. Prices are in cents; ``lines`` and ``purchaser`` as the request had
+# them once checked (never a payment card's number: those never reach the server).
+sale_orders = Table(
+    "sale_orders",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("order_number", String(32), nullable=False),
+    Column("idempotency_key", String(100), nullable=False),
+    Column("program_type", String(16), nullable=False),
+    Column("card_template", Integer, nullable=False),
+    # The purchaser's account when the order was made with one.
+    Column("account_id", Id, nullable=True),
+    Column("purchaser", JSON, nullable=False),
+    Column("shipping_method", String(32), nullable=False),
+    Column("shipping_address", JSON, nullable=True),
+    Column("lines", JSON, nullable=False),
+    Column("subtotal", BigInteger, nullable=False),
+    Column("order_discount", BigInteger, nullable=False),
+    Column("shipping_cost", BigInteger, nullable=False),
+    Column("total", BigInteger, nullable=False),
+    Column("transaction_id", Id, nullable=True),
+    # The cards issued for the order, in line order.
+    Column("cards", JSON, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("fulfilled_at", UTCDateTime(), nullable=True),
+    UniqueConstraint("merchant_id", "order_number"),
+    UniqueConstraint("merchant_id", "idempotency_key"),
+)

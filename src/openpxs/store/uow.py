@@ -45,6 +45,7 @@ from openpxs.store.repositories.recharge_monitors import RechargeMonitorReposito
 from openpxs.store.repositories.referrals import ReferralRepository
 from openpxs.store.repositories.related_guests import RelatedGuestRepository
 from openpxs.store.repositories.retry_keys import RetryKeyRepository, RetryKeys
+from openpxs.store.repositories.sale_orders import SaleOrderRepository
 from openpxs.store.repositories.standing import StandingRepository
 from openpxs.store.repositories.tokens import TokenRepository
 from openpxs.store.repositories.transactions import HistoryRepository, TransactionRepository
@@ -240,6 +241,10 @@ class UnitOfWork:
     @cached_property
     def payment_attempts(self) -> PaymentAttemptRepository:
         return PaymentAttemptRepository(self._conn)
+
+    @cached_property
+    def sale_orders(self) -> SaleOrderRepository:
+        return SaleOrderRepository(self._conn)
 
     @cached_property
     def pending_rewards(self) -> PendingRewardRepository:

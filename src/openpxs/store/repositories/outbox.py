@@ -77,8 +77,10 @@ class OutboxRepository(Repository):
         subject: str | None,
         body: str,
         now: datetime,
+        due_at: datetime | None = None,
     ) -> int:
-        """One message, due at once, in the caller's transaction; returns its id."""
+        """One message, due at once (or at ``due_at``), in the caller's transaction;
+        returns its id."""
         result = await self.conn.execute(
             outbox.insert()
             .values(
@@ -89,7 +91,7 @@ class OutboxRepository(Repository):
                 body=body,
                 created_at=now,
                 attempts=0,
-                next_attempt_at=now,
+                next_attempt_at=max(now, due_at) if due_at is not None else now,
             )
             .returning(outbox.c.id)
         )

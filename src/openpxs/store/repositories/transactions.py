@@ -100,6 +100,36 @@ class TransactionRepository(Repository):
         )
         return [TransactionRecord(*row) for row in rows]
 
+    async def by_pos_id(
+        self,
+        merchant_id: int,
+        store_code: str,
+        integration_id: int,
+        pos_transaction_id: str,
+        kinds: list[str],
+    ) -> list[TransactionRecord]:
+        """The integration's transactions of these kinds at the store under a POS id,
+        newest first."""
+        rows = await self.conn.execute(
+            select(*_COLUMNS)
+            .where(
+                transactions.c.merchant_id == merchant_id,
+                transactions.c.store_code == store_code,
+                transactions.c.integration_id == integration_id,
+                transactions.c.pos_transaction_id == pos_transaction_id,
+                transactions.c.kind.in_(kinds),
+            )
+            .order_by(transactions.c.id.desc())
+        )
+        return [TransactionRecord(*row) for row in rows]
+
+    async def set_comment(self, merchant_id: int, transaction_id: int, comment: str) -> None:
+        await self.conn.execute(
+            update(transactions)
+            .where(transactions.c.merchant_id == merchant_id, transactions.c.id == transaction_id)
+            .values(comment=comment)
+        )
+
     async def mark_undone(self, merchant_id: int, target_id: int, undone_by_id: int) -> bool:
         """Mark a transaction voided or reversed; False when a concurrent undo took it
         first (the guard makes the database, not a read, decide)."""

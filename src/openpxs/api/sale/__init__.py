@@ -1,0 +1,6 @@
+"""Sale Service (sale.yaml); importing the package registers its endpoints."""
+
+from openpxs.api.sale import handlers
+from openpxs.api.sale.errors import SALE
+
+__all__ = ["SALE", "handlers"]
