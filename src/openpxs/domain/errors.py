@@ -122,6 +122,13 @@ class Reason(StrEnum):
     PAYMENT_METHOD_NOT_FOUND = "payment_method_not_found"
     INVALID_USAGE = "invalid_usage"
     AUTO_RECHARGE_NOT_ENABLED = "auto_recharge_not_enabled"
+    # surveys
+    INVALID_SURVEY = "invalid_survey"
+    NOT_ELIGIBLE_FOR_SURVEY = "not_eligible_for_survey"
+    ALREADY_OPTED_IN = "already_opted_in"
+    ALREADY_RESPONDED = "already_responded"
+    MISSING_REQUIRED_ANSWER = "missing_required_answer"
+    INVALID_ANSWER = "invalid_answer"
 
 
 class DomainError(Exception):
