@@ -165,8 +165,8 @@ def checked_answers(survey: SurveyConfig, answers: Sequence[Answer]) -> list[Ans
         given[code] = answer
     kept: list[Answer] = []
     for question in survey.questions:
-        answer = given.get(question.code)
-        checked = _checked(question, answer) if answer is not None else None
+        sent = given.get(question.code)
+        checked = _checked(question, sent) if sent is not None else None
         if checked is None:
             if question.required:
                 raise MissingRequiredAnswer(f"question {question.code} must be answered")

@@ -30,6 +30,7 @@ class Kind:
     VISIT_CODE = "visitCode"
     CAMPAIGN_LOAD = "campaignLoad"
     RECHARGE = "recharge"  # stored value paid for with a card (services.card_payments)
+    SURVEY_REWARD = "surveyReward"  # the reward for a survey response (services.surveys)
 
 
 def void_kind(kind: str) -> str:
