@@ -458,3 +458,16 @@ def test_two_submissions_at_once_store_one_response_and_pay_once(race_url: str) 
         assert await pos.audit_problems() == []
 
     race(race_url, scenario)
+
+
+def test_a_reversed_reward_leaves_the_survey_answered(client: TestClient, ada: str) -> None:
+    before = points(client, ada)
+    assert submit(client)["result"] == "success"
+    txn = history(client, ada)["transactions"][0]["transactionIdLong"]
+    reversed_ = call(client, "reverse", {"headerInfo": header(), "pxTransactionId": txn})
+    assert reversed_["result"] == "authorizedSuccess", reversed_
+    assert points(client, ada) == before
+    audit_clean(client)
+    assert codes(get(client, "eligibleSurveys", username="ada")) == []
+    failed(submit(client), "survey.already_responded")
+    assert points(client, ada) == before
