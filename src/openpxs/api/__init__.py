@@ -13,6 +13,7 @@ from openpxs.api import (
     onetimepassword,
     payment,
     sale,
+    survey,
     transaction,
 )
 
@@ -29,5 +30,6 @@ __all__ = [
     "onetimepassword",
     "payment",
     "sale",
+    "survey",
     "transaction",
 ]

@@ -25,6 +25,7 @@ from pydantic import (
 from openpxs.config.guest import EnrollmentConfig, GuestConfig
 from openpxs.config.loyalty import LoyaltyConfig
 from openpxs.config.payments import PaymentsConfig
+from openpxs.config.surveys import SurveyConfig
 from openpxs.domain.program import PROGRAM_CODES_ALL
 
 Loc = tuple[str | int, ...]
@@ -388,6 +389,8 @@ class MerchantConfig(_Model):
     """Earning and reward rules, tiers, coupons and campaign events."""
     payments: PaymentsConfig = Field(default_factory=PaymentsConfig)
     """Card payments: the processor (secrets by reference) and recharge limits."""
+    surveys: list[SurveyConfig] = Field(default_factory=list)
+    """Guest surveys: window, audience, questions and the reward a response pays."""
 
     @model_validator(mode="after")
     def _cross_check(self) -> MerchantConfig:
@@ -430,6 +433,7 @@ class MerchantConfig(_Model):
                     (("loyalty", "events", i, "store"), f"store {event.store!r} is not declared")
                 )
         problems += self._payment_problems(store_codes)
+        problems += self._survey_problems(wallet_codes, store_codes)
         templates = {t.code for t in self.card_templates}
         for i, card_range in enumerate(self.card_ranges):
             if card_range.template not in templates:
@@ -445,6 +449,30 @@ class MerchantConfig(_Model):
                     card_range.first <= other.last and other.first <= card_range.last
                 ):
                     problems.append((("card_ranges", i), f"overlaps card_ranges[{j}]"))
+        return problems
+
+    def _survey_problems(
+        self, wallet_codes: set[int], store_codes: set[str]
+    ) -> list[tuple[Loc, str]]:
+        problems = _duplicates(("surveys",), (s.code for s in self.surveys), "survey code")
+        templates = {t.code for t in self.card_templates}
+        for i, survey in enumerate(self.surveys):
+            for j, template in enumerate(survey.audience.templates):
+                if template not in templates:
+                    problems.append(
+                        (
+                            ("surveys", i, "audience", "templates", j),
+                            f"card template {template} is not declared",
+                        )
+                    )
+            reward = survey.reward
+            if reward is None:
+                continue
+            loc: Loc = ("surveys", i, "reward")
+            if reward.wallet not in wallet_codes:
+                problems.append(((*loc, "wallet"), f"wallet {reward.wallet} is not declared"))
+            if reward.store not in store_codes:
+                problems.append(((*loc, "store"), f"store {reward.store!r} is not declared"))
         return problems
 
     def _payment_problems(self, store_codes: set[str]) -> list[tuple[Loc, str]]:

@@ -139,6 +139,13 @@ class Reason(StrEnum):
     # gift cards at the till (Gift Service)
     FIELD_TOO_LONG = "field_too_long"
     MAX_BALANCE_EXCEEDED = "max_balance_exceeded"
+    # surveys
+    INVALID_SURVEY = "invalid_survey"
+    NOT_ELIGIBLE_FOR_SURVEY = "not_eligible_for_survey"
+    ALREADY_OPTED_IN = "already_opted_in"
+    ALREADY_RESPONDED = "already_responded"
+    MISSING_REQUIRED_ANSWER = "missing_required_answer"
+    INVALID_ANSWER = "invalid_answer"
 
 
 class DomainError(Exception):

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from openpxs.config.guest import GuestConfig
     from openpxs.config.loyalty import LoyaltyConfig
     from openpxs.config.payments import PaymentsConfig
+    from openpxs.config.surveys import SurveyConfig
 
 WALLET_KINDS = ("currency", "points", "reward", "count")
 PROGRAM_CODES_ALL = "PX"  # a headerInfo.programId that addresses every program
@@ -63,6 +64,8 @@ class Program:
     guest: GuestConfig = field(default_factory=lambda: _default_guest_config())
     loyalty: LoyaltyConfig = field(default_factory=lambda: _default_loyalty_config())
     payments: PaymentsConfig = field(default_factory=lambda: _default_payments_config())
+    # Surveys by code, in the order the file lists them.
+    surveys: dict[str, SurveyConfig] = field(default_factory=dict)
 
     def store(self, code: str) -> StoreDef:
         found = self.stores.get(code)

@@ -31,6 +31,7 @@ class Kind:
     CAMPAIGN_LOAD = "campaignLoad"
     RECHARGE = "recharge"  # stored value paid for with a card (services.card_payments)
     SALE = "sale"  # cards of a web store order, activated and loaded (services.sales)
+    SURVEY_REWARD = "surveyReward"  # the reward for a survey response (services.surveys)
 
 
 def void_kind(kind: str) -> str:

@@ -94,6 +94,7 @@ async def apply_config(
         "guest_config": config.guest.model_dump(mode="json"),
         "loyalty_config": config.loyalty.model_dump(mode="json"),
         "payments_config": config.payments.model_dump(mode="json"),
+        "surveys_config": [s.model_dump(mode="json") for s in config.surveys],
     }
     if row is None:
         await conn.execute(

@@ -86,6 +86,8 @@ merchants = Table(
     Column("loyalty_config", JSON, nullable=True),
     # Card payments (config.payments.PaymentsConfig): secrets only as references.
     Column("payments_config", JSON, nullable=True),
+    # The guest surveys (a list of config.surveys.SurveyConfig, validated on apply).
+    Column("surveys_config", JSON, nullable=True),
 )
 
 programs = Table(
@@ -787,4 +789,38 @@ sale_orders = Table(
     Column("fulfilled_at", UTCDateTime(), nullable=True),
     UniqueConstraint("merchant_id", "order_number"),
     UniqueConstraint("merchant_id", "idempotency_key"),
+)
+
+# Accounts that opted in to a survey that asks for it (survey/optIn.json): once each.
+survey_opt_ins = Table(
+    "survey_opt_ins",
+    metadata,
+    Column("merchant_id", Integer, primary_key=True),
+    Column("survey_code", String(64), primary_key=True),
+    Column("account_id", Id, primary_key=True),
+    Column("opted_in_at", UTCDateTime(), nullable=False),
+)
+
+# One response per account and survey occurrence (domain.surveys.occurrence_of): the
+# unique constraint, not a read before the insert, refuses a second one, so of two
+# concurrent submissions exactly one is stored and pays the reward.
+survey_responses = Table(
+    "survey_responses",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("survey_code", String(64), nullable=False),
+    # "once", or the local day, ISO week or month the response belongs to.
+    Column("occurrence", String(16), nullable=False),
+    Column("account_id", Id, nullable=False),
+    Column("card_number", String(64), nullable=False),
+    Column("user_id", Id, nullable=True),
+    Column("store_code", String(64), nullable=True),
+    # [{"questionCode": ..., "choiceCodes": [...], "text": ...}] in question order.
+    Column("answers", JSON, nullable=False),
+    # The ledger transaction that paid the reward (none when the survey pays nothing).
+    Column("transaction_id", Id, nullable=True),
+    Column("submitted_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("merchant_id", "survey_code", "account_id", "occurrence"),
+    Index("ix_survey_responses_merchant_survey", "merchant_id", "survey_code", "id"),
 )

@@ -47,6 +47,7 @@ from openpxs.store.repositories.related_guests import RelatedGuestRepository
 from openpxs.store.repositories.retry_keys import RetryKeyRepository, RetryKeys
 from openpxs.store.repositories.sale_orders import SaleOrderRepository
 from openpxs.store.repositories.standing import StandingRepository
+from openpxs.store.repositories.surveys import SurveyRepository
 from openpxs.store.repositories.tokens import TokenRepository
 from openpxs.store.repositories.transactions import HistoryRepository, TransactionRepository
 from openpxs.store.repositories.users import UserRepository
@@ -265,6 +266,10 @@ class UnitOfWork:
     @cached_property
     def referrals(self) -> ReferralRepository:
         return ReferralRepository(self._conn)
+
+    @cached_property
+    def surveys(self) -> SurveyRepository:
+        return SurveyRepository(self._conn)
 
     @cached_property
     def related_guests(self) -> RelatedGuestRepository:
