@@ -134,7 +134,7 @@ async def identify_customer(ctx: CallContext, req: m.CardRequest) -> m.Transacti
     summary="Add or redeem value",
     moves_value=True,
     natural_key=card_key("addRedeem"),
-    claims_with_card=True,
+    optimistic=True,
     errors=(
         *CARD,
         *WALLETS,
