@@ -57,6 +57,7 @@ def counting(engine: AsyncEngine) -> Iterator[Counter]:
         ("commit", on_end),
         ("rollback", on_end),
     ]
+
     def on_direct(statement: str) -> None:
         # A statement sent on the driver's connection outside a transaction
         # (store/direct.py): one round trip, no BEGIN or COMMIT around it.

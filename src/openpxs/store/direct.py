@@ -86,6 +86,9 @@ class DirectConnection:
         try:
             return await statement.fetch(self._driver, params)
         except OperationalError:
-            # The pool must not hand this connection out again.
+            # As SQLAlchemy does on a lost connection: this one is discarded, and so are
+            # the others pooled before it (a restarted database killed them all), so
+            # only this call fails.
             await self._conn.invalidate()
+            await self._conn.engine.dispose(close=False)
             raise

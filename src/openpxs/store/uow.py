@@ -118,15 +118,29 @@ class UnitOfWork:
         )
         return card
 
-    async def _read_for_write(self, merchant_id: int, number: str) -> Card | None:
+    async def _direct_ready(self) -> DirectConnection:
         assert self._direct is not None
         if self._conn.in_transaction():
             # Only reads can have been made before the call's first statement (its
             # program's version): their transaction has nothing to keep.
             await self._conn.rollback()
+        return self._direct
+
+    async def card_with_book(
+        self, merchant_id: int, number: str, wallets: list[WalletDef]
+    ) -> tuple[Card | None, AccountBook | None]:
+        """The card (with its account's status) and its account's book, read together
+        without locks."""
+        if self._direct is not None:
+            direct = await self._direct_ready()
+            return await self.ledger.card_with_book_direct(direct, merchant_id, number, wallets)
+        return await self.ledger.card_with_book(merchant_id, number, wallets)
+
+    async def _read_for_write(self, merchant_id: int, number: str) -> Card | None:
+        direct = await self._direct_ready()
         if self.retry is not None:
             self.retry.take_pending()  # claimed by the write (``_finish``)
-        read = await self.ledger.read_for_write(self._direct, merchant_id, number)
+        read = await self.ledger.read_for_write(direct, merchant_id, number)
         if read is None:
             return None
         if read.card.status != CardStatus.ACTIVE or read.card.account_status != (

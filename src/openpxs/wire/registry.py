@@ -88,8 +88,8 @@ class Endpoint:
     claims_with_card: bool = False
     # PostgreSQL: the call first reads its card and book without locks and writes with
     # one guarded statement (store/direct.py), taking the locking path only when that
-    # does not fit; implies claims_with_card. Only for a handler whose every write goes
-    # through UnitOfWork.record_and_write.
+    # does not fit; implies claims_with_card. Only for a handler that writes nothing or
+    # writes only through UnitOfWork.record_and_write.
     optimistic: bool = False
 
     @property

@@ -268,7 +268,7 @@ class CallWrite:
 # A card with its account's status, and that account's balances and spendable lots, in
 # one round trip (balanceInquiry reads nothing else). Kind 0 is the card, 1 a lot, 2 a
 # balance.
-_CARD_WITH_BOOK = text(
+_CARD_WITH_BOOK_TEXT = text(
     """
 WITH card AS (
   SELECT c.id, c.printed_card_number, c.registration_code, c.template_code, c.status,
@@ -305,6 +305,8 @@ WHERE b.merchant_id = :m
     column("expires_at", UTCDateTime()),
     column("expires_on", Date),
 )
+_CARD_WITH_BOOK = _CARD_WITH_BOOK_TEXT
+CARD_WITH_BOOK = DirectStatement(_CARD_WITH_BOOK_TEXT)
 
 
 # store/direct.py: the card, its account's status and revision, the account's book and
@@ -688,6 +690,17 @@ class LedgerRepository(Repository):
         """The merchant's card (with its account's status) and, when it has an
         account, that account's book with ``wallets``, read together without locks."""
         rows = (await self.conn.execute(_CARD_WITH_BOOK, {"m": merchant_id, "n": number})).all()
+        card, book_rows = _card_and_rows(rows)
+        if card is None or book_rows is None or card.account_id is None:
+            return card, None
+        return card, book_rows.book(merchant_id, card.account_id, wallets)
+
+    async def card_with_book_direct(
+        self, direct: DirectConnection, merchant_id: int, number: str, wallets: list[WalletDef]
+    ) -> tuple[Card | None, AccountBook | None]:
+        """``card_with_book`` in one statement that commits on its own
+        (store/direct.py)."""
+        rows = await direct.fetch(CARD_WITH_BOOK, {"m": merchant_id, "n": number})
         card, book_rows = _card_and_rows(rows)
         if card is None or book_rows is None or card.account_id is None:
             return card, None
