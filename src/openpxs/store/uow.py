@@ -19,6 +19,7 @@ from openpxs.domain.cards import AccountStatus, Card, CardStatus
 from openpxs.domain.ledger import AccountBook
 from openpxs.domain.program import WalletDef
 from openpxs.domain.stamp import CallStamp
+from openpxs.store.db import sqlite_turn
 from openpxs.store.direct import DirectConnection
 from openpxs.store.repositories.accounts import AccountRepository
 from openpxs.store.repositories.addresses import AddressRepository
@@ -408,7 +409,7 @@ async def unit_of_work(
             await uow.flush()
             uow.end_direct()
         return
-    async with engine.begin() as conn:
+    async with sqlite_turn(engine), engine.begin() as conn:
         uow = UnitOfWork(conn)
         yield uow
         await uow.flush()
@@ -417,5 +418,5 @@ async def unit_of_work(
 @asynccontextmanager
 async def reading(engine: AsyncEngine) -> AsyncIterator[UnitOfWork]:
     """A connection for reads that need no transaction of their own."""
-    async with engine.connect() as conn:
+    async with sqlite_turn(engine), engine.connect() as conn:
         yield UnitOfWork(conn)
