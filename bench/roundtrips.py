@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from openpxs.app import create_app
 from openpxs.settings import Settings
+from openpxs.store import direct
 
 
 @dataclass
@@ -56,11 +57,20 @@ def counting(engine: AsyncEngine) -> Iterator[Counter]:
         ("commit", on_end),
         ("rollback", on_end),
     ]
+
+    def on_direct(statement: str) -> None:
+        # A statement sent on the driver's connection outside a transaction
+        # (store/direct.py): one round trip, no BEGIN or COMMIT around it.
+        counter.statements += 1
+        counter.texts.append(statement.split(None, 1)[0])
+
     for name, fn in hooks:
         event.listen(sync, name, fn)
+    direct.LISTENERS.append(on_direct)
     try:
         yield counter
     finally:
+        direct.LISTENERS.remove(on_direct)
         for name, fn in hooks:
             event.remove(sync, name, fn)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import hmac
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
 
 import openpxs.api  # noqa: F401  (registers every service's endpoints)
 from openpxs import metrics
@@ -31,11 +33,6 @@ from openpxs.wire.reference_pages import mount_reference_pages
 from openpxs.wire.sources import ClientAddresses, proxies_from
 
 log = logging.getLogger("openpxs")
-RPC_PATHS = (
-    "/rest/{release}/{service}/{operation}.json",
-    "/api/rest/{release}/{service}/{operation}.json",
-)
-METHODS = ["GET", "POST", "DELETE", "PUT", "PATCH"]
 
 
 def _settle_garbage_collector() -> None:
@@ -58,6 +55,38 @@ GC_THRESHOLDS = (20_000, 10, 10)
 def _bearer_matches(authorization: str | None, token: str) -> bool:
     given = bearer_token(authorization)
     return given is not None and hmac.compare_digest(given.encode(), token.encode())
+
+
+# The RPC paths, matched before Starlette's router (which tries each route's pattern in
+# turn and wraps the call in its exception handling on every POS call).
+RPC_PATH = re.compile(
+    r"^(?:/api)?/rest/(?P<release>[^/]+)/(?P<service>[^/]+)/(?P<operation>[^/]+)\.json$"
+)
+
+
+async def _serve_rpc(scope: Scope, receive: Receive, send: Send) -> None:
+    response = await dispatch(Request(scope, receive))
+    await response(scope, receive, send)
+
+
+class OpenPXS(FastAPI):
+    """The application: every PXS call goes straight to the one route, through the
+    envelope middleware; everything else (health, metrics, the reference pages and
+    the 404s) through FastAPI's routing."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._rpc = EnvelopeMiddleware(_serve_rpc)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            match = RPC_PATH.match(scope["path"])
+            if match is not None:
+                scope["app"] = self
+                scope["path_params"] = match.groupdict()
+                await self._rpc(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -109,7 +138,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             await app.state.outbox_worker.stop()
         await engine.dispose()
 
-    app = FastAPI(
+    app = OpenPXS(
         title="OpenPXS",
         version="0.1.0",
         lifespan=lifespan,
@@ -117,10 +146,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         redoc_url=None,
         openapi_url=None,
     )
-    for path in RPC_PATHS:
-        # A plain route: dispatch reads the request itself, so FastAPI's parameter
-        # handling would only add work to every call.
-        app.add_route(path, dispatch, methods=METHODS, include_in_schema=False)
 
     @app.get("/health", include_in_schema=False)
     async def health() -> dict[str, str]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from datetime import UTC, datetime
 
+import orjson
+
 
 class JsonFormatter(logging.Formatter):
+    # One line is written per call: orjson makes it in a fraction of json.dumps's time.
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(),
@@ -21,7 +23,7 @@ class JsonFormatter(logging.Formatter):
             entry.update(fields)
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        return orjson.dumps(entry, default=str).decode()
 
 
 def configure_logging(level: str = "INFO") -> None:

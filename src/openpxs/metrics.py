@@ -7,6 +7,7 @@ each process writes its samples to that directory and /metrics adds them up.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -30,12 +31,25 @@ LATENCY = Histogram(
 )
 
 
+# The labelled series already made: ``labels()`` validates and looks them up anew on
+# every call, which costs more than the count itself.
+_COUNTS: dict[tuple[str, str, int], Any] = {}
+_LATENCIES: dict[str, Any] = {}
+
+
 def observe(endpoint: str | None, result: str | None, status: int, seconds: float) -> None:
     # Only registered endpoints get their own label, so probing random paths cannot
     # grow the number of series without bound.
     name = endpoint or "unrouted"
-    REQUESTS.labels(name, result or "none", str(status)).inc()
-    LATENCY.labels(name).observe(seconds)
+    key = (name, result or "none", status)
+    count = _COUNTS.get(key)
+    if count is None:
+        count = _COUNTS[key] = REQUESTS.labels(name, key[1], str(status))
+    count.inc()
+    latency = _LATENCIES.get(name)
+    if latency is None:
+        latency = _LATENCIES[name] = LATENCY.labels(name)
+    latency.observe(seconds)
 
 
 def exposition() -> tuple[bytes, str]:

@@ -34,10 +34,10 @@ def counted(
     return fewest
 
 
-def test_add_redeem_takes_five_round_trips(client: TestClient) -> None:
+def test_add_redeem_takes_two_round_trips(client: TestClient) -> None:
     # Above the demo's auto_recharge.max_threshold ($100), so no automatic recharge can
-    # be due. Below it, a redemption on a merchant with automatic recharge on sends one
-    # UPDATE more (services/auto_recharge.after_redemption), to be folded into the lock.
+    # be due. Below it, a redemption on a merchant with automatic recharge on marks one
+    # due, which takes the locking path (test_add_redeem_marking_a_recharge_takes_locks).
     ok(call(client, "activateAdd", sell_body(GIFT, "150.00")))
     for n in range(3):  # the first calls prepare statements and load the program
         ok(call(client, "addRedeem", add_redeem_body(GIFT, redeem=sv("1.00"), pos_id=f"w{n}")))
@@ -46,21 +46,23 @@ def test_add_redeem_takes_five_round_trips(client: TestClient) -> None:
         for n in range(3)
     ]
     total, statements = counted(client, "addRedeem", bodies)
-    # BEGIN; claim the retry key and lock card and account; read the book; write the
-    # transaction, lots, journal, balances and the reply; COMMIT.
-    assert len(statements) == 3, statements
-    assert total == 5
+    # The card, its account's book and revision, read without a lock; the transaction,
+    # lots, journal, balances, retry key and reply written if the book is unchanged.
+    # Each statement commits on its own: no BEGIN, no COMMIT.
+    assert statements == ["WITH", "WITH"], statements
+    assert total == 2
 
 
-def test_balance_inquiry_takes_three_round_trips(client: TestClient) -> None:
+def test_balance_inquiry_takes_one_round_trip(client: TestClient) -> None:
     ok(call(client, "activateAdd", sell_body(GIFT, "50.00")))
     body = {"authentication": "b2b", "headerInfo": header(), "cardInfo": card(GIFT)}
     for _ in range(3):
         ok(call(client, "balanceInquiry", body))
     total, statements = counted(client, "balanceInquiry", [body] * 3)
-    # BEGIN; the card with its account's balances and lots; COMMIT.
-    assert len(statements) == 1, statements
-    assert total == 3
+    # The card with its account's balances and lots, one statement that commits on its
+    # own: no BEGIN, no COMMIT.
+    assert statements == ["WITH"], statements
+    assert total == 1
 
 
 def test_activate_add_takes_four_round_trips(client: TestClient) -> None:

@@ -65,7 +65,7 @@ async def balance_inquiry(
     # One read answers the question: the card and its account's book together. The
     # account is locked only when value has lapsed and must be written off before the
     # balance is shown.
-    found, book = await uow.ledger.card_with_book(
+    found, book = await uow.card_with_book(
         program.merchant_id, ref.printed_number(), all_wallets(program)
     )
     card = verify_card(found, ref)

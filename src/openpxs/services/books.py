@@ -64,8 +64,7 @@ def all_wallets(program: Program) -> list[WalletDef]:
 
 async def read_book(uow: UnitOfWork, program: Program, account_id: int) -> AccountBook:
     """Every wallet of the account with its spendable lots, in one query."""
-    books = await uow.ledger.open_books(program.merchant_id, [account_id], all_wallets(program))
-    return books[account_id]
+    return await uow.open_book(program.merchant_id, account_id, all_wallets(program))
 
 
 async def open_settled_book(

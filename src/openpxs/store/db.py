@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 
@@ -81,6 +86,59 @@ def _serialize_sqlite_writers(engine: AsyncEngine, synchronous: str) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# How long a transaction waits for its turn: SQLite's own busy timeout (create_engine).
+TURN_SECONDS = 30.0
+
+
+class _Turns:
+    """SQLite: the process's transactions on one engine, in the order they asked."""
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.holder: asyncio.Task[Any] | None = None
+
+
+# One queue per engine and event loop (a lock belongs to the loop it was first used on).
+_TURNS: weakref.WeakKeyDictionary[Any, weakref.WeakKeyDictionary[Any, _Turns]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+@asynccontextmanager
+async def sqlite_turn(engine: AsyncEngine) -> AsyncIterator[None]:
+    """Wait for this process's turn to hold SQLite's one write lock (a no-op on
+    PostgreSQL).
+
+    Every SQLite transaction here takes the write lock at BEGIN. Left to SQLite's busy
+    handler, 32 calls waiting for it poll with growing sleeps and are served in no
+    order, so a few wait for over a second while the lock sits idle between polls; in
+    a queue each waits only for the calls before it. A task that already holds the
+    turn is not queued behind itself (SQLite's busy handler decides, as before)."""
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+    loop = asyncio.get_running_loop()
+    per_loop = _TURNS.setdefault(engine.sync_engine, weakref.WeakKeyDictionary())
+    turns = per_loop.get(loop)
+    if turns is None:
+        turns = per_loop[loop] = _Turns()
+    task = asyncio.current_task()
+    if task is not None and turns.holder is task:
+        yield
+        return
+    try:
+        await asyncio.wait_for(turns.lock.acquire(), TURN_SECONDS)
+    except TimeoutError as exc:
+        # As SQLite's own busy timeout would: the call fails as "unavailable" (503).
+        raise OperationalError("waiting for the SQLite write lock", None, exc) from None
+    turns.holder = task
+    try:
+        yield
+    finally:
+        turns.holder = None
+        turns.lock.release()
 
 
 async def migrate(engine: AsyncEngine) -> None:

@@ -165,6 +165,10 @@ accounts = Table(
     Column("fields", JSON, nullable=True),
     Column("enroll_store_code", String(64), nullable=True),
     Column("tier_code", Integer, nullable=True),
+    # PostgreSQL: counts the writes of the account's book (store/repositories/ledger.py),
+    # so a call that read the book without a lock can tell, as it writes, whether the
+    # book changed since (store/direct.py).
+    Column("revision", BigInteger, nullable=False, server_default="0"),
     Index("ix_accounts_merchant", "merchant_id", "id"),
     Index("ix_accounts_merchant_user", "merchant_id", "user_id"),
 )

@@ -15,9 +15,12 @@ from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from openpxs.domain.cards import Card
+from openpxs.domain.cards import AccountStatus, Card, CardStatus
 from openpxs.domain.ledger import AccountBook
+from openpxs.domain.program import WalletDef
 from openpxs.domain.stamp import CallStamp
+from openpxs.store.db import sqlite_turn
+from openpxs.store.direct import DirectConnection
 from openpxs.store.repositories.accounts import AccountRepository
 from openpxs.store.repositories.addresses import AddressRepository
 from openpxs.store.repositories.apple_pay import ApplePayDomainRepository
@@ -33,7 +36,7 @@ from openpxs.store.repositories.external_accounts import ExternalAccountReposito
 from openpxs.store.repositories.failures import FailureRepository
 from openpxs.store.repositories.guest_search import GuestSearchRepository
 from openpxs.store.repositories.integrations import IntegrationRepository
-from openpxs.store.repositories.ledger import CallWrite, LedgerRepository
+from openpxs.store.repositories.ledger import CallWrite, LedgerRepository, ReadForWrite
 from openpxs.store.repositories.outbox import OutboxRepository
 from openpxs.store.repositories.payment_methods import PaymentMethodRepository
 from openpxs.store.repositories.payments import PaymentAttemptRepository
@@ -54,13 +57,39 @@ from openpxs.store.repositories.users import UserRepository
 from openpxs.store.repositories.visit_codes import VisitCodeRepository
 
 
+class StaleRead(Exception):
+    """A call that read without locks (``unit_of_work(optimistic=True)``) wrote
+    nothing: the card or the book changed after it read them (``lock`` False: read
+    again), or it needs what only the locking path does (``lock`` True: an activation,
+    lapsed value to write off, any statement besides its read and its write). Either
+    way the caller runs the call again from the start."""
+
+    def __init__(self, lock: bool):
+        super().__init__("run the call again" + (" with locks" if lock else ""))
+        self.lock = lock
+
+
 class UnitOfWork:
     """One database transaction. Repositories are made on first use, so a call pays
-    only for the ones it touches."""
+    only for the ones it touches.
 
-    def __init__(self, conn: AsyncConnection, retry: RetryKeys | None = None):
+    With ``direct`` (PostgreSQL; only for a call whose endpoint declares ``optimistic``)
+    the call is two statements that each commit on their own instead: the card and its
+    book read without a lock (``lock_card_claiming``), and the write with the reply
+    made only if neither changed since (``store/direct.py``)."""
+
+    def __init__(
+        self,
+        conn: AsyncConnection,
+        retry: RetryKeys | None = None,
+        *,
+        direct: DirectConnection | None = None,
+    ):
         # The store's alone: everything above reaches the database through repositories.
         self._conn = conn
+        self._direct = direct
+        self._read: ReadForWrite | None = None
+        self._written = False
         # The retry keys the call holds (set by the dispatcher for value-moving calls).
         self.retry = retry
         # The id the call's transaction record will have (PostgreSQL, taken when the
@@ -84,6 +113,8 @@ class UnitOfWork:
         """The call's retry keys claimed and its card and the card's account locked, in
         one round trip on PostgreSQL."""
         retry = self.retry
+        if self._direct is not None:
+            return await self._read_for_write(merchant_id, number)
         if retry is None:
             return await self.cards.find(merchant_id, number, lock=True)
         scopes = retry.take_pending()
@@ -91,6 +122,53 @@ class UnitOfWork:
             merchant_id, number, scopes, retry.request_hash, retry.now
         )
         return card
+
+    async def _direct_ready(self) -> DirectConnection:
+        assert self._direct is not None
+        if self._conn.in_transaction():
+            # Only reads can have been made before the call's first statement (its
+            # program's version): their transaction has nothing to keep.
+            await self._conn.rollback()
+        return self._direct
+
+    async def card_with_book(
+        self, merchant_id: int, number: str, wallets: list[WalletDef]
+    ) -> tuple[Card | None, AccountBook | None]:
+        """The card (with its account's status) and its account's book, read together
+        without locks."""
+        if self._direct is not None:
+            direct = await self._direct_ready()
+            return await self.ledger.card_with_book_direct(direct, merchant_id, number, wallets)
+        return await self.ledger.card_with_book(merchant_id, number, wallets)
+
+    async def _read_for_write(self, merchant_id: int, number: str) -> Card | None:
+        direct = await self._direct_ready()
+        if self.retry is not None:
+            self.retry.take_pending()  # claimed by the write (``_finish``)
+        read = await self.ledger.read_for_write(direct, merchant_id, number)
+        if read is None:
+            return None
+        if read.card.status != CardStatus.ACTIVE or read.card.account_status != (
+            AccountStatus.ACTIVE
+        ):
+            raise StaleRead(lock=True)  # activations and refusals take the locking path
+        self._read = read
+        self._transaction_id = read.transaction_id
+        return read.card
+
+    async def open_book(
+        self, merchant_id: int, account_id: int, wallets: list[WalletDef]
+    ) -> AccountBook:
+        """The (locked) account's book with ``wallets``; the book read with the card,
+        when the call read one."""
+        read = self._read
+        if read is not None and read.rows is not None and read.card.account_id == account_id:
+            rows, self._read = read.rows, ReadForWrite(read.card, None, read.revision, 0)
+            return rows.book(merchant_id, account_id, wallets)
+        if self._direct is not None:
+            raise StaleRead(lock=True)
+        books = await self.ledger.open_books(merchant_id, [account_id], wallets)
+        return books[account_id]
 
     async def record_and_write(
         self,
@@ -139,6 +217,11 @@ class UnitOfWork:
         # Only an endpoint that declared it (claims_with_card) ends with this write; a
         # use case that goes on working on the account after it writes it now.
         deferring = self.retry is not None and self.retry.defer
+        if self._direct is not None:
+            if taken is None or self._pending is not None:
+                raise StaleRead(lock=True)
+            self._pending = write
+            return taken
         if taken is not None and deferring and self._pending is None:
             self._pending = write
             return taken
@@ -149,15 +232,46 @@ class UnitOfWork:
             return False
         write, self._pending = self._pending, None
         named = int(transaction_id) if transaction_id is not None else None
+        if self._direct is not None:
+            await self._write_guarded(write, scopes, (reply, named))
+            return True
         await self.ledger.flush(write, (reply, scopes, named))
         return True
+
+    async def _write_guarded(
+        self, write: CallWrite, scopes: list[str], reply: tuple[str | None, int | None]
+    ) -> None:
+        assert self._direct is not None and self._read is not None
+        if self._conn.in_transaction():
+            # The call went beyond its read: what it read or wrote there is not held.
+            raise StaleRead(lock=True)
+        retry = self.retry
+        claim = (scopes, retry.request_hash) if retry is not None else None
+        if claim is None:
+            raise StaleRead(lock=True)
+        if not await self.ledger.flush_guarded(self._direct, write, self._read, claim, reply):
+            raise StaleRead(lock=False)
+        self._written = True
 
     async def flush(self) -> None:
         """Run a write still waiting for a reply that never came (no retry keys
         recorded): the unit of work is about to commit."""
         if self._pending is not None:
             write, self._pending = self._pending, None
+            if self._direct is not None:
+                scopes = self.retry.scopes if self.retry is not None else []
+                await self._write_guarded(write, scopes, (None, None))
+                return
             await self.ledger.flush(write)
+
+    def end_direct(self) -> None:
+        """A call that read without locks ends: anything it did besides its two
+        statements must not be lost silently."""
+        if not self._conn.in_transaction():
+            return
+        if self._written:
+            raise RuntimeError("a statement after the call's guarded write")
+        raise StaleRead(lock=True)
 
     @cached_property
     def accounts(self) -> AccountRepository:
@@ -301,9 +415,21 @@ class UnitOfWork:
 
 
 @asynccontextmanager
-async def unit_of_work(engine: AsyncEngine) -> AsyncIterator[UnitOfWork]:
-    """A transaction that commits when the block ends and rolls back if it raises."""
-    async with engine.begin() as conn:
+async def unit_of_work(
+    engine: AsyncEngine, *, optimistic: bool = False
+) -> AsyncIterator[UnitOfWork]:
+    """A transaction that commits when the block ends and rolls back if it raises.
+
+    ``optimistic`` (PostgreSQL): the call reads without locks and writes with one
+    guarded statement; the block raises StaleRead when it must be run again."""
+    if optimistic:
+        async with engine.connect() as conn:
+            uow = UnitOfWork(conn, direct=DirectConnection(conn))
+            yield uow
+            await uow.flush()
+            uow.end_direct()
+        return
+    async with sqlite_turn(engine), engine.begin() as conn:
         uow = UnitOfWork(conn)
         yield uow
         await uow.flush()
@@ -312,5 +438,5 @@ async def unit_of_work(engine: AsyncEngine) -> AsyncIterator[UnitOfWork]:
 @asynccontextmanager
 async def reading(engine: AsyncEngine) -> AsyncIterator[UnitOfWork]:
     """A connection for reads that need no transaction of their own."""
-    async with engine.connect() as conn:
+    async with sqlite_turn(engine), engine.connect() as conn:
         yield UnitOfWork(conn)

@@ -24,8 +24,9 @@ from openpxs.domain.clock import Clock
 from openpxs.domain.errors import DomainError, DuplicateTransaction, Reason
 from openpxs.domain.intents import Intent
 from openpxs.services import after_refusal, oauth
+from openpxs.store import direct
 from openpxs.store.repositories.retry_keys import RetryKeys
-from openpxs.store.uow import reading, unit_of_work
+from openpxs.store.uow import StaleRead, reading, unit_of_work
 from openpxs.wire import idempotency, principals
 from openpxs.wire.auth import (
     CredentialVerifier,
@@ -50,6 +51,9 @@ from openpxs.wire.sources import ClientAddresses
 
 log = logging.getLogger("openpxs.request")
 
+# How many times a call that reads without locks (Endpoint.optimistic) is tried so
+# before it takes the locking path.
+OPTIMISTIC_TRIES = 3
 RELEASE = re.compile(r"^\d{1,4}\.\d{1,4}$")
 MERCHANT_HOST = re.compile(r"^m(\d+)\.")
 
@@ -162,24 +166,32 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
     request_hash = idempotency.fingerprint(ep.path, req) if ep.moves_value else ""
     now = runtime.clock.now()
     retry: RetryKeys | None = None
+    # Without locks first where the endpoint allows it; again after a concurrent write
+    # of the same book, and with locks when the call needs them (store/uow.StaleRead).
+    tries = OPTIMISTIC_TRIES if ep.optimistic and direct.available(runtime.engine) else 0
     try:
-        async with unit_of_work(runtime.engine) as uow:
-            retry = uow.hold_retry_keys(
-                integration.merchant_id, request_hash, now, defer=ep.claims_with_card
-            )
-            for key in keys:
-                await retry.claim(key)
-            program = await uow.programs.load(integration.merchant_id)
-            principal = await principals.resolve(
-                style, uow, program, integration, params, now, ep, source
-            )
-            _check_scope(ep, principal)
-            ctx = CallContext(uow, program, integration, principal, now, ep, source=source)
-            if not ep.own_transactions:
-                reply = await ep.handler(ctx, req)
-                content = reply_bytes(reply)
-                await retry.claim_pending()
-                await retry.record(content, getattr(reply, "pxTransactionId", None))
+        while True:
+            try:
+                async with unit_of_work(runtime.engine, optimistic=tries > 0) as uow:
+                    retry = uow.hold_retry_keys(
+                        integration.merchant_id, request_hash, now, defer=ep.claims_with_card
+                    )
+                    for key in keys:
+                        await retry.claim(key)
+                    program = await uow.programs.load(integration.merchant_id)
+                    principal = await principals.resolve(
+                        style, uow, program, integration, params, now, ep, source
+                    )
+                    _check_scope(ep, principal)
+                    ctx = CallContext(uow, program, integration, principal, now, ep, source=source)
+                    if not ep.own_transactions:
+                        reply = await ep.handler(ctx, req)
+                        content = reply_bytes(reply)
+                        await retry.claim_pending()
+                        await retry.record(content, getattr(reply, "pxTransactionId", None))
+                break
+            except StaleRead as stale:
+                tries = 0 if stale.lock else tries - 1
         if ep.own_transactions:
             # Checked and signed in above; the handler commits each of its steps itself.
             ctx.units = lambda: unit_of_work(runtime.engine)

@@ -9,9 +9,9 @@ makes two calls "the same".
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
+import orjson
 from pydantic import BaseModel
 
 # Members that may differ between a call and its retry without changing its meaning.
@@ -27,10 +27,9 @@ def _strip_volatile(value: Any) -> Any:
 
 
 def fingerprint(path: str, request: BaseModel) -> str:
-    canonical = json.dumps(
+    canonical = orjson.dumps(
         [path, _strip_volatile(request.model_dump(mode="json", by_alias=True))],
-        sort_keys=True,
-        separators=(",", ":"),
+        option=orjson.OPT_SORT_KEYS,
         default=str,
     )
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(canonical).hexdigest()

@@ -86,6 +86,11 @@ class Endpoint:
     # The use case's first statement claims the retry keys as it locks the card
     # (UnitOfWork.lock_card_claiming): one round trip instead of one more per key.
     claims_with_card: bool = False
+    # PostgreSQL: the call first reads its card and book without locks and writes with
+    # one guarded statement (store/direct.py), taking the locking path only when that
+    # does not fit; implies claims_with_card. Only for a handler that writes nothing or
+    # writes only through UnitOfWork.record_and_write.
+    optimistic: bool = False
 
     @property
     def path(self) -> str:
@@ -174,6 +179,7 @@ def endpoint(
     body_limit: int = DEFAULT_BODY_LIMIT,
     own_transactions: bool = False,
     claims_with_card: bool = False,
+    optimistic: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Declare a handler as the implementation of ``service/operation.json``."""
 
@@ -200,7 +206,8 @@ def endpoint(
                 refusals=refusals,
                 body_limit=body_limit,
                 own_transactions=own_transactions,
-                claims_with_card=claims_with_card,
+                claims_with_card=claims_with_card or optimistic,
+                optimistic=optimistic,
             )
         )
         return handler

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from starlette.requests import Request
 
@@ -17,7 +18,9 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
+@lru_cache(maxsize=4096)
 def _address(text: str) -> Address | None:
+    # Cached: a POS or a proxy calls from the same few addresses all day.
     try:
         return ipaddress.ip_address(text.strip())
     except ValueError:

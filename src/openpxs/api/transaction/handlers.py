@@ -98,6 +98,7 @@ async def void_activate(ctx: CallContext, req: m.CardRequest) -> m.TransactionRe
     styles=B2B,
     summary="Check the balance of a card",
     errors=(*CARD, R.CARD_NOT_ACTIVE),
+    optimistic=True,
 )
 async def balance_inquiry(ctx: CallContext, req: m.CardRequest) -> m.TransactionReply:
     """Current balances of every wallet of the card's account (read-only)."""
@@ -134,7 +135,7 @@ async def identify_customer(ctx: CallContext, req: m.CardRequest) -> m.Transacti
     summary="Add or redeem value",
     moves_value=True,
     natural_key=card_key("addRedeem"),
-    claims_with_card=True,
+    optimistic=True,
     errors=(
         *CARD,
         *WALLETS,

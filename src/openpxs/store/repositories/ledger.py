@@ -8,8 +8,9 @@ as the transaction record they belong to.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -38,8 +39,16 @@ from openpxs.domain.ledger import AccountBook, Lot
 from openpxs.domain.program import WalletDef
 from openpxs.domain.stamp import CallStamp
 from openpxs.domain.transactions import Kind
+from openpxs.store.direct import DirectConnection, DirectStatement
 from openpxs.store.repositories import CHUNK, Repository
-from openpxs.store.tables import UTCDateTime, journal, lots, transactions, wallet_balances
+from openpxs.store.tables import (
+    UTCDateTime,
+    accounts,
+    journal,
+    lots,
+    transactions,
+    wallet_balances,
+)
 
 # The statements every POS call runs are built once, here: building a SQLAlchemy
 # expression and deriving its cache key costs more than the database spends on
@@ -110,6 +119,14 @@ _UPDATE_BALANCES = (
     .values(units=bindparam("units"))
 )
 _INSERT_BALANCES = wallet_balances.insert()
+_BUMP_REVISIONS = (
+    update(accounts)
+    .where(
+        accounts.c.merchant_id == bindparam("m"),
+        accounts.c.id.in_(bindparam("ids", expanding=True)),
+    )
+    .values(revision=accounts.c.revision + 1)
+)
 # Journal rows with the transaction each belongs to (its kind, what it undid).
 JOURNAL_WITH_TRANSACTIONS = journal.join(
     transactions,
@@ -125,21 +142,43 @@ JOURNAL_WITH_TRANSACTIONS = journal.join(
 # journal rows can name them), lot remainders and balances are set to what the domain
 # computed, and the journal rows keep the order the domain posted them in.
 # With ``_REPLY`` the call's reply is recorded against its retry keys in the same go.
-_RECORD_AND_WRITE = """
-WITH t AS (
+# Every write of an existing account's book counts its revision up (store/direct.py).
+_BUMP = """
+WITH g AS (
+  UPDATE accounts SET revision = revision + 1
+  WHERE merchant_id = :m AND id = :a AND NOT CAST(:activate AS BOOLEAN)
+)"""
+# store/direct.py: the same write, made only if the card is still active on the account
+# and the account's book is still the one read (its revision); the card is held (FOR
+# SHARE, in the order the locking path takes: card, then account) so that a concurrent
+# change of it is waited for and seen.
+_GUARD = """
+WITH held AS (
+  SELECT 1 FROM cards
+  WHERE merchant_id = :m AND id = :held_card AND account_id = :a AND status = 'active'
+  FOR SHARE
+), g AS (
+  UPDATE accounts SET revision = revision + 1
+  WHERE merchant_id = :m AND id = :a AND revision = :revision AND status = 'active'
+    AND EXISTS (SELECT 1 FROM held)
+  RETURNING id
+)"""
+_RECORD_AND_WRITE = """, t AS (
   INSERT INTO transactions (merchant_id, id, kind, account_id, card_number, store_code,
       terminal_id, operator_id, pos_transaction_id, pos_datetime, created_at,
       contents_hash, integration_id)
-  VALUES (:m, COALESCE(CAST(:txn AS BIGINT), nextval('transactions_id_seq')), :kind,
+  SELECT :m, COALESCE(CAST(:txn AS BIGINT), nextval('transactions_id_seq')), :kind,
       :txn_account, :card, :store, :terminal, :operator, :pos_id, :pos_datetime, :now, :hash,
-      :integration)
+      :integration
+  {source}
   RETURNING id
 ), new_account AS (
   INSERT INTO accounts (merchant_id, id, template_code, status, created_at)
-  SELECT :m, :a, :template, 'active', :now WHERE CAST(:activate AS BOOLEAN)
+  SELECT :m, :a, :template, 'active', :now FROM t WHERE CAST(:activate AS BOOLEAN)
 ), card_on AS (
   UPDATE cards SET status = 'active', account_id = :a, activated_at = :now
   WHERE merchant_id = :m AND id = :card_id AND CAST(:activate AS BOOLEAN)
+    AND EXISTS (SELECT 1 FROM t)
 ), card_change AS (
   INSERT INTO transaction_cards (merchant_id, transaction_id, card_id, account_id,
       from_status, to_status)
@@ -155,7 +194,7 @@ WITH t AS (
 ), old_lots AS (
   UPDATE lots SET remaining_units = u.units
   FROM unnest(:ol_id, :ol_units) AS u(id, units)
-  WHERE lots.merchant_id = :m AND lots.id = u.id
+  WHERE lots.merchant_id = :m AND lots.id = u.id AND EXISTS (SELECT 1 FROM t)
 ), posted AS (
   INSERT INTO journal (merchant_id, transaction_id, account_id, wallet_code, lot_id, units,
       balance_after_units, created_at)
@@ -167,6 +206,7 @@ WITH t AS (
 ), balances AS (
   INSERT INTO wallet_balances (merchant_id, account_id, wallet_code, units)
   SELECT :m, :a, u.w, u.units FROM unnest(:b_w, :b_units) AS u(w, units)
+  WHERE EXISTS (SELECT 1 FROM t)
   ON CONFLICT (merchant_id, account_id, wallet_code) DO UPDATE SET units = EXCLUDED.units
 )"""
 _REPLY = """, replied AS (
@@ -195,9 +235,23 @@ _WRITE_PARAMS: tuple[BindParameter[Any], ...] = (
     bindparam("nl_on", type_=ARRAY(Date)),
     bindparam("nl_at", type_=ARRAY(DateTime(timezone=True))),
 )
-_WRITE_ONLY = text(_RECORD_AND_WRITE + _RESULT).bindparams(*_WRITE_PARAMS)
-_WRITE_AND_REPLY = text(_RECORD_AND_WRITE + _REPLY + _RESULT).bindparams(
+_WRITE = _RECORD_AND_WRITE.format(source="")
+_WRITE_ONLY = text(_BUMP + _WRITE + _RESULT).bindparams(*_WRITE_PARAMS)
+_WRITE_AND_REPLY = text(_BUMP + _WRITE + _REPLY + _RESULT).bindparams(
     *_WRITE_PARAMS, bindparam("scopes", type_=ARRAY(String))
+)
+# The retry keys are claimed by the guarded write itself: a key already held fails the
+# whole statement (a unique violation), so nothing of the call is written.
+_CLAIM_WITH_REPLY = """, claimed AS (
+  INSERT INTO idempotency_keys (merchant_id, scope, request_hash, reply, transaction_id,
+      created_at)
+  SELECT :m, s, :h, :reply, :reply_txn, :now FROM unnest(CAST(:scopes AS VARCHAR[])) AS s
+  WHERE EXISTS (SELECT 1 FROM t)
+)"""
+GUARDED_WRITE = DirectStatement(
+    text(
+        _GUARD + _RECORD_AND_WRITE.format(source="FROM g") + _CLAIM_WITH_REPLY + _RESULT
+    ).bindparams(*_WRITE_PARAMS, bindparam("scopes", type_=ARRAY(String)))
 )
 
 
@@ -214,7 +268,7 @@ class CallWrite:
 # A card with its account's status, and that account's balances and spendable lots, in
 # one round trip (balanceInquiry reads nothing else). Kind 0 is the card, 1 a lot, 2 a
 # balance.
-_CARD_WITH_BOOK = text(
+_CARD_WITH_BOOK_TEXT = text(
     """
 WITH card AS (
   SELECT c.id, c.printed_card_number, c.registration_code, c.template_code, c.status,
@@ -251,14 +305,112 @@ WHERE b.merchant_id = :m
     column("expires_at", UTCDateTime()),
     column("expires_on", Date),
 )
+_CARD_WITH_BOOK = _CARD_WITH_BOOK_TEXT
+CARD_WITH_BOOK = DirectStatement(_CARD_WITH_BOOK_TEXT)
+
+
+# store/direct.py: the card, its account's status and revision, the account's book and
+# the id the call's transaction will have, in one statement without a lock. Kind 0 is
+# the card, 1 a lot, 2 a balance.
+CARD_BOOK_REVISION = DirectStatement(
+    text(
+        """
+WITH card AS (
+  SELECT c.id, c.printed_card_number, c.registration_code, c.template_code, c.status,
+         c.account_id, a.status AS account_status, a.revision
+  FROM cards c LEFT JOIN accounts a ON a.merchant_id = c.merchant_id AND a.id = c.account_id
+  WHERE c.merchant_id = :m AND c.printed_card_number = :n
+)
+SELECT 0 AS kind, id, printed_card_number, registration_code, template_code, status,
+       account_id, account_status, NULL::INTEGER AS wallet_code, NULL::BIGINT AS units,
+       NULL::TIMESTAMPTZ AS expires_at, NULL::DATE AS expires_on, revision,
+       nextval('transactions_id_seq') AS txn
+FROM card
+UNION ALL
+SELECT 1, l.id, NULL, NULL, NULL, NULL, l.account_id, NULL, l.wallet_code,
+       l.remaining_units, l.expires_at, l.expires_on, NULL, NULL
+FROM lots l JOIN card ON l.account_id = card.account_id
+WHERE l.merchant_id = :m AND l.remaining_units > 0
+UNION ALL
+SELECT 2, NULL, NULL, NULL, NULL, NULL, b.account_id, NULL, b.wallet_code, b.units,
+       NULL, NULL, NULL, NULL
+FROM wallet_balances b JOIN card ON b.account_id = card.account_id
+WHERE b.merchant_id = :m
+"""
+    )
+)
+
+
+@dataclass
+class BookRows:
+    """An account's stored balances and spendable lots by wallet, as read (lot
+    expiries as stored: PostgreSQL gives them with their zone)."""
+
+    balances: dict[int, int] = field(default_factory=dict)
+    lots: dict[int, list[Lot]] = field(default_factory=dict)
+
+    def book(self, merchant_id: int, account_id: int, wallets: list[WalletDef]) -> AccountBook:
+        book = AccountBook(merchant_id, account_id)
+        for wallet in wallets:
+            book.add_wallet(
+                wallet.code,
+                self.balances.get(wallet.code),
+                self.lots.get(wallet.code, []),
+                allow_negative=wallet.allow_negative,
+            )
+        return book
+
+
+@dataclass(frozen=True)
+class ReadForWrite:
+    """What a call read without a lock (``LedgerRepository.read_for_write``): its write
+    is made only while the card and the book are still so."""
+
+    card: Card
+    rows: BookRows | None
+    revision: int | None
+    transaction_id: int
+
+
+# Books of accounts opened by the call that writes them: no call can have read them
+# before, so their writes count no revision (a bulk sale opens thousands).
+_OPENED: weakref.WeakValueDictionary[int, AccountBook] = weakref.WeakValueDictionary()
 
 
 def new_book(merchant_id: int, account_id: int, wallets: list[WalletDef]) -> AccountBook:
     """The book of an account made by this very call: every wallet empty."""
     book = AccountBook(merchant_id, account_id)
+    _OPENED[id(book)] = book
     for wallet in wallets:
         book.add_wallet(wallet.code, None, [], allow_negative=wallet.allow_negative)
     return book
+
+
+def _card_and_rows(rows: Any) -> tuple[Card | None, BookRows | None]:
+    """The card row (kind 0) and the book rows (1: a lot, 2: a balance) of a card read
+    with its book."""
+    card: Card | None = None
+    book_rows = BookRows()
+    for row in rows:
+        kind = row[0]
+        if kind == 0:
+            card = Card(
+                row[1],
+                row[2],
+                row[3],
+                row[4],
+                CardStatus(row[5]),
+                row[6],
+                AccountStatus(row[7]) if row[7] is not None else None,
+            )
+        elif kind == 1:
+            lot = Lot(row[1], row[9], row[10], row[11])
+            book_rows.lots.setdefault(row[8], []).append(lot)
+        else:
+            book_rows.balances[row[8]] = row[9]
+    if card is None:
+        return None, None
+    return card, book_rows
 
 
 class LedgerRepository(Repository):
@@ -403,6 +555,13 @@ class LedgerRepository(Repository):
                 ledger.postings.clear()
         if journal_rows:
             await self.conn.execute(_INSERT_JOURNAL, journal_rows)
+        if self.postgres:
+            read_before = [b.account_id for b in books if _OPENED.get(id(b)) is not b]
+            for start in range(0, len(read_before), CHUNK):
+                await self.conn.execute(
+                    _BUMP_REVISIONS,
+                    {"m": books[0].merchant_id, "ids": read_before[start : start + CHUNK]},
+                )
         if balance_updates:
             await self.conn.execute(_UPDATE_BALANCES, balance_updates)
         if balance_inserts:
@@ -531,38 +690,63 @@ class LedgerRepository(Repository):
         """The merchant's card (with its account's status) and, when it has an
         account, that account's book with ``wallets``, read together without locks."""
         rows = (await self.conn.execute(_CARD_WITH_BOOK, {"m": merchant_id, "n": number})).all()
-        found = [row for row in rows if row.kind == 0]
-        if not found:
-            return None, None
-        head = found[0]
-        card = Card(
-            head.id,
-            head.printed_card_number,
-            head.registration_code,
-            head.template_code,
-            CardStatus(head.status),
-            head.account_id,
-            AccountStatus(head.account_status) if head.account_status is not None else None,
-        )
-        if card.account_id is None:
+        card, book_rows = _card_and_rows(rows)
+        if card is None or book_rows is None or card.account_id is None:
             return card, None
-        balances_found: dict[int, int] = {}
-        lots_found: dict[int, list[Lot]] = {}
-        for row in rows:
-            if row.kind == 1:
-                lot = Lot(row.id, row.units, row.expires_at, row.expires_on)
-                lots_found.setdefault(row.wallet_code, []).append(lot)
-            elif row.kind == 2:
-                balances_found[row.wallet_code] = row.units
-        book = AccountBook(merchant_id, card.account_id)
-        for wallet in wallets:
-            book.add_wallet(
-                wallet.code,
-                balances_found.get(wallet.code),
-                lots_found.get(wallet.code, []),
-                allow_negative=wallet.allow_negative,
-            )
-        return card, book
+        return card, book_rows.book(merchant_id, card.account_id, wallets)
+
+    async def card_with_book_direct(
+        self, direct: DirectConnection, merchant_id: int, number: str, wallets: list[WalletDef]
+    ) -> tuple[Card | None, AccountBook | None]:
+        """``card_with_book`` in one statement that commits on its own
+        (store/direct.py)."""
+        rows = await direct.fetch(CARD_WITH_BOOK, {"m": merchant_id, "n": number})
+        card, book_rows = _card_and_rows(rows)
+        if card is None or book_rows is None or card.account_id is None:
+            return card, None
+        return card, book_rows.book(merchant_id, card.account_id, wallets)
+
+    async def read_for_write(
+        self, direct: DirectConnection, merchant_id: int, number: str
+    ) -> ReadForWrite | None:
+        """The card, its account's book and revision, and a transaction id, read
+        without a lock in one statement that commits on its own (store/direct.py)."""
+        rows = await direct.fetch(CARD_BOOK_REVISION, {"m": merchant_id, "n": number})
+        card, book_rows = _card_and_rows(rows)
+        if card is None:
+            return None
+        head = next(row for row in rows if row[0] == 0)
+        return ReadForWrite(card, book_rows, head[12], int(head[13]))
+
+    async def flush_guarded(
+        self,
+        direct: DirectConnection,
+        write: CallWrite,
+        read: ReadForWrite,
+        claim: tuple[list[str], str],
+        reply: tuple[str | None, int | None],
+    ) -> bool:
+        """Make a prepared write, with the call's retry keys ``claim``ed (scopes and
+        request hash) and its ``reply`` (text, transaction id it names), in one
+        statement that commits on its own, if the card is still active on the account
+        and the book still the one ``read``; whether it was made. A key already held
+        raises IntegrityError and nothing is written."""
+        scopes, request_hash = claim
+        params = {
+            **write.params,
+            "held_card": read.card.id,
+            "revision": read.revision,
+            "scopes": scopes,
+            "h": request_hash,
+            "reply": reply[0],
+            "reply_txn": reply[1],
+        }
+        rows = await direct.fetch(GUARDED_WRITE, params)
+        if not rows:
+            return False
+        for lot, lot_id in zip(write.new_lots, rows[0][1], strict=True):
+            lot.id = lot_id
+        return True
 
     async def balances(self, merchant_id: int, account_id: int) -> dict[int, int]:
         rows = await self.conn.execute(
