@@ -44,6 +44,12 @@ _TRAILING = re.compile(rf"[;,(]\s*{_SOURCE}(?: \([^)]*\))?\)?\s*$", re.IGNORECAS
 # Members the contract lists without a usable note, or that the server adds; keyed by
 # "Model.member" or by "member" for every model.
 OWN_NOTES: dict[str, str] = {
+    "StoresRequest.storeGroupCode": "Limit the list to the stores of this store group",
+    "Location.address": "The store's address and phone number",
+    "LocationAddress.address1": "First line of the street address",
+    "LocationAddress.city": "City",
+    "LocationAddress.stateProvince": "State or province",
+    "LocationsReply.locations": "The stores found, nearest first for a nearby search",
     "accounts": "The accounts that match the query",
     "addresses": "The user's saved addresses",
     "annotation": "The comment recorded on the transaction",

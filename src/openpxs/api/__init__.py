@@ -11,6 +11,7 @@ from openpxs.api import (
     oauth,
     onetimepassword,
     payment,
+    store,
     transaction,
 )
 
@@ -25,5 +26,6 @@ __all__ = [
     "oauth",
     "onetimepassword",
     "payment",
+    "store",
     "transaction",
 ]

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from openpxs.config.guest import GuestConfig
     from openpxs.config.loyalty import LoyaltyConfig
     from openpxs.config.payments import PaymentsConfig
+    from openpxs.config.places import PlacesConfig
 
 WALLET_KINDS = ("currency", "points", "reward", "count")
 PROGRAM_CODES_ALL = "PX"  # a headerInfo.programId that addresses every program
@@ -63,6 +64,7 @@ class Program:
     guest: GuestConfig = field(default_factory=lambda: _default_guest_config())
     loyalty: LoyaltyConfig = field(default_factory=lambda: _default_loyalty_config())
     payments: PaymentsConfig = field(default_factory=lambda: _default_payments_config())
+    places: PlacesConfig = field(default_factory=lambda: _default_places_config())
 
     def store(self, code: str) -> StoreDef:
         found = self.stores.get(code)
@@ -126,3 +128,9 @@ def _default_payments_config() -> PaymentsConfig:
     from openpxs.config.payments import PaymentsConfig
 
     return PaymentsConfig()
+
+
+def _default_places_config() -> PlacesConfig:
+    from openpxs.config.places import PlacesConfig
+
+    return PlacesConfig()

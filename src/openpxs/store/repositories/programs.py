@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from openpxs.config.guest import EnrollmentConfig, GuestConfig
 from openpxs.config.loyalty import LoyaltyConfig
 from openpxs.config.payments import PaymentsConfig
+from openpxs.config.places import PlacesConfig
 from openpxs.domain.errors import InvalidMerchant
 from openpxs.domain.fields import with_login
 from openpxs.domain.program import CardTemplateDef, Program, StoreDef, WalletDef
@@ -119,6 +120,7 @@ async def _read_program(conn: AsyncConnection, merchant_id: int) -> Program:
         guest=GuestConfig.model_validate(merchant.guest_config or {}),
         loyalty=LoyaltyConfig.model_validate(merchant.loyalty_config or {}),
         payments=PaymentsConfig.model_validate(merchant.payments_config or {}),
+        places=PlacesConfig.model_validate(merchant.places_config or {}),
     )
 
 
