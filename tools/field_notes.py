@@ -45,6 +45,23 @@ _TRAILING = re.compile(rf"[;,(]\s*{_SOURCE}(?: \([^)]*\))?\)?\s*$", re.IGNORECAS
 # "Model.member" or by "member" for every model.
 OWN_NOTES: dict[str, str] = {
     "StoresRequest.storeGroupCode": "Limit the list to the stores of this store group",
+    "ActiveTour.tourCode": "The tour's code, as tourStatus takes it",
+    "ActiveTour.name": "The tour's name",
+    "ActiveTour.items": "The items to buy, each counted once",
+    "ActiveToursReply.tours": "The tours whose dates hold the merchant's today",
+    "PostRegionEventRequest.eventTime": "When the device crossed the edge (ISO 8601 with an "
+    "offset); now when absent",
+    "RegionDefinition.coordinates": "The centre of the region",
+    "RegionDefinitionsReply.geoRegions": "The regions to monitor",
+    "TourItem.name": "The item's name",
+    "TourItemStatus.itemCode": "The POS item code",
+    "TourItemStatus.name": "The item's name",
+    "TourItemStatus.firstPurchaseDate": "When the item was first bought within the tour",
+    "TourStatusReply.tourCode": "The tour asked about",
+    "TourStatusReply.completedItems": "The tour's items bought so far, in the tour's order",
+    "TourStatusReply.itemsCompleted": "How many of the tour's items are bought",
+    "TourStatusReply.itemsTotal": "How many items the tour has",
+    "TourStatusReply.completed": "Whether every item of the tour is bought",
     "Location.address": "The store's address and phone number",
     "LocationAddress.address1": "First line of the street address",
     "LocationAddress.city": "City",

@@ -91,6 +91,9 @@ class TourConfig(_Model):
     """First day of the tour, in the merchant's time zone; none: always started."""
     end_date: date | None = None
     """Last day of the tour; none: never ends."""
+    category: Code | None = None
+    """The POS menu category (categoryId) the tour is about; when given, only check lines
+    in it count."""
     items: list[TourItemConfig] = Field(min_length=1)
     """The items to buy; each counts once however often it is bought."""
 

@@ -69,6 +69,14 @@ class StoreRepository(Repository):
         )
         return [_listing(r) for r in rows]
 
+    async def by_code(self, merchant_id: int, code: str) -> StoreListing | None:
+        row = (
+            await self.conn.execute(
+                select(*_COLUMNS).where(stores.c.merchant_id == merchant_id, stores.c.code == code)
+            )
+        ).first()
+        return _listing(row) if row is not None else None
+
     async def in_box(self, merchant_id: int, box: Box) -> list[StoreListing]:
         """The stores with coordinates inside the box: a range on the (merchant_id, lat)
         index, then the longitude test on the rows it leaves."""
