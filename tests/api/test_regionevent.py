@@ -116,12 +116,12 @@ def test_someone_elses_card_is_an_invalid_card(client: TestClient) -> None:
 
 def test_a_dead_token_is_a_401_invalid_token(client: TestClient) -> None:
     card, _ = guest(client)
-    # With the app's credentials the token is judged by this service: its own code.
+    # As on every oauth call, with the app's credentials or with the token alone.
     reply = body_of(post_event(client, "not-a-token", card, APP, eventType="ENTER"), 401)
-    assert reply["errorCode"] == "regionevent.invalid_token"
-    # With the token alone, no integration is known to speak for: the platform's.
+    assert reply["errorCode"] == "invalid_token"
     alone = body_of(post_event(client, "not-a-token", card, eventType="ENTER"), 401)
     assert alone["errorCode"] == "invalid_token"
+    assert recorded(client) == []
 
 
 def test_bad_events_are_refused_and_not_recorded(client: TestClient) -> None:

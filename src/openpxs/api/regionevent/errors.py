@@ -1,4 +1,9 @@
-"""The Region Event Service, and how it answers each refusal (regionevent.yaml errors)."""
+"""The Region Event Service, and how it answers each refusal (regionevent.yaml errors).
+
+A dead or unknown token is answered as on every oauth call (auth.yaml): HTTP 401 with
+``invalid_token``, which apps answer by signing in or fetching the region definitions
+again; regionevent.invalid_token is therefore not sent (docs/api/places.md).
+"""
 
 from openpxs.domain.errors import Reason
 from openpxs.wire.refusals import WireError, table
@@ -17,14 +22,6 @@ REFUSALS = table(
         Reason.CARD_NOT_FOUND: WireError("regionevent.invalid_card", "Invalid card"),
         Reason.INSUFFICIENT_SCOPE: WireError(
             "regionevent.missing_scope", "Access token lacks region_event_post scope"
-        ),
-        # A dead or unknown token: HTTP 401 as for every oauth call, so apps refresh or
-        # fetch the region definitions again; the code is this service's own.
-        Reason.INVALID_TOKEN: WireError(
-            "regionevent.invalid_token",
-            "Invalid region event access token",
-            status=401,
-            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         ),
     },
 )
