@@ -8,8 +8,10 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 from fastapi.testclient import TestClient
@@ -49,7 +51,10 @@ class Played:
     """What a run remembered: the values behind the placeholders."""
 
     def __init__(self) -> None:
-        self.saved: dict[str, Any] = {}
+        # A request that must carry the present time (a check-in's checkinTime) says
+        # {{now_checkin_time}}: now in Boston, as 'yyyy-mm-dd hh:mm:ss -0400'.
+        boston = datetime.now(ZoneInfo("America/New_York"))
+        self.saved: dict[str, Any] = {"now_checkin_time": boston.strftime("%Y-%m-%d %H:%M:%S %z")}
         self.replies: list[Any] = []
 
     def substitute(self, value: Any) -> Any:

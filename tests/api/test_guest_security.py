@@ -49,6 +49,13 @@ PRECONDITION: dict[str, str] = {
     "enrollment/editEClubAccount.json": "the guests here are not e-club members",
     "guest/combineCards.json": "combining needs two cards of the guest's own",
     "guest/eClubUserInformation.json": "the guests here are not e-club members",
+    # The card is inside the account object and checkinTime must be the present time:
+    # test_checkin.py shows a guest checks in only their own account.
+    "checkin/checkinAccount.json": "the card is a member of the nested account object",
+    # The tokens here lack region_event_post; test_regionevent.py shows a guest with
+    # the scope reaches only their own card.
+    "regionevent/regionDefinitions.json": "needs a token with the region_event_post scope",
+    "regionevent/postRegionEvent.json": "needs a token with the region_event_post scope",
 }
 
 # Guest styles a caller can use to name someone else's card/account/user. card is left

@@ -1,2 +1,2 @@
-"""Local stand-ins for the card processors' and Apple's services, for tests: real HTTP
-servers on free ports of this machine, never the network."""
+"""Local servers that speak the protocols of outside services (card processors, Apple,
+geocoders), for tests: real HTTP servers on free ports of this machine, never the network."""

@@ -25,6 +25,9 @@ SPEC = Path(os.environ.get("OPENPXS_SPEC_DIR", ROOT.parent / "shared" / "spec"))
 EXTENSIONS = {
     # Completes the password reset that requestPasswordReset starts (docs/api/guest-auth.md).
     ("POST", "guestmanagement/resetPassword.json"),
+    # The store locator's members as a JSON object, as the mobile guide sends them
+    # (store.yaml: accept both; docs/api/places.md).
+    ("POST", "store/nearbyLocations.json"),
 }
 
 

@@ -3,8 +3,10 @@
 from openpxs.api import (
     campaignfeedback,
     check,
+    checkin,
     coupon,
     enrollment,
+    geolocation,
     gift,
     guest,
     guestauthentication,
@@ -12,16 +14,21 @@ from openpxs.api import (
     oauth,
     onetimepassword,
     payment,
+    regionevent,
     sale,
+    store,
     survey,
+    tour,
     transaction,
 )
 
 __all__ = [
     "campaignfeedback",
     "check",
+    "checkin",
     "coupon",
     "enrollment",
+    "geolocation",
     "gift",
     "guest",
     "guestauthentication",
@@ -29,7 +36,10 @@ __all__ = [
     "oauth",
     "onetimepassword",
     "payment",
+    "regionevent",
     "sale",
+    "store",
     "survey",
+    "tour",
     "transaction",
 ]

@@ -135,8 +135,8 @@ def _line(root: yaml.Node, loc: Loc) -> int:
                 if isinstance(key, yaml.ScalarNode) and key.value == part:
                     line, node = key.start_mark.line + 1, value
                     break
-            else:
-                return line
+            # Not in the file: a missing field, or the tag of a tagged union (geocoder
+            # kind) that pydantic puts in the path; the members after it are still here.
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
             if not 0 <= part < len(node.value):
                 return line

@@ -26,6 +26,7 @@ from openpxs.config.guest import EnrollmentConfig, GuestConfig
 from openpxs.config.loyalty import LoyaltyConfig
 from openpxs.config.payments import PaymentsConfig
 from openpxs.config.surveys import SurveyConfig
+from openpxs.config.places import PlacesConfig
 from openpxs.domain.program import PROGRAM_CODES_ALL
 
 Loc = tuple[str | int, ...]
@@ -266,6 +267,25 @@ class StoreConfig(_Model):
         default_factory=list
     )
     """Groups the store belongs to, for rules that apply to a group of stores."""
+    phone: (
+        Annotated[str, BeforeValidator(_quoted), Field(pattern=r"^[0-9+() .-]{3,32}$")] | None
+    ) = None
+    """The store's phone number, in quotes (sent to apps as digits only)."""
+    hours: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    """Opening hours as guests read them, e.g. "M-F: 9-5, Sat: 8-8, Sun: closed"."""
+    metadata: list[dict[Annotated[str, Field(min_length=1, max_length=64)], bool | int | str]] = (
+        Field(default_factory=list, max_length=50)
+    )
+    """Attributes of the store for apps, each a one-key map, e.g. [{hasDriveThru: true}]."""
+
+    @model_validator(mode="after")
+    def _both_coordinates(self) -> StoreConfig:
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValueError("give both latitude and longitude, or neither")
+        return self
+
+    def phone_digits(self) -> str | None:
+        return None if self.phone is None else "".join(c for c in self.phone if c.isdigit())
 
 
 class IntegrationConfig(_Model):
@@ -391,6 +411,9 @@ class MerchantConfig(_Model):
     """Card payments: the processor (secrets by reference) and recharge limits."""
     surveys: list[SurveyConfig] = Field(default_factory=list)
     """Guest surveys: window, audience, questions and the reward a response pays."""
+    places: PlacesConfig = Field(default_factory=PlacesConfig)
+    """Where the stores are and what guests do there: store groups for the store locator,
+    check-ins, geofence regions, tours, and the geocoder."""
 
     @model_validator(mode="after")
     def _cross_check(self) -> MerchantConfig:
@@ -434,6 +457,7 @@ class MerchantConfig(_Model):
                 )
         problems += self._payment_problems(store_codes)
         problems += self._survey_problems(wallet_codes, store_codes)
+        problems += self._place_problems()
         templates = {t.code for t in self.card_templates}
         for i, card_range in enumerate(self.card_ranges):
             if card_range.template not in templates:
@@ -473,6 +497,21 @@ class MerchantConfig(_Model):
                 problems.append(((*loc, "wallet"), f"wallet {reward.wallet} is not declared"))
             if reward.store not in store_codes:
                 problems.append(((*loc, "store"), f"store {reward.store!r} is not declared"))
+        return problems
+
+    def _place_problems(self) -> list[tuple[Loc, str]]:
+        places = self.places
+        problems = [
+            *_duplicates(("places", "store_groups"), (g.code for g in places.store_groups), "code"),
+            *_duplicates(("places", "store_groups"), (g.name for g in places.store_groups), "name"),
+            *_duplicates(("places", "tours"), (t.code for t in places.tours), "tour code"),
+        ]
+        for i, store in enumerate(self.stores):
+            for j, metadata in enumerate(store.metadata):
+                if len(metadata) != 1:
+                    problems.append(
+                        (("stores", i, "metadata", j), "each entry is a map of exactly one key")
+                    )
         return problems
 
     def _payment_problems(self, store_codes: set[str]) -> list[tuple[Loc, str]]:

@@ -146,6 +146,15 @@ class Reason(StrEnum):
     ALREADY_RESPONDED = "already_responded"
     MISSING_REQUIRED_ANSWER = "missing_required_answer"
     INVALID_ANSWER = "invalid_answer"
+    # places: store locator, geocoding, check-in, regions and tours
+    INVALID_STORE_GROUP = "invalid_store_group"
+    ADDRESS_NOT_LOCATED = "address_not_located"
+    INVALID_CHECKIN_TIME = "invalid_checkin_time"
+    TOO_MANY_CHECKINS = "too_many_checkins"
+    CHECKIN_TOO_SOON = "checkin_too_soon"
+    NO_STORE = "no_store"
+    INVALID_REGION = "invalid_region"
+    INVALID_TOUR = "invalid_tour"
 
 
 class DomainError(Exception):

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from openpxs.config.loyalty import LoyaltyConfig
     from openpxs.config.payments import PaymentsConfig
     from openpxs.config.surveys import SurveyConfig
+    from openpxs.config.places import PlacesConfig
 
 WALLET_KINDS = ("currency", "points", "reward", "count")
 PROGRAM_CODES_ALL = "PX"  # a headerInfo.programId that addresses every program
@@ -66,6 +67,7 @@ class Program:
     payments: PaymentsConfig = field(default_factory=lambda: _default_payments_config())
     # Surveys by code, in the order the file lists them.
     surveys: dict[str, SurveyConfig] = field(default_factory=dict)
+    places: PlacesConfig = field(default_factory=lambda: _default_places_config())
 
     def store(self, code: str) -> StoreDef:
         found = self.stores.get(code)
@@ -129,3 +131,9 @@ def _default_payments_config() -> PaymentsConfig:
     from openpxs.config.payments import PaymentsConfig
 
     return PaymentsConfig()
+
+
+def _default_places_config() -> PlacesConfig:
+    from openpxs.config.places import PlacesConfig
+
+    return PlacesConfig()

@@ -95,6 +95,7 @@ async def apply_config(
         "loyalty_config": config.loyalty.model_dump(mode="json"),
         "payments_config": config.payments.model_dump(mode="json"),
         "surveys_config": [s.model_dump(mode="json") for s in config.surveys],
+        "places_config": config.places.model_dump(mode="json"),
     }
     if row is None:
         await conn.execute(
@@ -153,6 +154,11 @@ async def apply_config(
                 "latitude": None if s.latitude is None else str(s.latitude),
                 "longitude": None if s.longitude is None else str(s.longitude),
                 "groups": list(s.groups),
+                "lat": None if s.latitude is None else float(s.latitude),
+                "lon": None if s.longitude is None else float(s.longitude),
+                "phone": s.phone_digits(),
+                "hours": s.hours,
+                "attributes": [dict(m) for m in s.metadata] or None,
             }
             for s in config.stores
         },

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     Index,
     Integer,
     MetaData,
@@ -88,6 +89,8 @@ merchants = Table(
     Column("payments_config", JSON, nullable=True),
     # The guest surveys (a list of config.surveys.SurveyConfig, validated on apply).
     Column("surveys_config", JSON, nullable=True),
+    # Store groups, check-ins, regions, tours, geocoder (config.places.PlacesConfig).
+    Column("places_config", JSON, nullable=True),
 )
 
 programs = Table(
@@ -108,6 +111,15 @@ stores = Table(
     Column("latitude", String(32), nullable=True),
     Column("longitude", String(32), nullable=True),
     Column("groups", JSON, nullable=False),
+    # The coordinates as numbers (latitude and longitude keep the text as written), so
+    # a store locator's bounding box is an indexed range query.
+    Column("lat", Float(), nullable=True),
+    Column("lon", Float(), nullable=True),
+    Column("phone", String(32), nullable=True),
+    Column("hours", Text, nullable=True),
+    # Merchant-defined attributes for apps, a list of one-key maps.
+    Column("attributes", JSON, nullable=True),
+    Index("ix_stores_merchant_id_lat", "merchant_id", "lat"),
 )
 
 card_templates = Table(
@@ -551,7 +563,26 @@ checkins = Table(
     Column("short_card_number", String(32), nullable=True),
     Column("checked_in_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),
+    # The caller's own venue id (checkinAccount externalStoreCode), kept for reference.
+    Column("external_store_code", String(64), nullable=True),
     Index("ix_checkins_merchant_store", "merchant_id", "store_code", "expires_at"),
+    # An account's recent check-ins: the merchant's caps and minimum gap.
+    Index("ix_checkins_merchant_account", "merchant_id", "account_id", "checked_in_at"),
+)
+
+# Geofence crossings reported by mobile apps (regionevent/postRegionEvent.json), for
+# campaigns to act on.
+region_events = Table(
+    "region_events",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("account_id", Id, nullable=False),
+    Column("store_code", String(64), nullable=False),
+    Column("event_type", String(8), nullable=False),
+    Column("event_time", UTCDateTime(), nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    Index("ix_region_events_merchant_account", "merchant_id", "account_id", "event_time"),
 )
 
 

@@ -46,11 +46,13 @@ from openpxs.store.repositories.price_matches import PriceMatchRepository
 from openpxs.store.repositories.programs import ProgramRepository
 from openpxs.store.repositories.recharge_monitors import RechargeMonitorRepository
 from openpxs.store.repositories.referrals import ReferralRepository
+from openpxs.store.repositories.region_events import RegionEventRepository
 from openpxs.store.repositories.related_guests import RelatedGuestRepository
 from openpxs.store.repositories.retry_keys import RetryKeyRepository, RetryKeys
 from openpxs.store.repositories.sale_orders import SaleOrderRepository
 from openpxs.store.repositories.standing import StandingRepository
 from openpxs.store.repositories.surveys import SurveyRepository
+from openpxs.store.repositories.stores import StoreRepository
 from openpxs.store.repositories.tokens import TokenRepository
 from openpxs.store.repositories.transactions import HistoryRepository, TransactionRepository
 from openpxs.store.repositories.users import UserRepository
@@ -292,6 +294,14 @@ class UnitOfWork:
     @cached_property
     def checkins(self) -> CheckinRepository:
         return CheckinRepository(self._conn)
+
+    @cached_property
+    def region_events(self) -> RegionEventRepository:
+        return RegionEventRepository(self._conn)
+
+    @cached_property
+    def stores(self) -> StoreRepository:
+        return StoreRepository(self._conn)
 
     @cached_property
     def checks(self) -> CheckRepository:

@@ -29,6 +29,7 @@ class ServiceFailure(Exception):
         extra: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         bare: bool = False,
+        plain_names: bool = False,
     ):
         super().__init__(f"{code}: {message}")
         self.code = code
@@ -39,23 +40,30 @@ class ServiceFailure(Exception):
         self.headers = headers or {}
         # The reply carries its result alone (guestauthentication's noMatchingGuests).
         self.bare = bare
+        # Also sent as "code" and "message" (see WireError.plain_names).
+        self.plain_names = plain_names
 
     def body(self) -> dict[str, Any]:
         if self.bare:
             return {"result": self.result}
-        return {
+        body: dict[str, Any] = {
             "result": self.result,
             "errorCode": self.code,
             "errorMessage": self.message,
-            **self.extra,
         }
+        if self.plain_names:
+            body.update(code=self.code, message=self.message)
+        return {**body, **self.extra}
 
     def response(self) -> Response:
         return json_response(self.body(), self.status, self.headers)
 
 
 def invalid_request(service: Service, message: str) -> ServiceFailure:
-    return ServiceFailure(service.code(Reason.INVALID_REQUEST), message)
+    # The service's own answer to an unreadable request: its code, and its result where
+    # the service has one of its own (geolocation's inputFailure).
+    wire = service.refusals[Reason.INVALID_REQUEST]
+    return ServiceFailure(wire.code, message, result=wire.result, plain_names=wire.plain_names)
 
 
 def json_response(

@@ -27,6 +27,9 @@ class WireError:
     joiner: str | None = ": "
     # The reply is only {"result": ...} (guestauthentication's noMatchingGuests).
     bare: bool = False
+    # The code and message are also sent as ``code`` and ``message`` (the Geolocation
+    # Service documents its failure with those names).
+    plain_names: bool = False
 
     def message_for(self, detail: str | None) -> str:
         if not detail:
@@ -78,6 +81,7 @@ class Refusals:
             extra=error.members or None,
             headers=dict(wire.headers) or None,
             bare=wire.bare,
+            plain_names=wire.plain_names,
         )
 
     def answering(self, result: str) -> Refusals:

@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from openpxs.domain.checks import CheckKey, StoredCheck
 from openpxs.store.repositories import Repository
-from openpxs.store.tables import checks
+from openpxs.store.tables import checks, transactions
 
 # Built once: every check posting claims its row. A check posted before keeps its row
 # as it is (both dialects skip the conflict without the savepoint a failed insert
@@ -118,3 +118,26 @@ class CheckRepository(Repository):
             )
         )
         return [dict(row.outcome or {}) for row in rows]
+
+    async def accrued_of_account(
+        self, merchant_id: int, account_id: int
+    ) -> list[tuple[datetime, dict[str, Any]]]:
+        """(posted_at, body) of the account's checks whose accrual stands (not reversed
+        or voided), oldest first: what a guest has bought, as the POS sent it."""
+        rows = await self.conn.execute(
+            select(checks.c.posted_at, checks.c.body)
+            .select_from(
+                checks.join(
+                    transactions,
+                    (transactions.c.merchant_id == checks.c.merchant_id)
+                    & (transactions.c.id == checks.c.accrual_transaction_id),
+                )
+            )
+            .where(
+                checks.c.merchant_id == merchant_id,
+                checks.c.account_id == account_id,
+                transactions.c.undone_by_id.is_(None),
+            )
+            .order_by(checks.c.posted_at, checks.c.id)
+        )
+        return [(row.posted_at, dict(row.body or {})) for row in rows]

@@ -14,6 +14,7 @@ from openpxs.config.guest import EnrollmentConfig, GuestConfig
 from openpxs.config.loyalty import LoyaltyConfig
 from openpxs.config.payments import PaymentsConfig
 from openpxs.config.surveys import SurveyConfig
+from openpxs.config.places import PlacesConfig
 from openpxs.domain.errors import InvalidMerchant
 from openpxs.domain.fields import with_login
 from openpxs.domain.program import CardTemplateDef, Program, StoreDef, WalletDef
@@ -126,6 +127,7 @@ async def _read_program(conn: AsyncConnection, merchant_id: int) -> Program:
                 SurveyConfig.model_validate(item) for item in merchant.surveys_config or []
             )
         },
+        places=PlacesConfig.model_validate(merchant.places_config or {}),
     )
 
 
