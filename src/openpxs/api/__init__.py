@@ -1,6 +1,7 @@
 """One module (or package) per PXS service; importing this registers every endpoint."""
 
 from openpxs.api import (
+    balancetransfer,
     campaignfeedback,
     check,
     coupon,
@@ -15,6 +16,7 @@ from openpxs.api import (
 )
 
 __all__ = [
+    "balancetransfer",
     "campaignfeedback",
     "check",
     "coupon",
