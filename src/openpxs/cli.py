@@ -416,12 +416,14 @@ def openapi(
 
 
 def _add_config_commands() -> None:
+    from openpxs.cli_commerce import gifts_app
     from openpxs.cli_config import cards_app, config_app
     from openpxs.cli_payments import payments_app
 
     app.add_typer(config_app, name="config")
     app.add_typer(cards_app, name="cards")
     app.add_typer(payments_app, name="payments")
+    app.add_typer(gifts_app, name="gifts")
 
 
 _add_config_commands()

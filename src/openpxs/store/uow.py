@@ -30,6 +30,7 @@ from openpxs.store.repositories.coupons import CouponRepository
 from openpxs.store.repositories.event_loads import EventLoadRepository
 from openpxs.store.repositories.external_accounts import ExternalAccountRepository
 from openpxs.store.repositories.failures import FailureRepository
+from openpxs.store.repositories.gift_transfers import GiftTransferRepository
 from openpxs.store.repositories.guest_search import GuestSearchRepository
 from openpxs.store.repositories.integrations import IntegrationRepository
 from openpxs.store.repositories.ledger import CallWrite, LedgerRepository
@@ -202,6 +203,10 @@ class UnitOfWork:
     @cached_property
     def failures(self) -> FailureRepository:
         return FailureRepository(self._conn)
+
+    @cached_property
+    def gift_transfers(self) -> GiftTransferRepository:
+        return GiftTransferRepository(self._conn)
 
     @cached_property
     def guest_search(self) -> GuestSearchRepository:
