@@ -53,3 +53,27 @@ def gifts_return_unclaimed(database: str | None = DatabaseOption) -> None:
 
     returned = _with_units(database, work)
     console.print(f"gifts returned to their givers: {returned}")
+
+
+subscriptions_app = command_group("Subscriptions.")
+
+
+@subscriptions_app.command("renew")
+def subscriptions_renew(database: str | None = DatabaseOption) -> None:
+    """Renew every subscription whose paid period has ended, retry past-due ones whose
+    retry date has come, and end cancelled ones.
+
+    Each renewal charges under an idempotency key of its own period and try, so running
+    this while a server's worker does the same charges once.
+    """
+    from openpxs.domain.clock import Clock
+    from openpxs.services.subscriptions import RenewReport, renew_due
+
+    async def work(units: Units) -> RenewReport:
+        return await renew_due(units, Clock().now())
+
+    report = _with_units(database, work)
+    console.print(
+        f"subscriptions: {report.renewed} renewed, {report.declined} declined,"
+        f" {report.expired} ended, {report.left} left for later"
+    )

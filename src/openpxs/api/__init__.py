@@ -13,6 +13,7 @@ from openpxs.api import (
     oauth,
     onetimepassword,
     payment,
+    subscription,
     transaction,
 )
 
@@ -29,5 +30,6 @@ __all__ = [
     "oauth",
     "onetimepassword",
     "payment",
+    "subscription",
     "transaction",
 ]

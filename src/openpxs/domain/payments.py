@@ -199,6 +199,13 @@ def check_move(current: AttemptState, target: AttemptState) -> AttemptState:
 class PaymentKind(StrEnum):
     RECHARGE = "recharge"
     AUTO_RECHARGE = "auto_recharge"
+    # A subscription's sign-up or renewal: what it buys is the subscription's grant, not
+    # the amount as stored value (services.subscriptions).
+    SUBSCRIPTION = "subscription"
+
+
+# Kinds whose approved charge is credited to the card as stored value of the same amount.
+CREDITS_AMOUNT = frozenset({PaymentKind.RECHARGE, PaymentKind.AUTO_RECHARGE})
 
 
 # ---------------------------------------------------------------------------------------

@@ -28,12 +28,14 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import NoReturn
 
 from openpxs.domain.cards import CardRef, CardStatus, require_active
 from openpxs.domain.errors import CardNotActive, DomainError
 from openpxs.domain.money import STORAGE_SCALE, from_units, to_units
 from openpxs.domain.moves import Move, apply_moves, check_moves
 from openpxs.domain.payments import (
+    CREDITS_AMOUNT,
     NOT_CHARGED,
     AttemptState,
     BillingAddress,
@@ -96,6 +98,70 @@ async def charge_and_credit(
 
     An order whose idempotency key an attempt already has is that attempt again: its
     outcome is answered, and no money moves twice."""
+    charged = await _charge(units, program, processor, stamp, order)
+    if isinstance(charged, Paid):
+        return charged
+    attempt, result = charged
+    try:
+        attempt, view = await _credit(units, program, stamp, attempt)
+    except Exception as failure:
+        await _give_back(units, processor, attempt, stamp.now, failure)
+    return Paid(attempt, view, result)
+
+
+# What a charge buys, given in the unit of work that marks its attempt credited: the
+# ledger transaction it wrote, if any. A refusal or failure gives the charge back.
+Fulfil = Callable[[UnitOfWork, PaymentAttempt], Awaitable[int | None]]
+
+
+async def charge_and_fulfil(
+    units: Units,
+    program: Program,
+    processor: Processor,
+    stamp: CallStamp,
+    order: PaymentOrder,
+    fulfil: Fulfil,
+) -> Paid:
+    """Charge the order, then run ``fulfil`` and mark the attempt credited in one unit of
+    work: both or neither. The same pending -> charged -> credited (or compensated)
+    steps as ``charge_and_credit``, for charges that buy something other than the
+    amount as stored value (a subscription). Reconciliation gives back such a charge
+    left ``charged`` by a dead process instead of fulfilling it late."""
+    charged = await _charge(units, program, processor, stamp, order)
+    if isinstance(charged, Paid):
+        return charged
+    attempt, result = charged
+    try:
+        async with units() as uow:
+            txn = await fulfil(uow, attempt)
+            attempt = await uow.payment_attempts.move(
+                attempt, AttemptState.CREDITED, stamp.now, transaction_id=txn
+            )
+    except Exception as failure:
+        await _give_back(units, processor, attempt, stamp.now, failure)
+    return Paid(attempt, None, result)
+
+
+async def _give_back(
+    units: Units, processor: Processor, attempt: PaymentAttempt, now: datetime, failure: Exception
+) -> NoReturn:
+    """Compensate an approved charge whose value could not be given, then raise: the
+    refusal itself, or a payment failure for anything unexpected."""
+    await _compensate(units, processor, attempt, now)
+    if isinstance(failure, DomainError):
+        raise failure
+    raise PaymentFailed(
+        ProcessorResult(Outcome.PROCESSOR_ERROR, code="credit_failed"),
+        "The card could not be credited; the charge was cancelled",
+    ) from failure
+
+
+async def _charge(
+    units: Units, program: Program, processor: Processor, stamp: CallStamp, order: PaymentOrder
+) -> Paid | tuple[PaymentAttempt, ProcessorResult]:
+    """Steps 1 and 2: the attempt recorded, the processor charged, the attempt marked
+    charged. An order whose idempotency key an attempt already has is that attempt
+    again (a Paid); a charge that did not go through raises PaymentFailed."""
     async with units() as uow:
         earlier = await uow.payment_attempts.by_key(program.merchant_id, order.idempotency_key)
     if earlier is not None:
@@ -117,22 +183,17 @@ async def charge_and_credit(
         async with units() as uow:
             await uow.payment_attempts.move(attempt, AttemptState.FAILED, stamp.now, result=result)
         raise PaymentFailed(result)
-
     async with units() as uow:
         attempt = await uow.payment_attempts.move(
             attempt, AttemptState.CHARGED, stamp.now, result=result
         )
-    try:
-        attempt, view = await _credit(units, program, stamp, attempt)
-    except Exception as failure:
-        await _compensate(units, processor, attempt, stamp.now)
-        if isinstance(failure, DomainError):
-            raise
-        raise PaymentFailed(
-            ProcessorResult(Outcome.PROCESSOR_ERROR, code="credit_failed"),
-            "The card could not be credited; the charge was cancelled",
-        ) from failure
-    return Paid(attempt, view, result)
+    return attempt, result
+
+
+def answer_of(attempt: PaymentAttempt) -> Paid:
+    """What an attempt answers when its idempotency key comes again: its outcome when it
+    went through, else the PaymentFailed it ended with (or that it is still open)."""
+    return _replayed(attempt)
 
 
 def _replayed(attempt: PaymentAttempt) -> Paid:
@@ -169,14 +230,15 @@ async def _record(
         card = await find_card(uow, program.merchant_id, CardRef(order.card_number))
         if card.status != CardStatus.ACTIVE:
             raise CardNotActive()
-        # The amount must be one the wallet takes, before any money moves.
-        check_moves(
-            program,
-            card.template_code,
-            PROGRAM_CODES_ALL,
-            [Move(order.wallet_code, order.amount)],
-            stamp.now,
-        )
+        if order.kind in CREDITS_AMOUNT:
+            # The amount must be one the wallet takes, before any money moves.
+            check_moves(
+                program,
+                card.template_code,
+                PROGRAM_CODES_ALL,
+                [Move(order.wallet_code, order.amount)],
+                stamp.now,
+            )
         return await uow.payment_attempts.record(
             NewAttempt(
                 merchant_id=program.merchant_id,
@@ -366,6 +428,10 @@ async def reconcile(
 async def _settle(
     units: Units, program: Program, processor: Processor, attempt: PaymentAttempt, now: datetime
 ) -> PaymentAttempt:
+    if attempt.state is AttemptState.CHARGED and attempt.kind not in CREDITS_AMOUNT:
+        # What such a charge buys was never given (a subscription not started or not
+        # renewed): its caller heard of a failure, so the money goes back.
+        return await _compensate(units, processor, attempt, now)
     if attempt.state is AttemptState.CHARGED:
         stamp = CallStamp(
             attempt.merchant_id,

@@ -45,6 +45,7 @@ from openpxs.store.repositories.referrals import ReferralRepository
 from openpxs.store.repositories.related_guests import RelatedGuestRepository
 from openpxs.store.repositories.retry_keys import RetryKeyRepository, RetryKeys
 from openpxs.store.repositories.standing import StandingRepository
+from openpxs.store.repositories.subscriptions import SubscriptionRepository
 from openpxs.store.repositories.tokens import TokenRepository
 from openpxs.store.repositories.transactions import HistoryRepository, TransactionRepository
 from openpxs.store.repositories.users import UserRepository
@@ -267,6 +268,10 @@ class UnitOfWork:
     @cached_property
     def standing(self) -> StandingRepository:
         return StandingRepository(self._conn)
+
+    @cached_property
+    def subscriptions(self) -> SubscriptionRepository:
+        return SubscriptionRepository(self._conn)
 
     @cached_property
     def tokens(self) -> TokenRepository:
