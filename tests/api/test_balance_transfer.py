@@ -169,7 +169,12 @@ def test_a_guest_moves_value_only_onto_their_own_card(client: TestClient) -> Non
     mine, token = created["printedCardNumber"], created["oauthTokens"]["access_token"]
     sell(client, GIFT, "25.00")
     sell(client, GIFT2, "5.00")
-    as_ada = {**as_guest(token), "printedCardNumber": GIFT2, "fromPrintedCardNumber": GIFT}
+    as_ada = {
+        **as_guest(token),
+        "printedCardNumber": GIFT2,
+        "fromPrintedCardNumber": GIFT,
+        "fromRegCode": "1234",
+    }
     refused = body_of(gpost(client, "balancetransfer", "transferBalances", as_ada))
     failed(refused, "balancetransfer.invalid_to_card")
     as_ada["printedCardNumber"] = mine
@@ -197,3 +202,33 @@ def test_bad_input_is_a_failure_reply_not_an_error(
     assert response.status_code < 500, response.text
     assert response.json()["result"] == "failure", response.text
     assert wallets(balance(client, GIFT))[1] == "25.00"
+
+
+def test_a_guest_takes_value_only_from_their_own_card_or_one_they_hold(
+    client: TestClient,
+) -> None:
+    ada = enroll(client, "ada")
+    bob = enroll(client, "bob")
+    mine, token = ada["printedCardNumber"], ada["oauthTokens"]["access_token"]
+    add_redeem(client, bob["printedCardNumber"], add=sv("9.00"))
+    sell(client, GIFT, "25.00")
+
+    def take(source: str, **extra: Any) -> dict[str, Any]:
+        body = {
+            **as_guest(token),
+            "printedCardNumber": mine,
+            "fromPrintedCardNumber": source,
+            **extra,
+        }
+        return body_of(gpost(client, "balancetransfer", "transferBalances", body))
+
+    # Another guest's card is answered like a card that does not exist, code or not.
+    failed(take(bob["printedCardNumber"]), "balancetransfer.invalid_from_card")
+    failed(take(bob["printedCardNumber"], fromRegCode="1234"), "balancetransfer.invalid_from_card")
+    failed(take(UNKNOWN_CARD), "balancetransfer.invalid_from_card")
+    # An unregistered gift card needs the code printed on it.
+    failed(take(GIFT), "balancetransfer.invalid_from_card")
+    failed(take(GIFT, fromRegCode="0000"), "balancetransfer.invalid_reg_code")
+    assert take(GIFT, fromRegCode="1234")["result"] == "success"
+    assert wallets(balance(client, mine))[1] == "25.00"
+    assert wallets(balance(client, bob["printedCardNumber"]))[1] == "9.00"

@@ -246,3 +246,26 @@ def test_malformed_requests_answer_a_failure_not_an_error(
     assert response.status_code < 500, response.text
     assert response.json()["result"] == "failure"
     assert sv_of(client, GIFT) == "25.00"
+
+
+def test_a_gift_to_a_guest_whose_card_cannot_hold_it_waits_for_a_claim(
+    client: TestClient,
+) -> None:
+    """An e-mail club member's card holds no stored value: the gift is held, to be
+    claimed onto a card that can."""
+    joined = body_of(
+        gpost(
+            client,
+            "enrollment",
+            "createEClubAndRegister",
+            {
+                "authentication": "anonymous",
+                "cardTemplateCode": 3,
+                "setUserFields": {"style": "typed", "email": ["club@example.com"]},
+            },
+        )
+    )
+    assert joined["result"] == "cardCreatedSuccess", joined
+    sell(client, GIFT, "25.00")
+    info = out(client, to={"email": "club@example.com"})["transferInfo"]
+    assert info["status"] == "PENDING_CLAIM" and "toPrintedCardNumber" not in info

@@ -53,6 +53,7 @@ async def transfer_balances(
         raise Refused(Reason.SOURCE_CARD_NOT_FOUND)
     if target is None:
         raise Refused(Reason.CARD_NOT_FOUND)
+    await _may_take_from(call, source, from_registration_code)
     if from_registration_code is not None:
         # The code proves the caller holds the card: wrong guesses count as they do
         # for card sign-in, so it cannot be found by trying every code.
@@ -103,6 +104,23 @@ async def transfer_balances(
     )
     await uow.ledger.write([target_book], in_txn, stamp.now)
     return Transferred(moving, skipped, out_txn, in_txn)
+
+
+async def _may_take_from(call: Call, source: Card, registration_code: str | None) -> None:
+    """A guest (oauth) may empty only a card of their own, or an unregistered card whose
+    registration code they give (they hold it). Another guest's card is answered as if
+    it did not exist, so card numbers tell nothing about other guests."""
+    principal = call.principal
+    if not principal.is_guest or source.account_id is None:
+        return
+    account = await call.uow.accounts.get(call.merchant_id, source.account_id)
+    if account is None:
+        raise Refused(Reason.SOURCE_CARD_NOT_FOUND)
+    if principal.may_reach(account.id, account.user_id):
+        return
+    if account.user_id is None and registration_code is not None:
+        return  # checked against the card's code next
+    raise Refused(Reason.SOURCE_CARD_NOT_FOUND)
 
 
 def _checked_pair(source: Card, target: Card) -> tuple[int, int]:

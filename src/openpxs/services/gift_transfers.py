@@ -168,7 +168,7 @@ async def transfer_out(
     target_number = recipient.card_number
     if target_number is None:
         assert recipient.email is not None
-        target_number = await _enrolled_card(uow, m, recipient.email)
+        target_number = await _enrolled_card(uow, program, recipient.email, reward.wallet)
     if target_number is not None:
         moved = await _give_now(uow, program, stamp, source, target_number, reward, recipient)
         gift = Gift(moved, reward.wallet)
@@ -178,16 +178,24 @@ async def transfer_out(
     return gift
 
 
-async def _enrolled_card(uow: UnitOfWork, merchant_id: int, email: str) -> str | None:
+async def _enrolled_card(
+    uow: UnitOfWork, program: Program, email: str, wallet: WalletDef
+) -> str | None:
     """The primary card of the one guest enrolled with this e-mail address, if there is
-    exactly one with an active account; else the gift waits to be claimed."""
-    users = await uow.users.by_email(merchant_id, email)
+    exactly one, with an active account whose card can hold the reward; else the gift
+    waits to be claimed (onto a card that can)."""
+    m = program.merchant_id
+    users = await uow.users.by_email(m, email)
     if len(users) != 1:
         return None
-    home = await home_account(uow, merchant_id, users[0])
+    home = await home_account(uow, m, users[0])
     if home is None:
         return None
-    return await uow.users.primary_card(merchant_id, home.id)
+    number = await uow.users.primary_card(m, home.id)
+    card = await uow.cards.find(m, number) if number is not None else None
+    if card is None or wallet.program not in program.templates[card.template_code].programs:
+        return None
+    return card.number
 
 
 async def _give_now(
