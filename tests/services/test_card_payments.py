@@ -359,3 +359,67 @@ def test_the_reconcile_command_settles_open_attempts(h: Harness, database_url: s
     states = {a.idempotency_key: a.state for a in h.attempts()}
     assert states == {"pay-a": AttemptState.CREDITED, "pay-b": AttemptState.COMPENSATED}
     assert h.balance() == 25 * UNITS
+
+
+def fulfil_order(h: Harness, fulfil: Any, key: str = "sub-1") -> Any:
+    """A charge that buys something else than stored value (a subscription)."""
+
+    async def go() -> Any:
+        program = await h.program()
+        order = PaymentOrder(
+            kind=PaymentKind.SUBSCRIPTION,
+            card_number=GIFT,
+            wallet_code=SV,
+            amount=Decimal("9.99"),
+            token="tok_visa",
+            idempotency_key=key,
+        )
+        return await card_payments.charge_and_fulfil(
+            h.units, program, processor(), await h.stamp(), order, fulfil
+        )
+
+    return h.run(go)
+
+
+def test_a_fulfilment_refused_after_the_charge_gives_the_charge_back(h: Harness) -> None:
+    async def refuse(uow: UnitOfWork, attempt: PaymentAttempt) -> int | None:
+        raise CardNotActive()
+
+    with pytest.raises(CardNotActive):
+        fulfil_order(h, refuse)
+    [attempt] = h.attempts()
+    assert attempt.state is AttemptState.COMPENSATED
+    [charge] = charges().values()
+    assert charge.voided
+    assert h.balance() == 5 * UNITS
+
+
+def test_a_fulfilment_runs_once_and_marks_the_attempt_credited(h: Harness) -> None:
+    calls: list[int] = []
+
+    async def record(uow: UnitOfWork, attempt: PaymentAttempt) -> int | None:
+        calls.append(attempt.id)
+        return None
+
+    fulfil_order(h, record)
+    fulfil_order(h, record)  # the same key again: replayed, not fulfilled twice
+    assert len(calls) == 1
+    assert [a.state for a in h.attempts()] == [AttemptState.CREDITED]
+    # What it bought was not stored value: the balance is untouched.
+    assert h.balance() == 5 * UNITS
+
+
+def test_death_before_a_fulfilment_is_given_back_by_reconciliation(h: Harness) -> None:
+    async def never(uow: UnitOfWork, attempt: PaymentAttempt) -> int | None:
+        raise AssertionError("not reached")
+
+    h.fail[4] = Killed()  # 1 key lookup, 2 pending, 3 charged, 4 fulfil
+    with pytest.raises(Killed):
+        fulfil_order(h, never)
+    assert h.attempts()[0].state is AttemptState.CHARGED
+    report = h.reconcile()
+    # Not credited as stored value: the subscription it paid for was never started.
+    assert (report.compensated, report.credited) == (1, 0)
+    assert h.attempts()[0].state is AttemptState.COMPENSATED and h.balance() == 5 * UNITS
+    [charge] = charges().values()
+    assert charge.voided

@@ -1,6 +1,7 @@
 """One module (or package) per PXS service; importing this registers every endpoint."""
 
 from openpxs.api import (
+    balancetransfer,
     campaignfeedback,
     check,
     checkin,
@@ -8,6 +9,7 @@ from openpxs.api import (
     enrollment,
     geolocation,
     gift,
+    gifttransfer,
     guest,
     guestauthentication,
     guestmanagement,
@@ -17,12 +19,14 @@ from openpxs.api import (
     regionevent,
     sale,
     store,
+    subscription,
     survey,
     tour,
     transaction,
 )
 
 __all__ = [
+    "balancetransfer",
     "campaignfeedback",
     "check",
     "checkin",
@@ -30,6 +34,7 @@ __all__ = [
     "enrollment",
     "geolocation",
     "gift",
+    "gifttransfer",
     "guest",
     "guestauthentication",
     "guestmanagement",
@@ -39,6 +44,7 @@ __all__ = [
     "regionevent",
     "sale",
     "store",
+    "subscription",
     "survey",
     "tour",
     "transaction",

@@ -25,8 +25,8 @@ from pydantic import (
 from openpxs.config.guest import EnrollmentConfig, GuestConfig
 from openpxs.config.loyalty import LoyaltyConfig
 from openpxs.config.payments import PaymentsConfig
-from openpxs.config.surveys import SurveyConfig
 from openpxs.config.places import PlacesConfig
+from openpxs.config.surveys import SurveyConfig
 from openpxs.domain.program import PROGRAM_CODES_ALL
 
 Loc = tuple[str | int, ...]
@@ -458,6 +458,7 @@ class MerchantConfig(_Model):
         problems += self._payment_problems(store_codes)
         problems += self._survey_problems(wallet_codes, store_codes)
         problems += self._place_problems()
+        problems += self._commerce_problems(store_codes)
         templates = {t.code for t in self.card_templates}
         for i, card_range in enumerate(self.card_ranges):
             if card_range.template not in templates:
@@ -552,4 +553,47 @@ class MerchantConfig(_Model):
                     problems.append(((*loc, "wallet"), f"wallet {sale.wallet} is not a currency"))
             if sale.store not in store_codes:
                 problems.append(((*loc, "store"), f"store {sale.store!r} is not declared"))
+        return problems
+
+    def _commerce_problems(self, store_codes: set[str]) -> list[tuple[Loc, str]]:
+        """Gifts and subscription plans name wallets, templates and stores that exist."""
+        problems: list[tuple[Loc, str]] = []
+        wallets = {w.code: w for w in self.wallets}
+        templates = {t.code for t in self.card_templates}
+        gifts: Loc = ("payments", "gift_transfer", "rewards")
+        problems += _duplicates(
+            gifts, (r.wallet for r in self.payments.gift_transfer.rewards), "wallet"
+        )
+        for i, reward in enumerate(self.payments.gift_transfer.rewards):
+            wallet = wallets.get(reward.wallet)
+            if wallet is None:
+                problems.append(((*gifts, i, "wallet"), f"wallet {reward.wallet} is not declared"))
+            elif not wallet.giftable:
+                problems.append(
+                    ((*gifts, i, "wallet"), f"wallet {reward.wallet} is not declared giftable")
+                )
+            elif reward.quantity != reward.quantity.quantize(Decimal(1).scaleb(-wallet.scale)):
+                problems.append(
+                    ((*gifts, i, "quantity"), f"wallet {reward.wallet} has {wallet.scale} decimals")
+                )
+            for j, code in enumerate(reward.templates or []):
+                if code not in templates:
+                    problems.append(
+                        ((*gifts, i, "templates", j), f"card template {code} is not declared")
+                    )
+        subs = self.payments.subscriptions
+        if subs is None:
+            return problems
+        loc: Loc = ("payments", "subscriptions")
+        if subs.store not in store_codes:
+            problems.append(((*loc, "store"), f"store {subs.store!r} is not declared"))
+        problems += _duplicates((*loc, "plans"), (p.code for p in subs.plans), "plan code")
+        for i, plan in enumerate(subs.plans):
+            for j, grant in enumerate(plan.grants):
+                where: Loc = (*loc, "plans", i, "grants", j, "wallet")
+                wallet = wallets.get(grant.wallet)
+                if wallet is None:
+                    problems.append((where, f"wallet {grant.wallet} is not declared"))
+                elif grant.quantity != grant.quantity.quantize(Decimal(1).scaleb(-wallet.scale)):
+                    problems.append((where, f"wallet {grant.wallet} has {wallet.scale} decimals"))
         return problems

@@ -171,6 +171,76 @@ class AutoRechargeConfig(_Model):
         return self
 
 
+Quantity = Annotated[
+    Decimal,
+    BeforeValidator(_amount_text),
+    Field(gt=0, le=Decimal("1000000"), max_digits=11, decimal_places=4),
+]
+Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+
+
+class GiftableReward(_Model):
+    """A wallet guests may give to someone else, and how much one gift moves."""
+
+    wallet: int = Field(gt=0)
+    """Code of the wallet (declared with giftable: true)."""
+    quantity: Quantity = Decimal(1)
+    """How much of the wallet one gift moves (one reward unless set), in quotes."""
+    templates: list[int] | None = None
+    """Card templates whose guests may give it; absent: every template holding the wallet."""
+
+
+class GiftTransferConfig(_Model):
+    """Guests giving rewards to other guests (gifttransfer/*)."""
+
+    enabled: bool = True
+    """Whether gifting is offered."""
+    claim_days: int = Field(default=30, ge=1, le=3650)
+    """Days a gift to someone without an account may wait to be claimed before it goes
+    back to the giver."""
+    max_message_length: int = Field(default=250, ge=0, le=1000)
+    """Longest transferMessage accepted."""
+    rewards: list[GiftableReward] = Field(default_factory=list)
+    """What may be gifted."""
+
+
+class PlanGrant(_Model):
+    """What each paid period of a plan adds to the subscriber's account."""
+
+    wallet: int = Field(gt=0)
+    """Code of the wallet credited."""
+    quantity: Quantity
+    """How much, in quotes."""
+
+
+class SubscriptionPlan(_Model):
+    """A paid plan guests subscribe to (subscription/*)."""
+
+    code: Code
+    """The plan's subscriptionCode."""
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    """Name shown to guests."""
+    price: Amount
+    """Charged at sign-up and at every renewal, in quotes."""
+    period: Literal["week", "month", "year"] = "month"
+    """Length of one paid period; a month renews on the same day of the month (the last
+    day when the month is shorter)."""
+    grants: list[PlanGrant] = Field(min_length=1)
+    """Wallet value each paid period adds."""
+
+
+class SubscriptionsConfig(_Model):
+    """Paid subscription plans and how renewals are retried."""
+
+    store: Annotated[str, Field(min_length=1, max_length=64)]
+    """Code of the store subscription charges and grants are recorded at."""
+    plans: list[SubscriptionPlan] = Field(min_length=1)
+    """The plans offered."""
+    retry_days: list[int] = Field(default_factory=lambda: [1, 3, 7], min_length=1, max_length=10)
+    """After a declined renewal, days from the renewal date at which it is tried again;
+    after the last decline the subscription expires."""
+
+
 CardBrand = Literal["VISA", "MASTERCARD", "AMEX", "DISCOVER", "JCB", "DINERS"]
 
 
@@ -260,6 +330,10 @@ class PaymentsConfig(_Model):
     Service); absent: no limit but the ledger's."""
     sales: list[SaleProgramConfig] = Field(default_factory=list, max_length=20)
     """The web store's sale programs (eGift, loyalty cards); empty: nothing is sold."""
+    gift_transfer: GiftTransferConfig = Field(default_factory=GiftTransferConfig)
+    """Guests giving rewards to other guests (no processor needed)."""
+    subscriptions: SubscriptionsConfig | None = None
+    """Paid subscription plans; absent: not offered."""
 
     @model_validator(mode="after")
     def _recharge_needs_processor(self) -> PaymentsConfig:
@@ -270,4 +344,6 @@ class PaymentsConfig(_Model):
         kinds = [(s.type, s.card_template) for s in self.sales]
         if len(set(kinds)) != len(kinds):
             raise ValueError("two sale programs have the same type and card_template")
+        if self.subscriptions is not None and self.processor is None:
+            raise ValueError("subscriptions need a processor")
         return self

@@ -155,6 +155,24 @@ class Reason(StrEnum):
     NO_STORE = "no_store"
     INVALID_REGION = "invalid_region"
     INVALID_TOUR = "invalid_tour"
+    # balance transfers: the card value comes from, and what can move
+    SOURCE_CARD_NOT_FOUND = "source_card_not_found"
+    SOURCE_CARD_NOT_ACTIVE = "source_card_not_active"
+    SAME_CARD = "same_card"
+    INCOMPATIBLE_WALLETS = "incompatible_wallets"
+    NOTHING_TO_TRANSFER = "nothing_to_transfer"
+    # gift transfers
+    WALLET_NOT_GIFTABLE = "wallet_not_giftable"
+    SAME_ACCOUNT = "same_account"
+    MESSAGE_TOO_LONG = "message_too_long"
+    INVALID_CLAIM_CODE = "invalid_claim_code"
+    TRANSFER_ALREADY_CLAIMED = "transfer_already_claimed"
+    TRANSFER_EXPIRED = "transfer_expired"
+    # subscriptions
+    INVALID_SUBSCRIPTION_CODE = "invalid_subscription_code"
+    ALREADY_SUBSCRIBED = "already_subscribed"
+    NOT_SUBSCRIBED = "not_subscribed"
+    SAME_PLAN = "same_plan"
 
 
 class DomainError(Exception):

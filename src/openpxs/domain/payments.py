@@ -202,10 +202,14 @@ class PaymentKind(StrEnum):
     # A web store order: the charge pays for new cards, not for value on one card; the
     # attempt's card_number holds the order number.
     SALE = "sale"
+    # A subscription's sign-up or renewal: what it buys is the subscription's grant, not
+    # the amount as stored value (services.subscriptions).
+    SUBSCRIPTION = "subscription"
 
 
-# Kinds whose charge credits the attempt's card (reconciliation can finish them).
-CREDITING_KINDS = frozenset({PaymentKind.RECHARGE, PaymentKind.AUTO_RECHARGE})
+# Kinds whose approved charge is credited to the card as stored value of the same amount
+# (reconciliation can finish them; any other charged attempt is given back).
+CREDITS_AMOUNT = frozenset({PaymentKind.RECHARGE, PaymentKind.AUTO_RECHARGE})
 
 
 # ---------------------------------------------------------------------------------------

@@ -14,8 +14,8 @@ if TYPE_CHECKING:
     from openpxs.config.guest import GuestConfig
     from openpxs.config.loyalty import LoyaltyConfig
     from openpxs.config.payments import PaymentsConfig
-    from openpxs.config.surveys import SurveyConfig
     from openpxs.config.places import PlacesConfig
+    from openpxs.config.surveys import SurveyConfig
 
 WALLET_KINDS = ("currency", "points", "reward", "count")
 PROGRAM_CODES_ALL = "PX"  # a headerInfo.programId that addresses every program

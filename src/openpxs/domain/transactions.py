@@ -32,6 +32,16 @@ class Kind:
     RECHARGE = "recharge"  # stored value paid for with a card (services.card_payments)
     SALE = "sale"  # cards of a web store order, activated and loaded (services.sales)
     SURVEY_REWARD = "surveyReward"  # the reward for a survey response (services.surveys)
+    # A balance transfer is a pair: out of the source account, into the receiving one.
+    BALANCE_TRANSFER_OUT = "balanceTransferOut"
+    BALANCE_TRANSFER_IN = "balanceTransferIn"
+    # A gift of a reward: out of the giver; into the recipient (at once, or when a held
+    # gift is claimed); back to the giver when a held gift lapses unclaimed.
+    GIFT_TRANSFER_OUT = "giftTransferOut"
+    GIFT_TRANSFER_IN = "giftTransferIn"
+    GIFT_TRANSFER_RETURN = "giftTransferReturn"
+    # What a paid subscription period grants (services.subscriptions).
+    SUBSCRIPTION_GRANT = "subscriptionGrant"
 
 
 def void_kind(kind: str) -> str:
@@ -45,7 +55,20 @@ ACTIVATIONS = frozenset(
 )
 # Expiry is the server's own bookkeeping; a combine moved cards and closed an account,
 # which undoing its ledger moves alone would leave behind.
-NOT_UNDOABLE = frozenset({Kind.EXPIRE, Kind.COMBINE_CARDS})
+# Transfers are pairs (or held gifts) across two accounts: undoing one side alone would
+# create or destroy value, so they are not undone by transaction/reverse or void.
+NOT_UNDOABLE = frozenset(
+    {
+        Kind.EXPIRE,
+        Kind.COMBINE_CARDS,
+        Kind.BALANCE_TRANSFER_OUT,
+        Kind.BALANCE_TRANSFER_IN,
+        Kind.GIFT_TRANSFER_OUT,
+        Kind.GIFT_TRANSFER_IN,
+        Kind.GIFT_TRANSFER_RETURN,
+        Kind.SUBSCRIPTION_GRANT,
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -14,16 +14,17 @@ Each step is therefore committed on its own, and the attempt row says how far it
    ``compensated`` before the caller hears anything.
 
 An order that pays for something else than value on an existing card (a web store
-order's new cards) brings its own step 3, ``fulfil``, run in the same unit of work as the
-``credited`` mark; everything else is the same.
+order's new cards, a subscription period) brings its own step 3, ``fulfil``
+(``charge_and_fulfil``), run in the same unit of work as the ``credited`` mark;
+everything else is the same.
 
 A process that dies between two steps leaves an attempt in ``pending`` or ``charged``;
 ``reconcile`` (run by ``openpxs payments reconcile`` and the outbox worker) settles it:
 a ``charged`` attempt is finished (credited, or compensated when the card can no longer
 take the value); a ``pending`` one is settled by asking the processor what the key did -
 nothing (``failed``) or a charge whose caller was never told of it (``compensated``).
-A ``charged`` attempt with a step of its own (a sale) is compensated: its caller heard
-of a failure, and issuing cards long after would surprise everyone.
+A ``charged`` attempt with a step of its own (a sale, a subscription) is compensated: its
+caller heard of a failure, and fulfilling it long after would surprise everyone.
 """
 
 from __future__ import annotations
@@ -34,13 +35,14 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import NoReturn
 
 from openpxs.domain.cards import CardRef, CardStatus, require_active
 from openpxs.domain.errors import CardNotActive, DomainError
 from openpxs.domain.money import STORAGE_SCALE, from_units, to_units
 from openpxs.domain.moves import Move, apply_moves, check_moves
 from openpxs.domain.payments import (
-    CREDITING_KINDS,
+    CREDITS_AMOUNT,
     NOT_CHARGED,
     AttemptState,
     BillingAddress,
@@ -67,10 +69,6 @@ Units = Callable[[], AbstractAsyncContextManager[UnitOfWork]]
 
 # Reconciliation leaves alone attempts younger than this: their call may still be running.
 RECONCILE_GRACE = timedelta(minutes=2)
-
-# A step 3 of its own: given the charged attempt, write what the charge pays for in the
-# unit of work (which then marks the attempt credited); returns its ledger transaction.
-Fulfil = Callable[[UnitOfWork, PaymentAttempt], Awaitable[int | None]]
 
 
 @dataclass(frozen=True)
@@ -102,18 +100,81 @@ async def charge_and_credit(
     processor: Processor,
     stamp: CallStamp,
     order: PaymentOrder,
-    fulfil: Fulfil | None = None,
 ) -> Paid:
-    """Charge the order's amount and credit it to the card's wallet, or ``fulfil`` it
-    (see the module).
+    """Charge the order's amount and credit it to the card's wallet (see the module).
 
     An order whose idempotency key an attempt already has is that attempt again: its
     outcome is answered, and no money moves twice."""
+    charged = await _charge(units, program, processor, stamp, order)
+    if isinstance(charged, Paid):
+        return charged
+    attempt, result = charged
+    try:
+        attempt, view = await _credit(units, program, stamp, attempt)
+    except Exception as failure:
+        await _give_back(units, processor, attempt, stamp.now, failure)
+    return Paid(attempt, view, result)
+
+
+# What a charge buys, given in the unit of work that marks its attempt credited: the
+# ledger transaction it wrote, if any. A refusal or failure gives the charge back.
+Fulfil = Callable[[UnitOfWork, PaymentAttempt], Awaitable[int | None]]
+
+
+async def charge_and_fulfil(
+    units: Units,
+    program: Program,
+    processor: Processor,
+    stamp: CallStamp,
+    order: PaymentOrder,
+    fulfil: Fulfil,
+) -> Paid:
+    """Charge the order, then run ``fulfil`` and mark the attempt credited in one unit of
+    work: both or neither. The same pending -> charged -> credited (or compensated)
+    steps as ``charge_and_credit``, for charges that buy something other than the
+    amount as stored value (a web store order's cards, a subscription). Reconciliation
+    gives back such a charge left ``charged`` by a dead process instead of fulfilling it
+    late."""
+    charged = await _charge(units, program, processor, stamp, order)
+    if isinstance(charged, Paid):
+        return charged
+    attempt, result = charged
+    try:
+        async with units() as uow:
+            txn = await fulfil(uow, attempt)
+            attempt = await uow.payment_attempts.move(
+                attempt, AttemptState.CREDITED, stamp.now, transaction_id=txn
+            )
+    except Exception as failure:
+        await _give_back(units, processor, attempt, stamp.now, failure)
+    return Paid(attempt, None, result)
+
+
+async def _give_back(
+    units: Units, processor: Processor, attempt: PaymentAttempt, now: datetime, failure: Exception
+) -> NoReturn:
+    """Compensate an approved charge whose value could not be given, then raise: the
+    refusal itself, or a payment failure for anything unexpected."""
+    await _compensate(units, processor, attempt, now)
+    if isinstance(failure, DomainError):
+        raise failure
+    raise PaymentFailed(
+        ProcessorResult(Outcome.PROCESSOR_ERROR, code="credit_failed"),
+        "The card could not be credited; the charge was cancelled",
+    ) from failure
+
+
+async def _charge(
+    units: Units, program: Program, processor: Processor, stamp: CallStamp, order: PaymentOrder
+) -> Paid | tuple[PaymentAttempt, ProcessorResult]:
+    """Steps 1 and 2: the attempt recorded, the processor charged, the attempt marked
+    charged. An order whose idempotency key an attempt already has is that attempt
+    again (a Paid); a charge that did not go through raises PaymentFailed."""
     async with units() as uow:
         earlier = await uow.payment_attempts.by_key(program.merchant_id, order.idempotency_key)
     if earlier is not None:
         return _replayed(earlier)
-    attempt, fresh = await _record(units, program, processor, stamp, order, fulfil is None)
+    attempt, fresh = await _record(units, program, processor, stamp, order)
     if not fresh:  # the same order, sent again while its first attempt was recorded
         return _replayed(attempt)
     result = await _call(processor, _charge_request(program, order, attempt))
@@ -130,25 +191,17 @@ async def charge_and_credit(
         async with units() as uow:
             await uow.payment_attempts.move(attempt, AttemptState.FAILED, stamp.now, result=result)
         raise PaymentFailed(result)
-
     async with units() as uow:
         attempt = await uow.payment_attempts.move(
             attempt, AttemptState.CHARGED, stamp.now, result=result
         )
-    try:
-        if fulfil is None:
-            attempt, view = await _credit(units, program, stamp, attempt)
-        else:
-            attempt, view = await _fulfil(units, stamp, attempt, fulfil), None
-    except Exception as failure:
-        await _compensate(units, processor, attempt, stamp.now)
-        if isinstance(failure, DomainError):
-            raise
-        raise PaymentFailed(
-            ProcessorResult(Outcome.PROCESSOR_ERROR, code="credit_failed"),
-            "The card could not be credited; the charge was cancelled",
-        ) from failure
-    return Paid(attempt, view, result)
+    return attempt, result
+
+
+def answer_of(attempt: PaymentAttempt) -> Paid:
+    """What an attempt answers when its idempotency key comes again: its outcome when it
+    went through, else the PaymentFailed it ended with (or that it is still open)."""
+    return _replayed(attempt)
 
 
 def _replayed(attempt: PaymentAttempt) -> Paid:
@@ -177,36 +230,32 @@ def _replayed(attempt: PaymentAttempt) -> Paid:
 
 
 async def _record(
-    units: Units,
-    program: Program,
-    processor: Processor,
-    stamp: CallStamp,
-    order: PaymentOrder,
-    crediting: bool,
+    units: Units, program: Program, processor: Processor, stamp: CallStamp, order: PaymentOrder
 ) -> tuple[PaymentAttempt, bool]:
     """The order's new pending attempt and True, or the attempt that already holds its
     idempotency key and False."""
     async with units() as uow:
-        account_id = None
-        if crediting:
+        account_id, card_number = None, order.card_number
+        if order.kind is not PaymentKind.SALE:  # a sale's card_number is its order number
             card = await find_card(uow, program.merchant_id, CardRef(order.card_number))
             if card.status != CardStatus.ACTIVE:
                 raise CardNotActive()
-            # The amount must be one the wallet takes, before any money moves.
-            check_moves(
-                program,
-                card.template_code,
-                PROGRAM_CODES_ALL,
-                [Move(order.wallet_code, order.amount)],
-                stamp.now,
-            )
-            account_id = card.account_id
+            if order.kind in CREDITS_AMOUNT:
+                # The amount must be one the wallet takes, before any money moves.
+                check_moves(
+                    program,
+                    card.template_code,
+                    PROGRAM_CODES_ALL,
+                    [Move(order.wallet_code, order.amount)],
+                    stamp.now,
+                )
+            account_id, card_number = card.account_id, card.number
         return await uow.payment_attempts.record(
             NewAttempt(
                 merchant_id=program.merchant_id,
                 kind=order.kind,
                 account_id=account_id,
-                card_number=order.card_number,
+                card_number=card_number,
                 wallet_code=order.wallet_code,
                 amount_units=to_units(order.amount),
                 currency=program.payments.currency,
@@ -288,17 +337,6 @@ async def _credit(
         # A completed recharge settles the card's pending threshold-monitoring event.
         await uow.recharge_monitors.settle(program.merchant_id, account_id, stamp.now)
         return moved, view_of(book, program, card.number, card.template_code)
-
-
-async def _fulfil(
-    units: Units, stamp: CallStamp, attempt: PaymentAttempt, fulfil: Fulfil
-) -> PaymentAttempt:
-    """The order's own step 3 and the credited mark, in one unit of work."""
-    async with units() as uow:
-        txn = await fulfil(uow, attempt)
-        return await uow.payment_attempts.move(
-            attempt, AttemptState.CREDITED, stamp.now, transaction_id=txn
-        )
 
 
 async def _compensate(
@@ -403,7 +441,9 @@ async def reconcile(
 async def _settle(
     units: Units, program: Program, processor: Processor, attempt: PaymentAttempt, now: datetime
 ) -> PaymentAttempt:
-    if attempt.state is AttemptState.CHARGED and attempt.kind not in CREDITING_KINDS:
+    if attempt.state is AttemptState.CHARGED and attempt.kind not in CREDITS_AMOUNT:
+        # What such a charge buys was never given (a subscription not started or not
+        # renewed): its caller heard of a failure, so the money goes back.
         return await _compensate(units, processor, attempt, now)
     if attempt.state is AttemptState.CHARGED:
         stamp = CallStamp(

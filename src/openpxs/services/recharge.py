@@ -26,6 +26,7 @@ from openpxs.domain.errors import (
 )
 from openpxs.domain.money import parse_quantity
 from openpxs.domain.payments import (
+    CREDITS_AMOUNT,
     BillingAddress,
     PaymentFailed,
     PaymentKind,
@@ -220,8 +221,14 @@ async def recharges_of(
     made on the merchant's local days ``start`` to ``end`` when they are given."""
     account = await account_by_card(call, card_number)
     since, before = local_days(call.program, start, end)
+    # Subscription charges are the Subscription Service's to show, not recharges.
     return await call.uow.payment_attempts.of_card(
-        call.merchant_id, account.card_number, limit, since=since, before=before
+        call.merchant_id,
+        account.card_number,
+        limit,
+        since=since,
+        before=before,
+        kinds=CREDITS_AMOUNT,
     )
 
 

@@ -5,7 +5,7 @@ A sale is checked completely before anything is written: the program, every item
 (design, face value, quantity), the shipping method and address, the recipients, the
 purchaser and the payment method, and the total against the one the guest was shown.
 The order is then recorded under the call's key, and its total charged and its cards
-issued as one payment attempt (``card_payments.charge_and_credit`` with the order's own
+issued as one payment attempt (``card_payments.charge_and_fulfil`` with the order's own
 fulfilment, ``services.sale_fulfilment``): charge first; only after approval are the
 cards issued, activated and loaded and their e-mails queued, all in one unit of work;
 if that fails, the charge is voided or refunded before the reply.
@@ -35,7 +35,7 @@ from openpxs.domain.sale_pricing import (
     shipping_method,
 )
 from openpxs.domain.stamp import CallStamp
-from openpxs.services.card_payments import Paid, PaymentOrder, Units, charge_and_credit
+from openpxs.services.card_payments import Paid, PaymentOrder, Units, charge_and_fulfil
 from openpxs.services.card_payments import configured_processor as processor_of
 from openpxs.services.context import Call
 from openpxs.services.guest_access import AccountRef, account_by_card
@@ -388,7 +388,7 @@ async def _charge(
     key: str,
     stamp: CallStamp,
 ) -> Paid:
-    return await charge_and_credit(
+    return await charge_and_fulfil(
         units,
         call.program,
         processor,
@@ -404,5 +404,5 @@ async def _charge(
             address=req.billing_address,
             metadata=req.metadata,
         ),
-        fulfil=partial(fulfil_order, call.program, program, stamp, order),
+        partial(fulfil_order, call.program, program, stamp, order),
     )

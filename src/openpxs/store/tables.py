@@ -859,3 +859,74 @@ survey_responses = Table(
     UniqueConstraint("merchant_id", "survey_code", "account_id", "occurrence"),
     Index("ix_survey_responses_merchant_survey", "merchant_id", "survey_code", "id"),
 )
+
+# A reward one account gives another (services.gift_transfers). ``completed`` moved at
+# once; ``pending_claim`` holds value taken from the giver until the recipient claims it
+# (``claimed``) or ``expires_at`` passes and it goes back to the giver (``returned``).
+# Only a digest of the claim code is kept: the code is a bearer secret.
+gift_transfers = Table(
+    "gift_transfers",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("status", String(16), nullable=False),
+    Column("wallet_code", Integer, nullable=False),
+    # Ten-thousandths, as every stored quantity (domain.money.STORAGE_SCALE).
+    Column("units", BigInteger, nullable=False),
+    Column("from_account_id", Id, nullable=False),
+    Column("from_card_number", String(64), nullable=False),
+    Column("to_account_id", Id, nullable=True),
+    Column("to_card_number", String(64), nullable=True),
+    Column("recipient_email", String(254), nullable=True),
+    Column("recipient_first_name", String(100), nullable=True),
+    Column("recipient_last_name", String(100), nullable=True),
+    Column("message", String(1000), nullable=True),
+    Column("claim_digest", String(64), nullable=True),
+    Column("expires_at", UTCDateTime(), nullable=True),
+    Column("out_transaction_id", Id, nullable=False),
+    Column("in_transaction_id", Id, nullable=True),
+    Column("return_transaction_id", Id, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("merchant_id", "claim_digest"),
+    Index("ix_gift_transfers_status_expires", "status", "expires_at"),
+    CheckConstraint(
+        "status IN ('completed', 'pending_claim', 'claimed', 'returned')", name="status"
+    ),
+)
+
+# An account's paid subscription (services.subscriptions): one per account, reused when
+# the guest subscribes again. ``renews_at`` ends the paid period; the renewal job charges
+# the kept processor token then. A declined renewal makes it ``past_due`` with
+# ``retry_at``; ``cancelled`` ends at ``renews_at`` (``expired``).
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("account_id", Id, nullable=False),
+    Column("card_number", String(64), nullable=False),
+    Column("plan_code", String(64), nullable=False),
+    # A plan change waiting for the next renewal.
+    Column("next_plan_code", String(64), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("enrolled_at", UTCDateTime(), nullable=False),
+    Column("period_start", UTCDateTime(), nullable=False),
+    Column("renews_at", UTCDateTime(), nullable=False),
+    # Paid periods so far: part of each renewal's processor idempotency key.
+    Column("periods", Integer, nullable=False),
+    Column("declines", Integer, nullable=False, server_default="0"),
+    Column("retry_at", UTCDateTime(), nullable=True),
+    # The processor's token of the card renewals charge, never its number.
+    Column("processor", String(32), nullable=False),
+    Column("token", String(200), nullable=False),
+    Column("card_brand", String(16), nullable=True),
+    Column("card_last4", String(4), nullable=True),
+    Column("card_expiry", String(7), nullable=True),
+    Column("store_code", String(64), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("merchant_id", "account_id"),
+    Index("ix_subscriptions_status_renews", "status", "renews_at"),
+    CheckConstraint("status IN ('active', 'cancelled', 'past_due', 'expired')", name="status"),
+)

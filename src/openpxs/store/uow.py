@@ -34,6 +34,7 @@ from openpxs.store.repositories.coupons import CouponRepository
 from openpxs.store.repositories.event_loads import EventLoadRepository
 from openpxs.store.repositories.external_accounts import ExternalAccountRepository
 from openpxs.store.repositories.failures import FailureRepository
+from openpxs.store.repositories.gift_transfers import GiftTransferRepository
 from openpxs.store.repositories.guest_search import GuestSearchRepository
 from openpxs.store.repositories.integrations import IntegrationRepository
 from openpxs.store.repositories.ledger import CallWrite, LedgerRepository, ReadForWrite
@@ -51,8 +52,9 @@ from openpxs.store.repositories.related_guests import RelatedGuestRepository
 from openpxs.store.repositories.retry_keys import RetryKeyRepository, RetryKeys
 from openpxs.store.repositories.sale_orders import SaleOrderRepository
 from openpxs.store.repositories.standing import StandingRepository
-from openpxs.store.repositories.surveys import SurveyRepository
 from openpxs.store.repositories.stores import StoreRepository
+from openpxs.store.repositories.subscriptions import SubscriptionRepository
+from openpxs.store.repositories.surveys import SurveyRepository
 from openpxs.store.repositories.tokens import TokenRepository
 from openpxs.store.repositories.transactions import HistoryRepository, TransactionRepository
 from openpxs.store.repositories.users import UserRepository
@@ -332,6 +334,10 @@ class UnitOfWork:
         return FailureRepository(self._conn)
 
     @cached_property
+    def gift_transfers(self) -> GiftTransferRepository:
+        return GiftTransferRepository(self._conn)
+
+    @cached_property
     def guest_search(self) -> GuestSearchRepository:
         return GuestSearchRepository(self._conn)
 
@@ -406,6 +412,10 @@ class UnitOfWork:
     @cached_property
     def standing(self) -> StandingRepository:
         return StandingRepository(self._conn)
+
+    @cached_property
+    def subscriptions(self) -> SubscriptionRepository:
+        return SubscriptionRepository(self._conn)
 
     @cached_property
     def tokens(self) -> TokenRepository:

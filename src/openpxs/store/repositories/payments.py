@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -217,10 +218,13 @@ class PaymentAttemptRepository(Repository):
         *,
         since: datetime | None = None,
         before: datetime | None = None,
+        kinds: Iterable[PaymentKind] | None = None,
     ) -> list[PaymentAttempt]:
-        """The card's attempts, newest first; made after ``since`` and before ``before``
-        when they are given."""
+        """The card's attempts (of these kinds), newest first; made after ``since`` and
+        before ``before`` when they are given."""
         conditions = [pa.c.merchant_id == merchant_id, pa.c.card_number == card_number]
+        if kinds is not None:
+            conditions.append(pa.c.kind.in_(sorted(k.value for k in kinds)))
         if since is not None:
             conditions.append(pa.c.created_at > since)
         if before is not None:

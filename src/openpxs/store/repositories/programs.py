@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from openpxs.config.guest import EnrollmentConfig, GuestConfig
 from openpxs.config.loyalty import LoyaltyConfig
 from openpxs.config.payments import PaymentsConfig
-from openpxs.config.surveys import SurveyConfig
 from openpxs.config.places import PlacesConfig
+from openpxs.config.surveys import SurveyConfig
 from openpxs.domain.errors import InvalidMerchant
 from openpxs.domain.fields import with_login
 from openpxs.domain.program import CardTemplateDef, Program, StoreDef, WalletDef

@@ -1,0 +1,271 @@
+"""The Gift Transfer Service as a back end calls it: giftingConfig, transferOut and
+transferIn (claim), and the job that sends unclaimed gifts back."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from openpxs.domain.clock import ShiftedClock
+from openpxs.services.gift_transfers import return_lapsed
+from openpxs.store.tables import gift_transfers, outbox
+from openpxs.store.uow import unit_of_work
+from tests.api.guest_state import audit_clean
+from tests.api.guests import b2b, body_of, enroll, gget, gpost
+from tests.api.pos import (
+    GIFT,
+    GIFT2,
+    LOYALTY,
+    POS,
+    UNKNOWN_CARD,
+    activate,
+    add_redeem,
+    balance,
+    history,
+    run_db,
+    sell,
+    sv,
+    wallets,
+)
+
+
+def out(client: TestClient, headers: dict[str, str] | None = None, **body: Any) -> dict[str, Any]:
+    request = {**b2b(), "fromPrintedCardNumber": GIFT, "walletCode": 1, **body}
+    return body_of(gpost(client, "gifttransfer", "transferOut", request, POS, headers=headers))
+
+
+def claim(client: TestClient, code: str, card: str = GIFT2) -> dict[str, Any]:
+    body = {**b2b(), "claimCode": code, "printedCardNumber": card}
+    return body_of(gpost(client, "gifttransfer", "transferIn", body, POS))
+
+
+def failed(reply: dict[str, Any], code: str) -> None:
+    assert (reply["result"], reply.get("errorCode")) == ("failure", code), reply
+    assert reply["errorMessage"], reply
+
+
+def sv_of(client: TestClient, card: str) -> str:
+    return wallets(balance(client, card))[1]
+
+
+def emails(client: TestClient) -> list[tuple[str, str]]:
+    async def work(conn: Any) -> list[tuple[str, str]]:
+        rows = await conn.execute(
+            select(outbox.c.recipient, outbox.c.body)
+            .where(outbox.c.channel == "email")
+            .order_by(outbox.c.id)
+        )
+        return [(r.recipient, r.body) for r in rows]
+
+    found: list[tuple[str, str]] = run_db(client, work)
+    return found
+
+
+def gift_count(client: TestClient) -> int:
+    async def work(conn: Any) -> int:
+        return len((await conn.execute(select(gift_transfers.c.id))).all())
+
+    return int(run_db(client, work))
+
+
+def return_now(client: TestClient) -> int:
+    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    assert client.portal is not None
+    returned: int = client.portal.call(
+        return_lapsed, lambda: unit_of_work(runtime.engine), runtime.clock.now()
+    )
+    return returned
+
+
+def test_gifting_config_lists_the_rewards_a_template_may_give(client: TestClient) -> None:
+    reply = body_of(gget(client, "gifttransfer", "giftingConfig", b2b(cardTemplateCode=2), POS))
+    assert reply == {
+        "result": "success",
+        "rewards": [{"walletCode": 1, "name": "Stored Value", "quantity": "5.00"}],
+    }
+    # The e-mail club card holds no stored value.
+    email_club = body_of(
+        gget(client, "gifttransfer", "giftingConfig", b2b(cardTemplateCode=3), POS)
+    )
+    assert email_club == {"result": "success", "rewards": []}
+    for bad in ({"cardTemplateCode": 99}, {}):
+        reply = body_of(gget(client, "gifttransfer", "giftingConfig", b2b(**bad), POS))
+        failed(reply, "gifttransfer.invalid_card_template")
+
+
+def test_a_gift_to_a_card_moves_at_once_with_both_sides_journaled(client: TestClient) -> None:
+    sell(client, GIFT, "25.00")
+    sell(client, GIFT2, "1.00")
+    reply = out(client, to={"printedCardNumber": GIFT2}, transferMessage="Enjoy!")
+    info = reply["transferInfo"]
+    assert reply["result"] == "success"
+    assert (info["status"], info["quantity"], info["toPrintedCardNumber"]) == (
+        "COMPLETED",
+        "5.00",
+        GIFT2,
+    )
+    assert "claimCode" not in info
+    assert (sv_of(client, GIFT), sv_of(client, GIFT2)) == ("20.00", "6.00")
+    kinds = {t["transactionType"] for t in history(client, GIFT2)["transactions"]}
+    assert "giftTransferIn" in kinds, kinds
+    audit_clean(client)
+
+
+def test_a_gift_to_an_enrolled_guests_email_lands_on_their_card(client: TestClient) -> None:
+    created = enroll(client, "ada")
+    sell(client, GIFT, "25.00")
+    info = out(client, to={"email": "ADA@example.com", "firstName": "Ada"})["transferInfo"]
+    assert (info["status"], info["toPrintedCardNumber"]) == (
+        "COMPLETED",
+        created["printedCardNumber"],
+    )
+    assert sv_of(client, created["printedCardNumber"]) == "5.00"
+    sent = [body for to, body in emails(client) if to == "ADA@example.com"]
+    assert len(sent) == 1 and "added to your card" in sent[0], sent
+
+
+def test_a_gift_to_someone_new_is_held_and_claimed_once(client: TestClient) -> None:
+    sell(client, GIFT, "25.00")
+    sell(client, GIFT2, "1.00")
+    reply = out(client, to={"email": "new@example.com"}, transferMessage="Happy birthday")
+    info = reply["transferInfo"]
+    assert info["status"] == "PENDING_CLAIM", reply
+    code = info["claimCode"]
+    assert len(code) == 12 and info["expirationDate"]
+    assert sv_of(client, GIFT) == "20.00"
+    (mail,) = [body for to, body in emails(client) if to == "new@example.com"]
+    assert code in mail and "Happy birthday" in mail
+    # The giver cannot take it back by claiming it; a wrong code is refused.
+    failed(claim(client, code, GIFT), "gifttransfer.same_account")
+    failed(claim(client, "WRONGCODE123"), "gifttransfer.invalid_claim_code")
+    failed(claim(client, code, UNKNOWN_CARD), "gifttransfer.invalid_card")
+    failed(claim(client, code, LOYALTY), "gifttransfer.card_not_active")
+    claimed = claim(client, code.lower())
+    assert claimed["transferInfo"]["status"] == "CLAIMED", claimed
+    assert "claimCode" not in claimed["transferInfo"]
+    assert sv_of(client, GIFT2) == "6.00"
+    failed(claim(client, code), "gifttransfer.transfer_already_claimed")
+    assert sv_of(client, GIFT2) == "6.00"
+    # Nothing is left to send back.
+    assert return_now(client) == 0
+    audit_clean(client)
+
+
+def test_an_unclaimed_gift_goes_back_to_the_giver_once(
+    client: TestClient, clock: ShiftedClock
+) -> None:
+    sell(client, GIFT, "25.00")
+    sell(client, GIFT2, "1.00")
+    code = out(client, to={"email": "late@example.com"})["transferInfo"]["claimCode"]
+    assert return_now(client) == 0  # not due yet
+    clock.offset += timedelta(days=31)
+    failed(claim(client, code), "gifttransfer.transfer_expired")
+    assert return_now(client) == 1
+    assert return_now(client) == 0
+    assert sv_of(client, GIFT) == "25.00"
+    assert sv_of(client, GIFT2) == "1.00"
+    failed(claim(client, code), "gifttransfer.transfer_expired")
+    audit_clean(client)
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"fromPrintedCardNumber": UNKNOWN_CARD}, "gifttransfer.invalid_card"),
+        ({"fromPrintedCardNumber": LOYALTY}, "gifttransfer.card_not_active"),
+        ({"walletCode": 99}, "gifttransfer.invalid_wallet"),
+        ({"walletCode": None}, "gifttransfer.invalid_wallet"),
+        ({"walletCode": 2}, "gifttransfer.wallet_not_giftable"),
+        ({"to": {"printedCardNumber": GIFT}}, "gifttransfer.same_account"),
+        ({"to": {"printedCardNumber": UNKNOWN_CARD}}, "gifttransfer.invalid_recipient"),
+        ({"to": {"printedCardNumber": LOYALTY}}, "gifttransfer.invalid_recipient"),
+        (
+            {"to": {"printedCardNumber": GIFT2, "email": "x@example.com"}},
+            "gifttransfer.invalid_recipient",
+        ),
+        ({"to": {"phone": "5555550100"}}, "gifttransfer.invalid_recipient"),
+        ({"to": {"email": "not-an-address"}}, "gifttransfer.invalid_recipient"),
+        ({"to": {}}, "gifttransfer.invalid_recipient"),
+        ({"to": None}, "gifttransfer.invalid_recipient"),
+        (
+            {"to": {"printedCardNumber": GIFT2}, "transferMessage": "x" * 251},
+            "gifttransfer.message_too_long",
+        ),
+    ],
+)
+def test_refused_gifts_move_nothing(client: TestClient, body: dict[str, Any], code: str) -> None:
+    sell(client, GIFT, "25.00")
+    sell(client, GIFT2, "1.00")
+    failed(out(client, **{"to": {"email": "someone@example.com"}, **body}), code)
+    assert (sv_of(client, GIFT), sv_of(client, GIFT2)) == ("25.00", "1.00")
+    assert gift_count(client) == 0
+    assert emails(client) == []
+
+
+def test_a_gift_larger_than_the_balance_is_refused(client: TestClient) -> None:
+    sell(client, GIFT, "3.00")
+    failed(out(client, to={"email": "x@example.com"}), "gifttransfer.insufficient_balance")
+    activate(client, LOYALTY)
+    add_redeem(client, LOYALTY, add=sv("4.99"))
+    failed(
+        out(client, fromPrintedCardNumber=LOYALTY, to={"printedCardNumber": GIFT}),
+        "gifttransfer.insufficient_balance",
+    )
+    assert (sv_of(client, GIFT), sv_of(client, LOYALTY)) == ("3.00", "4.99")
+
+
+def test_a_retried_gift_with_the_same_idempotency_key_moves_once(client: TestClient) -> None:
+    sell(client, GIFT, "25.00")
+    key = {"Idempotency-Key": "gift-1"}
+    first = out(client, headers=key, to={"email": "once@example.com"})
+    again = out(client, headers=key, to={"email": "once@example.com"})
+    assert first == again
+    assert sv_of(client, GIFT) == "20.00"
+    assert gift_count(client) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"to": "someone@example.com"},
+        {"to": {"email": "a@example.com"}, "walletCode": "one"},
+        {"to": {"email": ["a@example.com"]}},
+        {"to": {"email": "a@example.com"}, "merchantId": None},
+    ],
+)
+def test_malformed_requests_answer_a_failure_not_an_error(
+    client: TestClient, body: dict[str, Any]
+) -> None:
+    sell(client, GIFT, "25.00")
+    request = {**b2b(), "fromPrintedCardNumber": GIFT, "walletCode": 1, **body}
+    response = gpost(client, "gifttransfer", "transferOut", request, POS)
+    assert response.status_code < 500, response.text
+    assert response.json()["result"] == "failure"
+    assert sv_of(client, GIFT) == "25.00"
+
+
+def test_a_gift_to_a_guest_whose_card_cannot_hold_it_waits_for_a_claim(
+    client: TestClient,
+) -> None:
+    """An e-mail club member's card holds no stored value: the gift is held, to be
+    claimed onto a card that can."""
+    joined = body_of(
+        gpost(
+            client,
+            "enrollment",
+            "createEClubAndRegister",
+            {
+                "authentication": "anonymous",
+                "cardTemplateCode": 3,
+                "setUserFields": {"style": "typed", "email": ["club@example.com"]},
+            },
+        )
+    )
+    assert joined["result"] == "cardCreatedSuccess", joined
+    sell(client, GIFT, "25.00")
+    info = out(client, to={"email": "club@example.com"})["transferInfo"]
+    assert info["status"] == "PENDING_CLAIM" and "toPrintedCardNumber" not in info
