@@ -1,7 +1,7 @@
 """gift transfers and subscriptions
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-06 12:00:00.000000
 
 Rewards given to other guests (held until claimed when the recipient has no account
@@ -15,7 +15,7 @@ from openpxs.store.tables import UTCDateTime
 
 revision = "0008"
 # 0007 is being written beside this one; whichever merges second re-points its parent.
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

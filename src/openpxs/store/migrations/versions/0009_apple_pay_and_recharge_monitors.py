@@ -1,7 +1,7 @@
 """apple pay domains and recharge monitors
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-06 12:10:00.000000
 
 The web domains a merchant has registered with Apple Pay (merchant validation is
@@ -15,7 +15,7 @@ from alembic import op
 from openpxs.store.tables import UTCDateTime
 
 revision = "0009"
-down_revision = "0006"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """guest surveys: their configuration, opt-ins and responses
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0010
 Create Date: 2026-12-06 12:00:00.000000
 
 The surveys of a merchant's program file, the accounts that opted in to one, and one
@@ -14,7 +14,7 @@ from alembic import op
 from openpxs.store.tables import UTCDateTime
 
 revision = "0011"
-down_revision = "0006"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

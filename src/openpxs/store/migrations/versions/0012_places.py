@@ -1,7 +1,7 @@
 """store locator, check-in limits, region events and place settings
 
 Revision ID: 0012
-Revises: 0006
+Revises: 0011
 Create Date: 2026-12-06 12:00:00.000000
 
 Stores get numeric coordinates (indexed for the store locator's bounding box), a phone,
@@ -15,7 +15,7 @@ from alembic import op
 from openpxs.store.tables import UTCDateTime
 
 revision = "0012"
-down_revision = "0006"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """account book revision
 
 Revision ID: 0013
-Revises: 0006
+Revises: 0012
 Create Date: 2026-12-06 12:10:00.000000
 
 Every write of an account's book counts one up on the account (PostgreSQL), so that
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0006"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
