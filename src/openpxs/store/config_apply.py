@@ -94,6 +94,7 @@ async def apply_config(
         "guest_config": config.guest.model_dump(mode="json"),
         "loyalty_config": config.loyalty.model_dump(mode="json"),
         "payments_config": config.payments.model_dump(mode="json"),
+        "challenges_config": [c.model_dump(mode="json") for c in config.challenges],
     }
     if row is None:
         await conn.execute(
