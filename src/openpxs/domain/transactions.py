@@ -30,6 +30,7 @@ class Kind:
     VISIT_CODE = "visitCode"
     CAMPAIGN_LOAD = "campaignLoad"
     RECHARGE = "recharge"  # stored value paid for with a card (services.card_payments)
+    CHALLENGE_REWARD = "challengeReward"  # paid by a completed challenge occurrence
 
 
 def void_kind(kind: str) -> str:
