@@ -2,6 +2,7 @@
 
 from openpxs.api import (
     campaignfeedback,
+    challenge,
     check,
     coupon,
     enrollment,
@@ -16,6 +17,7 @@ from openpxs.api import (
 
 __all__ = [
     "campaignfeedback",
+    "challenge",
     "check",
     "coupon",
     "enrollment",

@@ -144,6 +144,24 @@ def current_or_next(challenge: Challenge, timezone: str, now: datetime) -> Occur
     return None
 
 
+def ended_between(
+    challenge: Challenge, timezone: str, since: datetime | None, now: datetime, limit: int
+) -> list[Occurrence]:
+    """Up to ``limit`` occurrences that had ended by ``now`` and were still running at
+    ``since`` (None: any), newest first."""
+    found: list[Occurrence] = []
+    index = _index_near(challenge, _local_now(now, timezone))
+    while index >= 0 and len(found) < limit:
+        occurrence = _nth(challenge, timezone, index)
+        index -= 1
+        if occurrence is None or not occurrence.has_ended(now):
+            continue
+        if since is not None and occurrence.end <= since:
+            break
+        found.append(occurrence)
+    return found
+
+
 def occurrence_by_key(challenge: Challenge, timezone: str, key: str) -> Occurrence | None:
     """The occurrence that starts on local day ``key`` (YYYYMMDD), if the schedule has
     one."""

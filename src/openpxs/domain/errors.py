@@ -122,6 +122,16 @@ class Reason(StrEnum):
     PAYMENT_METHOD_NOT_FOUND = "payment_method_not_found"
     INVALID_USAGE = "invalid_usage"
     AUTO_RECHARGE_NOT_ENABLED = "auto_recharge_not_enabled"
+    # challenges
+    CHALLENGE_NOT_FOUND = "challenge_not_found"
+    OCCURRENCE_NOT_FOUND = "occurrence_not_found"
+    NOT_ELIGIBLE = "not_eligible"
+    ALREADY_OPTED_IN = "already_opted_in"
+    NOT_OPTED_IN = "not_opted_in"
+    CHALLENGE_ENDED = "challenge_ended"
+    INVALID_CHARITABLE_ORGANIZATION = "invalid_charitable_organization"
+    GROUP_NOT_FOUND = "group_not_found"
+    NOT_GROUP_MEMBER = "not_group_member"
 
 
 class DomainError(Exception):
