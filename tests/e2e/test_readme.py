@@ -69,8 +69,10 @@ def run_against_a_demo(blocks: list[str], tmp_path: Path) -> list[dict[str, Any]
 
 def test_the_readme_examples_run_top_to_bottom_in_one_shell(tmp_path: Path) -> None:
     blocks = example_blocks(ROOT / "README.md")
-    assert len(blocks) == 3  # POS session, demo guest, loyalty check
-    sold, redeemed, account, check = run_against_a_demo(blocks, tmp_path)
+    assert len(blocks) == 4  # POS session, demo guest, loyalty check, a challenge
+    sold, redeemed, account, check, joined, *visits, challenges = run_against_a_demo(
+        blocks, tmp_path
+    )
     assert sold["svCurrentBalance"] == "25.00"
     assert redeemed["svCurrentBalance"] == "15.00"
     assert (account["result"], account["username"]) == ("success", "demo"), account
@@ -78,6 +80,13 @@ def test_the_readme_examples_run_top_to_bottom_in_one_shell(tmp_path: Path) -> N
     # 30 points for the burger, none for the beer; 150 points make a $5 Reward.
     assert {"walletCode": 2, "quantity": "30"} in check["addWalletContents"]
     assert {"walletCode": 3, "quantity": "1"} in check["addWalletContents"]
+    # The guest joins VISIT3 and three checks complete the week: a second $5 Reward.
+    assert joined["challenge"]["status"] == "IN_PROGRESS", joined
+    assert len(visits) == 3
+    rewards = [{w["walletCode"]: w["balance"] for w in v["walletBalances"]}[3] for v in visits]
+    assert rewards == ["1", "1", "2"]
+    active = {c["challengeCode"]: c for c in challenges["challenges"]}
+    assert (active["VISIT3"]["status"], active["VISIT3"]["progress"]) == ("COMPLETED", "3")
 
 
 def test_the_getting_started_calls_run_as_written(tmp_path: Path) -> None:
