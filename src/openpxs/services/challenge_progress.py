@@ -63,11 +63,16 @@ def takes_part(
 ) -> bool:
     """Whether the account is in the challenge: in its audience, with a card that can
     hold its wallet reward, and opted in (or, automatic, not opted out)."""
-    if challenge.opt_in and (entry is None or not entry.opted_in):
-        return False
-    if not challenge.opt_in and entry is not None and not entry.opted_in:
-        return False
-    return is_eligible(challenge, program, facts, card_numbers)
+    return _chose_to_take_part(challenge, entry) and is_eligible(
+        challenge, program, facts, card_numbers
+    )
+
+
+def _chose_to_take_part(challenge: Challenge, entry: Entry | None) -> bool:
+    """Opted in, or (automatic) not opted out."""
+    if challenge.opt_in:
+        return entry is not None and entry.opted_in
+    return entry is None or entry.opted_in
 
 
 def is_eligible(
@@ -119,10 +124,15 @@ async def advance(
     if not running:
         return
     merchant = program.merchant_id
+    entries = await uow.challenges.entries(merchant, posted.account_id)
+    # Most checks come from guests in no opt-in challenge: settle that from the entries
+    # alone, before reading what the audiences look at.
+    running = [(c, o) for c, o in running if _chose_to_take_part(c, entries.get(c.code))]
+    if not running:
+        return
     facts = await uow.challenges.audience_facts(merchant, posted.account_id)
     if facts is None:
         return
-    entries = await uow.challenges.entries(merchant, posted.account_id)
     numbers = await card_numbers_if_needed(
         uow, merchant, posted.account_id, [c for c, _ in running]
     )
