@@ -181,7 +181,16 @@ def test_history_lists_ended_weeks_completed_or_not(
 def test_occurrence_codes_and_cards_that_name_nothing_are_refused(
     client: TestClient, guest: str
 ) -> None:
-    for code in ("VISIT3.20270309", "VISIT3", "NOPE.20270308", "VISIT3.2027030x", ""):
+    for code in (
+        "VISIT3.20270309",
+        "VISIT3",
+        "NOPE.20270308",
+        "VISIT3.2027030x",
+        "",
+        "VISIT3.99991227",  # its week would end past the year 9999
+        "FEAST50.99991201",
+        "FEAST50.00010101",
+    ):
         reply = get(client, "occurrenceDetail", **b2b(occurrenceCode=code))
         assert reply["errorCode"] == "challenge.occurrence_not_found", (code, reply)
     rules = get(client, "occurrenceDetail", **b2b(occurrenceCode=THIS_WEEK))

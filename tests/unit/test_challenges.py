@@ -117,6 +117,11 @@ def test_occurrence_codes_name_only_real_starts() -> None:
     assert occurrence_by_key(weekly, ZONE, "20251229") is None  # before the first
     assert occurrence_by_key(weekly, ZONE, "2026113") is None
     assert occurrence_by_key(weekly, ZONE, "notadate") is None
+    # Near the calendar's end an occurrence's end cannot be told: no such occurrence.
+    assert occurrence_by_key(weekly, ZONE, "99991231") is None
+    monthly = challenge(schedule={"start": "2026-01-01T00:00:00", "repeat": "monthly"})
+    assert occurrence_by_key(monthly, ZONE, "99991201") is None
+    assert occurrence_by_key(monthly, ZONE, "20270301") is not None
     assert parse_occurrence_code("VISIT3.20261130") == ("VISIT3", "20261130")
     assert parse_occurrence_code("VISIT3") is None
 

@@ -171,8 +171,12 @@ def occurrence_by_key(challenge: Challenge, timezone: str, key: str) -> Occurren
         return None
     if len(key) != 8:
         return None
-    n = _index_near(challenge, day.replace(hour=23, minute=59, second=59))
-    found = _nth(challenge, timezone, n)
+    try:
+        n = _index_near(challenge, day.replace(hour=23, minute=59, second=59))
+        found = _nth(challenge, timezone, n)
+    except (OverflowError, ValueError):
+        # A day so far off that its occurrence would end past the calendar's last year.
+        return None
     return found if found is not None and found.key == key else None
 
 
