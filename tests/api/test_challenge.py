@@ -13,6 +13,7 @@ from openpxs.domain.clock import ShiftedClock
 from tests.api.checks import a_check, audit_clean, item, post_check, wallets
 from tests.api.guests import as_guest, b2b, body_of, enroll, gget, gpost
 from tests.api.pos import APP, GIFT, LOYALTY, LOYALTY2, POS, UNKNOWN_CARD, activate, ok
+from tests.program_config import program_editor
 
 # A Wednesday in the demo's VISIT3 week of Monday 8 March 2027 (America/New_York).
 WEDNESDAY = datetime(2027, 3, 10, 17, 0, tzinfo=UTC)
@@ -259,3 +260,69 @@ def test_malformed_requests_get_a_failure_reply_not_a_server_error(
     assert long_code["result"] == "failure"
     listed_card = get(client, "activeChallenges", **b2b(printedCardNumber=LOYALTY2))
     assert listed_card["errorCode"] == "challenge.invalid_card"  # printed, never activated
+
+
+def _add(data: dict[str, Any], **challenge: Any) -> None:
+    base = {
+        "name": challenge["code"].title(),
+        "goal": {"measure": "visits", "target": 1},
+        "reward": {"badge": {"code": "B", "name": "Badge"}},
+    }
+    data["challenges"].append({**base, **challenge})
+
+
+def test_schedules_audiences_and_caps_from_the_program_file(
+    client: TestClient, guest: str, clock: ShiftedClock
+) -> None:
+    def edit(data: dict[str, Any]) -> None:
+        weekly = {"start": "2026-01-05T00:00:00", "repeat": "weekly"}
+        _add(data, code="ONCE", schedule=weekly, max_completions=1)
+        _add(
+            data,
+            code="OVER",
+            schedule={"start": "2026-01-01T00:00:00", "end": "2026-02-01T00:00:00"},
+        )
+        _add(
+            data,
+            code="SOON",
+            schedule={
+                "start": "2027-04-01T00:00:00",
+                "end": "2027-05-01T00:00:00",
+                "opt_in_from": "2027-03-09T00:00:00",
+            },
+        )
+        _add(
+            data,
+            code="LATER",
+            schedule={
+                "start": "2027-04-01T00:00:00",
+                "end": "2027-05-01T00:00:00",
+                "opt_in_from": "2027-03-20T00:00:00",
+            },
+        )
+        _add(data, code="LISTED", schedule=weekly, audience={"cards": ["7000000000000002"]})
+        _add(data, code="GOLD", schedule=weekly, audience={"tiers": [2]})
+
+    with program_editor(client) as change:
+        change(edit)
+        eligible = listed(client, "eligibleChallenges")
+        assert {"ONCE", "SOON"} <= set(eligible)
+        assert not {"OVER", "LATER", "LISTED", "GOLD"} & set(eligible)
+        assert opt_in(client, "OVER")["errorCode"] == "challenge.challenge_ended"
+        later = opt_in(client, "LATER")
+        assert later["errorCode"] == "challenge.not_eligible"
+        assert "2027-03-20" in later["errorMessage"]
+        for code in ("LISTED", "GOLD"):
+            assert opt_in(client, code)["errorCode"] == "challenge.not_eligible"
+        soon = opt_in(client, "SOON")
+        assert soon["challenge"]["status"] == "OPTED_IN", soon
+        assert listed(client, "activeChallenges")["SOON"]["status"] == "OPTED_IN"
+
+        # At most one completion in all, however many weeks the guest meets the goal.
+        assert opt_in(client, "ONCE")["result"] == "success"
+        visit(client, "W1")
+        assert listed(client, "activeChallenges")["ONCE"]["status"] == "COMPLETED"
+        clock.offset += timedelta(days=7)
+        visit(client, "W2")
+        week_two = listed(client, "activeChallenges")["ONCE"]
+        assert (week_two["status"], week_two["progress"]) == ("IN_PROGRESS", "1")
