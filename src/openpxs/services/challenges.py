@@ -263,10 +263,24 @@ async def opt_out(call: Call, card_number: str | None, challenge_code: str | Non
 
 
 async def occurrence_detail(
-    call: Call, occurrence_code: str | None, card_number: str | None
+    call: Call,
+    occurrence_code: str | None,
+    card_number: str | None,
+    *,
+    username: str | None = None,
+    group_code: int | None = None,
 ) -> ChallengeView:
-    """One occurrence: its rules and dates, and the guest's progress when a card is
-    named."""
+    """One occurrence: its rules and dates, and the guest's (or group's) progress when a
+    card (or a username and group code) is named. Who is named is judged first, so a
+    card or user the caller may not reach answers the same whatever occurrence is asked
+    for."""
+    if group_code is not None:
+        await group_challenges(call, username, group_code)
+    if username:
+        await user_for(call, username)
+    if not card_number and call.principal.is_guest:
+        raise CardNotFound("printedCardNumber is required")
+    guest = await _guest(call, card_number) if card_number else None
     parsed = parse_occurrence_code(occurrence_code or "")
     challenge = call.program.challenge(parsed[0]) if parsed else None
     occurrence = (
@@ -276,11 +290,8 @@ async def occurrence_detail(
     )
     if challenge is None or occurrence is None:
         raise Refused(Reason.OCCURRENCE_NOT_FOUND)
-    if not card_number:
-        if call.principal.is_guest:
-            raise CardNotFound("printedCardNumber is required")
+    if guest is None:
         return ChallengeView(challenge, occurrence, None, None)
-    guest = await _guest(call, card_number)
     taking_part = _takes_part(call, guest, challenge)
     (view,) = await _views(call, guest, [(challenge, occurrence, taking_part)])
     return view

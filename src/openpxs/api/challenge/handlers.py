@@ -127,9 +127,13 @@ async def occurrence_detail(
     """occurrenceCode is the challenge code, a dot and the occurrence's local start date
     (VISIT3.20261130). With printedCardNumber the guest's status and progress are
     included; with username and groupCode, the group's."""
-    if req.groupCode is not None:
-        await challenges.group_challenges(ctx, req.username, req.groupCode)
-    view = await challenges.occurrence_detail(ctx, req.occurrenceCode, req.printedCardNumber)
+    view = await challenges.occurrence_detail(
+        ctx,
+        req.occurrenceCode,
+        req.printedCardNumber,
+        username=req.username,
+        group_code=req.groupCode,
+    )
     return m.ChallengeOccurrenceReply(
         occurrence=m.ChallengeOccurrence(challenge=challenge(ctx.program, view))
     )
