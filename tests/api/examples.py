@@ -44,6 +44,9 @@ IDS = {
     "relatedGuestId",
     "cardId",
     "paymentMethodId",
+    # Not an id, but as changeable: a challenge's occurrence is named by the local date it
+    # started, so a recording made next week names another one.
+    "occurrenceCode",
 }
 
 

@@ -69,8 +69,10 @@ def run_against_a_demo(blocks: list[str], tmp_path: Path) -> list[dict[str, Any]
 
 def test_the_readme_examples_run_top_to_bottom_in_one_shell(tmp_path: Path) -> None:
     blocks = example_blocks(ROOT / "README.md")
-    assert len(blocks) == 4  # POS session, demo guest, loyalty check, eGift
-    sold, redeemed, account, check, egift = run_against_a_demo(blocks, tmp_path)
+    assert len(blocks) == 5  # POS session, demo guest, loyalty check, eGift, a challenge
+    sold, redeemed, account, check, egift, joined, *visits, challenges = run_against_a_demo(
+        blocks, tmp_path
+    )
     assert sold["svCurrentBalance"] == "25.00"
     assert redeemed["svCurrentBalance"] == "15.00"
     assert (account["result"], account["username"]) == ("success", "demo"), account
@@ -80,6 +82,13 @@ def test_the_readme_examples_run_top_to_bottom_in_one_shell(tmp_path: Path) -> N
     assert {"walletCode": 3, "quantity": "1"} in check["addWalletContents"]
     assert (egift["result"], egift["saleSummary"]["total"]) == ("success", "25.00"), egift
     assert egift["chargeResponse"]["transactionState"] == "Succeeded"
+    # The guest joins VISIT3 and three checks complete the week: a second $5 Reward.
+    assert joined["challenge"]["status"] == "IN_PROGRESS", joined
+    assert len(visits) == 3
+    rewards = [{w["walletCode"]: w["balance"] for w in v["walletBalances"]}[3] for v in visits]
+    assert rewards == ["1", "1", "2"]
+    active = {c["challengeCode"]: c for c in challenges["challenges"]}
+    assert (active["VISIT3"]["status"], active["VISIT3"]["progress"]) == ("COMPLETED", "3")
 
 
 def test_the_getting_started_calls_run_as_written(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from openpxs.api import (
     balancetransfer,
     campaignfeedback,
+    challenge,
     check,
     checkin,
     coupon,
@@ -28,6 +29,7 @@ from openpxs.api import (
 __all__ = [
     "balancetransfer",
     "campaignfeedback",
+    "challenge",
     "check",
     "checkin",
     "coupon",

@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from openpxs.config.challenges import Challenge
 from openpxs.config.guest import EnrollmentConfig, GuestConfig
 from openpxs.config.loyalty import LoyaltyConfig
 from openpxs.config.payments import PaymentsConfig
@@ -414,6 +415,8 @@ class MerchantConfig(_Model):
     places: PlacesConfig = Field(default_factory=PlacesConfig)
     """Where the stores are and what guests do there: store groups for the store locator,
     check-ins, geofence regions, tours, and the geocoder."""
+    challenges: list[Challenge] = Field(default_factory=list)
+    """Time-boxed goals guests opt in to (or take part in automatically) for a reward."""
 
     @model_validator(mode="after")
     def _cross_check(self) -> MerchantConfig:
@@ -459,6 +462,7 @@ class MerchantConfig(_Model):
         problems += self._survey_problems(wallet_codes, store_codes)
         problems += self._place_problems()
         problems += self._commerce_problems(store_codes)
+        problems += self._challenge_problems(wallet_codes, store_codes)
         templates = {t.code for t in self.card_templates}
         for i, card_range in enumerate(self.card_ranges):
             if card_range.template not in templates:
@@ -513,6 +517,31 @@ class MerchantConfig(_Model):
                     problems.append(
                         (("stores", i, "metadata", j), "each entry is a map of exactly one key")
                     )
+        return problems
+
+    def _challenge_problems(
+        self, wallet_codes: set[int], store_codes: set[str]
+    ) -> list[tuple[Loc, str]]:
+        problems = _duplicates(("challenges",), (c.code for c in self.challenges), "code")
+        tiers = {t.code for t in self.loyalty.tiers}
+        points = {w.code for w in self.wallets if w.kind == "points"}
+        for i, challenge in enumerate(self.challenges):
+            loc: Loc = ("challenges", i)
+            if challenge.store not in store_codes:
+                problems.append(((*loc, "store"), f"store {challenge.store!r} is not declared"))
+            for j, tier in enumerate(challenge.audience.tiers):
+                if tier not in tiers:
+                    problems.append(
+                        ((*loc, "audience", "tiers", j), f"tier {tier} is not declared")
+                    )
+            wallet = challenge.reward.wallet
+            if wallet is not None and wallet not in wallet_codes:
+                problems.append(((*loc, "reward", "wallet"), f"wallet {wallet} is not declared"))
+            goal_wallet = challenge.goal.wallet
+            if goal_wallet is not None and goal_wallet not in points:
+                problems.append(
+                    ((*loc, "goal", "wallet"), f"wallet {goal_wallet} is not a points wallet")
+                )
         return problems
 
     def _payment_problems(self, store_codes: set[str]) -> list[tuple[Loc, str]]:

@@ -173,6 +173,15 @@ class Reason(StrEnum):
     ALREADY_SUBSCRIBED = "already_subscribed"
     NOT_SUBSCRIBED = "not_subscribed"
     SAME_PLAN = "same_plan"
+    # challenges
+    CHALLENGE_NOT_FOUND = "challenge_not_found"
+    OCCURRENCE_NOT_FOUND = "occurrence_not_found"
+    NOT_ELIGIBLE = "not_eligible"
+    NOT_OPTED_IN = "not_opted_in"
+    CHALLENGE_ENDED = "challenge_ended"
+    INVALID_CHARITABLE_ORGANIZATION = "invalid_charitable_organization"
+    GROUP_NOT_FOUND = "group_not_found"
+    NOT_GROUP_MEMBER = "not_group_member"
 
 
 class DomainError(Exception):

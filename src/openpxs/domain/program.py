@@ -11,6 +11,7 @@ from openpxs.domain.errors import InvalidStore, InvalidWalletCode
 from openpxs.domain.fields import FieldSetting, with_login
 
 if TYPE_CHECKING:
+    from openpxs.config.challenges import Challenge
     from openpxs.config.guest import GuestConfig
     from openpxs.config.loyalty import LoyaltyConfig
     from openpxs.config.payments import PaymentsConfig
@@ -68,6 +69,7 @@ class Program:
     # Surveys by code, in the order the file lists them.
     surveys: dict[str, SurveyConfig] = field(default_factory=dict)
     places: PlacesConfig = field(default_factory=lambda: _default_places_config())
+    challenges: tuple[Challenge, ...] = ()
 
     def store(self, code: str) -> StoreDef:
         found = self.stores.get(code)
@@ -109,6 +111,9 @@ class Program:
         if wallet.default_expiration_days is None:
             return None
         return local_date(now, self.timezone) + timedelta(days=wallet.default_expiration_days)
+
+    def challenge(self, code: str) -> Challenge | None:
+        return next((c for c in self.challenges if c.code == code), None)
 
     def today(self, now: datetime) -> date:
         return local_date(now, self.timezone)

@@ -42,6 +42,7 @@ class Kind:
     GIFT_TRANSFER_RETURN = "giftTransferReturn"
     # What a paid subscription period grants (services.subscriptions).
     SUBSCRIPTION_GRANT = "subscriptionGrant"
+    CHALLENGE_REWARD = "challengeReward"  # paid by a completed challenge occurrence
 
 
 def void_kind(kind: str) -> str:

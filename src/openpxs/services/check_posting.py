@@ -32,10 +32,11 @@ from openpxs.domain.moves import apply_moves, contents_hash
 from openpxs.domain.program import Program
 from openpxs.domain.stamp import CallStamp
 from openpxs.domain.transactions import Kind
-from openpxs.services import coupons, standing
+from openpxs.services import challenge_progress, coupons, standing
 from openpxs.services.activation import activate_within
 from openpxs.services.balances import AccountView, view_of
 from openpxs.services.books import find_card, lock_active_account, open_settled_book
+from openpxs.services.challenge_progress import PostedCheck
 from openpxs.services.check_evaluation import CardCheck, balances_of, facts_of, plan_check
 from openpxs.services.stored_checks import record_step
 from openpxs.store.uow import UnitOfWork
@@ -154,6 +155,13 @@ async def post_check(
         accrue_points=accrue,
     )
     txn = await write_plan(uow, program, stamp, card, account_id, book, plan)
+    if accrue:
+        # The same check, lines and discounts that earned points move challenges on.
+        offers = [offer.as_discount() for offer, _, _ in plan.offers]
+        posted = PostedCheck(
+            account_id, card.number, facts, [*pos_discounts, *earlier, *offers], plan, txn
+        )
+        await challenge_progress.advance(uow, program, stamp, posted, book)
     tier = await standing.update_tier(uow, program, account_id, stamp.now)
     flags = {}
     if accrue:
@@ -222,6 +230,11 @@ async def post_split_check(
             accrue_points=True,
         )
         txn = await write_plan(uow, program, stamp, card, account_id, book, plan)
+        share = share_of(facts, ratio)
+        posted = PostedCheck(
+            account_id, card.number, share, discounts_share(pos_discounts, ratio), plan, txn
+        )
+        await challenge_progress.advance(uow, program, stamp, posted, book)
         await standing.update_tier(uow, program, account_id, stamp.now)
         shares.append(PostedShare(card.number, txn, plan))
     txns = [share.transaction_id for share in shares if share.transaction_id is not None]

@@ -24,6 +24,7 @@ from openpxs.domain.moves import Move, check_moves, contents_hash
 from openpxs.domain.program import Program
 from openpxs.domain.stamp import CallStamp
 from openpxs.domain.transactions import ACTIVATIONS, Kind, TransactionRecord, void_kind
+from openpxs.services import challenge_progress
 from openpxs.services.balances import Outcome, account_view
 from openpxs.services.books import expire_due_many, find_card
 from openpxs.store.uow import UnitOfWork
@@ -167,6 +168,11 @@ async def undo(
             raise CardNotInRequiredState(f"card {card.number} has changed since")
         reverts.append((card, change.from_status, change.account_id))
     await uow.cards.put_back(merchant, txn, reverts)
+    if target.kind == Kind.CHECK:
+        # Challenge progress the check made no longer counts; a completion it no longer
+        # reaches is undone, and its reward reversed like any transaction.
+        for reward in await challenge_progress.take_back(uow, program, stamp, target.id):
+            await undo(uow, program, stamp, reward, Kind.REVERSE)
     activated_accounts = sorted(
         {c.account_id for c in changes if c.from_status == CardStatus.INACTIVE}
         if target.kind in ACTIVATIONS

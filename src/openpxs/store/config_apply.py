@@ -96,6 +96,7 @@ async def apply_config(
         "payments_config": config.payments.model_dump(mode="json"),
         "surveys_config": [s.model_dump(mode="json") for s in config.surveys],
         "places_config": config.places.model_dump(mode="json"),
+        "challenges_config": [c.model_dump(mode="json") for c in config.challenges],
     }
     if row is None:
         await conn.execute(

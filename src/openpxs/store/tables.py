@@ -91,6 +91,8 @@ merchants = Table(
     Column("surveys_config", JSON, nullable=True),
     # Store groups, check-ins, regions, tours, geocoder (config.places.PlacesConfig).
     Column("places_config", JSON, nullable=True),
+    # The challenges (config.challenges.Challenge list, validated on apply).
+    Column("challenges_config", JSON, nullable=True),
 )
 
 programs = Table(
@@ -929,4 +931,62 @@ subscriptions = Table(
     UniqueConstraint("merchant_id", "account_id"),
     Index("ix_subscriptions_status_renews", "status", "renews_at"),
     CheckConstraint("status IN ('active', 'cancelled', 'past_due', 'expired')", name="status"),
+)
+
+# An account's choice about a challenge (config.challenges): opted in (with the charity
+# it picked for a donation reward) or, for an automatic challenge, opted out. Taking
+# part counts activity from changed_at on.
+challenge_entries = Table(
+    "challenge_entries",
+    metadata,
+    Column("merchant_id", Integer, primary_key=True),
+    Column("challenge_code", String(32), primary_key=True),
+    Column("account_id", Id, primary_key=True),
+    Column("opted_in", Boolean, nullable=False),
+    Column("charity_code", String(64), nullable=True),
+    Column("changed_at", UTCDateTime(), nullable=False),
+)
+
+# What one posted check added to an account's progress in one occurrence of a
+# challenge (units of 1/10000). Taking the check back (void, reverse) marks its rows
+# taken back, so progress is always the sum of the standing rows.
+challenge_progress = Table(
+    "challenge_progress",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("challenge_code", String(32), nullable=False),
+    # The occurrence's local start date, YYYYMMDD.
+    Column("occurrence", String(8), nullable=False),
+    Column("account_id", Id, nullable=False),
+    # The check's ledger transaction; null when the check moved no value.
+    Column("transaction_id", Id, nullable=True),
+    Column("store_code", String(64), nullable=False),
+    Column("units", BigInteger, nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    Column("taken_back_at", UTCDateTime(), nullable=True),
+    Index(
+        "ix_challenge_progress_merchant_account",
+        "merchant_id",
+        "account_id",
+        "challenge_code",
+        "occurrence",
+    ),
+    Index("ix_challenge_progress_merchant_transaction", "merchant_id", "transaction_id"),
+)
+
+# A completed occurrence: the primary key lets an account complete an occurrence once,
+# whatever runs at the same time. Undoing a completion (its progress was taken back)
+# deletes the row after the reward transaction has been reversed in the journal.
+challenge_completions = Table(
+    "challenge_completions",
+    metadata,
+    Column("merchant_id", Integer, primary_key=True),
+    Column("challenge_code", String(32), primary_key=True),
+    Column("occurrence", String(8), primary_key=True),
+    Column("account_id", Id, primary_key=True),
+    Column("completed_at", UTCDateTime(), nullable=False),
+    Column("reward_transaction_id", Id, nullable=True),
+    Column("charity_code", String(64), nullable=True),
+    Column("badge_code", String(64), nullable=True),
 )

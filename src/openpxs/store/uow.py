@@ -26,6 +26,7 @@ from openpxs.store.repositories.addresses import AddressRepository
 from openpxs.store.repositories.apple_pay import ApplePayDomainRepository
 from openpxs.store.repositories.auto_recharges import AutoRechargeRepository
 from openpxs.store.repositories.cards import CardRepository
+from openpxs.store.repositories.challenges import ChallengeRepository
 from openpxs.store.repositories.checkins import CheckinRepository
 from openpxs.store.repositories.checks import CheckRepository
 from openpxs.store.repositories.codes import CodeRepository
@@ -304,6 +305,10 @@ class UnitOfWork:
     @cached_property
     def stores(self) -> StoreRepository:
         return StoreRepository(self._conn)
+
+    @cached_property
+    def challenges(self) -> ChallengeRepository:
+        return ChallengeRepository(self._conn)
 
     @cached_property
     def checks(self) -> CheckRepository:

@@ -10,6 +10,7 @@ from sqlalchemy import Row, bindparam, select
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from openpxs.config.challenges import Challenge
 from openpxs.config.guest import EnrollmentConfig, GuestConfig
 from openpxs.config.loyalty import LoyaltyConfig
 from openpxs.config.payments import PaymentsConfig
@@ -128,6 +129,7 @@ async def _read_program(conn: AsyncConnection, merchant_id: int) -> Program:
             )
         },
         places=PlacesConfig.model_validate(merchant.places_config or {}),
+        challenges=tuple(Challenge.model_validate(c) for c in merchant.challenges_config or ()),
     )
 
 

@@ -1,0 +1,309 @@
+"""Challenge Service use cases: which challenges a guest is in, may join or has
+finished, opting in and out, one occurrence in detail, and a challenge's charities.
+
+Progress itself comes only from posted checks (``services.challenge_progress``); these
+use cases read it and record the guest's choices. A guest is named by a printed card
+number; a guest-facing (oauth) caller may name only a card of its own account.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import NoReturn
+
+from openpxs.config.challenges import Challenge, Charity
+from openpxs.domain.cards import AccountStatus
+from openpxs.domain.challenges import (
+    Occurrence,
+    Status,
+    current_or_next,
+    ended_between,
+    may_join,
+    occurrence_by_key,
+    parse_occurrence_code,
+    status_of,
+)
+from openpxs.domain.errors import CardNotFound, Reason, Refused
+from openpxs.services.challenge_progress import (
+    card_numbers_if_needed,
+    is_eligible,
+    progress_in,
+    takes_part,
+)
+from openpxs.services.context import Call
+from openpxs.services.guest_access import account_by_card, user_for
+from openpxs.store.repositories.challenges import (
+    AudienceFacts,
+    Completion,
+    Entry,
+    OccurrenceRef,
+)
+
+# Ended occurrences listed per challenge in a guest's history, newest first.
+HISTORY_DEPTH = 12
+
+
+@dataclass(frozen=True)
+class ChallengeView:
+    """One occurrence of a challenge as a guest sees it."""
+
+    challenge: Challenge
+    occurrence: Occurrence
+    status: Status | None
+    progress: Decimal | None
+    charity_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Guest:
+    """The account a call is about and what the challenges need to know of it."""
+
+    account_id: int
+    facts: AudienceFacts
+    entries: dict[str, Entry]
+    card_numbers: list[str]
+
+
+async def _guest(call: Call, card_number: str | None) -> Guest:
+    if not card_number or not card_number.strip():
+        raise CardNotFound("printedCardNumber is required")
+    ref = await account_by_card(call, card_number.strip())
+    if ref.status != AccountStatus.ACTIVE:
+        raise Refused(Reason.ACCOUNT_NOT_FOUND, "the card's account is closed")
+    uow, merchant = call.uow, call.merchant_id
+    facts = await uow.challenges.audience_facts(merchant, ref.account_id)
+    if facts is None:
+        raise Refused(Reason.ACCOUNT_NOT_FOUND)
+    entries = await uow.challenges.entries(merchant, ref.account_id)
+    numbers = await card_numbers_if_needed(uow, merchant, ref.account_id, call.program.challenges)
+    return Guest(ref.account_id, facts, entries, numbers)
+
+
+def _takes_part(call: Call, guest: Guest, challenge: Challenge) -> bool:
+    return takes_part(
+        challenge, call.program, guest.facts, guest.entries.get(challenge.code), guest.card_numbers
+    )
+
+
+def _eligible(call: Call, guest: Guest, challenge: Challenge) -> bool:
+    return is_eligible(challenge, call.program, guest.facts, guest.card_numbers)
+
+
+async def _views(
+    call: Call, guest: Guest, picked: list[tuple[Challenge, Occurrence, bool]]
+) -> list[ChallengeView]:
+    """Each (challenge, occurrence, taking part) with the guest's progress and status."""
+    merchant = call.merchant_id
+    refs: list[OccurrenceRef] = [(c.code, o.key) for c, o, _ in picked]
+    standing = await call.uow.challenges.standing_progress(merchant, guest.account_id, refs)
+    completions = await call.uow.challenges.completions(merchant, guest.account_id)
+    views = []
+    for challenge, occurrence, taking_part in picked:
+        ref = (challenge.code, occurrence.key)
+        completion = completions.get(ref)
+        entry = guest.entries.get(challenge.code)
+        views.append(
+            ChallengeView(
+                challenge,
+                occurrence,
+                status_of(
+                    occurrence, call.now, taking_part=taking_part, completed=completion is not None
+                ),
+                progress_in(challenge, standing.get(ref, [])),
+                _charity(completion, entry),
+            )
+        )
+    return views
+
+
+def _charity(completion: Completion | None, entry: Entry | None) -> str | None:
+    if completion is not None and completion.charity_code:
+        return completion.charity_code
+    return entry.charity_code if entry is not None and entry.opted_in else None
+
+
+async def active(call: Call, card_number: str | None) -> list[ChallengeView]:
+    """Occurrences running now that the guest takes part in, and those the guest has
+    joined that start later."""
+    guest = await _guest(call, card_number)
+    picked = []
+    for challenge in call.program.challenges:
+        occurrence = current_or_next(challenge, call.program.timezone, call.now)
+        if occurrence is None or not _takes_part(call, guest, challenge):
+            continue
+        joined = guest.entries.get(challenge.code) is not None
+        if occurrence.has_started(call.now) or joined:
+            picked.append((challenge, occurrence, True))
+    return await _views(call, guest, picked)
+
+
+async def eligible(call: Call, card_number: str | None) -> list[ChallengeView]:
+    """Challenges the guest may opt in to now: in the audience, not taking part, with
+    the opt-in window of the current or next occurrence open."""
+    guest = await _guest(call, card_number)
+    picked = []
+    for challenge in call.program.challenges:
+        occurrence = current_or_next(challenge, call.program.timezone, call.now)
+        if (
+            occurrence is None
+            or not may_join(occurrence, call.now)
+            or _takes_part(call, guest, challenge)
+            or not _eligible(call, guest, challenge)
+        ):
+            continue
+        picked.append((challenge, occurrence, False))
+    return await _views(call, guest, picked)
+
+
+async def historical(call: Call, card_number: str | None) -> list[ChallengeView]:
+    """Ended occurrences the guest took part in: made progress in, completed, or was
+    opted in to for their whole run. Newest first."""
+    guest = await _guest(call, card_number)
+    uow, program, merchant = call.uow, call.program, call.merchant_id
+    refs = await uow.challenges.taken_part(merchant, guest.account_id)
+    refs |= set(await uow.challenges.completions(merchant, guest.account_id))
+    found: dict[OccurrenceRef, tuple[Challenge, Occurrence]] = {}
+    for code, key in refs:
+        challenge = program.challenge(code)
+        occurrence = occurrence_by_key(challenge, program.timezone, key) if challenge else None
+        if challenge and occurrence and occurrence.has_ended(call.now):
+            found[(code, key)] = (challenge, occurrence)
+    for challenge in program.challenges:
+        entry = guest.entries.get(challenge.code)
+        if entry is None or not entry.opted_in:
+            continue
+        for occurrence in ended_between(
+            challenge, program.timezone, entry.changed_at, call.now, HISTORY_DEPTH
+        ):
+            found.setdefault((challenge.code, occurrence.key), (challenge, occurrence))
+    ordered = sorted(found.values(), key=lambda co: (co[1].start, co[0].code), reverse=True)
+    return await _views(call, guest, [(c, o, True) for c, o in ordered])
+
+
+def _challenge(call: Call, code: str | None) -> Challenge:
+    challenge = call.program.challenge((code or "").strip())
+    if challenge is None:
+        raise Refused(Reason.CHALLENGE_NOT_FOUND)
+    return challenge
+
+
+def _charity_of(challenge: Challenge, code: str | None) -> str | None:
+    """The charity a guest picked: required, and one of the challenge's, for a donation
+    reward; refused for any other challenge."""
+    code = (code or "").strip() or None
+    if challenge.reward.donation is None:
+        if code is not None:
+            raise Refused(Reason.INVALID_CHARITABLE_ORGANIZATION, "this challenge does not donate")
+        return None
+    if code is None:
+        raise Refused(
+            Reason.INVALID_CHARITABLE_ORGANIZATION, "pick one of the challenge's charities"
+        )
+    if code not in {c.code for c in challenge.charities}:
+        raise Refused(Reason.INVALID_CHARITABLE_ORGANIZATION)
+    return code
+
+
+async def opt_in(
+    call: Call, card_number: str | None, challenge_code: str | None, charity_code: str | None
+) -> ChallengeView:
+    """Join the challenge: activity from now on counts (its current occurrence, or the
+    next when it has not started)."""
+    guest = await _guest(call, card_number)
+    challenge = _challenge(call, challenge_code)
+    occurrence = current_or_next(challenge, call.program.timezone, call.now)
+    if occurrence is None:
+        raise Refused(Reason.CHALLENGE_ENDED)
+    if _takes_part(call, guest, challenge):
+        raise Refused(Reason.ALREADY_OPTED_IN)
+    if not _eligible(call, guest, challenge):
+        raise Refused(Reason.NOT_ELIGIBLE)
+    if not may_join(occurrence, call.now):
+        opens = occurrence.opt_in_opens.isoformat(timespec="seconds")
+        raise Refused(Reason.NOT_ELIGIBLE, f"opting in opens at {opens}")
+    charity = _charity_of(challenge, charity_code)
+    await call.uow.challenges.set_entry(
+        call.merchant_id,
+        challenge.code,
+        guest.account_id,
+        opted_in=True,
+        charity_code=charity,
+        now=call.now,
+    )
+    guest.entries[challenge.code] = Entry(True, charity, call.now)
+    (view,) = await _views(call, guest, [(challenge, occurrence, True)])
+    return view
+
+
+async def opt_out(call: Call, card_number: str | None, challenge_code: str | None) -> ChallengeView:
+    """Leave the challenge: no further progress is counted; what was completed and paid
+    stays."""
+    guest = await _guest(call, card_number)
+    challenge = _challenge(call, challenge_code)
+    if not _takes_part(call, guest, challenge):
+        raise Refused(Reason.NOT_OPTED_IN)
+    await call.uow.challenges.set_entry(
+        call.merchant_id,
+        challenge.code,
+        guest.account_id,
+        opted_in=False,
+        charity_code=None,
+        now=call.now,
+    )
+    guest.entries[challenge.code] = Entry(False, None, call.now)
+    timezone = call.program.timezone
+    occurrence = current_or_next(challenge, timezone, call.now) or next(
+        iter(ended_between(challenge, timezone, None, call.now, 1)), None
+    )
+    if occurrence is None:  # a challenge has started or ended: one of the two exists
+        raise Refused(Reason.CHALLENGE_NOT_FOUND)
+    (view,) = await _views(call, guest, [(challenge, occurrence, False)])
+    return view
+
+
+async def occurrence_detail(
+    call: Call,
+    occurrence_code: str | None,
+    card_number: str | None,
+    *,
+    username: str | None = None,
+    group_code: int | None = None,
+) -> ChallengeView:
+    """One occurrence: its rules and dates, and the guest's (or group's) progress when a
+    card (or a username and group code) is named. Who is named is judged first, so a
+    card or user the caller may not reach answers the same whatever occurrence is asked
+    for."""
+    if group_code is not None:
+        await group_challenges(call, username, group_code)
+    if username:
+        await user_for(call, username)
+    if not card_number and call.principal.is_guest:
+        raise CardNotFound("printedCardNumber is required")
+    guest = await _guest(call, card_number) if card_number else None
+    parsed = parse_occurrence_code(occurrence_code or "")
+    challenge = call.program.challenge(parsed[0]) if parsed else None
+    occurrence = (
+        occurrence_by_key(challenge, call.program.timezone, parsed[1])
+        if challenge is not None and parsed is not None
+        else None
+    )
+    if challenge is None or occurrence is None:
+        raise Refused(Reason.OCCURRENCE_NOT_FOUND)
+    if guest is None:
+        return ChallengeView(challenge, occurrence, None, None)
+    taking_part = _takes_part(call, guest, challenge)
+    (view,) = await _views(call, guest, [(challenge, occurrence, taking_part)])
+    return view
+
+
+def charities(call: Call, challenge_code: str | None) -> list[Charity]:
+    """The charities guests choose from; none for a challenge that does not donate."""
+    return list(_challenge(call, challenge_code).charities)
+
+
+async def group_challenges(call: Call, username: str | None, group_code: int | None) -> NoReturn:
+    """Group lists: the user must exist; social groups are not served yet, so no group
+    code names a group (docs/api/challenge.md)."""
+    await user_for(call, username)
+    raise Refused(Reason.GROUP_NOT_FOUND, f"no social group has code {group_code}")
