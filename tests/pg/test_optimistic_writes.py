@@ -22,7 +22,7 @@ from openpxs.services import wallet_moves
 from openpxs.services.books import read_book
 from openpxs.store.tables import cards, idempotency_keys, journal
 from openpxs.store.uow import StaleRead, unit_of_work
-from tests.api.pos import GIFT, call, card, header, ok, sell_body
+from tests.api.pos import GIFT, add_redeem_body, call, card, header, ok, sell_body, sv
 from tests.services.test_wallet_moves import pos_stamp
 
 pytestmark = pytest.mark.postgresql
@@ -128,3 +128,16 @@ def test_an_unchanged_book_is_written_in_two_statements(client: TestClient) -> N
         assert reply == 1
 
     _run(client, scenario)
+
+
+def test_a_retry_of_a_call_that_spent_everything_replays_it(client: TestClient) -> None:
+    """The retry reads a book the first call emptied: it must replay the first reply,
+    not refuse for lack of value, as the locking path (whose claim comes first) does."""
+    ok(call(client, "activateAdd", sell_body(GIFT, "25.00")))
+    body = add_redeem_body(GIFT, redeem=sv("25.00"), pos_id="spend-all")
+    first = ok(call(client, "addRedeem", body))
+    again = ok(call(client, "addRedeem", body))
+    assert again == first
+    changed = add_redeem_body(GIFT, redeem=sv("1.00"), pos_id="spend-all")
+    refused = call(client, "addRedeem", changed)
+    assert refused["errorCode"] == "transaction.duplicate_transaction", refused

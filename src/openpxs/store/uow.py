@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from functools import cached_property
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from openpxs.domain.cards import AccountStatus, Card, CardStatus
@@ -148,11 +149,16 @@ class UnitOfWork:
 
     async def _read_for_write(self, merchant_id: int, number: str) -> Card | None:
         direct = await self._direct_ready()
-        if self.retry is not None:
-            self.retry.take_pending()  # claimed by the write (``_finish``)
-        read = await self.ledger.read_for_write(direct, merchant_id, number)
+        # Claimed by the write (``_finish``); asked about by the read.
+        scopes = self.retry.take_pending() if self.retry is not None else []
+        read = await self.ledger.read_for_write(direct, merchant_id, number, scopes)
         if read is None:
             return None
+        if read.keys_held:
+            # An identical call (or a changed one under the same key) came first: its
+            # reply is replayed or the change refused (the dispatcher's replay), as when
+            # the locking path's claim finds the key taken.
+            raise IntegrityError("a retry key is held", None, KeyError(scopes))
         if read.card.status != CardStatus.ACTIVE or read.card.account_status != (
             AccountStatus.ACTIVE
         ):

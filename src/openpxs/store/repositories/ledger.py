@@ -309,9 +309,10 @@ _CARD_WITH_BOOK = _CARD_WITH_BOOK_TEXT
 CARD_WITH_BOOK = DirectStatement(_CARD_WITH_BOOK_TEXT)
 
 
-# store/direct.py: the card, its account's status and revision, the account's book and
-# the id the call's transaction will have, in one statement without a lock. Kind 0 is
-# the card, 1 a lot, 2 a balance.
+# store/direct.py: the card, its account's status and revision, the account's book, the
+# id the call's transaction will have and whether a call already holds one of this
+# call's retry keys, in one statement without a lock. Kind 0 is the card, 1 a lot, 2 a
+# balance.
 CARD_BOOK_REVISION = DirectStatement(
     text(
         """
@@ -324,16 +325,18 @@ WITH card AS (
 SELECT 0 AS kind, id, printed_card_number, registration_code, template_code, status,
        account_id, account_status, NULL::INTEGER AS wallet_code, NULL::BIGINT AS units,
        NULL::TIMESTAMPTZ AS expires_at, NULL::DATE AS expires_on, revision,
-       nextval('transactions_id_seq') AS txn
+       nextval('transactions_id_seq') AS txn,
+       EXISTS (SELECT 1 FROM idempotency_keys
+               WHERE merchant_id = :m AND scope = ANY(CAST(:scopes AS VARCHAR[]))) AS held
 FROM card
 UNION ALL
 SELECT 1, l.id, NULL, NULL, NULL, NULL, l.account_id, NULL, l.wallet_code,
-       l.remaining_units, l.expires_at, l.expires_on, NULL, NULL
+       l.remaining_units, l.expires_at, l.expires_on, NULL, NULL, NULL
 FROM lots l JOIN card ON l.account_id = card.account_id
 WHERE l.merchant_id = :m AND l.remaining_units > 0
 UNION ALL
 SELECT 2, NULL, NULL, NULL, NULL, NULL, b.account_id, NULL, b.wallet_code, b.units,
-       NULL, NULL, NULL, NULL
+       NULL, NULL, NULL, NULL, NULL
 FROM wallet_balances b JOIN card ON b.account_id = card.account_id
 WHERE b.merchant_id = :m
 """
@@ -370,6 +373,9 @@ class ReadForWrite:
     rows: BookRows | None
     revision: int | None
     transaction_id: int
+    # A call holding one of this call's retry keys had committed when the book was read:
+    # the book shows what that call did, and this one must replay it, not act on it.
+    keys_held: bool = False
 
 
 # Books of accounts opened by the call that writes them: no call can have read them
@@ -707,16 +713,19 @@ class LedgerRepository(Repository):
         return card, book_rows.book(merchant_id, card.account_id, wallets)
 
     async def read_for_write(
-        self, direct: DirectConnection, merchant_id: int, number: str
+        self, direct: DirectConnection, merchant_id: int, number: str, scopes: list[str]
     ) -> ReadForWrite | None:
-        """The card, its account's book and revision, and a transaction id, read
-        without a lock in one statement that commits on its own (store/direct.py)."""
-        rows = await direct.fetch(CARD_BOOK_REVISION, {"m": merchant_id, "n": number})
+        """The card, its account's book and revision, a transaction id and whether any
+        of ``scopes`` (the call's retry keys) is held, read without a lock in one
+        statement that commits on its own (store/direct.py)."""
+        rows = await direct.fetch(
+            CARD_BOOK_REVISION, {"m": merchant_id, "n": number, "scopes": scopes}
+        )
         card, book_rows = _card_and_rows(rows)
         if card is None:
             return None
         head = next(row for row in rows if row[0] == 0)
-        return ReadForWrite(card, book_rows, head[12], int(head[13]))
+        return ReadForWrite(card, book_rows, head[12], int(head[13]), bool(head[14]))
 
     async def flush_guarded(
         self,
