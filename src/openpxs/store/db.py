@@ -129,7 +129,9 @@ async def sqlite_turn(engine: AsyncEngine) -> AsyncIterator[None]:
         yield
         return
     try:
-        await asyncio.wait_for(turns.lock.acquire(), TURN_SECONDS)
+        # asyncio.timeout, not wait_for: no task is made per transaction.
+        async with asyncio.timeout(TURN_SECONDS):
+            await turns.lock.acquire()
     except TimeoutError as exc:
         # As SQLite's own busy timeout would: the call fails as "unavailable" (503).
         raise OperationalError("waiting for the SQLite write lock", None, exc) from None

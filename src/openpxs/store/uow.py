@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import datetime
 from functools import cached_property
 
@@ -174,8 +175,8 @@ class UnitOfWork:
         when the call read one."""
         read = self._read
         if read is not None and read.rows is not None and read.card.account_id == account_id:
-            rows, self._read = read.rows, ReadForWrite(read.card, None, read.revision, 0)
-            return rows.book(merchant_id, account_id, wallets)
+            self._read = replace(read, rows=None)  # read once: a second open reads anew
+            return read.rows.book(merchant_id, account_id, wallets)
         if self._direct is not None:
             raise StaleRead(lock=True)
         books = await self.ledger.open_books(merchant_id, [account_id], wallets)
@@ -256,10 +257,9 @@ class UnitOfWork:
         if self._conn.in_transaction():
             # The call went beyond its read: what it read or wrote there is not held.
             raise StaleRead(lock=True)
-        retry = self.retry
-        claim = (scopes, retry.request_hash) if retry is not None else None
-        if claim is None:
+        if self.retry is None:
             raise StaleRead(lock=True)
+        claim = (scopes, self.retry.request_hash)
         if not await self.ledger.flush_guarded(self._direct, write, self._read, claim, reply):
             raise StaleRead(lock=False)
         self._written = True
