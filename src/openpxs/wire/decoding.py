@@ -93,6 +93,25 @@ MAX_OBJECT_MEMBERS = 256
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def surely_fit(body: bytes) -> bool:
+    """True when a JSON body cannot hold anything ``unfit_member`` refuses, which byte
+    scans in C tell faster than walking the parsed value (the hot POS calls' case).
+
+    A UTF-8 body (no zero byte, which UTF-16 and UTF-32 bodies have) with no escape
+    (``\\u``) and no byte that starts an encoded surrogate (0xED) holds no NUL and no
+    lone surrogate (the parser refuses raw control characters); fewer
+    brackets than the depth limit means no deeper nesting, and fewer colons than the
+    member limit no larger object. Any of them in strings only over-counts, which
+    sends the body to the exact walk."""
+    return (
+        b"\x00" not in body
+        and b"\\u" not in body
+        and b"\xed" not in body
+        and body.count(b"{") + body.count(b"[") < MAX_DEPTH
+        and body.count(b":") <= MAX_OBJECT_MEMBERS
+    )
+
+
 def unfit_member(value: Any, path: str = "", depth: int = 0) -> str | None:
     """Why the parameters cannot be taken, naming the member as the client spelled it:
     text no database stores (NUL, a lone surrogate) in a value or a name, nesting

@@ -42,6 +42,7 @@ from openpxs.wire.decoding import (
     UnparseableBody,
     parse_json_object,
     query_parameters,
+    surely_fit,
     unfit_member,
 )
 from openpxs.wire.envelope import JSON, ServiceFailure, invalid_request, reply_bytes
@@ -115,12 +116,14 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
         raise unauthorized("Integration credentials are required (HTTP Basic)")
     integration = await runtime.verifier.verify(*credentials) if credentials else None
 
+    fit = False
     if ep.method == "POST":
         # Read within the operation's limit before anything parses it, so even an
         # unauthenticated caller (whose client_id is in the body) costs a bounded read.
         body = await read_body(request, ep.body_limit, runtime.body_read_seconds)
         try:
             params = parse_json_object(body)
+            fit = surely_fit(body)
         except UnparseableBody as exc:
             raise ServiceFailure(
                 service.code(Reason.INVALID_REQUEST), str(exc), status=400
@@ -128,7 +131,7 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
     else:
         params = query_parameters(request.query_params, ep.request)
 
-    unfit = unfit_member(params)
+    unfit = None if fit else unfit_member(params)
     if unfit:
         raise invalid_request(service, f"Invalid request: {unfit}")
 

@@ -18,12 +18,19 @@ from pydantic import BaseModel
 VOLATILE_MEMBERS = frozenset({"authentication", "datetime"})
 
 
+_CONTAINERS = (dict, list)
+
+
 def _strip_volatile(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _strip_volatile(v) for k, v in value.items() if k not in VOLATILE_MEMBERS}
-    if isinstance(value, list):
-        return [_strip_volatile(v) for v in value]
-    return value
+    # A dump in JSON mode holds only plain dicts, lists and scalars: exact type tests,
+    # and no call for a scalar, keep this cheap on every value-moving call.
+    if type(value) is dict:
+        return {
+            k: _strip_volatile(v) if type(v) in _CONTAINERS else v
+            for k, v in value.items()
+            if k not in VOLATILE_MEMBERS
+        }
+    return [_strip_volatile(v) if type(v) in _CONTAINERS else v for v in value]
 
 
 def fingerprint(path: str, request: BaseModel) -> str:
