@@ -90,15 +90,15 @@ async def write_plan(
     """The plan as one ledger transaction (none when nothing moves), coupon uses with it."""
     txn = None
     if plan.moves_value:
-        txn = await uow.transactions.record(
+        apply_moves(book, program, plan.added, plan.redeemed, stamp.now)
+        # On PostgreSQL the record and its postings are one statement.
+        txn = await uow.record_and_write(
             stamp,
             Kind.CHECK,
+            book,
             card_number=card.number,
             contents_hash=contents_hash(plan.added, plan.redeemed),
-            account_id=account_id,
         )
-        apply_moves(book, program, plan.added, plan.redeemed, stamp.now)
-        await uow.ledger.write([book], txn, stamp.now)
     # In coupon order, so two checks using the same coupons claim their slots in the
     # same order and never wait on each other in a circle.
     for coupon in sorted(plan.coupons, key=lambda c: c.id):
