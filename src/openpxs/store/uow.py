@@ -36,6 +36,7 @@ from openpxs.store.repositories.combine_workflows import CombineWorkflowReposito
 from openpxs.store.repositories.coupons import CouponRepository
 from openpxs.store.repositories.event_loads import EventLoadRepository
 from openpxs.store.repositories.external_accounts import ExternalAccountRepository
+from openpxs.store.repositories.push_devices import PushDeviceRepository
 from openpxs.store.repositories.failures import FailureRepository
 from openpxs.store.repositories.gift_transfers import GiftTransferRepository
 from openpxs.store.repositories.guest_search import GuestSearchRepository
@@ -339,6 +340,10 @@ class UnitOfWork:
     @cached_property
     def external_accounts(self) -> ExternalAccountRepository:
         return ExternalAccountRepository(self._conn)
+
+    @cached_property
+    def push_devices(self) -> PushDeviceRepository:
+        return PushDeviceRepository(self._conn)
 
     @cached_property
     def failures(self) -> FailureRepository:
