@@ -68,6 +68,28 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_timeout_seconds: float = 10.0
     mail_from: str = "OpenPXS <no-reply@localhost>"
+    # Pushes (openpxs.messaging, channels apns and fcm). A channel without credentials
+    # goes to the log, like "log" mail. APNs: token auth with the .p8 key file and its
+    # team and key ids, or certificate auth with a client certificate (PEM) and its key.
+    # apns_base_url: https://api.sandbox.push.apple.com for development builds.
+    apns_base_url: str = "https://api.push.apple.com"
+    apns_team_id: str = ""
+    apns_key_id: str = ""
+    apns_key_file: str = ""
+    apns_cert_file: str = ""
+    apns_cert_key_file: str = ""
+    # The certificate (and key) for Apple Wallet pass-update pushes (topics "pass.*").
+    apns_pass_cert_file: str = ""
+    apns_pass_key_file: str = ""
+    # Extra CA bundle to trust for the push and SMS services (a private relay, tests).
+    push_ca_file: str = ""
+    push_timeout_seconds: float = 10.0
+    # FCM HTTP v1: the service account's JSON key file; the project id is read from it
+    # unless fcm_project_id is set. The access token comes from fcm_token_url.
+    fcm_base_url: str = "https://fcm.googleapis.com"
+    fcm_token_url: str = "https://oauth2.googleapis.com/token"
+    fcm_credentials_file: str = ""
+    fcm_project_id: str = ""
     # How often each server process looks for due messages.
     outbox_poll_seconds: float = 2.0
     # Off for a process that should not deliver (then `openpxs outbox deliver` can).

@@ -2,8 +2,9 @@
 
 ``LogTransport`` sends nothing anywhere: it logs that a message went out and keeps the
 last ones in memory, for development, the demo and tests. ``SmtpTransport`` hands
-e-mail to an SMTP relay. There is no SMS gateway: SMS messages always go to a
-``LogTransport`` (see ``transport_from_settings``).
+e-mail to an SMTP relay; ``messaging.push`` holds the APNs and FCM transports. A
+channel with no configured service goes to a ``LogTransport`` (see
+``transport_from_settings``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,15 @@ class Transport(Protocol):
 
 class DeliveryError(Exception):
     """A send failed; the text is safe to store and log (no credentials, no body)."""
+
+
+class Undeliverable(DeliveryError):
+    """The service refused this message for good: it is given up at once, not retried."""
+
+
+class RecipientGone(Undeliverable):
+    """The recipient no longer exists there (a push token of an app that was removed):
+    given up at once, and the worker forgets the recipient."""
 
 
 def mask_recipient(recipient: str) -> str:
@@ -146,25 +156,60 @@ class SmtpTransport:
 
 
 class RoutingTransport:
-    """One transport per channel."""
+    """One transport per channel; a channel given none goes to ``log``."""
 
-    def __init__(self, *, email: Transport, sms: Transport) -> None:
+    def __init__(
+        self,
+        *,
+        email: Transport,
+        sms: Transport,
+        apns: Transport | None = None,
+        fcm: Transport | None = None,
+        log: LogTransport | None = None,
+    ) -> None:
+        self.log = log or (sms if isinstance(sms, LogTransport) else LogTransport())
         self.email, self.sms = email, sms
+        self.apns: Transport = apns or self.log
+        self.fcm: Transport = fcm or self.log
+
+    def for_channel(self, channel: str) -> Transport:
+        routes: dict[str, Transport] = {
+            "email": self.email,
+            "sms": self.sms,
+            "apns": self.apns,
+            "fcm": self.fcm,
+        }
+        return routes.get(channel, self.log)
 
     async def send(self, message: OutgoingMessage) -> None:
-        transport = self.email if message.channel == "email" else self.sms
-        await transport.send(message)
+        await self.for_channel(message.channel).send(message)
+
+    async def aclose(self) -> None:
+        """Close the connections the push clients keep open."""
+        for transport in (self.apns, self.fcm):
+            close = getattr(transport, "aclose", None)
+            if close is not None:
+                await close()
 
 
 def transport_from_settings(settings: Settings) -> Transport:
-    """The transport OPENPXS_MAIL_TRANSPORT names.
+    """The transports the settings configure, one per channel.
 
-    ``log``: a ``LogTransport`` for both channels. ``smtp``: e-mail through the relay,
-    SMS to a ``LogTransport`` (reach it as ``transport.sms``), as there is no gateway.
+    E-mail: OPENPXS_MAIL_TRANSPORT (``log`` or ``smtp``). Pushes: APNs and FCM when
+    their credentials are set. Channels without a configured service go to one
+    ``LogTransport`` (reach it with ``log_transport``); with none configured at all the
+    transport is that ``LogTransport`` itself.
     """
-    if settings.mail_transport == "smtp":
-        return RoutingTransport(email=SmtpTransport.from_settings(settings), sms=LogTransport())
-    return LogTransport()
+    from openpxs.messaging.push import push_transports
+
+    apns, fcm = push_transports(settings)
+    if settings.mail_transport != "smtp" and apns is None and fcm is None:
+        return LogTransport()
+    log = LogTransport()
+    email: Transport = (
+        SmtpTransport.from_settings(settings) if settings.mail_transport == "smtp" else log
+    )
+    return RoutingTransport(email=email, sms=log, apns=apns, fcm=fcm, log=log)
 
 
 def log_transport(transport: Transport) -> LogTransport | None:
@@ -172,5 +217,5 @@ def log_transport(transport: Transport) -> LogTransport | None:
     if isinstance(transport, LogTransport):
         return transport
     if isinstance(transport, RoutingTransport):
-        return log_transport(transport.sms)
+        return transport.log
     return None

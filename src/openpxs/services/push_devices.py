@@ -58,7 +58,9 @@ async def register(
     held = await uow.push_devices.by_token(mid, token)
     if held is not None:
         if held.platform != platform:
-            raise Refused(Reason.EXTERNAL_ACCOUNT_IN_USE, "the token is registered for another platform")
+            raise Refused(
+                Reason.EXTERNAL_ACCOUNT_IN_USE, "the token is registered for another platform"
+            )
         if held.account_id != ref.account_id and call.principal.style == "anonymous":
             raise Refused(Reason.EXTERNAL_ACCOUNT_IN_USE)
         if held.account_id != ref.account_id or held.external_identifier != identifier:
@@ -95,9 +97,7 @@ async def unregister(call: Call, number: str, identifier: str, token: str) -> No
     await uow.push_devices.remove(held.id)
 
 
-def push_body(
-    *, title: str | None, body: str | None, data: dict[str, str] | None = None
-) -> str:
+def push_body(*, title: str | None, body: str | None, data: dict[str, str] | None = None) -> str:
     """What an outbox push message carries: the title, text and custom keys, as JSON.
 
     The transport shapes it for its service (an APNs ``aps.alert``, an FCM

@@ -36,7 +36,6 @@ from openpxs.store.repositories.combine_workflows import CombineWorkflowReposito
 from openpxs.store.repositories.coupons import CouponRepository
 from openpxs.store.repositories.event_loads import EventLoadRepository
 from openpxs.store.repositories.external_accounts import ExternalAccountRepository
-from openpxs.store.repositories.push_devices import PushDeviceRepository
 from openpxs.store.repositories.failures import FailureRepository
 from openpxs.store.repositories.gift_transfers import GiftTransferRepository
 from openpxs.store.repositories.guest_search import GuestSearchRepository
@@ -49,6 +48,7 @@ from openpxs.store.repositories.pending_rewards import PendingRewardRepository
 from openpxs.store.repositories.perks import PerkRepository
 from openpxs.store.repositories.price_matches import PriceMatchRepository
 from openpxs.store.repositories.programs import ProgramRepository
+from openpxs.store.repositories.push_devices import PushDeviceRepository
 from openpxs.store.repositories.recharge_monitors import RechargeMonitorRepository
 from openpxs.store.repositories.referrals import ReferralRepository
 from openpxs.store.repositories.region_events import RegionEventRepository

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
@@ -21,13 +22,13 @@ class PushDevice:
     token: str
 
 
-def _device(row: object) -> PushDevice:
+def _device(row: Any) -> PushDevice:
     return PushDevice(
-        id=row.id,  # type: ignore[attr-defined]
-        account_id=row.account_id,  # type: ignore[attr-defined]
-        platform=row.platform,  # type: ignore[attr-defined]
-        external_identifier=row.external_identifier,  # type: ignore[attr-defined]
-        token=row.token,  # type: ignore[attr-defined]
+        id=row.id,
+        account_id=row.account_id,
+        platform=row.platform,
+        external_identifier=row.external_identifier,
+        token=row.token,
     )
 
 
@@ -48,7 +49,9 @@ class PushDeviceRepository(Repository):
         """The account's devices, oldest registration first."""
         rows = await self.conn.execute(
             select(push_devices)
-            .where(push_devices.c.merchant_id == merchant_id, push_devices.c.account_id == account_id)
+            .where(
+                push_devices.c.merchant_id == merchant_id, push_devices.c.account_id == account_id
+            )
             .order_by(push_devices.c.registered_at, push_devices.c.id)
         )
         return [_device(row) for row in rows]
@@ -81,7 +84,9 @@ class PushDeviceRepository(Repository):
         await self.conn.execute(
             update(push_devices)
             .where(push_devices.c.id == device_id)
-            .values(account_id=account_id, external_identifier=external_identifier, registered_at=now)
+            .values(
+                account_id=account_id, external_identifier=external_identifier, registered_at=now
+            )
         )
 
     async def remove(self, device_id: int) -> None:
@@ -96,7 +101,7 @@ class PushDeviceRepository(Repository):
                 push_devices.c.token == token,
             )
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return int(result.rowcount)
 
     async def sms_stopped(self, merchant_id: int, digits: str) -> bool:
         """Whether the number texted STOP (or was opted out) and has not opted in since."""
@@ -120,7 +125,7 @@ class PushDeviceRepository(Repository):
         result = await self.conn.execute(
             update(sms_subscriptions).where(*where).values(stopped=stopped, changed_at=now)
         )
-        if not result.rowcount:  # type: ignore[attr-defined]
+        if not result.rowcount:
             await self.conn.execute(
                 insert(sms_subscriptions).values(
                     merchant_id=merchant_id, phone_digits=digits, stopped=stopped, changed_at=now
