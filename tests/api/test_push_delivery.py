@@ -4,6 +4,7 @@ token is forgotten, a bad one is given up at once, an outage is retried."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,14 +20,21 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from openpxs.domain.clock import ShiftedClock
 from openpxs.integrations.apns import ApnsClient
 from openpxs.integrations.push import PushRejected, PushUnavailable, TokenUnregistered
-from openpxs.messaging import LogTransport, RoutingTransport, deliver_everything_due
-from openpxs.messaging.push import ApnsTransport
+from openpxs.messaging import (
+    LogTransport,
+    RoutingTransport,
+    deliver_everything_due,
+    transport_from_settings,
+)
+from openpxs.messaging.push import ApnsTransport, FcmTransport
 from openpxs.services.push_devices import enqueue_push
+from openpxs.settings import Settings
 from openpxs.store.tables import outbox, push_devices
 from openpxs.store.uow import unit_of_work
 from tests.api.guests import b2b, body_of, enroll, gpost
 from tests.api.pos import POS
 from tests.fakes.apns import FakeApns, fake_apns
+from tests.fakes.fcm import fake_fcm
 from tests.fakes.h2server import Pki, make_pki
 
 GOOD, GONE, BAD = "a1" * 32, "b2" * 32, "c3" * 32
@@ -265,3 +273,115 @@ def test_an_apns_outage_is_retried_later(
 
     attempts, failed_at, next_attempt_at = run(client, go)
     assert attempts == 1 and failed_at is None and next_attempt_at > now
+
+
+# --- FCM ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def service_account_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def test_fcm_fetches_one_access_token_and_the_worker_forgets_unregistered_tokens(
+    client: TestClient,
+    clock: ShiftedClock,
+    pki: Pki,
+    service_account_key: rsa.RSAPrivateKey,
+    tmp_path: Path,
+) -> None:
+    reply = enroll(client, "ada")
+    tokens = {name: f"{name}-fcm-token:APA91b{'x' * 30}" for name in ("good", "gone", "bad")}
+    with fake_fcm(pki, service_account_key.public_key()) as fcm:
+        # The service account's key file as the Firebase console gives it.
+        key_file = tmp_path / "service-account.json"
+        key_file.write_text(
+            json.dumps(
+                {
+                    "type": "service_account",
+                    "project_id": fcm.project_id,
+                    "private_key_id": "k1",
+                    "private_key": service_account_key.private_bytes(
+                        serialization.Encoding.PEM,
+                        serialization.PrivateFormat.PKCS8,
+                        serialization.NoEncryption(),
+                    ).decode(),
+                    "client_email": fcm.client_email,
+                }
+            )
+        )
+        settings = Settings(
+            fcm_credentials_file=str(key_file),
+            fcm_base_url=fcm.base_url,
+            fcm_token_url=fcm.token_url,
+            push_ca_file=str(pki.ca_file),
+        )
+        transport = transport_from_settings(settings)
+        assert isinstance(transport, RoutingTransport) and isinstance(transport.fcm, FcmTransport)
+        for token in tokens.values():
+            body = {
+                **b2b(),
+                "printedCardNumber": reply["printedCardNumber"],
+                "externalAccount": {"externalIdentifier": TOPIC, "accountCode": token},
+            }
+            assert (
+                body_of(gpost(client, "pushmessaging", "registerAndroidDevice", body, auth=POS))[
+                    "result"
+                ]
+                == "success"
+            )
+        fcm.unregistered.add(tokens["gone"])
+        fcm.invalid.add(tokens["bad"])
+        now = clock.now()
+
+        async def go(engine: AsyncEngine) -> tuple[int, list[Any], list[str], Any]:
+            async with unit_of_work(engine) as uow:
+                await enqueue_push(
+                    uow,
+                    1000,
+                    reply["accountId"],
+                    title="Double points",
+                    body="Today only",
+                    data={"campaign": "DOUBLE"},
+                    now=now,
+                )
+            try:
+                sent = await deliver_everything_due(engine, transport, now)
+                # An outage is a failure to try again (the worker retries it later).
+                fcm.down = True
+                outage: Any = None
+                try:
+                    await transport.fcm.client.send(tokens["good"], data={"n": "1"})
+                except PushUnavailable as exc:
+                    outage = exc
+            finally:
+                await transport.aclose()
+            async with engine.begin() as conn:
+                rows = list(
+                    await conn.execute(
+                        select(
+                            outbox.c.recipient,
+                            outbox.c.attempts,
+                            outbox.c.sent_at.is_not(None),
+                            outbox.c.failed_at.is_not(None),
+                            outbox.c.last_error,
+                        ).order_by(outbox.c.id)
+                    )
+                )
+                left = [r.token for r in await conn.execute(select(push_devices.c.token))]
+            return sent, rows, left, outage
+
+        sent, rows, left, outage = run(client, go)
+    assert sent == 1
+    assert isinstance(outage, PushUnavailable) and "503" in str(outage)
+    by_token = {r[0]: r[1:] for r in rows}
+    assert by_token[tokens["good"]][:3] == (0, True, False)
+    assert by_token[tokens["gone"]][:3] == (1, False, True)
+    assert "404 UNREGISTERED" in by_token[tokens["gone"]][3]
+    assert by_token[tokens["bad"]][:3] == (1, False, True)
+    assert sorted(left) == sorted([tokens["good"], tokens["bad"]])
+    # One access token for every send, all over HTTP/2.
+    assert len(fcm.access_tokens) == 1 and fcm.http_versions == {"2"}
+    good = next(m for m in fcm.messages if m["token"] == tokens["good"])
+    assert good["notification"] == {"title": "Double points", "body": "Today only"}
+    assert good["data"] == {"campaign": "DOUBLE"}
