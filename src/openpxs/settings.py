@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     metrics_token: str = Field(default="", repr=False)
     # Outbound guest messages (openpxs.messaging). "log" sends nothing: it logs one line
     # per message (never the body) and keeps the last ones in memory; "smtp" hands
-    # e-mail to the relay below. SMS always goes to the log: there is no SMS gateway.
+    # e-mail to the relay below. SMS: see sms_transport.
     mail_transport: Literal["log", "smtp"] = "log"
     smtp_host: str = ""
     smtp_port: int = 25
@@ -90,6 +90,17 @@ class Settings(BaseSettings):
     fcm_token_url: str = "https://oauth2.googleapis.com/token"
     fcm_credentials_file: str = ""
     fcm_project_id: str = ""
+    # SMS: "log" sends nothing (one log line per message); "twilio" sends through a
+    # Twilio-compatible API at twilio_base_url, from twilio_from_number or through the
+    # messaging service twilio_messaging_service_sid.
+    sms_transport: Literal["log", "twilio"] = "log"
+    twilio_base_url: str = "https://api.twilio.com"
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = Field(default="", repr=False)
+    twilio_from_number: str = ""
+    twilio_messaging_service_sid: str = ""
+    # The country code put before numbers written without one ("617-555-0123").
+    sms_default_country_code: str = "1"
     # How often each server process looks for due messages.
     outbox_poll_seconds: float = 2.0
     # Off for a process that should not deliver (then `openpxs outbox deliver` can).

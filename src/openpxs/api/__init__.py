@@ -25,6 +25,7 @@ from openpxs.api import (
     survey,
     tour,
     transaction,
+    upland,
 )
 
 __all__ = [
@@ -52,4 +53,5 @@ __all__ = [
     "survey",
     "tour",
     "transaction",
+    "upland",
 ]

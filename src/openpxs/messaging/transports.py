@@ -17,6 +17,7 @@ from typing import Protocol
 
 import aiosmtplib
 
+from openpxs.integrations.sms import SmsError, SmsOptedOut, SmsProvider, SmsRejected, TwilioSms
 from openpxs.messaging.outbox import OutgoingMessage
 from openpxs.settings import Settings
 
@@ -155,6 +156,40 @@ class SmtpTransport:
         return text
 
 
+class SmsTransport:
+    """Texts through an SMS provider (``integrations.sms``)."""
+
+    def __init__(self, provider: SmsProvider) -> None:
+        self.provider = provider
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SmsTransport:
+        return cls(
+            TwilioSms(
+                account_sid=settings.twilio_account_sid,
+                auth_token=settings.twilio_auth_token,
+                from_number=settings.twilio_from_number or None,
+                messaging_service_sid=settings.twilio_messaging_service_sid or None,
+                base_url=settings.twilio_base_url,
+                default_country_code=settings.sms_default_country_code,
+                ca_file=settings.push_ca_file or None,
+                timeout=settings.push_timeout_seconds,
+            )
+        )
+
+    async def send(self, message: OutgoingMessage) -> None:
+        if message.channel != "sms":
+            raise Undeliverable(f"an SMS provider cannot send {message.channel} messages")
+        try:
+            await self.provider.send_sms(message.recipient, message.body)
+        except SmsOptedOut as exc:
+            raise RecipientGone(str(exc)) from None
+        except SmsRejected as exc:
+            raise Undeliverable(str(exc)) from None
+        except SmsError as exc:
+            raise DeliveryError(str(exc)) from None
+
+
 class RoutingTransport:
     """One transport per channel; a channel given none goes to ``log``."""
 
@@ -195,7 +230,8 @@ class RoutingTransport:
 def transport_from_settings(settings: Settings) -> Transport:
     """The transports the settings configure, one per channel.
 
-    E-mail: OPENPXS_MAIL_TRANSPORT (``log`` or ``smtp``). Pushes: APNs and FCM when
+    E-mail: OPENPXS_MAIL_TRANSPORT (``log`` or ``smtp``); SMS: OPENPXS_SMS_TRANSPORT
+    (``log`` or ``twilio``). Pushes: APNs and FCM when
     their credentials are set. Channels without a configured service go to one
     ``LogTransport`` (reach it with ``log_transport``); with none configured at all the
     transport is that ``LogTransport`` itself.
@@ -203,13 +239,13 @@ def transport_from_settings(settings: Settings) -> Transport:
     from openpxs.messaging.push import push_transports
 
     apns, fcm = push_transports(settings)
-    if settings.mail_transport != "smtp" and apns is None and fcm is None:
+    smtp, twilio = settings.mail_transport == "smtp", settings.sms_transport == "twilio"
+    if not smtp and not twilio and apns is None and fcm is None:
         return LogTransport()
     log = LogTransport()
-    email: Transport = (
-        SmtpTransport.from_settings(settings) if settings.mail_transport == "smtp" else log
-    )
-    return RoutingTransport(email=email, sms=log, apns=apns, fcm=fcm, log=log)
+    email: Transport = SmtpTransport.from_settings(settings) if smtp else log
+    sms: Transport = SmsTransport.from_settings(settings) if twilio else log
+    return RoutingTransport(email=email, sms=sms, apns=apns, fcm=fcm, log=log)
 
 
 def log_transport(transport: Transport) -> LogTransport | None:

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from openpxs.domain.clock import Clock
+from openpxs.domain.sms import number_key
 from openpxs.messaging import outbox
 from openpxs.messaging.transports import RecipientGone, Transport, Undeliverable
 from openpxs.store.repositories.outbox import ERROR_LIMIT, OutgoingMessage
@@ -95,7 +96,7 @@ async def deliver_pass(
             error = describe_error(exc)
             async with unit_of_work(engine) as uow:
                 if isinstance(exc, RecipientGone):
-                    await _forget_recipient(uow, message)
+                    await _forget_recipient(uow, message, now)
                 gave_up = await outbox.record_failure(
                     uow, message, error=error, now=now, give_up=isinstance(exc, Undeliverable)
                 )
@@ -138,14 +139,21 @@ async def _held_back(engine: AsyncEngine, message: OutgoingMessage) -> str | Non
     a number that texted STOP (until it opts in again)."""
     if message.channel != "sms":
         return None
-    digits = "".join(c for c in message.recipient if c.isdigit())
     async with unit_of_work(engine) as uow:
-        stopped = await uow.push_devices.sms_stopped(message.merchant_id, digits)
+        stopped = await uow.push_devices.sms_stopped(
+            message.merchant_id, number_key(message.recipient)
+        )
     return "the number has opted out of SMS (STOP)" if stopped else None
 
 
-async def _forget_recipient(uow: UnitOfWork, message: OutgoingMessage) -> None:
-    """The push service no longer knows the token: no more pushes go to it."""
+async def _forget_recipient(uow: UnitOfWork, message: OutgoingMessage, now: datetime) -> None:
+    """The push service no longer knows the token: no more pushes go to it. The SMS
+    provider says the number texted STOP: no more SMS go to it until it opts in."""
+    if message.channel == "sms":
+        await uow.push_devices.set_sms_stopped(
+            message.merchant_id, number_key(message.recipient), stopped=True, now=now
+        )
+        return
     platform = PLATFORM_OF_CHANNEL.get(message.channel)
     if platform is not None:
         await uow.push_devices.remove_token(message.merchant_id, platform, message.recipient)

@@ -508,7 +508,7 @@ sms_subscriptions = Table(
     "sms_subscriptions",
     metadata,
     Column("merchant_id", Integer, primary_key=True),
-    # The number's digits (services.one_time_password.phone_digits).
+    # The number's key: its last ten digits (domain.sms.number_key).
     Column("phone_digits", String(32), primary_key=True),
     Column("stopped", Boolean, nullable=False),
     Column("changed_at", UTCDateTime(), nullable=False),
