@@ -136,6 +136,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         gc.set_threshold(*default_thresholds)
         if app.state.outbox_worker is not None:
             await app.state.outbox_worker.stop()
+        # The push clients keep their HTTP/2 connections open between sends.
+        close = getattr(app.state.transport, "aclose", None)
+        if close is not None:
+            await close()
         await engine.dispose()
 
     app = OpenPXS(

@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     metrics_token: str = Field(default="", repr=False)
     # Outbound guest messages (openpxs.messaging). "log" sends nothing: it logs one line
     # per message (never the body) and keeps the last ones in memory; "smtp" hands
-    # e-mail to the relay below. SMS always goes to the log: there is no SMS gateway.
+    # e-mail to the relay below. SMS: see sms_transport.
     mail_transport: Literal["log", "smtp"] = "log"
     smtp_host: str = ""
     smtp_port: int = 25
@@ -68,6 +68,39 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_timeout_seconds: float = 10.0
     mail_from: str = "OpenPXS <no-reply@localhost>"
+    # Pushes (openpxs.messaging, channels apns and fcm). A channel without credentials
+    # goes to the log, like "log" mail. APNs: token auth with the .p8 key file and its
+    # team and key ids, or certificate auth with a client certificate (PEM) and its key.
+    # apns_base_url: https://api.sandbox.push.apple.com for development builds.
+    apns_base_url: str = "https://api.push.apple.com"
+    apns_team_id: str = ""
+    apns_key_id: str = ""
+    apns_key_file: str = ""
+    apns_cert_file: str = ""
+    apns_cert_key_file: str = ""
+    # The certificate (and key) for Apple Wallet pass-update pushes (topics "pass.*").
+    apns_pass_cert_file: str = ""
+    apns_pass_key_file: str = ""
+    # Extra CA bundle to trust for the push and SMS services (a private relay, tests).
+    push_ca_file: str = ""
+    push_timeout_seconds: float = 10.0
+    # FCM HTTP v1: the service account's JSON key file; the project id is read from it
+    # unless fcm_project_id is set. The access token comes from fcm_token_url.
+    fcm_base_url: str = "https://fcm.googleapis.com"
+    fcm_token_url: str = "https://oauth2.googleapis.com/token"
+    fcm_credentials_file: str = ""
+    fcm_project_id: str = ""
+    # SMS: "log" sends nothing (one log line per message); "twilio" sends through a
+    # Twilio-compatible API at twilio_base_url, from twilio_from_number or through the
+    # messaging service twilio_messaging_service_sid.
+    sms_transport: Literal["log", "twilio"] = "log"
+    twilio_base_url: str = "https://api.twilio.com"
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = Field(default="", repr=False)
+    twilio_from_number: str = ""
+    twilio_messaging_service_sid: str = ""
+    # The country code put before numbers written without one ("617-555-0123").
+    sms_default_country_code: str = "1"
     # How often each server process looks for due messages.
     outbox_poll_seconds: float = 2.0
     # Off for a process that should not deliver (then `openpxs outbox deliver` can).

@@ -295,7 +295,8 @@ KNOWN_MEMBERS: dict[str, Any] = {
     "dateOfBirth": "2015-05-05",
     "referrals": [{"email": "friend.zz@example.org", "firstName": "Fred", "lastName": "Friend"}],
     "externalIdentifier": "ext",
-    "accountCode": "acct-1",
+    # A push token of either platform (pushmessaging checks the form) and an account code.
+    "accountCode": "ab" * 32,
     "email": "someone.else.zz@example.org",
 }
 

@@ -17,6 +17,7 @@ from openpxs.api import (
     oauth,
     onetimepassword,
     payment,
+    pushmessaging,
     regionevent,
     sale,
     store,
@@ -24,6 +25,7 @@ from openpxs.api import (
     survey,
     tour,
     transaction,
+    upland,
 )
 
 __all__ = [
@@ -43,6 +45,7 @@ __all__ = [
     "oauth",
     "onetimepassword",
     "payment",
+    "pushmessaging",
     "regionevent",
     "sale",
     "store",
@@ -50,4 +53,5 @@ __all__ = [
     "survey",
     "tour",
     "transaction",
+    "upland",
 ]

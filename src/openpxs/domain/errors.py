@@ -111,6 +111,11 @@ class Reason(StrEnum):
     EMAIL_ALREADY_VERIFIED = "email_already_verified"
     # Guest Service
     EXTERNAL_ACCOUNT_NOT_FOUND = "external_account_not_found"
+    # Push Messaging Service
+    INVALID_EXTERNAL_IDENTIFIER = "invalid_external_identifier"
+    EXTERNAL_ACCOUNT_IN_USE = "external_account_in_use"
+    # Upland Service
+    INVALID_PHONE = "invalid_phone"
     # card payments (Payment Service and, later, sales and subscriptions)
     PAYMENTS_NOT_CONFIGURED = "payments_not_configured"
     PROCESSOR_DECLINED = "processor_declined"

@@ -1,4 +1,5 @@
-"""Outbound guest messages: verification codes, password resets, SMS enrollment texts.
+"""Outbound guest messages: verification codes, password resets, SMS enrollment texts,
+pushes.
 
 A service calls ``enqueue`` on its own connection, in the transaction of the change the
 message belongs to; the ``OutboxWorker`` of every server process delivers committed
@@ -9,9 +10,12 @@ from openpxs.messaging.outbox import OutboxCounts, OutgoingMessage, enqueue
 from openpxs.messaging.transports import (
     DeliveryError,
     LogTransport,
+    RecipientGone,
     RoutingTransport,
+    SmsTransport,
     SmtpTransport,
     Transport,
+    Undeliverable,
     log_transport,
     transport_from_settings,
 )
@@ -23,9 +27,12 @@ __all__ = [
     "OutboxCounts",
     "OutboxWorker",
     "OutgoingMessage",
+    "RecipientGone",
     "RoutingTransport",
+    "SmsTransport",
     "SmtpTransport",
     "Transport",
+    "Undeliverable",
     "deliver_due",
     "deliver_everything_due",
     "enqueue",

@@ -85,11 +85,17 @@ def retry_delay(failures: int) -> timedelta:
 
 
 async def record_failure(
-    uow: UnitOfWork, message: OutgoingMessage, *, error: str, now: datetime
+    uow: UnitOfWork,
+    message: OutgoingMessage,
+    *,
+    error: str,
+    now: datetime,
+    give_up: bool = False,
 ) -> bool:
-    """Count a failed send: schedule the retry, or give up. True when given up."""
+    """Count a failed send: schedule the retry, or give up (after MAX_ATTEMPTS, or at
+    once with ``give_up``: the service refused it for good). True when given up."""
     failures = message.attempts + 1
-    gave_up = failures >= MAX_ATTEMPTS
+    gave_up = give_up or failures >= MAX_ATTEMPTS
     await uow.outbox.record_failure(
         message, error=error, now=now, give_up=gave_up, retry_at=now + retry_delay(failures)
     )

@@ -2,8 +2,9 @@
 
 ``LogTransport`` sends nothing anywhere: it logs that a message went out and keeps the
 last ones in memory, for development, the demo and tests. ``SmtpTransport`` hands
-e-mail to an SMTP relay. There is no SMS gateway: SMS messages always go to a
-``LogTransport`` (see ``transport_from_settings``).
+e-mail to an SMTP relay; ``messaging.push`` holds the APNs and FCM transports. A
+channel with no configured service goes to a ``LogTransport`` (see
+``transport_from_settings``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Protocol
 
 import aiosmtplib
 
+from openpxs.integrations.sms import SmsError, SmsOptedOut, SmsProvider, SmsRejected, TwilioSms
 from openpxs.messaging.outbox import OutgoingMessage
 from openpxs.settings import Settings
 
@@ -30,6 +32,15 @@ class Transport(Protocol):
 
 class DeliveryError(Exception):
     """A send failed; the text is safe to store and log (no credentials, no body)."""
+
+
+class Undeliverable(DeliveryError):
+    """The service refused this message for good: it is given up at once, not retried."""
+
+
+class RecipientGone(Undeliverable):
+    """The recipient no longer exists there (a push token of an app that was removed):
+    given up at once, and the worker forgets the recipient."""
 
 
 def mask_recipient(recipient: str) -> str:
@@ -145,26 +156,96 @@ class SmtpTransport:
         return text
 
 
-class RoutingTransport:
-    """One transport per channel."""
+class SmsTransport:
+    """Texts through an SMS provider (``integrations.sms``)."""
 
-    def __init__(self, *, email: Transport, sms: Transport) -> None:
-        self.email, self.sms = email, sms
+    def __init__(self, provider: SmsProvider) -> None:
+        self.provider = provider
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SmsTransport:
+        return cls(
+            TwilioSms(
+                account_sid=settings.twilio_account_sid,
+                auth_token=settings.twilio_auth_token,
+                from_number=settings.twilio_from_number or None,
+                messaging_service_sid=settings.twilio_messaging_service_sid or None,
+                base_url=settings.twilio_base_url,
+                default_country_code=settings.sms_default_country_code,
+                ca_file=settings.push_ca_file or None,
+                timeout=settings.push_timeout_seconds,
+            )
+        )
 
     async def send(self, message: OutgoingMessage) -> None:
-        transport = self.email if message.channel == "email" else self.sms
-        await transport.send(message)
+        if message.channel != "sms":
+            raise Undeliverable(f"an SMS provider cannot send {message.channel} messages")
+        try:
+            await self.provider.send_sms(message.recipient, message.body)
+        except SmsOptedOut as exc:
+            raise RecipientGone(str(exc)) from None
+        except SmsRejected as exc:
+            raise Undeliverable(str(exc)) from None
+        except SmsError as exc:
+            raise DeliveryError(str(exc)) from None
+
+
+class RoutingTransport:
+    """One transport per channel; a channel given none goes to ``log``."""
+
+    def __init__(
+        self,
+        *,
+        email: Transport,
+        sms: Transport,
+        apns: Transport | None = None,
+        fcm: Transport | None = None,
+        log: LogTransport | None = None,
+    ) -> None:
+        self.log = log or (sms if isinstance(sms, LogTransport) else LogTransport())
+        self.email, self.sms = email, sms
+        self.apns: Transport = apns or self.log
+        self.fcm: Transport = fcm or self.log
+
+    def for_channel(self, channel: str) -> Transport:
+        routes: dict[str, Transport] = {
+            "email": self.email,
+            "sms": self.sms,
+            "apns": self.apns,
+            "fcm": self.fcm,
+        }
+        return routes.get(channel, self.log)
+
+    async def send(self, message: OutgoingMessage) -> None:
+        await self.for_channel(message.channel).send(message)
+
+    async def aclose(self) -> None:
+        """Close the connections the push clients keep open."""
+        for transport in (self.apns, self.fcm):
+            close = getattr(transport, "aclose", None)
+            if close is not None:
+                await close()
 
 
 def transport_from_settings(settings: Settings) -> Transport:
-    """The transport OPENPXS_MAIL_TRANSPORT names.
+    """The transports the settings configure, one per channel.
 
-    ``log``: a ``LogTransport`` for both channels. ``smtp``: e-mail through the relay,
-    SMS to a ``LogTransport`` (reach it as ``transport.sms``), as there is no gateway.
+    E-mail: OPENPXS_MAIL_TRANSPORT (``log`` or ``smtp``); SMS: OPENPXS_SMS_TRANSPORT
+    (``log`` or ``twilio``). Pushes: APNs and FCM when
+    their credentials are set. Channels without a configured service go to one
+    ``LogTransport`` (reach it with ``log_transport``); with none configured at all the
+    transport is that ``LogTransport`` itself.
     """
-    if settings.mail_transport == "smtp":
-        return RoutingTransport(email=SmtpTransport.from_settings(settings), sms=LogTransport())
-    return LogTransport()
+    from openpxs.messaging.push import push_transports
+
+    apns, fcm = push_transports(settings)
+    smtp, twilio = settings.mail_transport == "smtp", settings.sms_transport == "twilio"
+    if not smtp and not twilio and apns is None and fcm is None:
+        return LogTransport()
+    log = LogTransport()
+    email: Transport = SmtpTransport.from_settings(settings) if smtp else log
+    sms: Transport = SmsTransport.from_settings(settings) if twilio else log
+    return RoutingTransport(email=email, sms=sms, apns=apns, fcm=fcm, log=log)
 
 
 def log_transport(transport: Transport) -> LogTransport | None:
@@ -172,5 +253,5 @@ def log_transport(transport: Transport) -> LogTransport | None:
     if isinstance(transport, LogTransport):
         return transport
     if isinstance(transport, RoutingTransport):
-        return log_transport(transport.sms)
+        return transport.log
     return None

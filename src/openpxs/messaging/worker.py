@@ -21,10 +21,14 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from openpxs.domain.clock import Clock
+from openpxs.domain.sms import number_key
 from openpxs.messaging import outbox
-from openpxs.messaging.transports import Transport
-from openpxs.store.repositories.outbox import ERROR_LIMIT
-from openpxs.store.uow import unit_of_work
+from openpxs.messaging.transports import RecipientGone, Transport, Undeliverable
+from openpxs.store.repositories.outbox import ERROR_LIMIT, OutgoingMessage
+from openpxs.store.uow import UnitOfWork, unit_of_work
+
+# The push_devices platform of each push channel.
+PLATFORM_OF_CHANNEL = {"apns": "ios", "fcm": "android"}
 
 log = logging.getLogger("openpxs.messages")
 
@@ -83,12 +87,19 @@ async def deliver_pass(
                 await uow.outbox.release(rest, lease_until=lease_until, now=now)
             break
         try:
+            reason_not_to_send = await _held_back(engine, message)
+            if reason_not_to_send is not None:
+                raise Undeliverable(reason_not_to_send)
             await transport.send(message)
         except Exception as exc:
             failed += 1
             error = describe_error(exc)
             async with unit_of_work(engine) as uow:
-                gave_up = await outbox.record_failure(uow, message, error=error, now=now)
+                if isinstance(exc, RecipientGone):
+                    await _forget_recipient(uow, message, now)
+                gave_up = await outbox.record_failure(
+                    uow, message, error=error, now=now, give_up=isinstance(exc, Undeliverable)
+                )
             log.warning(
                 "message given up" if gave_up else "message delivery failed",
                 extra={
@@ -121,6 +132,31 @@ async def deliver_everything_due(
         total += result.sent
         if result.claimed < batch:
             return total
+
+
+async def _held_back(engine: AsyncEngine, message: OutgoingMessage) -> str | None:
+    """Why the message must not be sent at all, checked just before each send: an SMS to
+    a number that texted STOP (until it opts in again)."""
+    if message.channel != "sms":
+        return None
+    async with unit_of_work(engine) as uow:
+        stopped = await uow.push_devices.sms_stopped(
+            message.merchant_id, number_key(message.recipient)
+        )
+    return "the number has opted out of SMS (STOP)" if stopped else None
+
+
+async def _forget_recipient(uow: UnitOfWork, message: OutgoingMessage, now: datetime) -> None:
+    """The push service no longer knows the token: no more pushes go to it. The SMS
+    provider says the number texted STOP: no more SMS go to it until it opts in."""
+    if message.channel == "sms":
+        await uow.push_devices.set_sms_stopped(
+            message.merchant_id, number_key(message.recipient), stopped=True, now=now
+        )
+        return
+    platform = PLATFORM_OF_CHANNEL.get(message.channel)
+    if platform is not None:
+        await uow.push_devices.remove_token(message.merchant_id, platform, message.recipient)
 
 
 _SPACES = re.compile(r"\s+")

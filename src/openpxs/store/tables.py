@@ -469,7 +469,7 @@ outbox = Table(
     metadata,
     Column("merchant_id", Integer, nullable=False),
     _id(),
-    # email | sms
+    # email | sms | apns | fcm
     Column("channel", String(16), nullable=False),
     Column("recipient", String(254), nullable=False),
     Column("subject", String(200), nullable=True),
@@ -481,6 +481,37 @@ outbox = Table(
     Column("failed_at", UTCDateTime(), nullable=True),
     Column("last_error", String(500), nullable=True),
     Index("ix_outbox_merchant_pending", "merchant_id", "sent_at", "next_attempt_at"),
+)
+
+# Phones that receive the guest's pushes: an APNs device token (ios) or an FCM
+# registration token (android), registered by the app (pushmessaging). A token names one
+# app on one phone, so it belongs to one account at a time.
+push_devices = Table(
+    "push_devices",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("account_id", Id, nullable=False),
+    # ios | android
+    Column("platform", String(16), nullable=False),
+    # The app: its bundle id (the APNs topic) or package name.
+    Column("external_identifier", String(100), nullable=False),
+    Column("token", String(254), nullable=False),
+    Column("registered_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("merchant_id", "token"),
+    Index("ix_push_devices_merchant_account", "merchant_id", "account_id"),
+)
+
+# Numbers that texted STOP (or were opted out through upland/smsSubscription): no SMS
+# reaches them until they opt in again. Kept per number, as a carrier keeps it.
+sms_subscriptions = Table(
+    "sms_subscriptions",
+    metadata,
+    Column("merchant_id", Integer, primary_key=True),
+    # The number's key: its last ten digits (domain.sms.number_key).
+    Column("phone_digits", String(32), primary_key=True),
+    Column("stopped", Boolean, nullable=False),
+    Column("changed_at", UTCDateTime(), nullable=False),
 )
 
 referrals = Table(

@@ -48,6 +48,7 @@ from openpxs.store.repositories.pending_rewards import PendingRewardRepository
 from openpxs.store.repositories.perks import PerkRepository
 from openpxs.store.repositories.price_matches import PriceMatchRepository
 from openpxs.store.repositories.programs import ProgramRepository
+from openpxs.store.repositories.push_devices import PushDeviceRepository
 from openpxs.store.repositories.recharge_monitors import RechargeMonitorRepository
 from openpxs.store.repositories.referrals import ReferralRepository
 from openpxs.store.repositories.region_events import RegionEventRepository
@@ -339,6 +340,10 @@ class UnitOfWork:
     @cached_property
     def external_accounts(self) -> ExternalAccountRepository:
         return ExternalAccountRepository(self._conn)
+
+    @cached_property
+    def push_devices(self) -> PushDeviceRepository:
+        return PushDeviceRepository(self._conn)
 
     @cached_property
     def failures(self) -> FailureRepository:

@@ -12,7 +12,7 @@ from sqlalchemy import Column, ColumnElement, String, and_, func, select, update
 from openpxs.store.repositories import Repository
 from openpxs.store.tables import outbox
 
-Channel = Literal["email", "sms"]
+Channel = Literal["email", "sms", "apns", "fcm"]
 CHANNELS: tuple[str, ...] = get_args(Channel)
 # last_error is a String(500) column.
 ERROR_LIMIT = 500
