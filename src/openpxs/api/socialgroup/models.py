@@ -13,6 +13,12 @@ from openpxs.wire.types import FlexInt, FlexLong, FlexStr, ReplyModel, WireModel
 
 User = Field(default=None, max_length=254)
 Code = Field(default=None, max_length=100)
+InvitationCode = Field(
+    default=None,
+    max_length=100,
+    description="The code of the invitation (from its e-mail or link).",
+)
+Message = Field(default=None, max_length=500, description="A note to the group's managers.")
 
 
 class _Request(WireModel):
@@ -32,7 +38,7 @@ class TemplateRequest(UserRequest):
 
 
 class GroupRequest(UserRequest):
-    groupCode: FlexLong | None = None
+    groupCode: FlexLong | None = Field(default=None, description="The group's code.")
 
 
 class ByExternalAccountsRequest(TemplateRequest):
@@ -53,14 +59,14 @@ class JoinByExternalAccountRequest(GroupRequest):
     accountCode: FlexStr | None = Field(
         default=None, max_length=100, description="A friend's external account, in the group."
     )
-    message: FlexStr | None = Field(default=None, max_length=500)
+    message: FlexStr | None = Message
 
 
 class JoinByEmailRequest(GroupRequest):
     email: FlexStr | None = Field(
         default=None, max_length=254, description="A friend's e-mail address, in the group."
     )
-    message: FlexStr | None = Field(default=None, max_length=500)
+    message: FlexStr | None = Message
 
 
 class RequestCodeRequest(GroupRequest):
@@ -68,13 +74,23 @@ class RequestCodeRequest(GroupRequest):
 
 
 class CreateGroupRequest(TemplateRequest):
-    name: FlexStr | None = Field(default=None, max_length=1000)
-    description: FlexStr | None = Field(default=None, max_length=2000)
+    name: FlexStr | None = Field(
+        default=None, max_length=1000, description="The group's name (required, up to 100)."
+    )
+    description: FlexStr | None = Field(
+        default=None, max_length=2000, description="What the group is about (up to 500)."
+    )
 
 
 class ModifyGroupRequest(GroupRequest):
-    name: FlexStr | None = Field(default=None, max_length=1000)
-    description: FlexStr | None = Field(default=None, max_length=2000)
+    name: FlexStr | None = Field(
+        default=None, max_length=1000, description="A new name; omitted keeps the name."
+    )
+    description: FlexStr | None = Field(
+        default=None,
+        max_length=2000,
+        description="A new description; omitted keeps it, empty clears it.",
+    )
 
 
 class InviteByExternalAccountRequest(GroupRequest):
@@ -87,19 +103,21 @@ class InviteByEmailRequest(GroupRequest):
 
 
 class InvitationCodeRequest(_Request):
-    invitationCode: FlexStr | None = Code
+    invitationCode: FlexStr | None = InvitationCode
 
 
 class UserInvitationRequest(UserRequest):
-    invitationCode: FlexStr | None = Code
+    invitationCode: FlexStr | None = InvitationCode
 
 
 class GroupInvitationRequest(GroupRequest):
-    invitationCode: FlexStr | None = Code
+    invitationCode: FlexStr | None = InvitationCode
 
 
 class MemberRequest(GroupRequest):
-    memberUsername: FlexStr | None = User
+    memberUsername: FlexStr | None = Field(
+        default=None, max_length=254, description="The username of the member acted on."
+    )
 
 
 class RoleRequest(MemberRequest):
@@ -120,49 +138,67 @@ class JoinRequest(ReplyModel):
 
     requestCode: int = Field(description="What acceptRequest and rejectRequest take.")
     username: str
-    message: str | None = None
-    createdDate: str | None = None
+    message: str | None = Field(default=None, description="The requester's note.")
+    createdDate: str | None = Field(default=None, description="When the request was made.")
 
 
 class SocialGroup(ReplyModel):
     """A group with its members; pending requests only for its owner and admins."""
 
-    groupCode: int
-    name: str
-    description: str | None = None
-    members: list[SocialGroupMember] | None = None
-    pendingRequests: list[JoinRequest] | None = None
+    groupCode: int = Field(description="The group's code.")
+    name: str = Field(description="The group's name.")
+    description: str | None = Field(default=None, description="What the group is about.")
+    members: list[SocialGroupMember] | None = Field(
+        default=None,
+        description="Owner first, then admins, then members; absent where the caller is not "
+        "a member.",
+    )
+    pendingRequests: list[JoinRequest] | None = Field(
+        default=None, description="Requests to join, for the group's owner and admins only."
+    )
 
 
 class SocialGroupSummary(ReplyModel):
-    groupCode: int
-    name: str
-    description: str | None = None
-    memberCount: int | None = None
+    """A group in short: its name and how many members it has."""
+
+    groupCode: int = Field(description="The group's code.")
+    name: str = Field(description="The group's name.")
+    description: str | None = Field(default=None, description="What the group is about.")
+    memberCount: int | None = Field(default=None, description="How many members it has.")
 
 
 class ExternalAccountSocialGroupSummary(ReplyModel):
+    """The groups of the guests with one external account code."""
+
     accountCode: str = Field(description="The friend's external account code, as asked.")
-    groups: list[SocialGroupSummary]
+    groups: list[SocialGroupSummary] = Field(
+        description="Empty when no guest with the code is in a group (or none has it)."
+    )
 
 
 class EmailAddressSocialGroup(ReplyModel):
+    """The groups of the guests with one e-mail address, members without usernames."""
+
     email: str = Field(description="The friend's e-mail address, as asked.")
-    groups: list[SocialGroup]
+    groups: list[SocialGroup] = Field(
+        description="Empty when no guest with the address is in a group (or none has it)."
+    )
 
 
 class Invitation(ReplyModel):
     """A pending invitation: addressed to an e-mail address or an external account, or
     neither (a shareable invitation message)."""
 
-    invitationCode: str
-    groupCode: int
-    groupName: str | None = None
-    inviterUsername: str | None = None
-    email: str | None = None
-    externalIdentifier: str | None = None
-    accountCode: str | None = None
-    createdDate: str | None = None
+    invitationCode: str = Field(description="What acceptInvitation takes.")
+    groupCode: int = Field(description="The group invited to.")
+    groupName: str | None = Field(default=None, description="The group's name.")
+    inviterUsername: str | None = Field(default=None, description="Who sent the invitation.")
+    email: str | None = Field(default=None, description="The address invited, lower case.")
+    externalIdentifier: str | None = Field(
+        default=None, description="The external system of the account invited."
+    )
+    accountCode: str | None = Field(default=None, description="The external account invited.")
+    createdDate: str | None = Field(default=None, description="When the invitation was made.")
 
 
 class ExternalAccountGroupsReply(ReplyModel):
@@ -177,30 +213,30 @@ class EmailGroupsReply(ReplyModel):
 
 class JoinRequestReply(ReplyModel):
     result: str = "success"
-    request: JoinRequest | None = None
+    request: JoinRequest | None = Field(default=None, description="The pending request.")
 
 
 class SocialGroupReply(ReplyModel):
     result: str = "success"
-    group: SocialGroup | None = None
+    group: SocialGroup | None = Field(default=None, description="The group as it now stands.")
 
 
 class MyGroupsReply(ReplyModel):
     result: str = "success"
-    groups: list[SocialGroup]
+    groups: list[SocialGroup] = Field(description="The guest's groups, oldest membership first.")
 
 
 class InvitationReply(ReplyModel):
     result: str = "success"
-    invitation: Invitation | None = None
+    invitation: Invitation | None = Field(default=None, description="The invitation.")
 
 
 class InvitationListReply(ReplyModel):
     result: str = "success"
-    invitations: list[Invitation]
+    invitations: list[Invitation] = Field(description="Pending invitations, oldest first.")
 
 
 class InvitationMessageReply(ReplyModel):
     result: str = "success"
-    invitationCode: str
+    invitationCode: str = Field(description="What acceptInvitation takes.")
     message: str | None = Field(default=None, description="Text (and link) to share.")
