@@ -378,6 +378,27 @@ def test_friends_lookups_tell_nothing_about_who_is_a_guest(client: TestClient) -
     assert invited["invitation"]["accountCode"] == "fb-bob"
 
 
+def test_a_member_lists_the_group_challenges_of_the_group(client: TestClient) -> None:
+    enroll(client, "ada")
+    enroll(client, "bob")
+    group = create(client)
+    for operation in ("activeChallengesForGroup", "historicalChallengesForGroup"):
+        mine = body_of(
+            gget(client, "challenge", operation, b2b(username="ada", groupCode=group), auth=POS)
+        )
+        assert mine == {"result": "success", "challenges": []}  # every challenge is individual
+    theirs = body_of(
+        gget(
+            client,
+            "challenge",
+            "eligibleChallengesForGroup",
+            b2b(username="bob", groupCode=group),
+            auth=POS,
+        )
+    )
+    assert theirs["errorCode"] == "challenge.not_group_member", theirs
+
+
 def test_role_rules() -> None:
     assert may_remove(Role.OWNER, Role.ADMIN) and may_remove(Role.ADMIN, Role.MEMBER)
     assert not may_remove(Role.ADMIN, Role.ADMIN) and not may_remove(Role.ADMIN, Role.OWNER)
