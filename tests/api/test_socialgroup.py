@@ -120,6 +120,8 @@ def test_owner_invites_by_email_hands_over_ownership_and_leaves(client: TestClie
     ok(act(client, "modifyMemberRole", "ada", groupCode=group, memberUsername="bob", role="admin"))
     renamed = ok(act(client, "modifyGroupDetails", "bob", groupCode=group, name="Brunch Club"))
     assert (renamed["group"]["name"], renamed["group"]["description"]) == ("Brunch Club", "Fridays")
+    cleared = ok(act(client, "modifyGroupDetails", "bob", groupCode=group, description=""))
+    assert (cleared["group"]["name"], cleared["group"].get("description")) == ("Brunch Club", None)
 
     # The owner cannot leave, nor step down, without naming a new owner.
     refused(act(client, "leaveGroup", "ada", groupCode=group), "social_group.not_authorized")
@@ -261,7 +263,9 @@ def test_a_shared_invitation_message_lets_several_join_until_cancelled(client: T
     )
     assert sorted(roles(client, "ada")[group]) == ["ada", "bob", "cyd"]
     # The demo lets a guest create two groups.
-    create(client, name="Second")
+    second = create(client, name="Taco\r\nNight")
+    invited = act(client, "inviteByEmailAddress", "ada", groupCode=second, email="sam@example.com")
+    assert ok(invited)["invitation"]["groupName"] == "Taco Night"  # one line: a mail subject
     refused(act(client, "createGroup", "ada", name="Third"), "social_group.max_create")
     refused(act(client, "createGroup", "ada", name="  "), "social_group.invalid_request")
     refused(act(client, "createGroup", "nobody", name="X"), "social_group.user_not_found")

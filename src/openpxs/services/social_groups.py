@@ -102,6 +102,8 @@ async def _view(call: Call, group: Group, viewer_role: Role | None) -> GroupView
 
 def _text(value: str | None, limit: int, what: str, *, required: bool = False) -> str | None:
     text = (value or "").strip()
+    if what == "name":  # one line: it is an e-mail subject too
+        text = " ".join(text.split())
     if not text:
         if required:
             raise Refused(Reason.INVALID_REQUEST, f"{what} is required")
@@ -163,12 +165,10 @@ async def modify(
     new_name = _text(name, NAME_LIMIT, "name") if name is not None else None
     if name is not None and new_name is None:
         raise Refused(Reason.INVALID_REQUEST, "name cannot be blank")
-    new_description = (
-        (_text(description, DESCRIPTION_LIMIT, "description") or "")
-        if description is not None
-        else None
+    new_description = _text(description, DESCRIPTION_LIMIT, "description")
+    await call.uow.social_groups.modify(
+        call.merchant_id, group.id, new_name, new_description, description is not None
     )
-    await call.uow.social_groups.modify(call.merchant_id, group.id, new_name, new_description)
     return await _view(call, await _group(call, group.id), role)
 
 
@@ -493,7 +493,7 @@ async def _send_invitation(
         merchant_id=call.merchant_id,
         channel="email",
         recipient=address,
-        subject=f"An invitation to {group.name}"[:150],
+        subject=" ".join(f"An invitation to {group.name}".split())[:150],
         body=body,
         now=call.now,
     )

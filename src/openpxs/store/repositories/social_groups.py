@@ -151,12 +151,19 @@ class SocialGroupRepository(Repository):
         return found
 
     async def modify(
-        self, merchant_id: int, group_id: int, name: str | None, description: str | None
+        self,
+        merchant_id: int,
+        group_id: int,
+        name: str | None,
+        description: str | None,
+        set_description: bool,
     ) -> None:
+        """A new name when one is given; the description when ``set_description`` (None
+        clears it)."""
         values: dict[str, object] = {}
         if name is not None:
             values["name"] = name
-        if description is not None:
+        if set_description:
             values["description"] = description
         if values:
             await self.conn.execute(
