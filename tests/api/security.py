@@ -297,6 +297,7 @@ KNOWN_MEMBERS: dict[str, Any] = {
     "externalIdentifier": "ext",
     "accountCode": "acct-1",
     "email": "someone.else.zz@example.org",
+    "emails": ["friend.zz@example.org"],
 }
 
 

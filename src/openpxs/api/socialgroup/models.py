@@ -74,9 +74,7 @@ class RequestCodeRequest(GroupRequest):
 
 
 class CreateGroupRequest(TemplateRequest):
-    name: FlexStr | None = Field(
-        default=None, max_length=1000, description="The group's name (required, up to 100)."
-    )
+    name: FlexStr = Field(max_length=1000, description="The group's name (up to 100).")
     description: FlexStr | None = Field(
         default=None, max_length=2000, description="What the group is about (up to 500)."
     )
