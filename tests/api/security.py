@@ -298,6 +298,7 @@ KNOWN_MEMBERS: dict[str, Any] = {
     # A push token of either platform (pushmessaging checks the form) and an account code.
     "accountCode": "ab" * 32,
     "email": "someone.else.zz@example.org",
+    "emails": ["friend.zz@example.org"],
 }
 
 

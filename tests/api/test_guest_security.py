@@ -56,6 +56,9 @@ PRECONDITION: dict[str, str] = {
     # the scope reaches only their own card.
     "regionevent/regionDefinitions.json": "needs a token with the region_event_post scope",
     "regionevent/postRegionEvent.json": "needs a token with the region_event_post scope",
+    # groupCode names no group here; test_socialgroup.py shows a guest acts only as itself.
+    "socialgroup/inviteByEmailAddress.json": "needs a social group the guest is in",
+    "socialgroup/requestToJoinByEmailAddress.json": "needs a social group with a friend in it",
 }
 
 # Guest styles a caller can use to name someone else's card/account/user. card is left

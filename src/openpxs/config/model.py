@@ -27,6 +27,7 @@ from openpxs.config.guest import EnrollmentConfig, GuestConfig
 from openpxs.config.loyalty import LoyaltyConfig
 from openpxs.config.payments import PaymentsConfig
 from openpxs.config.places import PlacesConfig
+from openpxs.config.social_groups import SocialGroupConfig
 from openpxs.config.surveys import SurveyConfig
 from openpxs.domain.program import PROGRAM_CODES_ALL
 
@@ -417,6 +418,8 @@ class MerchantConfig(_Model):
     check-ins, geofence regions, tours, and the geocoder."""
     challenges: list[Challenge] = Field(default_factory=list)
     """Time-boxed goals guests opt in to (or take part in automatically) for a reward."""
+    social_groups: SocialGroupConfig | None = None
+    """Groups guests form with friends; without this section guests cannot create groups."""
 
     @model_validator(mode="after")
     def _cross_check(self) -> MerchantConfig:

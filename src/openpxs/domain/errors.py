@@ -187,6 +187,24 @@ class Reason(StrEnum):
     INVALID_CHARITABLE_ORGANIZATION = "invalid_charitable_organization"
     GROUP_NOT_FOUND = "group_not_found"
     NOT_GROUP_MEMBER = "not_group_member"
+    # social groups
+    GROUP_CONFIG_NOT_FOUND = "group_config_not_found"
+    EXTERNAL_IDENTIFIER_NOT_ALLOWED = "external_identifier_not_allowed"
+    INVITATION_NOT_FOUND = "invitation_not_found"
+    INVALID_INVITATION_CODE = "invalid_invitation_code"
+    JOIN_REQUEST_NOT_FOUND = "join_request_not_found"
+    MAX_MEMBERS = "max_members"
+    MAX_INVITATIONS = "max_invitations"
+    MAX_GROUPS = "max_groups"
+    MAX_REQUESTS = "max_requests"
+    MAX_CREATE = "max_create"
+    ALREADY_IN_GROUP = "already_in_group"
+    ALREADY_HAVE_REQUEST = "already_have_request"
+    ALREADY_HAVE_INVITE = "already_have_invite"
+    EXT_ACCT_NOT_IN_GROUP = "ext_acct_not_in_group"
+    EMAIL_NOT_IN_GROUP = "email_not_in_group"
+    NOT_AUTHORIZED = "not_authorized"
+    INVALID_ROLE = "invalid_role"
 
 
 class DomainError(Exception):

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from openpxs.config.loyalty import LoyaltyConfig
     from openpxs.config.payments import PaymentsConfig
     from openpxs.config.places import PlacesConfig
+    from openpxs.config.social_groups import SocialGroupConfig
     from openpxs.config.surveys import SurveyConfig
 
 WALLET_KINDS = ("currency", "points", "reward", "count")
@@ -70,6 +71,8 @@ class Program:
     surveys: dict[str, SurveyConfig] = field(default_factory=dict)
     places: PlacesConfig = field(default_factory=lambda: _default_places_config())
     challenges: tuple[Challenge, ...] = ()
+    # None: the merchant has no social groups.
+    social_groups: SocialGroupConfig | None = None
 
     def store(self, code: str) -> StoreDef:
         found = self.stores.get(code)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import NoReturn
 
 from openpxs.config.challenges import Challenge, Charity
 from openpxs.domain.cards import AccountStatus
@@ -302,8 +301,16 @@ def charities(call: Call, challenge_code: str | None) -> list[Charity]:
     return list(_challenge(call, challenge_code).charities)
 
 
-async def group_challenges(call: Call, username: str | None, group_code: int | None) -> NoReturn:
-    """Group lists: the user must exist; social groups are not served yet, so no group
-    code names a group (docs/api/challenge.md)."""
-    await user_for(call, username)
-    raise Refused(Reason.GROUP_NOT_FOUND, f"no social group has code {group_code}")
+async def group_challenges(
+    call: Call, username: str | None, group_code: int | None
+) -> list[ChallengeView]:
+    """Group lists: the user must exist and belong to the social group. Every challenge
+    is individual so far (docs/api/challenge.md), so a group takes part in none."""
+    user = await user_for(call, username)
+    repo = call.uow.social_groups
+    group = await repo.group(call.merchant_id, group_code) if group_code is not None else None
+    if group is None:
+        raise Refused(Reason.GROUP_NOT_FOUND, f"no social group has code {group_code}")
+    if await repo.role(call.merchant_id, group.id, user.id) is None:
+        raise Refused(Reason.NOT_GROUP_MEMBER)
+    return []

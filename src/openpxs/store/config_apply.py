@@ -97,6 +97,9 @@ async def apply_config(
         "surveys_config": [s.model_dump(mode="json") for s in config.surveys],
         "places_config": config.places.model_dump(mode="json"),
         "challenges_config": [c.model_dump(mode="json") for c in config.challenges],
+        "social_groups_config": (
+            config.social_groups.model_dump(mode="json") if config.social_groups else None
+        ),
     }
     if row is None:
         await conn.execute(

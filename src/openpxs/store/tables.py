@@ -32,7 +32,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.sql.expression import false
+from sqlalchemy.sql.expression import false, text
 
 metadata = MetaData(
     naming_convention={
@@ -93,6 +93,8 @@ merchants = Table(
     Column("places_config", JSON, nullable=True),
     # The challenges (config.challenges.Challenge list, validated on apply).
     Column("challenges_config", JSON, nullable=True),
+    # Social group limits (config.social_groups.SocialGroupConfig); null: no groups.
+    Column("social_groups_config", JSON, nullable=True),
 )
 
 programs = Table(
@@ -1020,4 +1022,81 @@ challenge_completions = Table(
     Column("reward_transaction_id", Id, nullable=True),
     Column("charity_code", String(64), nullable=True),
     Column("badge_code", String(64), nullable=True),
+)
+
+
+# Social groups guests form (socialgroup service); the id is the groupCode.
+social_groups = Table(
+    "social_groups",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("name", String(100), nullable=False),
+    Column("description", String(500), nullable=True),
+    # The user who created the group (counted against config max_create while it exists).
+    Column("created_by", Id, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_social_groups_merchant_created_by", "merchant_id", "created_by"),
+)
+
+# Who belongs to a group, with their role. The primary key keeps a user in a group once
+# whatever accepts race; the partial unique index keeps at most one OWNER per group.
+social_group_members = Table(
+    "social_group_members",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    Column("group_id", Id, primary_key=True),
+    Column("user_id", Id, primary_key=True),
+    Column("role", String(8), nullable=False),
+    Column("joined_at", UTCDateTime(), nullable=False),
+    Index("ix_social_group_members_merchant_user", "merchant_id", "user_id"),
+    Index(
+        "uq_social_group_members_owner",
+        "group_id",
+        unique=True,
+        postgresql_where=text("role = 'OWNER'"),
+        sqlite_where=text("role = 'OWNER'"),
+    ),
+)
+
+# Pending requests to join a group; the id is the requestCode. Accepting, rejecting or
+# cancelling deletes the row. One per user and group.
+social_group_requests = Table(
+    "social_group_requests",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("group_id", Id, nullable=False),
+    Column("user_id", Id, nullable=False),
+    Column("message", String(500), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("group_id", "user_id"),
+    Index("ix_social_group_requests_merchant_user", "merchant_id", "user_id"),
+)
+
+# Pending invitations: addressed to an e-mail address (stored lower case) or an external
+# account, or open (neither: a shareable invitation message, reusable until cancelled).
+# An addressed invitation is deleted when accepted, rejected or cancelled.
+social_group_invitations = Table(
+    "social_group_invitations",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("code", String(32), nullable=False),
+    Column("group_id", Id, nullable=False),
+    Column("inviter_user_id", Id, nullable=True),
+    Column("email", String(254), nullable=True),
+    Column("external_identifier", String(100), nullable=True),
+    Column("account_code", String(100), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("merchant_id", "code"),
+    UniqueConstraint("group_id", "email"),
+    UniqueConstraint("group_id", "external_identifier", "account_code"),
+    Index("ix_social_group_invitations_merchant_email", "merchant_id", "email"),
+    Index(
+        "ix_social_group_invitations_merchant_external",
+        "merchant_id",
+        "external_identifier",
+        "account_code",
+    ),
 )

@@ -55,6 +55,7 @@ from openpxs.store.repositories.region_events import RegionEventRepository
 from openpxs.store.repositories.related_guests import RelatedGuestRepository
 from openpxs.store.repositories.retry_keys import RetryKeyRepository, RetryKeys
 from openpxs.store.repositories.sale_orders import SaleOrderRepository
+from openpxs.store.repositories.social_groups import SocialGroupRepository
 from openpxs.store.repositories.standing import StandingRepository
 from openpxs.store.repositories.stores import StoreRepository
 from openpxs.store.repositories.subscriptions import SubscriptionRepository
@@ -316,6 +317,10 @@ class UnitOfWork:
     @cached_property
     def challenges(self) -> ChallengeRepository:
         return ChallengeRepository(self._conn)
+
+    @cached_property
+    def social_groups(self) -> SocialGroupRepository:
+        return SocialGroupRepository(self._conn)
 
     @cached_property
     def checks(self) -> CheckRepository:

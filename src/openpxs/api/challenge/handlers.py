@@ -2,8 +2,9 @@
 out, one occurrence in detail, and the charities a challenge donates to.
 
 Progress is never changed here: posted checks move it (check/postAndAccruePoints and the
-other accruing postings). Group variants answer for social groups, which this server
-does not hold yet (docs/api/challenge.md).
+other accruing postings). Group variants answer for a social group the user
+belongs to; every challenge is individual so far, so their lists are empty
+(docs/api/challenge.md).
 """
 
 from __future__ import annotations
@@ -172,7 +173,8 @@ def _group_endpoint(operation: str, summary: str) -> None:
     async def group_list(ctx: CallContext, req: m.GroupRequest) -> m.ChallengeListReply:
         """username must name a guest (the signed-in one, for oauth) and groupCode a
         social group the guest belongs to."""
-        await challenges.group_challenges(ctx, req.username, req.groupCode)
+        views = await challenges.group_challenges(ctx, req.username, req.groupCode)
+        return challenge_list(ctx.program, views)
 
 
 _group_endpoint("activeChallengesForGroup", "Challenges a social group is taking part in")

@@ -15,6 +15,7 @@ from openpxs.config.guest import EnrollmentConfig, GuestConfig
 from openpxs.config.loyalty import LoyaltyConfig
 from openpxs.config.payments import PaymentsConfig
 from openpxs.config.places import PlacesConfig
+from openpxs.config.social_groups import SocialGroupConfig
 from openpxs.config.surveys import SurveyConfig
 from openpxs.domain.errors import InvalidMerchant
 from openpxs.domain.fields import with_login
@@ -130,6 +131,11 @@ async def _read_program(conn: AsyncConnection, merchant_id: int) -> Program:
         },
         places=PlacesConfig.model_validate(merchant.places_config or {}),
         challenges=tuple(Challenge.model_validate(c) for c in merchant.challenges_config or ()),
+        social_groups=(
+            SocialGroupConfig.model_validate(merchant.social_groups_config)
+            if merchant.social_groups_config is not None
+            else None
+        ),
     )
 
 
