@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from openpxs.config.challenges import Challenge
     from openpxs.config.guest import GuestConfig
     from openpxs.config.loyalty import LoyaltyConfig
+    from openpxs.config.outreach import OutreachConfig
     from openpxs.config.payments import PaymentsConfig
     from openpxs.config.places import PlacesConfig
     from openpxs.config.surveys import SurveyConfig
@@ -70,6 +71,7 @@ class Program:
     surveys: dict[str, SurveyConfig] = field(default_factory=dict)
     places: PlacesConfig = field(default_factory=lambda: _default_places_config())
     challenges: tuple[Challenge, ...] = ()
+    outreach: OutreachConfig = field(default_factory=lambda: _default_outreach_config())
 
     def store(self, code: str) -> StoreDef:
         found = self.stores.get(code)
@@ -142,3 +144,9 @@ def _default_places_config() -> PlacesConfig:
     from openpxs.config.places import PlacesConfig
 
     return PlacesConfig()
+
+
+def _default_outreach_config() -> OutreachConfig:
+    from openpxs.config.outreach import OutreachConfig
+
+    return OutreachConfig()

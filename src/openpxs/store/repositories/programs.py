@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from openpxs.config.challenges import Challenge
 from openpxs.config.guest import EnrollmentConfig, GuestConfig
 from openpxs.config.loyalty import LoyaltyConfig
+from openpxs.config.outreach import OutreachConfig
 from openpxs.config.payments import PaymentsConfig
 from openpxs.config.places import PlacesConfig
 from openpxs.config.surveys import SurveyConfig
@@ -130,6 +131,7 @@ async def _read_program(conn: AsyncConnection, merchant_id: int) -> Program:
         },
         places=PlacesConfig.model_validate(merchant.places_config or {}),
         challenges=tuple(Challenge.model_validate(c) for c in merchant.challenges_config or ()),
+        outreach=OutreachConfig.model_validate(merchant.outreach_config or {}),
     )
 
 
