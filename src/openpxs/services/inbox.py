@@ -30,6 +30,7 @@ async def notify(
     subject: str | None,
     body: str,
     now: datetime,
+    image_url: str | None = None,
 ) -> int:
     """Put one message in the account's inbox, in the caller's transaction."""
     return await uow.inbox.add(
@@ -38,6 +39,7 @@ async def notify(
         subject=subject[:200] if subject else None,
         body=body[:BODY_LIMIT],
         now=now,
+        image_url=image_url,
     )
 
 
