@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from jinja2 import TemplateSyntaxError, Undefined
+from jinja2 import Template, TemplateSyntaxError, Undefined, meta
 from jinja2.nodes import Template as TemplateNode
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -36,14 +36,12 @@ def check_syntax(source: str) -> None:
 
 def variables_of(source: str) -> set[str]:
     """The top-level names a template reads."""
-    from jinja2 import meta
-
     tree: TemplateNode = _TEXT.parse(source)
     return set(meta.find_undeclared_variables(tree))
 
 
 @lru_cache(maxsize=256)
-def _compiled(source: str, html: bool):  # type: ignore[no-untyped-def]
+def _compiled(source: str, html: bool) -> Template:
     return (_HTML if html else _TEXT).from_string(source)
 
 

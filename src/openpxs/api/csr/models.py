@@ -36,19 +36,19 @@ class CommentsRequest(GuestRequest):
 class AddedComment(ReplyModel):
     """The stored comment, echoed."""
 
-    commentId: int
-    comment: str
-    author: str
-    createdDatetime: str
+    commentId: int = Field(description="The comment's id.")
+    comment: str = Field(description="The text as stored (trimmed).")
+    author: str = Field(description="Who wrote it.")
+    createdDatetime: str = Field(description="When it was stored (server time, ISO 8601).")
 
 
 class CommentSummaryReturn(ReplyModel):
     """One comment of the account."""
 
-    commentId: int
-    comment: str
-    author: str
-    createdDatetime: str
+    commentId: int = Field(description="The comment's id.")
+    comment: str = Field(description="The text.")
+    author: str = Field(description="Who wrote it.")
+    createdDatetime: str = Field(description="When it was stored (server time, ISO 8601).")
 
 
 def _local(moment: datetime, timezone: str) -> str:

@@ -32,12 +32,14 @@ class DeleteMessageRequest(GuestRequest):
 class Message(ReplyModel):
     """One message of the guest's inbox."""
 
-    messageId: int
-    subject: str | None = None
-    body: str
-    sentDate: str
-    expirationDate: str | None = None
-    imageUrl: str | None = None
+    messageId: int = Field(description="The message's id, for deleteMessage.")
+    subject: str | None = Field(default=None, description="The message's subject line.")
+    body: str = Field(description="The message as plain text.")
+    sentDate: str = Field(description="When it was sent (ISO 8601, merchant's time zone).")
+    expirationDate: str | None = Field(
+        default=None, description="When it leaves the inbox; none: it stays until deleted."
+    )
+    imageUrl: str | None = Field(default=None, description="An image to show with it.")
 
     @classmethod
     def of(cls, message: InboxMessage, timezone: str) -> Message:
@@ -56,7 +58,7 @@ class Message(ReplyModel):
 
 class MessagesReply(ReplyModel):
     result: str = "success"
-    messages: list[Message]
+    messages: list[Message] = Field(description="The inbox, newest first.")
 
 
 class ResultReply(ReplyModel):

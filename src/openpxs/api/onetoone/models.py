@@ -21,11 +21,11 @@ class UserProgressReply(ReplyModel):
 class CadenceRung(ReplyModel):
     """A rung of the ladder: the reward granted at a visit count."""
 
-    visits: int
-    rewardDescription: str | None = None
+    visits: int = Field(description="Visits from the cadence's start at which it is granted.")
+    rewardDescription: str | None = Field(default=None, description="What the guest gets.")
 
 
 class CadenceReply(ReplyModel):
     result: str = "success"
-    rungs: list[CadenceRung]
-    resetVisits: int
+    rungs: list[CadenceRung] = Field(description="The rungs, by increasing visit count.")
+    resetVisits: int = Field(description="The visit count at which the cadence starts over.")
