@@ -111,3 +111,13 @@ def test_unknown_user_and_card_are_refused(client: TestClient) -> None:
         )
     )
     assert card["errorCode"] == "message.invalid_card"
+
+
+def test_a_subscription_notice_lands_in_the_inbox_of_the_account(client: TestClient) -> None:
+    from tests.api.test_subscription import subscribe
+
+    card = enroll(client, "ada")["printedCardNumber"]
+    assert subscribe(client, card)["result"] == "success"
+    params = b2b(printedCardNumber=card)
+    listed = body_of(gget(client, "message", "myMessagesByPrintedCardNumber", params, auth=POS))
+    assert [m["subject"] for m in listed["messages"]] == ["Welcome to Coffee Club"]
