@@ -56,6 +56,8 @@ PRECONDITION: dict[str, str] = {
     # the scope reaches only their own card.
     "regionevent/regionDefinitions.json": "needs a token with the region_event_post scope",
     "regionevent/postRegionEvent.json": "needs a token with the region_event_post scope",
+    # Guests here have no messages; test_message.py shows a guest deletes only their own.
+    "message/deleteMessage.json": "needs a message in the guest's own inbox",
 }
 
 # Guest styles a caller can use to name someone else's card/account/user. card is left
