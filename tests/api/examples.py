@@ -46,6 +46,8 @@ IDS = {
     "paymentMethodId",
     "groupCode",
     "requestCode",
+    "messageId",
+    "commentId",
     # Not an id, but as changeable: a challenge's occurrence is named by the local date it
     # started, so a recording made next week names another one.
     "occurrenceCode",

@@ -59,6 +59,8 @@ PRECONDITION: dict[str, str] = {
     # groupCode names no group here; test_socialgroup.py shows a guest acts only as itself.
     "socialgroup/inviteByEmailAddress.json": "needs a social group the guest is in",
     "socialgroup/requestToJoinByEmailAddress.json": "needs a social group with a friend in it",
+    # Guests here have no messages; test_message.py shows a guest deletes only their own.
+    "message/deleteMessage.json": "needs a message in the guest's own inbox",
 }
 
 # Guest styles a caller can use to name someone else's card/account/user. card is left

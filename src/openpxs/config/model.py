@@ -25,6 +25,7 @@ from pydantic import (
 from openpxs.config.challenges import Challenge
 from openpxs.config.guest import EnrollmentConfig, GuestConfig
 from openpxs.config.loyalty import LoyaltyConfig
+from openpxs.config.outreach import OutreachConfig
 from openpxs.config.payments import PaymentsConfig
 from openpxs.config.places import PlacesConfig
 from openpxs.config.social_groups import SocialGroupConfig
@@ -420,6 +421,9 @@ class MerchantConfig(_Model):
     """Time-boxed goals guests opt in to (or take part in automatically) for a reward."""
     social_groups: SocialGroupConfig | None = None
     """Groups guests form with friends; without this section guests cannot create groups."""
+    outreach: OutreachConfig = Field(default_factory=OutreachConfig)
+    """Reaching guests: marketing e-mail templates, the One To One visit cadence and the
+    content sets of mobile apps."""
 
     @model_validator(mode="after")
     def _cross_check(self) -> MerchantConfig:
@@ -466,6 +470,7 @@ class MerchantConfig(_Model):
         problems += self._place_problems()
         problems += self._commerce_problems(store_codes)
         problems += self._challenge_problems(wallet_codes, store_codes)
+        problems += self._outreach_problems()
         templates = {t.code for t in self.card_templates}
         for i, card_range in enumerate(self.card_ranges):
             if card_range.template not in templates:
@@ -519,6 +524,50 @@ class MerchantConfig(_Model):
                 if len(metadata) != 1:
                     problems.append(
                         (("stores", i, "metadata", j), "each entry is a map of exactly one key")
+                    )
+        return problems
+
+    def _outreach_problems(self) -> list[tuple[Loc, str]]:
+        outreach = self.outreach
+        problems = _duplicates(
+            ("outreach", "marketing", "templates"),
+            (t.code for t in outreach.marketing.templates),
+            "template code",
+        )
+        identifiers = {i.identifier for i in self.integrations}
+        seen: dict[tuple[str, str], int] = {}
+        for i, app in enumerate(outreach.mobile_apps):
+            for j, identifier in enumerate(app.integrations):
+                if identifier not in identifiers:
+                    problems.append(
+                        (
+                            ("outreach", "mobile_apps", i, "integrations", j),
+                            f"integration {identifier!r} is not declared",
+                        )
+                    )
+            for identifier in app.integrations or ["*"]:
+                key = (app.app_id, identifier)
+                if key in seen:
+                    problems.append(
+                        (
+                            ("outreach", "mobile_apps", i, "app_id"),
+                            f"app {app.app_id!r} is already set by mobile_apps[{seen[key]}]",
+                        )
+                    )
+                seen.setdefault(key, i)
+        cadence = outreach.one_to_one
+        if cadence is not None:
+            loc: Loc = ("outreach", "one_to_one")
+            counts = {w.code for w in self.wallets if w.kind == "count"}
+            if cadence.visit_wallet not in counts:
+                problems.append(
+                    ((*loc, "visit_wallet"), f"wallet {cadence.visit_wallet} is not a count wallet")
+                )
+            templates = {t.code for t in self.card_templates}
+            for j, template in enumerate(cadence.card_templates):
+                if template not in templates:
+                    problems.append(
+                        ((*loc, "card_templates", j), f"card template {template} is not declared")
                     )
         return problems
 

@@ -160,6 +160,16 @@ class Reason(StrEnum):
     NO_STORE = "no_store"
     INVALID_REGION = "invalid_region"
     INVALID_TOUR = "invalid_tour"
+    # Messages, marketing sends, CSR comments, app configuration
+    MESSAGE_NOT_FOUND = "message_not_found"
+    INVALID_TEMPLATE = "invalid_template"
+    INVALID_DELIVERY_METHOD = "invalid_delivery_method"
+    GUEST_OPTED_OUT = "guest_opted_out"
+    NO_CADENCE = "no_cadence"
+    COMMENT_TOO_LONG = "comment_too_long"
+    INVALID_COMMENT = "invalid_comment"
+    INVALID_INTEGRATION = "invalid_integration"
+    APP_NOT_FOUND = "app_not_found"
     # balance transfers: the card value comes from, and what can move
     SOURCE_CARD_NOT_FOUND = "source_card_not_found"
     SOURCE_CARD_NOT_ACTIVE = "source_card_not_active"

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from openpxs.config.challenges import Challenge
     from openpxs.config.guest import GuestConfig
     from openpxs.config.loyalty import LoyaltyConfig
+    from openpxs.config.outreach import OutreachConfig
     from openpxs.config.payments import PaymentsConfig
     from openpxs.config.places import PlacesConfig
     from openpxs.config.social_groups import SocialGroupConfig
@@ -73,6 +74,7 @@ class Program:
     challenges: tuple[Challenge, ...] = ()
     # None: the merchant has no social groups.
     social_groups: SocialGroupConfig | None = None
+    outreach: OutreachConfig = field(default_factory=lambda: _default_outreach_config())
 
     def store(self, code: str) -> StoreDef:
         found = self.stores.get(code)
@@ -145,3 +147,9 @@ def _default_places_config() -> PlacesConfig:
     from openpxs.config.places import PlacesConfig
 
     return PlacesConfig()
+
+
+def _default_outreach_config() -> OutreachConfig:
+    from openpxs.config.outreach import OutreachConfig
+
+    return OutreachConfig()

@@ -40,13 +40,17 @@ async def enqueue(
     body: str,
     now: datetime,
     due_at: datetime | None = None,
+    html: str | None = None,
 ) -> int:
     """Add one message to the outbox in the caller's transaction; returns its id. It is
     sent at once, or not before ``due_at`` (a gift card e-mailed on a chosen day).
 
     The subject is logged when the message is sent, the body never is: put one-time
-    codes in the body only.
+    codes in the body only. ``html`` (e-mail only) is sent as the HTML alternative of
+    the body.
     """
+    if html is not None and channel != "email":
+        raise ValueError("only an e-mail has an HTML part")
     if channel not in CHANNELS:
         raise ValueError(f"unknown message channel {channel!r}")
     # Header values with line breaks would let a recipient or subject inject headers
@@ -63,6 +67,7 @@ async def enqueue(
         body=body,
         now=now,
         due_at=due_at,
+        html=html,
     )
 
 

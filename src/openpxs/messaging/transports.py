@@ -128,6 +128,8 @@ class SmtpTransport:
         domain = parseaddr(self.from_address)[1].rpartition("@")[2] or "localhost"
         email["Message-ID"] = f"<outbox-{message.merchant_id}-{message.id}@{domain}>"
         email.set_content(message.body)
+        if message.html is not None:
+            email.add_alternative(message.html, subtype="html")
         return email
 
     async def send(self, message: OutgoingMessage) -> None:

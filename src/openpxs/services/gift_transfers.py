@@ -40,6 +40,7 @@ from openpxs.domain.stamp import CallStamp
 from openpxs.domain.transactions import Kind
 from openpxs.domain.transfers import move_units
 from openpxs.messaging.outbox import enqueue
+from openpxs.services import inbox
 from openpxs.services.books import open_settled_book
 from openpxs.services.card_payments import Units
 from openpxs.services.context import Call
@@ -317,10 +318,21 @@ async def _notify(
     now: datetime,
 ) -> None:
     """Tell the recipient by e-mail, in the same transaction (the outbox sends it after
-    commit, so a refused gift sends nothing)."""
+    commit, so a refused gift sends nothing); a gift credited to a card also goes in
+    that account's inbox."""
+    amount = f"{gift.quantity} {gift.wallet.name}"
+    if gift.transfer.to_account_id is not None:
+        await inbox.notify(
+            uow,
+            program.merchant_id,
+            gift.transfer.to_account_id,
+            subject=f"A gift from {program.name}",
+            body=f"You have been sent a gift: {amount}. It has been added to your card."
+            + (f"\n\nTheir message: {message}" if message else ""),
+            now=now,
+        )
     if recipient.email is None:
         return
-    amount = f"{gift.quantity} {gift.wallet.name}"
     hello = f"Hello {recipient.first_name}," if recipient.first_name else "Hello,"
     lines = [hello, "", f"You have been sent a gift from {program.name}: {amount}."]
     if message:

@@ -19,7 +19,7 @@ from openpxs.domain.fields import CheckedFields, FieldSetting, check_field_set, 
 from openpxs.domain.program import Program
 from openpxs.messaging.outbox import enqueue
 from openpxs.security import hash_password_off_loop
-from openpxs.services import guessing, sending
+from openpxs.services import guessing, inbox, sending
 from openpxs.services.context import Call
 from openpxs.store.repositories.users import User
 from openpxs.store.uow import UnitOfWork
@@ -210,18 +210,23 @@ async def complete_reset(call: Call, code: str, new_password: str) -> User:
         # The guest proved they read their mail: what anyone guessed at their password
         # no longer holds them back.
         await guessing.forgive(uow, program, guessing.password_guess(user.username))
+    subject = f"Your {program.name} password was changed"
+    body = (
+        "The password of your account was just changed with a reset code, and "
+        "every device signed in to it was signed out.\n\nIf this was not you, "
+        "contact us right away.\n"
+    )
+    await inbox.notify(
+        uow, program.merchant_id, user.account_id, subject=subject, body=body, now=now
+    )
     if user.email:
         await enqueue(
             uow,
             merchant_id=program.merchant_id,
             channel="email",
             recipient=user.email,
-            subject=f"Your {program.name} password was changed",
-            body=(
-                "The password of your account was just changed with a reset code, and "
-                "every device signed in to it was signed out.\n\nIf this was not you, "
-                "contact us right away.\n"
-            ),
+            subject=subject,
+            body=body,
             now=now,
         )
     return user

@@ -32,6 +32,7 @@ from openpxs.domain.stamp import CallStamp
 from openpxs.domain.subscriptions import SubscriptionStatus, after_decline, next_renewal
 from openpxs.domain.transactions import Kind
 from openpxs.messaging.outbox import enqueue
+from openpxs.services import inbox
 from openpxs.services.books import find_card, lock_active_account, open_settled_book
 from openpxs.services.card_payments import (
     PaymentOrder,
@@ -257,7 +258,9 @@ async def _current(units: Units, merchant_id: int, account_id: int) -> Subscript
 async def _tell_guest(
     uow: UnitOfWork, program: Program, account_id: int, subject: str, now: datetime, text: str
 ) -> None:
-    """E-mail the account's guest, through the outbox (nothing when there is no address)."""
+    """E-mail the account's guest, through the outbox (nothing when there is no
+    address), and put the notice in the account's inbox."""
+    await inbox.notify(uow, program.merchant_id, account_id, subject=subject, body=text, now=now)
     user = await uow.users.of_account(program.merchant_id, account_id)
     if user is None or not user.email:
         return

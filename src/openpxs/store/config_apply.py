@@ -100,6 +100,7 @@ async def apply_config(
         "social_groups_config": (
             config.social_groups.model_dump(mode="json") if config.social_groups else None
         ),
+        "outreach_config": config.outreach.model_dump(mode="json"),
     }
     if row is None:
         await conn.execute(

@@ -91,6 +91,7 @@ merchants = Table(
     Column("surveys_config", JSON, nullable=True),
     # Store groups, check-ins, regions, tours, geocoder (config.places.PlacesConfig).
     Column("places_config", JSON, nullable=True),
+    Column("outreach_config", JSON, nullable=True),
     # The challenges (config.challenges.Challenge list, validated on apply).
     Column("challenges_config", JSON, nullable=True),
     # Social group limits (config.social_groups.SocialGroupConfig); null: no groups.
@@ -476,6 +477,8 @@ outbox = Table(
     Column("recipient", String(254), nullable=False),
     Column("subject", String(200), nullable=True),
     Column("body", Text, nullable=False),
+    # An e-mail's HTML part (a marketing message); the body is then its text part.
+    Column("html_body", Text, nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("next_attempt_at", UTCDateTime(), nullable=False),
@@ -1099,4 +1102,35 @@ social_group_invitations = Table(
         "external_identifier",
         "account_code",
     ),
+)
+
+# The guest's inbox (message/*.json): what the merchant told the account, for an app or
+# website to show. Written with the change that sends it (a marketing message, a
+# subscription notice); a deleted message keeps its row with deleted_at set.
+inbox_messages = Table(
+    "inbox_messages",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("account_id", Id, nullable=False),
+    Column("subject", String(200), nullable=True),
+    Column("body", Text, nullable=False),
+    Column("image_url", String(500), nullable=True),
+    Column("sent_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=True),
+    Column("deleted_at", UTCDateTime(), nullable=True),
+    Index("ix_inbox_messages_merchant_account", "merchant_id", "account_id", "sent_at"),
+)
+
+# Notes customer service representatives attach to an account (csr/*.json).
+account_comments = Table(
+    "account_comments",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("account_id", Id, nullable=False),
+    Column("author", String(100), nullable=False),
+    Column("comment", String(500), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_account_comments_merchant_account", "merchant_id", "account_id", "created_at"),
 )

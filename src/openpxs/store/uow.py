@@ -39,6 +39,7 @@ from openpxs.store.repositories.external_accounts import ExternalAccountReposito
 from openpxs.store.repositories.failures import FailureRepository
 from openpxs.store.repositories.gift_transfers import GiftTransferRepository
 from openpxs.store.repositories.guest_search import GuestSearchRepository
+from openpxs.store.repositories.inbox import InboxRepository
 from openpxs.store.repositories.integrations import IntegrationRepository
 from openpxs.store.repositories.ledger import CallWrite, LedgerRepository, ReadForWrite
 from openpxs.store.repositories.outbox import OutboxRepository
@@ -309,6 +310,10 @@ class UnitOfWork:
     @cached_property
     def region_events(self) -> RegionEventRepository:
         return RegionEventRepository(self._conn)
+
+    @cached_property
+    def inbox(self) -> InboxRepository:
+        return InboxRepository(self._conn)
 
     @cached_property
     def stores(self) -> StoreRepository:

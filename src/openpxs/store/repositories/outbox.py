@@ -31,6 +31,8 @@ class OutgoingMessage:
     body: str = field(repr=False)
     # Sends tried before this one.
     attempts: int = 0
+    # An e-mail's HTML part, sent beside the body as its text alternative.
+    html: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ class OutboxRepository(Repository):
         body: str,
         now: datetime,
         due_at: datetime | None = None,
+        html: str | None = None,
     ) -> int:
         """One message, due at once (or at ``due_at``), in the caller's transaction;
         returns its id."""
@@ -89,6 +92,7 @@ class OutboxRepository(Repository):
                 recipient=recipient,
                 subject=subject,
                 body=body,
+                html_body=html,
                 created_at=now,
                 attempts=0,
                 next_attempt_at=max(now, due_at) if due_at is not None else now,
@@ -119,6 +123,7 @@ class OutboxRepository(Repository):
                     outbox.c.recipient,
                     outbox.c.subject,
                     outbox.c.body,
+                    outbox.c.html_body,
                     outbox.c.attempts,
                 )
                 .where(*_due(now))
@@ -143,6 +148,7 @@ class OutboxRepository(Repository):
                 subject=row.subject,
                 body=row.body,
                 attempts=row.attempts,
+                html=row.html_body,
             )
             for row in rows
         ]
@@ -153,7 +159,7 @@ class OutboxRepository(Repository):
         await self.conn.execute(
             update(outbox)
             .where(outbox.c.id == message_id, outbox.c.sent_at.is_(None))
-            .values(sent_at=now, last_error=None, body=REMOVED_BODY)
+            .values(sent_at=now, last_error=None, body=REMOVED_BODY, html_body=None)
         )
 
     async def record_failure(
@@ -173,6 +179,7 @@ class OutboxRepository(Repository):
         if give_up:
             values["failed_at"] = now
             values["body"] = REMOVED_BODY  # never to be sent: its codes go too
+            values["html_body"] = None
         else:
             values["next_attempt_at"] = retry_at
         await self.conn.execute(

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from openpxs.config.challenges import Challenge
 from openpxs.config.guest import EnrollmentConfig, GuestConfig
 from openpxs.config.loyalty import LoyaltyConfig
+from openpxs.config.outreach import OutreachConfig
 from openpxs.config.payments import PaymentsConfig
 from openpxs.config.places import PlacesConfig
 from openpxs.config.social_groups import SocialGroupConfig
@@ -136,6 +137,7 @@ async def _read_program(conn: AsyncConnection, merchant_id: int) -> Program:
             if merchant.social_groups_config is not None
             else None
         ),
+        outreach=OutreachConfig.model_validate(merchant.outreach_config or {}),
     )
 
 

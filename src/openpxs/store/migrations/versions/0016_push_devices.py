@@ -1,7 +1,7 @@
 """push devices and SMS subscription status
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-06 15:00:00.000000
 
 The phones that receive a guest's pushes (APNs and FCM tokens), and the numbers that
@@ -14,7 +14,7 @@ from alembic import op
 from openpxs.store.tables import UTCDateTime
 
 revision = "0016"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
