@@ -313,3 +313,56 @@ class PendingAutoRechargeEventsReply(ReplyModel):
     events: list[MonitoredAutoRechargeEvent] = Field(
         description="Events not settled yet, oldest first; at most one per card."
     )
+
+
+class CreateCheckoutSessionRequest(GuestRequest):
+    printedCardNumber: CardNumber | None = None
+    amount: RawDecimal = None
+    purpose: Annotated[str, Field(max_length=32)] | None = Field(
+        default=None, description="RECHARGE (value goes on printedCardNumber) or SALE."
+    )
+    captureMethod: Annotated[str, Field(max_length=32)] | None = Field(
+        default=None,
+        description="AUTOMATIC (default: the server captures once the guest has paid) or "
+        "MANUAL (capturePaymentIntent captures).",
+    )
+    savePaymentMethod: bool | None = Field(
+        default=None, description="Accepted; the card paid with is not kept."
+    )
+    returnUrl: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class CheckoutSessionReply(ReplyModel):
+    result: str = "success"
+    checkoutSessionId: str | None = None
+    url: str | None = None
+    clientSecret: str | None = None
+    paymentIntentId: str | None = None
+    expiresDatetime: str | None = None
+
+
+class PaymentIntentRequest(GuestRequest):
+    paymentIntentId: Annotated[str, Field(max_length=64)] | None = None
+
+
+class CapturePaymentIntentRequest(GuestRequest):
+    paymentIntentId: Annotated[str, Field(max_length=64)] | None = None
+    amount: RawDecimal = None
+
+
+class PaymentIntent(ReplyModel):
+    paymentIntentId: str
+    status: str = Field(
+        description="CREATED, AUTHORIZED, PROCESSING (a capture or cancel under way), "
+        "CAPTURED, CANCELED or FAILED."
+    )
+    amount: DecimalOut
+    capturedAmount: DecimalOut | None = None
+    purpose: str
+    printedCardNumber: str | None = None
+    chargeResponse: ChargeResponse | None = None
+
+
+class PaymentIntentReply(ReplyModel):
+    result: str = "success"
+    paymentIntent: PaymentIntent
