@@ -226,7 +226,7 @@ async def cancel(call: Call, units: Units, public_id: str | None) -> IntentView:
     if not result.approved:
         raise PaymentFailed(result)
     assert done is not None
-    return IntentView(done, result)
+    return IntentView(done)  # a release charges nothing: no chargeResponse
 
 
 async def _capture(

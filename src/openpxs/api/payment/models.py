@@ -317,7 +317,7 @@ class PendingAutoRechargeEventsReply(ReplyModel):
 
 class CreateCheckoutSessionRequest(GuestRequest):
     printedCardNumber: CardNumber | None = None
-    amount: RawDecimal = None
+    amount: RawDecimal = Field(default=None, description="Amount the checkout authorizes.")
     purpose: Annotated[str, Field(max_length=32)] | None = Field(
         default=None, description="RECHARGE (value goes on printedCardNumber) or SALE."
     )
@@ -341,16 +341,24 @@ class CheckoutSessionReply(ReplyModel):
     expiresDatetime: str | None = None
 
 
+IntentId = Annotated[str, Field(max_length=64)]
+_INTENT_ID = "The paymentIntentId createCheckoutSession answered."
+
+
 class PaymentIntentRequest(GuestRequest):
-    paymentIntentId: Annotated[str, Field(max_length=64)] | None = None
+    paymentIntentId: IntentId | None = Field(default=None, description=_INTENT_ID)
 
 
 class CapturePaymentIntentRequest(GuestRequest):
-    paymentIntentId: Annotated[str, Field(max_length=64)] | None = None
-    amount: RawDecimal = None
+    paymentIntentId: IntentId | None = Field(default=None, description=_INTENT_ID)
+    amount: RawDecimal = Field(
+        default=None, description="Amount to take, at most the authorized one; default all."
+    )
 
 
 class PaymentIntent(ReplyModel):
+    """A checkout's payment intent: what was authorized, what was captured."""
+
     paymentIntentId: str
     status: str = Field(
         description="CREATED, AUTHORIZED, PROCESSING (a capture or cancel under way), "
@@ -365,4 +373,4 @@ class PaymentIntent(ReplyModel):
 
 class PaymentIntentReply(ReplyModel):
     result: str = "success"
-    paymentIntent: PaymentIntent
+    paymentIntent: PaymentIntent = Field(description="The intent as it stands now.")
