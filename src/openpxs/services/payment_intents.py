@@ -110,16 +110,21 @@ async def open_checkout(
 ) -> IntentView:
     processor = processor_of(call.program)
     wanted = (purpose or "").strip().upper()
-    if wanted not in PURPOSES:
-        raise Refused(Reason.CHECKOUT_SESSION_ERROR, "purpose must be RECHARGE or SALE")
     method = (capture_method or "AUTOMATIC").strip().upper()
-    if method not in CAPTURE_METHODS:
-        raise Refused(Reason.CHECKOUT_SESSION_ERROR, "captureMethod must be AUTOMATIC or MANUAL")
     account_id: int | None = None
     number: str | None = None
     wallet = 1
     async with units() as uow:
         checking = replace(call, uow=uow)
+        if card_number:
+            # A card the caller may not reach is not found, whatever else is wrong.
+            await account_by_card(checking, card_number)
+        if wanted not in PURPOSES:
+            raise Refused(Reason.CHECKOUT_SESSION_ERROR, "purpose must be RECHARGE or SALE")
+        if method not in CAPTURE_METHODS:
+            raise Refused(
+                Reason.CHECKOUT_SESSION_ERROR, "captureMethod must be AUTOMATIC or MANUAL"
+            )
         if wanted == "RECHARGE":
             # Value will go on the card: the recharge rules hold before anyone pays.
             settings = recharge_settings(call.program.payments)
