@@ -7,13 +7,15 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from openpxs.domain.clock import ShiftedClock
 from openpxs.processors.builtin import BuiltinTestProcessor
 from openpxs.services.auto_recharge import make_due_recharges
+from openpxs.store.tables import outbox
 from openpxs.store.uow import unit_of_work
 from tests.api.guests import as_guest, body_of, gget, gpost
-from tests.api.pos import add_redeem, sv
+from tests.api.pos import add_redeem, run_db, sv
 from tests.api.test_payment import ADDRESS, cc, guest, recharge, sv_balance
 
 
@@ -98,6 +100,21 @@ def test_repeated_declines_switch_it_off(client: TestClient) -> None:
     assert [r["chargeResponse"]["transactionState"] for r in history["recharges"]][:3] == [
         "Declined"
     ] * 3
+    # The guest is told once, by e-mail through the outbox.
+    assert told_switched_off(client) == [("email", "ada@example.com")]
+
+
+def told_switched_off(client: TestClient) -> list[tuple[str, str]]:
+    async def work(conn: Any) -> list[tuple[str, str]]:
+        rows = await conn.execute(
+            select(outbox.c.channel, outbox.c.recipient).where(
+                outbox.c.subject.like("Automatic reload turned off%")
+            )
+        )
+        return [(str(r[0]), str(r[1])) for r in rows]
+
+    found: list[tuple[str, str]] = run_db(client, work)
+    return found
 
 
 def test_disable_and_its_refusals(client: TestClient) -> None:

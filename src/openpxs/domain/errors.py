@@ -131,6 +131,9 @@ class Reason(StrEnum):
     APPLE_PAY_NOT_CONFIGURED = "apple_pay_not_configured"
     APPLE_PAY_VALIDATION_FAILED = "apple_pay_validation_failed"
     INVALID_DOMAIN = "invalid_domain"
+    CHECKOUT_SESSION_ERROR = "checkout_session_error"
+    PAYMENT_INTENT_NOT_FOUND = "payment_intent_not_found"
+    INVALID_PAYMENT_INTENT_STATE = "invalid_payment_intent_state"
     # web sales (Sale Service)
     INVALID_PROGRAM_TYPE = "invalid_program_type"
     SALE_PROGRAM_NOT_FOUND = "sale_program_not_found"

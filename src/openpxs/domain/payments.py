@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol
@@ -115,6 +116,47 @@ class ChargeRequest:
     metadata: Mapping[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class CheckoutRequest:
+    """A checkout the guest pays on the processor's page or widget: the amount is only
+    authorized there; the server captures it later (payment intents)."""
+
+    amount: Decimal
+    currency: str
+    idempotency_key: str
+    return_url: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckoutOpened:
+    """What a client needs to show the checkout, and the processor's intent behind it."""
+
+    result: ProcessorResult
+    reference: str | None = None  # the processor's payment intent
+    session_id: str | None = None
+    url: str | None = None
+    client_secret: str | None = None
+    expires_at: datetime | None = None
+
+
+class IntentStatus(StrEnum):
+    """Where a processor's payment intent stands."""
+
+    OPEN = "open"  # waiting for the guest to pay
+    AUTHORIZED = "authorized"  # the amount is held, not taken
+    CAPTURED = "captured"
+    CANCELED = "canceled"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class IntentState:
+    status: IntentStatus
+    # The amount held (authorized) or taken (captured); None while open.
+    amount: Decimal | None = None
+    result: ProcessorResult | None = None
+
+
 class Processor(Protocol):
     """A payment gateway. Every call carries an idempotency key; calling again with the
     same key answers what the first call did and moves no more money."""
@@ -157,6 +199,15 @@ class Processor(Protocol):
 
     async def lookup(self, idempotency_key: str) -> ProcessorResult | None:
         """What the call made under this key did, or None when the processor never saw it."""
+        ...
+
+    async def open_checkout(self, request: CheckoutRequest) -> CheckoutOpened:
+        """Open a checkout that authorizes (never captures) the amount when the guest
+        pays; its intent is captured with ``capture`` or released with ``void``."""
+        ...
+
+    async def intent_state(self, reference: str) -> IntentState:
+        """Where the checkout's intent stands now (a TIMEOUT result when unknown)."""
         ...
 
 
@@ -205,6 +256,10 @@ class PaymentKind(StrEnum):
     # A subscription's sign-up or renewal: what it buys is the subscription's grant, not
     # the amount as stored value (services.subscriptions).
     SUBSCRIPTION = "subscription"
+    # The capture of a payment intent opened for a recharge: the captured amount is
+    # credited as stored value in the unit of work that marks the intent captured
+    # (services.payment_intents); reconciliation gives back one left charged.
+    INTENT_CAPTURE = "intent_capture"
 
 
 # Kinds whose approved charge is credited to the card as stored value of the same amount

@@ -13,6 +13,10 @@ The token decides the outcome, so a test or a demo can choose it:
 | tok_<anything else>      | approved (tok_visa, tok_mastercard, ...)  | saved           |
 | anything not tok_/pm_    | invalid token                             | invalid token   |
 
+A checkout (``open_checkout``) holds nothing until the guest pays it; here the page is
+``pay_checkout`` with a token, which authorizes the amount (or records the token's
+refusal and leaves the checkout open). The authorization is then captured or voided.
+
 A saved method (``pm_...``) behaves as the token it was saved from, so a card saved from
 tok_insufficient_funds declines when auto-recharge charges it later.
 
@@ -35,6 +39,10 @@ from openpxs.domain.payments import (
     BillingAddress,
     CardDisplay,
     ChargeRequest,
+    CheckoutOpened,
+    CheckoutRequest,
+    IntentState,
+    IntentStatus,
     Outcome,
     ProcessorResult,
     SavedMethod,
@@ -47,6 +55,9 @@ _BRANDS = {
     "discover": CardDisplay("DISCOVER", "1117", 12, 2034),
 }
 _DEFAULT_CARD = _BRANDS["visa"]
+# Where the checkout page of this processor would be; nothing serves it: tests and the
+# demonstration pay a checkout with ``pay_checkout``.
+CHECKOUT_PAGE = "https://checkout.test.invalid/pay"
 
 # Token behaviours (the part after tok_ or pm_, before any _<suffix> of a saved method).
 _FAILING = {
@@ -73,6 +84,10 @@ class _Payment:
     captured: Decimal = Decimal(0)
     refunded: Decimal = Decimal(0)
     voided: bool = False
+    # False for a checkout the guest has not paid yet (nothing held to capture).
+    authorized: bool = True
+    # The last refusal of the checkout's page, shown while it stays open.
+    last_failure: ProcessorResult | None = None
 
 
 @dataclass
@@ -132,7 +147,7 @@ class BuiltinTestProcessor:
     ) -> ProcessorResult:
         def act() -> ProcessorResult:
             payment = self._books.payments.get(reference)
-            if payment is None or payment.voided or payment.captured:
+            if payment is None or payment.voided or payment.captured or not payment.authorized:
                 return _refused("payment_not_capturable", "Nothing to capture")
             if amount <= 0 or amount > payment.amount:
                 return _refused("amount_too_large", "More than was authorized")
@@ -199,6 +214,66 @@ class BuiltinTestProcessor:
     async def lookup(self, idempotency_key: str) -> ProcessorResult | None:
         done = self._books.calls.get(idempotency_key)
         return None if done is None else done[1]
+
+    async def open_checkout(self, request: CheckoutRequest) -> CheckoutOpened:
+        key = request.idempotency_key
+        reference = _reference("pi", key)
+        session = _reference("cs", key)
+        if reference not in self._books.payments:
+            if request.amount <= 0:
+                return CheckoutOpened(_refused("invalid_amount", "The amount must be positive"))
+            self._books.payments[reference] = _Payment(request.amount, authorized=False)
+        return CheckoutOpened(
+            ProcessorResult(Outcome.APPROVED, reference, request.amount),
+            reference,
+            session,
+            f"{CHECKOUT_PAGE}/{session}",
+            f"{reference}_secret_{hashlib.sha256(session.encode()).hexdigest()[:16]}",
+        )
+
+    async def intent_state(self, reference: str) -> IntentState:
+        payment = self._books.payments.get(reference)
+        if payment is None:
+            return IntentState(IntentStatus.FAILED, result=_invalid_token())
+        if payment.voided or payment.refunded:
+            return IntentState(IntentStatus.CANCELED, payment.amount)
+        if payment.captured:
+            return IntentState(IntentStatus.CAPTURED, payment.captured)
+        if payment.authorized:
+            return IntentState(
+                IntentStatus.AUTHORIZED,
+                payment.amount,
+                ProcessorResult(
+                    Outcome.APPROVED,
+                    reference,
+                    payment.amount,
+                    code="approved",
+                    message="Approved",
+                    card=_DEFAULT_CARD,
+                    auth_code=str(int(reference[-6:], 16) % 1_000_000).zfill(6),
+                ),
+            )
+        return IntentState(IntentStatus.OPEN, result=payment.last_failure)
+
+    @classmethod
+    def pay_checkout(cls, merchant_id: int, reference: str, token: str) -> ProcessorResult:
+        """The guest pays the checkout's page with a token (tests and demonstrations):
+        an approving token authorizes the amount; a failing one leaves the checkout open
+        with its refusal, as a hosted page lets the guest try another card."""
+        books = cls._merchants.setdefault(merchant_id, _Books())
+        payment = books.payments.get(reference)
+        if payment is None or payment.voided or payment.authorized:
+            return _refused("checkout_not_open", "The checkout is not open")
+        behaviour = _behaviour(token)
+        if behaviour is None:
+            result = _invalid_token()
+        elif behaviour in _FAILING:
+            result = _failing(behaviour)
+        else:
+            payment.authorized = True
+            return ProcessorResult(Outcome.APPROVED, reference, payment.amount)
+        payment.last_failure = result
+        return result
 
     # -- the workings
 

@@ -10,6 +10,8 @@ the server charges it on the merchant's Spreedly gateway:
 - ``verify_and_save``: ``POST gateways/{gateway}/verify.json``, then
   ``PUT payment_methods/{token}/retain.json`` (a token is only kept once retained);
   ``redact``: ``PUT payment_methods/{token}/redact.json``;
+- ``open_checkout``: refused, Spreedly has no hosted checkout (payment intents need
+  the ``stripe`` or ``test`` processor);
 - ``lookup``: the gateway's transactions, newest first, for the one whose ``order_id``
   is the key.
 
@@ -32,6 +34,10 @@ from openpxs.domain.payments import (
     BillingAddress,
     CardDisplay,
     ChargeRequest,
+    CheckoutOpened,
+    CheckoutRequest,
+    IntentState,
+    IntentStatus,
     Outcome,
     ProcessorResult,
     SavedMethod,
@@ -150,6 +156,22 @@ class SpreedlyGateway:
             since = transactions[-1].get("token")
         log.warning("spreedly lookup read %s pages without finding the key", LOOKUP_PAGES)
         return None
+
+    async def open_checkout(self, request: CheckoutRequest) -> CheckoutOpened:
+        # Spreedly has no hosted checkout: its iFrame tokenizes, and recharge charges.
+        return CheckoutOpened(
+            ProcessorResult(
+                Outcome.PROCESSOR_ERROR,
+                code="checkout_not_supported",
+                message="Spreedly has no hosted checkout; tokenize in the iFrame and recharge",
+            )
+        )
+
+    async def intent_state(self, reference: str) -> IntentState:
+        return IntentState(
+            IntentStatus.FAILED,
+            result=ProcessorResult(Outcome.PROCESSOR_ERROR, reference, code="no_such_intent"),
+        )
 
     # -- the workings
 

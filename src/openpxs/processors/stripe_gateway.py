@@ -11,6 +11,11 @@ How the protocol maps onto Stripe:
   checks the card with the issuer when attaching); the saved token is the
   PaymentMethod id, charged off-session for its customer;
 - ``capture``/``void``/``refund`` are capture, cancel and a Refund of the PaymentIntent;
+  a capture first writes its key on the intent (``metadata.openpxs_capture_key``);
+- ``open_checkout`` creates a PaymentIntent with manual capture and no payment method:
+  the client confirms it with its ``client_secret`` in Stripe's Payment Element (Stripe
+  Checkout Sessions are not used: localstripe, the suite's Stripe, has none);
+  ``intent_state`` retrieves it;
 - ``lookup`` lists recent PaymentIntents for the one whose metadata holds the key
   (listing is read-after-write consistent, which Stripe's search is not).
 
@@ -31,6 +36,10 @@ from openpxs.domain.payments import (
     BillingAddress,
     CardDisplay,
     ChargeRequest,
+    CheckoutOpened,
+    CheckoutRequest,
+    IntentState,
+    IntentStatus,
     Outcome,
     ProcessorResult,
     SavedMethod,
@@ -39,6 +48,8 @@ from openpxs.domain.payments import (
 log = logging.getLogger("openpxs.payments.stripe")
 
 KEY_FIELD = "openpxs_key"
+# The key of the capture of a checkout's intent, written on the intent before capturing.
+CAPTURE_KEY_FIELD = "openpxs_capture_key"
 # How many PaymentIntents lookup reads, newest first, before it says the key is unknown.
 LOOKUP_PAGES = 10
 _BRANDS = {"visa": "VISA", "mastercard": "MASTERCARD", "amex": "AMEX", "discover": "DISCOVER"}
@@ -79,6 +90,12 @@ class StripeGateway:
         self, reference: str, amount: Decimal, idempotency_key: str
     ) -> ProcessorResult:
         try:
+            # The key goes on the intent first, so lookup finds what the capture did.
+            await self._client.v1.payment_intents.update_async(
+                reference,
+                {"metadata": {CAPTURE_KEY_FIELD: idempotency_key}},
+                {"idempotency_key": f"{idempotency_key}:mark"},
+            )
             intent = await self._client.v1.payment_intents.capture_async(
                 reference,
                 {"amount_to_capture": minor_units(amount)},
@@ -157,6 +174,8 @@ class StripeGateway:
                 for intent in page.data:
                     if _key_of(intent) == idempotency_key:
                         return _of_intent(intent)
+                    if _key_of(intent, CAPTURE_KEY_FIELD) == idempotency_key:
+                        return _of_capture(intent)
                 if not page.has_more or not page.data:
                     return None
                 after = page.data[-1].id
@@ -164,6 +183,52 @@ class StripeGateway:
             return _failure(exc)
         log.warning("stripe lookup read %s pages without finding the key", LOOKUP_PAGES)
         return None
+
+    async def open_checkout(self, request: CheckoutRequest) -> CheckoutOpened:
+        if request.amount <= 0:
+            return CheckoutOpened(ProcessorResult(Outcome.PROCESSOR_ERROR, code="invalid_amount"))
+        params: dict[str, Any] = {
+            "amount": minor_units(request.amount),
+            "currency": request.currency.lower(),
+            "payment_method_types": ["card"],
+            "capture_method": "manual",
+            "metadata": {KEY_FIELD: request.idempotency_key},
+        }
+        try:
+            intent = await self._client.v1.payment_intents.create_async(
+                params,  # type: ignore[arg-type]
+                {"idempotency_key": request.idempotency_key},
+            )
+        except stripe.StripeError as exc:
+            return CheckoutOpened(_failure(exc))
+        data = intent.to_dict()
+        reference = str(data.get("id"))
+        return CheckoutOpened(
+            ProcessorResult(Outcome.APPROVED, reference, _major(data.get("amount"))),
+            reference,
+            client_secret=data.get("client_secret"),
+        )
+
+    async def intent_state(self, reference: str) -> IntentState:
+        try:
+            intent = await self._client.v1.payment_intents.retrieve_async(reference)
+        except stripe.StripeError as exc:
+            failed = _failure(exc)
+            if failed.outcome is Outcome.INVALID_TOKEN:
+                return IntentState(IntentStatus.FAILED, result=failed)
+            return IntentState(IntentStatus.OPEN, result=ProcessorResult(Outcome.TIMEOUT))
+        data = intent.to_dict()
+        status = data.get("status")
+        if status == "requires_capture":
+            held = data.get("amount_capturable") or data.get("amount")
+            return IntentState(IntentStatus.AUTHORIZED, _major(held), _of_intent(intent))
+        if status == "succeeded":
+            taken = data.get("amount_received") or data.get("amount")
+            return IntentState(IntentStatus.CAPTURED, _major(taken), _of_intent(intent))
+        if status == "canceled":
+            return IntentState(IntentStatus.CANCELED, _major(data.get("amount")))
+        error = data.get("last_payment_error")
+        return IntentState(IntentStatus.OPEN, result=_of_intent(intent) if error else None)
 
     # -- the workings
 
@@ -203,9 +268,17 @@ class StripeGateway:
         )
 
 
-def _key_of(intent: stripe.PaymentIntent) -> str | None:
-    found = (intent.to_dict().get("metadata") or {}).get(KEY_FIELD)
+def _key_of(intent: stripe.PaymentIntent, name: str = KEY_FIELD) -> str | None:
+    found = (intent.to_dict().get("metadata") or {}).get(name)
     return None if found is None else str(found)
+
+
+def _of_capture(intent: stripe.PaymentIntent) -> ProcessorResult:
+    """What the capture marked on the intent did: taken once the intent succeeded, else
+    the amount is still only held (nothing was captured)."""
+    if intent.to_dict().get("status") == "succeeded":
+        return _of_intent(intent)
+    return ProcessorResult(Outcome.PROCESSOR_ERROR, str(intent.id), code="not_captured")
 
 
 def _metadata(given: Mapping[str, str]) -> dict[str, str]:

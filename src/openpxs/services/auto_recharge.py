@@ -27,6 +27,7 @@ from openpxs.domain.payments import (
 )
 from openpxs.domain.program import Program
 from openpxs.domain.stamp import online
+from openpxs.messaging.outbox import enqueue
 from openpxs.services.card_payments import PaymentOrder, Units, charge_and_credit
 from openpxs.services.card_payments import configured_processor as processor_of
 from openpxs.services.context import Call
@@ -38,6 +39,7 @@ from openpxs.services.recharge import (
     paying_account,
     recharge_settings,
 )
+from openpxs.store.repositories.auto_recharges import AutoRecharge
 from openpxs.store.repositories.payment_methods import StoredMethod
 from openpxs.store.uow import UnitOfWork
 
@@ -214,9 +216,45 @@ async def make_due_recharges(units: Units, now: datetime) -> int:
                 max_declines=program.payments.auto_recharge.max_declines,
                 now=now,
             )
+            if settled is not None and not settled.enabled:
+                # In the transaction that switches it off: one e-mail, sent after commit.
+                await _tell_switched_off(uow, program, settled, now)
         if settled is not None and not settled.enabled:
             log.warning(
                 "automatic recharge switched off after repeated declines",
                 extra={"fields": {"account_id": rule.account_id}},
             )
     return credited
+
+
+async def _tell_switched_off(
+    uow: UnitOfWork, program: Program, rule: AutoRecharge, now: datetime
+) -> None:
+    """E-mail the card's owner that automatic recharge is off after repeated declines."""
+    account = await uow.accounts.get(rule.merchant_id, rule.account_id)
+    user = (
+        await uow.users.by_id(rule.merchant_id, account.user_id)
+        if account is not None and account.user_id is not None
+        else None
+    )
+    if user is None or not user.email:
+        return
+    body = "\n".join(
+        [
+            "Hello,",
+            "",
+            f"Automatic reloads of your {program.name} card ending in {rule.card_number[-4:]}"
+            " are turned off: the saved credit card was declined"
+            f" {program.payments.auto_recharge.max_declines} times in a row.",
+            "Update the card in the app and turn automatic reload on again.",
+        ]
+    )
+    await enqueue(
+        uow,
+        merchant_id=rule.merchant_id,
+        channel="email",
+        recipient=user.email,
+        subject=f"Automatic reload turned off - {program.name}",
+        body=body,
+        now=now,
+    )

@@ -84,6 +84,9 @@ class PaymentOrder:
     saved: bool = False
     address: BillingAddress | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    # The processor's authorization to capture instead of charging the token: the
+    # capture of a payment intent (services.payment_intents).
+    capture_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -177,7 +180,7 @@ async def _charge(
     attempt, fresh = await _record(units, program, processor, stamp, order)
     if not fresh:  # the same order, sent again while its first attempt was recorded
         return _replayed(attempt)
-    result = await _call(processor, _charge_request(program, order, attempt))
+    result = await _call(processor, _charge_request(program, order, attempt), order.capture_of)
     if result.unknown:
         # The answer was lost: ask what the key did before deciding anything.
         result = await _ask(processor, attempt) or ProcessorResult(
@@ -240,7 +243,7 @@ async def _record(
             card = await find_card(uow, program.merchant_id, CardRef(order.card_number))
             if card.status != CardStatus.ACTIVE:
                 raise CardNotActive()
-            if order.kind in CREDITS_AMOUNT:
+            if order.kind in CREDITS_AMOUNT or order.kind is PaymentKind.INTENT_CAPTURE:
                 # The amount must be one the wallet takes, before any money moves.
                 check_moves(
                     program,
@@ -282,8 +285,12 @@ def _charge_request(
     )
 
 
-async def _call(processor: Processor, request: ChargeRequest) -> ProcessorResult:
+async def _call(
+    processor: Processor, request: ChargeRequest, capture_of: str | None = None
+) -> ProcessorResult:
     try:
+        if capture_of is not None:
+            return await processor.capture(capture_of, request.amount, request.idempotency_key)
         return await processor.charge(request)
     except Exception:
         # A broken connection is a lost answer: the processor may have charged.
@@ -308,35 +315,44 @@ async def _credit(
 ) -> tuple[PaymentAttempt, AccountView]:
     """Credit the value and mark the attempt credited, in one unit of work."""
     async with units() as uow:
-        card = await find_card(uow, program.merchant_id, CardRef(attempt.card_number), lock=True)
-        if card.status != CardStatus.ACTIVE:
-            raise CardNotActive()
-        account_id = require_active(card)
-        wallet = program.wallets[attempt.wallet_code]
-        added = check_moves(
-            program,
-            card.template_code,
-            PROGRAM_CODES_ALL,
-            [Move(attempt.wallet_code, from_units(attempt.amount_units, wallet.scale))],
-            stamp.now,
-        )
-        await lock_active_account(uow, program.merchant_id, account_id)
-        txn = await uow.transactions.record(
-            stamp,
-            Kind.RECHARGE,
-            account_id=account_id,
-            card_number=card.number,
-            comment=f"card payment {attempt.id}",
-        )
-        book = await open_settled_book(uow, program, account_id, stamp)
-        apply_moves(book, program, added, [], stamp.now)
-        await uow.ledger.write([book], txn, stamp.now)
+        txn, view = await credit_value(uow, program, stamp, attempt)
         moved = await uow.payment_attempts.move(
             attempt, AttemptState.CREDITED, stamp.now, transaction_id=txn
         )
-        # A completed recharge settles the card's pending threshold-monitoring event.
-        await uow.recharge_monitors.settle(program.merchant_id, account_id, stamp.now)
-        return moved, view_of(book, program, card.number, card.template_code)
+        return moved, view
+
+
+async def credit_value(
+    uow: UnitOfWork, program: Program, stamp: CallStamp, attempt: PaymentAttempt
+) -> tuple[int, AccountView]:
+    """Credit the attempt's amount to its card's wallet as a recharge, in the caller's
+    unit of work: the ledger transaction and the balances after it."""
+    card = await find_card(uow, program.merchant_id, CardRef(attempt.card_number), lock=True)
+    if card.status != CardStatus.ACTIVE:
+        raise CardNotActive()
+    account_id = require_active(card)
+    wallet = program.wallets[attempt.wallet_code]
+    added = check_moves(
+        program,
+        card.template_code,
+        PROGRAM_CODES_ALL,
+        [Move(attempt.wallet_code, from_units(attempt.amount_units, wallet.scale))],
+        stamp.now,
+    )
+    await lock_active_account(uow, program.merchant_id, account_id)
+    txn = await uow.transactions.record(
+        stamp,
+        Kind.RECHARGE,
+        account_id=account_id,
+        card_number=card.number,
+        comment=f"card payment {attempt.id}",
+    )
+    book = await open_settled_book(uow, program, account_id, stamp)
+    apply_moves(book, program, added, [], stamp.now)
+    await uow.ledger.write([book], txn, stamp.now)
+    # A completed recharge settles the card's pending threshold-monitoring event.
+    await uow.recharge_monitors.settle(program.merchant_id, account_id, stamp.now)
+    return txn, view_of(book, program, card.number, card.template_code)
 
 
 async def _compensate(

@@ -750,6 +750,40 @@ payment_attempts = Table(
     ),
 )
 
+# Payment intents behind checkout sessions (payment/createCheckoutSession): the amount
+# the processor's checkout authorizes, captured or released later. ``status`` is
+# services.payment_intents.Status; ``open_key`` makes a retried creation the same intent;
+# ``capture_tries`` numbers the capture attempts (payment_attempts key
+# ``intent:<id>:capture:<n>``).
+payment_intents = Table(
+    "payment_intents",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("public_id", String(40), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("purpose", String(16), nullable=False),
+    Column("capture_method", String(16), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("captured", BigInteger, nullable=True),
+    Column("currency", String(3), nullable=False),
+    Column("account_id", Id, nullable=True),
+    Column("card_number", String(64), nullable=True),
+    Column("wallet_code", Integer, nullable=False),
+    Column("processor", String(32), nullable=False),
+    Column("processor_reference", String(100), nullable=False),
+    Column("session_id", String(100), nullable=True),
+    Column("url", String(500), nullable=True),
+    Column("open_key", String(100), nullable=False),
+    Column("capture_tries", Integer, nullable=False, server_default="0"),
+    Column("integration_id", Id, nullable=True),
+    Column("expires_at", UTCDateTime(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("merchant_id", "public_id"),
+    UniqueConstraint("merchant_id", "open_key"),
+)
+
 # Cards kept on an account for later charges: the processor's token of the card (never
 # its number) and what may be shown of it. ``saved_cc`` marks the account's one saved
 # credit card (payment/savedCreditCard); ``usages`` lists what a method is the default for.

@@ -43,6 +43,7 @@ from openpxs.store.repositories.inbox import InboxRepository
 from openpxs.store.repositories.integrations import IntegrationRepository
 from openpxs.store.repositories.ledger import CallWrite, LedgerRepository, ReadForWrite
 from openpxs.store.repositories.outbox import OutboxRepository
+from openpxs.store.repositories.payment_intents import PaymentIntentRepository
 from openpxs.store.repositories.payment_methods import PaymentMethodRepository
 from openpxs.store.repositories.payments import PaymentAttemptRepository
 from openpxs.store.repositories.pending_rewards import PendingRewardRepository
@@ -394,6 +395,10 @@ class UnitOfWork:
     @cached_property
     def payment_methods(self) -> PaymentMethodRepository:
         return PaymentMethodRepository(self._conn)
+
+    @cached_property
+    def payment_intents(self) -> PaymentIntentRepository:
+        return PaymentIntentRepository(self._conn)
 
     @cached_property
     def payment_attempts(self) -> PaymentAttemptRepository:

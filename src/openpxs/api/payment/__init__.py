@@ -4,10 +4,20 @@ from openpxs.api.payment import (
     apple_pay,
     automatic,
     handlers,
+    intents,
     methods,
     monitoring,
     tokenizing,
 )
 from openpxs.api.payment.errors import PAYMENT
 
-__all__ = ["PAYMENT", "apple_pay", "automatic", "handlers", "methods", "monitoring", "tokenizing"]
+__all__ = [
+    "PAYMENT",
+    "apple_pay",
+    "automatic",
+    "handlers",
+    "intents",
+    "methods",
+    "monitoring",
+    "tokenizing",
+]

@@ -313,3 +313,64 @@ class PendingAutoRechargeEventsReply(ReplyModel):
     events: list[MonitoredAutoRechargeEvent] = Field(
         description="Events not settled yet, oldest first; at most one per card."
     )
+
+
+class CreateCheckoutSessionRequest(GuestRequest):
+    printedCardNumber: CardNumber | None = None
+    amount: RawDecimal = Field(default=None, description="Amount the checkout authorizes.")
+    purpose: Annotated[str, Field(max_length=32)] | None = Field(
+        default=None, description="RECHARGE (value goes on printedCardNumber) or SALE."
+    )
+    captureMethod: Annotated[str, Field(max_length=32)] | None = Field(
+        default=None,
+        description="AUTOMATIC (default: the server captures once the guest has paid) or "
+        "MANUAL (capturePaymentIntent captures).",
+    )
+    savePaymentMethod: bool | None = Field(
+        default=None, description="Accepted; the card paid with is not kept."
+    )
+    returnUrl: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class CheckoutSessionReply(ReplyModel):
+    result: str = "success"
+    checkoutSessionId: str | None = None
+    url: str | None = None
+    clientSecret: str | None = None
+    paymentIntentId: str | None = None
+    expiresDatetime: str | None = None
+
+
+IntentId = Annotated[str, Field(max_length=64)]
+_INTENT_ID = "The paymentIntentId createCheckoutSession answered."
+
+
+class PaymentIntentRequest(GuestRequest):
+    paymentIntentId: IntentId | None = Field(default=None, description=_INTENT_ID)
+
+
+class CapturePaymentIntentRequest(GuestRequest):
+    paymentIntentId: IntentId | None = Field(default=None, description=_INTENT_ID)
+    amount: RawDecimal = Field(
+        default=None, description="Amount to take, at most the authorized one; default all."
+    )
+
+
+class PaymentIntent(ReplyModel):
+    """A checkout's payment intent: what was authorized, what was captured."""
+
+    paymentIntentId: str
+    status: str = Field(
+        description="CREATED, AUTHORIZED, PROCESSING (a capture or cancel under way), "
+        "CAPTURED, CANCELED or FAILED."
+    )
+    amount: DecimalOut
+    capturedAmount: DecimalOut | None = None
+    purpose: str
+    printedCardNumber: str | None = None
+    chargeResponse: ChargeResponse | None = None
+
+
+class PaymentIntentReply(ReplyModel):
+    result: str = "success"
+    paymentIntent: PaymentIntent = Field(description="The intent as it stands now.")
