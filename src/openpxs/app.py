@@ -18,6 +18,7 @@ from starlette.types import Receive, Scope, Send
 
 import openpxs.api  # noqa: F401  (registers every service's endpoints)
 from openpxs import metrics
+from openpxs.api import passkit
 from openpxs.domain.clock import Clock
 from openpxs.logs import configure_logging
 from openpxs.messaging import OutboxWorker, transport_from_settings
@@ -172,6 +173,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         return JSONResponse(openapi_document())
 
     mount_reference_pages(app)
+    app.include_router(passkit.router)
 
     app.add_middleware(EnvelopeMiddleware)
 

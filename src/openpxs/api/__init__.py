@@ -1,6 +1,7 @@
 """One module (or package) per PXS service; importing this registers every endpoint."""
 
 from openpxs.api import (
+    applepassbook,
     balancetransfer,
     campaignfeedback,
     challenge,
@@ -27,6 +28,7 @@ from openpxs.api import (
 )
 
 __all__ = [
+    "applepassbook",
     "balancetransfer",
     "campaignfeedback",
     "challenge",

@@ -28,6 +28,7 @@ from openpxs.config.loyalty import LoyaltyConfig
 from openpxs.config.payments import PaymentsConfig
 from openpxs.config.places import PlacesConfig
 from openpxs.config.surveys import SurveyConfig
+from openpxs.config.wallet_passes import WalletPassesConfig
 from openpxs.domain.program import PROGRAM_CODES_ALL
 
 Loc = tuple[str | int, ...]
@@ -417,6 +418,8 @@ class MerchantConfig(_Model):
     check-ins, geofence regions, tours, and the geocoder."""
     challenges: list[Challenge] = Field(default_factory=list)
     """Time-boxed goals guests opt in to (or take part in automatically) for a reward."""
+    wallet_passes: WalletPassesConfig = Field(default_factory=WalletPassesConfig)
+    """Apple Wallet and Google Wallet passes of the merchant's cards."""
 
     @model_validator(mode="after")
     def _cross_check(self) -> MerchantConfig:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from openpxs.config.payments import PaymentsConfig
     from openpxs.config.places import PlacesConfig
     from openpxs.config.surveys import SurveyConfig
+    from openpxs.config.wallet_passes import WalletPassesConfig
 
 WALLET_KINDS = ("currency", "points", "reward", "count")
 PROGRAM_CODES_ALL = "PX"  # a headerInfo.programId that addresses every program
@@ -70,6 +71,7 @@ class Program:
     surveys: dict[str, SurveyConfig] = field(default_factory=dict)
     places: PlacesConfig = field(default_factory=lambda: _default_places_config())
     challenges: tuple[Challenge, ...] = ()
+    wallet_passes: WalletPassesConfig = field(default_factory=lambda: _default_wallet_passes())
 
     def store(self, code: str) -> StoreDef:
         found = self.stores.get(code)
@@ -142,3 +144,9 @@ def _default_places_config() -> PlacesConfig:
     from openpxs.config.places import PlacesConfig
 
     return PlacesConfig()
+
+
+def _default_wallet_passes() -> WalletPassesConfig:
+    from openpxs.config.wallet_passes import WalletPassesConfig
+
+    return WalletPassesConfig()

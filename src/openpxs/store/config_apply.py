@@ -97,6 +97,7 @@ async def apply_config(
         "surveys_config": [s.model_dump(mode="json") for s in config.surveys],
         "places_config": config.places.model_dump(mode="json"),
         "challenges_config": [c.model_dump(mode="json") for c in config.challenges],
+        "wallet_passes_config": config.wallet_passes.model_dump(mode="json"),
     }
     if row is None:
         await conn.execute(

@@ -16,6 +16,7 @@ from openpxs.config.loyalty import LoyaltyConfig
 from openpxs.config.payments import PaymentsConfig
 from openpxs.config.places import PlacesConfig
 from openpxs.config.surveys import SurveyConfig
+from openpxs.config.wallet_passes import WalletPassesConfig
 from openpxs.domain.errors import InvalidMerchant
 from openpxs.domain.fields import with_login
 from openpxs.domain.program import CardTemplateDef, Program, StoreDef, WalletDef
@@ -130,6 +131,7 @@ async def _read_program(conn: AsyncConnection, merchant_id: int) -> Program:
         },
         places=PlacesConfig.model_validate(merchant.places_config or {}),
         challenges=tuple(Challenge.model_validate(c) for c in merchant.challenges_config or ()),
+        wallet_passes=WalletPassesConfig.model_validate(merchant.wallet_passes_config or {}),
     )
 
 

@@ -1,0 +1,175 @@
+"""Wallet passes (applepassbook.yaml, googlewallet.yaml and Apple's PassKit web service).
+
+A card's pass is made the first time it is asked for: an unguessable serial number and,
+for Apple, an authentication token the device sends back to the web service. The pass
+itself is built on every download from the account's balances at that moment, so it is
+never stale; ``sweep`` notices balances that changed since a pass last saw them and
+queues the updates (an Apple pass-update push per registered device, a Google Wallet
+object update) in the outbox, after the money transaction has committed.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from openpxs.config.wallet_passes import ApplePassConfig
+from openpxs.domain import pkpass
+from openpxs.domain.cards import Account, AccountStatus
+from openpxs.domain.errors import Reason, Refused
+from openpxs.domain.program import Program
+from openpxs.services.balances import account_view
+from openpxs.services.context import Call
+from openpxs.store.repositories.wallet_passes import PassKind, WalletPass
+from openpxs.store.uow import UnitOfWork
+
+# The path below web_service_url that devices call (Apple appends /v1/...).
+PASSKIT_PATH = "/passkit"
+
+
+class PassKitRefusal(Exception):
+    """A pass download or PassKit web service request refused with an HTTP status."""
+
+    def __init__(self, status: int, detail: str):
+        super().__init__(detail)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class GuestCard:
+    card_number: str
+    account: Account
+
+
+async def guest_card(call: Call, card_number: str | None, account_id: int | None) -> GuestCard:
+    """The card named by number (or the account's primary card: its lowest-numbered
+    active card), which the caller may reach; CARD_NOT_FOUND otherwise."""
+    if card_number:
+        found = await call.uow.cards.with_account(call.merchant_id, card_number)
+        if found is None:
+            raise Refused(Reason.CARD_NOT_FOUND, "no such card")
+        card, account = found
+        if account_id is not None and account.id != account_id:
+            raise Refused(Reason.CARD_NOT_FOUND, "the card is not on that account")
+        number = card.number
+    elif account_id is not None:
+        got = await call.uow.accounts.get(call.merchant_id, account_id)
+        if got is None:
+            raise Refused(Reason.CARD_NOT_FOUND, "no such account")
+        primary = await call.uow.cards.lowest_active_number(call.merchant_id, account_id)
+        if primary is None:
+            raise Refused(Reason.CARD_NOT_FOUND, "the account has no active card")
+        account, number = got, primary
+    else:
+        raise Refused(Reason.CARD_NOT_FOUND, "printedCardNumber or accountId is required")
+    if account.status != AccountStatus.ACTIVE:
+        raise Refused(Reason.CARD_NOT_FOUND, "the account is not active")
+    if not call.principal.may_reach(account.id, account.user_id):
+        raise Refused(Reason.CARD_NOT_FOUND)
+    return GuestCard(number, account)
+
+
+async def pass_of_card(
+    uow: UnitOfWork, merchant_id: int, kind: PassKind, card: GuestCard, now: datetime
+) -> WalletPass:
+    """The card's pass of that kind, made on first use."""
+    existing = await uow.wallet_passes.of_card(merchant_id, kind, card.card_number)
+    if existing is not None:
+        return existing
+    return await uow.wallet_passes.create(
+        merchant_id=merchant_id,
+        kind=kind,
+        serial_number=secrets.token_hex(16),
+        card_number=card.card_number,
+        account_id=card.account.id,
+        auth_token=secrets.token_urlsafe(24) if kind == "apple" else None,
+        now=now,
+    )
+
+
+def apple_config(program: Program) -> ApplePassConfig:
+    apple = program.wallet_passes.apple
+    if apple is None:
+        raise Refused(Reason.SYSTEM_ERROR, "Apple Wallet passes are not configured")
+    return apple
+
+
+def download_url(apple: ApplePassConfig, wallet_pass: WalletPass) -> str:
+    """Where the pass is downloaded: its serial number and authentication token are
+    both in the link, so only who was given the link (or holds the pass) can fetch it."""
+    base = apple.web_service_url.rstrip("/")
+    serial, token = wallet_pass.serial_number, wallet_pass.auth_token
+    return f"{base}{PASSKIT_PATH}/download/{serial}.pkpass?token={token}"
+
+
+async def passbook_url(call: Call, card_number: str | None, account_id: int | None) -> str:
+    """applepassbook/passbookUrl: the download link of the card's Apple pass."""
+    apple = apple_config(call.program)
+    card = await guest_card(call, card_number, account_id)
+    made = await pass_of_card(call.uow, call.merchant_id, "apple", card, call.now)
+    return download_url(apple, made)
+
+
+def token_matches(wallet_pass: WalletPass, token: str | None) -> bool:
+    expected = wallet_pass.auth_token
+    return bool(expected and token) and hmac.compare_digest(str(expected), str(token))
+
+
+def load_signer(apple: ApplePassConfig) -> pkpass.PassSigner:
+    return pkpass.PassSigner.from_pem(
+        Path(apple.certificate_file).read_bytes(),
+        Path(apple.private_key_file).read_bytes(),
+        Path(apple.wwdr_certificate_file).read_bytes(),
+    )
+
+
+def look_of(apple: ApplePassConfig) -> pkpass.PassLook:
+    return pkpass.PassLook(
+        pass_type_identifier=apple.pass_type_identifier,
+        team_identifier=apple.team_identifier,
+        organization_name=apple.organization_name,
+        description=apple.description,
+        logo_text=apple.logo_text,
+        background_color=apple.background_color,
+        foreground_color=apple.foreground_color,
+        label_color=apple.label_color,
+        web_service_url=apple.web_service_url.rstrip("/") + PASSKIT_PATH,
+    )
+
+
+async def balances_of(
+    uow: UnitOfWork, program: Program, wallet_pass: WalletPass, currency: str
+) -> list[pkpass.PassBalance]:
+    template = await uow.accounts.template_of(program.merchant_id, wallet_pass.account_id)
+    if template is None:
+        return []
+    view = await account_view(
+        uow, program, wallet_pass.card_number, wallet_pass.account_id, template
+    )
+    return [
+        pkpass.PassBalance(
+            key=f"wallet{wallet.code}",
+            label=wallet.name,
+            value=amount,
+            currency=currency if wallet.kind == "currency" else None,
+        )
+        for wallet, amount in view.balances
+    ]
+
+
+async def build_apple_pass(uow: UnitOfWork, program: Program, wallet_pass: WalletPass) -> bytes:
+    """The signed .pkpass of the pass, with the account's balances now."""
+    apple = apple_config(program)
+    look = look_of(apple)
+    document = pkpass.pass_json(
+        look,
+        serial_number=wallet_pass.serial_number,
+        auth_token=str(wallet_pass.auth_token),
+        card_number=wallet_pass.card_number,
+        guest_name=None,
+        balances=await balances_of(uow, program, wallet_pass, apple.currency_code),
+    )
+    return pkpass.pkpass(document, pkpass.default_images(look), load_signer(apple))
