@@ -3,14 +3,19 @@ intermediate standing in for Apple's WWDR and a Pass Type ID certificate it issu
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from fastapi.testclient import TestClient
+
+from tests.program_config import program_editor
 
 PASS_TYPE = "pass.org.openpxs.test"
 TEAM = "TESTTEAM01"
@@ -85,3 +90,15 @@ def apple_section(certs: PassCerts) -> dict[str, str]:
         "wwdr_certificate_file": str(certs.wwdr),
         "web_service_url": "http://testserver",
     }
+
+
+@pytest.fixture(scope="module", name="certs")
+def certs_fixture(tmp_path_factory: pytest.TempPathFactory) -> PassCerts:
+    return make_pass_certs(tmp_path_factory.mktemp("passcerts"))
+
+
+@pytest.fixture(name="apple")
+def apple_fixture(client: TestClient, certs: PassCerts) -> Iterator[PassCerts]:
+    with program_editor(client) as change:
+        change(lambda data: data.setdefault("wallet_passes", {}).update(apple=apple_section(certs)))
+        yield certs

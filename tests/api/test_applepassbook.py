@@ -8,30 +8,15 @@ import io
 import json
 import subprocess
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.guests import as_guest, body_of, enroll, gget, sign_in
-from tests.api.pass_certs import PASS_TYPE, PassCerts, apple_section, make_pass_certs
+from tests.api.pass_certs import PASS_TYPE, PassCerts, apple_fixture, certs_fixture  # noqa: F401
 from tests.api.pos import GIFT, LOYALTY, POS, activate
-from tests.program_config import program_editor
-
-
-@pytest.fixture(scope="module")
-def certs(tmp_path_factory: pytest.TempPathFactory) -> PassCerts:
-    return make_pass_certs(tmp_path_factory.mktemp("passcerts"))
-
-
-@pytest.fixture
-def apple(client: TestClient, certs: PassCerts) -> Iterator[PassCerts]:
-    with program_editor(client) as change:
-        change(lambda data: data.setdefault("wallet_passes", {}).update(apple=apple_section(certs)))
-        yield certs
 
 
 def passbook_url(client: TestClient, **params: Any) -> dict[str, Any]:

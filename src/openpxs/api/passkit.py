@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -89,3 +89,98 @@ async def download(request: Request, serial_number: str, token: str = "") -> Res
     response = _pass_response(content, found.updated_at)
     response.headers["Content-Disposition"] = 'attachment; filename="pass.pkpass"'
     return response
+
+
+@router.post("/v1/devices/{device}/registrations/{pass_type}/{serial_number}")
+async def register(request: Request, device: str, pass_type: str, serial_number: str) -> Response:
+    runtime = _runtime(request)
+    try:
+        _check_ids(device, pass_type, serial_number)
+        async with unit_of_work(runtime.engine) as uow:
+            found = await wallet_passes.authorized_pass(
+                uow, pass_type, serial_number, _token(request)
+            )
+            body = await _json_body(request)
+            push_token = body.get("pushToken")
+            if (
+                not isinstance(push_token, str)
+                or not push_token.strip()
+                or len(push_token) > _ID_LIMIT
+            ):
+                raise PassKitRefusal(400, "pushToken is missing")
+            made = await wallet_passes.register_device(
+                uow, found, device, push_token.strip(), runtime.clock.now()
+            )
+    except PassKitRefusal as refusal:
+        return _refused(refusal)
+    return Response(status_code=201 if made else 200)
+
+
+@router.delete("/v1/devices/{device}/registrations/{pass_type}/{serial_number}")
+async def unregister(request: Request, device: str, pass_type: str, serial_number: str) -> Response:
+    runtime = _runtime(request)
+    try:
+        _check_ids(device, pass_type, serial_number)
+        async with unit_of_work(runtime.engine) as uow:
+            found = await wallet_passes.authorized_pass(
+                uow, pass_type, serial_number, _token(request)
+            )
+            await wallet_passes.unregister_device(uow, found, device)
+    except PassKitRefusal as refusal:
+        return _refused(refusal)
+    return Response(status_code=200)
+
+
+@router.get("/v1/devices/{device}/registrations/{pass_type}")
+async def serials(
+    request: Request, device: str, pass_type: str, passesUpdatedSince: str | None = None
+) -> Response:
+    runtime = _runtime(request)
+    try:
+        _check_ids(device, pass_type)
+        async with unit_of_work(runtime.engine) as uow:
+            updated = await wallet_passes.updated_serials(
+                uow, device, pass_type, passesUpdatedSince
+            )
+    except PassKitRefusal as refusal:
+        return _refused(refusal)
+    if updated is None:
+        return Response(status_code=204)
+    body = {"serialNumbers": updated.serial_numbers, "lastUpdated": updated.last_updated}
+    return Response(json.dumps(body), media_type="application/json")
+
+
+@router.get("/v1/passes/{pass_type}/{serial_number}")
+async def latest_pass(request: Request, pass_type: str, serial_number: str) -> Response:
+    runtime = _runtime(request)
+    try:
+        _check_ids(pass_type, serial_number)
+        async with unit_of_work(runtime.engine) as uow:
+            found = await wallet_passes.authorized_pass(
+                uow, pass_type, serial_number, _token(request)
+            )
+            changed_at = found.wallet_pass.updated_at.replace(microsecond=0)
+            since = request.headers.get("if-modified-since")
+            if since:
+                try:
+                    if changed_at <= parsedate_to_datetime(since):
+                        return Response(status_code=304)
+                except (TypeError, ValueError):
+                    pass  # an unreadable date: send the pass
+            content = await wallet_passes.build_apple_pass(uow, found.program, found.wallet_pass)
+    except PassKitRefusal as refusal:
+        return _refused(refusal)
+    return _pass_response(content, found.wallet_pass.updated_at)
+
+
+@router.post("/v1/log")
+async def device_log(request: Request) -> Response:
+    """Wallet reports problems with the web service here; they are logged."""
+    try:
+        body = await _json_body(request)
+    except PassKitRefusal as refusal:
+        return _refused(refusal)
+    logs = body.get("logs")
+    for line in logs[:50] if isinstance(logs, list) else []:
+        log.warning("passkit device log", extra={"fields": {"message": str(line)[:500]}})
+    return Response(status_code=200)

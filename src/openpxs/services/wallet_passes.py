@@ -173,3 +173,86 @@ async def build_apple_pass(uow: UnitOfWork, program: Program, wallet_pass: Walle
         balances=await balances_of(uow, program, wallet_pass, apple.currency_code),
     )
     return pkpass.pkpass(document, pkpass.default_images(look), load_signer(apple))
+
+
+# The PassKit web service (Apple's "Wallet Passes Web Service Reference"): what devices
+# call to register for updates and fetch the latest pass. Its answers are bare HTTP
+# statuses, so its refusals carry one.
+
+
+@dataclass(frozen=True)
+class ApplePass:
+    wallet_pass: WalletPass
+    program: Program
+
+
+def update_tag(instant: datetime) -> str:
+    """passesUpdatedSince / lastUpdated: microseconds since the epoch, as text."""
+    return str(int(instant.timestamp() * 1_000_000))
+
+
+async def authorized_pass(
+    uow: UnitOfWork, pass_type_identifier: str, serial_number: str, token: str | None
+) -> ApplePass:
+    """The pass a device names, when the device holds its authentication token: 401
+    otherwise (Apple's answer to an unknown pass too, so serials cannot be probed)."""
+    found = await uow.wallet_passes.by_serial("apple", serial_number)
+    if found is None or not token_matches(found, token):
+        raise PassKitRefusal(401, "unknown pass or wrong authentication token")
+    program = await uow.programs.load(found.merchant_id)
+    apple = program.wallet_passes.apple
+    if apple is None or apple.pass_type_identifier != pass_type_identifier:
+        raise PassKitRefusal(401, "the pass type does not match")
+    return ApplePass(found, program)
+
+
+async def register_device(
+    uow: UnitOfWork, found: ApplePass, device_library_id: str, push_token: str, now: datetime
+) -> bool:
+    """True when the device is newly registered (201), False when it already was (200)."""
+    return await uow.wallet_passes.register_device(
+        found.wallet_pass, device_library_id, push_token, now
+    )
+
+
+async def unregister_device(uow: UnitOfWork, found: ApplePass, device_library_id: str) -> None:
+    await uow.wallet_passes.unregister_device(found.wallet_pass, device_library_id)
+
+
+@dataclass(frozen=True)
+class UpdatedSerials:
+    serial_numbers: list[str]
+    last_updated: str
+
+
+async def updated_serials(
+    uow: UnitOfWork, device_library_id: str, pass_type_identifier: str, since: str | None
+) -> UpdatedSerials | None:
+    """The serial numbers of the device's passes of that type updated after the tag
+    ``since`` (all of them without one); None when there are none (204)."""
+    after: int | None = None
+    if since:
+        try:
+            after = int(since)
+        except ValueError:
+            raise PassKitRefusal(400, "passesUpdatedSince is not a tag this server gave") from None
+    passes = []
+    programs: dict[int, Program] = {}
+    for registered in await uow.wallet_passes.registered_passes(device_library_id):
+        program = programs.get(registered.merchant_id)
+        if program is None:
+            program = programs[registered.merchant_id] = await uow.programs.load(
+                registered.merchant_id
+            )
+        apple = program.wallet_passes.apple
+        if apple is not None and apple.pass_type_identifier == pass_type_identifier:
+            passes.append(registered)
+    if not passes:
+        return None
+    latest = max(p.updated_at for p in passes)
+    updated = [
+        p.serial_number for p in passes if after is None or int(update_tag(p.updated_at)) > after
+    ]
+    if not updated:
+        return None
+    return UpdatedSerials(updated, update_tag(latest))
