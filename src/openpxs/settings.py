@@ -68,6 +68,13 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_timeout_seconds: float = 10.0
     mail_from: str = "OpenPXS <no-reply@localhost>"
+    # Apple Wallet pass-update pushes: "log" keeps them in the log transport like the
+    # other messages; "apns" sends them to APNs (each merchant's wallet_passes.apple
+    # push_url) with the merchant's pass certificate. wallet_push_ca_file: extra CA
+    # certificates to trust for that TLS connection (a local APNs stand-in), else the
+    # system's.
+    wallet_push: Literal["log", "apns"] = "log"
+    wallet_push_ca_file: str = ""
     # How often each server process looks for due messages.
     outbox_poll_seconds: float = 2.0
     # Off for a process that should not deliver (then `openpxs outbox deliver` can).

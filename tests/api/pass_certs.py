@@ -3,6 +3,7 @@ intermediate standing in for Apple's WWDR and a Pass Type ID certificate it issu
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,6 +28,9 @@ class PassCerts:
     wwdr: Path
     certificate: Path
     key: Path
+    # A TLS server certificate for 127.0.0.1 from the same root (the local APNs).
+    server: Path
+    server_key: Path
 
 
 def _name(common: str) -> x509.Name:
@@ -39,6 +43,7 @@ def _cert(
     issuer: str,
     signer: ec.EllipticCurvePrivateKey,
     ca: bool,
+    ip: str | None = None,
 ) -> x509.Certificate:
     now = datetime.now(UTC)
     builder = (
@@ -56,6 +61,10 @@ def _cert(
             x509.KeyUsage(False, False, False, False, False, True, True, False, False),
             critical=True,
         )
+    if ip is not None:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(ip))]), critical=False
+        )
     return builder.sign(signer, hashes.SHA256())
 
 
@@ -66,10 +75,23 @@ def make_pass_certs(folder: Path) -> PassCerts:
     root = _cert("Test Root CA", root_key, "Test Root CA", root_key, ca=True)
     wwdr = _cert("Test WWDR", wwdr_key, "Test Root CA", root_key, ca=True)
     cert = _cert(f"Pass Type ID: {PASS_TYPE}", pass_key, "Test WWDR", wwdr_key, ca=False)
+    server_key = ec.generate_private_key(ec.SECP256R1())
+    server = _cert("127.0.0.1", server_key, "Test Root CA", root_key, ca=False, ip="127.0.0.1")
     paths = PassCerts(
-        folder / "root.pem", folder / "wwdr.pem", folder / "pass.pem", folder / "pass-key.pem"
+        folder / "root.pem",
+        folder / "wwdr.pem",
+        folder / "pass.pem",
+        folder / "pass-key.pem",
+        folder / "server.pem",
+        folder / "server-key.pem",
     )
     pem = serialization.Encoding.PEM
+    paths.server.write_bytes(server.public_bytes(pem))
+    paths.server_key.write_bytes(
+        server_key.private_bytes(
+            pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     paths.root.write_bytes(root.public_bytes(pem))
     paths.wwdr.write_bytes(wwdr.public_bytes(pem))
     paths.certificate.write_bytes(cert.public_bytes(pem))

@@ -21,6 +21,7 @@ from openpxs.domain import pkpass
 from openpxs.domain.cards import Account, AccountStatus
 from openpxs.domain.errors import Reason, Refused
 from openpxs.domain.program import Program
+from openpxs.messaging.outbox import enqueue
 from openpxs.services.balances import account_view
 from openpxs.services.context import Call
 from openpxs.store.repositories.wallet_passes import PassKind, WalletPass
@@ -256,3 +257,37 @@ async def updated_serials(
     if not updated:
         return None
     return UpdatedSerials(updated, update_tag(latest))
+
+
+async def sweep(uow: UnitOfWork, now: datetime, limit: int = 200) -> int:
+    """Queue the updates of the passes whose account's balances changed since they last
+    looked: one pass-update push per registered device of an Apple pass, one object
+    update of a Google pass. Returns the number of messages queued.
+
+    Runs after the money transactions (in the outbox worker), never inside one; when two
+    processes sweep at once, only the one that marks a pass seen queues its updates."""
+    queued = 0
+    programs: dict[int, Program] = {}
+    for changed in await uow.wallet_passes.changed(limit):
+        made = changed.wallet_pass
+        if not await uow.wallet_passes.mark_seen(changed, now):
+            continue
+        program = programs.get(made.merchant_id)
+        if program is None:
+            program = programs[made.merchant_id] = await uow.programs.load(made.merchant_id)
+        if made.kind == "apple":
+            apple = program.wallet_passes.apple
+            if apple is None:
+                continue
+            for token in await uow.wallet_passes.push_tokens(made.id):
+                await enqueue(
+                    uow,
+                    merchant_id=made.merchant_id,
+                    channel="pass_update",
+                    recipient=token,
+                    subject=apple.pass_type_identifier,
+                    body="{}",
+                    now=now,
+                )
+                queued += 1
+    return queued
