@@ -68,12 +68,12 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_timeout_seconds: float = 10.0
     mail_from: str = "OpenPXS <no-reply@localhost>"
-    # Apple Wallet pass-update pushes: "log" keeps them in the log transport like the
-    # other messages; "apns" sends them to APNs (each merchant's wallet_passes.apple
-    # push_url) with the merchant's pass certificate. wallet_push_ca_file: extra CA
-    # certificates to trust for that TLS connection (a local APNs stand-in), else the
-    # system's.
-    wallet_push: Literal["log", "apns"] = "log"
+    # Wallet pass updates after a balance change: "log" keeps them in the log transport
+    # like the other messages; "send" sends Apple pass-update pushes to APNs (each
+    # merchant's wallet_passes.apple.push_url, with its pass certificate) and Google
+    # Wallet object updates to its REST API. wallet_push_ca_file: CA certificates to
+    # trust for the APNs connection instead of the system's (a local APNs stand-in).
+    wallet_updates: Literal["log", "send"] = "log"
     wallet_push_ca_file: str = ""
     # How often each server process looks for due messages.
     outbox_poll_seconds: float = 2.0

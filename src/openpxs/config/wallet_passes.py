@@ -77,6 +77,8 @@ class GoogleWalletConfig(_Model):
     """The Google Wallet REST API, where loyalty objects are updated when balances change."""
     program_name: str | None = Field(default=None, max_length=200)
     """Shown on the object as its program name; the merchant's name when not given."""
+    currency_code: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    """ISO 4217 code a money balance is shown in."""
     theme: Literal["dark", "light"] = "dark"
     """The Save to Google Wallet button theme returned with the token."""
     size: Literal["standard", "small"] = "standard"

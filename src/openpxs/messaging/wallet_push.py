@@ -1,4 +1,5 @@
-"""Delivery of Apple Wallet pass-update pushes (outbox channel ``pass_update``).
+"""Delivery of wallet pass updates: Apple Wallet pass-update pushes (outbox channel
+``pass_update``) and Google Wallet object updates (``google_wallet``).
 
 The certificate a push is sent with is the merchant's Pass Type ID certificate, so the
 transport reads the merchant's program for it; one APNs client (and its HTTP/2
@@ -7,9 +8,12 @@ connection) is kept per certificate and push URL.
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from openpxs.integrations.apple_pass_push import ApplePassPush, PushRejected
+from openpxs.integrations.google_wallet import GoogleWalletClient, ServiceAccount, WalletApiError
 from openpxs.messaging.outbox import OutgoingMessage
 from openpxs.messaging.transports import DeliveryError
 from openpxs.store.uow import unit_of_work
@@ -46,6 +50,41 @@ class PassUpdateTransport:
         try:
             await client.push(message.recipient, apple.pass_type_identifier)
         except PushRejected as exc:
+            raise DeliveryError(str(exc)) from None
+
+    async def close(self) -> None:
+        for client in self._clients.values():
+            await client.close()
+        self._clients.clear()
+
+
+class GoogleWalletTransport:
+    """Google Wallet loyalty object updates (outbox channel ``google_wallet``): the body
+    is the JSON patch, sent with the merchant's service account."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._clients: dict[tuple[str, str], GoogleWalletClient] = {}
+
+    async def send(self, message: OutgoingMessage) -> None:
+        if message.channel != "google_wallet":
+            raise DeliveryError(f"the Google Wallet transport cannot send {message.channel}")
+        async with unit_of_work(self.engine) as uow:
+            program = await uow.programs.load(message.merchant_id)
+        google = program.wallet_passes.google
+        if google is None:
+            return
+        key = (google.api_url, google.service_account_key_file)
+        client = self._clients.get(key)
+        if client is None:
+            try:
+                account = ServiceAccount.from_file(google.service_account_key_file)
+            except (OSError, ValueError, KeyError) as exc:
+                raise DeliveryError(f"service account key unusable: {type(exc).__name__}") from None
+            client = self._clients[key] = GoogleWalletClient(account, base_url=google.api_url)
+        try:
+            await client.patch_loyalty_object(message.recipient, json.loads(message.body))
+        except WalletApiError as exc:
             raise DeliveryError(str(exc)) from None
 
     async def close(self) -> None:

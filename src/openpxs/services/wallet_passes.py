@@ -11,16 +11,20 @@ object update) in the outbox, after the money transaction has committed.
 from __future__ import annotations
 
 import hmac
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
-from openpxs.config.wallet_passes import ApplePassConfig
+from openpxs.config.wallet_passes import ApplePassConfig, GoogleWalletConfig
 from openpxs.domain import pkpass
 from openpxs.domain.cards import Account, AccountStatus
 from openpxs.domain.errors import Reason, Refused
 from openpxs.domain.program import Program
+from openpxs.integrations import google_wallet
 from openpxs.messaging.outbox import enqueue
 from openpxs.services.balances import account_view
 from openpxs.services.context import Call
@@ -290,4 +294,140 @@ async def sweep(uow: UnitOfWork, now: datetime, limit: int = 200) -> int:
                     now=now,
                 )
                 queued += 1
+        elif made.kind == "google" and program.wallet_passes.google is not None:
+            google = program.wallet_passes.google
+            found = await loyalty_object(uow, program, google, made)
+            await enqueue(
+                uow,
+                merchant_id=made.merchant_id,
+                channel="google_wallet",
+                recipient=found.object_id,
+                subject=None,
+                body=json.dumps({"loyaltyPoints": found.document.get("loyaltyPoints")}),
+                now=now,
+            )
+            queued += 1
     return queued
+
+
+# Google Wallet (googlewallet.yaml): the loyalty object of a card and the signed token
+# behind a Save to Google Wallet button.
+
+
+@dataclass(frozen=True)
+class LoyaltyObject:
+    class_id: str
+    object_id: str
+    account_id: str
+    account_name: str | None
+    barcode_type: str
+    barcode_value: str
+    points: Decimal | None
+    # The object as the Google Wallet API takes it.
+    document: dict[str, Any]
+
+
+def google_config(program: Program) -> GoogleWalletConfig:
+    google = program.wallet_passes.google
+    if google is None:
+        raise Refused(Reason.WALLET_NOT_CONFIGURED)
+    return google
+
+
+def _points(balance: pkpass.PassBalance) -> dict[str, Any]:
+    if balance.currency:
+        micros = int(balance.value * 1_000_000)
+        return {
+            "label": balance.label,
+            "balance": {"money": {"micros": micros, "currencyCode": balance.currency}},
+        }
+    if balance.value == balance.value.to_integral_value():
+        return {"label": balance.label, "balance": {"int": int(balance.value)}}
+    return {"label": balance.label, "balance": {"double": float(balance.value)}}
+
+
+async def loyalty_object(
+    uow: UnitOfWork, program: Program, google: GoogleWalletConfig, made: WalletPass
+) -> LoyaltyObject:
+    """The card's loyalty object: its id is the issuer's and the pass's serial number,
+    its points the template's first balance that is not money (else the first)."""
+    balances = await balances_of(uow, program, made, google.currency_code)
+    name = None
+    account = await uow.accounts.get(program.merchant_id, made.account_id)
+    if account is not None and account.user_id is not None:
+        user = await uow.users.by_id(program.merchant_id, account.user_id)
+        if user is not None:
+            parts = [user.fields.get("firstName"), user.fields.get("lastName")]
+            name = " ".join(str(p) for p in parts if p) or None
+    class_id = f"{google.issuer_id}.{google.class_suffix}"
+    object_id = f"{google.issuer_id}.{made.serial_number}"
+    document: dict[str, Any] = {
+        "id": object_id,
+        "classId": class_id,
+        "state": "ACTIVE",
+        "accountId": made.card_number,
+        "barcode": {
+            "type": "QR_CODE",
+            "value": made.card_number,
+            "alternateText": made.card_number,
+        },
+    }
+    if name:
+        document["accountName"] = name
+    # Points (or rewards, visits) before money: a loyalty object shows the program's
+    # points; a card with only stored value shows that.
+    shown = next((b for b in balances if not b.currency), balances[0] if balances else None)
+    if shown is not None:
+        document["loyaltyPoints"] = _points(shown)
+    return LoyaltyObject(
+        class_id=class_id,
+        object_id=object_id,
+        account_id=made.card_number,
+        account_name=name,
+        barcode_type="QR_CODE",
+        barcode_value=made.card_number,
+        points=shown.value if shown is not None else None,
+        document=document,
+    )
+
+
+async def google_object(call: Call, card_number: str | None) -> LoyaltyObject:
+    """googlewallet/generateSaveToAndroidPayLoyaltyObject: the card's object, made on
+    first use."""
+    google = google_config(call.program)
+    if not card_number:
+        raise Refused(Reason.CARD_NOT_FOUND, "printedCardNumber is required")
+    card = await guest_card(call, card_number, None)
+    made = await pass_of_card(call.uow, call.merchant_id, "google", card, call.now)
+    return await loyalty_object(call.uow, call.program, google, made)
+
+
+@dataclass(frozen=True)
+class SaveToken:
+    jwt: str
+    theme: str
+    size: str
+    object_id: str
+
+
+def _origin(url: str | None) -> str:
+    text = (url or "").strip()
+    if not text or len(text) > 2000 or any(c.isspace() for c in text):
+        raise Refused(Reason.INVALID_REQUEST, "url must be the page's domain or origin")
+    return text
+
+
+async def save_token(call: Call, card_number: str | None, url: str | None) -> SaveToken:
+    """googlewallet/generateSaveToAndroidPayJWT: the object wrapped in a savetowallet
+    JWT signed with the merchant's service-account key, for pages at ``url``."""
+    origin = _origin(url)
+    found = await google_object(call, card_number)
+    google = google_config(call.program)
+    try:
+        account = google_wallet.ServiceAccount.from_file(google.service_account_key_file)
+    except (OSError, ValueError, KeyError) as exc:
+        raise Refused(
+            Reason.SYSTEM_ERROR, f"service account key unusable: {type(exc).__name__}"
+        ) from None
+    token = google_wallet.save_jwt(account, found.document, [origin], int(call.now.timestamp()))
+    return SaveToken(token, google.theme, google.size, found.object_id)
