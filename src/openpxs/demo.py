@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from openpxs.config import DEMO_CONFIG_FILES
 from openpxs.config.loader import load_config
+from openpxs.demo_wallet import ensure_demo_wallet_keys
 from openpxs.domain.cards import CardRef
 from openpxs.domain.moves import Move
 from openpxs.domain.stamp import CallStamp
@@ -29,6 +30,9 @@ DEMO_HISTORY = ((21, "1001", 60, 0), (14, "1002", 50, 0), (7, "1001", 40, 0), (2
 async def install_demo(database_url: str) -> int:
     """Apply the demo configuration and the demo guest (idempotent); returns how many
     cards were new."""
+    # The wallet passes' test certificates and key (not Apple- or Google-issued) that
+    # merchant-1000.yaml names.
+    ensure_demo_wallet_keys()
     engine = create_engine(database_url)
     try:
         await migrate(engine)

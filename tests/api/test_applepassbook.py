@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from tests.api.guests import as_guest, body_of, enroll, gget, sign_in
 from tests.api.pass_certs import PASS_TYPE, PassCerts, apple_fixture, certs_fixture  # noqa: F401
 from tests.api.pos import GIFT, LOYALTY, POS, activate
+from tests.program_config import program_editor
 
 
 def passbook_url(client: TestClient, **params: Any) -> dict[str, Any]:
@@ -150,5 +151,7 @@ def test_every_failure_is_the_one_documented_code(client: TestClient, apple: Pas
 
 def test_a_merchant_without_apple_passes_refuses(client: TestClient) -> None:
     activate(client, LOYALTY)
-    reply = passbook_url(client, printedCardNumber=LOYALTY)
+    with program_editor(client) as change:
+        change(lambda data: data["wallet_passes"].pop("apple"))
+        reply = passbook_url(client, printedCardNumber=LOYALTY)
     assert reply["errorCode"] == "applepassbook.system_error"

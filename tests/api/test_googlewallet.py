@@ -159,7 +159,9 @@ def test_refusals(client: TestClient, google: FakeGoogleWallet) -> None:
 
 def test_a_merchant_without_google_wallet_is_not_configured(client: TestClient) -> None:
     activate(client, LOYALTY)
-    reply = call(client, "generateSaveToAndroidPayLoyaltyObject", printedCardNumber=LOYALTY)
+    with program_editor(client) as change:
+        change(lambda data: data["wallet_passes"].pop("google"))
+        reply = call(client, "generateSaveToAndroidPayLoyaltyObject", printedCardNumber=LOYALTY)
     assert reply["errorCode"] == "googlewallet.not_configured"
 
 

@@ -75,8 +75,6 @@ class GoogleWalletConfig(_Model):
     signs Save to Google Wallet tokens and the REST API's access tokens."""
     api_url: str = Field(default="https://walletobjects.googleapis.com", pattern=r"^https?://")
     """The Google Wallet REST API, where loyalty objects are updated when balances change."""
-    program_name: str | None = Field(default=None, max_length=200)
-    """Shown on the object as its program name; the merchant's name when not given."""
     currency_code: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
     """ISO 4217 code a money balance is shown in."""
     theme: Literal["dark", "light"] = "dark"

@@ -165,6 +165,18 @@ async def balances_of(
     ]
 
 
+async def guest_name(uow: UnitOfWork, merchant_id: int, account_id: int) -> str | None:
+    """The registered guest's first and last name; None for an unregistered account."""
+    account = await uow.accounts.get(merchant_id, account_id)
+    if account is None or account.user_id is None:
+        return None
+    user = await uow.users.by_id(merchant_id, account.user_id)
+    if user is None:
+        return None
+    parts = [user.fields.get("firstName"), user.fields.get("lastName")]
+    return " ".join(str(p) for p in parts if p) or None
+
+
 async def build_apple_pass(uow: UnitOfWork, program: Program, wallet_pass: WalletPass) -> bytes:
     """The signed .pkpass of the pass, with the account's balances now."""
     apple = apple_config(program)
@@ -174,8 +186,12 @@ async def build_apple_pass(uow: UnitOfWork, program: Program, wallet_pass: Walle
         serial_number=wallet_pass.serial_number,
         auth_token=str(wallet_pass.auth_token),
         card_number=wallet_pass.card_number,
-        guest_name=None,
-        balances=await balances_of(uow, program, wallet_pass, apple.currency_code),
+        guest_name=await guest_name(uow, program.merchant_id, wallet_pass.account_id),
+        # Points (rewards, visits) in front, money after: the pass is a loyalty card.
+        balances=sorted(
+            await balances_of(uow, program, wallet_pass, apple.currency_code),
+            key=lambda b: b.currency is not None,
+        ),
     )
     return pkpass.pkpass(document, pkpass.default_images(look), load_signer(apple))
 
@@ -352,13 +368,7 @@ async def loyalty_object(
     """The card's loyalty object: its id is the issuer's and the pass's serial number,
     its points the template's first balance that is not money (else the first)."""
     balances = await balances_of(uow, program, made, google.currency_code)
-    name = None
-    account = await uow.accounts.get(program.merchant_id, made.account_id)
-    if account is not None and account.user_id is not None:
-        user = await uow.users.by_id(program.merchant_id, account.user_id)
-        if user is not None:
-            parts = [user.fields.get("firstName"), user.fields.get("lastName")]
-            name = " ".join(str(p) for p in parts if p) or None
+    name = await guest_name(uow, program.merchant_id, made.account_id)
     class_id = f"{google.issuer_id}.{google.class_suffix}"
     object_id = f"{google.issuer_id}.{made.serial_number}"
     document: dict[str, Any] = {
