@@ -39,12 +39,15 @@ class ApplePassConfig(_Model):
     background_color: Color = Field(
         default="rgb(32,56,100)", pattern=r"^rgb\(\d{1,3},\d{1,3},\d{1,3}\)$"
     )
+    """The pass's background colour, as rgb(r,g,b)."""
     foreground_color: Color = Field(
         default="rgb(255,255,255)", pattern=r"^rgb\(\d{1,3},\d{1,3},\d{1,3}\)$"
     )
+    """The colour of field values on the pass."""
     label_color: Color = Field(
         default="rgb(200,210,230)", pattern=r"^rgb\(\d{1,3},\d{1,3},\d{1,3}\)$"
     )
+    """The colour of field labels on the pass."""
     currency_code: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
     """ISO 4217 code money balances are shown in."""
     certificate_file: str = Field(min_length=1)
