@@ -13,6 +13,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from openpxs.integrations.apple_pass_push import ApplePassPush, PushRejected
+from openpxs.messaging import LogTransport, deliver_everything_due
+from openpxs.messaging.transports import ChannelTransport
+from openpxs.messaging.wallet_push import PassUpdateTransport
 from openpxs.services.wallet_passes import sweep
 from openpxs.store.tables import outbox
 from openpxs.store.uow import unit_of_work
@@ -20,12 +23,14 @@ from tests.api.pass_certs import (  # noqa: F401
     PASS_TYPE,
     PassCerts,
     apple_fixture,
+    apple_section,
     certs_fixture,
     quiet_worker_fixture,
 )
 from tests.api.pos import LOYALTY, add_redeem, ok, run_db, sv
 from tests.api.test_passkit import auth, issued, registration
 from tests.fakes.apns import FakeApns
+from tests.program_config import program_editor
 
 
 @pytest.fixture
@@ -112,3 +117,35 @@ def test_the_push_goes_over_http2_with_the_pass_certificate(
     assert first.headers["apns-topic"] == PASS_TYPE
     assert first.body == b"{}"
     assert PASS_TYPE in first.client_subject
+
+
+@pytest.mark.usefixtures("quiet_worker")
+def test_the_outbox_delivers_the_push_with_the_merchants_certificate(
+    client: TestClient, certs: PassCerts, apns: FakeApns
+) -> None:
+    section = {**apple_section(certs), "push_url": apns.url}
+    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    pushes = PassUpdateTransport(runtime.engine, ca_file=str(certs.root))
+    transport = ChannelTransport(LogTransport(), {"pass_update": pushes})
+
+    async def deliver() -> int:
+        now = runtime.clock.now()
+        async with unit_of_work(runtime.engine) as uow:
+            await sweep(uow, now)
+        sent = await deliver_everything_due(runtime.engine, transport, now)
+        await pushes.close()
+        return sent
+
+    with program_editor(client) as change:
+        change(lambda data: data.setdefault("wallet_passes", {}).update(apple=section))
+        serial, token = issued(client)
+        made = client.post(
+            registration(serial), json={"pushToken": "devtoken1"}, headers=auth(token)
+        )
+        assert made.status_code == 201
+        ok(add_redeem(client, LOYALTY, add=sv("10", wallet=2), program="LP"))
+        assert client.portal is not None
+        assert client.portal.call(deliver) >= 1
+    assert [(r.path, r.headers["apns-topic"]) for r in apns.received] == [
+        ("/3/device/devtoken1", PASS_TYPE)
+    ]
