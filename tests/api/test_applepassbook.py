@@ -15,7 +15,13 @@ from urllib.parse import urlsplit
 from fastapi.testclient import TestClient
 
 from tests.api.guests import as_guest, body_of, enroll, gget, sign_in
-from tests.api.pass_certs import PASS_TYPE, PassCerts, apple_fixture, certs_fixture  # noqa: F401
+from tests.api.pass_certs import (  # noqa: F401
+    PASS_TYPE,
+    PassCerts,
+    apple_fixture,
+    apple_section,
+    certs_fixture,
+)
 from tests.api.pos import GIFT, LOYALTY, POS, activate
 from tests.program_config import program_editor
 
@@ -155,3 +161,16 @@ def test_a_merchant_without_apple_passes_refuses(client: TestClient) -> None:
         change(lambda data: data["wallet_passes"].pop("apple"))
         reply = passbook_url(client, printedCardNumber=LOYALTY)
     assert reply["errorCode"] == "applepassbook.system_error"
+
+
+def test_a_pass_whose_certificate_cannot_be_read_is_not_served(
+    client: TestClient, certs: PassCerts, tmp_path: Path
+) -> None:
+    activate(client, LOYALTY)
+    broken = {**apple_section(certs), "certificate_file": str(tmp_path / "missing.pem")}
+    with program_editor(client) as change:
+        change(lambda data: data["wallet_passes"].update(apple=broken))
+        url = passbook_url(client, printedCardNumber=LOYALTY)["url"]
+        assert download(client, url).status_code == 503
+        change(lambda data: data["wallet_passes"].pop("apple"))
+        assert download(client, url).status_code == 404

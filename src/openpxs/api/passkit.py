@@ -36,6 +36,8 @@ def _token(request: Request) -> str | None:
 
 
 def _refused(refusal: PassKitRefusal) -> Response:
+    if refusal.status >= 500:
+        log.error("pass not served", extra={"fields": {"reason": str(refusal)}})
     return Response(status_code=refusal.status)
 
 

@@ -178,8 +178,15 @@ async def guest_name(uow: UnitOfWork, merchant_id: int, account_id: int) -> str 
 
 
 async def build_apple_pass(uow: UnitOfWork, program: Program, wallet_pass: WalletPass) -> bytes:
-    """The signed .pkpass of the pass, with the account's balances now."""
-    apple = apple_config(program)
+    """The signed .pkpass of the pass, with the account's balances now: 404 when the
+    merchant no longer has Apple passes, 503 when its certificates cannot be read."""
+    apple = program.wallet_passes.apple
+    if apple is None:
+        raise PassKitRefusal(404, "Apple Wallet passes are not configured")
+    try:
+        signer = load_signer(apple)
+    except (OSError, ValueError) as exc:
+        raise PassKitRefusal(503, f"pass certificate unusable: {type(exc).__name__}") from None
     look = look_of(apple)
     document = pkpass.pass_json(
         look,
@@ -193,7 +200,7 @@ async def build_apple_pass(uow: UnitOfWork, program: Program, wallet_pass: Walle
             key=lambda b: b.currency is not None,
         ),
     )
-    return pkpass.pkpass(document, pkpass.default_images(look), load_signer(apple))
+    return pkpass.pkpass(document, pkpass.default_images(look), signer)
 
 
 # The PassKit web service (Apple's "Wallet Passes Web Service Reference"): what devices
