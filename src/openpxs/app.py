@@ -22,8 +22,7 @@ from openpxs.api import passkit
 from openpxs.domain.clock import Clock
 from openpxs.logs import configure_logging
 from openpxs.messaging import OutboxWorker, transport_from_settings
-from openpxs.messaging.transports import ChannelTransport
-from openpxs.messaging.wallet_push import GoogleWalletTransport, PassUpdateTransport
+from openpxs.messaging.wallet_push import with_wallet_updates
 from openpxs.security import limit_password_checks, use_server_key
 from openpxs.settings import Settings
 from openpxs.store.db import create_engine, migrate
@@ -121,16 +120,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         )
         # Kept on app.state so tests and the demo can read a LogTransport's messages.
         app.state.transport = transport_from_settings(settings)
-        if settings.wallet_updates == "send":
-            app.state.transport = ChannelTransport(
-                app.state.transport,
-                {
-                    "pass_update": PassUpdateTransport(
-                        engine, ca_file=settings.wallet_push_ca_file
-                    ),
-                    "google_wallet": GoogleWalletTransport(engine),
-                },
-            )
+        app.state.transport = with_wallet_updates(app.state.transport, settings, engine)
         app.state.outbox_worker = None
         if settings.outbox_worker:
             app.state.outbox_worker = OutboxWorker(

@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from openpxs.integrations.apple_pass_push import ApplePassPush, PushRejected
 from openpxs.integrations.google_wallet import GoogleWalletClient, ServiceAccount, WalletApiError
 from openpxs.messaging.outbox import OutgoingMessage
-from openpxs.messaging.transports import DeliveryError
+from openpxs.messaging.transports import ChannelTransport, DeliveryError, Transport
+from openpxs.settings import Settings
 from openpxs.store.uow import unit_of_work
 
 
@@ -91,3 +92,17 @@ class GoogleWalletTransport:
         for client in self._clients.values():
             await client.close()
         self._clients.clear()
+
+
+def with_wallet_updates(transport: Transport, settings: Settings, engine: AsyncEngine) -> Transport:
+    """``transport``, with wallet pass updates sent to Apple and Google when
+    OPENPXS_WALLET_UPDATES=send (else they go through ``transport`` like the rest)."""
+    if settings.wallet_updates != "send":
+        return transport
+    return ChannelTransport(
+        transport,
+        {
+            "pass_update": PassUpdateTransport(engine, ca_file=settings.wallet_push_ca_file),
+            "google_wallet": GoogleWalletTransport(engine),
+        },
+    )
