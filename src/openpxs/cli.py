@@ -220,7 +220,8 @@ def demo(
         settings.port = sock.getsockname()[1]  # the one chosen, for --port 0
     try:
         _prepare_database(settings)
-        created = run(settings.database_url, install_demo(settings.database_url))
+        public_url = f"http://{settings.host}:{settings.port}"
+        created = run(settings.database_url, install_demo(settings.database_url, public_url))
     except BaseException:
         sock.close()
         raise
