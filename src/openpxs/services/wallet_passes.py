@@ -51,27 +51,28 @@ class GuestCard:
 
 async def guest_card(call: Call, card_number: str | None, account_id: int | None) -> GuestCard:
     """The card named by number (or the account's primary card: its lowest-numbered
-    active card), which the caller may reach; CARD_NOT_FOUND otherwise."""
+    active card), which the caller may reach; CARD_NOT_FOUND otherwise, with no detail,
+    so another guest's card is refused exactly like one that does not exist."""
     if card_number:
         found = await call.uow.cards.with_account(call.merchant_id, card_number)
         if found is None:
-            raise Refused(Reason.CARD_NOT_FOUND, "no such card")
+            raise Refused(Reason.CARD_NOT_FOUND)
         card, account = found
         if account_id is not None and account.id != account_id:
-            raise Refused(Reason.CARD_NOT_FOUND, "the card is not on that account")
+            raise Refused(Reason.CARD_NOT_FOUND)
         number = card.number
     elif account_id is not None:
         got = await call.uow.accounts.get(call.merchant_id, account_id)
         if got is None:
-            raise Refused(Reason.CARD_NOT_FOUND, "no such account")
+            raise Refused(Reason.CARD_NOT_FOUND)
         primary = await call.uow.cards.lowest_active_number(call.merchant_id, account_id)
         if primary is None:
-            raise Refused(Reason.CARD_NOT_FOUND, "the account has no active card")
+            raise Refused(Reason.CARD_NOT_FOUND)
         account, number = got, primary
     else:
         raise Refused(Reason.CARD_NOT_FOUND, "printedCardNumber or accountId is required")
     if account.status != AccountStatus.ACTIVE:
-        raise Refused(Reason.CARD_NOT_FOUND, "the account is not active")
+        raise Refused(Reason.CARD_NOT_FOUND)
     if not call.principal.may_reach(account.id, account.user_id):
         raise Refused(Reason.CARD_NOT_FOUND)
     return GuestCard(number, account)
