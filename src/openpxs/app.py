@@ -18,9 +18,11 @@ from starlette.types import Receive, Scope, Send
 
 import openpxs.api  # noqa: F401  (registers every service's endpoints)
 from openpxs import metrics
+from openpxs.api import passkit
 from openpxs.domain.clock import Clock
 from openpxs.logs import configure_logging
 from openpxs.messaging import OutboxWorker, transport_from_settings
+from openpxs.messaging.wallet_push import with_wallet_updates
 from openpxs.security import limit_password_checks, use_server_key
 from openpxs.settings import Settings
 from openpxs.store.db import create_engine, migrate
@@ -118,6 +120,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         )
         # Kept on app.state so tests and the demo can read a LogTransport's messages.
         app.state.transport = transport_from_settings(settings)
+        app.state.transport = with_wallet_updates(app.state.transport, settings, engine)
         app.state.outbox_worker = None
         if settings.outbox_worker:
             app.state.outbox_worker = OutboxWorker(
@@ -176,6 +179,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         return JSONResponse(openapi_document())
 
     mount_reference_pages(app)
+    app.include_router(passkit.router)
 
     app.add_middleware(EnvelopeMiddleware)
 

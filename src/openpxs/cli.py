@@ -220,7 +220,8 @@ def demo(
         settings.port = sock.getsockname()[1]  # the one chosen, for --port 0
     try:
         _prepare_database(settings)
-        created = run(settings.database_url, install_demo(settings.database_url))
+        public_url = f"http://{settings.host}:{settings.port}"
+        created = run(settings.database_url, install_demo(settings.database_url, public_url))
     except BaseException:
         sock.close()
         raise
@@ -335,7 +336,8 @@ def outbox_deliver(database: str | None = DatabaseOption) -> None:
     """Send every message that is due now.
 
     Once, through OPENPXS_MAIL_TRANSPORT: for a setup whose servers run with
-    OPENPXS_OUTBOX_WORKER=false.
+    OPENPXS_OUTBOX_WORKER=false. Wallet pass updates of balances changed since the
+    last delivery are queued first (sent with OPENPXS_WALLET_UPDATES=send).
     """
     from openpxs.domain.clock import Clock
     from openpxs.logs import configure_logging
@@ -346,11 +348,18 @@ def outbox_deliver(database: str | None = DatabaseOption) -> None:
         _check_mail(settings)
     # The log transport's lines (and failed sends) go to stderr as the server's do.
     configure_logging(settings.log_level)
-    transport = transport_from_settings(settings)
 
     async def deliver(url: str) -> int:
+        from openpxs.messaging.wallet_push import with_wallet_updates
+        from openpxs.services.wallet_passes import sweep
+        from openpxs.store.uow import unit_of_work
+
         engine = await open_database(url)
         try:
+            # Wallet pass updates of balances changed since the last sweep, first.
+            async with unit_of_work(engine) as uow:
+                await sweep(uow, Clock().now())
+            transport = with_wallet_updates(transport_from_settings(settings), settings, engine)
             return await deliver_everything_due(engine, transport, Clock().now())
         finally:
             await engine.dispose()

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from openpxs.config import DEMO_CONFIG_FILES
 from openpxs.config.loader import load_config
+from openpxs.config.model import MerchantConfig
+from openpxs.demo_wallet import ensure_demo_wallet_keys
 from openpxs.domain.cards import CardRef
 from openpxs.domain.moves import Move
 from openpxs.domain.stamp import CallStamp
@@ -26,22 +28,38 @@ POINTS_WALLET = 2
 DEMO_HISTORY = ((21, "1001", 60, 0), (14, "1002", 50, 0), (7, "1001", 40, 0), (2, "1002", 0, 30))
 
 
-async def install_demo(database_url: str) -> int:
+async def install_demo(database_url: str, public_url: str | None = None) -> int:
     """Apply the demo configuration and the demo guest (idempotent); returns how many
-    cards were new."""
+    cards were new. ``public_url``: where the demo is served, for the links to its
+    Apple Wallet passes."""
+    # The wallet passes' test certificates and key (not Apple- or Google-issued) that
+    # merchant-1000.yaml names.
+    ensure_demo_wallet_keys()
     engine = create_engine(database_url)
     try:
         await migrate(engine)
         created = 0
         for path in DEMO_CONFIG_FILES:
             async with engine.begin() as conn:
-                report = await apply_config(conn, load_config(path), datetime.now(UTC))
+                config = served_at(load_config(path), public_url)
+                report = await apply_config(conn, config, datetime.now(UTC))
                 created += report.new_cards
         async with unit_of_work(engine) as uow:
             await install_demo_guest(uow, datetime.now(UTC))
         return created
     finally:
         await engine.dispose()
+
+
+def served_at(config: MerchantConfig, public_url: str | None) -> MerchantConfig:
+    """The program with its passes' web service at ``public_url`` (the port the demo was
+    started on), when given."""
+    apple = config.wallet_passes.apple
+    if public_url is None or apple is None:
+        return config
+    moved = apple.model_copy(update={"web_service_url": public_url})
+    passes = config.wallet_passes.model_copy(update={"apple": moved})
+    return config.model_copy(update={"wallet_passes": passes})
 
 
 async def install_demo_guest(uow: UnitOfWork, now: datetime) -> bool:

@@ -101,6 +101,13 @@ class Settings(BaseSettings):
     twilio_messaging_service_sid: str = ""
     # The country code put before numbers written without one ("617-555-0123").
     sms_default_country_code: str = "1"
+    # Wallet pass updates after a balance change: "log" keeps them in the log transport
+    # like the other messages; "send" sends Apple pass-update pushes to APNs (each
+    # merchant's wallet_passes.apple.push_url, with its pass certificate) and Google
+    # Wallet object updates to its REST API. wallet_push_ca_file: CA certificates to
+    # trust for the APNs connection instead of the system's (a local APNs stand-in).
+    wallet_updates: Literal["log", "send"] = "log"
+    wallet_push_ca_file: str = ""
     # How often each server process looks for due messages.
     outbox_poll_seconds: float = 2.0
     # Off for a process that should not deliver (then `openpxs outbox deliver` can).

@@ -61,6 +61,9 @@ PRECONDITION: dict[str, str] = {
     "socialgroup/requestToJoinByEmailAddress.json": "needs a social group with a friend in it",
     # Guests here have no messages; test_message.py shows a guest deletes only their own.
     "message/deleteMessage.json": "needs a message in the guest's own inbox",
+    # The generated request has no url; test_googlewallet.py shows a guest gets the token
+    # of their own card only.
+    "googlewallet/generateSaveToAndroidPayJWT.json": "needs the url of the page",
 }
 
 # Guest styles a caller can use to name someone else's card/account/user. card is left

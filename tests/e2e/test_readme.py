@@ -50,12 +50,19 @@ def replies(output: str) -> list[dict[str, Any]]:
 def run_against_a_demo(blocks: list[str], tmp_path: Path) -> list[dict[str, Any]]:
     port = free_port()
     url = f"sqlite:///{tmp_path / 'examples.db'}"
-    server = start(["demo", "--database", url], tmp_path / "server.log", port)
+    # In tmp_path, where the demo makes its wallet certificates and the README's pass
+    # is downloaded.
+    server = start(["demo", "--database", url], tmp_path / "server.log", port, cwd=tmp_path)
     try:
         script = "set -euo pipefail\n" + "\n".join(blocks)
         script = script.replace("127.0.0.1:8080", f"127.0.0.1:{port}")
         run = subprocess.run(
-            ["bash", "-c", script], capture_output=True, text=True, timeout=120, check=False
+            ["bash", "-c", script],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            cwd=tmp_path,
         )
     finally:
         server.send_signal(signal.SIGTERM)
@@ -69,10 +76,14 @@ def run_against_a_demo(blocks: list[str], tmp_path: Path) -> list[dict[str, Any]
 
 def test_the_readme_examples_run_top_to_bottom_in_one_shell(tmp_path: Path) -> None:
     blocks = example_blocks(ROOT / "README.md")
-    assert len(blocks) == 5  # POS session, demo guest, loyalty check, eGift, a challenge
-    sold, redeemed, account, check, egift, joined, *visits, challenges = run_against_a_demo(
+    # POS session, demo guest, loyalty check, eGift, a challenge, wallet passes
+    assert len(blocks) == 6
+    sold, redeemed, account, check, egift, joined, *visits, challenges, jwt = run_against_a_demo(
         blocks, tmp_path
     )
+    # The demo pass verified with openssl (set -e), and the Google token was signed.
+    assert (tmp_path / "demo-pass" / "pass.json").exists()
+    assert jwt["result"] == "success" and jwt["jwt"].count(".") == 2, jwt
     assert sold["svCurrentBalance"] == "25.00"
     assert redeemed["svCurrentBalance"] == "15.00"
     assert (account["result"], account["username"]) == ("success", "demo"), account

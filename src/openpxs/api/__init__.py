@@ -1,6 +1,7 @@
 """One module (or package) per PXS service; importing this registers every endpoint."""
 
 from openpxs.api import (
+    applepassbook,
     balancetransfer,
     campaignfeedback,
     challenge,
@@ -13,6 +14,7 @@ from openpxs.api import (
     geolocation,
     gift,
     gifttransfer,
+    googlewallet,
     guest,
     guestauthentication,
     guestmanagement,
@@ -35,6 +37,7 @@ from openpxs.api import (
 )
 
 __all__ = [
+    "applepassbook",
     "balancetransfer",
     "campaignfeedback",
     "challenge",
@@ -47,6 +50,7 @@ __all__ = [
     "geolocation",
     "gift",
     "gifttransfer",
+    "googlewallet",
     "guest",
     "guestauthentication",
     "guestmanagement",

@@ -30,6 +30,7 @@ from openpxs.config.payments import PaymentsConfig
 from openpxs.config.places import PlacesConfig
 from openpxs.config.social_groups import SocialGroupConfig
 from openpxs.config.surveys import SurveyConfig
+from openpxs.config.wallet_passes import WalletPassesConfig
 from openpxs.domain.program import PROGRAM_CODES_ALL
 
 Loc = tuple[str | int, ...]
@@ -424,6 +425,8 @@ class MerchantConfig(_Model):
     outreach: OutreachConfig = Field(default_factory=OutreachConfig)
     """Reaching guests: marketing e-mail templates, the One To One visit cadence and the
     content sets of mobile apps."""
+    wallet_passes: WalletPassesConfig = Field(default_factory=WalletPassesConfig)
+    """Apple Wallet and Google Wallet passes of the merchant's cards."""
 
     @model_validator(mode="after")
     def _cross_check(self) -> MerchantConfig:

@@ -130,6 +130,8 @@ class Reason(StrEnum):
     MONITORING_NOT_ENABLED = "monitoring_not_enabled"
     APPLE_PAY_NOT_CONFIGURED = "apple_pay_not_configured"
     APPLE_PAY_VALIDATION_FAILED = "apple_pay_validation_failed"
+    # wallet passes (Google Wallet Service)
+    WALLET_NOT_CONFIGURED = "wallet_not_configured"
     INVALID_DOMAIN = "invalid_domain"
     CHECKOUT_SESSION_ERROR = "checkout_session_error"
     PAYMENT_INTENT_NOT_FOUND = "payment_intent_not_found"

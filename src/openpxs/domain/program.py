@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from openpxs.config.places import PlacesConfig
     from openpxs.config.social_groups import SocialGroupConfig
     from openpxs.config.surveys import SurveyConfig
+    from openpxs.config.wallet_passes import WalletPassesConfig
 
 WALLET_KINDS = ("currency", "points", "reward", "count")
 PROGRAM_CODES_ALL = "PX"  # a headerInfo.programId that addresses every program
@@ -75,6 +76,7 @@ class Program:
     # None: the merchant has no social groups.
     social_groups: SocialGroupConfig | None = None
     outreach: OutreachConfig = field(default_factory=lambda: _default_outreach_config())
+    wallet_passes: WalletPassesConfig = field(default_factory=lambda: _default_wallet_passes())
 
     def store(self, code: str) -> StoreDef:
         found = self.stores.get(code)
@@ -153,3 +155,7 @@ def _default_outreach_config() -> OutreachConfig:
     from openpxs.config.outreach import OutreachConfig
 
     return OutreachConfig()
+def _default_wallet_passes() -> WalletPassesConfig:
+    from openpxs.config.wallet_passes import WalletPassesConfig
+
+    return WalletPassesConfig()

@@ -229,6 +229,16 @@ class RoutingTransport:
                 await close()
 
 
+class ChannelTransport:
+    """Some channels through their own transports, the rest through ``default``."""
+
+    def __init__(self, default: Transport, channels: dict[str, Transport]) -> None:
+        self.default, self.channels = default, channels
+
+    async def send(self, message: OutgoingMessage) -> None:
+        await self.channels.get(message.channel, self.default).send(message)
+
+
 def transport_from_settings(settings: Settings) -> Transport:
     """The transports the settings configure, one per channel.
 
@@ -256,4 +266,6 @@ def log_transport(transport: Transport) -> LogTransport | None:
         return transport
     if isinstance(transport, RoutingTransport):
         return transport.log
+    if isinstance(transport, ChannelTransport):
+        return log_transport(transport.default)
     return None

@@ -213,6 +213,7 @@ class OutboxWorker:
     async def _run(self) -> None:
         while not self._stop.is_set():
             more = False
+            await self._sweep_wallet_passes()
             try:
                 result = await deliver_pass(
                     self.engine, self.transport, self.clock.now(), self.batch, stop=self._stop
@@ -227,6 +228,17 @@ class OutboxWorker:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), self.poll_seconds)
+
+    async def _sweep_wallet_passes(self) -> None:
+        """Queue the updates of wallet passes whose balances changed (pass-update pushes,
+        Google Wallet object updates), before this poll's delivery pass sends them."""
+        from openpxs.services.wallet_passes import sweep
+
+        try:
+            async with unit_of_work(self.engine) as uow:
+                await sweep(uow, self.clock.now())
+        except Exception:
+            log.exception("wallet pass sweep failed")
 
     async def _reconcile_payments(self) -> None:
         """Make due automatic recharges, send unclaimed gifts back to their givers, renew

@@ -101,6 +101,7 @@ async def apply_config(
             config.social_groups.model_dump(mode="json") if config.social_groups else None
         ),
         "outreach_config": config.outreach.model_dump(mode="json"),
+        "wallet_passes_config": config.wallet_passes.model_dump(mode="json"),
     }
     if row is None:
         await conn.execute(

@@ -96,6 +96,8 @@ merchants = Table(
     Column("challenges_config", JSON, nullable=True),
     # Social group limits (config.social_groups.SocialGroupConfig); null: no groups.
     Column("social_groups_config", JSON, nullable=True),
+    # Apple Wallet and Google Wallet passes (config.wallet_passes.WalletPassesConfig).
+    Column("wallet_passes_config", JSON, nullable=True),
 )
 
 programs = Table(
@@ -1167,4 +1169,39 @@ account_comments = Table(
     Column("comment", String(500), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Index("ix_account_comments_merchant_account", "merchant_id", "account_id", "created_at"),
+# A card's wallet pass, made the first time it is asked for: kind "apple" (serial_number
+# is the pass's serial, auth_token its PassKit authenticationToken) or "google"
+# (serial_number is the loyalty object id's suffix). seen_journal_id is the account's
+# latest journal row the pass was last brought up to date with; a newer one means a
+# balance changed and the pass must be updated (services.wallet_passes.sweep).
+wallet_passes = Table(
+    "wallet_passes",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("kind", String(8), nullable=False),
+    Column("serial_number", String(64), nullable=False),
+    Column("card_number", String(64), nullable=False),
+    Column("account_id", Id, nullable=False),
+    Column("auth_token", String(64), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("seen_journal_id", Id, nullable=True),
+    UniqueConstraint("serial_number"),
+    UniqueConstraint("merchant_id", "kind", "card_number"),
+    Index("ix_wallet_passes_merchant_account", "merchant_id", "account_id"),
+)
+
+# Devices that put an Apple pass in their Wallet (PassKit web service registrations).
+wallet_pass_devices = Table(
+    "wallet_pass_devices",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("pass_id", Id, nullable=False),
+    Column("device_library_id", String(128), nullable=False),
+    Column("push_token", String(200), nullable=False),
+    Column("registered_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("pass_id", "device_library_id"),
+    Index("ix_wallet_pass_devices_device", "device_library_id"),
 )

@@ -66,6 +66,7 @@ from openpxs.store.repositories.tokens import TokenRepository
 from openpxs.store.repositories.transactions import HistoryRepository, TransactionRepository
 from openpxs.store.repositories.users import UserRepository
 from openpxs.store.repositories.visit_codes import VisitCodeRepository
+from openpxs.store.repositories.wallet_passes import WalletPassRepository
 
 
 class StaleRead(Exception):
@@ -315,6 +316,10 @@ class UnitOfWork:
     @cached_property
     def inbox(self) -> InboxRepository:
         return InboxRepository(self._conn)
+
+    @cached_property
+    def wallet_passes(self) -> WalletPassRepository:
+        return WalletPassRepository(self._conn)
 
     @cached_property
     def stores(self) -> StoreRepository:

@@ -12,7 +12,10 @@ from sqlalchemy import Column, ColumnElement, String, and_, func, select, update
 from openpxs.store.repositories import Repository
 from openpxs.store.tables import outbox
 
-Channel = Literal["email", "sms", "apns", "fcm"]
+# pass_update: an Apple Wallet pass-update push (recipient: the device's push token,
+# subject: the pass type identifier, body "{}"); google_wallet: a Google Wallet loyalty
+# object update (recipient: the object id, body: the JSON patch).
+Channel = Literal["email", "sms", "apns", "fcm", "pass_update", "google_wallet"]
 CHANNELS: tuple[str, ...] = get_args(Channel)
 # last_error is a String(500) column.
 ERROR_LIMIT = 500

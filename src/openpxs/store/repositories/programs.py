@@ -18,6 +18,7 @@ from openpxs.config.payments import PaymentsConfig
 from openpxs.config.places import PlacesConfig
 from openpxs.config.social_groups import SocialGroupConfig
 from openpxs.config.surveys import SurveyConfig
+from openpxs.config.wallet_passes import WalletPassesConfig
 from openpxs.domain.errors import InvalidMerchant
 from openpxs.domain.fields import with_login
 from openpxs.domain.program import CardTemplateDef, Program, StoreDef, WalletDef
@@ -138,6 +139,7 @@ async def _read_program(conn: AsyncConnection, merchant_id: int) -> Program:
             else None
         ),
         outreach=OutreachConfig.model_validate(merchant.outreach_config or {}),
+        wallet_passes=WalletPassesConfig.model_validate(merchant.wallet_passes_config or {}),
     )
 
 

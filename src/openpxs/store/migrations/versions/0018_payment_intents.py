@@ -1,7 +1,7 @@
 """payment intents
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-06 15:00:00.000000
 
 The intents behind checkout sessions: an amount a processor's checkout authorizes,
@@ -14,7 +14,7 @@ from alembic import op
 from openpxs.store.tables import UTCDateTime
 
 revision = "0018"
-down_revision = "0016"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
