@@ -155,6 +155,8 @@ def _default_outreach_config() -> OutreachConfig:
     from openpxs.config.outreach import OutreachConfig
 
     return OutreachConfig()
+
+
 def _default_wallet_passes() -> WalletPassesConfig:
     from openpxs.config.wallet_passes import WalletPassesConfig
 

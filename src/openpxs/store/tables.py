@@ -1169,6 +1169,8 @@ account_comments = Table(
     Column("comment", String(500), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Index("ix_account_comments_merchant_account", "merchant_id", "account_id", "created_at"),
+)
+
 # A card's wallet pass, made the first time it is asked for: kind "apple" (serial_number
 # is the pass's serial, auth_token its PassKit authenticationToken) or "google"
 # (serial_number is the loyalty object id's suffix). seen_journal_id is the account's
