@@ -12,7 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from openpxs.integrations.apple_pass_push import ApplePassPush, PushRejected
+from openpxs.integrations.apns import ApnsClient
+from openpxs.integrations.push import PushRejected, TokenUnregistered
 from openpxs.messaging import LogTransport, deliver_everything_due
 from openpxs.messaging.transports import ChannelTransport
 from openpxs.messaging.wallet_push import PassUpdateTransport
@@ -95,27 +96,35 @@ def test_the_push_goes_over_http2_with_the_pass_certificate(
     apns.unregistered.add("gone")
     apns.bad.add("bad")
 
-    async def go() -> list[str]:
-        client = ApplePassPush(
-            str(certs.certificate), str(certs.key), base_url=apns.url, ca_file=str(certs.root)
+    async def go() -> list[str | None]:
+        client = ApnsClient(
+            cert_file=str(certs.certificate),
+            key_file=str(certs.key),
+            base_url=apns.url,
+            ca_file=str(certs.root),
         )
         try:
-            outcomes: list[str] = [(await client.push("abc123", PASS_TYPE)).outcome]
-            outcomes.append((await client.push("gone", PASS_TYPE)).outcome)
-            with pytest.raises(PushRejected, match="400: BadDeviceToken"):
-                await client.push("bad", PASS_TYPE)
-            with pytest.raises(PushRejected, match="403: TopicDisallowed"):
-                await client.push("abc123", "pass.someone.else")
-            return outcomes
+            sent = [await client.send("abc123", PASS_TYPE, {}, push_type=None)]
+            with pytest.raises(TokenUnregistered):
+                await client.send("gone", PASS_TYPE, {}, push_type=None)
+            with pytest.raises(PushRejected, match="400 BadDeviceToken"):
+                await client.send("bad", PASS_TYPE, {}, push_type=None)
+            with pytest.raises(PushRejected, match="403 TopicDisallowed"):
+                await client.send("abc123", "pass.someone.else", {}, push_type=None)
+            with pytest.raises(PushRejected, match="not a device push token"):
+                await client.send("../3/device/x", PASS_TYPE, {}, push_type=None)
+            return sent
         finally:
-            await client.close()
+            await client.aclose()
 
-    assert asyncio.run(go()) == ["sent", "unregistered"]
+    (apns_id,) = asyncio.run(go())
+    assert apns_id  # the id APNs gave the accepted push
     first = apns.received[0]
     assert first.path == "/3/device/abc123"
     assert first.headers[":method"] == "POST"
     assert first.headers["apns-topic"] == PASS_TYPE
     assert first.body == b"{}"
+    assert "apns-push-type" not in first.headers  # a pass update is no alert
     assert PASS_TYPE in first.client_subject
 
 

@@ -121,13 +121,18 @@ class ApnsClient:
         topic: str,
         payload: dict[str, Any],
         *,
-        push_type: PushType = "alert",
+        push_type: PushType | None = "alert",
         priority: int | None = None,
         expiration: int | None = None,
         collapse_id: str | None = None,
     ) -> str | None:
-        """Send one push; returns the ``apns-id`` Apple gave it."""
-        headers = {"apns-topic": topic, "apns-push-type": push_type}
+        """Send one push; returns the ``apns-id`` Apple gave it. ``push_type`` None sends
+        no ``apns-push-type``, as a Wallet pass-update push (an empty payload) is sent."""
+        if not token or "/" in token or len(token) > 200:
+            raise PushRejected("not a device push token")
+        headers = {"apns-topic": topic}
+        if push_type is not None:
+            headers["apns-push-type"] = push_type
         if priority is not None:
             headers["apns-priority"] = str(priority)
         if expiration is not None:

@@ -12,8 +12,9 @@ import json
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from openpxs.integrations.apple_pass_push import ApplePassPush, PushRejected
+from openpxs.integrations.apns import ApnsClient
 from openpxs.integrations.google_wallet import GoogleWalletClient, ServiceAccount, WalletApiError
+from openpxs.integrations.push import PushRejected, PushUnavailable, TokenUnregistered
 from openpxs.messaging.outbox import OutgoingMessage
 from openpxs.messaging.transports import ChannelTransport, DeliveryError, Transport
 from openpxs.settings import Settings
@@ -24,7 +25,7 @@ class PassUpdateTransport:
     def __init__(self, engine: AsyncEngine, *, ca_file: str | None = None) -> None:
         self.engine = engine
         self.ca_file = ca_file or None
-        self._clients: dict[tuple[str, str, str], ApplePassPush] = {}
+        self._clients: dict[tuple[str, str, str], ApnsClient] = {}
 
     async def send(self, message: OutgoingMessage) -> None:
         if message.channel != "pass_update":
@@ -39,9 +40,9 @@ class PassUpdateTransport:
         client = self._clients.get(key)
         if client is None:
             try:
-                client = ApplePassPush(
-                    apple.certificate_file,
-                    apple.private_key_file,
+                client = ApnsClient(
+                    cert_file=apple.certificate_file,
+                    key_file=apple.private_key_file,
                     base_url=apple.push_url,
                     ca_file=self.ca_file,
                 )
@@ -49,13 +50,16 @@ class PassUpdateTransport:
                 raise DeliveryError(f"pass certificate unusable: {type(exc).__name__}") from None
             self._clients[key] = client
         try:
-            await client.push(message.recipient, apple.pass_type_identifier)
-        except PushRejected as exc:
+            # An empty payload: the device asks the web service which passes changed.
+            await client.send(message.recipient, apple.pass_type_identifier, {}, push_type=None)
+        except TokenUnregistered:
+            return  # the device unregisters the pass through the web service itself
+        except (PushRejected, PushUnavailable) as exc:
             raise DeliveryError(str(exc)) from None
 
     async def close(self) -> None:
         for client in self._clients.values():
-            await client.close()
+            await client.aclose()
         self._clients.clear()
 
 
