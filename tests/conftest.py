@@ -154,3 +154,18 @@ def client(session_client: TestClient) -> TestClient:
 def clock(client: TestClient) -> ShiftedClock:
     clock: ShiftedClock = client.app.state.runtime.clock  # type: ignore[attr-defined]
     return clock
+
+
+@pytest.fixture(name="quiet_worker")
+def quiet_worker_fixture(client: TestClient) -> Iterator[None]:
+    """The server's outbox worker stopped for the test, so the test alone sweeps passes
+    and claims messages, and a message's body is still there for the test to read."""
+    worker = client.app.state.outbox_worker  # type: ignore[attr-defined]
+    assert client.portal is not None
+    if worker is not None:
+        client.portal.call(worker.stop)
+    try:
+        yield
+    finally:
+        if worker is not None:
+            client.portal.call(worker.start)

@@ -124,18 +124,3 @@ def apple_fixture(client: TestClient, certs: PassCerts) -> Iterator[PassCerts]:
     with program_editor(client) as change:
         change(lambda data: data.setdefault("wallet_passes", {}).update(apple=apple_section(certs)))
         yield certs
-
-
-@pytest.fixture(name="quiet_worker")
-def quiet_worker_fixture(client: TestClient) -> Iterator[None]:
-    """The server's outbox worker stopped for the test, so the test alone sweeps passes
-    and claims messages."""
-    worker = client.app.state.outbox_worker  # type: ignore[attr-defined]
-    assert client.portal is not None
-    if worker is not None:
-        client.portal.call(worker.stop)
-    try:
-        yield
-    finally:
-        if worker is not None:
-            client.portal.call(worker.start)

@@ -26,7 +26,6 @@ from tests.api.pass_certs import (  # noqa: F401
     apple_fixture,
     apple_section,
     certs_fixture,
-    quiet_worker_fixture,
 )
 from tests.api.pos import LOYALTY, add_redeem, ok, run_db, sv
 from tests.api.test_passkit import auth, issued, registration

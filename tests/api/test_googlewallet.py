@@ -20,7 +20,6 @@ from openpxs.messaging.wallet_push import GoogleWalletTransport
 from openpxs.services.wallet_passes import sweep
 from openpxs.store.uow import unit_of_work
 from tests.api.guests import as_guest, body_of, enroll, gpost, sign_in
-from tests.api.pass_certs import quiet_worker_fixture  # noqa: F401
 from tests.api.pos import GIFT, LOYALTY, POS, activate, add_redeem, ok, sv
 from tests.fakes.google_wallet import FakeGoogleWallet
 from tests.program_config import program_editor

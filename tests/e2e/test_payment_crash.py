@@ -42,7 +42,7 @@ from tests.api.pos import APP, POS, header, wallets
 from tests.api.pos import card as pos_card
 from tests.conftest import database_kind
 from tests.e2e.server import free_port, start
-from tests.fakes.localstripe import SECRET_KEY, LocalStripe
+from tests.fakes.localstripe import SECRET_KEY, LocalStripe, running_localstripe
 from tests.program_config import edited_config
 
 KEY_VARIABLE = "OPENPXS_TEST_STRIPE_KEY"
@@ -118,6 +118,17 @@ class KillingProxy:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+@pytest.fixture(name="localstripe")
+def own_localstripe() -> Iterator[LocalStripe]:
+    """A localstripe holding this test's payments only, as a merchant's own Stripe
+    account would. Reconciliation finds what Stripe did under a key by listing the
+    account's intents; the session's localstripe holds every test's, listed oldest
+    first, and after the whole suite a lookup there was refused (an interrupted capture
+    was then given back instead of left authorized)."""
+    with running_localstripe() as running:
+        yield running
 
 
 @pytest.fixture

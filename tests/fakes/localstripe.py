@@ -12,6 +12,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,8 +60,9 @@ class LocalStripe:
         return str(made["id"])
 
 
-@pytest.fixture(scope="session")
-def localstripe() -> Iterator[LocalStripe]:
+@contextmanager
+def running_localstripe() -> Iterator[LocalStripe]:
+    """A localstripe process of its own, empty, stopped when the block ends."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-c", _LAUNCHER, "--port", str(port), "--from-scratch"],
@@ -78,3 +80,9 @@ def localstripe() -> Iterator[LocalStripe]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def localstripe() -> Iterator[LocalStripe]:
+    with running_localstripe() as running:
+        yield running

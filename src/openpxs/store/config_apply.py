@@ -175,13 +175,17 @@ async def apply_config(
 
     if report.changed and not report.merchant_created:
         # updated_at tells readers that cache a merchant's program to load it again.
-        await conn.execute(
-            update(merchants)
-            .where(merchants.c.merchant_id == mid)
-            .values(updated_at=now, config_version=merchants.c.config_version + 1)
-        )
-        # This process sees the change at once; other processes within RECHECK_SECONDS.
-        program_cache.forget(mid)
+        version = (
+            await conn.execute(
+                update(merchants)
+                .where(merchants.c.merchant_id == mid)
+                .values(updated_at=now, config_version=merchants.c.config_version + 1)
+                .returning(merchants.c.config_version)
+            )
+        ).scalar_one()
+        # This process sees the change once it commits; other processes within
+        # RECHECK_SECONDS.
+        program_cache.written(conn.engine.url, mid, version)
 
     handled = 0
     for card_range in config.card_ranges:

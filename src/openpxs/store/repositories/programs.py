@@ -48,6 +48,13 @@ _VERSION = select(merchants.c.config_version).where(
 _cache: dict[tuple[URL, int], _Cached] = {}
 
 
+# (database URL, merchant_id) -> the program version this process wrote last. A call
+# that read the program while that write was not yet committed read the version before
+# it: what it read is used once but not kept, or the process would hold the old program
+# for RECHECK_SECONDS after changing it itself.
+_written: dict[tuple[URL, int], int] = {}
+
+
 def forget(merchant_id: int | None = None) -> None:
     """Drop cached programs (one merchant's, or all), so the next call reads them again."""
     if merchant_id is None:
@@ -55,6 +62,13 @@ def forget(merchant_id: int | None = None) -> None:
         return
     for key in [k for k in _cache if k[1] == merchant_id]:
         del _cache[key]
+
+
+def written(url: URL, merchant_id: int, version: int) -> None:
+    """This process is writing ``version`` of the merchant's program (config apply): no
+    copy older than it is kept from now on, even one read before the write commits."""
+    _written[(url, merchant_id)] = version
+    forget(merchant_id)
 
 
 class ProgramRepository(Repository):
@@ -80,7 +94,8 @@ async def load_program(conn: AsyncConnection, merchant_id: int) -> Program:
         cached.checked = now
         return cached.program
     program = await _read_program(conn, merchant_id)
-    _cache[key] = _Cached(version, program, now)
+    if version >= _written.get(key, 0):
+        _cache[key] = _Cached(version, program, now)
     return program
 
 
