@@ -31,6 +31,7 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
+from openpxs.config import load_config
 from openpxs.demo import install_demo
 from openpxs.services.card_payments import reconcile
 from openpxs.store.config_apply import apply_config
@@ -43,7 +44,7 @@ from tests.api.pos import card as pos_card
 from tests.conftest import database_kind
 from tests.e2e.server import free_port, start
 from tests.fakes.localstripe import SECRET_KEY, LocalStripe, running_localstripe
-from tests.program_config import edited_config
+from tests.program_config import DEMO_1000, edited_config
 
 KEY_VARIABLE = "OPENPXS_TEST_STRIPE_KEY"
 VISA = "4242424242424242"
@@ -270,8 +271,13 @@ def site(
     made = Site(url, tmp_path, proxy)
     made.db(lambda conn: apply_config(conn, config, datetime.now(UTC)))
     made.start()
-    yield made
-    made.stop()
+    try:
+        yield made
+    finally:
+        made.stop()
+        # On PostgreSQL this is the session's database: the tests after this one
+        # expect the demo program as shipped, with its test processor.
+        made.db(lambda conn: apply_config(conn, load_config(DEMO_1000), datetime.now(UTC)))
 
 
 def kill_at(site: Site, path: re.Pattern[str], moment: str) -> None:

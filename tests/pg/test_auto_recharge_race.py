@@ -5,17 +5,14 @@ from __future__ import annotations
 
 from collections import Counter
 
-from openpxs.config import load_config
 from openpxs.domain.clock import ShiftedClock
 from openpxs.domain.payments import CardDisplay
 from openpxs.processors.builtin import BuiltinTestProcessor
 from openpxs.services.auto_recharge import make_due_recharges
-from openpxs.store.config_apply import apply_config
 from openpxs.store.tables import payment_attempts
 from openpxs.store.uow import unit_of_work
 from tests.api.pos import GIFT, add_redeem_body, sell_body, sv
 from tests.pg.test_races import Pos, outcome, race, race_url
-from tests.program_config import DEMO_1000
 
 __all__ = ["race_url"]
 
@@ -32,9 +29,6 @@ def test_twenty_concurrent_redemptions_below_the_threshold_make_one_recharge(
         kept = await processor.verify_and_save("tok_visa", "race-save")
         assert kept.token is not None
         now = ShiftedClock().now()
-        # The demo program as shipped, with its test processor, whatever ran before.
-        async with pos.engine.begin() as conn:
-            await apply_config(conn, load_config(DEMO_1000), now)
         async with unit_of_work(pos.engine) as uow:
             card = await uow.cards.find(1000, GIFT)
             assert card is not None and card.account_id is not None
