@@ -84,6 +84,24 @@ def run(client: TestClient, work: Any) -> Any:
     return client.portal.call(work, engine)
 
 
+async def _outbox_and_tokens(engine: Any) -> tuple[list[Any], list[str]]:
+    """Each message's recipient, attempts, sent, given up and last error; the tokens left."""
+    async with engine.begin() as conn:
+        rows = list(
+            await conn.execute(
+                select(
+                    outbox.c.recipient,
+                    outbox.c.attempts,
+                    outbox.c.sent_at.is_not(None),
+                    outbox.c.failed_at.is_not(None),
+                    outbox.c.last_error,
+                ).order_by(outbox.c.id)
+            )
+        )
+        left = [r.token for r in await conn.execute(select(push_devices.c.token))]
+    return rows, left
+
+
 def test_apns_token_auth_is_http2_and_its_provider_token_is_reused(
     client: TestClient, apns: FakeApns, pki: Pki, apns_key: ec.EllipticCurvePrivateKey
 ) -> None:
@@ -205,19 +223,7 @@ def test_the_worker_pushes_forgets_unregistered_tokens_and_gives_up_bad_ones(
             sent = await deliver_everything_due(engine, transport, now)
         finally:
             await transport.aclose()
-        async with engine.begin() as conn:
-            rows = list(
-                await conn.execute(
-                    select(
-                        outbox.c.recipient,
-                        outbox.c.attempts,
-                        outbox.c.sent_at.is_not(None),
-                        outbox.c.failed_at.is_not(None),
-                        outbox.c.last_error,
-                    ).order_by(outbox.c.id)
-                )
-            )
-            left = [r.token for r in await conn.execute(select(push_devices.c.token))]
+        rows, left = await _outbox_and_tokens(engine)
         return queued, sent, rows, left
 
     queued, sent, rows, left = run(client, push_and_deliver)
@@ -356,19 +362,7 @@ def test_fcm_fetches_one_access_token_and_the_worker_forgets_unregistered_tokens
                     outage = exc
             finally:
                 await transport.aclose()
-            async with engine.begin() as conn:
-                rows = list(
-                    await conn.execute(
-                        select(
-                            outbox.c.recipient,
-                            outbox.c.attempts,
-                            outbox.c.sent_at.is_not(None),
-                            outbox.c.failed_at.is_not(None),
-                            outbox.c.last_error,
-                        ).order_by(outbox.c.id)
-                    )
-                )
-                left = [r.token for r in await conn.execute(select(push_devices.c.token))]
+            rows, left = await _outbox_and_tokens(engine)
             return sent, rows, left, outage
 
         sent, rows, left, outage = run(client, go)
