@@ -153,6 +153,9 @@ async def measure(url: str, operations: list[str], calls: int, profile: str | No
             print(f"{operation}: {total_calls / calls:.0f} Python function calls per call")
             order = os.environ.get("PERCALL_SORT", "tottime")
             stats.sort_stats(order).print_stats(int(os.environ.get("PERCALL_LINES", "30")))
+            # PERCALL_CALLERS=pattern: who calls the functions matching it.
+            if os.environ.get("PERCALL_CALLERS"):
+                stats.print_callers(os.environ["PERCALL_CALLERS"])
     await inbox.put({"type": "lifespan.shutdown"})
     await task
 

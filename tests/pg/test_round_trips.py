@@ -103,7 +103,10 @@ def test_post_and_accrue_points_writes_its_postings_in_one_statement(
         assert reply["result"] == "success", reply
         counts.append((counter.total, counter.texts))
     total, texts = min(counts)
-    # The check's transaction record, its lots, journal, balances and the account's
-    # revision go in one WITH ... INSERT statement, not one statement each.
-    assert texts.count("WITH") == 1 and texts.count("INSERT") == 2, texts  # check, challenge
-    assert total == 18, texts
+    # The card and its account are locked in one statement (WITH ... FOR UPDATE); the
+    # check's transaction record, its lots, journal, balances and the account's revision
+    # go in one WITH ... INSERT statement, not one statement each. A new check's row
+    # comes back from its INSERT, not from a second read; the account's tier and
+    # whether it visited before are one read.
+    assert texts.count("WITH") == 2 and texts.count("INSERT") == 2, texts  # check, challenge
+    assert total == 15, texts

@@ -16,6 +16,7 @@ from openpxs.domain.cards import (
     Card,
     CardRef,
     CardStatus,
+    require_active,
     require_move,
     verify_card,
 )
@@ -33,6 +34,23 @@ async def find_card(uow: UnitOfWork, merchant_id: int, ref: CardRef, *, lock: bo
     not found."""
     card = await uow.cards.find(merchant_id, ref.printed_number(), lock=lock)
     return verify_card(card, ref)
+
+
+async def find_card_locking_account(uow: UnitOfWork, merchant_id: int, ref: CardRef) -> Card:
+    """``find_card`` with the card locked and, if it has one, its account locked with it
+    in the same statement: ``Card.account_status`` is then the status under the lock,
+    and ``lock_active_account`` has nothing left to do for that account."""
+    card = await uow.cards.find_locking_account(merchant_id, ref.printed_number())
+    return verify_card(card, ref)
+
+
+def require_active_account(card: Card) -> int:
+    """The account of a card found by ``find_card_locking_account``, refused if a
+    concurrent void closed it before the lock was taken."""
+    account_id = require_active(card)
+    if card.account_status != AccountStatus.ACTIVE:
+        raise CardNotActive()
+    return account_id
 
 
 async def move_cards(

@@ -35,7 +35,12 @@ from openpxs.domain.transactions import Kind
 from openpxs.services import challenge_progress, coupons, standing
 from openpxs.services.activation import activate_within
 from openpxs.services.balances import AccountView, view_of
-from openpxs.services.books import find_card, lock_active_account, open_settled_book
+from openpxs.services.books import (
+    find_card_locking_account,
+    lock_active_account,
+    open_settled_book,
+    require_active_account,
+)
 from openpxs.services.challenge_progress import PostedCheck
 from openpxs.services.check_evaluation import CardCheck, balances_of, facts_of, plan_check
 from openpxs.services.stored_checks import record_step
@@ -68,12 +73,14 @@ async def open_card_account(
 ) -> tuple[Card, int, AccountBook]:
     """The card (activated if asked), its account locked, and its book with lapsed value
     written off."""
-    card = await find_card(uow, program.merchant_id, ref, lock=True)
+    card = await find_card_locking_account(uow, program.merchant_id, ref)
     if may_auto_activate(card, auto_activate):
         txn = await uow.transactions.record(stamp, Kind.ACTIVATE, card_number=card.number)
         card = await activate_within(uow, program, stamp, card, txn)
-    account_id = require_active(card)
-    await lock_active_account(uow, program.merchant_id, account_id)
+        account_id = require_active(card)
+        await lock_active_account(uow, program.merchant_id, account_id)
+    else:
+        account_id = require_active_account(card)
     book = await open_settled_book(uow, program, account_id, stamp)
     return card, account_id, book
 

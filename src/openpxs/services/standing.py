@@ -28,14 +28,13 @@ async def account_facts(
     uow: UnitOfWork, program: Program, account_id: int, now: datetime
 ) -> AccountFacts:
     mid = program.merchant_id
-    tier = await uow.standing.tier_of(mid, account_id)
+    tier, visited = await uow.standing.tier_and_visited(mid, account_id)
     day_start = end_of_day(program.today(now) - timedelta(days=1), program.timezone)
     earned_today = {
         rule.wallet: await earned_since(uow, program, account_id, rule.wallet, day_start)
         for rule in program.loyalty.earning
         if rule.cap_per_day is not None
     }
-    visited = await uow.standing.has_visited(mid, account_id)
     return AccountFacts(tier_code=tier, earned_today=earned_today, first_visit=not visited)
 
 

@@ -37,6 +37,24 @@ _FIND = (
     .where(cards.c.merchant_id == bindparam("m"), cards.c.printed_card_number == bindparam("n"))
 )
 _FIND_LOCKED = _FIND.with_for_update(of=cards)
+# PostgreSQL: the card locked, then its account, in one round trip (the status read is
+# the one under the lock). SQLite's BEGIN IMMEDIATE holds the whole database already.
+_FIND_LOCKING_ACCOUNT = text(
+    """
+WITH card AS (
+  SELECT id, printed_card_number, registration_code, template_code, status, account_id
+  FROM cards WHERE merchant_id = :m AND printed_card_number = :n
+  FOR UPDATE
+), account AS (
+  SELECT a.id, a.status FROM accounts a JOIN card ON a.id = card.account_id
+  WHERE a.merchant_id = :m
+  FOR UPDATE OF a
+)
+SELECT card.id, card.printed_card_number, card.registration_code, card.template_code,
+       card.status, card.account_id, account.status
+FROM card LEFT JOIN account ON account.id = card.account_id
+"""
+)
 _ACTIVATE = (
     update(cards)
     .where(cards.c.merchant_id == bindparam("m"), cards.c.id == bindparam("card"))
@@ -97,6 +115,13 @@ class CardRepository(Repository):
         """The merchant's card with its account's status; another merchant's card is
         simply not there."""
         query = _FIND_LOCKED if lock else _FIND
+        row = (await self.conn.execute(query, {"m": merchant_id, "n": number})).first()
+        return _card(row, row[6]) if row is not None else None
+
+    async def find_locking_account(self, merchant_id: int, number: str) -> Card | None:
+        """The card and its account both locked (cards first, as every use case locks
+        them); ``Card.account_status`` is the status under the lock."""
+        query = _FIND_LOCKING_ACCOUNT if self.postgres else _FIND
         row = (await self.conn.execute(query, {"m": merchant_id, "n": number})).first()
         return _card(row, row[6]) if row is not None else None
 

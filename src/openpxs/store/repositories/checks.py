@@ -15,9 +15,10 @@ from openpxs.store.tables import checks, transactions
 
 # Built once: every check posting claims its row. A check posted before keeps its row
 # as it is (both dialects skip the conflict without the savepoint a failed insert
-# would need).
-_CLAIM_POSTGRES = postgresql.insert(checks).on_conflict_do_nothing()
-_CLAIM_SQLITE = sqlite.insert(checks).on_conflict_do_nothing()
+# would need). A new row comes back whole: the call that inserted it holds it until
+# it commits, so only a check posted before is read (and locked) again.
+_CLAIM_POSTGRES = postgresql.insert(checks).on_conflict_do_nothing().returning(*checks.c)
+_CLAIM_SQLITE = sqlite.insert(checks).on_conflict_do_nothing().returning(*checks.c)
 _FIND = select(checks).where(
     checks.c.merchant_id == bindparam("m"),
     checks.c.store_code == bindparam("store"),
@@ -54,7 +55,7 @@ class CheckRepository(Repository):
     ) -> StoredCheck:
         """The stored row of this check, created if new, locked for this call (SQLite:
         BEGIN IMMEDIATE holds the whole database already)."""
-        await self.conn.execute(
+        inserted = await self.conn.execute(
             _CLAIM_POSTGRES if self.postgres else _CLAIM_SQLITE,
             {
                 "merchant_id": merchant_id,
@@ -66,6 +67,9 @@ class CheckRepository(Repository):
                 "posted_at": now,
             },
         )
+        new = inserted.first()
+        if new is not None:
+            return _stored(new)
         found = await self.conn.execute(
             _LOCK if self.postgres else _FIND,
             {

@@ -29,6 +29,10 @@ _VISITED = select(
         transactions.c.undone_by_id.is_(None),
     )
 )
+# The tier and whether a check of the account still stands, in one round trip.
+_TIER_AND_VISITED = select(accounts.c.tier_code, _VISITED.scalar_subquery()).where(
+    accounts.c.merchant_id == bindparam("m"), accounts.c.id == bindparam("a")
+)
 _EARNED_SINCE = (
     select(func.coalesce(func.sum(journal.c.units), 0))
     .select_from(JOURNAL_WITH_TRANSACTIONS)
@@ -54,11 +58,15 @@ class StandingRepository(Repository):
     async def set_tier(self, merchant_id: int, account_id: int, tier: int | None) -> None:
         await self.conn.execute(_SET_TIER, {"m": merchant_id, "a": account_id, "tier": tier})
 
-    async def has_visited(self, merchant_id: int, account_id: int) -> bool:
-        """Whether a check of the account's still stands (not reversed)."""
-        return bool(
-            (await self.conn.execute(_VISITED, {"m": merchant_id, "a": account_id})).scalar()
-        )
+    async def tier_and_visited(self, merchant_id: int, account_id: int) -> tuple[int | None, bool]:
+        """The account's tier, and whether a check of the account still stands (not
+        reversed)."""
+        row = (
+            await self.conn.execute(_TIER_AND_VISITED, {"m": merchant_id, "a": account_id})
+        ).first()
+        if row is None:
+            return None, False
+        return (int(row[0]) if row[0] is not None else None), bool(row[1])
 
     async def earned_since(
         self, merchant_id: int, account_id: int, wallet_code: int, since: datetime
