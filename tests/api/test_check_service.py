@@ -268,6 +268,26 @@ def test_gold_tier_after_500_points_earns_half_as_much_again(client: TestClient)
     )
 
 
+def test_the_tier_falls_back_when_the_check_that_reached_it_is_reversed(
+    client: TestClient,
+) -> None:
+    activate_loyalty(client)
+    first = post_check(client, LOYALTY, a_check("T1", item("A", "10.00")))
+    assert first["tierCode"] == 1
+    reached = post_check(client, LOYALTY, a_check("T2", item("A", "250.00", "FEATURED")))
+    assert reached["tierCode"] == 2
+    assert post_check(client, LOYALTY, a_check("T3", item("A", "1.00")))["tierCode"] == 2
+    ok(
+        call(
+            client,
+            "reverse",
+            {"headerInfo": header(programId="PX"), "pxTransactionId": reached["pxTransactionId"]},
+        )
+    )
+    # Re-qualified at the next check, from what still stands.
+    assert post_check(client, LOYALTY, a_check("T4", item("A", "1.00")))["tierCode"] == 1
+
+
 def test_reward_details_and_simulation_without_a_choice(client: TestClient) -> None:
     activate_loyalty(client)
     post_check(client, LOYALTY, a_check("D0", item("A", "100.00")))

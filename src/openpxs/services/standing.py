@@ -58,23 +58,30 @@ async def spend_since(
 async def update_tier(
     uow: UnitOfWork, program: Program, account_id: int, now: datetime
 ) -> int | None:
-    """Re-qualify the account for its tier from what it earned in each tier's window."""
+    """Re-qualify the account for its tier from what it earned in each tier's window;
+    written only when it changes."""
     tiers = program.loyalty.tiers
     if not tiers:
         return None
-    stats: dict[str, Decimal] = {}
+    windows: dict[str, tuple[int, datetime]] = {}
     for tier in tiers:
         since = now - timedelta(days=tier.window_days)
         for kind, wallet in (("points", tier.points_wallet), ("visits", tier.visits_wallet)):
-            key = f"{kind}:{wallet}:{tier.window_days}"
-            if wallet is not None and key not in stats:
-                stats[key] = await earned_since(uow, program, account_id, wallet, since)
+            if wallet is not None:
+                windows.setdefault(f"{kind}:{wallet}:{tier.window_days}", (wallet, since))
+    mid = program.merchant_id
+    current, earned = await uow.standing.tier_and_earnings(mid, account_id, list(windows.values()))
+    stats: dict[str, Decimal] = {}
+    for key, (wallet_code, _), units in zip(windows, windows.values(), earned, strict=True):
+        held_in = program.wallets.get(wallet_code)
+        stats[key] = from_units(units, held_in.scale if held_in else 4)
+    for tier in tiers:
         if tier.spend is not None:
-            stats[f"spend:{tier.window_days}"] = await spend_since(
-                uow, program.merchant_id, account_id, since
-            )
+            since = now - timedelta(days=tier.window_days)
+            stats[f"spend:{tier.window_days}"] = await spend_since(uow, mid, account_id, since)
     code = tier_for(tiers, stats)
-    await uow.standing.set_tier(program.merchant_id, account_id, code)
+    if code != current:
+        await uow.standing.set_tier(mid, account_id, code)
     return code
 
 

@@ -4,6 +4,7 @@ whether it has visited before. What the rules of a check and the tiers read."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, exists, func, select, update
 
@@ -33,19 +34,27 @@ _VISITED = select(
 _TIER_AND_VISITED = select(accounts.c.tier_code, _VISITED.scalar_subquery()).where(
     accounts.c.merchant_id == bindparam("m"), accounts.c.id == bindparam("a")
 )
-_EARNED_SINCE = (
-    select(func.coalesce(func.sum(journal.c.units), 0))
-    .select_from(JOURNAL_WITH_TRANSACTIONS)
-    .where(
-        journal.c.merchant_id == bindparam("m"),
-        journal.c.account_id == bindparam("a"),
-        journal.c.wallet_code == bindparam("w"),
-        journal.c.units > 0,
-        journal.c.created_at >= bindparam("since"),
-        transactions.c.target_id.is_(None),
-        transactions.c.undone_by_id.is_(None),
+
+
+def _earned(wallet_code: Any, since: Any) -> Any:
+    """The units credited to one wallet since a time by transactions that still stand
+    (``earned_since``); the account is bound as ``m`` and ``a``."""
+    return (
+        select(func.coalesce(func.sum(journal.c.units), 0))
+        .select_from(JOURNAL_WITH_TRANSACTIONS)
+        .where(
+            journal.c.merchant_id == bindparam("m"),
+            journal.c.account_id == bindparam("a"),
+            journal.c.wallet_code == wallet_code,
+            journal.c.units > 0,
+            journal.c.created_at >= since,
+            transactions.c.target_id.is_(None),
+            transactions.c.undone_by_id.is_(None),
+        )
     )
-)
+
+
+_EARNED_SINCE = _earned(bindparam("w"), bindparam("since"))
 
 
 class StandingRepository(Repository):
@@ -67,6 +76,25 @@ class StandingRepository(Repository):
         if row is None:
             return None, False
         return (int(row[0]) if row[0] is not None else None), bool(row[1])
+
+    async def tier_and_earnings(
+        self, merchant_id: int, account_id: int, windows: list[tuple[int, datetime]]
+    ) -> tuple[int | None, list[int]]:
+        """The account's tier and, for each (wallet, since) of ``windows``, what
+        ``earned_since`` answers, in one round trip."""
+        sums = [
+            # Values, not named parameters: each window's sum binds its own.
+            _earned(wallet, since).scalar_subquery().label(f"earned_{n}")
+            for n, (wallet, since) in enumerate(windows)
+        ]
+        query = select(accounts.c.tier_code, *sums).where(
+            accounts.c.merchant_id == bindparam("m"), accounts.c.id == bindparam("a")
+        )
+        row = (await self.conn.execute(query, {"m": merchant_id, "a": account_id})).first()
+        if row is None:
+            return None, [0] * len(windows)
+        tier = int(row[0]) if row[0] is not None else None
+        return tier, [int(units or 0) for units in row[1:]]
 
     async def earned_since(
         self, merchant_id: int, account_id: int, wallet_code: int, since: datetime
