@@ -37,24 +37,6 @@ _FIND = (
     .where(cards.c.merchant_id == bindparam("m"), cards.c.printed_card_number == bindparam("n"))
 )
 _FIND_LOCKED = _FIND.with_for_update(of=cards)
-# PostgreSQL: the card locked, then its account, in one round trip (the status read is
-# the one under the lock). SQLite's BEGIN IMMEDIATE holds the whole database already.
-_FIND_LOCKING_ACCOUNT = text(
-    """
-WITH card AS (
-  SELECT id, printed_card_number, registration_code, template_code, status, account_id
-  FROM cards WHERE merchant_id = :m AND printed_card_number = :n
-  FOR UPDATE
-), account AS (
-  SELECT a.id, a.status FROM accounts a JOIN card ON a.id = card.account_id
-  WHERE a.merchant_id = :m
-  FOR UPDATE OF a
-)
-SELECT card.id, card.printed_card_number, card.registration_code, card.template_code,
-       card.status, card.account_id, account.status
-FROM card LEFT JOIN account ON account.id = card.account_id
-"""
-)
 _ACTIVATE = (
     update(cards)
     .where(cards.c.merchant_id == bindparam("m"), cards.c.id == bindparam("card"))
@@ -64,21 +46,13 @@ _ACTIVATE = (
         activated_at=bindparam("at"),
     )
 )
-_INSERT_CHANGES = transaction_cards.insert()
-_CLAIM = idempotency_keys.insert()
-# PostgreSQL: the call's retry keys claimed, the card locked and its account locked, in
-# one round trip. A key already held fails the statement (the caller replays), after
-# waiting for a twin still in flight, exactly as a separate INSERT would. The card's
-# lock comes first (cards before accounts, as every use case locks them); under READ
-# COMMITTED a locked row is re-read at its newest version after a wait, so the account
-# followed is the card's account as it is now.
-_CLAIM_AND_LOCK = text(
-    """
-WITH claimed AS (
-  INSERT INTO idempotency_keys (merchant_id, scope, request_hash, reply, created_at)
-  SELECT :m, s, :h, NULL, :now FROM unnest(CAST(:scopes AS VARCHAR[])) AS s
-  RETURNING 1
-), card AS (
+# PostgreSQL: the card locked, then its account (cards before accounts, as every use
+# case locks them). Under READ COMMITTED a locked row is re-read at its newest version
+# after a wait, so the account followed is the card's account as it is now, and the
+# status read is the one under the lock. SQLite's BEGIN IMMEDIATE holds the whole
+# database already.
+_LOCK_CARD_AND_ACCOUNT = """
+card AS (
   SELECT id, printed_card_number, registration_code, template_code, status, account_id
   FROM cards WHERE merchant_id = :m AND printed_card_number = :n
   FOR UPDATE
@@ -87,6 +61,27 @@ WITH claimed AS (
   WHERE a.merchant_id = :m
   FOR UPDATE OF a
 )
+"""
+_FIND_LOCKING_ACCOUNT = text(
+    f"""
+WITH {_LOCK_CARD_AND_ACCOUNT}
+SELECT card.id, card.printed_card_number, card.registration_code, card.template_code,
+       card.status, card.account_id, account.status
+FROM card LEFT JOIN account ON account.id = card.account_id
+"""
+)
+_INSERT_CHANGES = transaction_cards.insert()
+_CLAIM = idempotency_keys.insert()
+# PostgreSQL: the call's retry keys claimed, the card locked and its account locked, in
+# one round trip. A key already held fails the statement (the caller replays), after
+# waiting for a twin still in flight, exactly as a separate INSERT would.
+_CLAIM_AND_LOCK = text(
+    f"""
+WITH claimed AS (
+  INSERT INTO idempotency_keys (merchant_id, scope, request_hash, reply, created_at)
+  SELECT :m, s, :h, NULL, :now FROM unnest(CAST(:scopes AS VARCHAR[])) AS s
+  RETURNING 1
+), {_LOCK_CARD_AND_ACCOUNT}
 SELECT card.id, card.printed_card_number, card.registration_code, card.template_code,
        card.status, card.account_id, account.status, (SELECT count(*) FROM claimed),
        nextval('transactions_id_seq'),
