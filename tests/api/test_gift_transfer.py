@@ -31,6 +31,8 @@ from tests.api.pos import (
     sv,
     wallets,
 )
+from tests.api.test_outbox_delivery import Inbox, inbox  # noqa: F401 (fixture)
+from tests.api.test_sale import deliver
 
 
 def out(client: TestClient, headers: dict[str, str] | None = None, **body: Any) -> dict[str, Any]:
@@ -172,6 +174,47 @@ def test_an_unclaimed_gift_goes_back_to_the_giver_once(
     assert sv_of(client, GIFT2) == "1.00"
     failed(claim(client, code), "gifttransfer.transfer_expired")
     audit_clean(client)
+
+
+# The notice is sent by the test's SMTP delivery, not the server's own worker.
+@pytest.mark.usefixtures("quiet_worker")
+def test_the_giver_is_emailed_when_an_unclaimed_gift_comes_back(
+    client: TestClient,
+    clock: ShiftedClock,
+    inbox: Inbox,  # noqa: F811
+) -> None:
+    created = enroll(client, "ada", "ada@example.com")
+    card = created["printedCardNumber"]
+    add_redeem(client, card, add=sv("25.00"))
+    out(client, fromPrintedCardNumber=card, to={"email": "late@example.com"})
+    assert deliver(client, inbox, clock.now()) >= 1  # the claim code to the recipient
+    inbox.received.clear()
+    clock.offset += timedelta(days=31)
+    assert return_now(client) == 1
+    assert sv_of(client, card) == "25.00"
+    assert deliver(client, inbox, clock.now()) == 1
+    [mail] = inbox.received
+    assert mail.recipients == ["ada@example.com"]
+    assert mail.message["Subject"] == "Your gift was returned - OpenPXS Demo Grill"
+    text = mail.message.get_payload(decode=True).decode()  # type: ignore[union-attr]
+    assert "5.00 Stored Value you sent to late@example.com" in text
+    assert "not claimed within 30 days" in text
+    assert f"card ending in {card[-4:]}" in text
+    # Returned once, told once.
+    assert return_now(client) == 0
+    assert deliver(client, inbox, clock.now()) == 0
+    assert len(inbox.received) == 1
+
+
+def test_a_returned_gift_of_a_card_without_a_guest_emails_no_one(
+    client: TestClient, clock: ShiftedClock
+) -> None:
+    sell(client, GIFT, "25.00")
+    out(client, to={"email": "late@example.com"})
+    before = [to for to, _ in emails(client)]
+    clock.offset += timedelta(days=31)
+    assert return_now(client) == 1
+    assert [to for to, _ in emails(client)] == before == ["late@example.com"]
 
 
 @pytest.mark.parametrize(

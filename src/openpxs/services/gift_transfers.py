@@ -7,7 +7,8 @@ in id order) and journaled as a ``giftTransferOut``/``giftTransferIn`` pair. A g
 anyone else is *held*: the value leaves the giver (``giftTransferOut``) into a
 ``gift_transfers`` row with a claim code that is e-mailed to the recipient through the
 outbox. Claiming credits it (``giftTransferIn``); when ``claim_days`` pass first, the
-``return_lapsed`` job puts it back on the giver's account (``giftTransferReturn``).
+``return_lapsed`` job puts it back on the giver's account (``giftTransferReturn``) and
+tells the giver, by e-mail and in their account's inbox, in that same transaction.
 
 Every step that settles a held gift locks its row first and changes it only while it is
 still held, so a claim racing the return job (or a second claim) moves value once.
@@ -450,4 +451,40 @@ async def _return_one(uow: UnitOfWork, gift: GiftTransfer, now: datetime) -> int
     _credit(book, program, template if template is not None else 0, held, now)
     txn = await _write(uow, stamp, Kind.GIFT_TRANSFER_RETURN, book, held.from_card_number)
     await uow.gift_transfers.settle(held, GiftStatus.RETURNED, now, return_transaction_id=txn)
+    await _tell_giver(uow, program, held, now)
     return 1
+
+
+async def _tell_giver(uow: UnitOfWork, program: Program, held: GiftTransfer, now: datetime) -> None:
+    """Tell the giver their unclaimed gift is back on their card: in the account's
+    inbox, and by e-mail through the outbox when the account's guest has an address (a
+    gift card without a guest gets neither e-mail nor anyone to read it)."""
+    wallet = program.wallets[held.wallet_code]
+    amount = f"{from_units(held.units, wallet.scale)} {wallet.name}"
+    to = held.recipient_email or "its recipient"
+    subject = f"Your gift was returned - {program.name}"
+    text = "\n".join(
+        [
+            f"The gift of {amount} you sent to {to} on"
+            f" {program.today(held.created_at).isoformat()} was not claimed within"
+            f" {settings(program).claim_days} days.",
+            "",
+            f"It has been returned to your card ending in {held.from_card_number[-4:]}.",
+        ]
+    )
+    await inbox.notify(
+        uow, program.merchant_id, held.from_account_id, subject=subject, body=text, now=now
+    )
+    user = await uow.users.of_account(program.merchant_id, held.from_account_id)
+    if user is None or not user.email:
+        return
+    first = user.fields.get("firstName")
+    await enqueue(
+        uow,
+        merchant_id=program.merchant_id,
+        channel="email",
+        recipient=user.email,
+        subject=subject,
+        body=(f"Hello {first}," if first else "Hello,") + "\n\n" + text + "\n",
+        now=now,
+    )
