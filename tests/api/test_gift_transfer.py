@@ -206,6 +206,7 @@ def test_the_giver_is_emailed_when_an_unclaimed_gift_comes_back(
     assert len(inbox.received) == 1
 
 
+@pytest.mark.usefixtures("quiet_worker")
 def test_a_returned_gift_of_a_card_without_a_guest_emails_no_one(
     client: TestClient, clock: ShiftedClock
 ) -> None:

@@ -325,6 +325,10 @@ class PaymentsConfig(_Model):
     """Automatic recharge limits."""
     apple_pay: ApplePayConfig | None = None
     """Apple Pay on the web; absent: the Apple Pay operations answer not configured."""
+    intent_capture_days: int = Field(default=7, ge=1, le=30)
+    """Days a payment intent (payment/createCheckoutSession) may wait for its capture,
+    counted from its checkout; after them it is released at the processor and ends
+    CANCELED. Card networks hold an authorization about seven days."""
     max_card_balance: Amount | None = None
     """Largest stored value balance a gift sale or reload may leave on a card (Gift
     Service); absent: no limit but the ledger's."""
