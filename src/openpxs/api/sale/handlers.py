@@ -239,10 +239,11 @@ async def _sell(
     ),
 )
 async def sale_config(ctx: CallContext, req: m.SaleConfigRequest) -> m.SaleConfigReply:
-    """The program of programType (EGIFT, LOYALTY_CARD) offered to guests holding cards
-    of cardTemplateCode: face value limits or presets, designs, discounts, shipping and
-    payment methods. Read-only, for guests who are not signed in; tierCode is accepted
-    and changes nothing (programs are chosen by card template)."""
+    """The program of programType (EGIFT, REWARD_YOURSELF, LOYALTY_CARD) offered to
+    guests holding cards of cardTemplateCode: face value limits or presets, designs,
+    discounts, shipping and payment methods (none for REWARD_YOURSELF, paid with points
+    at pointsPerCurrencyUnit). Read-only, for guests who are not signed in; tierCode is
+    accepted and changes nothing (programs are chosen by card template)."""
     program = sales.sale_program(ctx, req.programType, req.cardTemplateCode)
     return m.SaleConfigReply(program=_program(program, signed_in=False))
 
