@@ -24,33 +24,40 @@ def payments_reconcile(
         help="Leave alone attempts younger than this: their call may still be running.",
     ),
 ) -> None:
-    """Finish or give back every card payment left half done.
+    """Finish or give back every card payment left half done, and release payment
+    intents nobody captured in time.
 
     An attempt whose charge was recorded is credited to its card (or refunded when the
     card can no longer take it); one that never got as far is settled by asking the
     processor what its idempotency key did: a charge nobody was told of is voided or
-    refunded, no charge marks it failed. Every server process also does this in the
-    background; the command is for a server that is down, or to settle at once.
+    refunded, no charge marks it failed. A payment intent not captured within the
+    program's intent_capture_days is released at the processor and ends CANCELED.
+    Every server process also does this in the background; the command is for a server
+    that is down, or to settle at once.
     """
     from openpxs.domain.clock import Clock
     from openpxs.services.card_payments import ReconcileReport, reconcile
+    from openpxs.services.payment_intents import expire_stale
     from openpxs.store.uow import unit_of_work
 
-    async def settle(url: str) -> ReconcileReport:
+    async def settle(url: str) -> tuple[ReconcileReport, int]:
         engine = await open_database(url)
         try:
-            return await reconcile(
+            report = await reconcile(
                 lambda: unit_of_work(engine),
                 Clock().now(),
                 grace=timedelta(minutes=grace_minutes),
             )
+            released = await expire_stale(lambda: unit_of_work(engine), Clock().now())
+            return report, released
         finally:
             await engine.dispose()
 
     with reported_failures(database):
         url = cli_settings(database).database_url
-    report = run(url, settle(url))
+    report, released = run(url, settle(url))
     console.print(
         f"payments reconciled: {report.credited} credited, {report.compensated} given back,"
-        f" {report.failed} failed, {report.left_open} left open"
+        f" {report.failed} failed, {report.left_open} left open;"
+        f" expired payment intents released: {released}"
     )

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from openpxs.domain.clock import ShiftedClock
+from openpxs.messaging import deliver_everything_due
 from openpxs.services.gift_transfers import return_lapsed
 from openpxs.store.tables import gift_transfers, outbox
 from openpxs.store.uow import unit_of_work
@@ -31,6 +32,11 @@ from tests.api.pos import (
     sv,
     wallets,
 )
+from tests.api.test_onetimepassword import outbox_messages
+from tests.api.test_outbox_delivery import Inbox, inbox  # noqa: F401 (fixture)
+from tests.api.test_sale import deliver
+from tests.api.test_upland_sms import twilio_transport
+from tests.fakes.twilio import fake_twilio
 
 
 def out(client: TestClient, headers: dict[str, str] | None = None, **body: Any) -> dict[str, Any]:
@@ -174,6 +180,92 @@ def test_an_unclaimed_gift_goes_back_to_the_giver_once(
     audit_clean(client)
 
 
+# The notice is sent by the test's SMTP delivery, not the server's own worker.
+@pytest.mark.usefixtures("quiet_worker")
+def test_the_giver_is_emailed_when_an_unclaimed_gift_comes_back(
+    client: TestClient,
+    clock: ShiftedClock,
+    inbox: Inbox,  # noqa: F811
+) -> None:
+    created = enroll(client, "ada", "ada@example.com")
+    card = created["printedCardNumber"]
+    add_redeem(client, card, add=sv("25.00"))
+    out(client, fromPrintedCardNumber=card, to={"email": "late@example.com"})
+    assert deliver(client, inbox, clock.now()) >= 1  # the claim code to the recipient
+    inbox.received.clear()
+    clock.offset += timedelta(days=31)
+    assert return_now(client) == 1
+    assert sv_of(client, card) == "25.00"
+    assert deliver(client, inbox, clock.now()) == 1
+    [mail] = inbox.received
+    assert mail.recipients == ["ada@example.com"]
+    assert mail.message["Subject"] == "Your gift was returned - OpenPXS Demo Grill"
+    text = mail.message.get_payload(decode=True).decode()  # type: ignore[union-attr]
+    assert "5.00 Stored Value you sent to late@example.com" in text
+    assert "not claimed within 30 days" in text
+    assert f"card ending in {card[-4:]}" in text
+    # Returned once, told once.
+    assert return_now(client) == 0
+    assert deliver(client, inbox, clock.now()) == 0
+    assert len(inbox.received) == 1
+
+
+@pytest.mark.usefixtures("quiet_worker")
+def test_a_returned_gift_of_a_card_without_a_guest_emails_no_one(
+    client: TestClient, clock: ShiftedClock
+) -> None:
+    sell(client, GIFT, "25.00")
+    out(client, to={"email": "late@example.com"})
+    before = [to for to, _ in emails(client)]
+    clock.offset += timedelta(days=31)
+    assert return_now(client) == 1
+    assert [to for to, _ in emails(client)] == before == ["late@example.com"]
+
+
+# The test delivers the outbox itself, through the Twilio-shaped adapter.
+@pytest.mark.usefixtures("quiet_worker")
+def test_a_gift_to_a_phone_number_is_texted_its_claim_code(
+    client: TestClient, clock: ShiftedClock
+) -> None:
+    sell(client, GIFT, "25.00")
+    sell(client, GIFT2, "1.00")
+    reply = out(
+        client,
+        to={"phone": "617-555-0142", "firstName": "Lee"},
+        transferMessage="Lunch is on me",
+    )
+    info = reply["transferInfo"]
+    assert info["status"] == "PENDING_CLAIM", reply
+    assert sv_of(client, GIFT) == "20.00"
+    assert emails(client) == []  # no address: the code goes by SMS only
+    with fake_twilio() as twilio:
+        deliver_everything_due_now(client, clock, twilio_transport(twilio))
+    [sms] = twilio.messages
+    assert sms["To"] == "+16175550142"
+    assert info["claimCode"] in sms["Body"] and "5.00 Stored Value" in sms["Body"]
+    assert '"Lunch is on me"' in sms["Body"]
+    assert claim(client, info["claimCode"])["transferInfo"]["status"] == "CLAIMED"
+    assert sv_of(client, GIFT2) == "6.00"
+    audit_clean(client)
+
+
+@pytest.mark.usefixtures("quiet_worker")
+def test_a_gift_to_an_address_and_a_number_reaches_both(client: TestClient) -> None:
+    sell(client, GIFT, "25.00")
+    code = out(client, to={"email": "new@example.com", "phone": "+1 617 555 0142"})["transferInfo"][
+        "claimCode"
+    ]
+    assert [to for to, body in emails(client) if code in body] == ["new@example.com"]
+    [sms] = outbox_messages(client, "sms")
+    assert sms["recipient"] == "+1 617 555 0142" and code in sms["body"]
+
+
+def deliver_everything_due_now(client: TestClient, clock: ShiftedClock, transport: Any) -> None:
+    engine = client.app.state.runtime.engine  # type: ignore[attr-defined]
+    assert client.portal is not None
+    client.portal.call(deliver_everything_due, engine, transport, clock.now())
+
+
 @pytest.mark.parametrize(
     ("body", "code"),
     [
@@ -189,7 +281,16 @@ def test_an_unclaimed_gift_goes_back_to_the_giver_once(
             {"to": {"printedCardNumber": GIFT2, "email": "x@example.com"}},
             "gifttransfer.invalid_recipient",
         ),
-        ({"to": {"phone": "5555550100"}}, "gifttransfer.invalid_recipient"),
+        ({"to": {"phone": "12"}}, "gifttransfer.invalid_recipient"),
+        ({"to": {"phone": "call me"}}, "gifttransfer.invalid_recipient"),
+        (
+            {"to": {"email": "x@example.com", "phone": "555-CALL"}},
+            "gifttransfer.invalid_recipient",
+        ),
+        (
+            {"to": {"printedCardNumber": GIFT2, "phone": "617-555-0142"}},
+            "gifttransfer.invalid_recipient",
+        ),
         ({"to": {"email": "not-an-address"}}, "gifttransfer.invalid_recipient"),
         ({"to": {}}, "gifttransfer.invalid_recipient"),
         ({"to": None}, "gifttransfer.invalid_recipient"),

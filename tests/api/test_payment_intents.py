@@ -8,6 +8,7 @@ import asyncio
 import base64
 from collections import Counter
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -16,16 +17,20 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
+from openpxs.domain.clock import ShiftedClock
 from openpxs.processors.builtin import BuiltinTestProcessor
 from openpxs.processors.stripe_gateway import CAPTURE_KEY_FIELD
 from openpxs.services import payment_intents
 from openpxs.store.tables import cards, payment_attempts
+from openpxs.store.tables import payment_intents as payment_intents_table
+from openpxs.store.uow import unit_of_work
 from tests.api.guests import as_guest, b2b, body_of, gget, gpost
-from tests.api.pos import APP, run_db
+from tests.api.pos import APP, POS, run_db
 from tests.api.test_payment import guest, sv_balance
 from tests.api.test_stripe_processor import VISA, stripe_merchant
 from tests.fakes.localstripe import LocalStripe
 from tests.pg.test_races import Pos, race, race_url
+from tests.program_config import demo_program
 
 __all__ = ["race_url", "stripe_merchant"]
 
@@ -216,6 +221,103 @@ def test_refusals_before_any_money_moves(client: TestClient) -> None:
     )
     assert anonymous["result"] == "success", anonymous
     assert attempts(client) == 0
+
+
+def as_pos(client: TestClient, operation: str, intent: str, method: str = "POST") -> Any:
+    """A back end's call on an intent (a guest's token would not outlive a week)."""
+    call = gget if method == "GET" else gpost
+    return body_of(call(client, "payment", operation, b2b(paymentIntentId=intent), POS))
+
+
+def expire_now(client: TestClient) -> int:
+    """One pass of the sweep the outbox worker makes, at the server's clock."""
+    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+    assert client.portal is not None
+    released: int = client.portal.call(
+        payment_intents.expire_stale, lambda: unit_of_work(runtime.engine), runtime.clock.now()
+    )
+    return released
+
+
+def status_of(client: TestClient, intent: str) -> str:
+    return str(as_pos(client, "paymentIntent", intent, "GET")["paymentIntent"]["status"])
+
+
+# The test alone sweeps: the server's worker would race it for the same intents.
+@pytest.mark.usefixtures("quiet_worker")
+def test_an_intent_not_captured_in_time_is_released(
+    client: TestClient, clock: ShiftedClock
+) -> None:
+    card, token = guest(client)
+    held = checkout(client, token, card, captureMethod="MANUAL")
+    pay(held)
+    unpaid = checkout(client, token, card, captureMethod="MANUAL")
+    taken = checkout(client, token, card, captureMethod="MANUAL")
+    pay(taken)
+    assert (
+        change(client, token, "capturePaymentIntent", taken["paymentIntentId"])["result"]
+        == "success"
+    )
+    assert status_of(client, held["paymentIntentId"]) == "AUTHORIZED"
+    clock.offset += timedelta(days=6, hours=23)
+    assert expire_now(client) == 0  # the demo's seven days have not passed
+    clock.offset += timedelta(hours=2)
+    # Past its window a capture is refused even before the sweep has released it.
+    late = as_pos(client, "capturePaymentIntent", held["paymentIntentId"])
+    assert late["errorCode"] == "payment.invalid_payment_intent_state", late
+    assert "expired" in late["errorMessage"]
+    assert expire_now(client) == 2
+    assert expire_now(client) == 0
+    assert [status_of(client, i["paymentIntentId"]) for i in (held, unpaid, taken)] == [
+        "CANCELED",
+        "CANCELED",
+        "CAPTURED",
+    ]
+    books = BuiltinTestProcessor.for_merchant(1000)._books.payments
+    assert books[held["clientSecret"].split("_secret_")[0]].voided
+    for operation in ("capturePaymentIntent", "cancelPaymentIntent"):
+        again = as_pos(client, operation, held["paymentIntentId"])
+        assert again["errorCode"] == "payment.invalid_payment_intent_state", again
+        assert "CANCELED" in again["errorMessage"]
+    assert sv_balance(client, card) == "20.00"  # the captured intent only
+    assert attempts(client) == 1
+
+
+# The test alone sweeps: the server's worker would race it for the same intents.
+@pytest.mark.usefixtures("quiet_worker")
+def test_the_capture_window_is_the_programs(client: TestClient, clock: ShiftedClock) -> None:
+    card, token = guest(client)
+    with demo_program(client, lambda data: data["payments"].update(intent_capture_days=2)):
+        held = checkout(client, token, card, captureMethod="MANUAL")
+        pay(held)
+        clock.offset += timedelta(days=1, hours=23)
+        assert expire_now(client) == 0
+        clock.offset += timedelta(hours=2)
+        assert expire_now(client) == 1
+        assert status_of(client, held["paymentIntentId"]) == "CANCELED"
+
+
+# The test alone sweeps: the server's worker would race it for the same intents.
+@pytest.mark.usefixtures("quiet_worker")
+def test_an_intent_a_call_is_changing_is_left_to_it(
+    client: TestClient, clock: ShiftedClock
+) -> None:
+    card, token = guest(client)
+    held = checkout(client, token, card, captureMethod="MANUAL")
+    pay(held)
+
+    async def capturing(conn: Any) -> None:
+        await conn.execute(update(payment_intents_table).values(status="CAPTURING"))
+
+    run_db(client, capturing)
+    clock.offset += timedelta(days=8)
+    assert expire_now(client) == 0
+    assert (
+        BuiltinTestProcessor.for_merchant(1000)
+        ._books.payments[held["clientSecret"].split("_secret_")[0]]
+        .voided
+        is False
+    )
 
 
 def guest_named(client: TestClient, name: str) -> tuple[str, str]:

@@ -127,7 +127,8 @@ def test_sale_config_shows_the_demo_egift(client: TestClient) -> None:
         ({"programType": "SUBSCRIPTION", "cardTemplateCode": 1}, "sale.invalid_program_type"),
         ({"programType": "EGIFT", "cardTemplateCode": 99}, "sale.invalid_card_template"),
         ({"programType": "LOYALTY_CARD", "cardTemplateCode": 1}, "sale.program_not_found"),
-        ({"programType": "REWARD_YOURSELF", "cardTemplateCode": 1}, "sale.program_not_found"),
+        # Reward Yourself is offered to loyalty cards only.
+        ({"programType": "REWARD_YOURSELF", "cardTemplateCode": 2}, "sale.program_not_found"),
     ],
 )
 def test_sale_config_refusals(client: TestClient, params: dict[str, Any], code: str) -> None:
@@ -149,7 +150,7 @@ def test_account_configs_follow_the_guests_card(client: TestClient) -> None:
     every = body_of(
         gget(client, "sale", "saleConfigsForAccount", as_guest(token, printedCardNumber=card))
     )
-    assert [p["programType"] for p in every["programs"]] == ["EGIFT"]
+    assert [p["programType"] for p in every["programs"]] == ["EGIFT", "REWARD_YOURSELF"]
     other = body_of(
         gget(
             client,
@@ -228,15 +229,7 @@ def test_calculate_price_for_an_account(client: TestClient) -> None:
     )
     reply = body_of(gpost(client, "sale", "calculatePriceForAccount", body))
     assert reply["saleSummary"]["total"] == "80.00"
-    points = body_of(
-        gpost(
-            client,
-            "sale",
-            "calculateRewardYourselfPoints",
-            as_guest(token, printedCardNumber=card, items=[item()]),
-        )
-    )
-    refused(points, "sale.program_not_found")
+    assert "totalPoints" not in reply["saleSummary"]
 
 
 # --- selling

@@ -76,10 +76,11 @@ def run_against_a_demo(blocks: list[str], tmp_path: Path) -> list[dict[str, Any]
 
 def test_the_readme_examples_run_top_to_bottom_in_one_shell(tmp_path: Path) -> None:
     blocks = example_blocks(ROOT / "README.md")
-    # POS session, demo guest, loyalty check, eGift, a challenge, wallet passes
-    assert len(blocks) == 6
-    sold, redeemed, account, check, egift, joined, *visits, challenges, jwt = run_against_a_demo(
-        blocks, tmp_path
+    # POS session, demo guest, loyalty check, eGift, Reward Yourself, a challenge, wallet
+    # passes
+    assert len(blocks) == 7
+    sold, redeemed, account, check, egift, points, joined, *visits, challenges, jwt = (
+        run_against_a_demo(blocks, tmp_path)
     )
     # The demo pass verified with openssl (set -e), and the Google token was signed.
     assert (tmp_path / "demo-pass" / "pass.json").exists()
@@ -93,6 +94,13 @@ def test_the_readme_examples_run_top_to_bottom_in_one_shell(tmp_path: Path) -> N
     assert {"walletCode": 3, "quantity": "1"} in check["addWalletContents"]
     assert (egift["result"], egift["saleSummary"]["total"]) == ("success", "25.00"), egift
     assert egift["chargeResponse"]["transactionState"] == "Succeeded"
+    # 120 + 30 points, 100 of them turned into the $5 Reward: 50 left, 100 needed.
+    assert points == {
+        "result": "success",
+        "pointsRequired": "100",
+        "pointsBalance": "50",
+        "walletCode": 2,
+    }
     # The guest joins VISIT3 and three checks complete the week: a second $5 Reward.
     assert joined["challenge"]["status"] == "IN_PROGRESS", joined
     assert len(visits) == 3

@@ -356,6 +356,7 @@ def test_the_reconcile_command_settles_open_attempts(h: Harness, database_url: s
     )
     assert done.exit_code == 0, done.output
     assert "1 credited, 1 given back, 0 failed, 0 left open" in done.output
+    assert "expired payment intents released: 0" in done.output
     states = {a.idempotency_key: a.state for a in h.attempts()}
     assert states == {"pay-a": AttemptState.CREDITED, "pay-b": AttemptState.COMPENSATED}
     assert h.balance() == 25 * UNITS

@@ -359,7 +359,12 @@ def test_the_demo_merchant_sells_an_egift() -> None:
 
     path = Path(config_package.__file__).parent / "demo" / "merchant-1000.yaml"
     config = MerchantConfig.model_validate(yaml.safe_load(path.read_text()))
-    [egift] = config.payments.sales
+    [egift, points] = config.payments.sales
+    assert (points.type, points.points_wallet, points.points_per_currency_unit) == (
+        "REWARD_YOURSELF",
+        2,
+        Decimal("20"),
+    )
     assert (egift.type, egift.min_amount, egift.max_amount) == (
         "EGIFT",
         Decimal("10.00"),
@@ -367,3 +372,65 @@ def test_the_demo_merchant_sells_an_egift() -> None:
     )
     assert len(egift.designs) == 2
     assert egift.shipping_methods[0].delivery_type == "EMAIL"
+
+
+def _reward_yourself(edit: dict[str, object]) -> dict[str, object]:
+    """The demo merchant's file with its Reward Yourself program changed by ``edit``
+    (a None value removes the setting)."""
+    from openpxs.config import DEMO_CONFIG_FILES
+
+    data = yaml.safe_load(DEMO_CONFIG_FILES[0].read_text())
+    [program] = [s for s in data["payments"]["sales"] if s["type"] == "REWARD_YOURSELF"]
+    for key, value in edit.items():
+        if value is None:
+            program.pop(key, None)
+        else:
+            program[key] = value
+    return data  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("edit", "where"),
+    [
+        ({"points_wallet": None}, "points_wallet and points_per_currency_unit"),
+        ({"points_per_currency_unit": None}, "points_wallet and points_per_currency_unit"),
+        ({"wallet": None}, "the wallet the value is loaded in"),
+        ({"points_per_currency_unit": 20.5}, "quotes"),
+        ({"points_per_currency_unit": "0"}, "greater than 0"),
+        ({"points_wallet": 1}, "wallet 1 is not a points wallet"),
+        ({"points_wallet": 9}, "wallet 9 is not a points wallet"),
+        ({"offered_to": []}, "card templates whose guests hold the points"),
+        ({"offered_to": [1, 2]}, "card template 2 has no wallet 2"),
+        (
+            {
+                "shipping_methods": [
+                    {"code": "POST", "name": "Post", "delivery_type": "MAIL", "price": "3.00"}
+                ]
+            },
+            "must be free",
+        ),
+    ],
+)
+def test_a_reward_yourself_program_is_checked(edit: dict[str, object], where: str) -> None:
+    with pytest.raises(ValueError, match=where):
+        MerchantConfig.model_validate(_reward_yourself(edit))
+
+
+def test_points_settings_belong_to_reward_yourself() -> None:
+    data = _reward_yourself({})
+    data["payments"]["sales"][0]["points_wallet"] = 2  # type: ignore[index]
+    with pytest.raises(ValueError, match="are for REWARD_YOURSELF"):
+        MerchantConfig.model_validate(data)
+
+
+def test_reward_yourself_needs_no_processor() -> None:
+    data = _reward_yourself({})
+    payments = data["payments"]
+    payments["sales"] = payments["sales"][1:]  # type: ignore[index]
+    for needs_processor in ("processor", "recharge", "subscriptions"):
+        payments.pop(needs_processor)  # type: ignore[attr-defined]
+    config = MerchantConfig.model_validate(data)
+    assert [s.type for s in config.payments.sales] == ["REWARD_YOURSELF"]
+    payments["sales"] = _reward_yourself({})["payments"]["sales"]  # type: ignore[index]
+    with pytest.raises(ValueError, match="sales paid by card need a processor"):
+        MerchantConfig.model_validate(data)

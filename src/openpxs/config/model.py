@@ -635,9 +635,28 @@ class MerchantConfig(_Model):
                     problems.append(((*loc, "wallet"), f"wallet {sale.wallet} is not declared"))
                 elif wallet.kind != "currency":
                     problems.append(((*loc, "wallet"), f"wallet {sale.wallet} is not a currency"))
+            if sale.points_wallet is not None:
+                problems += self._points_problems(loc, sale.points_wallet, sale.offered_to)
             if sale.store not in store_codes:
                 problems.append(((*loc, "store"), f"store {sale.store!r} is not declared"))
         return problems
+
+    def _points_problems(
+        self, loc: Loc, wallet_code: int, offered_to: list[int]
+    ) -> list[tuple[Loc, str]]:
+        """A program paid with points names a points wallet that every guest it is
+        offered to holds."""
+        points = next((w for w in self.wallets if w.code == wallet_code), None)
+        if points is None or points.kind != "points":
+            return [((*loc, "points_wallet"), f"wallet {wallet_code} is not a points wallet")]
+        if not offered_to:
+            return [((*loc, "offered_to"), "list the card templates whose guests hold the points")]
+        programs = {t.code: t.programs for t in self.card_templates}
+        return [
+            ((*loc, "offered_to", j), f"card template {code} has no wallet {wallet_code}")
+            for j, code in enumerate(offered_to)
+            if code in programs and points.program not in programs[code]
+        ]
 
     def _commerce_problems(self, store_codes: set[str]) -> list[tuple[Loc, str]]:
         """Gifts and subscription plans name wallets, templates and stores that exist."""

@@ -325,11 +325,16 @@ class PaymentsConfig(_Model):
     """Automatic recharge limits."""
     apple_pay: ApplePayConfig | None = None
     """Apple Pay on the web; absent: the Apple Pay operations answer not configured."""
+    intent_capture_days: int = Field(default=7, ge=1, le=30)
+    """Days a payment intent (payment/createCheckoutSession) may wait for its capture,
+    counted from its checkout; after them it is released at the processor and ends
+    CANCELED. Card networks hold an authorization about seven days."""
     max_card_balance: Amount | None = None
     """Largest stored value balance a gift sale or reload may leave on a card (Gift
     Service); absent: no limit but the ledger's."""
     sales: list[SaleProgramConfig] = Field(default_factory=list, max_length=20)
-    """The web store's sale programs (eGift, loyalty cards); empty: nothing is sold."""
+    """The web store's sale programs (eGift, Reward Yourself, loyalty cards); empty:
+    nothing is sold."""
     gift_transfer: GiftTransferConfig = Field(default_factory=GiftTransferConfig)
     """Guests giving rewards to other guests (no processor needed)."""
     subscriptions: SubscriptionsConfig | None = None
@@ -339,8 +344,9 @@ class PaymentsConfig(_Model):
     def _recharge_needs_processor(self) -> PaymentsConfig:
         if self.recharge is not None and self.processor is None:
             raise ValueError("recharge needs a processor")
-        if self.sales and self.processor is None:
-            raise ValueError("sales need a processor")
+        # Reward Yourself is paid with points; every other sale charges a card.
+        if any(s.type != "REWARD_YOURSELF" for s in self.sales) and self.processor is None:
+            raise ValueError("sales paid by card need a processor")
         kinds = [(s.type, s.card_template) for s in self.sales]
         if len(set(kinds)) != len(kinds):
             raise ValueError("two sale programs have the same type and card_template")

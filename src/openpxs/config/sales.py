@@ -32,7 +32,12 @@ Money = Annotated[
     Field(ge=0, le=Decimal("1000000"), max_digits=11, decimal_places=2),
 ]
 Code = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")]
-SaleProgramType = Literal["EGIFT", "LOYALTY_CARD"]
+SaleProgramType = Literal["EGIFT", "REWARD_YOURSELF", "LOYALTY_CARD"]
+PointsRate = Annotated[
+    Decimal,
+    BeforeValidator(_money_text),
+    Field(gt=0, le=Decimal("100000"), max_digits=11, decimal_places=4),
+]
 
 
 class SaleDesignConfig(_Model):
@@ -94,7 +99,8 @@ class SaleProgramConfig(_Model):
     """One program of the web store: what is sold, for how much, and how it is delivered."""
 
     type: SaleProgramType
-    """EGIFT: stored value cards loaded with the chosen amount; LOYALTY_CARD: loyalty
+    """EGIFT: stored value cards loaded with the chosen amount; REWARD_YOURSELF: the
+    same, paid with a signed-in guest's points instead of a card; LOYALTY_CARD: loyalty
     cards at a fixed price, reserved for fulfilment."""
     name: Annotated[str, Field(min_length=1, max_length=100)]
     """Name of the program shown to purchasers."""
@@ -106,7 +112,14 @@ class SaleProgramConfig(_Model):
     """Card templates of the guests the program is offered to (the cardTemplateCode of
     sale/saleConfig.json, or a signed-in guest's card); empty: every guest."""
     wallet: int | None = Field(default=None, gt=0)
-    """Currency wallet loaded with each card's face value (EGIFT)."""
+    """Currency wallet loaded with each card's face value (EGIFT, REWARD_YOURSELF); for
+    REWARD_YOURSELF also the wallet of the purchaser's own card an item without a
+    recipient is added to."""
+    points_wallet: int | None = Field(default=None, gt=0)
+    """Points wallet the purchaser spends (REWARD_YOURSELF)."""
+    points_per_currency_unit: PointsRate | None = None
+    """Points one unit of currency (one dollar) of face value costs (REWARD_YOURSELF), in
+    quotes; an order's points are rounded up to the points wallet's decimals."""
     store: Annotated[str, Field(min_length=1, max_length=64)]
     """Store the sales are recorded at (usually the online store)."""
     min_amount: Money = Decimal("10.00")
@@ -141,6 +154,10 @@ class SaleProgramConfig(_Model):
                 raise ValueError(f"amount {preset} is outside min_amount to max_amount")
         if self.type == "EGIFT" and self.wallet is None:
             raise ValueError("an EGIFT program needs the wallet its cards are loaded in")
+        if self.type == "REWARD_YOURSELF":
+            self._paid_with_points()
+        elif self.points_wallet is not None or self.points_per_currency_unit is not None:
+            raise ValueError("points_wallet and points_per_currency_unit are for REWARD_YOURSELF")
         if self.type == "LOYALTY_CARD" and self.price is None:
             raise ValueError("a LOYALTY_CARD program needs a price")
         for name, codes in (
@@ -151,3 +168,14 @@ class SaleProgramConfig(_Model):
             if doubled:
                 raise ValueError(f"{name} code {doubled[0]!r} is used twice")
         return self
+
+    def _paid_with_points(self) -> None:
+        if self.wallet is None:
+            raise ValueError("a REWARD_YOURSELF program needs the wallet the value is loaded in")
+        if self.points_wallet is None or self.points_per_currency_unit is None:
+            raise ValueError(
+                "a REWARD_YOURSELF program needs points_wallet and points_per_currency_unit"
+            )
+        # Points pay for the items; there is no card to charge a shipping price to.
+        if any(s.price for s in self.shipping_methods):
+            raise ValueError("the shipping methods of a REWARD_YOURSELF program must be free")

@@ -112,6 +112,11 @@ def is_email(text: str) -> bool:
     return bool(_EMAIL.match(text))
 
 
+def is_phone(text: str) -> bool:
+    """Whether a text is a phone number as enrollment forms accept one."""
+    return bool(_PHONE.match(text)) and 7 <= sum(ch.isdigit() for ch in text) <= 15
+
+
 def normalise_unique(name: str, value: str) -> str:
     """The key under which a unique value is claimed: case and phone punctuation ignored."""
     if FIELD_TYPES["user"].get(name) == "phone":
@@ -191,10 +196,8 @@ def _convert(setting: FieldSetting, value: object, style: str, today: date) -> o
         raise _Bad("too_long", f"Must be at most {limit_max} characters")
     if kind == "email" and not _EMAIL.match(text):
         raise _Bad("invalid_format", "Must be an e-mail address")
-    if kind == "phone":
-        digits = sum(ch.isdigit() for ch in text)
-        if not _PHONE.match(text) or not 7 <= digits <= 15:
-            raise _Bad("invalid_format", "Must be a phone number")
+    if kind == "phone" and not is_phone(text):
+        raise _Bad("invalid_format", "Must be a phone number")
     if kind == "postalCode" and not _POSTAL.match(text):
         raise _Bad("invalid_format", "Must be a postal code")
     if kind == "password" and text != value:

@@ -9,9 +9,9 @@ was shown is the total charged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from openpxs.config.sales import SaleDiscountConfig, SaleProgramConfig, ShippingMethodConfig
 from openpxs.domain.errors import InvalidQuantity, Reason, Refused
@@ -144,10 +144,8 @@ def _unit_discount(program: SaleProgramConfig, amount: Decimal) -> Decimal:
     return min(off, amount)
 
 
-def price_order(
-    program: SaleProgramConfig, lines: list[SaleLine], shipping_code: str | None
-) -> SaleSummary:
-    """The order's summary, or the refusal of its first bad item or code."""
+def price_items(program: SaleProgramConfig, lines: list[SaleLine]) -> SaleSummary:
+    """The items' summary without shipping, or the refusal of the first bad item."""
     if not lines:
         raise Refused(Reason.INVALID_ITEM, "items must list at least one item")
     priced = []
@@ -163,17 +161,35 @@ def price_order(
         )
     if sum(line.quantity for line in priced) > program.max_quantity:
         raise InvalidQuantity(f"an order holds at most {program.max_quantity} cards")
-    method = shipping_method(program, shipping_code)
     subtotal = sum((line.price for line in priced), start=Decimal(0))
     order_off = sum(
         (_off(d, subtotal) for d in program.discounts if d.scope == "ORDER"), start=Decimal(0)
     )
     order_discount = min(cents(order_off), subtotal)
-    shipping = method.price
     return SaleSummary(
         lines=tuple(priced),
         subtotal=cents(subtotal),
         order_discount=order_discount,
-        shipping_cost=cents(shipping),
-        total=cents(subtotal - order_discount + shipping),
+        shipping_cost=Decimal("0.00"),
+        total=cents(subtotal - order_discount),
+    )
+
+
+def price_order(
+    program: SaleProgramConfig, lines: list[SaleLine], shipping_code: str | None
+) -> SaleSummary:
+    """The order's summary, or the refusal of its first bad item or code."""
+    items = price_items(program, lines)
+    shipping = cents(shipping_method(program, shipping_code).price)
+    return replace(items, shipping_cost=shipping, total=items.total + shipping)
+
+
+def points_for(program: SaleProgramConfig, value: Decimal, scale: int) -> Decimal:
+    """The points that buy ``value`` in a REWARD_YOURSELF program: at its rate, rounded
+    up to the points wallet's ``scale`` decimals (points never buy more than their
+    worth)."""
+    if program.points_per_currency_unit is None:
+        raise ValueError(f"{program.type} programs are not paid with points")
+    return (value * program.points_per_currency_unit).quantize(
+        Decimal(1).scaleb(-scale), rounding=ROUND_CEILING
     )

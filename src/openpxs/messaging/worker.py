@@ -242,20 +242,22 @@ class OutboxWorker:
 
     async def _reconcile_payments(self) -> None:
         """Make due automatic recharges, send unclaimed gifts back to their givers, renew
-        due subscriptions and settle card payments a dead process left half done, once a
-        minute at most."""
+        due subscriptions, release payment intents nobody captured in time and settle
+        card payments a dead process left half done, once a minute at most."""
         if time.monotonic() - self._reconciled_at < RECONCILE_EVERY_SECONDS:
             return
         self._reconciled_at = time.monotonic()
         from openpxs.services.auto_recharge import make_due_recharges
         from openpxs.services.card_payments import reconcile
         from openpxs.services.gift_transfers import return_lapsed
+        from openpxs.services.payment_intents import expire_stale
         from openpxs.services.subscriptions import renew_due
 
         try:
             await make_due_recharges(lambda: unit_of_work(self.engine), self.clock.now())
             await return_lapsed(lambda: unit_of_work(self.engine), self.clock.now())
             await renew_due(lambda: unit_of_work(self.engine), self.clock.now())
+            await expire_stale(lambda: unit_of_work(self.engine), self.clock.now())
             report = await reconcile(lambda: unit_of_work(self.engine), self.clock.now())
         except Exception:
             log.exception("automatic recharge or payment reconciliation failed")

@@ -5,9 +5,11 @@ A gift to a card, or to the e-mail address of a guest who already has an account
 at once: the giver's and the receiver's accounts are locked (cards, then accounts, each
 in id order) and journaled as a ``giftTransferOut``/``giftTransferIn`` pair. A gift to
 anyone else is *held*: the value leaves the giver (``giftTransferOut``) into a
-``gift_transfers`` row with a claim code that is e-mailed to the recipient through the
-outbox. Claiming credits it (``giftTransferIn``); when ``claim_days`` pass first, the
-``return_lapsed`` job puts it back on the giver's account (``giftTransferReturn``).
+``gift_transfers`` row with a claim code that is sent to the recipient through the
+outbox: by e-mail, and by SMS when a phone number is given (a number alone is enough).
+Claiming credits it (``giftTransferIn``); when ``claim_days`` pass first, the
+``return_lapsed`` job puts it back on the giver's account (``giftTransferReturn``) and
+tells the giver, by e-mail and in their account's inbox, in that same transaction.
 
 Every step that settles a held gift locks its row first and changes it only while it is
 still held, so a claim racing the return job (or a second claim) moves value once.
@@ -31,7 +33,7 @@ from openpxs.domain.errors import (
     Reason,
     Refused,
 )
-from openpxs.domain.fields import is_email
+from openpxs.domain.fields import is_email, is_phone
 from openpxs.domain.ledger import AccountBook, ShortOfValue
 from openpxs.domain.money import from_units, to_units
 from openpxs.domain.moves import Move, apply_moves, check_moves
@@ -124,15 +126,19 @@ def _checked_recipient(to: Recipient | None) -> Recipient:
     card = (to.card_number or "").strip() or None
     email = (to.email or "").strip() or None
     if card and (email or to.phone):
-        raise Refused(Reason.INVALID_RECIPIENT, "give a printedCardNumber or an email, not both")
+        raise Refused(
+            Reason.INVALID_RECIPIENT, "give a printedCardNumber, or an email or phone, not both"
+        )
     if card:
         return Recipient(card_number=card)
-    if email is None:
-        # A phone number alone cannot be delivered to: there is no SMS gift message.
-        raise Refused(Reason.INVALID_RECIPIENT, "an email address is required")
-    if len(email) > 254 or not is_email(email):
+    phone = (to.phone or "").strip() or None
+    if email is None and phone is None:
+        raise Refused(Reason.INVALID_RECIPIENT, "an email address or a phone number is required")
+    if email is not None and (len(email) > 254 or not is_email(email)):
         raise Refused(Reason.INVALID_RECIPIENT, "the email address is not valid")
-    return Recipient(None, email, to.phone, to.first_name, to.last_name)
+    if phone is not None and not is_phone(phone):
+        raise Refused(Reason.INVALID_RECIPIENT, "the phone number is not valid")
+    return Recipient(None, email, phone, to.first_name, to.last_name)
 
 
 async def transfer_out(
@@ -167,8 +173,7 @@ async def transfer_out(
     recipient = _checked_recipient(to)
     stamp = call.online_stamp()
     target_number = recipient.card_number
-    if target_number is None:
-        assert recipient.email is not None
+    if target_number is None and recipient.email is not None:
         target_number = await _enrolled_card(uow, program, recipient.email, reward.wallet)
     if target_number is not None:
         moved = await _give_now(uow, program, stamp, source, target_number, reward, recipient)
@@ -317,9 +322,10 @@ async def _notify(
     message: str | None,
     now: datetime,
 ) -> None:
-    """Tell the recipient by e-mail, in the same transaction (the outbox sends it after
-    commit, so a refused gift sends nothing); a gift credited to a card also goes in
-    that account's inbox."""
+    """Tell the recipient by e-mail, and a held gift's claim code also by SMS to a phone
+    number given, in the same transaction (the outbox sends them after commit, so a
+    refused gift sends nothing); a gift credited to a card also goes in that account's
+    inbox."""
     amount = f"{gift.quantity} {gift.wallet.name}"
     if gift.transfer.to_account_id is not None:
         await inbox.notify(
@@ -331,6 +337,8 @@ async def _notify(
             + (f"\n\nTheir message: {message}" if message else ""),
             now=now,
         )
+    if gift.claim_code is not None and recipient.phone is not None:
+        await _text_claim_code(uow, program, gift, recipient.phone, message, now)
     if recipient.email is None:
         return
     hello = f"Hello {recipient.first_name}," if recipient.first_name else "Hello,"
@@ -354,6 +362,38 @@ async def _notify(
         recipient=recipient.email,
         subject=f"A gift from {program.name}",
         body="\n".join(lines),
+        now=now,
+    )
+
+
+# An SMS carries the giver's message only this far: the claim code must not be pushed
+# into a long run of segments.
+SMS_MESSAGE_LIMIT = 100
+
+
+async def _text_claim_code(
+    uow: UnitOfWork, program: Program, gift: Gift, phone: str, message: str | None, now: datetime
+) -> None:
+    """The held gift's claim code by SMS (the outbox checks the number has not said STOP)."""
+    expires = gift.transfer.expires_at
+    text = (
+        f"{program.name}: you have been sent a gift of {gift.quantity} {gift.wallet.name}."
+        f" Claim code {gift.claim_code}"
+        + (f", by {program.today(expires).isoformat()}" if expires else "")
+        + ": join our program and enter it in the app."
+    )
+    if message:
+        short = (
+            message if len(message) <= SMS_MESSAGE_LIMIT else message[:SMS_MESSAGE_LIMIT] + "..."
+        )
+        text += f' Their message: "{short}"'
+    await enqueue(
+        uow,
+        merchant_id=program.merchant_id,
+        channel="sms",
+        recipient=phone,
+        subject=None,
+        body=text,
         now=now,
     )
 
@@ -450,4 +490,40 @@ async def _return_one(uow: UnitOfWork, gift: GiftTransfer, now: datetime) -> int
     _credit(book, program, template if template is not None else 0, held, now)
     txn = await _write(uow, stamp, Kind.GIFT_TRANSFER_RETURN, book, held.from_card_number)
     await uow.gift_transfers.settle(held, GiftStatus.RETURNED, now, return_transaction_id=txn)
+    await _tell_giver(uow, program, held, now)
     return 1
+
+
+async def _tell_giver(uow: UnitOfWork, program: Program, held: GiftTransfer, now: datetime) -> None:
+    """Tell the giver their unclaimed gift is back on their card: in the account's
+    inbox, and by e-mail through the outbox when the account's guest has an address (a
+    gift card without a guest gets neither e-mail nor anyone to read it)."""
+    wallet = program.wallets[held.wallet_code]
+    amount = f"{from_units(held.units, wallet.scale)} {wallet.name}"
+    to = held.recipient_email or "its recipient"
+    subject = f"Your gift was returned - {program.name}"
+    text = "\n".join(
+        [
+            f"The gift of {amount} you sent to {to} on"
+            f" {program.today(held.created_at).isoformat()} was not claimed within"
+            f" {settings(program).claim_days} days.",
+            "",
+            f"It has been returned to your card ending in {held.from_card_number[-4:]}.",
+        ]
+    )
+    await inbox.notify(
+        uow, program.merchant_id, held.from_account_id, subject=subject, body=text, now=now
+    )
+    user = await uow.users.of_account(program.merchant_id, held.from_account_id)
+    if user is None or not user.email:
+        return
+    first = user.fields.get("firstName")
+    await enqueue(
+        uow,
+        merchant_id=program.merchant_id,
+        channel="email",
+        recipient=user.email,
+        subject=subject,
+        body=(f"Hello {first}," if first else "Hello,") + "\n\n" + text + "\n",
+        now=now,
+    )

@@ -18,6 +18,11 @@ per intent and credited at most once. CAPTURING and CANCELING are the statuses o
 change under way: a process that dies in one leaves it there, and the next read of the
 intent settles it from the capture's payment attempt (which reconciliation settles) or
 from the processor.
+
+An intent not captured within the merchant's ``intent_capture_days`` of its checkout
+expires: a capture is refused from then on, and ``expire_stale`` (the outbox worker's
+payment pass, and ``openpxs payments reconcile``) releases it at the processor as a
+cancel does, so no authorization is held for a capture that can no longer come.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from openpxs.domain.errors import DomainError, InvalidQuantity, Reason, Refused
@@ -41,6 +47,7 @@ from openpxs.domain.payments import (
     Processor,
     ProcessorResult,
 )
+from openpxs.domain.program import Program
 from openpxs.domain.stamp import CallStamp
 from openpxs.services.card_payments import (
     PaymentOrder,
@@ -59,6 +66,8 @@ from openpxs.store.uow import UnitOfWork
 log = logging.getLogger("openpxs.payments")
 
 PURPOSES = ("RECHARGE", "SALE")
+# The shortest capture window a program may set (config.payments.intent_capture_days).
+SHORTEST_CAPTURE_WINDOW = timedelta(days=1)
 CAPTURE_METHODS = ("AUTOMATIC", "MANUAL")
 
 
@@ -72,6 +81,8 @@ class Status(StrEnum):
     FAILED = "FAILED"
 
 
+# Intents that still hold (or may yet hold) an authorization nobody has taken.
+OPEN = (Status.CREATED, Status.AUTHORIZED)
 # What the reply's status says: a change under way is PROCESSING.
 WIRE_STATUS = {Status.CAPTURING: "PROCESSING", Status.CANCELING: "PROCESSING"}
 
@@ -209,10 +220,23 @@ async def cancel(call: Call, units: Units, public_id: str | None) -> IntentView:
     """Release an intent not captured: the processor voids it, no value is applied."""
     processor = processor_of(call.program)
     intent = (await _current(call, units, processor, public_id)).intent
-    if intent.status not in (Status.CREATED, Status.AUTHORIZED):
+    if intent.status not in OPEN:
         raise _wrong_state(intent)
+    done, result = await _release(units, processor, intent, call.now)
+    if not result.approved:
+        raise PaymentFailed(result)
+    assert done is not None
+    return IntentView(done)  # a release charges nothing: no chargeResponse
+
+
+async def _release(
+    units: Units, processor: Processor, intent: StoredIntent, now: datetime
+) -> tuple[StoredIntent | None, ProcessorResult]:
+    """Void an open intent at the processor: CANCELED when it did, back to the status it
+    was read in when it refused, still CANCELING (for the next read to settle) when its
+    answer was lost. Refused when another call changed the intent first."""
     async with units() as uow:
-        claimed = await uow.payment_intents.move(intent, Status.CANCELING, call.now)
+        claimed = await uow.payment_intents.move(intent, Status.CANCELING, now)
     if claimed is None:
         raise _changing()
     key = f"intent:{intent.merchant_id}:{intent.id}:cancel"
@@ -224,14 +248,51 @@ async def cancel(call: Call, units: Units, public_id: str | None) -> IntentView:
     if result.unknown:
         raise PaymentFailed(result)  # stays CANCELING; the next read settles it
     async with units() as uow:
-        if result.approved:
-            done = await uow.payment_intents.move(claimed, Status.CANCELED, call.now)
-        else:
-            done = await uow.payment_intents.move(claimed, intent.status, call.now)
-    if not result.approved:
-        raise PaymentFailed(result)
-    assert done is not None
-    return IntentView(done)  # a release charges nothing: no chargeResponse
+        target = Status.CANCELED if result.approved else Status(intent.status)
+        done = await uow.payment_intents.move(claimed, target, now)
+    return done, result
+
+
+def capture_deadline(program: Program, intent: StoredIntent) -> datetime:
+    """When the intent expires if it is not captured by then."""
+    return intent.created_at + timedelta(days=program.payments.intent_capture_days)
+
+
+async def expire_stale(units: Units, now: datetime, *, batch: int = 100) -> int:
+    """Release every open intent past its merchant's capture window; returns how many
+    were released. Safe from several workers at once: each intent is claimed with the
+    guarded move a cancel makes, so of a sweep and a capture or cancel one wins."""
+    released = 0
+    async with units() as uow:
+        merchants = await uow.payment_intents.merchants_open_before(
+            OPEN, now - SHORTEST_CAPTURE_WINDOW
+        )
+    for merchant_id in merchants:
+        try:
+            async with units() as uow:
+                program = await uow.programs.load(merchant_id)
+                window = timedelta(days=program.payments.intent_capture_days)
+                stale = await uow.payment_intents.open_before(
+                    merchant_id, OPEN, now - window, batch
+                )
+            if not stale:
+                continue
+            processor = processor_of(program)
+        except Exception:
+            log.exception("payment intents of merchant %s could not be expired", merchant_id)
+            continue
+        for intent in stale:
+            try:
+                done, result = await _release(units, processor, intent, now)
+            except DomainError as busy:
+                log.info("payment intent %s not expired now: %s", intent.id, busy)
+                continue
+            if result.approved and done is not None:
+                released += 1
+                log.info("payment intent %s expired uncaptured and was released", intent.id)
+            else:
+                log.warning("the processor refused to release expired intent %s", intent.id)
+    return released
 
 
 async def _capture(
@@ -243,6 +304,13 @@ async def _capture(
 ) -> IntentView:
     if intent.status != Status.AUTHORIZED:
         raise _wrong_state(intent)
+    deadline = capture_deadline(call.program, intent)
+    if call.now >= deadline:
+        # Past its window the authorization may be gone: it is released, not taken.
+        raise Refused(
+            Reason.INVALID_PAYMENT_INTENT_STATE,
+            f"the payment intent expired at {deadline.isoformat()} without a capture",
+        )
     amount = (
         from_units(intent.amount_units, 2) if raw_amount is None else parse_quantity(raw_amount, 2)
     )

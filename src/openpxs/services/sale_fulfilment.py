@@ -7,6 +7,8 @@ attempt credited: all of it, or none of it.
   Each new card is e-mailed (number and registration code, with which the recipient
   adds it to their account: guest/attachCard) to its recipient, or to the purchaser,
   on the delivery day chosen, through the outbox.
+- Reward Yourself: as eGift, in the same ledger transaction as the purchaser's points
+  paying for it (``issue_order``'s ``spend``): a short points balance refuses the whole.
 - Loyalty cards: one new card per unit is reserved (issued, not active) and its number
   and registration code sent to the purchaser; the guest activates it by registering.
 Mailed items are issued the same way; the order keeps the shipping address for whoever
@@ -22,7 +24,7 @@ from typing import Any
 
 from openpxs.config.sales import SaleProgramConfig
 from openpxs.domain.clock import end_of_day
-from openpxs.domain.moves import Move, apply_moves, check_moves
+from openpxs.domain.moves import AppliedMove, Move, apply_moves, check_moves
 from openpxs.domain.program import PROGRAM_CODES_ALL, Program
 from openpxs.domain.stamp import CallStamp
 from openpxs.domain.transactions import Kind
@@ -54,6 +56,10 @@ def _units(order: SaleOrder) -> list[_Unit]:
     ]
 
 
+# Programs whose cards are loaded with their face value.
+LOADED = ("EGIFT", "REWARD_YOURSELF")
+
+
 async def fulfil_order(
     program: Program,
     sale: SaleProgramConfig,
@@ -62,9 +68,24 @@ async def fulfil_order(
     uow: UnitOfWork,
     attempt: PaymentAttempt,
 ) -> int | None:
-    """Issue, load and send the order's cards (see the module); the ledger transaction."""
-    # eGift items a signed-in purchaser keeps go onto the purchaser's own account.
-    keeps = order.account_id is not None and sale.type == "EGIFT"
+    """Issue, load and send the order's paid cards (see the module); the ledger
+    transaction."""
+    return await issue_order(program, sale, stamp, order, uow)
+
+
+async def issue_order(
+    program: Program,
+    sale: SaleProgramConfig,
+    stamp: CallStamp,
+    order: SaleOrder,
+    uow: UnitOfWork,
+    *,
+    spend: AppliedMove | None = None,
+) -> int | None:
+    """Issue, load and send the order's cards, taking ``spend`` (the points paying for
+    them) off the purchaser's account in the same ledger transaction."""
+    # Loaded items a signed-in purchaser keeps go onto the purchaser's own account.
+    keeps = order.account_id is not None and sale.type in LOADED
     own = [u for u in _units(order) if keeps and u.recipient is None]
     issued = []
     for unit in _units(order):
@@ -74,8 +95,8 @@ async def fulfil_order(
         number = await new_virtual_card(uow, program, sale.card_template, registration_code=code)
         issued.append(_Unit(unit.amount, unit.design_code, unit.recipient, number, code))
     txn = None
-    if sale.type == "EGIFT":
-        txn = await _load(uow, program, sale, stamp, order, issued, own)
+    if sale.type in LOADED:
+        txn = await _load(uow, program, sale, stamp, order, issued, own, spend)
     for unit in issued:
         await _send(uow, program, sale, stamp.now, order, unit)
     await uow.sale_orders.fulfil(order, txn, [u.number for u in issued], stamp.now)
@@ -90,12 +111,14 @@ async def _load(
     order: SaleOrder,
     issued: list[_Unit],
     own: list[_Unit],
+    spend: AppliedMove | None,
 ) -> int:
     assert sale.wallet is not None
+    purchaser = own or spend is not None
     txn = await uow.transactions.record(
         stamp,
         Kind.SALE,
-        account_id=order.account_id if own else None,
+        account_id=order.account_id if purchaser else None,
         card_number=issued[0].number if issued else None,
         comment=f"sale order {order.order_number}",
     )
@@ -117,20 +140,24 @@ async def _load(
             for u in issued
         ]
         await load_new_cards(uow, program, stamp, txn, loads)
-    if own:
+    if purchaser:
         assert order.account_id is not None
         await lock_active_account(uow, program.merchant_id, order.account_id)
         account = await uow.accounts.get(program.merchant_id, order.account_id)
         assert account is not None
-        added = check_moves(
-            program,
-            account.template_code,
-            PROGRAM_CODES_ALL,
-            [Move(sale.wallet, sum((u.amount for u in own), start=Decimal(0)))],
-            stamp.now,
+        added = (
+            check_moves(
+                program,
+                account.template_code,
+                PROGRAM_CODES_ALL,
+                [Move(sale.wallet, sum((u.amount for u in own), start=Decimal(0)))],
+                stamp.now,
+            )
+            if own
+            else []
         )
         book = await open_settled_book(uow, program, order.account_id, stamp)
-        apply_moves(book, program, added, [], stamp.now)
+        apply_moves(book, program, added, [spend] if spend else [], stamp.now)
         await uow.ledger.write([book], txn, stamp.now)
     return txn
 
@@ -165,7 +192,7 @@ async def _send(
             f"{sender or 'Someone'} sent you a {program.name} {sale.name} of ${unit.amount}."
             if unit.recipient
             else f"Here is your {program.name} {sale.name}"
-            + (f" of ${unit.amount}." if sale.type == "EGIFT" else ".")
+            + (f" of ${unit.amount}." if sale.type in LOADED else ".")
         ),
     ]
     if design:

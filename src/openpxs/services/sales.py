@@ -221,22 +221,30 @@ def _check_expected(expected: object, summary: SaleSummary) -> None:
 
 
 @dataclass(frozen=True)
-class _Checked:
-    program: SaleProgramConfig
+class CheckedOrder:
+    """An order that may be placed: priced, its shipping, recipients and purchaser
+    checked, its total the one the guest was shown."""
+
     summary: SaleSummary
     purchaser: Purchaser
     account: AccountRef | None
-    token: str
-    saved: bool
     shipping_address: BillingAddress | None
 
 
-async def _checked(
+@dataclass(frozen=True)
+class _Checked:
+    order: CheckedOrder
+    token: str
+    saved: bool
+
+
+async def check_order(
     call: Call,
     program: SaleProgramConfig,
     req: SaleRequest,
     account: AccountRef | None,
-) -> _Checked:
+) -> CheckedOrder:
+    """Everything of the order but how it is paid (see the module)."""
     summary = price_order(program, req.lines, req.shipping_code)
     if summary.total <= 0:
         raise Refused(Reason.AMOUNT_OUT_OF_RANGE, "the order's total must be above zero")
@@ -265,6 +273,16 @@ async def _checked(
         method.delivery_type == "EMAIL",
     )
     _check_expected(req.expected_total, summary)
+    return CheckedOrder(summary, purchaser, account, shipping_address)
+
+
+async def _checked(
+    call: Call,
+    program: SaleProgramConfig,
+    req: SaleRequest,
+    account: AccountRef | None,
+) -> _Checked:
+    order = await check_order(call, program, req, account)
     method_type = (req.method.type or "").upper() if req.method is not None else ""
     if method_type == "SAVED_CC" and account is None:
         raise Refused(Reason.INVALID_PAYMENT_METHOD, "SAVED_CC needs a signed-in guest")
@@ -276,7 +294,52 @@ async def _checked(
         if kept is None:
             raise Refused(Reason.NO_SAVED_CREDIT_CARD, "no credit card is saved on the account")
         token = kept.token
-    return _Checked(program, summary, purchaser, account, token, saved, shipping_address)
+    return _Checked(order, token, saved)
+
+
+def order_key(call: Call, retry_key: str | None, account: AccountRef | None) -> str:
+    """The order's key: the same Idempotency-Key header is the same order. Guests of
+    one app share its integration, so a signed-in purchaser's key is their account's:
+    another guest's header never answers their order."""
+    if not retry_key:
+        return f"sale:{uuid.uuid4().hex}"
+    owner = f"a{account.account_id}:" if account is not None else ""
+    return f"sale:{call.integration.id}:{owner}{retry_key}"[:100]
+
+
+def new_order(
+    call: Call,
+    program: SaleProgramConfig,
+    req: SaleRequest,
+    checked: CheckedOrder,
+    key: str,
+    *,
+    total_points_units: int | None = None,
+) -> NewSaleOrder:
+    """The order's record, before it is paid."""
+    summary = checked.summary
+    return NewSaleOrder(
+        merchant_id=call.merchant_id,
+        order_number=_order_number(),
+        idempotency_key=key,
+        program_type=program.type,
+        card_template=program.card_template,
+        account_id=checked.account.account_id if checked.account else None,
+        purchaser={
+            "firstName": checked.purchaser.first_name,
+            "lastName": checked.purchaser.last_name,
+            "email": checked.purchaser.email,
+            "phone": checked.purchaser.phone,
+        },
+        shipping_method=req.shipping_code or "",
+        shipping_address=_address_record(checked.shipping_address),
+        lines=[_line_record(line) for line in summary.lines],
+        subtotal_units=to_units(summary.subtotal),
+        order_discount_units=to_units(summary.order_discount),
+        shipping_cost_units=to_units(summary.shipping_cost),
+        total_units=to_units(summary.total),
+        total_points_units=total_points_units,
+    )
 
 
 def _order_number() -> str:
@@ -333,34 +396,10 @@ async def execute_sale(
         scoped = replace(call, uow=uow)
         account = await buying_account(scoped, account_card) if account_card else None
         checked = await _checked(scoped, program, req, account)
-    key = (f"sale:{call.integration.id}:{retry_key}" if retry_key else f"sale:{uuid.uuid4().hex}")[
-        :100
-    ]
-    summary = checked.summary
+    key = order_key(call, retry_key, account)
     async with units() as uow:
         order, _fresh = await uow.sale_orders.record(
-            NewSaleOrder(
-                merchant_id=call.merchant_id,
-                order_number=_order_number(),
-                idempotency_key=key,
-                program_type=program.type,
-                card_template=program.card_template,
-                account_id=account.account_id if account else None,
-                purchaser={
-                    "firstName": checked.purchaser.first_name,
-                    "lastName": checked.purchaser.last_name,
-                    "email": checked.purchaser.email,
-                    "phone": checked.purchaser.phone,
-                },
-                shipping_method=req.shipping_code or "",
-                shipping_address=_address_record(checked.shipping_address),
-                lines=[_line_record(line) for line in summary.lines],
-                subtotal_units=to_units(summary.subtotal),
-                order_discount_units=to_units(summary.order_discount),
-                shipping_cost_units=to_units(summary.shipping_cost),
-                total_units=to_units(summary.total),
-            ),
-            call.now,
+            new_order(call, program, req, checked.order, key), call.now
         )
     stamp = call.online_stamp(program.store)
     total = from_units(order.total_units, 2)

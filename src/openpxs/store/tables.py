@@ -891,6 +891,8 @@ sale_orders = Table(
     Column("order_discount", BigInteger, nullable=False),
     Column("shipping_cost", BigInteger, nullable=False),
     Column("total", BigInteger, nullable=False),
+    # A Reward Yourself order: the points it was paid with (units of 1/10,000).
+    Column("total_points", BigInteger, nullable=True),
     Column("transaction_id", Id, nullable=True),
     # The cards issued for the order, in line order.
     Column("cards", JSON, nullable=True),

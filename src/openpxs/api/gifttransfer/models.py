@@ -24,7 +24,11 @@ class TransferTo(WireModel):
     email: Annotated[FlexStr, Field(max_length=320)] | None = Field(
         default=None, description="TransferToExternal: where the gift is sent."
     )
-    phone: Annotated[FlexStr, Field(max_length=32)] | None = None
+    phone: Annotated[FlexStr, Field(max_length=32)] | None = Field(
+        default=None,
+        description="TransferToExternal: a mobile number the claim code is texted to"
+        " (with or instead of email).",
+    )
     firstName: Name | None = None
     lastName: Name | None = None
 

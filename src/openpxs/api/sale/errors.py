@@ -52,6 +52,8 @@ REFUSALS = table(
         R.AMOUNT_OUT_OF_RANGE: INVALID_AMOUNT,
         R.NO_SAVED_CREDIT_CARD: INVALID_PAYMENT_METHOD,
         R.PROCESSOR_DECLINED: _e("payment_declined", "Payment was declined"),
+        # A Reward Yourself order the purchaser's points do not cover.
+        R.INSUFFICIENT_BALANCE: _e("insufficient_points", "Not enough points"),
     },
 )
 SALE = Service(name="sale", title="Sale Service", success="success", refusals=REFUSALS)

@@ -28,7 +28,7 @@ from openpxs.domain.errors import Refused
 from openpxs.domain.money import from_units
 from openpxs.domain.payments import BillingAddress, PaymentFailed
 from openpxs.domain.sale_pricing import Recipient, SaleLine, SaleSummary
-from openpxs.services import sales
+from openpxs.services import reward_yourself, sales
 from openpxs.services.recharge import Method
 from openpxs.store.repositories.sale_orders import SaleOrder
 from openpxs.wire.context import CallContext
@@ -115,7 +115,7 @@ def _program(program: SaleProgramConfig, *, signed_in: bool) -> m.Program:
             m.ShippingMethod(code=s.code, name=s.name, deliveryType=s.delivery_type, price=s.price)
             for s in program.shipping_methods
         ],
-        paymentMethods=["CC", "SAVED_CC"] if signed_in else ["CC"],
+        paymentMethods=_payment_methods(program, signed_in=signed_in),
         discounts=[
             m.SaleDiscount(
                 description=d.description,
@@ -127,10 +127,17 @@ def _program(program: SaleProgramConfig, *, signed_in: bool) -> m.Program:
             for d in program.discounts
         ],
         messageMaxLength=program.message_max_length,
+        pointsPerCurrencyUnit=program.points_per_currency_unit,
     )
 
 
-def _summary(summary: SaleSummary) -> m.SaleSummary:
+def _payment_methods(program: SaleProgramConfig, *, signed_in: bool) -> list[str]:
+    if program.type == "REWARD_YOURSELF":
+        return []  # paid with the account's points: no paymentMethod is sent
+    return ["CC", "SAVED_CC"] if signed_in else ["CC"]
+
+
+def _summary(summary: SaleSummary, points: Decimal | None = None) -> m.SaleSummary:
     return m.SaleSummary(
         items=[
             m.PricedSaleItem(
@@ -146,10 +153,20 @@ def _summary(summary: SaleSummary) -> m.SaleSummary:
         orderDiscount=summary.order_discount,
         shippingCost=summary.shipping_cost,
         total=summary.total,
+        totalPoints=points,
     )
 
 
-def _recorded_summary(order: SaleOrder) -> m.SaleSummary:
+def _priced(
+    ctx: CallContext, program: SaleProgramConfig, summary: SaleSummary
+) -> m.CalculatePriceReply:
+    points = None
+    if program.type == "REWARD_YOURSELF":
+        points = reward_yourself.points_price(ctx, program, summary)
+    return m.CalculatePriceReply(saleSummary=_summary(summary, points))
+
+
+def _recorded_summary(order: SaleOrder, points: Decimal | None = None) -> m.SaleSummary:
     """The summary as the order recorded it (a retry answers the first call's order)."""
     return m.SaleSummary(
         items=[
@@ -166,6 +183,7 @@ def _recorded_summary(order: SaleOrder) -> m.SaleSummary:
         orderDiscount=from_units(order.order_discount_units, 2),
         shippingCost=from_units(order.shipping_cost_units, 2),
         total=from_units(order.total_units, 2),
+        totalPoints=points,
     )
 
 
@@ -221,10 +239,11 @@ async def _sell(
     ),
 )
 async def sale_config(ctx: CallContext, req: m.SaleConfigRequest) -> m.SaleConfigReply:
-    """The program of programType (EGIFT, LOYALTY_CARD) offered to guests holding cards
-    of cardTemplateCode: face value limits or presets, designs, discounts, shipping and
-    payment methods. Read-only, for guests who are not signed in; tierCode is accepted
-    and changes nothing (programs are chosen by card template)."""
+    """The program of programType (EGIFT, REWARD_YOURSELF, LOYALTY_CARD) offered to
+    guests holding cards of cardTemplateCode: face value limits or presets, designs,
+    discounts, shipping and payment methods (none for REWARD_YOURSELF, paid with points
+    at pointsPerCurrencyUnit). Read-only, for guests who are not signed in; tierCode is
+    accepted and changes nothing (programs are chosen by card template)."""
     program = sales.sale_program(ctx, req.programType, req.cardTemplateCode)
     return m.SaleConfigReply(program=_program(program, signed_in=False))
 
@@ -310,7 +329,7 @@ async def calculate_price(ctx: CallContext, req: m.CalculatePriceRequest) -> m.C
     rounded to cents. Nothing is charged, reserved or stored."""
     program = sales.sale_program(ctx, req.programType, req.cardTemplateCode)
     summary = sales.price(program, _lines(req.items), req.shippingMethodCode)
-    return m.CalculatePriceReply(saleSummary=_summary(summary))
+    return _priced(ctx, program, summary)
 
 
 @endpoint(
@@ -331,7 +350,7 @@ async def calculate_price_for_account(
     account = await sales.buying_account(ctx, req.printedCardNumber)
     program = sales.sale_program(ctx, req.programType, account.template_code)
     summary = sales.price(program, _lines(req.items), req.shippingMethodCode)
-    return m.CalculatePriceReply(saleSummary=_summary(summary))
+    return _priced(ctx, program, summary)
 
 
 @endpoint(
@@ -341,17 +360,31 @@ async def calculate_price_for_account(
     reply=m.RewardYourselfPointsReply,
     styles=ACCOUNT,
     summary="Points needed to buy items with points (Reward Yourself)",
-    errors=(*ACCOUNT_CARD, R.SALE_PROGRAM_NOT_FOUND, R.SALE_PROGRAM_NOT_ACTIVE),
+    errors=(
+        *ACCOUNT_CARD,
+        R.SALE_PROGRAM_NOT_FOUND,
+        R.SALE_PROGRAM_NOT_ACTIVE,
+        R.INVALID_ITEM,
+        R.AMOUNT_OUT_OF_RANGE,
+        R.INVALID_QUANTITY,
+        R.INVALID_DESIGN,
+    ),
     scope="account_read",
 )
 async def calculate_reward_yourself_points(
     ctx: CallContext, req: m.RewardYourselfPointsRequest
 ) -> m.RewardYourselfPointsReply:
-    """Program files cannot define a REWARD_YOURSELF program yet, so for a card the
-    caller may reach this answers sale.program_not_found (see docs/api/sale.md)."""
-    account = await sales.buying_account(ctx, req.printedCardNumber)
-    sales.sale_program(ctx, "REWARD_YOURSELF", account.template_code)
-    raise Refused(R.SALE_PROGRAM_NOT_FOUND)
+    """Prices the items against the REWARD_YOURSELF program offered to
+    printedCardNumber's card (designs, face values, quantities, item and order
+    discounts; the program ships free), converts the total into points at the program's
+    rate, rounded up, and reports them next to the account's spendable points in the
+    program's points wallet. Nothing is deducted or stored."""
+    found = await reward_yourself.quote(ctx, req.printedCardNumber, _lines(req.items))
+    return m.RewardYourselfPointsReply(
+        pointsRequired=found.points_required,
+        pointsBalance=found.points_balance,
+        walletCode=found.wallet_code,
+    )
 
 
 # --- selling
@@ -375,8 +408,13 @@ async def execute_sale(ctx: CallContext, req: m.ExecuteSaleRequest) -> m.Execute
     recipient (or the purchaser) on its deliveryDate. A decline changes nothing; a
     failure after the charge voids it before the reply. Send an Idempotency-Key header
     to make a retry the same order: it answers the first outcome and charges nothing
-    more."""
+    more. REWARD_YOURSELF is paid with an account's points: executeSaleForAccount."""
     program = sales.sale_program(ctx, req.programType, req.cardTemplateCode)
+    if program.type == "REWARD_YOURSELF":
+        raise Refused(
+            R.INVALID_PROGRAM_TYPE,
+            "REWARD_YOURSELF is paid with an account's points: use executeSaleForAccount",
+        )
     return await _sell(
         ctx,
         program,
@@ -403,7 +441,7 @@ async def execute_sale(ctx: CallContext, req: m.ExecuteSaleRequest) -> m.Execute
     reply=m.ExecuteSaleReply,
     styles=ACCOUNT,
     summary="Buy eGift cards as a signed-in guest",
-    errors=(*ACCOUNT_CARD, *SELLING),
+    errors=(*ACCOUNT_CARD, *SELLING, R.INSUFFICIENT_BALANCE),
     scope="account_write",
     own_transactions=True,
 )
@@ -412,27 +450,40 @@ async def execute_sale_for_account(
 ) -> m.ExecuteSaleReply:
     """As executeSale, for printedCardNumber's account: the purchaser is the account's
     guest, the card saved on the account may pay (SAVED_CC), and an item without a
-    recipient is loaded onto the purchaser's own card instead of a new one."""
+    recipient is loaded onto the purchaser's own card instead of a new one. A
+    REWARD_YOURSELF order sends no paymentMethod: its points (saleSummary.totalPoints)
+    are taken off the account's points wallet in the same transaction that issues and
+    loads the cards, or the sale is refused with sale.insufficient_points; the reply
+    has no chargeResponse."""
     assert ctx.units is not None
     async with ctx.units() as uow:
         account = await sales.buying_account(replace(ctx, uow=uow), req.printedCardNumber)
     program = sales.sale_program(ctx, req.programType, account.template_code)
-    return await _sell(
-        ctx,
-        program,
-        sales.SaleRequest(
-            program_type=req.programType,
-            card_template=account.template_code,
-            lines=_lines(req.items),
-            shipping_code=req.shippingMethodCode,
-            shipping_address=_address(req.shippingAddress),
-            billing_address=_address(req.billingAddress),
-            method=_method(req.paymentMethod),
-            expected_total=req.expectedTotal,
-            metadata=dict(req.metadata or {}),
-        ),
-        req.printedCardNumber,
+    request = sales.SaleRequest(
+        program_type=req.programType,
+        card_template=account.template_code,
+        lines=_lines(req.items),
+        shipping_code=req.shippingMethodCode,
+        shipping_address=_address(req.shippingAddress),
+        billing_address=_address(req.billingAddress),
+        method=_method(req.paymentMethod),
+        expected_total=req.expectedTotal,
+        metadata=dict(req.metadata or {}),
     )
+    if program.type == "REWARD_YOURSELF":
+        bought = await reward_yourself.buy_with_points(
+            ctx,
+            ctx.units,
+            program,
+            request,
+            account_card=req.printedCardNumber or "",
+            retry_key=ctx.idempotency_key,
+        )
+        return m.ExecuteSaleReply(
+            orderNumber=bought.order.order_number,
+            saleSummary=_recorded_summary(bought.order, bought.points),
+        )
+    return await _sell(ctx, program, request, req.printedCardNumber)
 
 
 @endpoint(

@@ -174,6 +174,9 @@ class Program(ReplyModel):
     paymentMethods: list[str]
     discounts: list[SaleDiscount] = Field(default_factory=list)
     messageMaxLength: int | None = None
+    pointsPerCurrencyUnit: DecimalOut | None = Field(
+        default=None, description="REWARD_YOURSELF: points one unit of face value costs."
+    )
 
 
 class SaleConfigReply(ReplyModel):
@@ -204,6 +207,9 @@ class SaleSummary(ReplyModel):
     orderDiscount: DecimalOut
     shippingCost: DecimalOut
     total: DecimalOut
+    totalPoints: DecimalOut | None = Field(
+        default=None, description="REWARD_YOURSELF: the points the order costs (or cost)."
+    )
 
 
 class CalculatePriceReply(ReplyModel):
@@ -220,6 +226,10 @@ class ExecuteSaleReply(ReplyModel):
 
 class RewardYourselfPointsReply(ReplyModel):
     result: str = "success"
-    pointsRequired: DecimalOut | None = None
-    pointsBalance: DecimalOut | None = None
-    walletCode: int | None = None
+    pointsRequired: DecimalOut | None = Field(
+        default=None, description="Points the items cost, rounded up to the wallet's decimals."
+    )
+    pointsBalance: DecimalOut | None = Field(
+        default=None, description="The account's spendable points in that wallet now."
+    )
+    walletCode: int | None = Field(default=None, description="The points wallet spent.")

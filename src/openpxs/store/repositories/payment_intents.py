@@ -144,6 +144,33 @@ class PaymentIntentRepository(Repository):
         ).one_or_none()
         return None if row is None else _intent(row)
 
+    async def merchants_open_before(self, statuses: tuple[str, ...], before: datetime) -> list[int]:
+        """The merchants with an intent in one of ``statuses`` opened before ``before``."""
+        rows = await self.conn.execute(
+            select(pi.c.merchant_id)
+            .where(pi.c.status.in_(statuses), pi.c.created_at < before)
+            .distinct()
+            .order_by(pi.c.merchant_id)
+        )
+        return [r.merchant_id for r in rows]
+
+    async def open_before(
+        self, merchant_id: int, statuses: tuple[str, ...], before: datetime, limit: int
+    ) -> list[StoredIntent]:
+        """The merchant's intents in one of ``statuses`` opened before ``before``, oldest
+        first."""
+        rows = await self.conn.execute(
+            select(pi)
+            .where(
+                pi.c.merchant_id == merchant_id,
+                pi.c.status.in_(statuses),
+                pi.c.created_at < before,
+            )
+            .order_by(pi.c.created_at, pi.c.id)
+            .limit(limit)
+        )
+        return [_intent(r) for r in rows]
+
     async def move(
         self,
         intent: StoredIntent,

@@ -32,6 +32,8 @@ class SaleOrder:
     order_discount_units: int
     shipping_cost_units: int
     total_units: int
+    # Reward Yourself: the points paid, in units (None for an order paid by card).
+    total_points_units: int | None
     transaction_id: int | None
     cards: list[str] | None
     created_at: datetime
@@ -54,6 +56,7 @@ class NewSaleOrder:
     order_discount_units: int
     shipping_cost_units: int
     total_units: int
+    total_points_units: int | None = None
 
 
 def _order(row: Row[Any]) -> SaleOrder:
@@ -74,6 +77,7 @@ def _order(row: Row[Any]) -> SaleOrder:
         order_discount_units=m["order_discount"],
         shipping_cost_units=m["shipping_cost"],
         total_units=m["total"],
+        total_points_units=m["total_points"],
         transaction_id=m["transaction_id"],
         cards=m["cards"],
         created_at=m["created_at"],
@@ -119,6 +123,7 @@ class SaleOrderRepository(Repository):
             "order_discount": new.order_discount_units,
             "shipping_cost": new.shipping_cost_units,
             "total": new.total_units,
+            "total_points": new.total_points_units,
             "created_at": now,
         }
         try:
