@@ -390,7 +390,7 @@ def test_a_member_lists_the_group_challenges_of_the_group(client: TestClient) ->
         mine = body_of(
             gget(client, "challenge", operation, b2b(username="ada", groupCode=group), auth=POS)
         )
-        assert mine == {"result": "success", "challenges": []}  # every challenge is individual
+        assert mine == {"result": "success", "challenges": []}  # not opted in to TEAM10
     theirs = body_of(
         gget(
             client,
