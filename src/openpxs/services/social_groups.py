@@ -28,6 +28,7 @@ from openpxs.domain.social_groups import (
     normal_invitation_code,
     parse_role,
     require_manager,
+    successor,
 )
 from openpxs.messaging.outbox import enqueue
 from openpxs.services.context import Call
@@ -35,6 +36,7 @@ from openpxs.services.guest_access import user_for
 from openpxs.services.sending import may_send
 from openpxs.store.repositories.social_groups import Group, Invitation, JoinRequest, Member
 from openpxs.store.repositories.users import User
+from openpxs.store.uow import UnitOfWork
 
 __all__ = ["GroupView", "Invitation", "JoinRequest", "Member"]
 
@@ -642,3 +644,29 @@ async def change_role(
             await repo.set_role(merchant, group.id, user.id, Role.ADMIN)
         await repo.set_role(merchant, group.id, target_id, new_role)
     return await _view(call, group, Role.OWNER if new_role != Role.OWNER else Role.ADMIN)
+
+
+async def forget_member(uow: UnitOfWork, merchant_id: int, user_id: int) -> None:
+    """A deleted guest leaves every group: pending requests go, invitations they sent stay
+    the group's, and a group they owned passes to the longest-standing admin (else
+    member), or is dissolved when they were its last member. Each group is locked first,
+    in id order, as every other change to a group is."""
+    repo = uow.social_groups
+    await repo.delete_requests_of(merchant_id, user_id)
+    await repo.forget_inviter(merchant_id, user_id)
+    groups = (await repo.groups_of(merchant_id, [user_id]))[user_id]
+    for group_id in sorted(groups):
+        if await repo.group(merchant_id, group_id, lock=True) is None:
+            continue
+        members = (await repo.members(merchant_id, [group_id]))[group_id]
+        mine = next((m for m in members if m.user_id == user_id), None)
+        if mine is None:
+            continue
+        others = [(Role(m.role), m.user_id) for m in members if m.user_id != user_id]
+        heir = successor(others)
+        if heir is None:
+            await repo.dissolve(merchant_id, group_id)
+            continue
+        await repo.remove_member(merchant_id, group_id, user_id)
+        if mine.role == Role.OWNER:
+            await repo.set_role(merchant_id, group_id, heir, Role.OWNER)
