@@ -31,6 +31,7 @@ from openpxs.domain.social_groups import (
     successor,
 )
 from openpxs.messaging.outbox import enqueue
+from openpxs.services import guessing
 from openpxs.services.context import Call
 from openpxs.services.guest_access import user_for
 from openpxs.services.sending import may_send
@@ -501,16 +502,34 @@ async def _send_invitation(
     )
 
 
-async def _by_code(call: Call, code: str | None) -> Invitation:
+def _code_guess(user_id: int | None) -> guessing.Guess:
+    """Invitation codes are guessed at like sent codes: against the guest trying them
+    (over every address and from each) and the address; without a guest (a back end
+    asking for a code's details), against a budget for every address."""
+    if user_id is not None:
+        return guessing.code_guess(f"invitation:{user_id}", shared=True)
+    return guessing.code_guess("invitation", shared=False, budget="invitation")
+
+
+async def _by_code(call: Call, code: str | None, user_id: int | None) -> Invitation:
+    """The pending invitation with this code. A code that is not one counts as a wrong
+    guess once the call has rolled back; while the guesser backs off, every code is
+    refused (too_many_attempts), the right one too."""
     normal = normal_invitation_code(code)
-    found = await call.uow.social_groups.invitation(call.merchant_id, normal)
+    uow, program = call.uow, call.program
+    guess = _code_guess(user_id)
+    await guessing.refuse_while_backing_off(uow, program, guess, call.guesser, call.now)
+    found = await uow.social_groups.invitation(call.merchant_id, normal)
     if found is None:
-        raise Refused(Reason.INVITATION_NOT_FOUND)
+        missed = guessing.missed(program, guess, call.guesser, call.now, slow=False)
+        raise Refused(Reason.INVITATION_NOT_FOUND, intents=(missed,))
+    await guessing.succeeded(uow, program, guess, call.guesser)
     return found
 
 
 async def invitation_details(call: Call, code: str | None) -> Invitation:
-    return await _by_code(call, code)
+    principal = call.principal
+    return await _by_code(call, code, principal.user_id if principal.is_guest else None)
 
 
 async def my_invitations(call: Call, username: str | None) -> list[Invitation]:
@@ -534,7 +553,7 @@ async def accept_invitation(call: Call, username: str | None, code: str | None) 
     """The user joins as a MEMBER; an addressed invitation is used up, an invitation
     message stays for others."""
     user = await user_for(call, username)
-    invitation = await _by_code(call, code)
+    invitation = await _by_code(call, code, user.id)
     group = await _group(call, invitation.group_id, lock=True)
     repo, merchant = call.uow.social_groups, call.merchant_id
     config = _config(call)
@@ -555,8 +574,8 @@ async def accept_invitation(call: Call, username: str | None, code: str | None) 
 async def reject_invitation(call: Call, username: str | None, code: str | None) -> GroupView:
     """The invitee declines: an addressed invitation is deleted; declining an invitation
     message changes nothing for the others it was shared with."""
-    await user_for(call, username)
-    invitation = await _by_code(call, code)
+    user = await user_for(call, username)
+    invitation = await _by_code(call, code, user.id)
     group = await _group(call, invitation.group_id, lock=True)
     if not invitation.open:
         await call.uow.social_groups.delete_invitation(call.merchant_id, invitation.id)
@@ -571,9 +590,11 @@ async def cancel_invitation(
     group = await _group(call, group_code, lock=True)
     role = await _role(call, group, user)
     try:
-        invitation = await _by_code(call, code)
-    except Refused:
-        raise Refused(Reason.INVITATION_NOT_FOUND) from None
+        invitation = await _by_code(call, code, user.id)
+    except Refused as refusal:
+        if refusal.reason == Reason.TOO_MANY_ATTEMPTS:
+            raise
+        raise Refused(Reason.INVITATION_NOT_FOUND, intents=refusal.intents) from None
     if invitation.group_id != group.id:
         raise Refused(Reason.INVITATION_NOT_FOUND)
     if role is None or (invitation.inviter_user_id != user.id and role == Role.MEMBER):
