@@ -20,9 +20,21 @@ from sqlalchemy import delete, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpxs.domain.clock import ShiftedClock
+from openpxs.domain.social_groups import new_invitation_code
 from openpxs.store.tables import sign_in_failures
 from openpxs.wire.sources import ClientAddresses, proxies_from
-from tests.api.guests import APP, PASSWORD, as_guest, gpost, rest, user_fields
+from tests.api.guests import (
+    APP,
+    PASSWORD,
+    POS,
+    as_guest,
+    b2b,
+    body_of,
+    enroll,
+    gpost,
+    rest,
+    user_fields,
+)
 from tests.api.pos import LOYALTY, LOYALTY2, activate, run_db
 from tests.api.security import OTHER_APP, ensure_integrations, fresh_token, guest_a
 
@@ -407,3 +419,79 @@ def test_a_stranger_guessing_activation_codes_does_not_stop_the_cardholder(
     assert set(answers[PER_ADDRESS:]) == {"system.too_many_attempts"}
     # The holder of the card, elsewhere, activates it with the code printed on it.
     assert activate_and_register("1234", "holder", GUEST_HOME)["result"] == "success"
+
+
+# --- social group invitation codes --------------------------------------------------
+
+
+def invitation_code(client: TestClient) -> str:
+    """A shareable invitation to a group ada owns; bob is enrolled to try codes."""
+    enroll(client, "ada")
+    made = body_of(
+        gpost(client, "socialgroup", "createGroup", b2b(username="ada", name="Club"), auth=POS)
+    )
+    shared = body_of(
+        gpost(
+            client,
+            "socialgroup",
+            "createInvitationMessage",
+            b2b(username="ada", groupCode=made["group"]["groupCode"]),
+            auth=POS,
+        )
+    )
+    code: str = shared["invitationCode"]
+    return code
+
+
+def wrong_codes(right: str, count: int) -> list[str]:
+    found: list[str] = []
+    while len(found) < count:
+        code = new_invitation_code()
+        if code != right and code not in found:
+            found.append(code)
+    return found
+
+
+def accept_from(client: TestClient, token: str, code: str, address: str) -> dict[str, Any]:
+    body = {"merchantId": 1000, **as_guest(token), "invitationCode": code}
+    reply = from_address(
+        client, address, "POST", rest("socialgroup", "acceptInvitation"), json=body, auth=APP
+    )
+    data: dict[str, Any] = reply.json()
+    return data
+
+
+def test_guessing_invitation_codes_from_one_address_stops_that_address(
+    client: TestClient,
+) -> None:
+    right = invitation_code(client)
+    token = enroll(client, "bob")["oauthTokens"]["access_token"]
+    answers = [
+        code_of(accept_from(client, token, code, STRANGER))
+        for code in wrong_codes(right, PER_ADDRESS)
+    ]
+    assert set(answers) == {"social_group.invitation_not_found"}
+    backed_off = accept_from(client, token, right, STRANGER)
+    assert code_of(backed_off) == "social_group.too_many_attempts", backed_off
+    assert 0 < seconds_left(backed_off) <= FIRST_BACKOFF.seconds
+    # The stranger's misses do not stop the guest at another address.
+    joined = accept_from(client, token, right, GUEST_HOME)
+    assert joined["result"] == "success", joined
+
+
+def test_a_back_end_guessing_codes_for_one_guest_backs_that_guest_off(
+    client: TestClient, clock: ShiftedClock
+) -> None:
+    right = invitation_code(client)
+    enroll(client, "bob")
+
+    def accept(code: str) -> dict[str, Any]:
+        body = b2b(username="bob", invitationCode=code)
+        return body_of(gpost(client, "socialgroup", "acceptInvitation", body, auth=POS))
+
+    for code in wrong_codes(right, PER_SUBJECT):
+        assert code_of(accept(code)) == "social_group.invitation_not_found"
+    refused = accept(right)
+    assert code_of(refused) == "social_group.too_many_attempts", refused
+    clock.offset = FIRST_BACKOFF + timedelta(seconds=1)
+    assert accept(right)["result"] == "success"

@@ -390,7 +390,7 @@ def test_a_member_lists_the_group_challenges_of_the_group(client: TestClient) ->
         mine = body_of(
             gget(client, "challenge", operation, b2b(username="ada", groupCode=group), auth=POS)
         )
-        assert mine == {"result": "success", "challenges": []}  # every challenge is individual
+        assert mine == {"result": "success", "challenges": []}  # not opted in to TEAM10
     theirs = body_of(
         gget(
             client,
@@ -401,6 +401,38 @@ def test_a_member_lists_the_group_challenges_of_the_group(client: TestClient) ->
         )
     )
     assert theirs["errorCode"] == "challenge.not_group_member", theirs
+
+
+def test_a_deleted_guest_leaves_every_group_and_hands_ownership_over(
+    client: TestClient,
+) -> None:
+    from tests.api.test_enrollment_users import delete
+
+    for name in ("ada", "bob", "cyd", "dee"):
+        enroll(client, name)
+    club = create(client, "ada", "Lunch Club")
+    for who in ("cyd", "bob"):  # cyd has been in longer, bob is made an admin
+        shared = ok(act(client, "createInvitationMessage", "ada", groupCode=club))
+        ok(act(client, "acceptInvitation", who, invitationCode=shared["invitationCode"]))
+    ok(act(client, "modifyMemberRole", "ada", groupCode=club, memberUsername="bob", role="ADMIN"))
+    alone = create(client, "ada", "Just Me")
+    team = create(client, "bob", "Team")
+    for who in ("dee", "cyd"):  # no admin here: dee has been in longest
+        shared = ok(act(client, "createInvitationMessage", "bob", groupCode=team))
+        ok(act(client, "acceptInvitation", who, invitationCode=shared["invitationCode"]))
+    ok(act(client, "requestToJoinByEmailAddress", "ada", groupCode=team, email="bob@example.com"))
+
+    assert delete(client, "user", b2b(username="ada")) == {"result": "success"}
+    # The admin takes the club over; the group ada was alone in is dissolved; her request
+    # to join bob's team is gone.
+    assert roles(client, "bob")[club] == {"bob": "OWNER", "cyd": "MEMBER"}
+    refused(get(client, "myGroups", **b2b(username="ada")), "social_group.user_not_found")
+    refused(act(client, "leaveGroup", "bob", groupCode=alone), "social_group.group_not_found")
+    assert ok(get(client, "myGroups", **b2b(username="bob")))["groups"][1]["pendingRequests"] == []
+
+    assert delete(client, "user", b2b(username="bob")) == {"result": "success"}
+    assert roles(client, "dee")[team] == {"dee": "OWNER", "cyd": "MEMBER"}
+    assert roles(client, "cyd")[club] == {"cyd": "OWNER"}
 
 
 def test_role_rules() -> None:

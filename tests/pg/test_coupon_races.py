@@ -12,7 +12,7 @@ import asyncio
 import base64
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,7 +33,7 @@ from tests.api.checks import a_check, item
 from tests.api.pos import LOYALTY, POS, activate, card, header
 from tests.api.test_coupon import a_coupon
 from tests.pg.test_races import Pos, outcome, race, race_url
-from tests.program_config import DEMO_1000, as_yaml, edited_config, program_editor
+from tests.program_config import DEMO_1000, Edit, as_yaml, edited_config, program_editor
 from tests.services.conftest import merchant_call
 
 __all__ = ["race_url"]  # the fixture, shared with test_races.py
@@ -49,14 +49,14 @@ def add_coupons(data: dict[str, Any]) -> None:
 
 
 @contextmanager
-def coupons_applied(url: str) -> Iterator[None]:
-    """The demo program with the race's coupons, applied to the database at ``url``;
-    the shipped program again afterwards."""
+def program_applied(url: str, edit: Edit) -> Iterator[None]:
+    """The demo program with ``edit`` applied to the database at ``url``; the shipped
+    program again afterwards."""
 
     async def apply(edited: bool) -> None:
         engine = create_engine(url)
         try:
-            config = edited_config(add_coupons) if edited else load_config(DEMO_1000)
+            config = edited_config(edit) if edited else load_config(DEMO_1000)
             async with engine.begin() as conn:
                 await apply_config(conn, config, datetime.now(UTC))
         finally:
@@ -67,6 +67,11 @@ def coupons_applied(url: str) -> Iterator[None]:
         yield
     finally:
         asyncio.run(apply(False))
+
+
+def coupons_applied(url: str) -> AbstractContextManager[None]:
+    """The demo program with the race's coupons, for the duration of the block."""
+    return program_applied(url, add_coupons)
 
 
 async def post(pos: Pos, service: str, operation: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -281,6 +281,7 @@ def test_file_errors_name_the_line_of_the_bad_challenge(tmp_path: Path) -> None:
 def test_the_demo_merchant_has_challenges_that_validate() -> None:
     config = load_config(DEMO)
     codes = [c.code for c in config.challenges]
-    assert codes == ["VISIT3", "FEAST50", "POINTS200"]
+    assert codes == ["VISIT3", "FEAST50", "POINTS200", "TEAM10"]
+    assert [c.kind for c in config.challenges] == ["individual"] * 3 + ["group"]
     visit3 = config.challenges[0]
     assert visit3.goal.target == 3 and visit3.reward.wallet == 3

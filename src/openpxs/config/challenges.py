@@ -26,6 +26,8 @@ Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 Amount = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=4)]
 Measure = Literal["visits", "spend", "stores", "items", "points"]
 Repeat = Literal["none", "weekly", "monthly"]
+Kind = Literal["individual", "group"]
+GroupPayout = Literal["each_member", "contributors"]
 
 
 class _Model(BaseModel):
@@ -193,7 +195,18 @@ class Challenge(_Model):
     charities: list[Charity] = Field(default_factory=list)
     """Charities guests choose from when the reward is a donation."""
     max_completions: int | None = Field(default=None, ge=1)
-    """How many occurrences one account may complete in all (none: each occurrence once)."""
+    """How many occurrences one account (a group, for a group challenge) may complete in
+    all (none: each occurrence once)."""
+    max_total_completions: int | None = Field(default=None, ge=1)
+    """How many completions the challenge pays in all, across every account (or group)
+    and every occurrence; none: no such cap."""
+    kind: Kind = "individual"
+    """individual (each account on its own) or group (a social group together: progress
+    is the sum of what its members post while they are members)."""
+    group_payout: GroupPayout = "each_member"
+    """Group challenges: who is paid when the group completes an occurrence: each_member
+    (everyone in the group at that moment) or contributors (members whose activity
+    counted towards it)."""
     store: Annotated[str, Field(min_length=1, max_length=64)] = "corp"
     """The store reward transactions are recorded at."""
 
@@ -209,4 +222,11 @@ class Challenge(_Model):
                 raise ValueError("a donation reward needs opt_in: the guest picks the charity")
         elif self.charities:
             raise ValueError("charities are for donation rewards only")
+        if self.kind == "group":
+            if self.reward.donation is not None:
+                raise ValueError("a group challenge pays wallet value or a badge, no donation")
+            if self.audience != ChallengeAudience():
+                raise ValueError("a group challenge is open to every group: it has no audience")
+        elif self.group_payout != "each_member":
+            raise ValueError("group_payout is for group challenges only")
         return self

@@ -5,7 +5,9 @@ manage the group (accept or reject requests, edit it, remove members); only the 
 changes roles, and hands ownership over by making another member OWNER (the old owner
 becomes an ADMIN). Any member may invite. An admin may remove members but not the owner
 or another admin. The owner cannot leave while others remain: it hands ownership over
-first; an owner who is the last member dissolves the group by leaving.
+first; an owner who is the last member dissolves the group by leaving. A guest who is
+deleted leaves every group: an owner's group passes to the longest-standing admin, else
+the longest-standing member, and is dissolved when nobody else is in it.
 """
 
 from __future__ import annotations
@@ -96,3 +98,14 @@ def check_leave(role: Role, members: int) -> bool:
             "the owner must make another member OWNER before leaving",
         )
     return False
+
+
+def successor(others: list[tuple[Role, int]]) -> int | None:
+    """Who becomes owner when the owner is deleted: of the other members, each (role,
+    user id) in joining order, the first admin, else the first member; None when there is
+    nobody else (the group is dissolved)."""
+    for wanted in (Role.ADMIN, Role.MEMBER):
+        for role, user_id in others:
+            if role == wanted:
+                return user_id
+    return None

@@ -28,13 +28,16 @@ from openpxs.domain.social_groups import (
     normal_invitation_code,
     parse_role,
     require_manager,
+    successor,
 )
 from openpxs.messaging.outbox import enqueue
+from openpxs.services import guessing
 from openpxs.services.context import Call
 from openpxs.services.guest_access import user_for
 from openpxs.services.sending import may_send
 from openpxs.store.repositories.social_groups import Group, Invitation, JoinRequest, Member
 from openpxs.store.repositories.users import User
+from openpxs.store.uow import UnitOfWork
 
 __all__ = ["GroupView", "Invitation", "JoinRequest", "Member"]
 
@@ -499,16 +502,34 @@ async def _send_invitation(
     )
 
 
-async def _by_code(call: Call, code: str | None) -> Invitation:
+def _code_guess(user_id: int | None) -> guessing.Guess:
+    """Invitation codes are guessed at like sent codes: against the guest trying them
+    (over every address and from each) and the address; without a guest (a back end
+    asking for a code's details), against a budget for every address."""
+    if user_id is not None:
+        return guessing.code_guess(f"invitation:{user_id}", shared=True)
+    return guessing.code_guess("invitation", shared=False, budget="invitation")
+
+
+async def _by_code(call: Call, code: str | None, user_id: int | None) -> Invitation:
+    """The pending invitation with this code. A code that is not one counts as a wrong
+    guess once the call has rolled back; while the guesser backs off, every code is
+    refused (too_many_attempts), the right one too."""
     normal = normal_invitation_code(code)
-    found = await call.uow.social_groups.invitation(call.merchant_id, normal)
+    uow, program = call.uow, call.program
+    guess = _code_guess(user_id)
+    await guessing.refuse_while_backing_off(uow, program, guess, call.guesser, call.now)
+    found = await uow.social_groups.invitation(call.merchant_id, normal)
     if found is None:
-        raise Refused(Reason.INVITATION_NOT_FOUND)
+        missed = guessing.missed(program, guess, call.guesser, call.now, slow=False)
+        raise Refused(Reason.INVITATION_NOT_FOUND, intents=(missed,))
+    await guessing.succeeded(uow, program, guess, call.guesser)
     return found
 
 
 async def invitation_details(call: Call, code: str | None) -> Invitation:
-    return await _by_code(call, code)
+    principal = call.principal
+    return await _by_code(call, code, principal.user_id if principal.is_guest else None)
 
 
 async def my_invitations(call: Call, username: str | None) -> list[Invitation]:
@@ -532,7 +553,7 @@ async def accept_invitation(call: Call, username: str | None, code: str | None) 
     """The user joins as a MEMBER; an addressed invitation is used up, an invitation
     message stays for others."""
     user = await user_for(call, username)
-    invitation = await _by_code(call, code)
+    invitation = await _by_code(call, code, user.id)
     group = await _group(call, invitation.group_id, lock=True)
     repo, merchant = call.uow.social_groups, call.merchant_id
     config = _config(call)
@@ -553,8 +574,8 @@ async def accept_invitation(call: Call, username: str | None, code: str | None) 
 async def reject_invitation(call: Call, username: str | None, code: str | None) -> GroupView:
     """The invitee declines: an addressed invitation is deleted; declining an invitation
     message changes nothing for the others it was shared with."""
-    await user_for(call, username)
-    invitation = await _by_code(call, code)
+    user = await user_for(call, username)
+    invitation = await _by_code(call, code, user.id)
     group = await _group(call, invitation.group_id, lock=True)
     if not invitation.open:
         await call.uow.social_groups.delete_invitation(call.merchant_id, invitation.id)
@@ -569,9 +590,11 @@ async def cancel_invitation(
     group = await _group(call, group_code, lock=True)
     role = await _role(call, group, user)
     try:
-        invitation = await _by_code(call, code)
-    except Refused:
-        raise Refused(Reason.INVITATION_NOT_FOUND) from None
+        invitation = await _by_code(call, code, user.id)
+    except Refused as refusal:
+        if refusal.reason == Reason.TOO_MANY_ATTEMPTS:
+            raise
+        raise Refused(Reason.INVITATION_NOT_FOUND, intents=refusal.intents) from None
     if invitation.group_id != group.id:
         raise Refused(Reason.INVITATION_NOT_FOUND)
     if role is None or (invitation.inviter_user_id != user.id and role == Role.MEMBER):
@@ -642,3 +665,29 @@ async def change_role(
             await repo.set_role(merchant, group.id, user.id, Role.ADMIN)
         await repo.set_role(merchant, group.id, target_id, new_role)
     return await _view(call, group, Role.OWNER if new_role != Role.OWNER else Role.ADMIN)
+
+
+async def forget_member(uow: UnitOfWork, merchant_id: int, user_id: int) -> None:
+    """A deleted guest leaves every group: pending requests go, invitations they sent stay
+    the group's, and a group they owned passes to the longest-standing admin (else
+    member), or is dissolved when they were its last member. Each group is locked first,
+    in id order, as every other change to a group is."""
+    repo = uow.social_groups
+    await repo.delete_requests_of(merchant_id, user_id)
+    await repo.forget_inviter(merchant_id, user_id)
+    groups = (await repo.groups_of(merchant_id, [user_id]))[user_id]
+    for group_id in sorted(groups):
+        if await repo.group(merchant_id, group_id, lock=True) is None:
+            continue
+        members = (await repo.members(merchant_id, [group_id]))[group_id]
+        mine = next((m for m in members if m.user_id == user_id), None)
+        if mine is None:
+            continue
+        others = [(Role(m.role), m.user_id) for m in members if m.user_id != user_id]
+        heir = successor(others)
+        if heir is None:
+            await repo.dissolve(merchant_id, group_id)
+            continue
+        await repo.remove_member(merchant_id, group_id, user_id)
+        if mine.role == Role.OWNER:
+            await repo.set_role(merchant_id, group_id, heir, Role.OWNER)

@@ -1,5 +1,5 @@
-"""Forgetting a user: their sign-ins end and their addresses go, while their accounts
-stay, unregistered, with every balance."""
+"""Forgetting a user: their sign-ins end, their addresses go and they leave every social
+group, while their accounts stay, unregistered, with every balance."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from datetime import datetime
 from openpxs.domain.errors import Reason, Refused
 from openpxs.services.context import Call
 from openpxs.services.guest_access import account_by_card, user_for
+from openpxs.services.social_groups import forget_member
 from openpxs.store.uow import UnitOfWork
 
 
 async def forget_user(uow: UnitOfWork, merchant_id: int, user_id: int, now: datetime) -> None:
     await uow.tokens.revoke_user(merchant_id, user_id, now)
     await uow.addresses.remove_all_of(merchant_id, user_id)
+    await forget_member(uow, merchant_id, user_id)
     await uow.users.delete(merchant_id, user_id)
 
 

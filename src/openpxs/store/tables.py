@@ -1039,6 +1039,9 @@ challenge_progress = Table(
     Column("units", BigInteger, nullable=False),
     Column("recorded_at", UTCDateTime(), nullable=False),
     Column("taken_back_at", UTCDateTime(), nullable=True),
+    # A group challenge: the social group the account's user was a member of when the
+    # check was posted; the group's progress is the sum of its standing rows.
+    Column("group_id", Id, nullable=True),
     Index(
         "ix_challenge_progress_merchant_account",
         "merchant_id",
@@ -1047,6 +1050,13 @@ challenge_progress = Table(
         "occurrence",
     ),
     Index("ix_challenge_progress_merchant_transaction", "merchant_id", "transaction_id"),
+    Index(
+        "ix_challenge_progress_merchant_group",
+        "merchant_id",
+        "group_id",
+        "challenge_code",
+        "occurrence",
+    ),
 )
 
 # A completed occurrence: the primary key lets an account complete an occurrence once,
@@ -1063,6 +1073,56 @@ challenge_completions = Table(
     Column("reward_transaction_id", Id, nullable=True),
     Column("charity_code", String(64), nullable=True),
     Column("badge_code", String(64), nullable=True),
+)
+
+# A social group's choice about a group challenge: opted in by its owner or an admin,
+# or, for an automatic challenge, opted out.
+challenge_group_entries = Table(
+    "challenge_group_entries",
+    metadata,
+    Column("merchant_id", Integer, primary_key=True),
+    Column("challenge_code", String(32), primary_key=True),
+    Column("group_id", Id, primary_key=True),
+    Column("opted_in", Boolean, nullable=False),
+    Column("changed_at", UTCDateTime(), nullable=False),
+)
+
+# An occurrence of a group challenge a group completed: the primary key completes it
+# once per group, whatever members post at the same time.
+challenge_group_completions = Table(
+    "challenge_group_completions",
+    metadata,
+    Column("merchant_id", Integer, primary_key=True),
+    Column("challenge_code", String(32), primary_key=True),
+    Column("occurrence", String(8), primary_key=True),
+    Column("group_id", Id, primary_key=True),
+    Column("completed_at", UTCDateTime(), nullable=False),
+)
+
+# What a group completion paid each member: once per member (the primary key), on the
+# account that holds the reward's wallet (none when the member has no such account).
+challenge_group_payouts = Table(
+    "challenge_group_payouts",
+    metadata,
+    Column("merchant_id", Integer, primary_key=True),
+    Column("challenge_code", String(32), primary_key=True),
+    Column("occurrence", String(8), primary_key=True),
+    Column("group_id", Id, primary_key=True),
+    Column("user_id", Id, primary_key=True),
+    Column("account_id", Id, nullable=True),
+    Column("reward_transaction_id", Id, nullable=True),
+    Column("badge_code", String(64), nullable=True),
+)
+
+# How many completions a challenge with max_total_completions has paid: one row per
+# challenge, counted up under its row lock, so concurrent completions by different
+# accounts never pay past the cap.
+challenge_tallies = Table(
+    "challenge_tallies",
+    metadata,
+    Column("merchant_id", Integer, primary_key=True),
+    Column("challenge_code", String(32), primary_key=True),
+    Column("completions", Integer, nullable=False),
 )
 
 

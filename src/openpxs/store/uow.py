@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 from functools import cached_property
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from openpxs.domain.cards import AccountStatus, Card, CardStatus
@@ -79,6 +79,20 @@ class StaleRead(Exception):
     def __init__(self, lock: bool):
         super().__init__("run the call again" + (" with locks" if lock else ""))
         self.lock = lock
+
+
+class Deadlocked(StaleRead):
+    """PostgreSQL broke a deadlock by refusing this call's transaction (SQLSTATE 40P01):
+    it has rolled back, and the caller runs the call again from the start, with locks.
+    Calls that lock accounts beyond their own (a group challenge paying every member)
+    may meet in opposite orders; the database's documented remedy is to retry."""
+
+    def __init__(self) -> None:
+        super().__init__(lock=True)
+
+
+def _deadlocked(error: DBAPIError) -> bool:
+    return getattr(error.orig, "sqlstate", None) == "40P01"
 
 
 class UnitOfWork:
@@ -485,10 +499,15 @@ async def unit_of_work(
             await uow.flush()
             uow.end_direct()
         return
-    async with sqlite_turn(engine), engine.begin() as conn:
-        uow = UnitOfWork(conn)
-        yield uow
-        await uow.flush()
+    try:
+        async with sqlite_turn(engine), engine.begin() as conn:
+            uow = UnitOfWork(conn)
+            yield uow
+            await uow.flush()
+    except DBAPIError as error:
+        if _deadlocked(error):
+            raise Deadlocked() from error
+        raise
 
 
 @asynccontextmanager

@@ -28,6 +28,9 @@ REFUSALS = table(
         Reason.NOT_OPTED_IN: "Not opted in to challenge",
         Reason.CHALLENGE_ENDED: "Challenge has ended",
         Reason.INVALID_CHARITABLE_ORGANIZATION: "Invalid charitable organization",
+        # Not in challenge.yaml: a group member who is not its owner or an admin
+        # opting the group in or out (socialgroup.yaml's roles).
+        Reason.NOT_AUTHORIZED: "Not permitted to manage group",
     },
     special={
         Reason.CARD_NOT_FOUND: INVALID_CARD,

@@ -2,16 +2,15 @@
 out, one occurrence in detail, and the charities a challenge donates to.
 
 Progress is never changed here: posted checks move it (check/postAndAccruePoints and the
-other accruing postings). Group variants answer for a social group the user
-belongs to; every challenge is individual so far, so their lists are empty
-(docs/api/challenge.md).
+other accruing postings). Group variants answer for a social group the user belongs to,
+with the group's combined progress in group challenges (docs/api/challenge.md).
 """
 
 from __future__ import annotations
 
 from openpxs.api.challenge import models as m
 from openpxs.api.challenge.errors import CHALLENGE, GROUP, GUEST, STYLES
-from openpxs.api.challenge.replies import challenge, challenge_list, charity
+from openpxs.api.challenge.replies import challenge, challenge_list, charity, occurrence
 from openpxs.domain.errors import Reason as R
 from openpxs.services import challenges
 from openpxs.wire.context import CallContext
@@ -78,6 +77,8 @@ async def historical_challenges(ctx: CallContext, req: m.GuestRequest) -> m.Chal
     summary="Opt a guest in to a challenge",
     errors=(
         *GUEST,
+        *GROUP,
+        R.NOT_AUTHORIZED,
         R.CHALLENGE_NOT_FOUND,
         R.NOT_ELIGIBLE,
         R.ALREADY_OPTED_IN,
@@ -88,10 +89,19 @@ async def historical_challenges(ctx: CallContext, req: m.GuestRequest) -> m.Chal
 )
 async def opt_in(ctx: CallContext, req: m.OptInRequest) -> m.ChallengeReply:
     """Checks posted from now on count towards the current occurrence (or the next, when
-    it has not started). A challenge that donates needs charitableOrganizationCode."""
-    view = await challenges.opt_in(
-        ctx, req.printedCardNumber, req.challengeCode, req.charitableOrganizationCode
-    )
+    it has not started). A challenge that donates needs charitableOrganizationCode.
+    With username and groupCode instead of a card, the group's owner or an admin opts
+    the group in to a group challenge."""
+    if req.groupCode is not None:
+        view = await challenges.group_opt_in(ctx, req.username, req.groupCode, req.challengeCode)
+    else:
+        view = await challenges.opt_in(
+            ctx,
+            req.printedCardNumber,
+            req.challengeCode,
+            req.charitableOrganizationCode,
+            username=req.username,
+        )
     return m.ChallengeReply(challenge=challenge(ctx.program, view))
 
 
@@ -102,12 +112,18 @@ async def opt_in(ctx: CallContext, req: m.OptInRequest) -> m.ChallengeReply:
     reply=m.ChallengeReply,
     styles=STYLES,
     summary="Opt a guest out of a challenge",
-    errors=(*GUEST, R.CHALLENGE_NOT_FOUND, R.NOT_OPTED_IN),
+    errors=(*GUEST, *GROUP, R.NOT_AUTHORIZED, R.CHALLENGE_NOT_FOUND, R.NOT_OPTED_IN),
     scope="account_write",
 )
 async def opt_out(ctx: CallContext, req: m.OptOutRequest) -> m.ChallengeReply:
-    """No further progress is counted; completions and rewards already paid stay."""
-    view = await challenges.opt_out(ctx, req.printedCardNumber, req.challengeCode)
+    """No further progress is counted; completions and rewards already paid stay. With
+    username and groupCode, the group's owner or an admin takes the group out."""
+    if req.groupCode is not None:
+        view = await challenges.group_opt_out(ctx, req.username, req.groupCode, req.challengeCode)
+    else:
+        view = await challenges.opt_out(
+            ctx, req.printedCardNumber, req.challengeCode, username=req.username
+        )
     return m.ChallengeReply(challenge=challenge(ctx.program, view))
 
 
@@ -135,9 +151,7 @@ async def occurrence_detail(
         username=req.username,
         group_code=req.groupCode,
     )
-    return m.ChallengeOccurrenceReply(
-        occurrence=m.ChallengeOccurrence(challenge=challenge(ctx.program, view))
-    )
+    return m.ChallengeOccurrenceReply(occurrence=occurrence(ctx.program, view))
 
 
 @endpoint(
@@ -158,7 +172,7 @@ async def charitable_organizations(
     return m.CharitableOrganizationListReply(charitableOrganizations=[charity(c) for c in found])
 
 
-def _group_endpoint(operation: str, summary: str) -> None:
+def _group_endpoint(operation: str, which: str, summary: str) -> None:
     @endpoint(
         CHALLENGE,
         operation,
@@ -173,10 +187,12 @@ def _group_endpoint(operation: str, summary: str) -> None:
     async def group_list(ctx: CallContext, req: m.GroupRequest) -> m.ChallengeListReply:
         """username must name a guest (the signed-in one, for oauth) and groupCode a
         social group the guest belongs to."""
-        views = await challenges.group_challenges(ctx, req.username, req.groupCode)
+        views = await challenges.group_challenges(ctx, req.username, req.groupCode, which)
         return challenge_list(ctx.program, views)
 
 
-_group_endpoint("activeChallengesForGroup", "Challenges a social group is taking part in")
-_group_endpoint("eligibleChallengesForGroup", "Challenges a social group may join")
-_group_endpoint("historicalChallengesForGroup", "Ended challenges a social group took part in")
+_group_endpoint("activeChallengesForGroup", "active", "Challenges a social group is taking part in")
+_group_endpoint("eligibleChallengesForGroup", "eligible", "Challenges a social group may join")
+_group_endpoint(
+    "historicalChallengesForGroup", "historical", "Ended challenges a social group took part in"
+)

@@ -31,12 +31,24 @@ class GroupRequest(_ChallengeRequest):
     groupCode: FlexLong | None = None
 
 
-class OptInRequest(GuestRequest):
+class _GroupChoice(GuestRequest):
+    username: FlexStr | None = Field(
+        default=None,
+        max_length=254,
+        description="With groupCode: the group's owner or an admin, opting the group in or out "
+        "of a group challenge (instead of printedCardNumber).",
+    )
+    groupCode: FlexLong | None = Field(
+        default=None, description="With username: the social group opting in or out."
+    )
+
+
+class OptInRequest(_GroupChoice):
     challengeCode: FlexStr | None = Id
     charitableOrganizationCode: FlexStr | None = Id
 
 
-class OptOutRequest(GuestRequest):
+class OptOutRequest(_GroupChoice):
     challengeCode: FlexStr | None = Id
 
 
@@ -63,7 +75,9 @@ class Challenge(ReplyModel):
     )
     name: str = Field(description="The challenge's name.")
     description: str | None = None
-    type: str | None = None
+    type: str | None = Field(
+        default=None, description="GUEST (each account on its own) or GROUP (a social group)."
+    )
     startDate: str
     endDate: str
     optInStartDate: str | None = None
@@ -73,8 +87,8 @@ class Challenge(ReplyModel):
     )
     progress: DecimalOut | None = Field(
         default=None,
-        description="The guest's progress in this occurrence, in the goal's unit; absent when "
-        "no guest is named.",
+        description="The guest's (for a GROUP challenge, the group's combined) progress in this "
+        "occurrence, in the goal's unit; absent when no guest or group is named.",
     )
     rewardDescription: str | None = Field(
         default=None, description="What completing the occurrence pays."

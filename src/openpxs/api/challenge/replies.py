@@ -32,7 +32,7 @@ def challenge(program: Program, view: ChallengeView) -> m.Challenge:
         occurrenceCode=occurrence.code,
         name=c.name,
         description=c.description,
-        type="GUEST",
+        type="GROUP" if c.kind == "group" else "GUEST",
         startDate=_local(occurrence.start, program),
         endDate=_local(occurrence.end, program),
         optInStartDate=_local(opens, program) if opens is not None else None,
@@ -55,3 +55,19 @@ def charity(found: Charity) -> m.CharitableOrganization:
     return m.CharitableOrganization(
         code=found.code, name=found.name, description=found.description, imageUrl=found.image_url
     )
+
+
+def occurrence(program: Program, view: ChallengeView) -> m.ChallengeOccurrence:
+    participants = (
+        [
+            m.ChallengeParticipant(
+                username=p.username,
+                displayName=p.display_name,
+                contribution=_number(p.contribution),
+            )
+            for p in view.participants
+        ]
+        if view.participants is not None
+        else None
+    )
+    return m.ChallengeOccurrence(challenge=challenge(program, view), participants=participants)

@@ -7,7 +7,7 @@ template_not_found.
 """
 
 from openpxs.domain.errors import Reason
-from openpxs.wire.refusals import WireError, table
+from openpxs.wire.refusals import TOO_MANY, WireError, table
 from openpxs.wire.registry import Service
 
 R = Reason
@@ -48,6 +48,8 @@ REFUSALS = table(
             f"{PREFIX}.request_lookup_error", "Unable to get group request"
         ),
         R.NOT_GROUP_MEMBER: WireError(f"{PREFIX}.not_member", "Not a member of group"),
+        # Not in socialgroup.yaml: wrong invitation codes, too many of them.
+        R.TOO_MANY_ATTEMPTS: WireError(f"{PREFIX}.too_many_attempts", TOO_MANY, joiner="; "),
     },
 )
 SOCIALGROUP = Service(
@@ -78,4 +80,4 @@ INVITE = (
     R.MAX_MEMBERS,
     R.GROUP_CONFIG_NOT_FOUND,
 )
-CODE = (R.INVITATION_NOT_FOUND, R.INVALID_INVITATION_CODE)
+CODE = (R.INVITATION_NOT_FOUND, R.INVALID_INVITATION_CODE, R.TOO_MANY_ATTEMPTS)

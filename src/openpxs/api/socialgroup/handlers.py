@@ -363,7 +363,13 @@ async def reject_invitation(ctx: CallContext, req: m.UserInvitationRequest) -> m
     reply=m.SocialGroupReply,
     styles=STYLES,
     summary="Withdraw an invitation",
-    errors=(*USER, R.GROUP_NOT_FOUND, R.INVITATION_NOT_FOUND, R.NOT_AUTHORIZED),
+    errors=(
+        *USER,
+        R.GROUP_NOT_FOUND,
+        R.INVITATION_NOT_FOUND,
+        R.NOT_AUTHORIZED,
+        R.TOO_MANY_ATTEMPTS,
+    ),
     scope=WRITE,
 )
 async def cancel_invitation(ctx: CallContext, req: m.GroupInvitationRequest) -> m.SocialGroupReply:

@@ -16,7 +16,11 @@ from openpxs.store.tables import (
     accounts,
     challenge_completions,
     challenge_entries,
+    challenge_group_completions,
+    challenge_group_entries,
+    challenge_group_payouts,
     challenge_progress,
+    challenge_tallies,
 )
 
 # (challenge code, occurrence key)
@@ -49,6 +53,8 @@ class TakenBack:
     account_id: int
     challenge_code: str
     occurrence: str
+    # The group the rows counted for (group challenges), else None.
+    group_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,17 @@ class AudienceFacts:
     tier: int | None
     # When the guest registered, else when the account was made.
     enrolled_at: datetime
+    # The guest the account belongs to (group challenges go by the guest's groups).
+    user_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Payout:
+    """What a group completion paid one member."""
+
+    user_id: int
+    account_id: int | None
+    reward_transaction_id: int | None
 
 
 def _completion(row: Any) -> Completion:
@@ -86,12 +103,15 @@ class ChallengeRepository(Repository):
                     accounts.c.tier_code,
                     accounts.c.created_at,
                     accounts.c.registered_at,
+                    accounts.c.user_id,
                 ).where(accounts.c.merchant_id == merchant_id, accounts.c.id == account_id)
             )
         ).first()
         if row is None:
             return None
-        return AudienceFacts(row.template_code, row.tier_code, row.registered_at or row.created_at)
+        return AudienceFacts(
+            row.template_code, row.tier_code, row.registered_at or row.created_at, row.user_id
+        )
 
     # --- entries ----------------------------------------------------------------------
 
@@ -141,6 +161,7 @@ class ChallengeRepository(Repository):
         store_code: str,
         units: int,
         now: datetime,
+        group_id: int | None = None,
     ) -> None:
         await self.conn.execute(
             challenge_progress.insert().values(
@@ -152,6 +173,7 @@ class ChallengeRepository(Repository):
                 store_code=store_code,
                 units=units,
                 recorded_at=now,
+                group_id=group_id,
             )
         )
 
@@ -168,6 +190,7 @@ class ChallengeRepository(Repository):
         ).where(
             challenge_progress.c.merchant_id == merchant_id,
             challenge_progress.c.account_id == account_id,
+            challenge_progress.c.group_id.is_(None),
             challenge_progress.c.taken_back_at.is_(None),
         )
         if refs is not None:
@@ -190,6 +213,7 @@ class ChallengeRepository(Repository):
             .where(
                 challenge_progress.c.merchant_id == merchant_id,
                 challenge_progress.c.account_id == account_id,
+                challenge_progress.c.group_id.is_(None),
             )
             .distinct()
         )
@@ -210,13 +234,14 @@ class ChallengeRepository(Repository):
                 challenge_progress.c.account_id,
                 challenge_progress.c.challenge_code,
                 challenge_progress.c.occurrence,
+                challenge_progress.c.group_id,
             )
             .where(*where)
             .distinct()
         )
         touched = sorted(
-            {TakenBack(r.account_id, r.challenge_code, r.occurrence) for r in rows},
-            key=lambda t: (t.account_id, t.challenge_code, t.occurrence),
+            {TakenBack(r.account_id, r.challenge_code, r.occurrence, r.group_id) for r in rows},
+            key=lambda t: (t.group_id or 0, t.account_id, t.challenge_code, t.occurrence),
         )
         if touched:
             await self.conn.execute(
@@ -298,4 +323,208 @@ class ChallengeRepository(Repository):
             challenge_completions.c.challenge_code == ref[0],
             challenge_completions.c.occurrence == ref[1],
             challenge_completions.c.account_id == account_id,
+        )
+
+    # --- groups -----------------------------------------------------------------------
+
+    async def group_entries(self, merchant_id: int, group_id: int) -> dict[str, Entry]:
+        rows = await self.conn.execute(
+            select(challenge_group_entries).where(
+                challenge_group_entries.c.merchant_id == merchant_id,
+                challenge_group_entries.c.group_id == group_id,
+            )
+        )
+        return {r.challenge_code: Entry(r.opted_in, None, r.changed_at) for r in rows}
+
+    async def set_group_entry(
+        self, merchant_id: int, challenge_code: str, group_id: int, *, opted_in: bool, now: datetime
+    ) -> None:
+        values = {"opted_in": opted_in, "changed_at": now}
+        statement = (
+            self._insert(challenge_group_entries)
+            .values(
+                merchant_id=merchant_id, challenge_code=challenge_code, group_id=group_id, **values
+            )
+            .on_conflict_do_update(
+                index_elements=["merchant_id", "challenge_code", "group_id"], set_=values
+            )
+        )
+        await self.conn.execute(statement)
+
+    async def group_standing(
+        self, merchant_id: int, group_id: int, refs: list[OccurrenceRef]
+    ) -> dict[OccurrenceRef, list[tuple[str, int, int]]]:
+        """(store code, units, account id) of every standing contribution to the group,
+        by occurrence of ``refs``."""
+        if not refs:
+            return {}
+        rows = await self.conn.execute(
+            select(
+                challenge_progress.c.challenge_code,
+                challenge_progress.c.occurrence,
+                challenge_progress.c.store_code,
+                challenge_progress.c.units,
+                challenge_progress.c.account_id,
+            )
+            .where(
+                challenge_progress.c.merchant_id == merchant_id,
+                challenge_progress.c.group_id == group_id,
+                challenge_progress.c.challenge_code.in_(sorted({code for code, _ in refs})),
+                challenge_progress.c.taken_back_at.is_(None),
+            )
+            .order_by(challenge_progress.c.id)
+        )
+        found: dict[OccurrenceRef, list[tuple[str, int, int]]] = defaultdict(list)
+        for row in rows:
+            ref = (row.challenge_code, row.occurrence)
+            if ref in refs:
+                found[ref].append((row.store_code, row.units, row.account_id))
+        return dict(found)
+
+    async def group_taken_part(self, merchant_id: int, group_id: int) -> set[OccurrenceRef]:
+        rows = await self.conn.execute(
+            select(challenge_progress.c.challenge_code, challenge_progress.c.occurrence)
+            .where(
+                challenge_progress.c.merchant_id == merchant_id,
+                challenge_progress.c.group_id == group_id,
+            )
+            .distinct()
+        )
+        return {(r.challenge_code, r.occurrence) for r in rows}
+
+    async def complete_group(
+        self, merchant_id: int, ref: OccurrenceRef, group_id: int, now: datetime
+    ) -> bool:
+        """Claim the occurrence's completion for the group; False when it is claimed."""
+        statement = (
+            self._insert(challenge_group_completions)
+            .values(
+                merchant_id=merchant_id,
+                challenge_code=ref[0],
+                occurrence=ref[1],
+                group_id=group_id,
+                completed_at=now,
+            )
+            .on_conflict_do_nothing()
+            .returning(challenge_group_completions.c.group_id)
+        )
+        return (await self.conn.execute(statement)).first() is not None
+
+    async def group_completions(self, merchant_id: int, group_id: int) -> set[OccurrenceRef]:
+        rows = await self.conn.execute(
+            select(
+                challenge_group_completions.c.challenge_code,
+                challenge_group_completions.c.occurrence,
+            ).where(
+                challenge_group_completions.c.merchant_id == merchant_id,
+                challenge_group_completions.c.group_id == group_id,
+            )
+        )
+        return {(r.challenge_code, r.occurrence) for r in rows}
+
+    async def add_payout(
+        self,
+        merchant_id: int,
+        ref: OccurrenceRef,
+        group_id: int,
+        user_id: int,
+        account_id: int | None,
+        badge_code: str | None,
+    ) -> None:
+        await self.conn.execute(
+            challenge_group_payouts.insert().values(
+                merchant_id=merchant_id,
+                challenge_code=ref[0],
+                occurrence=ref[1],
+                group_id=group_id,
+                user_id=user_id,
+                account_id=account_id,
+                badge_code=badge_code,
+            )
+        )
+
+    async def set_payout_transaction(
+        self, merchant_id: int, ref: OccurrenceRef, group_id: int, user_id: int, txn: int
+    ) -> None:
+        await self.conn.execute(
+            update(challenge_group_payouts)
+            .where(
+                *self._group_key(challenge_group_payouts, merchant_id, ref, group_id),
+                challenge_group_payouts.c.user_id == user_id,
+            )
+            .values(reward_transaction_id=txn)
+        )
+
+    async def payouts(self, merchant_id: int, ref: OccurrenceRef, group_id: int) -> list[Payout]:
+        rows = await self.conn.execute(
+            select(challenge_group_payouts)
+            .where(*self._group_key(challenge_group_payouts, merchant_id, ref, group_id))
+            .order_by(challenge_group_payouts.c.user_id)
+        )
+        return [Payout(r.user_id, r.account_id, r.reward_transaction_id) for r in rows]
+
+    async def remove_group_completion(
+        self, merchant_id: int, ref: OccurrenceRef, group_id: int
+    ) -> None:
+        for table in (challenge_group_payouts, challenge_group_completions):
+            await self.conn.execute(
+                delete(table).where(*self._group_key(table, merchant_id, ref, group_id))
+            )
+
+    @staticmethod
+    def _group_key(
+        table: Any, merchant_id: int, ref: OccurrenceRef, group_id: int
+    ) -> tuple[Any, ...]:
+        return (
+            table.c.merchant_id == merchant_id,
+            table.c.challenge_code == ref[0],
+            table.c.occurrence == ref[1],
+            table.c.group_id == group_id,
+        )
+
+    async def group_completion_count(
+        self, merchant_id: int, challenge_code: str, group_id: int
+    ) -> int:
+        count = await self.conn.scalar(
+            select(func.count()).where(
+                challenge_group_completions.c.merchant_id == merchant_id,
+                challenge_group_completions.c.challenge_code == challenge_code,
+                challenge_group_completions.c.group_id == group_id,
+            )
+        )
+        return int(count or 0)
+
+    # --- the cap across every account ---------------------------------------------------
+
+    async def count_completion(self, merchant_id: int, challenge_code: str, cap: int) -> bool:
+        """Count one more completion of the challenge unless ``cap`` are counted; False
+        when the cap is reached. The conditional update takes the tally's row lock, so
+        completions racing on different accounts are counted one at a time (PostgreSQL
+        rechecks the condition once the lock is free)."""
+        await self.conn.execute(
+            self._insert(challenge_tallies)
+            .values(merchant_id=merchant_id, challenge_code=challenge_code, completions=0)
+            .on_conflict_do_nothing()
+        )
+        found = await self.conn.execute(
+            update(challenge_tallies)
+            .where(
+                challenge_tallies.c.merchant_id == merchant_id,
+                challenge_tallies.c.challenge_code == challenge_code,
+                challenge_tallies.c.completions < cap,
+            )
+            .values(completions=challenge_tallies.c.completions + 1)
+        )
+        return bool(found.rowcount)
+
+    async def uncount_completion(self, merchant_id: int, challenge_code: str) -> None:
+        """A completion taken back frees its place under the cap."""
+        await self.conn.execute(
+            update(challenge_tallies)
+            .where(
+                challenge_tallies.c.merchant_id == merchant_id,
+                challenge_tallies.c.challenge_code == challenge_code,
+                challenge_tallies.c.completions > 0,
+            )
+            .values(completions=challenge_tallies.c.completions - 1)
         )

@@ -382,6 +382,19 @@ class SocialGroupRepository(Repository):
         )
         return [JoinRequest(*r) for r in rows]
 
+    async def delete_requests_of(self, merchant_id: int, user_id: int) -> None:
+        await self.conn.execute(
+            delete(Q).where(Q.c.merchant_id == merchant_id, Q.c.user_id == user_id)
+        )
+
+    async def forget_inviter(self, merchant_id: int, user_id: int) -> None:
+        """Invitations the user sent stay the group's, sent by no one now."""
+        await self.conn.execute(
+            update(V)
+            .where(V.c.merchant_id == merchant_id, V.c.inviter_user_id == user_id)
+            .values(inviter_user_id=None)
+        )
+
     async def request_count(self, merchant_id: int, user_id: int) -> int:
         found = await self.conn.execute(
             select(func.count())
