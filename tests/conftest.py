@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, literal, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from openpxs import security
 from openpxs.app import create_app
 from openpxs.demo import install_demo
 from openpxs.domain.cards import CardStatus
@@ -27,6 +29,15 @@ from openpxs.store.db import create_engine
 from openpxs.store.tables import cards, metadata
 from openpxs.wire.registry import UNDECLARED
 
+# argon2 at the production cost (64 MiB, three passes, four lanes) takes tens of
+# milliseconds of CPU on an idle core and over half a second on a loaded two-core
+# machine, for every guest password hashed or checked and every integration secret a
+# program apply verifies: it was a large part of the suite's time. The tests prove what
+# is hashed and checked, not how hard the hash is, so this test process hashes with
+# argon2id at its smallest cost; the servers the end-to-end tests start (other
+# processes) keep the production cost.
+security._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
 # Local stand-ins for processors, started only by the tests that ask for them.
 pytest_plugins = ["tests.fakes.apple_pay", "tests.fakes.localstripe", "tests.fakes.spreedly"]
 
@@ -35,10 +46,39 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "postgresql: needs PostgreSQL (row-lock races); runs in the PostgreSQL pass"
     )
+    config.addinivalue_line(
+        "markers",
+        "uses_test_database: reads OPENPXS_TEST_DATABASE_URL itself rather than through"
+        " the database_url fixture, so it is not db_independent",
+    )
+    config.addinivalue_line(
+        "markers",
+        "db_independent: set at collection on every test that does not use the pass's"
+        " database (no database_url among its fixtures, no postgresql or"
+        " uses_test_database mark); it does the same in both passes, so CI's PostgreSQL"
+        " pass leaves it to the SQLite pass (-m 'not db_independent')",
+    )
 
 
+def uses_test_database(item: pytest.Item) -> bool:
+    """Whether the test's outcome can depend on which database the pass runs on: it
+    asks for the pass's database (directly or through any fixture: the client, the
+    demo database...), or is marked as needing PostgreSQL or reading its URL itself."""
+    fixtures = getattr(item, "fixturenames", ())
+    return (
+        "database_url" in fixtures
+        or item.get_closest_marker("postgresql") is not None
+        or item.get_closest_marker("uses_test_database") is not None
+    )
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m selects on the mark set here
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """PostgreSQL-only tests are left out of the SQLite pass (CI runs both passes)."""
+    """Marks the database-independent tests; PostgreSQL-only tests are left out of the
+    SQLite pass (CI runs both passes)."""
+    for item in items:
+        if not uses_test_database(item):
+            item.add_marker(pytest.mark.db_independent)
     if database_kind() == "postgresql":
         return
     keep = [item for item in items if item.get_closest_marker("postgresql") is None]
@@ -111,17 +151,41 @@ async def reset_database(engine: AsyncEngine, state: DemoState) -> None:
     """Back to the demo installation: every row written by calls goes, whatever table
     it is in (a new table needs no mention here), and the printed cards are inactive
     again. The program configuration stays: tests that change it restore it."""
-    kept = {table.name for table in CONFIGURATION_TABLES} | {cards.name}
     async with engine.begin() as conn:
-        for table in reversed(metadata.sorted_tables):
-            if table.name not in kept:
+        # One query finds the tables a test wrote to (a handful of the sixty): a DELETE
+        # per table for every test cost more than the average test.
+        holding = set((await conn.execute(TABLES_WITH_ROWS)).scalars())
+        for table in EMPTIED_TABLES:
+            if table.name in holding:
                 await conn.execute(delete(table))
         await conn.execute(delete(cards).where(cards.c.id > state.last_printed_card))
+        # Only the cards a test used: rewriting all 2,100 demo cards every test was the
+        # slowest statement of the reset on PostgreSQL.
         await conn.execute(
-            update(cards).values(
-                status=CardStatus.INACTIVE.value, account_id=None, activated_at=None
+            update(cards)
+            .where(
+                or_(
+                    cards.c.status != CardStatus.INACTIVE.value,
+                    cards.c.account_id.is_not(None),
+                    cards.c.activated_at.is_not(None),
+                )
             )
+            .values(status=CardStatus.INACTIVE.value, account_id=None, activated_at=None)
         )
+
+
+# Every table the reset empties, children before parents; the cards and the program
+# configuration are kept.
+KEPT_TABLES = {table.name for table in CONFIGURATION_TABLES} | {cards.name}
+EMPTIED_TABLES = [
+    table for table in reversed(metadata.sorted_tables) if table.name not in KEPT_TABLES
+]
+TABLES_WITH_ROWS = union_all(
+    *(
+        select(literal(table.name).label("name")).where(select(1).select_from(table).exists())
+        for table in EMPTIED_TABLES
+    )
+)
 
 
 def reset(client: TestClient) -> None:

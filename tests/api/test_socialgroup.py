@@ -9,6 +9,7 @@ from collections import Counter
 from typing import Any
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -76,6 +77,7 @@ def mail_to(client: TestClient, address: str) -> list[Any]:
     return client.portal.call(read)
 
 
+@pytest.mark.usefixtures("quiet_worker")  # the mail is read before it is sent
 def test_owner_invites_by_email_hands_over_ownership_and_leaves(client: TestClient) -> None:
     for name in ("ada", "bob"):
         enroll(client, name)
@@ -203,6 +205,7 @@ def test_requests_to_join_are_answered_by_the_owner_or_an_admin(client: TestClie
     assert roles(client, "bob") == {}
 
 
+@pytest.mark.usefixtures("quiet_worker")  # the mail is read before it is sent
 def test_an_unknown_address_is_mailed_and_claims_the_invitation_after_enrolling(
     client: TestClient,
 ) -> None:

@@ -27,7 +27,8 @@ from openpxs.store.card_issue import CardIssueError, issue_cards
 from openpxs.store.config_apply import ConfigApplyError, apply_config
 from openpxs.store.db import create_engine, migrate
 
-pytestmark = pytest.mark.anyio
+# db_url is the pass's PostgreSQL database when there is one.
+pytestmark = [pytest.mark.anyio, pytest.mark.uses_test_database]
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 LATER = NOW + timedelta(days=1)
