@@ -73,6 +73,10 @@ def _demo_data(merchant_id: int) -> dict[str, Any]:
     data["merchant"]["id"] = merchant_id
     for integration in data["integrations"]:
         integration["identifier"] += f"-{merchant_id}"
+    website = data["guest"]["website"]
+    website["integration"] += f"-{merchant_id}"
+    for client in website["sso"]:
+        client["integration"] += f"-{merchant_id}"
     return data
 
 
