@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from openpxs.domain.clock import ShiftedClock
 from tests.api.guests import PASSWORD, body_of, enroll, gpost
+from tests.api.security import OTHER_APP, ensure_integrations
 from tests.web.site import REDIRECT, SITE, csrf_of, pkce_pair, submit
 
 
@@ -163,13 +164,11 @@ def authorize(client: TestClient, **params: str) -> dict[str, str]:
     return query
 
 
-def exchange(client: TestClient, code: str, **extra: str) -> dict[str, object]:
-    reply = gpost(
-        client,
-        "oauth",
-        "requestGuestToken",
-        {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, **extra},
-    )
+def exchange(
+    client: TestClient, code: str, auth: tuple[str, str] | None = None, **extra: str
+) -> dict[str, object]:
+    body = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, **extra}
+    reply = gpost(client, "oauth", "requestGuestToken", body, **({"auth": auth} if auth else {}))
     data: dict[str, object] = reply.json()
     return data
 
@@ -239,3 +238,19 @@ def test_the_redirect_flow_with_pkce(site: TestClient, clock: ShiftedClock) -> N
     assert second != code
     clock.offset += timedelta(seconds=301)
     assert exchange(site, second)["errorCode"] == "invalid_grant"  # expired
+
+
+def test_a_grant_of_the_redirect_flow_serves_only_its_application(site: TestClient) -> None:
+    ensure_integrations(site)
+    enroll(site)
+    params = authorize(site)
+    form = site.get(f"{SITE}/accountlogin", params=params)
+    signed = site.post(
+        f"{SITE}/accountlogin",
+        data={"csrf_token": csrf_of(form), **params, "username": "ada", "password": PASSWORD},
+        follow_redirects=False,
+    )
+    code = parse_qs(urlsplit(signed.headers["location"]).query)["code"][0]
+    # Another application of the merchant cannot use it, and trying does not use it up.
+    assert exchange(site, code, auth=OTHER_APP)["errorCode"] == "invalid_grant"
+    assert exchange(site, code)["result"] == "success"  # no PKCE asked: none required
