@@ -254,3 +254,25 @@ def test_a_grant_of_the_redirect_flow_serves_only_its_application(site: TestClie
     # Another application of the merchant cannot use it, and trying does not use it up.
     assert exchange(site, code, auth=OTHER_APP)["errorCode"] == "invalid_grant"
     assert exchange(site, code)["result"] == "success"  # no PKCE asked: none required
+
+
+def test_the_site_and_the_api_share_the_sign_in_limits(site: TestClient) -> None:
+    enroll(site)
+    for _ in range(5):  # guest.security.max_failed_sign_ins
+        assert submit(site, "signin", {"username": "ada", "password": "guess"}).status_code == 400
+    locked = submit(site, "signin", {"username": "ada", "password": PASSWORD})
+    assert locked.status_code == 400 and "Too many attempts" in locked.text
+    assert "pxs_session" not in site.cookies
+    # The API counts the same failures: the username is paused there too.
+    api = gpost(
+        site,
+        "oauth",
+        "requestGuestToken",
+        {"grant_type": "password", "username": "ada", "password": PASSWORD},
+    )
+    assert api.json()["errorCode"] == "account_locked"
+    # An unknown username is paused alike, so the pause tells nothing about who exists.
+    for _ in range(5):
+        submit(site, "signin", {"username": "nobody-here", "password": "guess"})
+    unknown = submit(site, "signin", {"username": "nobody-here", "password": "guess"})
+    assert "Too many attempts" in unknown.text
