@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint install openapi reference docs
+.PHONY: demo test lint install browser openapi reference docs
 
 $(BIN)/openpxs: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -11,7 +11,20 @@ $(BIN)/openpxs: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,docs]'
 	touch $(BIN)/openpxs
 
-install: $(BIN)/openpxs
+install: $(BIN)/openpxs browser
+
+# What the guest website's browser tests (tests/e2e/test_guest_website_browser.py) drive
+# and inject: Debian's chromium, installed with apt when it is missing and apt can run
+# (never a browser download), and axe-core from npm, pinned in package.json.
+browser: node_modules/axe-core/axe.min.js
+	@if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	fi
+
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
 
 # Installs, creates the demo merchants in ./openpxs.db (every command's default database;
 # delete the file to start afresh) and serves http://127.0.0.1:8080

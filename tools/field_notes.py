@@ -262,6 +262,8 @@ OWN_NOTES: dict[str, str] = {
     "RelatedGuestIn.id": "The related guest's id (absent when adding one)",
     "PendingEventReward.quantity": "How much of the reward the guest will receive",
     "RuleBreakdown.quantity": "What the rule added",
+    "TokenRequest.code_verifier": "Grant_type=authorization_code: the PKCE verifier (RFC 7636) "
+    "of the code_challenge the guest website's accountlogin request carried",
     "WalletContentOut.quantity": "The quantity added or redeemed",
     "balance": "The wallet's current balance",
 }

@@ -7,6 +7,7 @@ import gc
 import hmac
 import logging
 import re
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -26,6 +27,8 @@ from openpxs.messaging.wallet_push import with_wallet_updates
 from openpxs.security import limit_password_checks, use_server_key
 from openpxs.settings import Settings
 from openpxs.store.db import create_engine, migrate
+from openpxs.web.protection import Protection
+from openpxs.web.routes import ROUTES as GUEST_WEBSITE
 from openpxs.wire.auth import CredentialVerifier, bearer_token
 from openpxs.wire.dispatch import Runtime, dispatch
 from openpxs.wire.envelope import ServiceFailure
@@ -180,6 +183,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     mount_reference_pages(app)
     app.include_router(passkit.router)
+    # The hosted guest website. Its CSRF tokens are keyed by the server key; without one
+    # (a demo) by a key of this process, so its forms work on this process only.
+    app.state.site_protection = Protection(settings.secret_key.encode() or secrets.token_bytes(32))
+    app.router.routes.extend(GUEST_WEBSITE)
 
     app.add_middleware(EnvelopeMiddleware)
 

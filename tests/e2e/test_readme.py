@@ -77,11 +77,13 @@ def run_against_a_demo(blocks: list[str], tmp_path: Path) -> list[dict[str, Any]
 def test_the_readme_examples_run_top_to_bottom_in_one_shell(tmp_path: Path) -> None:
     blocks = example_blocks(ROOT / "README.md")
     # POS session, demo guest, loyalty check, eGift, Reward Yourself, a challenge, wallet
-    # passes
-    assert len(blocks) == 7
-    sold, redeemed, account, check, egift, points, joined, *visits, challenges, jwt = (
-        run_against_a_demo(blocks, tmp_path)
-    )
+    # passes, SSO
+    assert len(blocks) == 8
+    found = run_against_a_demo(blocks, tmp_path)
+    sold, redeemed, account, check, egift, points, joined, *visits, challenges, jwt, sso = found
+    # The redirect flow: the code the site sent back, exchanged with the PKCE verifier.
+    assert (sso["result"], sso["username"]) == ("success", "demo"), sso
+    assert sso["scope"] == "user_read account_read"
     # The demo pass verified with openssl (set -e), and the Google token was signed.
     assert (tmp_path / "demo-pass" / "pass.json").exists()
     assert jwt["result"] == "success" and jwt["jwt"].count(".") == 2, jwt

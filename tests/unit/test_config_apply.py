@@ -74,6 +74,10 @@ def _demo_data(merchant_id: int) -> dict[str, Any]:
     data["merchant"]["id"] = merchant_id
     for integration in data["integrations"]:
         integration["identifier"] += f"-{merchant_id}"
+    website = data["guest"]["website"]
+    website["integration"] += f"-{merchant_id}"
+    for client in website["sso"]:
+        client["integration"] += f"-{merchant_id}"
     return data
 
 
@@ -109,7 +113,7 @@ async def test_apply_writes_the_file_and_is_idempotent(
             "card_templates": 3,
             "wallets": 4,
             "stores": 3,
-            "integrations": 2,
+            "integrations": 3,
         }
 
         async with engine.connect() as conn:
@@ -151,7 +155,7 @@ async def test_apply_writes_the_file_and_is_idempotent(
             "card_templates": 3,
             "wallets": 4,
             "stores": 3,
-            "integrations": 2,
+            "integrations": 3,
         }
         async with engine.connect() as conn:
             after = await _rows(conn, tables.merchants, mid)
@@ -176,6 +180,7 @@ async def test_changes_are_applied_and_removals_reported(
         data["stores"] = [s for s in data["stores"] if s["code"] != "1002"]
         data["integrations"][0]["secret"] = "a-new-secret"
         del data["integrations"][1]
+        data["guest"]["website"]["sso"] = []  # it named the integration removed
         data["card_ranges"][0]["count"] = 1010
         async with engine.begin() as conn:
             report = await apply_config(conn, _config(data), LATER)
@@ -217,6 +222,7 @@ async def test_identifier_of_another_merchant_is_refused(
     taken = _demo_data(first)
     thief = _demo_data(second)
     thief["integrations"][1]["identifier"] = taken["integrations"][1]["identifier"]
+    thief["guest"]["website"]["sso"][0]["integration"] = taken["integrations"][1]["identifier"]
     async with _database(db_url, merchant_ids) as engine:
         async with engine.begin() as conn:
             await apply_config(conn, _config(taken), NOW)

@@ -80,7 +80,13 @@ def test_demo_files_hold_the_published_contract() -> None:
     assert {i.identifier: (i.secret, i.styles) for i in first.integrations} == {
         "demo-pos": ("demo-pos-secret", ["b2b"]),
         "demo-app": ("demo-app-secret", ["anonymous", "card", "oauth", "email"]),
+        "demo-web": ("demo-web-secret", ["oauth"]),
     }
+    site = first.guest.website
+    assert site is not None and site.integration == "demo-web"
+    assert [(c.integration, c.redirect_uris) for c in site.sso] == [
+        ("demo-app", ["http://localhost:9999/callback", "http://127.0.0.1:9999/callback"])
+    ]
     assert [(r.template, r.start, r.count, r.registration_code) for r in first.card_ranges] == [
         (2, "6000000000000001", 1000, "1234"),
         (1, "7000000000000001", 1000, "1234"),

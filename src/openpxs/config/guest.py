@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from openpxs.config.website import WebsiteConfig
 from openpxs.domain.fields import FIELD_TYPES, READ_ONLY, UNIQUE_CAPABLE, FieldSetting
 
 
@@ -180,6 +181,9 @@ class GuestConfig(_Model):
         default_factory=lambda: ["ALWAYS", "WEEKLY", "MONTHLY", "NEVER"]
     )
     """How often guests may choose to hear from the merchant."""
+    website: WebsiteConfig | None = None
+    """The hosted guest website and the applications it signs guests in to; none without
+    this section."""
 
     @model_validator(mode="after")
     def _unique_perks(self) -> GuestConfig:

@@ -474,6 +474,7 @@ class MerchantConfig(_Model):
         problems += self._commerce_problems(store_codes)
         problems += self._challenge_problems(wallet_codes, store_codes)
         problems += self._outreach_problems()
+        problems += self._website_problems(store_codes)
         templates = {t.code for t in self.card_templates}
         for i, card_range in enumerate(self.card_ranges):
             if card_range.template not in templates:
@@ -572,6 +573,38 @@ class MerchantConfig(_Model):
                     problems.append(
                         ((*loc, "card_templates", j), f"card template {template} is not declared")
                     )
+        return problems
+
+    def _website_problems(self, store_codes: set[str]) -> list[tuple[Loc, str]]:
+        """The site signs in as a declared oauth integration, joins guests to a declared
+        template at a declared store, and hands guests only to declared integrations."""
+        site = self.guest.website
+        if site is None:
+            return []
+        loc: Loc = ("guest", "website")
+        styles = {i.identifier: i.styles for i in self.integrations}
+        problems: list[tuple[Loc, str]] = []
+        if "oauth" not in styles.get(site.integration, []):
+            problems.append(
+                (
+                    (*loc, "integration"),
+                    f"integration {site.integration!r} with the oauth style is not declared",
+                )
+            )
+        if site.card_template not in {t.code for t in self.card_templates}:
+            problems.append(
+                ((*loc, "card_template"), f"card template {site.card_template} is not declared")
+            )
+        if site.store is not None and site.store not in store_codes:
+            problems.append(((*loc, "store"), f"store {site.store!r} is not declared"))
+        for i, client in enumerate(site.sso):
+            if client.integration not in styles:
+                problems.append(
+                    (
+                        (*loc, "sso", i, "integration"),
+                        f"integration {client.integration!r} is not declared",
+                    )
+                )
         return problems
 
     def _challenge_problems(

@@ -13,7 +13,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from openpxs.domain.authorization import verifier_matches
 from openpxs.domain.errors import Reason, Refused
+from openpxs.domain.identity import Integration
 from openpxs.domain.intents import EndSignIn
 from openpxs.services import oauth
 from openpxs.services.context import Call
@@ -42,6 +44,9 @@ class TokenGrant:
     code: str | None = None
     mobile_phone: str | None = None
     one_time_password: str | None = None
+    # A grant of the guest website's redirect flow is bound to both.
+    redirect_uri: str | None = None
+    code_verifier: str | None = None
 
 
 async def request_tokens(call: Call, grant: TokenGrant) -> TokenSet:
@@ -110,6 +115,7 @@ async def _authorization_code(call: Call, grant: TokenGrant) -> TokenSet:
     if (
         stored is None
         or not stored.live(now)
+        or not _bound_to(stored, call.integration, grant)
         or not await uow.tokens.mark_used(merchant_id, code, now)
     ):
         raise Refused(Reason.INVALID_GRANT, GRANT_NOT_VALID)
@@ -121,6 +127,20 @@ async def _authorization_code(call: Call, grant: TokenGrant) -> TokenSet:
         gone=Refused(Reason.INVALID_GRANT, GRANT_NOT_VALID),
     )
     return await oauth.issue_tokens(uow, call.program, call.integration, user, scope, now)
+
+
+def _bound_to(stored: StoredToken, integration: Integration, grant: TokenGrant) -> bool:
+    """Whether this exchange may use the grant. A grant of the redirect flow names the
+    integration it was issued for, the redirect URI it was sent to (RFC 6749 4.1.3) and,
+    when the request carried one, the PKCE challenge the code verifier must answer; a
+    grant from requestAuthorizationGrant (integration 0) binds none of them."""
+    if stored.integration_id not in (0, integration.id):
+        return False
+    if stored.redirect_uri is not None and grant.redirect_uri != stored.redirect_uri:
+        return False
+    return stored.code_challenge is None or verifier_matches(
+        grant.code_verifier, stored.code_challenge
+    )
 
 
 _GRANTS: dict[str, Callable[[Call, TokenGrant], Awaitable[TokenSet]]] = {
@@ -166,16 +186,54 @@ async def issue_authorization_grant(call: Call, scope: str | None) -> Authorizat
     principal = call.principal
     assert principal.user_id is not None and principal.scopes is not None
     granted = _within(scope, principal.scopes, Refused(Reason.INSUFFICIENT_SCOPE))
+    return await _grant(call, principal.user_id, granted or " ".join(sorted(principal.scopes)))
+
+
+async def issue_redirect_grant(
+    call: Call,
+    client: Integration,
+    scope: str,
+    redirect_uri: str,
+    code_challenge: str | None,
+) -> AuthorizationGrant:
+    """The grant of the guest website's redirect flow for the signed-in guest: usable
+    only by ``client``, with the same ``redirect_uri`` and, when given, the code verifier
+    of ``code_challenge`` (checked by the authorization_code exchange)."""
+    principal = call.principal
+    assert principal.user_id is not None
+    if client.merchant_id != call.merchant_id or "oauth" not in client.styles:
+        raise Refused(Reason.INVALID_GRANT, "The application may not sign guests in")
+    return await _grant(
+        call,
+        principal.user_id,
+        oauth.parse_scope(scope),
+        integration_id=client.id,
+        redirect_uri=redirect_uri,
+        code_challenge=code_challenge,
+    )
+
+
+async def _grant(
+    call: Call,
+    user_id: int,
+    scope: str,
+    *,
+    integration_id: int = 0,
+    redirect_uri: str | None = None,
+    code_challenge: str | None = None,
+) -> AuthorizationGrant:
     lifetime = call.program.guest.security.authorization_grant_seconds
     code = await call.uow.tokens.issue(
         merchant_id=call.merchant_id,
         kind="grant",
         family=secrets.token_hex(16),
-        user_id=principal.user_id,
-        integration_id=0,
-        scope=granted or " ".join(sorted(principal.scopes)),
+        user_id=user_id,
+        integration_id=integration_id,
+        scope=scope,
         now=call.now,
         lifetime=timedelta(seconds=lifetime),
+        redirect_uri=redirect_uri,
+        code_challenge=code_challenge,
     )
     return AuthorizationGrant(code, lifetime)
 

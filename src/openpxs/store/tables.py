@@ -427,6 +427,10 @@ oauth_tokens = Table(
     Column("expires_at", UTCDateTime(), nullable=False),
     Column("used_at", UTCDateTime(), nullable=True),
     Column("revoked_at", UTCDateTime(), nullable=True),
+    # A grant of the guest website's redirect flow: where it was sent and the PKCE
+    # challenge (S256) its exchange must answer.
+    Column("redirect_uri", String(2000), nullable=True),
+    Column("code_challenge", String(128), nullable=True),
     Index("ix_oauth_tokens_merchant_family", "merchant_id", "family"),
     Index("ix_oauth_tokens_merchant_user", "merchant_id", "user_id"),
     Index("ix_oauth_tokens_merchant_expiry", "merchant_id", "expires_at"),

@@ -7,6 +7,7 @@ every POS call.
 from __future__ import annotations
 
 import logging
+import re
 import time
 
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -64,6 +65,9 @@ PAGE_REPLY = [
 # scripts and styles they load.
 PAGES = frozenset({"/docs", "/redoc", "/openapi.json"})
 PAGE_ASSETS = "/docs-assets/"
+# The guest website (openpxs.web) sets its own policy on each reply: its pages load
+# their style sheets and may post a form on to an SSO client.
+GUEST_WEBSITE = re.compile(r"^(?:/m/\d+)?/guest(?:/|$)")
 CLOSE = (b"connection", b"close")
 
 
@@ -86,6 +90,8 @@ class EnvelopeMiddleware:
         status: list[int] = []
         path = scope["path"]
         added = PAGE_REPLY if path in PAGES or path.startswith(PAGE_ASSETS) else API_REPLY
+        if GUEST_WEBSITE.match(path):
+            added = []
         # Whether the request's body has been read to its end. A reply given before
         # that (credentials refused, no such operation) closes the connection: the
         # server would otherwise go on receiving the rest, at whatever pace the

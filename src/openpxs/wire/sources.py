@@ -44,6 +44,17 @@ class ClientAddresses:
     def _trusted(self, address: Address) -> bool:
         return any(address in network for network in self.proxies)
 
+    def over_tls(self, request: Request) -> bool:
+        """Whether the client reached us over TLS: directly, or through a trusted proxy
+        that says so (X-Forwarded-Proto)."""
+        if request.url.scheme == "https":
+            return True
+        peer = _address(request.client.host) if request.client else None
+        if peer is None or not self._trusted(peer):
+            return False
+        proto = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+        return proto == "https"
+
     def of(self, request: Request) -> str:
         peer = _address(request.client.host) if request.client else None
         client = peer

@@ -23,6 +23,7 @@ class TokenRequest(GuestRequest):
     redirect_uri: Text = Field(default=None, max_length=2000)
     mobilePhone: Text = Field(default=None, max_length=32)
     one_time_password: Text = Field(default=None, max_length=32)
+    code_verifier: Text = Field(default=None, max_length=128)
 
     def grant(self) -> TokenGrant:
         return TokenGrant(
@@ -34,6 +35,8 @@ class TokenRequest(GuestRequest):
             code=self.code,
             mobile_phone=self.mobilePhone,
             one_time_password=self.one_time_password,
+            redirect_uri=self.redirect_uri,
+            code_verifier=self.code_verifier,
         )
 
 

@@ -34,6 +34,8 @@ class StoredToken:
     expires_at: datetime
     used_at: datetime | None
     revoked_at: datetime | None
+    redirect_uri: str | None = None
+    code_challenge: str | None = None
 
     def live(self, now: datetime) -> bool:
         return self.revoked_at is None and self.expires_at > now
@@ -59,6 +61,8 @@ class TokenRepository(Repository):
         scope: str,
         now: datetime,
         lifetime: timedelta,
+        redirect_uri: str | None = None,
+        code_challenge: str | None = None,
     ) -> str:
         token = new_token()
         await self.conn.execute(
@@ -72,6 +76,8 @@ class TokenRepository(Repository):
                 scope=scope,
                 issued_at=now,
                 expires_at=now + lifetime,
+                redirect_uri=redirect_uri,
+                code_challenge=code_challenge,
             )
         )
         return token
@@ -100,6 +106,8 @@ class TokenRepository(Repository):
             expires_at=row.expires_at,
             used_at=row.used_at,
             revoked_at=row.revoked_at,
+            redirect_uri=row.redirect_uri,
+            code_challenge=row.code_challenge,
         )
 
     async def mark_used(self, merchant_id: int, token: str, now: datetime) -> bool:

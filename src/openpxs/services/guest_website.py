@@ -1,0 +1,72 @@
+"""What the hosted guest website shows a signed-in guest: their account (balances by
+wallet, rewards, tier) and its history, read by the same use cases the Guest Service
+answers with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from openpxs.domain.errors import Reason, Refused
+from openpxs.domain.program import WalletDef
+from openpxs.services.account_overview import AccountOverview, account_overview, user_overview
+from openpxs.services.context import Call
+from openpxs.services.guest_access import account_by_id, user_for
+from openpxs.services.history import HistoryEntry, account_history
+from openpxs.store.repositories.users import User
+
+# The site shows the latest transactions only; the API pages through the rest.
+HISTORY_ROWS = 50
+
+
+@dataclass(frozen=True)
+class GuestHome:
+    user: User
+    # None: the guest has no active account.
+    overview: AccountOverview | None
+    tier: str | None
+
+    @property
+    def balances(self) -> list[tuple[WalletDef, Decimal]]:
+        if self.overview is None:
+            return []
+        return [(w, q) for w, q in self.overview.view.balances if w.kind != "reward"]
+
+    @property
+    def rewards(self) -> list[tuple[WalletDef, Decimal]]:
+        if self.overview is None:
+            return []
+        return [(w, q) for w, q in self.overview.view.balances if w.kind == "reward" and q > 0]
+
+
+async def _primary_account(call: Call, user: User) -> AccountOverview | None:
+    found = await user_overview(call, user)
+    if not found.account_ids:
+        return None
+    return await account_overview(call, await account_by_id(call, found.account_ids[0]))
+
+
+async def guest_home(call: Call) -> GuestHome:
+    """The signed-in guest, their primary account as the Guest Service shows it, and the
+    name of their tier."""
+    user = await user_for(call, None)
+    overview = await _primary_account(call, user)
+    tier = None
+    if overview is not None:
+        code = await call.uow.standing.tier_of(call.merchant_id, overview.ref.account_id)
+        tier = next((t.name for t in call.program.loyalty.tiers if t.code == code), None)
+    return GuestHome(user, overview, tier)
+
+
+async def guest_history(call: Call) -> list[HistoryEntry]:
+    """The latest transactions of the signed-in guest's primary account."""
+    user = await user_for(call, None)
+    found = await user_overview(call, user)
+    if not found.account_ids:
+        return []
+    ref = await account_by_id(call, found.account_ids[0])
+    if not call.principal.may_reach(ref.account_id, ref.user_id):
+        raise Refused(Reason.ACCOUNT_NOT_FOUND)
+    return await account_history(
+        call.uow, call.program, ref.account_id, ref.card_number, None, None, HISTORY_ROWS, False
+    )

@@ -1,0 +1,1 @@
+"""The hosted guest website: server-rendered pages over the same use cases as the API."""

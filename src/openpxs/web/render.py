@@ -1,0 +1,74 @@
+"""Rendering pages: Jinja2 templates (autoescaped) with the merchant's texts and theme."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from openpxs.web.catalog import catalog
+from openpxs.web.protection import SEED_COOKIE, Protection, new_seed, secure_headers, set_cookie
+from openpxs.web.site import Site
+
+_env = Environment(
+    loader=PackageLoader("openpxs.web", "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+class Texts:
+    """The catalog's texts with the merchant's replacements; ``t(key, name=...)``."""
+
+    def __init__(self, site: Site | None) -> None:
+        self._texts = dict(catalog())
+        if site is not None:
+            self._texts.update(site.config.theme.texts)
+
+    def __call__(self, key: str, **values: object) -> str:
+        text = self._texts[key]
+        return text.format(**values) if values else text
+
+
+def site_name(site: Site) -> str:
+    return site.config.theme.name or site.program.name
+
+
+def page(
+    request: Request,
+    site: Site | None,
+    template: str,
+    *,
+    status: int = 200,
+    signed_in: bool = False,
+    form_targets: tuple[str, ...] = (),
+    **context: Any,
+) -> Response:
+    """A page, with a CSRF token for its forms (a new seed cookie when it has none)."""
+    protection: Protection = request.app.state.site_protection
+    seed = request.cookies.get(SEED_COOKIE)
+    fresh = seed is None
+    if seed is None:
+        seed = new_seed()
+    body = _env.get_template(template).render(
+        site=site,
+        name=site_name(site) if site is not None else "OpenPXS",
+        t=Texts(site),
+        csrf_token=protection.token_for(seed),
+        signed_in=signed_in,
+        **context,
+    )
+    response = HTMLResponse(body, status_code=status)
+    if fresh and site is not None:
+        set_cookie(response, SEED_COOKIE, seed, site.base + "/", secure_cookies(request))
+    return secure_headers(response, form_targets)
+
+
+def secure_cookies(request: Request) -> bool:
+    addresses = request.app.state.runtime.addresses
+    over_tls: bool = addresses.over_tls(request)
+    return over_tls

@@ -1,0 +1,1 @@
+"""The hosted guest website over HTTP (openpxs.web)."""
