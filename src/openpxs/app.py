@@ -23,6 +23,7 @@ from openpxs.domain.clock import Clock
 from openpxs.logs import configure_logging
 from openpxs.messaging import OutboxWorker, transport_from_settings
 from openpxs.messaging.wallet_push import with_wallet_updates
+from openpxs.messaging.webhooks import with_webhooks
 from openpxs.security import limit_password_checks, use_server_key
 from openpxs.settings import Settings
 from openpxs.store.db import create_engine, migrate
@@ -121,11 +122,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         # Kept on app.state so tests and the demo can read a LogTransport's messages.
         app.state.transport = transport_from_settings(settings)
         app.state.transport = with_wallet_updates(app.state.transport, settings, engine)
+        # The worker also posts the merchants' webhooks.
+        delivery = with_webhooks(app.state.transport, settings, engine)
         app.state.outbox_worker = None
         if settings.outbox_worker:
             app.state.outbox_worker = OutboxWorker(
                 engine,
-                app.state.transport,
+                delivery,
                 app.state.runtime.clock,
                 poll_seconds=settings.outbox_poll_seconds,
             )
@@ -140,9 +143,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         if app.state.outbox_worker is not None:
             await app.state.outbox_worker.stop()
         # The push clients keep their HTTP/2 connections open between sends.
-        close = getattr(app.state.transport, "aclose", None)
-        if close is not None:
-            await close()
+        await delivery.aclose()
         await engine.dispose()
 
     app = OpenPXS(

@@ -108,6 +108,8 @@ class Settings(BaseSettings):
     # trust for the APNs connection instead of the system's (a local APNs stand-in).
     wallet_updates: Literal["log", "send"] = "log"
     wallet_push_ca_file: str = ""
+    # How long a webhook receiver has to answer a delivery before it is tried again.
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     # How often each server process looks for due messages.
     outbox_poll_seconds: float = 2.0
     # Off for a process that should not deliver (then `openpxs outbox deliver` can).

@@ -37,6 +37,8 @@ from openpxs.domain.moves import Move, apply_moves, check_moves
 from openpxs.domain.program import PROGRAM_CODES_ALL, Program
 from openpxs.domain.stamp import CallStamp
 from openpxs.domain.transactions import Kind, TransactionRecord
+from openpxs.domain.webhooks import CHALLENGE_COMPLETED
+from openpxs.services import webhooks
 from openpxs.store.repositories.challenges import AudienceFacts, Entry, OccurrenceRef
 from openpxs.store.uow import UnitOfWork
 
@@ -191,7 +193,22 @@ async def _complete_if_reached(
         badge_code=reward.badge.code if reward.badge else None,
         now=stamp.now,
     )
-    if not claimed or reward.wallet is None or reward.quantity is None:
+    if not claimed:
+        return
+    await webhooks.announce(
+        uow,
+        program,
+        CHALLENGE_COMPLETED,
+        {
+            "challengeCode": challenge.code,
+            "occurrence": ref[1],
+            "accountId": account_id,
+            "printedCardNumber": posted.card_number,
+            "storeCode": stamp.store_code,
+        },
+        stamp.now,
+    )
+    if reward.wallet is None or reward.quantity is None:
         return
     expires_on = (
         program.today(stamp.now) + timedelta(days=reward.expires_after_days)
