@@ -46,6 +46,10 @@ class MarketingTemplateConfig(_Model):
     nothing, a key not listed here is ignored."""
     image_url: Url | None = None
     """An image the guest's inbox shows with the message (imageUrl)."""
+    push_text: Annotated[str, Field(min_length=1, max_length=1000)] | None = None
+    """The text of the push when the message is sent with deliveryMethod PUSH (a plain
+    text template; the push's title is the subject). None: the text part, cut at 240
+    characters."""
 
     @field_validator("external_fields")
     @classmethod
@@ -62,8 +66,10 @@ class MarketingTemplateConfig(_Model):
     @model_validator(mode="after")
     def _templates(self) -> MarketingTemplateConfig:
         known = set(self.external_fields) | GUEST_VARIABLES
-        for part in ("subject", "html", "text"):
+        for part in ("subject", "html", "text", "push_text"):
             source = getattr(self, part)
+            if source is None:
+                continue
             try:
                 check_syntax(source)
             except TemplateSyntaxError as exc:
