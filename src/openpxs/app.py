@@ -25,7 +25,7 @@ from openpxs.messaging import OutboxWorker, transport_from_settings
 from openpxs.messaging.wallet_push import with_wallet_updates
 from openpxs.messaging.webhooks import with_webhooks
 from openpxs.security import limit_password_checks, use_server_key
-from openpxs.settings import Settings
+from openpxs.settings import RETIRED, Settings
 from openpxs.store.db import create_engine, migrate
 from openpxs.wire.auth import CredentialVerifier, bearer_token
 from openpxs.wire.dispatch import Runtime, dispatch
@@ -101,6 +101,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         # The digests of registration and one-time codes are then keyed by nothing
         # secret: a copy of the database could be searched offline (docs/security.md).
         log.warning("OPENPXS_SECRET_KEY is not set: set it for anything but a demo")
+    for name in settings.retired():
+        log.warning(f"{name} is no longer read: {RETIRED[name]}")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

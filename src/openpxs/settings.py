@@ -12,6 +12,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # who runs the demo and then `openpxs audit` looks at the same database.
 DEFAULT_DATABASE_URL = "sqlite:///./openpxs.db"
 
+# Settings no longer read, and why: a server still given one says so when it starts.
+RETIRED = {
+    "OPENPXS_APNS_PASS_CERT_FILE": "pass-update pushes use each merchant's certificate"
+    " (wallet_passes.apple in the program file)",
+    "OPENPXS_APNS_PASS_KEY_FILE": "pass-update pushes use each merchant's certificate"
+    " (wallet_passes.apple in the program file)",
+}
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OPENPXS_", extra="ignore")
@@ -78,9 +86,6 @@ class Settings(BaseSettings):
     apns_key_file: str = ""
     apns_cert_file: str = ""
     apns_cert_key_file: str = ""
-    # The certificate (and key) for Apple Wallet pass-update pushes (topics "pass.*").
-    apns_pass_cert_file: str = ""
-    apns_pass_key_file: str = ""
     # Extra CA bundle to trust for the push and SMS services (a private relay, tests).
     push_ca_file: str = ""
     push_timeout_seconds: float = 10.0
@@ -114,6 +119,10 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = 2.0
     # Off for a process that should not deliver (then `openpxs outbox deliver` can).
     outbox_worker: bool = True
+
+    def retired(self) -> list[str]:
+        """Variables of earlier versions that are set but no longer read."""
+        return [name for name in RETIRED if os.environ.get(name)]
 
     def to_environment(self) -> dict[str, str]:
         """These settings as OPENPXS_* variables, for worker processes to read back."""

@@ -15,6 +15,7 @@ from openpxs.domain.sms import number_key
 from openpxs.integrations.push.jwt import es256
 from openpxs.integrations.sms import TwilioSms
 from openpxs.messaging.push import apns_payload
+from openpxs.settings import RETIRED, Settings
 
 
 def test_numbers_compare_on_their_last_ten_digits() -> None:
@@ -58,3 +59,15 @@ def test_an_es256_token_is_a_jws_with_a_raw_signature() -> None:
     assert len(raw) == 64
     der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
     key.public_key().verify(der, f"{head}.{claims}".encode(), ec.ECDSA(hashes.SHA256()))
+
+
+def test_a_retired_pass_certificate_setting_is_named_when_still_set(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert Settings().retired() == []
+    monkeypatch.setenv("OPENPXS_APNS_PASS_CERT_FILE", "/etc/openpxs/pass.pem")
+    settings = Settings()
+    # Not read any more: pass-update pushes use each merchant's certificate.
+    assert not hasattr(settings, "apns_pass_cert_file")
+    assert settings.retired() == ["OPENPXS_APNS_PASS_CERT_FILE"]
+    assert "wallet_passes.apple" in RETIRED["OPENPXS_APNS_PASS_CERT_FILE"]
