@@ -19,6 +19,7 @@ from starlette.types import Receive, Scope, Send
 import openpxs.api  # noqa: F401  (registers every service's endpoints)
 from openpxs import metrics
 from openpxs.api import passkit
+from openpxs.api.twilio_inbound import twilio_router
 from openpxs.domain.clock import Clock
 from openpxs.logs import configure_logging
 from openpxs.messaging import OutboxWorker, transport_from_settings
@@ -183,6 +184,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     mount_reference_pages(app)
     app.include_router(passkit.router)
+    app.include_router(twilio_router(settings.twilio_auth_token, settings.twilio_webhook_url))
 
     app.add_middleware(EnvelopeMiddleware)
 

@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     twilio_auth_token: str = Field(default="", repr=False)
     twilio_from_number: str = ""
     twilio_messaging_service_sid: str = ""
+    # The address of POST /twilio/sms as configured in Twilio's console for inbound
+    # messages (STOP and START replies); its X-Twilio-Signature is computed over it.
+    # Empty: the URL as the request reached the server (right without a proxy).
+    twilio_webhook_url: str = ""
     # The country code put before numbers written without one ("617-555-0123").
     sms_default_country_code: str = "1"
     # Wallet pass updates after a balance change: "log" keeps them in the log transport

@@ -79,6 +79,11 @@ class ProgramRepository(Repository):
     async def load(self, merchant_id: int) -> Program:
         return await load_program(self.conn, merchant_id)
 
+    async def merchant_ids(self) -> list[int]:
+        """Every merchant the server holds a program for."""
+        rows = await self.conn.execute(select(merchants.c.merchant_id).order_by("merchant_id"))
+        return [int(row[0]) for row in rows]
+
 
 async def load_program(conn: AsyncConnection, merchant_id: int) -> Program:
     # The URL itself, not its text: rendering it on every call showed in the profile.
