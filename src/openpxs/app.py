@@ -20,12 +20,14 @@ from starlette.types import Receive, Scope, Send
 import openpxs.api  # noqa: F401  (registers every service's endpoints)
 from openpxs import metrics
 from openpxs.api import passkit
+from openpxs.api.twilio_inbound import twilio_router
 from openpxs.domain.clock import Clock
 from openpxs.logs import configure_logging
 from openpxs.messaging import OutboxWorker, transport_from_settings
 from openpxs.messaging.wallet_push import with_wallet_updates
+from openpxs.messaging.webhooks import with_webhooks
 from openpxs.security import limit_password_checks, use_server_key
-from openpxs.settings import Settings
+from openpxs.settings import RETIRED, Settings
 from openpxs.store.db import create_engine, migrate
 from openpxs.web.protection import Protection
 from openpxs.web.routes import ROUTES as GUEST_WEBSITE
@@ -103,6 +105,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         # The digests of registration and one-time codes are then keyed by nothing
         # secret: a copy of the database could be searched offline (docs/security.md).
         log.warning("OPENPXS_SECRET_KEY is not set: set it for anything but a demo")
+    for name in settings.retired():
+        log.warning(f"{name} is no longer read: {RETIRED[name]}")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -124,11 +128,13 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         # Kept on app.state so tests and the demo can read a LogTransport's messages.
         app.state.transport = transport_from_settings(settings)
         app.state.transport = with_wallet_updates(app.state.transport, settings, engine)
+        # The worker also posts the merchants' webhooks.
+        delivery = with_webhooks(app.state.transport, settings, engine)
         app.state.outbox_worker = None
         if settings.outbox_worker:
             app.state.outbox_worker = OutboxWorker(
                 engine,
-                app.state.transport,
+                delivery,
                 app.state.runtime.clock,
                 poll_seconds=settings.outbox_poll_seconds,
             )
@@ -143,9 +149,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         if app.state.outbox_worker is not None:
             await app.state.outbox_worker.stop()
         # The push clients keep their HTTP/2 connections open between sends.
-        close = getattr(app.state.transport, "aclose", None)
-        if close is not None:
-            await close()
+        await delivery.aclose()
         await engine.dispose()
 
     app = OpenPXS(
@@ -187,6 +191,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     # (a demo) by a key of this process, so its forms work on this process only.
     app.state.site_protection = Protection(settings.secret_key.encode() or secrets.token_bytes(32))
     app.router.routes.extend(GUEST_WEBSITE)
+    app.include_router(twilio_router(settings.twilio_auth_token, settings.twilio_webhook_url))
 
     app.add_middleware(EnvelopeMiddleware)
 

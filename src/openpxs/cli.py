@@ -351,6 +351,7 @@ def outbox_deliver(database: str | None = DatabaseOption) -> None:
 
     async def deliver(url: str) -> int:
         from openpxs.messaging.wallet_push import with_wallet_updates
+        from openpxs.messaging.webhooks import with_webhooks
         from openpxs.services.wallet_passes import sweep
         from openpxs.store.uow import unit_of_work
 
@@ -360,7 +361,11 @@ def outbox_deliver(database: str | None = DatabaseOption) -> None:
             async with unit_of_work(engine) as uow:
                 await sweep(uow, Clock().now())
             transport = with_wallet_updates(transport_from_settings(settings), settings, engine)
-            return await deliver_everything_due(engine, transport, Clock().now())
+            transport = with_webhooks(transport, settings, engine)
+            try:
+                return await deliver_everything_due(engine, transport, Clock().now())
+            finally:
+                await transport.aclose()
         finally:
             await engine.dispose()
 
@@ -429,6 +434,7 @@ def _add_config_commands() -> None:
     from openpxs.cli_config import cards_app, config_app
     from openpxs.cli_payments import payments_app
     from openpxs.cli_surveys import surveys_app
+    from openpxs.cli_webhooks import webhooks_app
 
     app.add_typer(config_app, name="config")
     app.add_typer(cards_app, name="cards")
@@ -436,6 +442,7 @@ def _add_config_commands() -> None:
     app.add_typer(surveys_app, name="surveys")
     app.add_typer(gifts_app, name="gifts")
     app.add_typer(subscriptions_app, name="subscriptions")
+    app.add_typer(webhooks_app, name="webhooks")
 
 
 _add_config_commands()

@@ -12,6 +12,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # who runs the demo and then `openpxs audit` looks at the same database.
 DEFAULT_DATABASE_URL = "sqlite:///./openpxs.db"
 
+# Settings no longer read, and why: a server still given one says so when it starts.
+RETIRED = {
+    "OPENPXS_APNS_PASS_CERT_FILE": "pass-update pushes use each merchant's certificate"
+    " (wallet_passes.apple in the program file)",
+    "OPENPXS_APNS_PASS_KEY_FILE": "pass-update pushes use each merchant's certificate"
+    " (wallet_passes.apple in the program file)",
+}
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OPENPXS_", extra="ignore")
@@ -78,9 +86,6 @@ class Settings(BaseSettings):
     apns_key_file: str = ""
     apns_cert_file: str = ""
     apns_cert_key_file: str = ""
-    # The certificate (and key) for Apple Wallet pass-update pushes (topics "pass.*").
-    apns_pass_cert_file: str = ""
-    apns_pass_key_file: str = ""
     # Extra CA bundle to trust for the push and SMS services (a private relay, tests).
     push_ca_file: str = ""
     push_timeout_seconds: float = 10.0
@@ -99,6 +104,10 @@ class Settings(BaseSettings):
     twilio_auth_token: str = Field(default="", repr=False)
     twilio_from_number: str = ""
     twilio_messaging_service_sid: str = ""
+    # The address of POST /twilio/sms as configured in Twilio's console for inbound
+    # messages (STOP and START replies); its X-Twilio-Signature is computed over it.
+    # Empty: the URL as the request reached the server (right without a proxy).
+    twilio_webhook_url: str = ""
     # The country code put before numbers written without one ("617-555-0123").
     sms_default_country_code: str = "1"
     # Wallet pass updates after a balance change: "log" keeps them in the log transport
@@ -108,10 +117,16 @@ class Settings(BaseSettings):
     # trust for the APNs connection instead of the system's (a local APNs stand-in).
     wallet_updates: Literal["log", "send"] = "log"
     wallet_push_ca_file: str = ""
+    # How long a webhook receiver has to answer a delivery before it is tried again.
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     # How often each server process looks for due messages.
     outbox_poll_seconds: float = 2.0
     # Off for a process that should not deliver (then `openpxs outbox deliver` can).
     outbox_worker: bool = True
+
+    def retired(self) -> list[str]:
+        """Variables of earlier versions that are set but no longer read."""
+        return [name for name in RETIRED if os.environ.get(name)]
 
     def to_environment(self) -> dict[str, str]:
         """These settings as OPENPXS_* variables, for worker processes to read back."""

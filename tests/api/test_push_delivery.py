@@ -34,7 +34,7 @@ from openpxs.store.uow import unit_of_work
 from tests.api.guests import b2b, body_of, enroll, gpost
 from tests.api.pos import POS
 from tests.fakes.apns import FakeApns, fake_apns
-from tests.fakes.fcm import fake_fcm
+from tests.fakes.fcm import FakeFcm, fake_fcm
 from tests.fakes.h2server import Pki, make_pki
 
 GOOD, GONE, BAD = "a1" * 32, "b2" * 32, "c3" * 32
@@ -289,6 +289,44 @@ def service_account_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
+def fcm_settings(fcm: FakeFcm, key: rsa.RSAPrivateKey, pki: Pki, folder: Path) -> Settings:
+    """Settings sending pushes to ``fcm`` with the service account's key file as the
+    Firebase console gives it."""
+    key_file = folder / "service-account.json"
+    key_file.write_text(
+        json.dumps(
+            {
+                "type": "service_account",
+                "project_id": fcm.project_id,
+                "private_key_id": "k1",
+                "private_key": key.private_bytes(
+                    serialization.Encoding.PEM,
+                    serialization.PrivateFormat.PKCS8,
+                    serialization.NoEncryption(),
+                ).decode(),
+                "client_email": fcm.client_email,
+            }
+        )
+    )
+    return Settings(
+        fcm_credentials_file=str(key_file),
+        fcm_base_url=fcm.base_url,
+        fcm_token_url=fcm.token_url,
+        push_ca_file=str(pki.ca_file),
+    )
+
+
+def register(client: TestClient, card: str, platform: str, token: str) -> None:
+    body = {
+        **b2b(),
+        "printedCardNumber": card,
+        "externalAccount": {"externalIdentifier": TOPIC, "accountCode": token},
+    }
+    operation = "registerIosDevice" if platform == "ios" else "registerAndroidDevice"
+    reply = body_of(gpost(client, "pushmessaging", operation, body, auth=POS))
+    assert reply["result"] == "success", reply
+
+
 def test_fcm_fetches_one_access_token_and_the_worker_forgets_unregistered_tokens(
     client: TestClient,
     clock: ShiftedClock,
@@ -299,30 +337,7 @@ def test_fcm_fetches_one_access_token_and_the_worker_forgets_unregistered_tokens
     reply = enroll(client, "ada")
     tokens = {name: f"{name}-fcm-token:APA91b{'x' * 30}" for name in ("good", "gone", "bad")}
     with fake_fcm(pki, service_account_key.public_key()) as fcm:
-        # The service account's key file as the Firebase console gives it.
-        key_file = tmp_path / "service-account.json"
-        key_file.write_text(
-            json.dumps(
-                {
-                    "type": "service_account",
-                    "project_id": fcm.project_id,
-                    "private_key_id": "k1",
-                    "private_key": service_account_key.private_bytes(
-                        serialization.Encoding.PEM,
-                        serialization.PrivateFormat.PKCS8,
-                        serialization.NoEncryption(),
-                    ).decode(),
-                    "client_email": fcm.client_email,
-                }
-            )
-        )
-        settings = Settings(
-            fcm_credentials_file=str(key_file),
-            fcm_base_url=fcm.base_url,
-            fcm_token_url=fcm.token_url,
-            push_ca_file=str(pki.ca_file),
-        )
-        transport = transport_from_settings(settings)
+        transport = transport_from_settings(fcm_settings(fcm, service_account_key, pki, tmp_path))
         assert isinstance(transport, RoutingTransport) and isinstance(transport.fcm, FcmTransport)
         for token in tokens.values():
             body = {
@@ -379,3 +394,81 @@ def test_fcm_fetches_one_access_token_and_the_worker_forgets_unregistered_tokens
     good = next(m for m in fcm.messages if m["token"] == tokens["good"])
     assert good["notification"] == {"title": "Double points", "body": "Today only"}
     assert good["data"] == {"campaign": "DOUBLE"}
+
+
+# --- Campaigns ---------------------------------------------------------------------------
+
+
+# The test delivers the pushes itself: the server's worker would send them to its log.
+@pytest.mark.usefixtures("quiet_worker")
+def test_a_marketing_push_reaches_every_phone_of_the_guest(
+    client: TestClient,
+    clock: ShiftedClock,
+    apns: FakeApns,
+    pki: Pki,
+    apns_key: ec.EllipticCurvePrivateKey,
+    service_account_key: rsa.RSAPrivateKey,
+    tmp_path: Path,
+) -> None:
+    guest = enroll(client, "ada")
+    card = guest["printedCardNumber"]
+    android = f"ada-fcm-token:APA91b{'y' * 30}"
+    register(client, card, "ios", GOOD)
+    register(client, card, "android", android)
+    request = b2b(
+        printedCardNumber=card,
+        campaignMessageTemplateCode=501,
+        deliveryMethod="push",
+        replacementParams={"day": "Saturday", "store": "Downtown"},
+    )
+    reply = gpost(client, "messaging", "sendMarketingMessageByPrintedCardNumber", request, POS)
+    assert body_of(reply) == {"result": "success"}
+    with fake_fcm(pki, service_account_key.public_key()) as fcm:
+        routed = transport_from_settings(fcm_settings(fcm, service_account_key, pki, tmp_path))
+        assert isinstance(routed, RoutingTransport)
+        transport = RoutingTransport(
+            email=LogTransport(),
+            sms=LogTransport(),
+            apns=ApnsTransport(token_client(apns, pki, apns_key)),
+            fcm=routed.fcm,
+        )
+
+        async def go(engine: AsyncEngine) -> int:
+            try:
+                return await deliver_everything_due(engine, transport, clock.now())
+            finally:
+                await transport.aclose()
+
+        assert run(client, go) == 2
+    text = "Double points at OpenPXS Demo Grill this Saturday, at Downtown."
+    [iphone] = [r for r in apns.requests if r["token"] == GOOD]
+    assert iphone["headers"]["apns-topic"] == TOPIC
+    assert iphone["payload"] == {
+        "aps": {"alert": {"title": "Ada, double points this Saturday", "body": text}},
+        "campaignMessageTemplateCode": "501",
+    }
+    [phone] = fcm.messages
+    assert phone["token"] == android
+    assert phone["notification"] == {"title": "Ada, double points this Saturday", "body": text}
+    assert phone["data"] == {"campaignMessageTemplateCode": "501"}
+
+
+def test_a_marketing_push_to_a_guest_without_a_phone_is_refused_and_queues_nothing(
+    client: TestClient,
+) -> None:
+    guest = enroll(client, "ada")
+    request = b2b(
+        accountId=guest["accountId"],
+        campaignMessageTemplateCode=501,
+        deliveryMethod="PUSH",
+        replacementParams={},
+    )
+    reply = body_of(gpost(client, "messaging", "sendMarketingMessageByAccountId", request, POS))
+    assert (reply["result"], reply["errorCode"]) == ("failure", "messaging.no_push_device")
+
+    async def pushes(engine: AsyncEngine) -> list[Any]:
+        async with engine.begin() as conn:
+            query = select(outbox.c.channel).where(outbox.c.channel.in_(["apns", "fcm"]))
+            return list(await conn.execute(query))
+
+    assert run(client, pushes) == []

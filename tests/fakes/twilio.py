@@ -9,6 +9,8 @@ request's form."""
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import secrets
 import threading
@@ -81,3 +83,25 @@ def fake_twilio() -> Iterator[FakeTwilio]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+def signed_inbound(auth_token: str, url: str, form: dict[str, str]) -> dict[str, str]:
+    """The X-Twilio-Signature header Twilio sends with an inbound message POSTed to
+    ``url``, as its security documentation describes it: HMAC-SHA1 of the URL followed
+    by each form parameter's name and value in name order, base64."""
+    data = url + "".join(f"{name}{form[name]}" for name in sorted(form))
+    digest = hmac.new(auth_token.encode(), data.encode(), hashlib.sha1).digest()
+    return {"X-Twilio-Signature": base64.b64encode(digest).decode()}
+
+
+def inbound_form(from_number: str, body: str, to: str = "+16175550100") -> dict[str, str]:
+    """The form of an inbound SMS as Twilio POSTs it to the messaging webhook."""
+    return {
+        "MessageSid": "SM" + secrets.token_hex(16),
+        "AccountSid": "AC" + "0" * 32,
+        "From": from_number,
+        "To": to,
+        "Body": body,
+        "NumMedia": "0",
+        "OptOutType": body.strip().upper(),
+    }

@@ -538,6 +538,9 @@ class MerchantConfig(_Model):
             (t.code for t in outreach.marketing.templates),
             "template code",
         )
+        problems += _duplicates(
+            ("outreach", "webhooks"), (w.name for w in outreach.webhooks), "webhook name"
+        )
         identifiers = {i.identifier for i in self.integrations}
         seen: dict[tuple[str, str], int] = {}
         for i, app in enumerate(outreach.mobile_apps):

@@ -1,14 +1,15 @@
 """Reaching guests, in a merchant's program file: marketing message templates
-(messaging/*), the One To One visit cadence (onetoone/*) and the content sets mobile apps
-download (externalconfiguration/*)."""
+(messaging/*), the One To One visit cadence (onetoone/*), the content sets mobile apps
+download (externalconfiguration/*) and the merchant's signed webhooks."""
 
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from openpxs.config.payments import SecretRef
 from openpxs.domain.marketing import TemplateSyntaxError, check_syntax, variables_of
 
 FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
@@ -45,6 +46,10 @@ class MarketingTemplateConfig(_Model):
     nothing, a key not listed here is ignored."""
     image_url: Url | None = None
     """An image the guest's inbox shows with the message (imageUrl)."""
+    push_text: Annotated[str, Field(min_length=1, max_length=1000)] | None = None
+    """The text of the push when the message is sent with deliveryMethod PUSH (a plain
+    text template; the push's title is the subject). None: the text part, cut at 240
+    characters."""
 
     @field_validator("external_fields")
     @classmethod
@@ -61,8 +66,10 @@ class MarketingTemplateConfig(_Model):
     @model_validator(mode="after")
     def _templates(self) -> MarketingTemplateConfig:
         known = set(self.external_fields) | GUEST_VARIABLES
-        for part in ("subject", "html", "text"):
+        for part in ("subject", "html", "text", "push_text"):
             source = getattr(self, part)
+            if source is None:
+                continue
             try:
                 check_syntax(source)
             except TemplateSyntaxError as exc:
@@ -157,6 +164,33 @@ class MobileAppConfig(_Model):
         return self
 
 
+WebhookEvent = Literal["value.moved", "account.enrolled", "challenge.completed", "gift.delivered"]
+
+
+class WebhookEndpointConfig(_Model):
+    """A receiver of the merchant's events: each event it subscribes to is POSTed to its
+    URL as JSON, signed with its secret (docs/webhooks.md)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")]
+    """The endpoint's name, unique in the program: deliveries are listed and replayed by
+    it (``openpxs webhooks``)."""
+    url: Url
+    """Where the events are POSTed (https outside development)."""
+    secret: SecretRef
+    """The signing secret, by reference (an environment variable or a file): the
+    receiver checks each delivery's OpenPXS-Signature header with it."""
+    events: list[WebhookEvent] = Field(min_length=1)
+    """The event types sent to it: value.moved, account.enrolled, challenge.completed,
+    gift.delivered."""
+
+    @field_validator("events")
+    @classmethod
+    def _once(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("an event is listed twice")
+        return value
+
+
 class OutreachConfig(_Model):
     """Reaching guests: marketing e-mails, the One To One cadence, mobile app content."""
 
@@ -166,6 +200,15 @@ class OutreachConfig(_Model):
     """The visit cadence; none: accounts have no cadence (onetoone.no_cadence)."""
     mobile_apps: list[MobileAppConfig] = Field(default_factory=list)
     """Content sets of the merchant's mobile apps."""
+    webhooks: list[WebhookEndpointConfig] = Field(default_factory=list)
+    """Receivers of signed event notifications (docs/webhooks.md)."""
+
+    def webhooks_for(self, event: str) -> list[WebhookEndpointConfig]:
+        """The endpoints subscribed to ``event``."""
+        return [w for w in self.webhooks if event in w.events]
+
+    def webhook(self, name: str) -> WebhookEndpointConfig | None:
+        return next((w for w in self.webhooks if w.name == name), None)
 
     def template(self, code: int | None) -> MarketingTemplateConfig | None:
         return next((t for t in self.marketing.templates if t.code == code), None)

@@ -97,6 +97,8 @@ class Reason(StrEnum):
     NO_IDENTIFIER = "no_identifier"
     MULTIPLE_IDENTIFIERS = "multiple_identifiers"
     NO_EMAIL_ADDRESS = "no_email_address"
+    # a push to an account none of whose phones is registered for pushes
+    NO_PUSH_DEVICE = "no_push_device"
     INVALID_RESET_CODE = "invalid_reset_code"
     DUPLICATE_PHONE_NUMBERS = "duplicate_phone_numbers"
     # campaign codes

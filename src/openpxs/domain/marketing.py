@@ -19,7 +19,14 @@ from jinja2.sandbox import SandboxedEnvironment
 _TEXT = SandboxedEnvironment(autoescape=False, undefined=Undefined, keep_trailing_newline=True)
 _HTML = SandboxedEnvironment(autoescape=True, undefined=Undefined, keep_trailing_newline=True)
 
-__all__ = ["Rendered", "TemplateSyntaxError", "check_syntax", "render", "variables_of"]
+__all__ = [
+    "Rendered",
+    "TemplateSyntaxError",
+    "check_syntax",
+    "render",
+    "render_text",
+    "variables_of",
+]
 
 
 @dataclass(frozen=True)
@@ -55,3 +62,8 @@ def render(subject: str, html: str, text: str, values: Mapping[str, object]) -> 
         html=_compiled(html, True).render(context),
         text=_compiled(text, False).render(context),
     )
+
+
+def render_text(source: str, values: Mapping[str, object]) -> str:
+    """One plain-text template for one guest."""
+    return _compiled(source, False).render(dict(values))

@@ -12,6 +12,9 @@ message for good (``SmsRejected``); 429, 5xx and network errors may pass
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import ssl
 from typing import Protocol
 
@@ -114,3 +117,25 @@ def _field(response: httpx.Response, name: str) -> object:
     except ValueError:
         return None
     return data.get(name) if isinstance(data, dict) else None
+
+
+def twilio_signature(auth_token: str, url: str, params: list[tuple[str, str]]) -> str:
+    """What Twilio sends as X-Twilio-Signature for a form POST to ``url``: the base64
+    HMAC-SHA1, keyed with the account's auth token, of the URL (as Twilio requested it,
+    query string included) followed by every parameter's name and value, sorted by name
+    (values of one name in order too), with nothing between them."""
+    signed = url + "".join(name + value for name, value in sorted(params))
+    digest = hmac.new(auth_token.encode("utf-8"), signed.encode("utf-8"), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def twilio_request_valid(
+    auth_token: str, url: str, params: list[tuple[str, str]], signature: str
+) -> bool:
+    """Whether ``signature`` is Twilio's for this request (compared in constant time)."""
+    if not auth_token or not signature:
+        return False
+    expected = twilio_signature(auth_token, url, params)
+    return hmac.compare_digest(
+        expected.encode("ascii"), signature.strip().encode("ascii", "replace")
+    )

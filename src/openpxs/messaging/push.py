@@ -44,11 +44,11 @@ def apns_payload(content: dict[str, Any]) -> dict[str, Any]:
 
 
 class ApnsTransport:
-    """Pushes to iPhones; topics ``pass.*`` (Apple Wallet pass updates) go through the
-    certificate client when there is one."""
+    """Pushes to the merchants' iPhone apps. (Apple Wallet pass updates are not sent
+    here: each merchant's own pass certificate sends them, ``messaging.wallet_push``.)"""
 
-    def __init__(self, client: ApnsClient, pass_client: ApnsClient | None = None) -> None:
-        self.client, self.pass_client = client, pass_client
+    def __init__(self, client: ApnsClient) -> None:
+        self.client = client
 
     async def send(self, message: OutgoingMessage) -> None:
         if message.channel != "apns":
@@ -59,8 +59,6 @@ class ApnsTransport:
         content = _content(message)
         payload = apns_payload(content)
         client = self.client
-        if topic.startswith("pass.") and self.pass_client is not None:
-            client = self.pass_client
         push_type: PushType = "alert" if "aps" in payload else "background"
         try:
             await client.send(
@@ -75,8 +73,6 @@ class ApnsTransport:
 
     async def aclose(self) -> None:
         await self.client.aclose()
-        if self.pass_client is not None:
-            await self.pass_client.aclose()
 
 
 class FcmTransport:
@@ -117,15 +113,6 @@ def _push_transports(settings: Settings) -> tuple[ApnsTransport | None, FcmTrans
         "ca_file": ca_file,
         "timeout": settings.push_timeout_seconds,
     }
-    pass_client = (
-        ApnsClient(
-            cert_file=settings.apns_pass_cert_file,
-            key_file=settings.apns_pass_key_file or None,
-            **common,
-        )
-        if settings.apns_pass_cert_file
-        else None
-    )
     client: ApnsClient | None = None
     if settings.apns_key_file:
         with open(settings.apns_key_file, encoding="ascii") as key:
@@ -141,10 +128,8 @@ def _push_transports(settings: Settings) -> tuple[ApnsTransport | None, FcmTrans
             key_file=settings.apns_cert_key_file or None,
             **common,
         )
-    if client is None and pass_client is not None:
-        client = pass_client
     if client is not None:
-        apns = ApnsTransport(client, pass_client)
+        apns = ApnsTransport(client)
     fcm: FcmTransport | None = None
     if settings.fcm_credentials_file:
         fcm = FcmTransport(

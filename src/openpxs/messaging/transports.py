@@ -238,6 +238,13 @@ class ChannelTransport:
     async def send(self, message: OutgoingMessage) -> None:
         await self.channels.get(message.channel, self.default).send(message)
 
+    async def aclose(self) -> None:
+        """Close the connections the transports keep open."""
+        for transport in (self.default, *self.channels.values()):
+            close = getattr(transport, "aclose", None) or getattr(transport, "close", None)
+            if close is not None:
+                await close()
+
 
 def transport_from_settings(settings: Settings) -> Transport:
     """The transports the settings configure, one per channel.

@@ -57,6 +57,7 @@ from openpxs.domain.program import PROGRAM_CODES_ALL, Program
 from openpxs.domain.stamp import CallStamp
 from openpxs.domain.transactions import Kind
 from openpxs.processors import processor_for
+from openpxs.services import webhooks
 from openpxs.services.balances import AccountView, view_of
 from openpxs.services.books import find_card, lock_active_account, open_settled_book
 from openpxs.store.repositories.payments import NewAttempt, PaymentAttempt
@@ -352,7 +353,9 @@ async def credit_value(
     await uow.ledger.write([book], txn, stamp.now)
     # A completed recharge settles the card's pending threshold-monitoring event.
     await uow.recharge_monitors.settle(program.merchant_id, account_id, stamp.now)
-    return txn, view_of(book, program, card.number, card.template_code)
+    view = view_of(book, program, card.number, card.template_code)
+    await webhooks.announce_value_moves(uow, program, stamp.now)
+    return txn, view
 
 
 async def _compensate(

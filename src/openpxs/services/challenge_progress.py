@@ -44,6 +44,8 @@ from openpxs.domain.moves import Move, apply_moves, check_moves
 from openpxs.domain.program import PROGRAM_CODES_ALL, Program
 from openpxs.domain.stamp import CallStamp
 from openpxs.domain.transactions import Kind, TransactionRecord
+from openpxs.domain.webhooks import CHALLENGE_COMPLETED
+from openpxs.services import webhooks
 from openpxs.services.books import lock_active_account, open_settled_book
 from openpxs.store.repositories.challenges import AudienceFacts, Entry, OccurrenceRef
 from openpxs.store.uow import UnitOfWork
@@ -269,6 +271,19 @@ async def _complete_if_reached(
     if not await _within_total_cap(uow, program, challenge):
         await uow.challenges.remove_completion(merchant, ref, account_id)
         return
+    await webhooks.announce(
+        uow,
+        program,
+        CHALLENGE_COMPLETED,
+        {
+            "challengeCode": challenge.code,
+            "occurrence": ref[1],
+            "accountId": account_id,
+            "printedCardNumber": posted.card_number,
+            "storeCode": stamp.store_code,
+        },
+        stamp.now,
+    )
     if reward.wallet is None or reward.quantity is None:
         return
     txn = await _pay(

@@ -17,8 +17,9 @@ from openpxs.domain.errors import CardNotActive, CardNotFound, InvalidStore, Rea
 from openpxs.domain.fields import CheckedFields
 from openpxs.domain.program import CardTemplateDef, Program
 from openpxs.domain.stamp import CallStamp
+from openpxs.domain.webhooks import ACCOUNT_ENROLLED
 from openpxs.security import hash_password_off_loop
-from openpxs.services import guessing, oauth
+from openpxs.services import guessing, oauth, webhooks
 from openpxs.services.context import Call
 from openpxs.services.form_fields import (
     FieldsSent,
@@ -112,6 +113,19 @@ async def enroll(
         user_id = await register_user(
             uow, program, template, made.account_id, checked.user, enforce, where.now
         )
+    await webhooks.announce(
+        uow,
+        program,
+        ACCOUNT_ENROLLED,
+        {
+            "accountId": made.account_id,
+            "printedCardNumber": made.card_number,
+            "cardTemplateCode": template.code,
+            "storeCode": where.store_code,
+            "registered": user_id is not None,
+        },
+        where.now,
+    )
     return Enrolled(made.account_id, made.card_number, user_id)
 
 

@@ -41,8 +41,9 @@ from openpxs.domain.program import PROGRAM_CODES_ALL, Program, WalletDef
 from openpxs.domain.stamp import CallStamp
 from openpxs.domain.transactions import Kind
 from openpxs.domain.transfers import move_units
+from openpxs.domain.webhooks import GIFT_DELIVERED
 from openpxs.messaging.outbox import enqueue
-from openpxs.services import inbox
+from openpxs.services import inbox, webhooks
 from openpxs.services.books import open_settled_book
 from openpxs.services.card_payments import Units
 from openpxs.services.context import Call
@@ -178,6 +179,7 @@ async def transfer_out(
     if target_number is not None:
         moved = await _give_now(uow, program, stamp, source, target_number, reward, recipient)
         gift = Gift(moved, reward.wallet)
+        await _announce_delivered(uow, program, gift, stamp.now)
     else:
         gift = await _hold(uow, program, stamp, source, reward, recipient, message)
     await _notify(uow, program, gift, recipient, message, stamp.now)
@@ -440,7 +442,30 @@ async def claim(call: Call, code: str | None, card_number: str | None) -> Gift:
     )
     claimed = await uow.gift_transfers.get(m, held.id)
     assert claimed is not None
-    return Gift(claimed, wallet)
+    gift = Gift(claimed, wallet)
+    await _announce_delivered(uow, program, gift, stamp.now)
+    return gift
+
+
+async def _announce_delivered(uow: UnitOfWork, program: Program, gift: Gift, now: datetime) -> None:
+    """The gift.delivered webhook: the value reached the recipient's account."""
+    transfer = gift.transfer
+    await webhooks.announce(
+        uow,
+        program,
+        GIFT_DELIVERED,
+        {
+            "giftTransferId": transfer.id,
+            "walletCode": gift.wallet.code,
+            "quantity": str(from_units(transfer.units, gift.wallet.scale)),
+            "fromAccountId": transfer.from_account_id,
+            "fromPrintedCardNumber": transfer.from_card_number,
+            "toAccountId": transfer.to_account_id,
+            "toPrintedCardNumber": transfer.to_card_number,
+            "claimed": transfer.status == GiftStatus.CLAIMED,
+        },
+        now,
+    )
 
 
 def _credit(

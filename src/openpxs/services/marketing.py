@@ -1,10 +1,12 @@
-"""Marketing e-mails a partner sends to one guest (messaging.yaml), from a template of
+"""Marketing messages a partner sends to one guest (messaging.yaml), from a template of
 the program file (outreach.marketing), rendered for the guest.
 
-The message is queued in the outbox in the call's transaction (channel email, the HTML
-part beside the text part) and sent by the worker through the configured transport
-(SMTP); the call answers once it is queued. It also goes in the guest's inbox unless the
-program turns that off. Nothing is queued when the call is refused.
+With deliveryMethod EMAIL the message is queued in the outbox in the call's transaction
+(channel email, the HTML part beside the text part) and sent by the worker through the
+configured transport (SMTP); with PUSH one push is queued per phone registered on the
+account (pushmessaging), sent to APNs or FCM. The call answers once it is queued. It
+also goes in the guest's inbox unless the program turns that off. Nothing is queued
+when the call is refused.
 """
 
 from __future__ import annotations
@@ -14,15 +16,19 @@ from dataclasses import dataclass
 
 from openpxs.config.outreach import MarketingTemplateConfig
 from openpxs.domain.errors import Reason, Refused
-from openpxs.domain.marketing import render
+from openpxs.domain.marketing import render, render_text
 from openpxs.messaging.outbox import enqueue
 from openpxs.services import inbox
 from openpxs.services.context import Call
 from openpxs.services.guest_access import account_by_card, account_by_id
+from openpxs.services.push_devices import enqueue_push
 from openpxs.store.repositories.users import User
 
-DELIVERY_METHODS = ("EMAIL",)
+DELIVERY_METHODS = ("EMAIL", "PUSH")
 SUBJECT_LIMIT = 200
+# A push without its own text shows the text part, cut here: a lock screen shows about
+# this much, and APNs refuses payloads over 4 KB.
+PUSH_TEXT_LIMIT = 240
 
 
 @dataclass(frozen=True)
@@ -65,41 +71,48 @@ async def send(
     delivery_method: str | None,
 ) -> None:
     template = _template(call, template_code)
-    if (delivery_method or "").strip().upper() not in DELIVERY_METHODS:
-        raise Refused(Reason.INVALID_DELIVERY_METHOD, "only EMAIL is supported")
+    method = (delivery_method or "").strip().upper()
+    if method not in DELIVERY_METHODS:
+        raise Refused(Reason.INVALID_DELIVERY_METHOD, "EMAIL or PUSH")
     user, account_id = await _user_and_account(call, to)
     address = user.email.strip() if user is not None and user.email else ""
-    if user is None or not address:
+    if method == "EMAIL" and (user is None or not address):
         raise Refused(Reason.NO_EMAIL_ADDRESS)
     marketing = call.program.outreach.marketing
-    if marketing.honour_opt_out and user.fields.get("optIn") is False:
+    if marketing.honour_opt_out and user is not None and user.fields.get("optIn") is False:
         raise Refused(Reason.GUEST_OPTED_OUT)
     card = await call.uow.users.primary_card(call.merchant_id, account_id)
     values: dict[str, object] = {
         name: (params or {}).get(name, "") for name in template.external_fields
     }
+    fields = user.fields if user is not None else {}
     values["guest"] = {
-        "firstName": user.fields.get("firstName") or "",
-        "lastName": user.fields.get("lastName") or "",
+        "firstName": fields.get("firstName") or "",
+        "lastName": fields.get("lastName") or "",
         "printedCardNumber": card or "",
     }
     values["program"] = {"name": call.program.name}
     rendered = render(template.subject, template.html, template.text, values)
     subject = rendered.subject[:SUBJECT_LIMIT] or call.program.name
-    try:
-        await enqueue(
+    if method == "PUSH":
+        text = (
+            render_text(template.push_text, values)
+            if template.push_text is not None
+            else rendered.text
+        )
+        queued = await enqueue_push(
             call.uow,
-            merchant_id=call.merchant_id,
-            channel="email",
-            recipient=address,
-            subject=subject,
-            body=rendered.text,
-            html=rendered.html,
+            call.merchant_id,
+            account_id,
+            title=subject,
+            body=" ".join(text.split())[:PUSH_TEXT_LIMIT],
+            data={"campaignMessageTemplateCode": str(template.code)},
             now=call.now,
         )
-    except ValueError as exc:
-        # An address the outbox cannot put in a header (too long): no usable address.
-        raise Refused(Reason.NO_EMAIL_ADDRESS, str(exc)) from None
+        if queued == 0:
+            raise Refused(Reason.NO_PUSH_DEVICE)
+    else:
+        await _queue_email(call, address, subject, rendered.text, rendered.html)
     if marketing.inbox:
         await inbox.notify(
             call.uow,
@@ -110,3 +123,20 @@ async def send(
             now=call.now,
             image_url=template.image_url,
         )
+
+
+async def _queue_email(call: Call, address: str, subject: str, text: str, html: str) -> None:
+    try:
+        await enqueue(
+            call.uow,
+            merchant_id=call.merchant_id,
+            channel="email",
+            recipient=address,
+            subject=subject,
+            body=text,
+            html=html,
+            now=call.now,
+        )
+    except ValueError as exc:
+        # An address the outbox cannot put in a header (too long): no usable address.
+        raise Refused(Reason.NO_EMAIL_ADDRESS, str(exc)) from None

@@ -29,6 +29,7 @@ from openpxs.domain.program import PROGRAM_CODES_ALL, Program
 from openpxs.domain.stamp import CallStamp
 from openpxs.domain.transactions import Kind
 from openpxs.messaging.outbox import enqueue
+from openpxs.services import webhooks
 from openpxs.services.activation import load_new_cards
 from openpxs.services.books import lock_active_account, open_settled_book
 from openpxs.services.new_accounts import new_registration_code, new_virtual_card
@@ -159,6 +160,7 @@ async def _load(
         book = await open_settled_book(uow, program, order.account_id, stamp)
         apply_moves(book, program, added, [spend] if spend else [], stamp.now)
         await uow.ledger.write([book], txn, stamp.now)
+    await webhooks.announce_value_moves(uow, program, stamp.now)
     return txn
 
 

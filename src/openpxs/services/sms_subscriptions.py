@@ -8,11 +8,14 @@ each send and records why a message was not sent. Opting out also clears the gue
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from openpxs.domain.errors import Reason, Refused
 from openpxs.domain.sms import KEY_DIGITS, number_key
 from openpxs.services.context import Call
 from openpxs.services.guest_access import account_by_card
 from openpxs.services.one_time_password import MAX_DIGITS, MIN_DIGITS, phone_digits
+from openpxs.store.uow import UnitOfWork
 
 # Guests one number may belong to that one call updates.
 MAX_GUESTS_PER_NUMBER = 50
@@ -57,3 +60,26 @@ async def set_subscription(
             numbers.add(number_key(stored[user_id]) or number_key(digits))
     for number in sorted(numbers):
         await uow.push_devices.set_sms_stopped(mid, number, stopped=not opt_in, now=call.now)
+
+
+async def reply_received(uow: UnitOfWork, from_number: str, opt_in: bool, now: datetime) -> int:
+    """A guest texted STOP (``opt_in`` False) or START to the server's SMS sender
+    (Twilio's inbound message webhook): the number's status is recorded for every
+    merchant, since they all text from the senders of the server's one SMS account and
+    a carrier blocks the sender as a whole; the permission of the guests with the
+    number is updated. Returns how many merchants were updated (0: not a number)."""
+    digits = phone_digits(from_number)
+    key = number_key(digits)
+    if not MIN_DIGITS <= len(digits) <= MAX_DIGITS or not key:
+        return 0
+    merchant_ids = await uow.programs.merchant_ids()
+    for mid in merchant_ids:
+        await uow.push_devices.set_sms_stopped(mid, key, stopped=not opt_in, now=now)
+        holders = await uow.users.with_mobile_phone(mid, digits, limit=MAX_GUESTS_PER_NUMBER)
+        if not holders and len(digits) > KEY_DIGITS:
+            holders = await uow.users.with_mobile_phone(mid, key, limit=MAX_GUESTS_PER_NUMBER)
+        for user_id, _number in holders:
+            user = await uow.users.by_id(mid, user_id)
+            if user is not None:
+                await uow.users.update(user, {"textCampaignOptIn": opt_in}, now)
+    return len(merchant_ids)

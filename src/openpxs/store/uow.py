@@ -41,7 +41,13 @@ from openpxs.store.repositories.gift_transfers import GiftTransferRepository
 from openpxs.store.repositories.guest_search import GuestSearchRepository
 from openpxs.store.repositories.inbox import InboxRepository
 from openpxs.store.repositories.integrations import IntegrationRepository
-from openpxs.store.repositories.ledger import CallWrite, LedgerRepository, ReadForWrite
+from openpxs.store.repositories.ledger import (
+    CallWrite,
+    LedgerRepository,
+    ReadForWrite,
+    WrittenMove,
+    changes_of,
+)
 from openpxs.store.repositories.outbox import OutboxRepository
 from openpxs.store.repositories.payment_intents import PaymentIntentRepository
 from openpxs.store.repositories.payment_methods import PaymentMethodRepository
@@ -221,6 +227,7 @@ class UnitOfWork:
         ``activating``: the inactive card (locked by ``lock_card_claiming``) that the
         same statement makes active on the book's new account (``new_account_id``); the
         transaction record then names no account, as an activation's does."""
+        changes = changes_of(book)  # before the write empties the book's postings
         write = self.ledger.prepare_write(
             stamp,
             kind,
@@ -252,11 +259,30 @@ class UnitOfWork:
             if taken is None or self._pending is not None:
                 raise StaleRead(lock=True)
             self._pending = write
+            self.ledger.note(book, taken, kind, card_number, changes)
             return taken
         if taken is not None and deferring and self._pending is None:
             self._pending = write
+            self.ledger.note(book, taken, kind, card_number, changes)
             return taken
-        return await self.ledger.flush(write)
+        written = await self.ledger.flush(write)
+        self.ledger.note(book, written, kind, card_number, changes)
+        return written
+
+    def take_value_moves(self) -> list[WrittenMove]:
+        """What the books written by this unit of work moved since the last take, each
+        with its transaction's kind and card."""
+        if "ledger" not in self.__dict__:
+            return []  # no book opened: nothing written
+        recorded = self.transactions.recorded if "transactions" in self.__dict__ else {}
+        written, self.ledger.written = self.ledger.written, []
+        moves = []
+        for move in written:
+            if move.kind is None and move.transaction_id in recorded:
+                kind, card_number = recorded[move.transaction_id]
+                move = replace(move, kind=kind, card_number=card_number)
+            moves.append(move)
+        return moves
 
     async def _finish(self, reply: str, scopes: list[str], transaction_id: int | None) -> bool:
         if self._pending is None:

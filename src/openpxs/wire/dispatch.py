@@ -23,7 +23,7 @@ from openpxs import metrics, security
 from openpxs.domain.clock import Clock
 from openpxs.domain.errors import DomainError, DuplicateTransaction, Reason
 from openpxs.domain.intents import Intent
-from openpxs.services import after_refusal, oauth
+from openpxs.services import after_refusal, oauth, webhooks
 from openpxs.store import direct
 from openpxs.store.repositories.retry_keys import RetryKeys
 from openpxs.store.uow import StaleRead, reading, unit_of_work
@@ -189,6 +189,9 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
                     ctx = CallContext(uow, program, integration, principal, now, ep, source=source)
                     if not ep.own_transactions:
                         reply = await ep.handler(ctx, req)
+                        # Value the call moved, announced to the merchant's webhooks
+                        # in its own transaction (nothing when it is refused).
+                        await webhooks.announce_value_moves(uow, program, now)
                         content = reply_bytes(reply)
                         await retry.claim_pending()
                         await retry.record(content, getattr(reply, "pxTransactionId", None))

@@ -14,6 +14,7 @@ REFUSALS = table(
         R.SYSTEM_ERROR: "System error",
         R.INVALID_DELIVERY_METHOD: "Delivery method not supported",
         R.NO_EMAIL_ADDRESS: "Account has no email address",
+        R.NO_PUSH_DEVICE: "Account has no device registered for pushes",
         R.GUEST_OPTED_OUT: "Guest has opted out of email",
         R.INVALID_REQUEST: "Invalid request",
         R.INVALID_MERCHANT: "Invalid merchant",
@@ -29,4 +30,10 @@ REFUSALS = table(
 MESSAGING = Service(
     name="messaging", title="REST Message Service", success="success", refusals=REFUSALS
 )
-SEND = (R.INVALID_TEMPLATE, R.INVALID_DELIVERY_METHOD, R.NO_EMAIL_ADDRESS, R.GUEST_OPTED_OUT)
+SEND = (
+    R.INVALID_TEMPLATE,
+    R.INVALID_DELIVERY_METHOD,
+    R.NO_EMAIL_ADDRESS,
+    R.NO_PUSH_DEVICE,
+    R.GUEST_OPTED_OUT,
+)

@@ -27,7 +27,8 @@ STYLES = ("b2b",)
 async def send_by_card(ctx: CallContext, req: m.SendByCardRequest) -> m.ResultReply:
     """The template is rendered for the registered guest of the card's account, its
     external fields filled from replacementParams, and queued as an e-mail (HTML and
-    text parts) to the guest's address; it also goes in the guest's inbox. The reply
+    text parts) to the guest's address, or with deliveryMethod PUSH as a push to every
+    phone registered on the account; it also goes in the guest's inbox. The reply
     comes once the message is queued: the outbox sends it after commit."""
     to = Recipient(card=req.printedCardNumber or "")
     await marketing.send(ctx, to, req.campaignMessageTemplateCode, req.params(), req.deliveryMethod)

@@ -31,6 +31,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.selectable import CompoundSelect
 
@@ -419,8 +420,54 @@ def _card_and_rows(rows: Any) -> tuple[Card | None, BookRows | None]:
     return card, book_rows
 
 
+@dataclass(frozen=True)
+class WrittenMove:
+    """What one transaction did to one account's wallets, noted as it was written, so
+    the call can announce it (``services.webhooks``) in the same database transaction."""
+
+    merchant_id: int
+    account_id: int
+    transaction_id: int
+    # Wallet code -> (units moved, signed; the balance after), for wallets it changed.
+    changes: dict[int, tuple[int, int]]
+    # The transaction's kind and card, when the write knew them (else the record's,
+    # see UnitOfWork.value_moves).
+    kind: str | None = None
+    card_number: str | None = None
+
+
+def changes_of(book: AccountBook) -> dict[int, tuple[int, int]]:
+    """The book's pending postings summed per wallet, with the balance they leave."""
+    return {
+        code: (sum(p.units for p in ledger.postings), ledger.balance)
+        for code, ledger in book.ledgers.items()
+        if ledger.postings
+    }
+
+
 class LedgerRepository(Repository):
-    __slots__ = ()
+    __slots__ = ("written",)
+
+    def __init__(self, conn: AsyncConnection):
+        super().__init__(conn)
+        # Every book this unit of work has written, in order.
+        self.written: list[WrittenMove] = []
+
+    def note(
+        self,
+        book: AccountBook,
+        transaction_id: int,
+        kind: str | None = None,
+        card_number: str | None = None,
+        changes: dict[int, tuple[int, int]] | None = None,
+    ) -> None:
+        moved = changes_of(book) if changes is None else changes
+        if moved:
+            self.written.append(
+                WrittenMove(
+                    book.merchant_id, book.account_id, transaction_id, moved, kind, card_number
+                )
+            )
 
     async def open_books(
         self,
@@ -486,6 +533,8 @@ class LedgerRepository(Repository):
         rows and the balances; each kind is one multi-row statement whatever the number
         of accounts, which is what makes a bulk sale of thousands of cards quick.
         """
+        for book in books:
+            self.note(book, transaction_id)
         new_lots: list[tuple[AccountBook, int, Lot]] = []
         seen_new: set[int] = set()  # id() of lots already listed: one lot, several postings
         touched: dict[int, Lot] = {}

@@ -7,15 +7,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, get_args
 
-from sqlalchemy import Column, ColumnElement, String, and_, func, select, update
+from sqlalchemy import Column, ColumnElement, String, and_, case, func, select, update
 
 from openpxs.store.repositories import Repository
 from openpxs.store.tables import outbox
 
 # pass_update: an Apple Wallet pass-update push (recipient: the device's push token,
 # subject: the pass type identifier, body "{}"); google_wallet: a Google Wallet loyalty
-# object update (recipient: the object id, body: the JSON patch).
-Channel = Literal["email", "sms", "apns", "fcm", "pass_update", "google_wallet"]
+# object update (recipient: the object id, body: the JSON patch); webhook: a signed event
+# (recipient: the endpoint's name in the program, subject: the event type, body: the
+# event's JSON, kept once sent so an operator can replay it).
+Channel = Literal["email", "sms", "apns", "fcm", "pass_update", "google_wallet", "webhook"]
 CHANNELS: tuple[str, ...] = get_args(Channel)
 # last_error is a String(500) column.
 ERROR_LIMIT = 500
@@ -48,8 +50,25 @@ class OutboxCounts:
     sent: int
 
 
+@dataclass(frozen=True)
+class FailedMessage:
+    """A message given up, as ``openpxs webhooks failed`` lists it."""
+
+    id: int
+    merchant_id: int
+    recipient: str
+    subject: str | None
+    attempts: int
+    created_at: datetime
+    failed_at: datetime
+    last_error: str | None
+
+
 # What a sent (or given up) message's body becomes.
 REMOVED_BODY = "(removed once sent)"
+# Channels whose bodies stay once sent or given up: they carry no codes, and an
+# operator may send them again (a webhook replayed).
+KEPT_BODIES = ("webhook",)
 
 
 def _length(column: Column[str]) -> int:
@@ -162,7 +181,7 @@ class OutboxRepository(Repository):
         await self.conn.execute(
             update(outbox)
             .where(outbox.c.id == message_id, outbox.c.sent_at.is_(None))
-            .values(sent_at=now, last_error=None, body=REMOVED_BODY, html_body=None)
+            .values(sent_at=now, last_error=None, body=_removed_body(), html_body=None)
         )
 
     async def record_failure(
@@ -181,7 +200,7 @@ class OutboxRepository(Repository):
         }
         if give_up:
             values["failed_at"] = now
-            values["body"] = REMOVED_BODY  # never to be sent: its codes go too
+            values["body"] = _removed_body()  # never to be sent: its codes go too
             values["html_body"] = None
         else:
             values["next_attempt_at"] = retry_at
@@ -212,6 +231,50 @@ class OutboxRepository(Repository):
             .values(next_attempt_at=now)
         )
 
+    async def failed(
+        self, channel: Channel, *, merchant_id: int | None = None, limit: int = 1000
+    ) -> list[FailedMessage]:
+        """The messages of ``channel`` given up, oldest first."""
+        query = select(
+            outbox.c.id,
+            outbox.c.merchant_id,
+            outbox.c.recipient,
+            outbox.c.subject,
+            outbox.c.attempts,
+            outbox.c.created_at,
+            outbox.c.failed_at,
+            outbox.c.last_error,
+        ).where(outbox.c.channel == channel, outbox.c.failed_at.is_not(None))
+        if merchant_id is not None:
+            query = query.where(outbox.c.merchant_id == merchant_id)
+        rows = await self.conn.execute(query.order_by(outbox.c.id).limit(limit))
+        return [FailedMessage(*row) for row in rows]
+
+    async def requeue_failed(
+        self,
+        channel: Channel,
+        *,
+        now: datetime,
+        ids: list[int] | None = None,
+        merchant_id: int | None = None,
+    ) -> list[int]:
+        """Make given-up messages of ``channel`` due again with a fresh count of attempts
+        (all of them, or those of ``ids``); the ids requeued."""
+        if channel not in KEPT_BODIES:
+            raise ValueError(f"{channel} messages lose their bodies and cannot be sent again")
+        where = [outbox.c.channel == channel, outbox.c.failed_at.is_not(None)]
+        if ids is not None:
+            where.append(outbox.c.id.in_(ids))
+        if merchant_id is not None:
+            where.append(outbox.c.merchant_id == merchant_id)
+        result = await self.conn.execute(
+            update(outbox)
+            .where(*where)
+            .values(failed_at=None, attempts=0, next_attempt_at=now)
+            .returning(outbox.c.id)
+        )
+        return sorted(int(row[0]) for row in result)
+
     async def counts(self, *, now: datetime) -> OutboxCounts:
         unsent = and_(outbox.c.sent_at.is_(None), outbox.c.failed_at.is_(None))
         row = (
@@ -225,3 +288,8 @@ class OutboxRepository(Repository):
             )
         ).one()
         return OutboxCounts(due=row[0], waiting=row[1], failed=row[2], sent=row[3])
+
+
+def _removed_body() -> ColumnElement[str]:
+    """The body a sent or given-up row keeps: its own on the KEPT_BODIES channels."""
+    return case((outbox.c.channel.in_(KEPT_BODIES), outbox.c.body), else_=REMOVED_BODY)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpxs.domain.stamp import CallStamp
 from openpxs.domain.transactions import TransactionRecord
@@ -27,7 +28,12 @@ _COLUMNS = (
 
 
 class TransactionRepository(Repository):
-    __slots__ = ()
+    __slots__ = ("recorded",)
+
+    def __init__(self, conn: AsyncConnection):
+        super().__init__(conn)
+        # The kind and card number of each transaction this unit of work recorded, by id.
+        self.recorded: dict[int, tuple[str, str | None]] = {}
 
     async def record(
         self,
@@ -59,7 +65,9 @@ class TransactionRepository(Repository):
                 "integration_id": stamp.integration_id,
             },
         )
-        return int(result.scalar_one())
+        transaction_id = int(result.scalar_one())
+        self.recorded[transaction_id] = (kind, card_number)
+        return transaction_id
 
     async def set_account(self, merchant_id: int, transaction_id: int, account_id: int) -> None:
         await self.conn.execute(
