@@ -136,10 +136,12 @@ async def advance(
         return
     alone = [(c, o) for c, o in running if c.kind == "individual"]
     together = [(c, o) for c, o in running if c.kind == "group"]
+    # The account's audience facts, read at most once for both kinds.
+    facts = None
     if alone:
-        await _advance_account(uow, program, stamp, posted, book, alone)
+        facts = await _advance_account(uow, program, stamp, posted, book, alone)
     if together:
-        await _advance_groups(uow, program, stamp, posted, book, together)
+        await _advance_groups(uow, program, stamp, posted, book, together, facts)
 
 
 def _amount(challenge: Challenge, posted: PostedCheck, net: Mapping[str, Decimal]) -> Decimal:
@@ -158,17 +160,19 @@ async def _advance_account(
     posted: PostedCheck,
     book: AccountBook,
     running: list[tuple[Challenge, Occurrence]],
-) -> None:
+) -> AudienceFacts | None:
+    """The check added to the account's own challenges; the audience facts it read, if
+    it needed them."""
     merchant = program.merchant_id
     entries = await uow.challenges.entries(merchant, posted.account_id)
     # Most checks come from guests in no opt-in challenge: settle that from the entries
     # alone, before reading what the audiences look at.
     running = [(c, o) for c, o in running if chose_to_take_part(c, entries.get(c.code))]
     if not running:
-        return
+        return None
     facts = await uow.challenges.audience_facts(merchant, posted.account_id)
     if facts is None:
-        return
+        return None
     numbers = await card_numbers_if_needed(
         uow, merchant, posted.account_id, [c for c, _ in running]
     )
@@ -191,6 +195,7 @@ async def _advance_account(
             now=stamp.now,
         )
         await _complete_if_reached(uow, program, stamp, challenge, ref, posted, facts, entry, book)
+    return facts
 
 
 async def _advance_groups(
@@ -200,11 +205,14 @@ async def _advance_groups(
     posted: PostedCheck,
     book: AccountBook,
     running: list[tuple[Challenge, Occurrence]],
+    facts: AudienceFacts | None,
 ) -> None:
     """The check counts for every group the account's guest is a member of now, in each
-    running group challenge the group takes part in."""
+    running group challenge the group takes part in. ``facts``: the account's audience
+    facts if already read."""
     merchant = program.merchant_id
-    facts = await uow.challenges.audience_facts(merchant, posted.account_id)
+    if facts is None:
+        facts = await uow.challenges.audience_facts(merchant, posted.account_id)
     if facts is None or facts.user_id is None:
         return
     groups = (await uow.social_groups.groups_of(merchant, [facts.user_id]))[facts.user_id]
