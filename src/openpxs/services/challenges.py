@@ -10,7 +10,9 @@ code; the group's owner or an admin opts it in or out.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from openpxs.config.challenges import Challenge, Charity
@@ -26,6 +28,7 @@ from openpxs.domain.challenges import (
     status_of,
 )
 from openpxs.domain.errors import CardNotFound, Reason, Refused
+from openpxs.domain.program import Program
 from openpxs.domain.social_groups import Role, manages
 from openpxs.services.challenge_progress import (
     card_numbers_if_needed,
@@ -196,16 +199,8 @@ async def historical(call: Call, card_number: str | None) -> list[ChallengeView]
             and occurrence.has_ended(call.now)
         ):
             found[(code, key)] = (challenge, occurrence)
-    for challenge in _individual(call):
-        entry = guest.entries.get(challenge.code)
-        if entry is None or not entry.opted_in:
-            continue
-        for occurrence in ended_between(
-            challenge, program.timezone, entry.changed_at, call.now, HISTORY_DEPTH
-        ):
-            found.setdefault((challenge.code, occurrence.key), (challenge, occurrence))
-    ordered = sorted(found.values(), key=lambda co: (co[1].start, co[0].code), reverse=True)
-    return await _views(call, guest, [(c, o, True) for c, o in ordered])
+    _add_ended_since_opt_in(found, _individual(call), guest.entries, program, call.now)
+    return await _views(call, guest, _newest_first(found))
 
 
 def _challenge(call: Call, code: str | None) -> Challenge:
@@ -472,16 +467,34 @@ async def _team_history(call: Call, team: Team) -> list[ChallengeView]:
         occurrence = occurrence_by_key(challenge, program.timezone, key) if challenge else None
         if challenge and occurrence and occurrence.has_ended(call.now):
             found[(code, key)] = (challenge, occurrence)
-    for challenge in _together(call):
-        entry = team.entries.get(challenge.code)
+    _add_ended_since_opt_in(found, _together(call), team.entries, program, call.now)
+    return await _team_views(call, team, _newest_first(found))
+
+
+def _add_ended_since_opt_in(
+    found: dict[OccurrenceRef, tuple[Challenge, Occurrence]],
+    challenges: Iterable[Challenge],
+    entries: Mapping[str, Entry],
+    program: Program,
+    now: datetime,
+) -> None:
+    """The occurrences of each challenge that ended since its entry opted in (the newest
+    HISTORY_DEPTH), beside those ``found`` already."""
+    for challenge in challenges:
+        entry = entries.get(challenge.code)
         if entry is None or not entry.opted_in:
             continue
         for occurrence in ended_between(
-            challenge, program.timezone, entry.changed_at, call.now, HISTORY_DEPTH
+            challenge, program.timezone, entry.changed_at, now, HISTORY_DEPTH
         ):
             found.setdefault((challenge.code, occurrence.key), (challenge, occurrence))
+
+
+def _newest_first(
+    found: dict[OccurrenceRef, tuple[Challenge, Occurrence]],
+) -> list[tuple[Challenge, Occurrence, bool]]:
     ordered = sorted(found.values(), key=lambda co: (co[1].start, co[0].code), reverse=True)
-    return await _team_views(call, team, [(c, o, True) for c, o in ordered])
+    return [(c, o, True) for c, o in ordered]
 
 
 async def _manager_of(call: Call, username: str | None, group_code: int | None) -> Team:
