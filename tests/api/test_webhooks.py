@@ -27,6 +27,9 @@ from tests.api.guests import enroll
 from tests.api.pos import GIFT, GIFT2, LOYALTY, activate, add_redeem, ok, sell, sv, user_error
 from tests.api.test_challenge import WEDNESDAY, opt_in, visit
 from tests.api.test_gift_transfer import out
+from tests.api.test_group_challenges import challenge as group_challenge
+from tests.api.test_group_challenges import team  # noqa: F401  (the fixture)
+from tests.api.test_group_challenges import visit as team_visit
 from tests.api.test_payment import guest as payment_guest
 from tests.api.test_payment import recharge
 from tests.api.test_transaction_corrections import reverse
@@ -253,6 +256,33 @@ def test_a_delivered_gift_and_a_completed_challenge_are_announced(
     assert gift["data"]["claimed"] is False
     assert challenge["data"]["challengeCode"] == "VISIT3"
     assert challenge["data"]["printedCardNumber"] == LOYALTY
+    assert all(d.verified for d in receiver.deliveries)
+
+
+def test_a_group_completion_is_announced_once_with_its_group(
+    client: TestClient,
+    clock: ShiftedClock,
+    receiver: FakeReceiver,
+    subscribe: Any,
+    team: tuple[int, dict[str, str]],  # noqa: F811  (the imported fixture)
+) -> None:
+    subscribe(("crm", receiver.url, ["challenge.completed"]))
+    group, cards = team
+    opted = group_challenge(
+        client, "optIn", username="ada", groupCode=group, challengeCode="TEAM10"
+    )
+    assert opted["result"] == "success", opted
+    for name in ("ada", "bob"):
+        for n in range(5):
+            team_visit(client, cards[name], f"{name}-{n}")
+    team_visit(client, cards["ada"], "after-the-tenth")
+    deliver(client, clock.now())
+    completed = [e for e in events(receiver) if e["data"]["challengeCode"] == "TEAM10"]
+    assert len(completed) == 1, completed
+    (event,) = completed
+    # The group, and the card whose check completed it (bob's tenth visit).
+    assert event["data"]["groupCode"] == group
+    assert event["data"]["printedCardNumber"] == cards["bob"]
     assert all(d.verified for d in receiver.deliveries)
 
 

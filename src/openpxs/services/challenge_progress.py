@@ -279,25 +279,36 @@ async def _complete_if_reached(
     if not await _within_total_cap(uow, program, challenge):
         await uow.challenges.remove_completion(merchant, ref, account_id)
         return
-    await webhooks.announce(
-        uow,
-        program,
-        CHALLENGE_COMPLETED,
-        {
-            "challengeCode": challenge.code,
-            "occurrence": ref[1],
-            "accountId": account_id,
-            "printedCardNumber": posted.card_number,
-            "storeCode": stamp.store_code,
-        },
-        stamp.now,
-    )
+    await _announce_completion(uow, program, stamp, ref, posted)
     if reward.wallet is None or reward.quantity is None:
         return
     txn = await _pay(
         uow, program, stamp, challenge, account_id, facts.template_code, posted.card_number, book
     )
     await uow.challenges.set_reward_transaction(merchant, ref, account_id, txn)
+
+
+async def _announce_completion(
+    uow: UnitOfWork,
+    program: Program,
+    stamp: CallStamp,
+    ref: OccurrenceRef,
+    posted: PostedCheck,
+    *,
+    group_id: int | None = None,
+) -> None:
+    """The ``challenge.completed`` event of a completion this check brought about: the
+    account and card that posted it, and for a group challenge the group."""
+    data: dict[str, object] = {
+        "challengeCode": ref[0],
+        "occurrence": ref[1],
+        "accountId": posted.account_id,
+        "printedCardNumber": posted.card_number,
+        "storeCode": stamp.store_code,
+    }
+    if group_id is not None:
+        data["groupCode"] = group_id
+    await webhooks.announce(uow, program, CHALLENGE_COMPLETED, data, stamp.now)
 
 
 async def _within_total_cap(uow: UnitOfWork, program: Program, challenge: Challenge) -> bool:
@@ -393,6 +404,7 @@ async def _complete_group_if_reached(
             continue
         txn = await _pay_member(uow, program, stamp, challenge, account_id, posted, book)
         await uow.challenges.set_payout_transaction(merchant, ref, group_id, user_id, txn)
+    await _announce_completion(uow, program, stamp, ref, posted, group_id=group_id)
 
 
 async def _payee_account(
