@@ -31,6 +31,7 @@ from openpxs.settings import RETIRED, Settings
 from openpxs.store.db import create_engine, migrate
 from openpxs.web.protection import Protection
 from openpxs.web.routes import ROUTES as GUEST_WEBSITE
+from openpxs.web.test_checkout import ROUTES as TEST_CHECKOUT
 from openpxs.wire.auth import CredentialVerifier, bearer_token
 from openpxs.wire.dispatch import Runtime, dispatch
 from openpxs.wire.envelope import ServiceFailure
@@ -191,6 +192,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     # (a demo) by a key of this process, so its forms work on this process only.
     app.state.site_protection = Protection(settings.secret_key.encode() or secrets.token_bytes(32))
     app.router.routes.extend(GUEST_WEBSITE)
+    # The built-in test processor's hosted checkout page (openpxs.web.test_checkout).
+    app.router.routes.extend(TEST_CHECKOUT)
     app.include_router(twilio_router(settings.twilio_auth_token, settings.twilio_webhook_url))
 
     app.add_middleware(EnvelopeMiddleware)

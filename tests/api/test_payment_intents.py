@@ -102,6 +102,31 @@ def test_a_manual_intent_is_captured_once_and_credited_once(client: TestClient) 
     assert attempts(client) == 1
 
 
+def test_the_guest_pays_on_the_test_processors_own_checkout_page(client: TestClient) -> None:
+    card, token = guest(client)
+    opened = checkout(client, token, card, captureMethod="MANUAL")
+    intent, url = opened["paymentIntentId"], opened["url"]
+    assert url == f"/test-processor/checkout/1000/{opened['checkoutSessionId']}"
+    shown = client.get(url)
+    assert shown.status_code == 200 and "Amount: 20.00" in shown.text
+    assert "default-src 'none'" in shown.headers["content-security-policy"]
+    # Not a test card: the page asks again and nothing is held.
+    assert client.post(url, data={"token": "4242424242424242"}).status_code == 400
+    declined = client.post(url, data={"token": "tok_decline"})
+    assert declined.status_code == 402 and "The card was refused" in declined.text
+    assert read(client, token, intent)["paymentIntent"]["status"] == "CREATED"
+    paid = client.post(url, data={"token": "tok_visa"})
+    assert paid.status_code == 200 and "The amount is authorized" in paid.text
+    assert read(client, token, intent)["paymentIntent"]["status"] == "AUTHORIZED"
+    # Paying twice is refused by the page; the app captures what was authorized once.
+    assert client.post(url, data={"token": "tok_visa"}).status_code == 409
+    captured = change(client, token, "capturePaymentIntent", intent)
+    assert captured["paymentIntent"]["status"] == "CAPTURED", captured
+    assert sv_balance(client, card) == "20.00"
+    assert "This checkout is closed" in client.get(url).text
+    assert client.get("/test-processor/checkout/1000/cs_unknown").status_code == 404
+
+
 def test_cancel_releases_and_a_capture_after_cancel_is_refused(client: TestClient) -> None:
     card, token = guest(client)
     opened = checkout(client, token, card, captureMethod="MANUAL")

@@ -19,6 +19,7 @@ from tests.api.pos import add_redeem, balance, ok, run_db, sv, wallets
 from tests.api.test_onetimepassword import outbox_messages
 from tests.api.test_payment import guest
 from tests.api.test_sale import count, item, refused, rows, to
+from tests.api.test_transaction_corrections import reverse
 
 
 @pytest.fixture(autouse=True)
@@ -174,6 +175,29 @@ def test_points_buy_value_for_the_card_and_a_gift_in_one_transaction(
     assert BuiltinTestProcessor.for_merchant(1000)._books.payments == {}
     [mail] = [m for m in outbox_messages(client) if gift in m["body"]]
     assert mail["recipient"] == "grace@example.com"
+    audit_clean(client)
+
+
+def test_reversing_a_points_order_gives_the_points_back_and_takes_the_value(
+    client: TestClient,
+) -> None:
+    card, token = guest(client)
+    give_points(client, card, 400)
+    body = points_order(
+        token,
+        card,
+        items=[item("10.00", design=None), item("5.00", design=None, recipient=to())],
+        expectedTotal="15.00",
+    )
+    assert buy(client, body)["result"] == "success"
+    [order_row] = rows(client, sale_orders)
+    [gift] = order_row.cards
+    undone = reverse(client, order_row.transaction_id)
+    assert undone["result"] in ("success", "authorizedSuccess"), undone
+    assert points_of(client, card) == "400"
+    assert wallets(balance(client, card))[1] == "0.00"
+    # The gift card the order issued is back to what it was before: not active.
+    assert balance(client, gift)["errorCode"] == "transaction.card_not_active"
     audit_clean(client)
 
 

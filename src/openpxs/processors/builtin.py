@@ -13,9 +13,11 @@ The token decides the outcome, so a test or a demo can choose it:
 | tok_<anything else>      | approved (tok_visa, tok_mastercard, ...)  | saved           |
 | anything not tok_/pm_    | invalid token                             | invalid token   |
 
-A checkout (``open_checkout``) holds nothing until the guest pays it; here the page is
-``pay_checkout`` with a token, which authorizes the amount (or records the token's
-refusal and leaves the checkout open). The authorization is then captured or voided.
+A checkout (``open_checkout``) holds nothing until the guest pays it on the checkout
+page, which the server itself serves for this processor (``openpxs.web.test_checkout``,
+at ``CHECKOUT_PAGE``): the guest picks a test token and ``pay_checkout`` authorizes the
+amount (or records the token's refusal and leaves the checkout open). The authorization
+is then captured or voided.
 
 A saved method (``pm_...``) behaves as the token it was saved from, so a card saved from
 tok_insufficient_funds declines when auto-recharge charges it later.
@@ -55,9 +57,9 @@ _BRANDS = {
     "discover": CardDisplay("DISCOVER", "1117", 12, 2034),
 }
 _DEFAULT_CARD = _BRANDS["visa"]
-# Where the checkout page of this processor would be; nothing serves it: tests and the
-# demonstration pay a checkout with ``pay_checkout``.
-CHECKOUT_PAGE = "https://checkout.test.invalid/pay"
+# The checkout page of this processor, a path on the server itself (it has no host of
+# its own): ``{CHECKOUT_PAGE}/{merchant id}/{checkout session id}``.
+CHECKOUT_PAGE = "/test-processor/checkout"
 
 # Token behaviours (the part after tok_ or pm_, before any _<suffix> of a saved method).
 _FAILING = {
@@ -90,14 +92,30 @@ class _Payment:
     last_failure: ProcessorResult | None = None
 
 
+@dataclass(frozen=True)
+class CheckoutView:
+    """What the checkout page shows of a checkout."""
+
+    reference: str
+    amount: Decimal
+    # "open" (the guest may pay), "authorized" (paid: the app captures or cancels it),
+    # or "closed" (voided or settled: nothing to pay).
+    status: str
+    # The refusal of the last token tried, while the checkout stays open.
+    last_failure: ProcessorResult | None
+
+
 @dataclass
 class _Books:
+    merchant_id: int
     # idempotency key -> (operation, the result the processor really reached)
     calls: dict[str, tuple[str, ProcessorResult]] = field(default_factory=dict)
     payments: dict[str, _Payment] = field(default_factory=dict)
     saved: dict[str, str] = field(default_factory=dict)  # pm_ token -> behaviour
     # Keys of saved methods, so verify_and_save replays the same token.
     saved_by_key: dict[str, SavedMethod] = field(default_factory=dict)
+    # checkout session id -> the payment's reference (the page is found by session)
+    sessions: dict[str, str] = field(default_factory=dict)
 
 
 def _behaviour(token: str) -> str | None:
@@ -127,7 +145,11 @@ class BuiltinTestProcessor:
 
     @classmethod
     def for_merchant(cls, merchant_id: int) -> BuiltinTestProcessor:
-        return cls(cls._merchants.setdefault(merchant_id, _Books()))
+        return cls(cls._books_of(merchant_id))
+
+    @classmethod
+    def _books_of(cls, merchant_id: int) -> _Books:
+        return cls._merchants.setdefault(merchant_id, _Books(merchant_id))
 
     @classmethod
     def forget_all(cls) -> None:
@@ -223,11 +245,12 @@ class BuiltinTestProcessor:
             if request.amount <= 0:
                 return CheckoutOpened(_refused("invalid_amount", "The amount must be positive"))
             self._books.payments[reference] = _Payment(request.amount, authorized=False)
+            self._books.sessions[session] = reference
         return CheckoutOpened(
             ProcessorResult(Outcome.APPROVED, reference, request.amount),
             reference,
             session,
-            f"{CHECKOUT_PAGE}/{session}",
+            f"{CHECKOUT_PAGE}/{self._books.merchant_id}/{session}",
             f"{reference}_secret_{hashlib.sha256(session.encode()).hexdigest()[:16]}",
         )
 
@@ -260,7 +283,7 @@ class BuiltinTestProcessor:
         """The guest pays the checkout's page with a token (tests and demonstrations):
         an approving token authorizes the amount; a failing one leaves the checkout open
         with its refusal, as a hosted page lets the guest try another card."""
-        books = cls._merchants.setdefault(merchant_id, _Books())
+        books = cls._books_of(merchant_id)
         payment = books.payments.get(reference)
         if payment is None or payment.voided or payment.authorized:
             return _refused("checkout_not_open", "The checkout is not open")
@@ -274,6 +297,23 @@ class BuiltinTestProcessor:
             return ProcessorResult(Outcome.APPROVED, reference, payment.amount)
         payment.last_failure = result
         return result
+
+    @classmethod
+    def checkout(cls, merchant_id: int, session: str) -> CheckoutView | None:
+        """The checkout this session id opened, as its page shows it; None for one this
+        process never opened."""
+        books = cls._books_of(merchant_id)
+        reference = books.sessions.get(session)
+        payment = books.payments.get(reference) if reference is not None else None
+        if reference is None or payment is None:
+            return None
+        if payment.voided or payment.captured or payment.refunded:
+            status = "closed"
+        elif payment.authorized:
+            status = "authorized"
+        else:
+            status = "open"
+        return CheckoutView(reference, payment.amount, status, payment.last_failure)
 
     # -- the workings
 

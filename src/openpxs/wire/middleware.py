@@ -65,9 +65,10 @@ PAGE_REPLY = [
 # scripts and styles they load.
 PAGES = frozenset({"/docs", "/redoc", "/openapi.json"})
 PAGE_ASSETS = "/docs-assets/"
-# The guest website (openpxs.web) sets its own policy on each reply: its pages load
-# their style sheets and may post a form on to an SSO client.
-GUEST_WEBSITE = re.compile(r"^(?:/m/\d+)?/guest(?:/|$)")
+# The guest website and the test processor's checkout page (openpxs.web) set their own
+# policy on each reply: their pages load style sheets and post forms, and the sign-in
+# may post on to an SSO client.
+GUEST_WEBSITE = re.compile(r"^(?:(?:/m/\d+)?/guest(?:/|$)|/test-processor/checkout/)")
 CLOSE = (b"connection", b"close")
 
 
