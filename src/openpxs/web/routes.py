@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from openpxs.domain.errors import DomainError
-from openpxs.web import pages, recovery, signin
+from openpxs.web import cards, pages, recovery, signin
 from openpxs.web.forms import FormTooLarge, read_form, see_other
 from openpxs.web.protection import CSRF_FIELD, SESSION_COOKIE, Protection, secure_headers
 from openpxs.web.render import page
@@ -73,6 +73,7 @@ SHOWN: dict[str, Show] = {
     "theme.css": _theme,
     "forgot": recovery.forgot,
     "reset": recovery.reset,
+    "cards/add": cards.add_card,
 }
 SUBMITTED: dict[str, Submit] = {
     "signin": signin.signin_form,
@@ -81,6 +82,7 @@ SUBMITTED: dict[str, Submit] = {
     "register": pages.register_form,
     "forgot": recovery.forgot_form,
     "reset": recovery.reset_form,
+    "cards/add": cards.add_card_form,
 }
 
 
