@@ -1,6 +1,6 @@
 """What the hosted guest website shows a signed-in guest: their account (balances by
-wallet, rewards, tier) and its history, read by the same use cases the Guest Service
-answers with."""
+wallet, rewards, tier, cards) and its history, read by the same use cases the Guest
+Service answers with, and the cards the guest adds (guest/attachCard.json's use case)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,13 @@ from decimal import Decimal
 
 from openpxs.domain.errors import Reason, Refused
 from openpxs.domain.program import WalletDef
-from openpxs.services.account_overview import AccountOverview, account_overview, user_overview
+from openpxs.services import guest_cards
+from openpxs.services.account_overview import (
+    AccountOverview,
+    UserOverview,
+    account_overview,
+    user_overview,
+)
 from openpxs.services.context import Call
 from openpxs.services.guest_access import account_by_id, user_for
 from openpxs.services.history import HistoryEntry, account_history
@@ -25,6 +31,8 @@ class GuestHome:
     # None: the guest has no active account.
     overview: AccountOverview | None
     tier: str | None
+    # The primary card of each of the guest's active accounts, oldest first.
+    cards: tuple[str, ...] = ()
 
     @property
     def balances(self) -> list[tuple[WalletDef, Decimal]]:
@@ -39,8 +47,7 @@ class GuestHome:
         return [(w, q) for w, q in self.overview.view.balances if w.kind == "reward" and q > 0]
 
 
-async def _primary_account(call: Call, user: User) -> AccountOverview | None:
-    found = await user_overview(call, user)
+async def _primary_account(call: Call, found: UserOverview) -> AccountOverview | None:
     if not found.account_ids:
         return None
     return await account_overview(call, await account_by_id(call, found.account_ids[0]))
@@ -50,12 +57,13 @@ async def guest_home(call: Call) -> GuestHome:
     """The signed-in guest, their primary account as the Guest Service shows it, and the
     name of their tier."""
     user = await user_for(call, None)
-    overview = await _primary_account(call, user)
+    found = await user_overview(call, user)
+    overview = await _primary_account(call, found)
     tier = None
     if overview is not None:
         code = await call.uow.standing.tier_of(call.merchant_id, overview.ref.account_id)
         tier = next((t.name for t in call.program.loyalty.tiers if t.code == code), None)
-    return GuestHome(user, overview, tier)
+    return GuestHome(user, overview, tier, cards=tuple(found.primary_cards))
 
 
 async def guest_history(call: Call) -> list[HistoryEntry]:
@@ -69,4 +77,20 @@ async def guest_history(call: Call) -> list[HistoryEntry]:
         raise Refused(Reason.ACCOUNT_NOT_FOUND)
     return await account_history(
         call.uow, call.program, ref.account_id, ref.card_number, None, None, HISTORY_ROWS, False
+    )
+
+
+async def add_card(call: Call, number: str, registration_code: str) -> None:
+    """Attach a card the signed-in guest holds, as guest/attachCard.json does: the card's
+    registration code proves it, and wrong guesses count against the guest's address."""
+    user = await user_for(call, None)
+    await guest_cards.attach_card(
+        call.uow,
+        call.program,
+        call.online_stamp(),
+        user,
+        number,
+        registration_code,
+        for_guest=call.principal.is_guest,
+        source=call.guesser,
     )

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from openpxs.domain.errors import DomainError
-from openpxs.web import pages, signin
+from openpxs.web import cards, pages, recovery, signin
 from openpxs.web.forms import FormTooLarge, read_form, see_other
 from openpxs.web.protection import CSRF_FIELD, SESSION_COOKIE, Protection, secure_headers
 from openpxs.web.render import page
@@ -30,6 +30,8 @@ async def _index(request: Request, site: Site) -> Response:
 
 async def _signin(request: Request, site: Site) -> Response:
     notice = "signin.signed_out" if request.query_params.get("signed_out") else None
+    if request.query_params.get("reset"):
+        notice = recovery.RESET_NOTICE
     return signin.signin_page(request, site, notice=notice)
 
 
@@ -69,12 +71,18 @@ SHOWN: dict[str, Show] = {
     "history": pages.history,
     "static/site.css": _stylesheet,
     "theme.css": _theme,
+    "forgot": recovery.forgot,
+    "reset": recovery.reset,
+    "cards/add": cards.add_card,
 }
 SUBMITTED: dict[str, Submit] = {
     "signin": signin.signin_form,
     "accountlogin": signin.accountlogin_form,
     "signout": signin.signout,
     "register": pages.register_form,
+    "forgot": recovery.forgot_form,
+    "reset": recovery.reset_form,
+    "cards/add": cards.add_card_form,
 }
 
 
