@@ -1,6 +1,7 @@
 """What the hosted guest website shows a signed-in guest: their account (balances by
 wallet, rewards, tier) and its history, read by the same use cases the Guest Service
-answers with."""
+answers with; and the profile and password they change, through the use case of
+enrollment/editUser."""
 
 from __future__ import annotations
 
@@ -8,15 +9,22 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from openpxs.domain.errors import Reason, Refused
+from openpxs.domain.fields import FieldSetting
 from openpxs.domain.program import WalletDef
+from openpxs.services.account_edits import edit_user_fields
 from openpxs.services.account_overview import AccountOverview, account_overview, user_overview
 from openpxs.services.context import Call
+from openpxs.services.enrollment import template_of
 from openpxs.services.guest_access import account_by_id, user_for
 from openpxs.services.history import HistoryEntry, account_history
 from openpxs.store.repositories.users import User
 
 # The site shows the latest transactions only; the API pages through the rest.
 HISTORY_ROWS = 50
+# The fields the profile page offers, when the guest's form has them: names and ways
+# to reach the guest. The login has its own page; a birth date (birthday rewards) and
+# the offers opt-in are not changed here.
+PROFILE_FIELDS = ("firstName", "lastName", "email", "mobilePhone", "phone", "postalCode")
 
 
 @dataclass(frozen=True)
@@ -70,3 +78,28 @@ async def guest_history(call: Call) -> list[HistoryEntry]:
     return await account_history(
         call.uow, call.program, ref.account_id, ref.card_number, None, None, HISTORY_ROWS, False
     )
+
+
+@dataclass(frozen=True)
+class Profile:
+    user: User
+    # The profile fields of the form of the guest's card template, in PROFILE_FIELDS order.
+    settings: list[FieldSetting]
+
+
+async def guest_profile(call: Call) -> Profile:
+    """The signed-in guest and the profile fields their account's form offers."""
+    user = await user_for(call, None)
+    code = await call.uow.accounts.template_of(call.merchant_id, user.account_id)
+    form = template_of(call.program, code).form
+    settings = [form[n] for n in PROFILE_FIELDS if n in form and form[n].scope == "user"]
+    return Profile(user, settings)
+
+
+async def edit_profile(call: Call, values: dict[str, str]) -> None:
+    """Change the signed-in guest's profile fields as editUser does (an empty value
+    clears an optional field); refused with the problem of each field."""
+    profile = await guest_profile(call)
+    sent: dict[str, object] = {"style": "string"}
+    sent.update({s.name: values.get(s.name, "") for s in profile.settings})
+    await edit_user_fields(call, None, sent, None)

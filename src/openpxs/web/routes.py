@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from openpxs.domain.errors import DomainError
-from openpxs.web import pages, signin
+from openpxs.web import pages, profile, signin
 from openpxs.web.forms import FormTooLarge, read_form, see_other
 from openpxs.web.protection import CSRF_FIELD, SESSION_COOKIE, Protection, secure_headers
 from openpxs.web.render import page
@@ -67,6 +67,7 @@ SHOWN: dict[str, Show] = {
     "register": _register,
     "account": pages.account,
     "history": pages.history,
+    "profile": profile.profile,
     "static/site.css": _stylesheet,
     "theme.css": _theme,
 }
@@ -75,6 +76,7 @@ SUBMITTED: dict[str, Submit] = {
     "accountlogin": signin.accountlogin_form,
     "signout": signin.signout,
     "register": pages.register_form,
+    "profile": profile.profile_form,
 }
 
 
