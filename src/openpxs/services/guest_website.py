@@ -11,6 +11,7 @@ from decimal import Decimal
 from openpxs.domain.errors import Reason, Refused
 from openpxs.domain.fields import FieldSetting
 from openpxs.domain.program import WalletDef
+from openpxs.services import oauth
 from openpxs.services.account_edits import edit_user_fields
 from openpxs.services.account_overview import AccountOverview, account_overview, user_overview
 from openpxs.services.context import Call
@@ -103,3 +104,17 @@ async def edit_profile(call: Call, values: dict[str, str]) -> None:
     sent: dict[str, object] = {"style": "string"}
     sent.update({s.name: values.get(s.name, "") for s in profile.settings})
     await edit_user_fields(call, None, sent, None)
+
+
+async def change_password(call: Call, current: str, new: str) -> oauth.TokenSet:
+    """Change the signed-in guest's password once the current one is proven (counted
+    against the same limits as a sign-in), then end every sign-in of the guest and start
+    a new one for the site: whoever else knew the old password is signed out."""
+    user = await user_for(call, None)
+    await oauth.check_password(
+        call.uow, call.program, user.username or "", current, call.now, call.guesser
+    )
+    await edit_user_fields(call, None, {"style": "string", "password": new}, None)
+    await call.uow.tokens.revoke_user(call.merchant_id, user.id, call.now)
+    scope = " ".join(sorted(call.principal.scopes or ())) or oauth.DEFAULT_SCOPE
+    return await oauth.issue_tokens(call.uow, call.program, call.integration, user, scope, call.now)

@@ -68,6 +68,7 @@ SHOWN: dict[str, Show] = {
     "account": pages.account,
     "history": pages.history,
     "profile": profile.profile,
+    "password": profile.password,
     "static/site.css": _stylesheet,
     "theme.css": _theme,
 }
@@ -77,6 +78,7 @@ SUBMITTED: dict[str, Submit] = {
     "signout": signin.signout,
     "register": pages.register_form,
     "profile": profile.profile_form,
+    "password": profile.password_form,
 }
 
 
