@@ -11,6 +11,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 from httpx import Response
 
+from tests.api.guests import PASSWORD
+
 SITE = "/m/1000/guest"
 REDIRECT = "http://127.0.0.1:9999/callback"
 _CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
@@ -37,3 +39,9 @@ def pkce_pair() -> tuple[str, str]:
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
     return verifier, challenge.rstrip(b"=").decode()
+
+
+def sign_in(client: TestClient, username: str = "ada", password: str = PASSWORD) -> None:
+    reply = submit(client, "signin", {"username": username, "password": password})
+    assert reply.status_code == 303, reply.text
+    assert reply.headers["location"] == f"{SITE}/account"

@@ -3,31 +3,15 @@ redirect flow with its token exchange (oauth/requestGuestToken.json)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 from fastapi.testclient import TestClient
 
 from openpxs.domain.clock import ShiftedClock
 from tests.api.guests import PASSWORD, body_of, enroll, gpost
 from tests.api.security import OTHER_APP, ensure_integrations
-from tests.web.site import REDIRECT, SITE, csrf_of, pkce_pair, submit
-
-
-@pytest.fixture
-def site(client: TestClient) -> Iterator[TestClient]:
-    """The test client as a browser with no cookies yet."""
-    client.cookies.clear()
-    yield client
-    client.cookies.clear()
-
-
-def sign_in(client: TestClient, username: str = "ada", password: str = PASSWORD) -> None:
-    reply = submit(client, "signin", {"username": username, "password": password})
-    assert reply.status_code == 303, reply.text
-    assert reply.headers["location"] == f"{SITE}/account"
+from tests.web.site import REDIRECT, SITE, csrf_of, pkce_pair, sign_in, submit
 
 
 def test_pages_carry_a_script_free_policy_and_protected_cookies(site: TestClient) -> None:

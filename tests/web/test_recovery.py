@@ -4,8 +4,6 @@ with it, under the API's rules and guessing limits."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 
@@ -15,14 +13,6 @@ from tests.api.test_onetimepassword import outbox_messages
 from tests.web.site import SITE, submit
 
 pytestmark = pytest.mark.usefixtures("quiet_worker")
-
-
-@pytest.fixture
-def site(client: TestClient) -> Iterator[TestClient]:
-    """The test client as a browser with no cookies yet."""
-    client.cookies.clear()
-    yield client
-    client.cookies.clear()
 
 
 def reset_mails(client: TestClient) -> list[str]:

@@ -1,6 +1,7 @@
 """What the hosted guest website shows a signed-in guest: their account (balances by
 wallet, rewards, tier, cards) and its history, read by the same use cases the Guest
-Service answers with, and the cards the guest adds (guest/attachCard.json's use case)."""
+Service answers with; the cards the guest adds (guest/attachCard.json's use case); and
+the profile and password they change, through the use case of enrollment/editUser."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from openpxs.domain.errors import Reason, Refused
+from openpxs.domain.fields import FieldSetting
 from openpxs.domain.program import WalletDef
-from openpxs.services import guest_cards
+from openpxs.services import guest_cards, oauth
+from openpxs.services.account_edits import edit_user_fields
 from openpxs.services.account_overview import (
     AccountOverview,
     UserOverview,
@@ -17,12 +20,17 @@ from openpxs.services.account_overview import (
     user_overview,
 )
 from openpxs.services.context import Call
+from openpxs.services.enrollment import template_of
 from openpxs.services.guest_access import account_by_id, user_for
 from openpxs.services.history import HistoryEntry, account_history
 from openpxs.store.repositories.users import User
 
 # The site shows the latest transactions only; the API pages through the rest.
 HISTORY_ROWS = 50
+# The fields the profile page offers, when the guest's form has them: names and ways
+# to reach the guest. The login has its own page; a birth date (birthday rewards) and
+# the offers opt-in are not changed here.
+PROFILE_FIELDS = ("firstName", "lastName", "email", "mobilePhone", "phone", "postalCode")
 
 
 @dataclass(frozen=True)
@@ -94,3 +102,42 @@ async def add_card(call: Call, number: str, registration_code: str) -> None:
         for_guest=call.principal.is_guest,
         source=call.guesser,
     )
+
+
+@dataclass(frozen=True)
+class Profile:
+    user: User
+    # The profile fields of the form of the guest's card template, in PROFILE_FIELDS order.
+    settings: list[FieldSetting]
+
+
+async def guest_profile(call: Call) -> Profile:
+    """The signed-in guest and the profile fields their account's form offers."""
+    user = await user_for(call, None)
+    code = await call.uow.accounts.template_of(call.merchant_id, user.account_id)
+    form = template_of(call.program, code).form
+    settings = [form[n] for n in PROFILE_FIELDS if n in form and form[n].scope == "user"]
+    return Profile(user, settings)
+
+
+async def edit_profile(call: Call, values: dict[str, str]) -> None:
+    """Change the signed-in guest's profile fields as editUser does (an empty value
+    clears an optional field); refused with the problem of each field."""
+    profile = await guest_profile(call)
+    sent: dict[str, object] = {"style": "string"}
+    sent.update({s.name: values.get(s.name, "") for s in profile.settings})
+    await edit_user_fields(call, None, sent, None)
+
+
+async def change_password(call: Call, current: str, new: str) -> oauth.TokenSet:
+    """Change the signed-in guest's password once the current one is proven (counted
+    against the same limits as a sign-in), then end every sign-in of the guest and start
+    a new one for the site: whoever else knew the old password is signed out."""
+    user = await user_for(call, None)
+    await oauth.check_password(
+        call.uow, call.program, user.username or "", current, call.now, call.guesser
+    )
+    await edit_user_fields(call, None, {"style": "string", "password": new}, None)
+    await call.uow.tokens.revoke_user(call.merchant_id, user.id, call.now)
+    scope = " ".join(sorted(call.principal.scopes or ())) or oauth.DEFAULT_SCOPE
+    return await oauth.issue_tokens(call.uow, call.program, call.integration, user, scope, call.now)

@@ -3,6 +3,7 @@ card), each over the use cases the API serves the same flows with."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from starlette.requests import Request
@@ -87,20 +88,35 @@ async def history(request: Request, site: Site) -> Response:
     return page(request, site, "history.html", signed_in=True, entries=entries)
 
 
-def _form(site: Site, sent: dict[str, str], errors: dict[str, list[str]]) -> list[FormField]:
-    template = site.program.templates.get(site.config.card_template)
-    if template is None:
-        return []
+def form_fields(
+    settings: Iterable[FieldSetting], sent: dict[str, str], errors: dict[str, list[str]]
+) -> list[FormField]:
+    """The inputs of a form of enrollment fields, with the values sent (never a
+    password) and each field's problems (keyed as errorsByField keys them)."""
     return [
         FormField(
             setting,
             INPUT_TYPES.get(setting.type, "text"),
-            AUTOCOMPLETE.get(name, "off"),
-            "" if setting.type == "password" else sent.get(name, ""),
-            errors.get(f"{SET_KEYS[setting.scope]}/{name}", []),
+            AUTOCOMPLETE.get(setting.name, "off"),
+            "" if setting.type == "password" else sent.get(setting.name, ""),
+            errors.get(f"{SET_KEYS[setting.scope]}/{setting.name}", []),
         )
-        for name, setting in template.form.items()
+        for setting in settings
     ]
+
+
+def errors_by_field(refused: InvalidFields | UniqueValueInUse) -> dict[str, list[str]]:
+    return {
+        key: [problem["message"] for problem in found]
+        for key, found in refused.members["errorsByField"].items()
+    }
+
+
+def _form(site: Site, sent: dict[str, str], errors: dict[str, list[str]]) -> list[FormField]:
+    template = site.program.templates.get(site.config.card_template)
+    if template is None:
+        return []
+    return form_fields(template.form.values(), sent, errors)
 
 
 def register_page(
@@ -145,10 +161,6 @@ async def register_form(request: Request, site: Site, form: dict[str, str]) -> R
     try:
         enrolled = await run(request, site, join, signed_in=False)
     except (InvalidFields, UniqueValueInUse) as refused:
-        by_field = {
-            key: [problem["message"] for problem in found]
-            for key, found in refused.members["errorsByField"].items()
-        }
-        return register_page(request, site, status=400, sent=form, errors=by_field)
+        return register_page(request, site, status=400, sent=form, errors=errors_by_field(refused))
     assert enrolled.tokens is not None  # a registration signs the guest in
     return _signed_in_response(request, site, f"{site.base}/account", enrolled.tokens)

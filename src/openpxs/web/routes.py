@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from openpxs.domain.errors import DomainError
-from openpxs.web import cards, pages, recovery, signin
+from openpxs.web import cards, pages, profile, recovery, signin
 from openpxs.web.forms import FormTooLarge, read_form, see_other
 from openpxs.web.protection import CSRF_FIELD, SESSION_COOKIE, Protection, secure_headers
 from openpxs.web.render import page
@@ -69,6 +69,8 @@ SHOWN: dict[str, Show] = {
     "register": _register,
     "account": pages.account,
     "history": pages.history,
+    "profile": profile.profile,
+    "password": profile.password,
     "static/site.css": _stylesheet,
     "theme.css": _theme,
     "forgot": recovery.forgot,
@@ -83,6 +85,8 @@ SUBMITTED: dict[str, Submit] = {
     "forgot": recovery.forgot_form,
     "reset": recovery.reset_form,
     "cards/add": cards.add_card_form,
+    "profile": profile.profile_form,
+    "password": profile.password_form,
 }
 
 
