@@ -348,12 +348,17 @@ class Collector:
         self.auth = contract.auth
         self.notes: dict[str, dict[str, Any]] = {}
         self.seen: set[tuple[str, int]] = set()
+        # Every member list paired so far, kept alive: the pairs are told apart by the
+        # lists' ids, and a list freed after its endpoint could hand its id to the next
+        # endpoint's list, whose model would then be skipped.
+        self.held: list[Members] = []
 
     def model(self, model: type[BaseModel], members: Members, about: str) -> None:
         # A model may hold itself (a tree); each pairing of model and members once.
         if (key_of(model), id(members)) in self.seen:
             return
         self.seen.add((key_of(model), id(members)))
+        self.held.append(members)
         entry = self.notes.setdefault(key_of(model), {"fields": {}})
         if about and not entry.get("description"):
             entry["description"] = about
