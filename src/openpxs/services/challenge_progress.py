@@ -185,17 +185,33 @@ async def _advance_account(
         if amount <= 0:
             continue
         ref = (challenge.code, occurrence.key)
-        await uow.challenges.record_progress(
-            merchant,
-            ref,
-            posted.account_id,
-            transaction_id=posted.transaction_id,
-            store_code=posted.facts.store_code,
-            units=to_units(amount),
-            now=stamp.now,
-        )
+        await _record(uow, merchant, ref, posted, amount, stamp)
         await _complete_if_reached(uow, program, stamp, challenge, ref, posted, facts, entry, book)
     return facts
+
+
+async def _record(
+    uow: UnitOfWork,
+    merchant: int,
+    ref: OccurrenceRef,
+    posted: PostedCheck,
+    amount: Decimal,
+    stamp: CallStamp,
+    *,
+    group_id: int | None = None,
+) -> None:
+    """The posted check's contribution to an occurrence, for the account's own entry or
+    (``group_id``) for its guest's group."""
+    await uow.challenges.record_progress(
+        merchant,
+        ref,
+        posted.account_id,
+        transaction_id=posted.transaction_id,
+        store_code=posted.facts.store_code,
+        units=to_units(amount),
+        now=stamp.now,
+        group_id=group_id,
+    )
 
 
 async def _advance_groups(
@@ -230,16 +246,7 @@ async def _advance_groups(
             continue
         for challenge, occurrence, amount in amounts:
             ref = (challenge.code, occurrence.key)
-            await uow.challenges.record_progress(
-                merchant,
-                ref,
-                posted.account_id,
-                transaction_id=posted.transaction_id,
-                store_code=posted.facts.store_code,
-                units=to_units(amount),
-                now=stamp.now,
-                group_id=group_id,
-            )
+            await _record(uow, merchant, ref, posted, amount, stamp, group_id=group_id)
             await _complete_group_if_reached(
                 uow, program, stamp, challenge, ref, group_id, posted, book
             )
