@@ -233,7 +233,7 @@ def simulate(
     merchant: int | None = MerchantOption,
     database: str | None = DatabaseOption,
 ) -> None:
-    """Work a check out under the live program and under a program file, side by side.
+    """Try a check under the live program and a program file, side by side.
 
     What each would earn and redeem, per rule and per wallet, with the same evaluation
     the POS calls use. Runs in a transaction that is rolled back: writes nothing.
@@ -311,7 +311,7 @@ def generate(
         "--registration-code",
         metavar="CODE",
         help="Registration code printed on every card.",
-        show_default="none (with --print-file: a code of its own per card)",
+        show_default="none; with --print-file, one of its own per card",
     ),
     print_file: Path | None = typer.Option(
         None,
