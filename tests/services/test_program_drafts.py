@@ -127,10 +127,12 @@ def test_a_draft_that_doubles_points_earns_double_and_writes_nothing(
     client: TestClient, run: Callable[..., Any]
 ) -> None:
     activate(client, LOYALTY)
+    account_id = run(lambda uow: uow.cards.find(1000, LOYALTY)).account_id
     before = counts(client)
     now = datetime.now(UTC)
     for trial in (
         TrialCheck("1001", CHECK, card_number=LOYALTY),
+        TrialCheck("1001", CHECK, account_id=account_id),
         TrialCheck("1001", CHECK),  # a new guest of the first card template
     ):
         found = run(lambda uow, t=trial: simulate_draft(uow, draft(double_points), t, now), True)
@@ -142,6 +144,13 @@ def test_a_draft_that_doubles_points_earns_double_and_writes_nothing(
         after = {w.wallet: w.quantity for w in found.draft.balances_after}
         assert after[2] == 40
     assert counts(client) == before
+    nobody = TrialCheck("1001", CHECK, account_id=account_id + 1000)
+    found = run(lambda uow: simulate_draft(uow, draft(double_points), nobody, now), True)
+    assert (
+        found.live.refused
+        == found.draft.refused
+        == f"account {account_id + 1000} has no active card"
+    )
 
 
 def test_a_simulation_shows_a_tier_and_a_refusal_per_side(run: Callable[..., Any]) -> None:

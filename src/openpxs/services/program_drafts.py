@@ -22,7 +22,7 @@ from openpxs.config.model import MerchantConfig
 from openpxs.domain.cards import CardRef
 from openpxs.domain.check_plans import Plan
 from openpxs.domain.checks import CheckKey, PosCheck, SentCheck
-from openpxs.domain.errors import DomainError
+from openpxs.domain.errors import CardNotFound, DomainError, InvalidRequest
 from openpxs.domain.moves import AppliedMove
 from openpxs.domain.program import Program
 from openpxs.domain.stamp import CallStamp
@@ -284,7 +284,7 @@ async def _plan(
     if number is None and trial.account_id is not None:
         number = await uow.cards.lowest_active_number(program.merchant_id, trial.account_id)
         if number is None:
-            raise DomainError(f"account {trial.account_id} has no active card")
+            raise CardNotFound(f"account {trial.account_id} has no active card")
     if number is not None:
         key = CheckKey(trial.store_code, "", trial.check.number, "")
         found = await check_evaluation.simulate(
@@ -300,7 +300,7 @@ async def _plan(
     template = trial.template_code
     if template is None:
         if not program.templates:
-            raise DomainError("the program has no card template")
+            raise InvalidRequest("the program has no card template")
         template = min(program.templates)
     facts, pos_discounts = check_evaluation.facts_of(program, stamp, trial.check)
     plan = await check_evaluation.plan_check(
