@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TextIO
 
 import typer
 from pydantic import ValidationError
@@ -11,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from openpxs.cli_program import CheckFileError, print_diff, print_simulation, read_check_file
 from openpxs.cli_support import (
     DatabaseOption,
     ExitCode,
@@ -23,8 +26,12 @@ from openpxs.cli_support import (
 )
 from openpxs.config.loader import ConfigError, ConfigIssue, line_of, load_config
 from openpxs.config.model import CardRangeConfig, MerchantConfig, format_loc
+from openpxs.services import program_drafts
+from openpxs.services.card_ranges import RangeRefused, issue_printed_range
+from openpxs.services.program_drafts import DraftRefused, StaleDraft
 from openpxs.store.card_issue import CardIssueError, issue_cards
 from openpxs.store.config_apply import ApplyReport, ConfigApplyError, apply_config
+from openpxs.store.uow import reading, rolled_back, unit_of_work
 
 config_app = command_group("Check and apply merchant configuration files.")
 cards_app = command_group("Issue ranges of inactive cards.")
@@ -77,6 +84,14 @@ def validate(
 @config_app.command("apply")
 def apply(
     file: Path = typer.Argument(..., metavar="FILE", help="A merchant program YAML file."),
+    if_version: int | None = typer.Option(
+        None,
+        "--if-version",
+        metavar="N",
+        help="Apply only if the live program is still at version N (as `config diff` "
+        "showed it); exit 1 and change nothing if another apply came first.",
+        show_default="apply whatever the live version",
+    ),
     database: str | None = DatabaseOption,
 ) -> None:
     """Load a program file into the database.
@@ -89,7 +104,13 @@ def apply(
     url = database or default_database_url()
     total_cards = sum(r.count for r in config.card_ranges)
     try:
-        report = run(url, _apply(url, config, total_cards))
+        if if_version is None:
+            report = run(url, _apply(url, config, total_cards))
+        else:
+            text = file.read_text(encoding="utf-8")
+            report = run(url, _apply_if_version(url, text, if_version))
+    except StaleDraft as exc:
+        raise _fail([f"{file}: {exc}"], ExitCode.CHECK_FAILED) from None
     except ConfigApplyError as exc:
         issue = ConfigIssue(str(file), format_loc(exc.loc), line_of(file, exc.loc), exc.reason)
         raise _fail([str(issue)]) from None
@@ -110,6 +131,137 @@ async def _apply(url: str, config: MerchantConfig, total_cards: int) -> ApplyRep
                     datetime.now(UTC),
                     progress=lambda n: bar.update(task, completed=n),
                 )
+    finally:
+        await engine.dispose()
+
+
+async def _apply_if_version(url: str, text: str, version: int) -> ApplyReport:
+    engine = await open_database(url)
+    try:
+        async with unit_of_work(engine) as uow:
+            return await program_drafts.apply_draft(
+                uow, text, datetime.now(UTC), taken_version=version
+            )
+    finally:
+        await engine.dispose()
+
+
+MerchantOption: Any = typer.Option(
+    None,
+    "--merchant",
+    metavar="ID",
+    help="Refuse a FILE that is not this merchant's program.",
+    show_default="the merchant FILE names",
+)
+
+
+def _draft(file: Path) -> str:
+    """The file's text, once it is known to be a valid program (errors as `validate`)."""
+    _load(file)
+    return file.read_text(encoding="utf-8")
+
+
+@config_app.command("diff")
+def diff(
+    file: Path = typer.Argument(..., metavar="FILE", help="A merchant program YAML file."),
+    merchant: int | None = MerchantOption,
+    database: str | None = DatabaseOption,
+) -> None:
+    """Show what applying a program file would change.
+
+    Compares FILE with the merchant's live program in the database: each change by
+    path (wallets, rules, tiers, templates, stores, challenges...), then a unified diff
+    of both programs written out in full. Shows the live version to pass to `config
+    apply --if-version`. Writes nothing.
+    """
+    text = _draft(file)
+    url = database or default_database_url()
+    try:
+        found = run(url, _diff(url, text, merchant))
+    except DraftRefused as exc:
+        raise _fail([f"{file}: {exc}"]) from None
+    print_diff(file, found)
+
+
+async def _diff(url: str, text: str, merchant: int | None) -> program_drafts.DraftDiff:
+    engine = await open_database(url)
+    try:
+        async with reading(engine) as uow:
+            return await program_drafts.diff_draft(uow, text, merchant)
+    finally:
+        await engine.dispose()
+
+
+@config_app.command("simulate")
+def simulate(
+    file: Path = typer.Argument(..., metavar="FILE", help="A merchant program YAML file."),
+    check: Path = typer.Option(
+        ...,
+        "--check",
+        metavar="CHECK.json",
+        help="The check: {storeCode, check} as in a check/simulateAccrualAndRedemption.json "
+        "request.",
+    ),
+    card: str | None = typer.Option(
+        None,
+        "--card",
+        metavar="NUMBER",
+        help="The guest's card: their balances and tier count.",
+        show_default="a new guest",
+    ),
+    account: int | None = typer.Option(
+        None,
+        "--account",
+        metavar="ID",
+        help="The guest's account (its lowest active card).",
+        show_default="a new guest",
+    ),
+    template: int | None = typer.Option(
+        None,
+        "--template",
+        metavar="CODE",
+        help="Without a card: the new guest's card template.",
+        show_default="the program's first",
+    ),
+    tier: int | None = typer.Option(
+        None,
+        "--tier",
+        metavar="CODE",
+        help="Without a card: the tier the new guest is at.",
+        show_default="none",
+    ),
+    merchant: int | None = MerchantOption,
+    database: str | None = DatabaseOption,
+) -> None:
+    """Try a check under the live program and a program file, side by side.
+
+    What each would earn and redeem, per rule and per wallet, with the same evaluation
+    the POS calls use. Runs in a transaction that is rolled back: writes nothing.
+    """
+    text = _draft(file)
+    if card is not None and account is not None:
+        raise _fail(["give --card or --account, not both"], ExitCode.USAGE)
+    try:
+        trial = read_check_file(check, card=card, account=account, template=template, tier=tier)
+    except CheckFileError as exc:
+        raise _fail([str(exc)], ExitCode.USAGE) from None
+    url = database or default_database_url()
+    try:
+        found = run(url, _simulate(url, text, trial, merchant))
+    except DraftRefused as exc:
+        raise _fail([f"{file}: {exc}"]) from None
+    print_simulation(file, check, found)
+
+
+async def _simulate(
+    url: str, text: str, trial: program_drafts.TrialCheck, merchant: int | None
+) -> program_drafts.Simulation:
+    engine = await open_database(url)
+    try:
+        async with rolled_back(engine) as uow:
+            return await program_drafts.simulate_draft(
+                uow, text, trial, datetime.now(UTC), merchant
+            )
     finally:
         await engine.dispose()
 
@@ -159,6 +311,14 @@ def generate(
         "--registration-code",
         metavar="CODE",
         help="Registration code printed on every card.",
+        show_default="none; with --print-file, one of its own per card",
+    ),
+    print_file: Path | None = typer.Option(
+        None,
+        "--print-file",
+        metavar="FILE",
+        help="Write the new cards to this CSV file for the printer: card number, its "
+        "registration code in clear, range and template. FILE must not exist yet.",
         show_default="none",
     ),
     database: str | None = DatabaseOption,
@@ -167,6 +327,11 @@ def generate(
 
     COUNT consecutive numbers from START; numbers that already exist are skipped. The
     database must exist and hold the merchant (`openpxs config apply` first).
+
+    With --print-file every new card gets a random registration code of its own (unless
+    --registration-code gives one for all), written in clear only to FILE: the
+    database keeps a keyed digest, so the codes cannot be read back later. Keep the file
+    as safe as the cards until they are printed.
     """
     try:
         card_range = CardRangeConfig(
@@ -178,8 +343,11 @@ def generate(
         ) from None
     url = database or default_database_url()
     try:
-        created = run(url, _generate(url, merchant, card_range))
-    except CardIssueError as exc:
+        if print_file is None:
+            created = run(url, _generate(url, merchant, card_range))
+        else:
+            created = _generate_printed(url, merchant, card_range, print_file)
+    except (CardIssueError, RangeRefused) as exc:
         raise _fail([str(exc)]) from None
     Console(soft_wrap=True).print(
         f"merchant {merchant} template {template}: {plural(created, 'new card')}, "
@@ -208,6 +376,42 @@ async def _generate(url: str, merchant: int, card_range: CardRangeConfig) -> int
                     card_range.start,
                     card_range.count,
                     card_range.registration_code,
+                    progress=lambda n: bar.update(task, completed=n),
+                )
+    finally:
+        await engine.dispose()
+
+
+def _generate_printed(url: str, merchant: int, card_range: CardRangeConfig, path: Path) -> int:
+    try:
+        # Created here, readable by its owner only: it holds every code in clear.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise _fail([f"--print-file {path}: {exc.strerror or exc}"]) from None
+    done = False
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as out:
+            created = run(url, _generate_into(url, merchant, card_range, out))
+        done = True
+    finally:
+        if not done:
+            # The cards were not issued (rolled back): a file of them would lie.
+            path.unlink(missing_ok=True)
+    typer.echo(f"wrote {path}", err=True)
+    return created
+
+
+async def _generate_into(url: str, merchant: int, card_range: CardRangeConfig, out: TextIO) -> int:
+    engine = await open_database(url)
+    try:
+        with _progress() as bar:
+            task = bar.add_task("cards", total=card_range.count)
+            async with unit_of_work(engine) as uow:
+                return await issue_printed_range(
+                    uow,
+                    merchant,
+                    card_range,
+                    out,
                     progress=lambda n: bar.update(task, completed=n),
                 )
     finally:

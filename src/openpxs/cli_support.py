@@ -50,7 +50,8 @@ class ExitCode(IntEnum):
     """The documented exit codes (docs/reference/cli.md); scripts may rely on them."""
 
     OK = 0
-    # The command ran and found a problem it reports (audit: a discrepancy).
+    # The command ran and found a problem it reports (audit: a discrepancy; config apply
+    # --if-version: the program changed since that version).
     CHECK_FAILED = 1
     # The command line itself is wrong (an unknown option, a bad value).
     USAGE = 2
@@ -64,7 +65,8 @@ class ExitCode(IntEnum):
 
 EXIT_CODE_MEANINGS = {
     ExitCode.OK: "done",
-    ExitCode.CHECK_FAILED: "a check failed: `audit` found a discrepancy",
+    ExitCode.CHECK_FAILED: "a check failed: `audit` found a discrepancy, or `config apply "
+    "--if-version` found the live program changed since that version",
     ExitCode.USAGE: "the command line is wrong: an unknown option, a missing or bad value",
     ExitCode.CONFIGURATION: "invalid configuration: an `OPENPXS_*` setting, the database URL "
     "(only `sqlite:///` and `postgresql://`), a program file, or a merchant or card "

@@ -67,9 +67,11 @@ async def plan_check(
     now: datetime,
     accrue_points: bool,
     convert: bool = True,
+    tier_code: int | None = None,
 ) -> Plan:
     """Rewards and coupons off the check, then accrual on what is left, then the
-    conversions the new balances reach."""
+    conversions the new balances reach. ``tier_code``: without an account, the tier the
+    guest is taken to be at (an operator trying a program out)."""
     planner = CheckPlanner(program, facts, pos_discounts, balances)
     planner.redeem(redeem)
     for code in coupon_codes:
@@ -82,7 +84,7 @@ async def plan_check(
         account = (
             await standing.account_facts(uow, program, account_id, now)
             if account_id is not None
-            else AccountFacts()
+            else AccountFacts(tier_code=tier_code)
         )
         planner.accrue(template_code, account, now, convert=convert)
     return planner.plan

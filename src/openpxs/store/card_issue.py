@@ -29,6 +29,9 @@ async def issue_cards(
     registration_code: str | None,
     progress: Callable[[int], None] | None = None,
     batch_size: int = 5000,
+    *,
+    new_code: Callable[[], str] | None = None,
+    issued: Callable[[list[tuple[str, str | None]]], None] | None = None,
 ) -> int:
     """Create ``count`` inactive cards numbered from ``start``; return how many are new.
 
@@ -37,6 +40,10 @@ async def issue_cards(
     resuming one that was interrupted, only fills the gaps. ``progress`` receives the
     count of numbers handled so far (new or skipped) after each batch. Runs inside the
     caller's transaction.
+
+    ``new_code``: each new card gets a code of its own from it, instead of
+    ``registration_code``. ``issued`` receives each batch's new cards with their code
+    in clear (the one moment it exists: only its digest is stored), for a print file.
     """
     if not start.isascii() or not start.isdigit() or len(start) > MAX_CARD_NUMBER_LENGTH:
         raise CardIssueError(f"start {start!r} must be 1 to {MAX_CARD_NUMBER_LENGTH} digits")
@@ -57,24 +64,33 @@ async def issue_cards(
         size = min(batch_size, count - done)
         numbers = [f"{n:0{width}d}" for n in range(first + done, first + done + size)]
         existing = await _existing(conn, merchant_id, numbers[0], numbers[-1])
+        codes = {
+            number: new_code() if new_code is not None else registration_code
+            for number in numbers
+            if number not in existing
+        }
         rows: list[dict[str, Any]] = [
             {
                 "merchant_id": merchant_id,
                 "printed_card_number": number,
                 # Only a keyed digest of the code is kept (openpxs.security).
-                "registration_code": (
-                    seal_registration_code(number, registration_code) if registration_code else None
-                ),
+                "registration_code": seal_registration_code(number, code) if code else None,
                 "template_code": template_code,
                 "status": CardStatus.INACTIVE.value,
             }
-            for number in numbers
-            if number not in existing
+            for number, code in codes.items()
         ]
-        if rows:
+        if rows and issued is not None:
+            # Only the numbers this statement inserted: a concurrent issuer's cards
+            # carry its codes, not these.
+            result = await conn.execute(insert.returning(cards.c.printed_card_number), rows)
+            inserted = set(result.scalars().all())
+            issued([(number, code) for number, code in codes.items() if number in inserted])
+            created += len(inserted)
+        elif rows:
             # ON CONFLICT still guards against a concurrent issuer of the same numbers.
             await conn.execute(insert, rows)
-        created += len(rows)
+            created += len(rows)
         done += size
         if progress is not None:
             progress(done)

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from openpxs.config.model import Loc, MerchantConfig
 from openpxs.security import hash_secret, verify_secret
 from openpxs.store.card_issue import issue_cards
+from openpxs.store.program_rows import rows_of
 from openpxs.store.repositories import programs as program_cache
 from openpxs.store.tables import card_templates, integrations, merchants, programs, stores, wallets
 
@@ -88,21 +89,8 @@ async def apply_config(
     row = (
         await conn.execute(select(merchants).where(merchants.c.merchant_id == mid))
     ).one_or_none()
-    merchant_values = {
-        "name": config.merchant.name,
-        "timezone": config.merchant.timezone,
-        "guest_config": config.guest.model_dump(mode="json"),
-        "loyalty_config": config.loyalty.model_dump(mode="json"),
-        "payments_config": config.payments.model_dump(mode="json"),
-        "surveys_config": [s.model_dump(mode="json") for s in config.surveys],
-        "places_config": config.places.model_dump(mode="json"),
-        "challenges_config": [c.model_dump(mode="json") for c in config.challenges],
-        "social_groups_config": (
-            config.social_groups.model_dump(mode="json") if config.social_groups else None
-        ),
-        "outreach_config": config.outreach.model_dump(mode="json"),
-        "wallet_passes_config": config.wallet_passes.model_dump(mode="json"),
-    }
+    desired = rows_of(config)
+    merchant_values = desired.merchant
     if row is None:
         await conn.execute(
             merchants.insert().values(merchant_id=mid, updated_at=now, **merchant_values)
@@ -114,61 +102,12 @@ async def apply_config(
         )
         report.merchant_updated = True
 
-    report.sections["programs"] = await _sync(
-        conn, programs, mid, {p.code: {"name": p.name} for p in config.programs}
-    )
+    report.sections["programs"] = await _sync(conn, programs, mid, desired.programs)
     report.sections["card_templates"] = await _sync(
-        conn,
-        card_templates,
-        mid,
-        {
-            t.code: {
-                "name": t.name,
-                "programs": list(t.programs),
-                "enrollment": t.enrollment.model_dump(mode="json"),
-            }
-            for t in config.card_templates
-        },
+        conn, card_templates, mid, desired.card_templates
     )
-    report.sections["wallets"] = await _sync(
-        conn,
-        wallets,
-        mid,
-        {
-            w.code: {
-                "name": w.name,
-                "description": w.description,
-                "kind": w.kind,
-                "scale": w.scale,
-                "program": w.program,
-                "allow_negative": w.allow_negative,
-                "default_expiration_days": w.default_expiration_days,
-                "giftable": w.giftable,
-                "pos": w.pos.as_json() if w.pos is not None else {},
-            }
-            for w in config.wallets
-        },
-    )
-    report.sections["stores"] = await _sync(
-        conn,
-        stores,
-        mid,
-        {
-            s.code: {
-                "name": s.name,
-                "address": s.address.as_json(),
-                "latitude": None if s.latitude is None else str(s.latitude),
-                "longitude": None if s.longitude is None else str(s.longitude),
-                "groups": list(s.groups),
-                "lat": None if s.latitude is None else float(s.latitude),
-                "lon": None if s.longitude is None else float(s.longitude),
-                "phone": s.phone_digits(),
-                "hours": s.hours,
-                "attributes": [dict(m) for m in s.metadata] or None,
-            }
-            for s in config.stores
-        },
-    )
+    report.sections["wallets"] = await _sync(conn, wallets, mid, desired.wallets)
+    report.sections["stores"] = await _sync(conn, stores, mid, desired.stores)
     report.sections["integrations"] = await _sync_integrations(
         conn, config, existing_integrations, report
     )

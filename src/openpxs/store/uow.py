@@ -55,6 +55,7 @@ from openpxs.store.repositories.payments import PaymentAttemptRepository
 from openpxs.store.repositories.pending_rewards import PendingRewardRepository
 from openpxs.store.repositories.perks import PerkRepository
 from openpxs.store.repositories.price_matches import PriceMatchRepository
+from openpxs.store.repositories.program_files import ProgramFileRepository
 from openpxs.store.repositories.programs import ProgramRepository
 from openpxs.store.repositories.push_devices import PushDeviceRepository
 from openpxs.store.repositories.recharge_monitors import RechargeMonitorRepository
@@ -470,6 +471,10 @@ class UnitOfWork:
         return ProgramRepository(self._conn)
 
     @cached_property
+    def program_files(self) -> ProgramFileRepository:
+        return ProgramFileRepository(self._conn)
+
+    @cached_property
     def referrals(self) -> ReferralRepository:
         return ReferralRepository(self._conn)
 
@@ -534,6 +539,18 @@ async def unit_of_work(
         if _deadlocked(error):
             raise Deadlocked() from error
         raise
+
+
+@asynccontextmanager
+async def rolled_back(engine: AsyncEngine) -> AsyncIterator[UnitOfWork]:
+    """A transaction that is always rolled back: for working out what a change would do
+    (a draft program's simulation) with the same use cases, and keeping nothing."""
+    async with sqlite_turn(engine), engine.connect() as conn:
+        transaction = await conn.begin()
+        try:
+            yield UnitOfWork(conn)
+        finally:
+            await transaction.rollback()
 
 
 @asynccontextmanager

@@ -6,24 +6,15 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from openpxs.config.challenges import Challenge
-from openpxs.config.guest import EnrollmentConfig, GuestConfig
-from openpxs.config.loyalty import LoyaltyConfig
-from openpxs.config.outreach import OutreachConfig
-from openpxs.config.payments import PaymentsConfig
-from openpxs.config.places import PlacesConfig
-from openpxs.config.social_groups import SocialGroupConfig
-from openpxs.config.surveys import SurveyConfig
-from openpxs.config.wallet_passes import WalletPassesConfig
 from openpxs.domain.errors import InvalidMerchant
-from openpxs.domain.fields import with_login
-from openpxs.domain.program import CardTemplateDef, Program, StoreDef, WalletDef
+from openpxs.domain.program import Program
+from openpxs.store.program_rows import ProgramRows, Values, program_of
 from openpxs.store.repositories import Repository
-from openpxs.store.tables import card_templates, merchants, stores, wallets
+from openpxs.store.tables import card_templates, integrations, merchants, programs, stores, wallets
 
 # How long a server trusts its copy of a program before asking the database whether
 # `config apply` has changed it since. The question is one small read, but on every POS
@@ -108,69 +99,56 @@ async def load_program(conn: AsyncConnection, merchant_id: int) -> Program:
 
 async def _read_program(conn: AsyncConnection, merchant_id: int) -> Program:
     # The settings are read only when the cached copy is stale: they are the bulk of it.
+    rows = await read_rows(conn, merchant_id)
+    if rows is None:
+        raise InvalidMerchant(f"merchant {merchant_id} is not configured")
+    return program_of(rows)
+
+
+async def read_rows(conn: AsyncConnection, merchant_id: int) -> ProgramRows | None:
+    """The merchant's configuration rows as they are now; None for an unknown merchant."""
     merchant = (
         await conn.execute(select(merchants).where(merchants.c.merchant_id == merchant_id))
-    ).one()
-    wallet_rows = await conn.execute(select(wallets).where(wallets.c.merchant_id == merchant_id))
-    template_rows = await conn.execute(
-        select(card_templates).where(card_templates.c.merchant_id == merchant_id)
-    )
-    store_rows = await conn.execute(
-        select(stores.c.code, stores.c.name, stores.c.groups).where(
-            stores.c.merchant_id == merchant_id
-        )
-    )
-    return Program(
+    ).one_or_none()
+    if merchant is None:
+        return None
+    return ProgramRows(
         merchant_id=merchant_id,
-        name=merchant.name,
-        timezone=merchant.timezone,
-        wallets={
-            w.code: WalletDef(
-                code=w.code,
-                name=w.name,
-                kind=w.kind,
-                scale=w.scale,
-                program=w.program,
-                allow_negative=w.allow_negative,
-                default_expiration_days=w.default_expiration_days,
-                description=w.description,
-                giftable=w.giftable,
-                pos=dict(w.pos or {}),
-            )
-            for w in wallet_rows
-        },
-        templates={t.code: _template(t) for t in template_rows},
-        stores={
-            s.code: StoreDef(code=s.code, name=s.name, groups=frozenset(s.groups or ()))
-            for s in store_rows
-        },
-        guest=GuestConfig.model_validate(merchant.guest_config or {}),
-        loyalty=LoyaltyConfig.model_validate(merchant.loyalty_config or {}),
-        payments=PaymentsConfig.model_validate(merchant.payments_config or {}),
-        surveys={
-            survey.code: survey
-            for survey in (
-                SurveyConfig.model_validate(item) for item in merchant.surveys_config or []
+        merchant={column: merchant._mapping[column] for column in MERCHANT_COLUMNS},
+        programs=await _section(conn, programs, merchant_id),
+        card_templates=await _section(conn, card_templates, merchant_id),
+        wallets=await _section(conn, wallets, merchant_id),
+        stores=await _section(conn, stores, merchant_id),
+        integrations={
+            row.identifier: {"name": row.name, "styles": list(row.styles), "enabled": row.enabled}
+            for row in await conn.execute(
+                select(integrations).where(integrations.c.merchant_id == merchant_id)
             )
         },
-        places=PlacesConfig.model_validate(merchant.places_config or {}),
-        challenges=tuple(Challenge.model_validate(c) for c in merchant.challenges_config or ()),
-        social_groups=(
-            SocialGroupConfig.model_validate(merchant.social_groups_config)
-            if merchant.social_groups_config is not None
-            else None
-        ),
-        outreach=OutreachConfig.model_validate(merchant.outreach_config or {}),
-        wallet_passes=WalletPassesConfig.model_validate(merchant.wallet_passes_config or {}),
     )
 
 
-def _template(row: Row[Any]) -> CardTemplateDef:
-    enrollment = EnrollmentConfig.model_validate(row.enrollment or {})
-    return CardTemplateDef(
-        code=row.code,
-        name=row.name,
-        programs=tuple(row.programs),
-        form=with_login({f.field: f.setting() for f in enrollment.fields}),
-        eclub=enrollment.eclub,
-    )
+# The merchants row's columns a program file sets (rows_of); the rest are bookkeeping.
+MERCHANT_COLUMNS = (
+    "name",
+    "timezone",
+    "guest_config",
+    "loyalty_config",
+    "payments_config",
+    "surveys_config",
+    "places_config",
+    "challenges_config",
+    "social_groups_config",
+    "outreach_config",
+    "wallet_passes_config",
+)
+# Columns of a section's rows that say which row it is, not what it holds.
+_KEY_COLUMNS = {"id", "merchant_id", "code"}
+
+
+async def _section(conn: AsyncConnection, table: Table, merchant_id: int) -> dict[Any, Values]:
+    rows = await conn.execute(select(table).where(table.c.merchant_id == merchant_id))
+    return {
+        row.code: {str(k): v for k, v in row._mapping.items() if k not in _KEY_COLUMNS}
+        for row in rows
+    }
