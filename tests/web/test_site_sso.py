@@ -265,3 +265,32 @@ def test_without_apple_configured_there_is_no_button_and_no_flow(site: TestClien
     assert "Sign in with Apple" not in site.get(f"{SITE}/signin").text
     assert site.get(f"{SITE}/apple/signin", follow_redirects=False).status_code == 404
     assert post_back(site, state="x", id_token="y").status_code == 404
+
+
+@pytest.mark.parametrize("keys", ["not json", "unreachable", "missing"])
+def test_keys_that_cannot_be_had_refuse_the_sign_in(
+    site: TestClient, apple_id: FakeAppleId, keys: str
+) -> None:
+    keys_url = {
+        "not json": apple_id.authorize_url,
+        "unreachable": "http://127.0.0.1:9/auth/keys",
+        "missing": f"{apple_id.url}/auth/none",
+    }[keys]
+
+    def edit(data: dict[str, Any]) -> None:
+        data["guest"]["website"]["apple"] = {
+            "client_id": CLIENT_ID,
+            "team_id": TEAM_ID,
+            "authorize_url": apple_id.authorize_url,
+            "keys_url": keys_url,
+        }
+
+    with program_editor(site) as change:
+        change(edit)
+        users = rows(site, "users")
+        query = start(site, apple_id)
+        refused = post_back(
+            site, state=query["state"], id_token=apple_id.token(query["nonce"]), user=name_json()
+        )
+        assert refused.status_code == 400 and "did not work" in refused.text
+        assert rows(site, "users") == users

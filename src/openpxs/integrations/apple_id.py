@@ -60,7 +60,8 @@ async def _fetch_keys(url: str) -> jwt.PyJWKSet:
         raise AppleTokenRefused(f"the keys could not be fetched: HTTP {reply.status_code}")
     try:
         found = jwt.PyJWKSet.from_dict(reply.json())
-    except (ValueError, jwt.PyJWTError) as error:
+    except (ValueError, TypeError, AttributeError, jwt.PyJWTError) as error:
+        # Not JSON, JSON of another shape, or keys of no usable kind.
         raise AppleTokenRefused(f"the keys are not a JWKS: {error}") from None
     _keys[url] = (time.monotonic(), found)
     return found
