@@ -39,7 +39,12 @@ from openpxs.wire.registry import UNDECLARED
 security._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 # Local stand-ins for processors, started only by the tests that ask for them.
-pytest_plugins = ["tests.fakes.apple_pay", "tests.fakes.localstripe", "tests.fakes.spreedly"]
+pytest_plugins = [
+    "tests.fakes.apple_id",
+    "tests.fakes.apple_pay",
+    "tests.fakes.localstripe",
+    "tests.fakes.spreedly",
+]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -51,11 +51,25 @@ async def install_demo(database_url: str, public_url: str | None = None) -> int:
         await engine.dispose()
 
 
+# Where the demo files say the demo is served; links under it follow the demo to the
+# address it is started at.
+DEMO_URL = "http://127.0.0.1:8080"
+
+
 def served_at(config: MerchantConfig, public_url: str | None) -> MerchantConfig:
-    """The program with its passes' web service at ``public_url`` (the port the demo was
-    started on), when given."""
+    """The program with its passes' web service and its reset link at ``public_url``
+    (the port the demo was started on), when given."""
+    if public_url is None:
+        return config
+    messages = config.guest.messages
+    if messages.reset_link.startswith(DEMO_URL + "/"):
+        moved_link = public_url + messages.reset_link.removeprefix(DEMO_URL)
+        guest = config.guest.model_copy(
+            update={"messages": messages.model_copy(update={"reset_link": moved_link})}
+        )
+        config = config.model_copy(update={"guest": guest})
     apple = config.wallet_passes.apple
-    if public_url is None or apple is None:
+    if apple is None:
         return config
     moved = apple.model_copy(update={"web_service_url": public_url})
     passes = config.wallet_passes.model_copy(update={"apple": moved})

@@ -108,7 +108,7 @@ def test_reset_by_each_identifier(client: TestClient) -> None:
     assert mail["recipient"] == "ada@example.com"
     code = mailed_code(client)
     assert code not in mail["subject"]
-    assert f"merchantId=1000&code={code}" in mail["body"]
+    assert f"http://127.0.0.1:8080/m/1000/guest/reset?code={code}" in mail["body"]
     # Only the newest code is live.
     assert count_rows(client, verification_codes) == len(identifiers)
     assert reset(client, code)["result"] == "success"

@@ -76,7 +76,7 @@ def _demo_data(merchant_id: int) -> dict[str, Any]:
         integration["identifier"] += f"-{merchant_id}"
     website = data["guest"]["website"]
     website["integration"] += f"-{merchant_id}"
-    for client in website["sso"]:
+    for client in [*website["sso"], *website.get("partner_links", [])]:
         client["integration"] += f"-{merchant_id}"
     return data
 
@@ -180,7 +180,8 @@ async def test_changes_are_applied_and_removals_reported(
         data["stores"] = [s for s in data["stores"] if s["code"] != "1002"]
         data["integrations"][0]["secret"] = "a-new-secret"
         del data["integrations"][1]
-        data["guest"]["website"]["sso"] = []  # it named the integration removed
+        # They named the integration removed.
+        data["guest"]["website"]["sso"] = data["guest"]["website"]["partner_links"] = []
         data["card_ranges"][0]["count"] = 1010
         async with engine.begin() as conn:
             report = await apply_config(conn, _config(data), LATER)
@@ -223,6 +224,9 @@ async def test_identifier_of_another_merchant_is_refused(
     thief = _demo_data(second)
     thief["integrations"][1]["identifier"] = taken["integrations"][1]["identifier"]
     thief["guest"]["website"]["sso"][0]["integration"] = taken["integrations"][1]["identifier"]
+    thief["guest"]["website"]["partner_links"][0]["integration"] = taken["integrations"][1][
+        "identifier"
+    ]
     async with _database(db_url, merchant_ids) as engine:
         async with engine.begin() as conn:
             await apply_config(conn, _config(taken), NOW)

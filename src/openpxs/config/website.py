@@ -128,6 +128,45 @@ class SsoClientConfig(_Model):
     """The scopes the application may ask for."""
 
 
+class PartnerLinkConfig(_Model):
+    """A link on the account page into a partner's site (2-party SSO): following it
+    sends the guest there with a fresh authorization grant."""
+
+    integration: Annotated[str, Field(min_length=1, max_length=200)]
+    """The partner's integration: one of the applications listed under sso."""
+    label: Annotated[str, Field(min_length=1, max_length=100)]
+    """The link's text (e.g. Order online)."""
+    url: Annotated[str, Field(max_length=2000), AfterValidator(_absolute_url)]
+    """Where the guest is sent, with code and expires_in added: one of that
+    application's redirect_uris."""
+
+
+APPLE_AUTHORIZE_URL = "https://appleid.apple.com/auth/authorize"
+APPLE_KEYS_URL = "https://appleid.apple.com/auth/keys"
+APPLE_ISSUER = "https://appleid.apple.com"
+
+
+class AppleSignInConfig(_Model):
+    """Sign in with Apple on the guest website (a "Sign in with Apple" button on the
+    sign-in page and a link button on the profile page)."""
+
+    client_id: Annotated[str, Field(min_length=1, max_length=200)]
+    """The Services ID registered with Apple (the aud of Apple's identity tokens)."""
+    team_id: Annotated[str, Field(min_length=1, max_length=20)]
+    """The Apple Developer Team ID of the Services ID."""
+    authorize_url: Annotated[str, Field(max_length=2000), AfterValidator(_absolute_url)] = (
+        APPLE_AUTHORIZE_URL
+    )
+    """Apple's authorization endpoint the guest is sent to."""
+    keys_url: Annotated[str, Field(max_length=2000), AfterValidator(_absolute_url)] = APPLE_KEYS_URL
+    """Apple's public keys (a JWKS) identity tokens are verified with."""
+    issuer: Annotated[str, Field(min_length=1, max_length=2000)] = APPLE_ISSUER
+    """The iss identity tokens must carry."""
+    external_identifier: Annotated[str, Field(min_length=1, max_length=100)] = "apple"
+    """The external identifier the Apple user id (sub) is linked under
+    (enrollment/editExternalAccounts)."""
+
+
 class WebsiteConfig(_Model):
     """The hosted guest website (/m/{merchantId}/guest/ on any host, /guest/ on its own)."""
 
@@ -143,6 +182,11 @@ class WebsiteConfig(_Model):
     """Name, logo, colours and texts."""
     sso: list[SsoClientConfig] = Field(default_factory=list)
     """Applications guests may be signed in to by the redirect flow."""
+    partner_links: list[PartnerLinkConfig] = Field(default_factory=list, max_length=20)
+    """Links on the account page into partners' sites, each carrying a fresh single-use
+    authorization grant (2-party SSO)."""
+    apple: AppleSignInConfig | None = None
+    """Sign in with Apple; none without this section."""
 
     @model_validator(mode="after")
     def _distinct(self) -> WebsiteConfig:
@@ -151,6 +195,18 @@ class WebsiteConfig(_Model):
             raise ValueError("an integration is listed twice in sso")
         if len(set(self.hosts)) != len(self.hosts):
             raise ValueError("a host is listed twice")
+        for link in self.partner_links:
+            client = self.client(link.integration)
+            if client is None:
+                raise ValueError(
+                    f"partner link {link.label!r}: integration {link.integration!r} is not"
+                    " listed in sso"
+                )
+            if link.url not in client.redirect_uris:
+                raise ValueError(
+                    f"partner link {link.label!r}: url is not one of the redirect_uris of"
+                    f" {link.integration!r}"
+                )
         return self
 
     def client(self, identifier: str) -> SsoClientConfig | None:

@@ -15,6 +15,7 @@ from openpxs.services import enrollment, guest_website
 from openpxs.services.context import Call
 from openpxs.services.form_fields import FieldsSent
 from openpxs.web.forms import see_other
+from openpxs.web.partners import partner_origins
 from openpxs.web.render import page
 from openpxs.web.signin import _signed_in_response
 from openpxs.web.site import Site, run
@@ -75,7 +76,14 @@ async def account(request: Request, site: Site) -> Response:
         if error.reason == Reason.INVALID_TOKEN:
             return _signed_out(site)
         raise
-    return page(request, site, "account.html", signed_in=True, home=home)
+    return page(
+        request,
+        site,
+        "account.html",
+        signed_in=True,
+        home=home,
+        form_targets=partner_origins(site),
+    )
 
 
 async def history(request: Request, site: Site) -> Response:

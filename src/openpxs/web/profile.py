@@ -12,6 +12,7 @@ from openpxs.services import guest_website
 from openpxs.services.context import Call
 from openpxs.services.guest_website import Profile
 from openpxs.services.oauth import TokenSet
+from openpxs.web import apple
 from openpxs.web.forms import see_other
 from openpxs.web.pages import errors_by_field, form_fields
 from openpxs.web.render import Texts, page
@@ -48,6 +49,8 @@ def _profile_page(
         fields=form_fields(profile.settings, sent, errors or {}),
         failed=bool(errors),
         saved=saved,
+        apple_linked=request.query_params.get("apple") == "linked",
+        form_targets=apple.origin(site),
     )
 
 

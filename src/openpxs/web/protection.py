@@ -31,6 +31,18 @@ class Protection:
     def token_for(self, seed: str) -> str:
         return hmac.new(self._key, f"csrf:{seed}".encode(), hashlib.sha256).hexdigest()
 
+    def sign(self, value: str) -> str:
+        """``value`` with its HMAC, for a cookie the browser must give back unchanged."""
+        mac = hmac.new(self._key, f"signed:{value}".encode(), hashlib.sha256).hexdigest()
+        return f"{value}.{mac}"
+
+    def unsign(self, signed: str | None) -> str | None:
+        """The value of a cookie made by ``sign``; None when it was changed or made up."""
+        if not signed or "." not in signed:
+            return None
+        value = signed.rsplit(".", 1)[0]
+        return value if hmac.compare_digest(self.sign(value), signed) else None
+
     def form_valid(self, request: Request, sent: object) -> bool:
         seed = request.cookies.get(SEED_COOKIE)
         if not seed or not isinstance(sent, str) or not sent:

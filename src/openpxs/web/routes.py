@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from openpxs.domain.errors import DomainError
-from openpxs.web import cards, pages, profile, recovery, signin
+from openpxs.web import apple, cards, pages, partners, profile, recovery, signin
 from openpxs.web.forms import FormTooLarge, read_form, see_other
 from openpxs.web.protection import CSRF_FIELD, SESSION_COOKIE, Protection, secure_headers
 from openpxs.web.render import page
@@ -76,6 +76,7 @@ SHOWN: dict[str, Show] = {
     "forgot": recovery.forgot,
     "reset": recovery.reset,
     "cards/add": cards.add_card,
+    "apple/signin": apple.start_sign_in,
 }
 SUBMITTED: dict[str, Submit] = {
     "signin": signin.signin_form,
@@ -87,6 +88,13 @@ SUBMITTED: dict[str, Submit] = {
     "cards/add": cards.add_card_form,
     "profile": profile.profile_form,
     "password": profile.password_form,
+    "partner": partners.partner_form,
+    "apple/link": apple.start_link,
+}
+# Posts from another site, which cannot carry the site's CSRF token: each checks what
+# binds it to the browser itself (Sign in with Apple: the state of its signed cookie).
+CROSS_SITE: dict[str, Submit] = {
+    "apple/callback": apple.callback,
 }
 
 
@@ -99,6 +107,8 @@ async def serve(request: Request) -> Response:
     try:
         if request.method == "POST" and name in SUBMITTED:
             return await _submit(request, site, SUBMITTED[name])
+        if request.method == "POST" and name in CROSS_SITE:
+            return await _submit(request, site, CROSS_SITE[name], csrf=False)
         shown = SHOWN.get(name)
         if shown is None:
             return page(request, site, "error.html", status=404, message="error.not_found")
@@ -108,13 +118,13 @@ async def serve(request: Request) -> Response:
         return page(request, site, "error.html", status=400, message="error.refused")
 
 
-async def _submit(request: Request, site: Site, submit: Submit) -> Response:
+async def _submit(request: Request, site: Site, submit: Submit, *, csrf: bool = True) -> Response:
     try:
         form = await read_form(request)
     except FormTooLarge:
         return secure_headers(Response("Form too large", status_code=413))
     protection: Protection = request.app.state.site_protection
-    if not protection.form_valid(request, form.get(CSRF_FIELD)):
+    if csrf and not protection.form_valid(request, form.get(CSRF_FIELD)):
         return page(request, site, "error.html", status=403, message="error.csrf")
     return await submit(request, site, form)
 
