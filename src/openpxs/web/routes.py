@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from openpxs.domain.errors import DomainError
-from openpxs.web import cards, pages, profile, recovery, signin
+from openpxs.web import cards, pages, profile, purchases, recovery, signin, wallet
 from openpxs.web.forms import FormTooLarge, read_form, see_other
 from openpxs.web.protection import CSRF_FIELD, SESSION_COOKIE, Protection, secure_headers
 from openpxs.web.render import page
@@ -76,6 +76,12 @@ SHOWN: dict[str, Show] = {
     "forgot": recovery.forgot,
     "reset": recovery.reset,
     "cards/add": cards.add_card,
+    "reload": purchases.reload,
+    "reload/done": purchases.reload_done,
+    "egift": purchases.egift,
+    "egift/done": purchases.egift_done,
+    "wallet/apple": wallet.apple_pass,
+    "wallet/google": wallet.google_pass,
 }
 SUBMITTED: dict[str, Submit] = {
     "signin": signin.signin_form,
@@ -87,6 +93,8 @@ SUBMITTED: dict[str, Submit] = {
     "cards/add": cards.add_card_form,
     "profile": profile.profile_form,
     "password": profile.password_form,
+    "reload": purchases.reload_form,
+    "egift": purchases.egift_form,
 }
 
 
