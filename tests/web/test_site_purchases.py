@@ -18,10 +18,12 @@ from sqlalchemy import func, select
 from openpxs.processors.builtin import BuiltinTestProcessor, CheckoutView
 from openpxs.store.tables import outbox, payment_attempts, payment_intents, sale_orders
 from openpxs.web.test_checkout import return_address
-from tests.api.guests import PASSWORD, enroll
+from tests.api.guests import PASSWORD, as_guest, body_of, enroll, gpost
+from tests.api.guests import sign_in as sign_in_api
 from tests.api.pos import run_db
 from tests.api.test_onetimepassword import outbox_messages
 from tests.api.test_payment import sv_balance, verify_emails
+from tests.program_config import demo_program
 from tests.web.site import SITE, submit
 
 
@@ -247,3 +249,41 @@ def test_the_checkout_page_returns_only_to_a_web_address() -> None:
     assert return_address(view("/m/1000/guest/reload/done")) == "/m/1000/guest/reload/done"
     for bad in (None, "", "javascript:alert(1)", "//evil.example/x", "data:text/html,x", "x"):
         assert return_address(view(bad)) is None, bad
+
+
+def test_what_the_merchant_does_not_sell_is_not_offered(client: TestClient, card: str) -> None:
+    def no_sales(data: dict[str, Any]) -> None:
+        data["payments"].pop("recharge")
+        data["payments"]["sales"] = [s for s in data["payments"]["sales"] if s["type"] != "EGIFT"]
+
+    with demo_program(client, no_sales):
+        account = client.get(f"{SITE}/account").text
+        assert "Reload a card" not in account and "Buy an eGift" not in account
+        for path in ("reload", "egift"):
+            reply = client.get(f"{SITE}/{path}")
+            assert reply.status_code == 404 and "This is not offered" in reply.text, path
+        assert reload(client, card).status_code == 404
+        assert egift(client).status_code == 404
+    assert count(client, payment_intents) == 0 and count(client, sale_orders) == 0
+
+
+def test_an_apps_checkout_returns_to_its_return_url(client: TestClient, card: str) -> None:
+    token = str(sign_in_api(client, "ada")["access_token"])
+
+    def opened(return_url: str) -> str:
+        request = as_guest(
+            token, printedCardNumber=card, amount="12.00", purpose="RECHARGE", returnUrl=return_url
+        )
+        reply = body_of(gpost(client, "payment", "createCheckoutSession", request))
+        assert reply["result"] == "success", reply
+        return str(reply["url"])
+
+    shop = "https://shop.example/paid?order=7"
+    checkout = opened(shop)
+    assert back_link(client.get(checkout)) == shop
+    paid = pay(client, checkout)
+    assert (paid.status_code, paid.headers["location"]) == (303, shop)
+    # An address a page must not follow is neither linked nor followed.
+    sneaky = opened("javascript:alert(1)")
+    assert "Return to the shop" not in client.get(sneaky).text
+    assert pay(client, sneaky).status_code == 200
