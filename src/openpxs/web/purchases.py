@@ -9,6 +9,7 @@ may be loaded again (a reload of the browser, a back button) without paying twic
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -22,6 +23,8 @@ from openpxs.services.guest_purchases import EgiftOrder
 from openpxs.web.forms import see_other
 from openpxs.web.render import page, secure_cookies
 from openpxs.web.site import Site, run, run_paying
+
+T = TypeVar("T")
 
 # The form's problems, by the reason a use case refused it.
 RELOAD_PROBLEMS = {
@@ -67,8 +70,10 @@ def return_to(request: Request, site: Site, done: str) -> Callable[[str], str]:
 
 
 async def _shown(
-    request: Request, site: Site, use_case: Callable[[Call], Awaitable[object]]
-) -> object | Response:
+    request: Request, site: Site, use_case: Callable[[Call], Awaitable[T]]
+) -> T | Response:
+    """What a form page shows, or where the guest goes instead (signed out, or nothing
+    to sell them)."""
     try:
         return await run(request, site, use_case, signed_in=True)
     except DomainError as error:
@@ -94,7 +99,6 @@ async def _reload_page(
     offer = await _shown(request, site, guest_purchases.reload_offer)
     if isinstance(offer, Response):
         return offer
-    assert isinstance(offer, guest_purchases.ReloadOffer)
     if not offer.cards:
         return _not_offered(request, site)
     return page(
@@ -174,7 +178,6 @@ async def _egift_page(
     offer = await _shown(request, site, guest_purchases.egift_offer)
     if isinstance(offer, Response):
         return offer
-    assert isinstance(offer, guest_purchases.EgiftOffer)
     return page(
         request,
         site,
