@@ -120,7 +120,7 @@ def test_a_refused_or_abandoned_reload_changes_nothing(client: TestClient, card:
 def test_the_reload_form_refuses_what_the_recharge_rules_refuse(
     client: TestClient, card: str
 ) -> None:
-    for amount in ("4.99", "500.01", "ten", ""):
+    for amount in ("4.99", "500.01", "ten", "", "-5", "0.001", "Infinity", "NaN", "1e3", "9" * 400):
         reply = reload(client, card, amount)
         assert reply.status_code == 400, amount
         assert "Enter an amount within the limits shown." in reply.text
@@ -216,6 +216,9 @@ def test_a_refused_egift_issues_nothing(client: TestClient, card: str) -> None:
     ("fields", "problem"),
     [
         ({"amount": "5.00"}, "Enter an amount within the limits shown."),
+        ({"amount": "NaN"}, "Enter an amount within the limits shown."),
+        ({"amount": "ten"}, "Enter an amount within the limits shown."),
+        ({"amount": ""}, "Enter an amount within the limits shown."),
         ({"design": "NOPE"}, "Choose a design."),
         ({"recipient_email": "not-an-address"}, "Check the recipient"),
         ({"recipient_name": ""}, "Check the recipient"),
