@@ -90,6 +90,8 @@ class _Payment:
     authorized: bool = True
     # The last refusal of the checkout's page, shown while it stays open.
     last_failure: ProcessorResult | None = None
+    # Where the checkout's page sends the guest back to (the client's page).
+    return_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,8 @@ class CheckoutView:
     status: str
     # The refusal of the last token tried, while the checkout stays open.
     last_failure: ProcessorResult | None
+    # Where the page sends the guest back to, when the checkout was opened with one.
+    return_url: str | None = None
 
 
 @dataclass
@@ -244,7 +248,9 @@ class BuiltinTestProcessor:
         if reference not in self._books.payments:
             if request.amount <= 0:
                 return CheckoutOpened(_refused("invalid_amount", "The amount must be positive"))
-            self._books.payments[reference] = _Payment(request.amount, authorized=False)
+            self._books.payments[reference] = _Payment(
+                request.amount, authorized=False, return_url=request.return_url
+            )
             self._books.sessions[session] = reference
         return CheckoutOpened(
             ProcessorResult(Outcome.APPROVED, reference, request.amount),
@@ -313,7 +319,9 @@ class BuiltinTestProcessor:
             status = "authorized"
         else:
             status = "open"
-        return CheckoutView(reference, payment.amount, status, payment.last_failure)
+        return CheckoutView(
+            reference, payment.amount, status, payment.last_failure, payment.return_url
+        )
 
     # -- the workings
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -62,6 +63,11 @@ from openpxs.services.recharge import check_amount, paying_account, recharge_set
 from openpxs.store.repositories.payment_intents import NewIntent, StoredIntent
 from openpxs.store.repositories.payments import PaymentAttempt
 from openpxs.store.uow import UnitOfWork
+
+# What capturing an intent opened for an order does besides taking the money, in the
+# unit of work that marks the capture done (issuing a web store order's cards, say);
+# its ledger transaction, if any.
+OrderFulfilment = Callable[[UnitOfWork, CallStamp, PaymentAttempt], Awaitable[int | None]]
 
 log = logging.getLogger("openpxs.payments")
 
@@ -156,7 +162,7 @@ async def open_checkout(
     )[:100]
     currency = call.program.payments.currency
     try:
-        opened = await processor.open_checkout(CheckoutRequest(amount, currency, key))
+        opened = await processor.open_checkout(CheckoutRequest(amount, currency, key, return_url))
     except Exception:
         log.exception("card processor %s could not open a checkout", processor.name)
         opened = CheckoutOpened(ProcessorResult(Outcome.TIMEOUT))
@@ -214,6 +220,20 @@ async def capture(
     processor = processor_of(call.program)
     view = await _current(call, units, processor, public_id)
     return await _capture(call, units, processor, view.intent, raw_amount)
+
+
+async def capture_order(
+    call: Call, units: Units, public_id: str, fulfil: OrderFulfilment, store: str | None
+) -> IntentView:
+    """Capture a SALE intent's whole amount and fulfil the order it paid for, both or
+    neither: a fulfilment that fails gives the capture back (the intent ends CANCELED)."""
+    processor = processor_of(call.program)
+    view = await _current(call, units, processor, public_id)
+    if view.intent.purpose != "SALE":
+        raise _wrong_state(view.intent)
+    return await _capture(
+        call, units, processor, view.intent, None, order_fulfilment=fulfil, store=store
+    )
 
 
 async def cancel(call: Call, units: Units, public_id: str | None) -> IntentView:
@@ -301,6 +321,9 @@ async def _capture(
     processor: Processor,
     intent: StoredIntent,
     raw_amount: object,
+    *,
+    order_fulfilment: OrderFulfilment | None = None,
+    store: str | None = None,
 ) -> IntentView:
     if intent.status != Status.AUTHORIZED:
         raise _wrong_state(intent)
@@ -324,7 +347,9 @@ async def _capture(
         raise _changing()
     credits = claimed.purpose == "RECHARGE" and claimed.card_number is not None
     settings = call.program.payments.recharge
-    stamp = call.online_stamp(settings.store if settings is not None else None)
+    if store is None and settings is not None:
+        store = settings.store
+    stamp = call.online_stamp(store)
     order = PaymentOrder(
         kind=PaymentKind.INTENT_CAPTURE if credits else PaymentKind.SALE,
         card_number=claimed.card_number if credits and claimed.card_number else claimed.public_id,
@@ -339,6 +364,8 @@ async def _capture(
         txn = None
         if credits:
             txn, _ = await credit_value(uow, call.program, stamp, attempt)
+        elif order_fulfilment is not None:
+            txn = await order_fulfilment(uow, stamp, attempt)
         done = await uow.payment_intents.move(
             claimed, Status.CAPTURED, stamp.now, captured_units=attempt.amount_units
         )

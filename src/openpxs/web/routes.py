@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from openpxs.domain.errors import DomainError
-from openpxs.web import apple, cards, pages, partners, profile, recovery, signin
+from openpxs.web import apple, cards, pages, partners, profile, purchases, recovery, signin, wallet
 from openpxs.web.forms import FormTooLarge, read_form, see_other
 from openpxs.web.protection import CSRF_FIELD, SESSION_COOKIE, Protection, secure_headers
 from openpxs.web.render import page
@@ -77,6 +77,12 @@ SHOWN: dict[str, Show] = {
     "reset": recovery.reset,
     "cards/add": cards.add_card,
     "apple/signin": apple.start_sign_in,
+    "reload": purchases.reload,
+    "reload/done": purchases.reload_done,
+    "egift": purchases.egift,
+    "egift/done": purchases.egift_done,
+    "wallet/apple": wallet.apple_pass,
+    "wallet/google": wallet.google_pass,
 }
 SUBMITTED: dict[str, Submit] = {
     "signin": signin.signin_form,
@@ -90,6 +96,8 @@ SUBMITTED: dict[str, Submit] = {
     "password": profile.password_form,
     "partner": partners.partner_form,
     "apple/link": apple.start_link,
+    "reload": purchases.reload_form,
+    "egift": purchases.egift_form,
 }
 # Posts from another site, which cannot carry the site's CSRF token: each checks what
 # binds it to the browser itself (Sign in with Apple: the state of its signed cookie).

@@ -21,6 +21,7 @@ from openpxs.domain.errors import DomainError, InvalidMerchant
 from openpxs.domain.identity import Integration, Principal
 from openpxs.domain.program import Program
 from openpxs.services import after_refusal, oauth
+from openpxs.services.card_payments import Units
 from openpxs.services.context import Call
 from openpxs.store.uow import reading, unit_of_work
 from openpxs.web.protection import SESSION_COOKIE
@@ -117,6 +118,33 @@ async def run(
                 )
             call = Call(uow, site.program, site.integration, principal, now, source=source)
             return await use_case(call)
+    except DomainError as error:
+        if error.intents:
+            async with unit_of_work(runtime.engine) as uow:
+                delay = await after_refusal.carry_out(uow, error.intents)
+            if delay:
+                await asyncio.sleep(delay)
+        raise
+
+
+async def run_paying(
+    request: Request,
+    site: Site,
+    use_case: Callable[[Call, Units], Awaitable[T]],
+) -> T:
+    """Run a use case that pays (it commits its own steps, as the API's payment
+    endpoints do) for the guest of the session cookie: the session is checked in a unit
+    of work of its own, then ``use_case`` gets the factory of units of work."""
+    runtime = runtime_of(request)
+    now = runtime.clock.now()
+    source = runtime.addresses.of(request)
+    try:
+        async with unit_of_work(runtime.engine) as uow:
+            principal = await oauth.principal_for_token(
+                uow, site.integration, request.cookies.get(SESSION_COOKIE), now
+            )
+            call = Call(uow, site.program, site.integration, principal, now, source=source)
+        return await use_case(call, lambda: unit_of_work(runtime.engine))
     except DomainError as error:
         if error.intents:
             async with unit_of_work(runtime.engine) as uow:

@@ -1,0 +1,138 @@
+"""Fixtures and steps shared by the guest website's browser tests: a real `openpxs demo`
+process (on the test session's database kind), Debian's chromium, a page that keeps a
+screenshot when a step fails, and guests made through the API."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, Page
+from sqlalchemy import update
+
+from openpxs.store.db import create_engine
+from openpxs.store.tables import users
+from tests.conftest import database_kind, reset
+from tests.e2e.browser import accessibility_problems, chromium, screenshot_on_failure
+from tests.e2e.server import free_port, start
+
+APP = ("demo-app", "demo-app-secret")
+POS = ("demo-pos", "demo-pos-secret")
+PASSWORD = "Wonderful42!"
+
+
+@dataclass(frozen=True)
+class SiteServer:
+    url: str
+    database: str
+
+    @property
+    def site(self) -> str:
+        return f"{self.url}/m/1000/guest"
+
+
+@pytest.fixture(name="server", scope="module")
+def server_fixture(
+    tmp_path_factory: pytest.TempPathFactory, database_url: str, session_client: TestClient
+) -> Iterator[SiteServer]:
+    tmp = tmp_path_factory.mktemp("site")
+    if database_kind() == "postgresql":
+        reset(session_client)  # the session's database, emptied back to the demo
+        url = database_url
+    else:
+        url = f"sqlite:///{tmp / 'site.db'}"
+    port = free_port()
+    process = start(["demo", "--database", url], tmp / "server.log", port)
+    try:
+        yield SiteServer(f"http://127.0.0.1:{port}", url)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture(name="browser", scope="module")
+def browser_fixture() -> Iterator[Browser]:
+    with chromium() as running:
+        yield running
+
+
+@pytest.fixture(name="page")
+def page_fixture(
+    browser: Browser, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Page]:
+    context = browser.new_context()
+    opened = context.new_page()
+    opened.set_default_timeout(30_000)
+    with screenshot_on_failure(opened, tmp_path, request.node.name):
+        yield opened
+    context.close()
+
+
+def accessible(page: Page) -> None:
+    assert accessibility_problems(page) == [], page.url
+
+
+def api(server: SiteServer, path: str, body: dict[str, Any], auth: tuple[str, str]) -> Any:
+    reply = httpx.post(f"{server.url}/rest/24.11/{path}.json", auth=auth, json=body, timeout=30)
+    assert reply.status_code == 200, reply.text
+    return reply.json()
+
+
+def new_guest(server: SiteServer, username: str, *, verified: bool = False) -> str:
+    """Enrol a guest on a new loyalty card through the API; their card number."""
+    created = api(
+        server,
+        "enrollment/createAndRegister",
+        {
+            "merchantId": 1000,
+            "authentication": "anonymous",
+            "cardTemplateCode": 1,
+            "setUserFields": {
+                "style": "typed",
+                "username": [username],
+                "password": [PASSWORD],
+                "firstName": ["Sam"],
+                "lastName": ["Oh"],
+                "email": [f"{username}@example.com"],
+            },
+            "setAccountFields": {"style": "typed"},
+        },
+        APP,
+    )
+    assert created["result"] == "cardCreatedSuccess", created
+    if verified:
+        verify_email(server, username)
+    return str(created["printedCardNumber"])
+
+
+def verify_email(server: SiteServer, username: str) -> None:
+    """Mark the guest's e-mail address verified, as the code sent to it would."""
+
+    async def work() -> None:
+        engine = create_engine(server.database)
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(
+                    update(users).where(users.c.username == username).values(email_verified=True)
+                )
+        finally:
+            await engine.dispose()
+
+    # In a thread of its own: the browser driver keeps an event loop on this one.
+    with ThreadPoolExecutor(1) as worker:
+        worker.submit(asyncio.run, work()).result()
+
+
+def sign_in(page: Page, server: SiteServer, username: str, password: str = PASSWORD) -> None:
+    page.goto(f"{server.site}/signin")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{server.site}/account")
