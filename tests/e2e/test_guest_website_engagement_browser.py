@@ -206,8 +206,8 @@ def test_combine_a_card_one_holds(server: tuple[str, str], page: Page) -> None:
     expect(page.get_by_role("row", name="Points")).to_contain_text("12")
 
 
-def texted_code(url: str, phone: str) -> str:
-    """The reset code in the newest text to ``phone``, read from the outbox."""
+def sent_code(url: str, channel: str, recipient: str) -> str:
+    """The reset code in the newest message to ``recipient``, read from the outbox."""
 
     async def read() -> str:
         engine = create_engine(url)
@@ -215,13 +215,13 @@ def texted_code(url: str, phone: str) -> str:
             async with engine.connect() as conn:
                 rows = await conn.execute(
                     select(outbox.c.body)
-                    .where(outbox.c.channel == "sms", outbox.c.recipient == phone)
+                    .where(outbox.c.channel == channel, outbox.c.recipient == recipient)
                     .order_by(outbox.c.id.desc())
                 )
                 body = str(rows.scalars().first())
         finally:
             await engine.dispose()
-        found = re.search(r"reset code: (\S+) ", body)
+        found = re.search(r"reset code: (\S+)", body)
         assert found is not None, body
         return found.group(1)
 
@@ -230,25 +230,32 @@ def texted_code(url: str, phone: str) -> str:
         return pool.submit(asyncio.run, read()).result()
 
 
-def test_forgotten_password_reset_with_a_texted_code(server: tuple[str, str], page: Page) -> None:
+@pytest.mark.parametrize(
+    ("channel", "choice"),
+    [("sms", "Text message to my mobile phone"), ("email", "E-mail")],
+)
+def test_forgotten_password_reset_with_a_code_sent_by_text_or_mail(
+    server: tuple[str, str], page: Page, channel: str, choice: str
+) -> None:
     address, url = server
     site = f"{address}/m/1000/guest"
-    phone = "617-555-0144"
-    join(page, site, "forgetful", phone)
+    username, phone = f"forgetful-{channel}", f"617-555-01{45 + len(channel)}"
+    join(page, site, username, phone)
     page.get_by_role("button", name="Sign out").click()
     page.get_by_role("link", name="Forgot your password?").click()
     accessible(page)
-    page.get_by_label("Username or e-mail address").fill("forgetful")
-    page.get_by_label("Text message to my mobile phone").check()
+    page.get_by_label("Username or e-mail address").fill(username)
+    page.get_by_label(choice, exact=True).check()
     page.get_by_role("button", name="Send me a code").click()
     expect(page.get_by_role("status")).to_contain_text("a reset code is on its way")
     accessible(page)
 
-    page.get_by_label("Reset code").fill(texted_code(url, phone))
+    recipient = phone if channel == "sms" else f"{username}@example.com"
+    page.get_by_label("Reset code").fill(sent_code(url, channel, recipient))
     page.get_by_label("New password").fill("Brand-new-pass-77")
     page.get_by_role("button", name="Change my password").click()
     expect(page.get_by_text("Your password is changed. Sign in with the new one.")).to_be_visible()
-    page.get_by_label("Username").fill("forgetful")
+    page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill("Brand-new-pass-77")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Welcome, Rosa")).to_be_visible()

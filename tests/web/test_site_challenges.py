@@ -14,6 +14,9 @@ from fastapi.testclient import TestClient
 from openpxs.domain.clock import ShiftedClock
 from tests.api.checks import a_check, item, post_check
 from tests.api.guests import enroll
+from tests.api.test_group_challenges import challenge as group_challenge
+from tests.api.test_group_challenges import join as join_group
+from tests.api.test_group_challenges import social
 from tests.web.site import SITE, sign_in, submit
 
 # A Wednesday in the demo's VISIT3 week of Monday 8 March 2027 (America/New_York).
@@ -108,3 +111,23 @@ def test_the_page_and_its_form_need_a_session_and_a_csrf_token(
     away = client.get(f"{SITE}/challenges", follow_redirects=False)
     assert away.status_code == 303 and away.headers["location"] == f"{SITE}/signin"
     assert join(client, "VISIT3") == (303, f"{SITE}/signin")
+
+
+def test_the_guest_sees_their_groups_progress_read_only(site: tuple[TestClient, str]) -> None:
+    client, card = site
+    bob_card: str = enroll(client, "bob")["printedCardNumber"]
+    made = social(client, "createGroup", username="ada", name="Lunch Club")
+    group: int = made["group"]["groupCode"]
+    join_group(client, group, "bob")
+    # Not in a group challenge yet: no section for the group.
+    assert "Your group Lunch Club" not in client.get(f"{SITE}/challenges").text
+    joined = group_challenge(
+        client, "optIn", username="ada", groupCode=group, challengeCode="TEAM10"
+    )
+    assert joined["result"] == "success", joined
+    visit(client, card, "1101")
+    visit(client, bob_card, "1102")
+    page = client.get(f"{SITE}/challenges").text
+    together = section(page, "Your group Lunch Club")
+    assert "Ten visits together" in together and "2 of 10 visits" in together
+    assert "<form" not in together  # the group's owner or an admin opts it in or out, in the app
