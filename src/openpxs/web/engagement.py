@@ -199,7 +199,7 @@ def answers_of(survey_config: SurveyConfig, form: dict[str, str]) -> list[Answer
     return found
 
 
-def _problem(error: DomainError, questions: list[SurveyQuestion]) -> dict[str, str]:
+def problem_at_question(error: DomainError, questions: list[SurveyQuestion]) -> dict[str, str]:
     """The refused answer's problem, keyed by the question it is about."""
     matched = _QUESTION.match(error.detail or "")
     known = {q.code for q in questions}
@@ -231,7 +231,7 @@ async def survey_form(request: Request, site: Site, form: dict[str, str]) -> Res
         if error.reason == Reason.ALREADY_RESPONDED:
             return _closed(request, site, "surveys.already_answered")
         if error.reason in (Reason.MISSING_REQUIRED_ANSWER, Reason.INVALID_ANSWER):
-            problems = _problem(error, found.survey.questions)
+            problems = problem_at_question(error, found.survey.questions)
             return _survey_page(request, site, found, status=400, sent=form, errors=problems)
         if error.reason in SURVEY_CLOSED:
             return _closed(request, site)
