@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from openpxs.config.surveys import SurveyConfig
 from openpxs.domain.surveys import Answer, InvalidAnswer, MissingRequiredAnswer, checked_answers
-from openpxs.web.engagement import answers_of, problem_at_question
+from openpxs.web.surveys import answers_of, problem_at_question
 
 SURVEY = SurveyConfig.model_validate(
     {

@@ -1,9 +1,9 @@
-"""The guest's challenges and surveys on the hosted site, over the Challenge and Survey
-Services' use cases (``services.guest_engagement``) for the guest's home account."""
+"""The guest's challenges on the hosted site, over the Challenge Service's use cases
+(``services.guest_engagement``) for the guest's home account, and what the engagement
+pages share: running a use case for the signed-in guest, numbers as people write them."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
@@ -13,9 +13,7 @@ from zoneinfo import ZoneInfo
 from starlette.requests import Request
 from starlette.responses import Response
 
-from openpxs.config.surveys import SurveyConfig, SurveyQuestion
 from openpxs.domain.errors import DomainError, Reason
-from openpxs.domain.surveys import Answer, rating_choices
 from openpxs.services import guest_engagement
 from openpxs.services.context import Call
 from openpxs.web.forms import see_other
@@ -24,8 +22,6 @@ from openpxs.web.site import Site, run
 
 T = TypeVar("T")
 
-# A survey's answer problems name their question: "question MEAL: no choice 'X'".
-_QUESTION = re.compile(r"^question ([A-Za-z0-9_.-]+)(?::\s*(.*))?")
 # Refusals of a challenge the guest may not join (any more): one message each.
 JOIN_REFUSALS = {
     Reason.ALREADY_OPTED_IN: "challenges.already_joined",
@@ -34,14 +30,13 @@ JOIN_REFUSALS = {
     Reason.CHALLENGE_NOT_FOUND: "challenges.not_eligible",
     Reason.INVALID_CHARITABLE_ORGANIZATION: "challenges.pick_charity",
 }
-SURVEY_CLOSED = (Reason.INVALID_SURVEY, Reason.NOT_ELIGIBLE_FOR_SURVEY, Reason.ACCOUNT_NOT_FOUND)
 
 
 class SignedOut(Exception):
     """The session ended: the page sends the browser to sign in."""
 
 
-async def _as_guest(request: Request, site: Site, use_case: Callable[[Call], Awaitable[T]]) -> T:
+async def as_guest(request: Request, site: Site, use_case: Callable[[Call], Awaitable[T]]) -> T:
     try:
         return await run(request, site, use_case, signed_in=True)
     except DomainError as error:
@@ -91,7 +86,7 @@ def _board_page(
 
 async def challenges(request: Request, site: Site) -> Response:
     try:
-        board = await _as_guest(request, site, guest_engagement.challenge_board)
+        board = await as_guest(request, site, guest_engagement.challenge_board)
     except SignedOut:
         return see_other(f"{site.base}/signin")
     joined = bool(request.query_params.get("joined"))
@@ -106,167 +101,13 @@ async def join_form(request: Request, site: Site, form: dict[str, str]) -> Respo
         return await guest_engagement.join_challenge(call, code, charity)
 
     try:
-        await _as_guest(request, site, join)
+        await as_guest(request, site, join)
     except SignedOut:
         return see_other(f"{site.base}/signin")
     except DomainError as error:
         message = JOIN_REFUSALS.get(error.reason)
         if message is None:
             raise
-        board = await _as_guest(request, site, guest_engagement.challenge_board)
+        board = await as_guest(request, site, guest_engagement.challenge_board)
         return _board_page(request, site, board, status=400, error=message, failed=code)
     return see_other(f"{site.base}/challenges?joined=1")
-
-
-# --- surveys -----------------------------------------------------------------------
-
-
-async def surveys(request: Request, site: Site) -> Response:
-    try:
-        found = await _as_guest(request, site, guest_engagement.guest_surveys)
-    except SignedOut:
-        return see_other(f"{site.base}/signin")
-    except DomainError as error:
-        if error.reason != Reason.ACCOUNT_NOT_FOUND:
-            raise
-        found = []
-    return page(request, site, "surveys.html", signed_in=True, surveys=found)
-
-
-def _closed(request: Request, site: Site, message: str = "surveys.closed") -> Response:
-    return page(request, site, "error.html", status=404, signed_in=True, message=message)
-
-
-def _survey_page(
-    request: Request,
-    site: Site,
-    taking: guest_engagement.SurveyToTake,
-    *,
-    status: int = 200,
-    sent: dict[str, str] | None = None,
-    errors: dict[str, str] | None = None,
-) -> Response:
-    return page(
-        request,
-        site,
-        "survey.html",
-        status=status,
-        signed_in=True,
-        taking=taking,
-        sent=sent or {},
-        errors=errors or {},
-        ratings=rating_choices,
-    )
-
-
-async def _survey_or_refusal(
-    request: Request, site: Site, code: str
-) -> guest_engagement.SurveyToTake | Response:
-    async def fetch(call: Call) -> guest_engagement.SurveyToTake:
-        return await guest_engagement.survey_to_take(call, code)
-
-    try:
-        return await _as_guest(request, site, fetch)
-    except SignedOut:
-        return see_other(f"{site.base}/signin")
-    except DomainError as error:
-        if error.reason in SURVEY_CLOSED:
-            return _closed(request, site)
-        raise
-
-
-async def survey(request: Request, site: Site) -> Response:
-    found = await _survey_or_refusal(request, site, request.query_params.get("code", "")[:64])
-    if isinstance(found, Response):
-        return found
-    return _survey_page(request, site, found)
-
-
-def answers_of(survey_config: SurveyConfig, form: dict[str, str]) -> list[Answer]:
-    """The answers a survey's form carries: one field per question (``q.CODE``), or
-    one checkbox per choice of a multiple-choice question (``q.CODE.CHOICE``)."""
-    found = []
-    for question in survey_config.questions:
-        field = f"q.{question.code}"
-        if question.type == "multiple_choice":
-            picked = tuple(c.code for c in question.choices if form.get(f"{field}.{c.code}"))
-            found.append(Answer(question.code, picked))
-        elif question.type == "text":
-            found.append(Answer(question.code, (), form.get(field, "")))
-        else:
-            chosen = form.get(field, "").strip()
-            found.append(Answer(question.code, (chosen,) if chosen else ()))
-    return found
-
-
-def problem_at_question(error: DomainError, questions: list[SurveyQuestion]) -> dict[str, str]:
-    """The refused answer's problem, keyed by the question it is about."""
-    matched = _QUESTION.match(error.detail or "")
-    known = {q.code for q in questions}
-    code = matched.group(1) if matched else None
-    if code not in known:
-        code = questions[0].code if questions else ""
-    if error.reason == Reason.MISSING_REQUIRED_ANSWER or matched is None or not matched.group(2):
-        return {code: "surveys.answer_required"}
-    return {code: matched.group(2)}
-
-
-async def survey_form(request: Request, site: Site, form: dict[str, str]) -> Response:
-    code = form.get("survey", "").strip()[:64]
-    found = await _survey_or_refusal(request, site, code)
-    if isinstance(found, Response):
-        return found
-    if not found.opted_in:
-        return await _opt_in(request, site, code)
-    answers = answers_of(found.survey, form)
-
-    async def submit(call: Call) -> object:
-        return await guest_engagement.submit_survey(call, code, answers)
-
-    try:
-        await _as_guest(request, site, submit)
-    except SignedOut:
-        return see_other(f"{site.base}/signin")
-    except DomainError as error:
-        if error.reason == Reason.ALREADY_RESPONDED:
-            return _closed(request, site, "surveys.already_answered")
-        if error.reason in (Reason.MISSING_REQUIRED_ANSWER, Reason.INVALID_ANSWER):
-            problems = problem_at_question(error, found.survey.questions)
-            return _survey_page(request, site, found, status=400, sent=form, errors=problems)
-        if error.reason in SURVEY_CLOSED:
-            return _closed(request, site)
-        raise
-    return see_other(f"{site.base}/survey/done?code={found.survey.code}")
-
-
-async def _opt_in(request: Request, site: Site, code: str) -> Response:
-    async def agree(call: Call) -> None:
-        await guest_engagement.opt_in_survey(call, code)
-
-    try:
-        await _as_guest(request, site, agree)
-    except SignedOut:
-        return see_other(f"{site.base}/signin")
-    except DomainError as error:
-        if error.reason not in (*SURVEY_CLOSED, Reason.ALREADY_OPTED_IN):
-            raise
-    return see_other(f"{site.base}/survey?code={code}")
-
-
-async def survey_done(request: Request, site: Site) -> Response:
-    """The thanks page: the reward the survey pays, as submitResponse describes it."""
-    code = request.query_params.get("code", "")[:64]
-    survey_config = site.program.surveys.get(code)
-    if survey_config is None:
-        return _closed(request, site)
-
-    async def reward(call: Call) -> str | None:
-        return await guest_engagement.survey_reward(call, survey_config)
-
-    try:
-        described = await _as_guest(request, site, reward)
-    except SignedOut:
-        return see_other(f"{site.base}/signin")
-    return page(
-        request, site, "survey_done.html", signed_in=True, survey=survey_config, reward=described
-    )

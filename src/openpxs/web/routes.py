@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from openpxs.domain.errors import DomainError
-from openpxs.web import cards, combine, engagement, pages, profile, recovery, signin
+from openpxs.web import cards, combine, engagement, pages, profile, recovery, signin, surveys
 from openpxs.web.forms import FormTooLarge, read_form, see_other
 from openpxs.web.protection import CSRF_FIELD, SESSION_COOKIE, Protection, secure_headers
 from openpxs.web.render import page
@@ -78,9 +78,9 @@ SHOWN: dict[str, Show] = {
     "cards/add": cards.add_card,
     "cards/combine": combine.combine,
     "challenges": engagement.challenges,
-    "surveys": engagement.surveys,
-    "survey": engagement.survey,
-    "survey/done": engagement.survey_done,
+    "surveys": surveys.surveys,
+    "survey": surveys.survey,
+    "survey/done": surveys.survey_done,
 }
 SUBMITTED: dict[str, Submit] = {
     "signin": signin.signin_form,
@@ -94,7 +94,7 @@ SUBMITTED: dict[str, Submit] = {
     "password": profile.password_form,
     "cards/combine": combine.combine_form,
     "challenges/join": engagement.join_form,
-    "survey": engagement.survey_form,
+    "survey": surveys.survey_form,
 }
 
 
