@@ -45,6 +45,8 @@ def test_taking_the_demo_survey_pays_its_reward_once(site: tuple[TestClient, str
     assert '<label for="q.COMMENTS">Anything else we should know?</label>' in form
     assert "Reward for answering: 25 bonus points" in form
     before = points(client, card)
+    # Thanks only once answered.
+    assert client.get(f"{SITE}/survey/done?code={DEMO}").status_code == 404
 
     done = answer(client, **{"q.RATING": "4", "q.MEAL.BURGER": "1", "q.COMMENTS": "Great fries"})
     assert done == (303, f"{SITE}/survey/done?code={DEMO}")

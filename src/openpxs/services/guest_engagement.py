@@ -125,9 +125,12 @@ async def submit_survey(call: Call, code: str, answers: Sequence[Answer]) -> sur
 
 
 async def survey_reward(call: Call, survey: SurveyConfig) -> str | None:
-    """What the survey pays, as submitResponse describes it, for the signed-in guest's
-    thanks page."""
-    await user_for(call, None)
+    """What the survey paid, as submitResponse describes it, for the thanks page of a
+    guest who answered it in its current occurrence; refused for anyone else."""
+    taker = await surveys.taker_by_username(call, None)
+    responded = await call.uow.surveys.responded(call.merchant_id, taker.account_id)
+    if (survey.code, surveys.occurrence_of(call, survey)) not in responded:
+        raise Refused(Reason.INVALID_SURVEY, "the guest has not answered this survey")
     return surveys.reward_description(call, survey)
 
 

@@ -157,7 +157,8 @@ async def _opt_in(request: Request, site: Site, code: str) -> Response:
 
 
 async def survey_done(request: Request, site: Site) -> Response:
-    """The thanks page: the reward the survey pays, as submitResponse describes it."""
+    """The thanks page of a guest who answered the survey: the reward it paid, as
+    submitResponse describes it (read from the program, not from the address)."""
     code = request.query_params.get("code", "")[:64]
     survey_config = site.program.surveys.get(code)
     if survey_config is None:
@@ -170,6 +171,10 @@ async def survey_done(request: Request, site: Site) -> Response:
         described = await as_guest(request, site, reward)
     except SignedOut:
         return see_other(f"{site.base}/signin")
+    except DomainError as error:
+        if error.reason in SURVEY_CLOSED:
+            return _closed(request, site)
+        raise
     return page(
         request, site, "survey_done.html", signed_in=True, survey=survey_config, reward=described
     )
