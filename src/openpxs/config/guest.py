@@ -156,6 +156,9 @@ class MessagesConfig(_Model):
         "https://example.com/enroll?code={code}"
     )
     """Where the link in an SMS enrollment text points; {code} is replaced by the code."""
+    reset_by_sms: bool = False
+    """Whether the hosted guest website offers to text a password-reset code to a guest's
+    mobile phone (through the outbox's SMS channel) beside e-mailing it."""
     reset_link: Annotated[str, Field(max_length=300)] = (
         "https://example.com/reset-password?merchantId={merchant}&code={code}"
     )

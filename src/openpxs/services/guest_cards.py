@@ -73,11 +73,36 @@ async def attach_card(
     else is "not found" for a guest (nothing about another guest's card is revealed)
     and "already registered" for a b2b caller.
     """
+    card, account = await proven_card(
+        uow, program, where.now, user, number, registration_code, for_guest=for_guest, source=source
+    )
+    if account.user_id == user.id:
+        return card
+    if account.user_id is not None:
+        raise Refused(Reason.CARD_ALREADY_REGISTERED)
+    await uow.users.attach_account(program.merchant_id, account.id, user.id, where.now)
+    return card
+
+
+async def proven_card(
+    uow: UnitOfWork,
+    program: Program,
+    now: datetime,
+    user: User,
+    number: str,
+    registration_code: str | None,
+    *,
+    for_guest: bool,
+    source: str | None = None,
+) -> tuple[Card, Account]:
+    """The active card ``user`` proved they hold (locked, with its active account), as
+    attaching it judges it: the rules and the counting of ``attach_card``, nothing
+    changed yet (the combine page shows what would move before it moves)."""
     guess = guessing.card_guess(number)
     if for_guest:
-        await guessing.refuse_while_backing_off(uow, program, guess, source, where.now)
+        await guessing.refuse_while_backing_off(uow, program, guess, source, now)
     # Trying card numbers is guessing too: an unknown card counts like a wrong code.
-    guessed = (guessing.missed(program, guess, source, where.now, slow=True),) if for_guest else ()
+    guessed = (guessing.missed(program, guess, source, now, slow=True),) if for_guest else ()
     card = await uow.cards.find(program.merchant_id, number, lock=True)
     if card is None:
         raise CardNotFound(intents=guessed)
@@ -96,12 +121,36 @@ async def attach_card(
         await guessing.succeeded(uow, program, guess, source)
     if card.status != CardStatus.ACTIVE or account is None or not account.is_active:
         raise CardNotFound("the card is not active")
-    if account.user_id == user.id:
-        return card
-    if account.user_id is not None:
+    return card, account
+
+
+async def combine_preview(
+    call: Call, number: str, registration_code: str
+) -> tuple[Card, Account, Account]:
+    """What attachAndCombineCards would do with this card for the signed-in guest,
+    judged by the same rules and counted as the same guess, changing nothing: the
+    proven card, its account and the guest's home account it would fold into."""
+    user = await user_for(call, None)
+    home = await home_account(call.uow, call.merchant_id, user)
+    if home is None:
+        raise _cannot("the user has no active account")
+    card, account = await proven_card(
+        call.uow,
+        call.program,
+        call.now,
+        user,
+        number,
+        registration_code,
+        for_guest=call.principal.is_guest,
+        source=call.guesser,
+    )
+    if account.id == home.id:
+        raise _cannot("the card is part of the account already")
+    if account.user_id is not None and account.user_id != user.id:
         raise Refused(Reason.CARD_ALREADY_REGISTERED)
-    await uow.users.attach_account(program.merchant_id, account.id, user.id, where.now)
-    return card
+    if not await _would_combine(call.uow, call.merchant_id, user, card, account):
+        raise _cannot("the card cannot be combined with the account")
+    return card, account, home
 
 
 def combine_refusal(

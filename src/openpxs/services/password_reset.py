@@ -1,4 +1,5 @@
-"""Password reset by a code e-mailed to the guest (guestmanagement.yaml).
+"""Password reset by a code e-mailed (or, from the hosted guest website, texted) to the
+guest (guestmanagement.yaml).
 
 Starting a reset stores a one-time code (only its digest) for the user and writes the
 e-mail with the code and a reset link in the same transaction, so a refused call sends
@@ -12,6 +13,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Literal
 from urllib.parse import quote
 
 from openpxs.domain.errors import InvalidRequest, Reason, Refused
@@ -25,6 +27,7 @@ from openpxs.store.repositories.users import User
 from openpxs.store.uow import UnitOfWork
 
 PURPOSE = "password_reset"
+Channel = Literal["email", "sms"]
 IDENTIFIERS = ("printedCardNumber", "username", "email", "accountId")
 
 
@@ -74,7 +77,7 @@ def valid_caller_code(code: str) -> bool:
 
 
 async def request_reset(
-    call: Call, given: list[Identifier], chosen_code: str | None = None
+    call: Call, given: list[Identifier], chosen_code: str | None = None, channel: Channel = "email"
 ) -> str | None:
     """Start a reset for the one guest the identifiers name, with the caller's own code
     when it chose one; returns the address written to, as the caller may see it.
@@ -84,6 +87,10 @@ async def request_reset(
     reply is the same whether the guest exists, has an address, or has had their
     share of reset e-mails (``services.sending``): success, with the address masked
     when the caller named the guest by it ("d***@example.com"), else without one.
+
+    ``channel`` "sms" texts the code to the guest's mobile phone instead, when the
+    program allows it (``guest.messages.reset_by_sms``) and the guest has one; a guest
+    without one is answered as one without an address is.
     """
     trusted = call.principal.style == "b2b"
     if chosen_code and not trusted:
@@ -94,9 +101,13 @@ async def request_reset(
         raise InvalidRequest("resetCode must be 8 to 64 letters, digits, '-' or '_'")
     identifier = one_identifier(given)
     await sending.count_request(call.uow, call.program, call.guesser, call.now)
+    phone: str | None = None
     try:
         user = await find_user(call.uow, call.merchant_id, identifier)
-        if not user.email:
+        phone = mobile_phone_of(call.program, user) if channel == "sms" else None
+        if channel == "sms" and phone is None:
+            raise Refused(Reason.INVALID_PHONE, "no mobile phone to text a code to")
+        if channel == "email" and not user.email:
             raise Refused(Reason.NO_EMAIL_ADDRESS)
         if not await sending.may_send(call.uow, call.program, f"user:{user.id}", call.now):
             raise Refused(Reason.TOO_MANY_ATTEMPTS, "enough reset e-mails were sent lately")
@@ -104,8 +115,20 @@ async def request_reset(
         if trusted:
             raise
         return _as_shown(identifier)
+    if phone is not None:
+        await text_reset(call.uow, call.program, user, phone, call.now)
+        return None
     email = await start_reset(call.uow, call.program, user, call.now, chosen_code)
     return email if trusted else _as_shown(identifier)
+
+
+def mobile_phone_of(program: Program, user: User) -> str | None:
+    """Where a reset code may be texted: the guest's mobile phone, when the program
+    sends reset codes by SMS."""
+    phone = user.fields.get("mobilePhone")
+    if not program.guest.messages.reset_by_sms or not isinstance(phone, str):
+        return None
+    return phone.strip() or None
 
 
 def _as_shown(identifier: Identifier) -> str | None:
@@ -152,6 +175,40 @@ async def start_reset(
         now=now,
     )
     return email
+
+
+async def text_reset(
+    uow: UnitOfWork, program: Program, user: User, phone: str, now: datetime
+) -> None:
+    """Store a reset code for the user and text it (with the reset link) to ``phone``.
+    The code is the e-mail's kind, long and random: it names the guest by itself, so it
+    must not be guessable however many addresses try."""
+    minutes = program.guest.messages.reset_code_minutes
+    code = await uow.codes.issue(
+        merchant_id=program.merchant_id,
+        purpose=PURPOSE,
+        now=now,
+        lifetime=timedelta(minutes=minutes),
+        user_id=user.id,
+        account_id=user.account_id,
+        target=phone,
+        code=secrets.token_urlsafe(24),
+    )
+    link = program.guest.messages.reset_link.format(
+        merchant=program.merchant_id, code=quote(code, safe="")
+    )
+    await enqueue(
+        uow,
+        merchant_id=program.merchant_id,
+        channel="sms",
+        recipient=phone,
+        subject=None,
+        body=(
+            f"Your {program.name} password reset code: {code} (or open {link}). It works "
+            f"once and expires in {minutes} minutes. Did not ask? Ignore this text."
+        ),
+        now=now,
+    )
 
 
 async def _password_setting(uow: UnitOfWork, program: Program, user: User) -> FieldSetting:

@@ -1,5 +1,5 @@
-"""Forgotten passwords: asking for a reset code by e-mail, then choosing a new password
-with it.
+"""Forgotten passwords: asking for a reset code by e-mail (or by text message, when the
+program allows it), then choosing a new password with it.
 
 Both forms run the API's use cases (``services.password_reset``, as
 guestmanagement/generateAndSendGuestResetPasswordCode.json and resetPassword.json),
@@ -30,10 +30,30 @@ def _identifier(given: str) -> Identifier:
     return Identifier("email" if "@" in given else "username", given)
 
 
+def texts_codes(site: Site) -> bool:
+    """Whether the forgot page offers a code by text message (the program allows it)."""
+    return site.program.guest.messages.reset_by_sms
+
+
 def forgot_page(
-    request: Request, site: Site, *, status: int = 200, error: str | None = None, given: str = ""
+    request: Request,
+    site: Site,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    given: str = "",
+    channel: str = "email",
 ) -> Response:
-    return page(request, site, "forgot.html", status=status, error=error, given=given)
+    return page(
+        request,
+        site,
+        "forgot.html",
+        status=status,
+        error=error,
+        given=given,
+        by_sms=texts_codes(site),
+        channel=channel,
+    )
 
 
 async def forgot(request: Request, site: Site) -> Response:
@@ -42,11 +62,16 @@ async def forgot(request: Request, site: Site) -> Response:
 
 async def forgot_form(request: Request, site: Site, form: dict[str, str]) -> Response:
     given = form.get("identifier", "").strip()
+    # Whether the account has a mobile phone is not told: a text asked for where there
+    # is none is answered as a mail is where there is no address.
+    channel: password_reset.Channel = (
+        "sms" if form.get("channel") == "sms" and texts_codes(site) else "email"
+    )
     if not given:
-        return forgot_page(request, site, status=400, error="forgot.missing")
+        return forgot_page(request, site, status=400, error="forgot.missing", channel=channel)
 
     async def ask(call: Call) -> None:
-        await password_reset.request_reset(call, [_identifier(given)])
+        await password_reset.request_reset(call, [_identifier(given)], channel=channel)
 
     try:
         await run(request, site, ask, signed_in=False)
@@ -54,7 +79,9 @@ async def forgot_form(request: Request, site: Site, form: dict[str, str]) -> Res
         # Only this address's own asking can be refused here (too many lately); an
         # unknown account is answered as if the code had been sent.
         if error.reason == Reason.TOO_MANY_ATTEMPTS:
-            return forgot_page(request, site, status=429, error="forgot.too_many", given=given)
+            return forgot_page(
+                request, site, status=429, error="forgot.too_many", given=given, channel=channel
+            )
         raise
     return see_other(f"{site.base}/reset?sent=1")
 

@@ -11,7 +11,20 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from openpxs.domain.errors import DomainError
-from openpxs.web import apple, cards, pages, partners, profile, purchases, recovery, signin, wallet
+from openpxs.web import (
+    apple,
+    cards,
+    combine,
+    engagement,
+    pages,
+    partners,
+    profile,
+    purchases,
+    recovery,
+    signin,
+    surveys,
+    wallet,
+)
 from openpxs.web.forms import FormTooLarge, read_form, see_other
 from openpxs.web.protection import CSRF_FIELD, SESSION_COOKIE, Protection, secure_headers
 from openpxs.web.render import page
@@ -83,6 +96,11 @@ SHOWN: dict[str, Show] = {
     "egift/done": purchases.egift_done,
     "wallet/apple": wallet.apple_pass,
     "wallet/google": wallet.google_pass,
+    "cards/combine": combine.combine,
+    "challenges": engagement.challenges,
+    "surveys": surveys.surveys,
+    "survey": surveys.survey,
+    "survey/done": surveys.survey_done,
 }
 SUBMITTED: dict[str, Submit] = {
     "signin": signin.signin_form,
@@ -98,6 +116,9 @@ SUBMITTED: dict[str, Submit] = {
     "apple/link": apple.start_link,
     "reload": purchases.reload_form,
     "egift": purchases.egift_form,
+    "cards/combine": combine.combine_form,
+    "challenges/join": engagement.join_form,
+    "survey": surveys.survey_form,
 }
 # Posts from another site, which cannot carry the site's CSRF token: each checks what
 # binds it to the browser itself (Sign in with Apple: the state of its signed cookie).
