@@ -1,0 +1,328 @@
+"""Reports over a merchant's ledger: sums of the journal by day, wallet and store, the
+accounts opened and the challenges completed, all grouped in the database.
+
+A report's days are the merchant's days, so the caller gives their edges as UTC
+instants (``bounds``: the start of the first day, then the end of each day; days that
+are 23 or 25 hours long when daylight-saving time starts or ends included). The
+statements join the rows to a small table of those days and group by its index, which
+is the same SQL on SQLite and PostgreSQL whatever the zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import pairwise
+from typing import Any
+
+from sqlalchemy import Integer, and_, case, func, literal, select, union_all
+from sqlalchemy.sql import Select, Subquery
+from sqlalchemy.sql.elements import ColumnElement
+
+from openpxs.domain.reports import MAX_REPORT_DAYS
+from openpxs.store.repositories import Repository
+from openpxs.store.tables import (
+    UTCDateTime,
+    accounts,
+    challenge_completions,
+    challenge_group_completions,
+    integrations,
+    journal,
+    transactions,
+)
+
+EXPIRE_KIND = "expire"
+# SQLite refuses a compound SELECT of more than 500 parts, and the day table is one:
+# the domain keeps a period well inside that.
+assert MAX_REPORT_DAYS < 500
+
+
+@dataclass(frozen=True)
+class WalletDay:
+    """What one store's transactions moved in one wallet on one day (units of 1/10000):
+    credits, debits other than expiry, and value written off by expiry. ``store_code``
+    is None for transactions recorded without a store (expiry, the server's own)."""
+
+    day: int
+    wallet_code: int
+    store_code: str | None
+    credited: int
+    debited: int
+    expired: int
+
+
+@dataclass(frozen=True)
+class Enrollments:
+    day: int
+    channel: str | None
+    count: int
+
+
+@dataclass(frozen=True)
+class Completions:
+    day: int
+    challenge_code: str
+    accounts: int
+    groups: int
+
+
+def _days(bounds: Sequence[datetime]) -> Subquery:
+    """One row per day: its index and the UTC instants it starts and ends at."""
+    if not 2 <= len(bounds) <= MAX_REPORT_DAYS + 1:
+        raise ValueError(f"a report covers 1 to {MAX_REPORT_DAYS} days")
+    rows = [
+        select(
+            literal(index, Integer).label("day"),
+            literal(starts, UTCDateTime()).label("starts"),
+            literal(ends, UTCDateTime()).label("ends"),
+        )
+        for index, (starts, ends) in enumerate(pairwise(bounds))
+    ]
+    return (union_all(*rows) if len(rows) > 1 else rows[0]).subquery("days")
+
+
+def _in_day(days: Subquery, at: ColumnElement[datetime]) -> ColumnElement[bool]:
+    return and_(at >= days.c.starts, at < days.c.ends)
+
+
+class ReportRepository(Repository):
+    async def wallet_days(
+        self,
+        merchant_id: int,
+        wallet_codes: Sequence[int],
+        bounds: Sequence[datetime],
+        store_code: str | None = None,
+    ) -> list[WalletDay]:
+        """The journal of these wallets summed by day, wallet and store."""
+        days = _days(bounds)
+        expiring = transactions.c.kind == EXPIRE_KIND
+        units = journal.c.units
+        query = (
+            select(
+                days.c.day,
+                journal.c.wallet_code,
+                transactions.c.store_code,
+                func.sum(case((and_(units > 0, ~expiring), units), else_=0)).label("credited"),
+                func.sum(case((and_(units < 0, ~expiring), -units), else_=0)).label("debited"),
+                func.sum(case((expiring, -units), else_=0)).label("expired"),
+            )
+            .select_from(journal)
+            .join(days, _in_day(days, journal.c.created_at))
+            .join(
+                transactions,
+                and_(
+                    transactions.c.merchant_id == journal.c.merchant_id,
+                    transactions.c.id == journal.c.transaction_id,
+                ),
+            )
+            .where(
+                journal.c.merchant_id == merchant_id,
+                journal.c.wallet_code.in_(wallet_codes),
+                journal.c.created_at >= bounds[0],
+                journal.c.created_at < bounds[-1],
+            )
+            .group_by(days.c.day, journal.c.wallet_code, transactions.c.store_code)
+            .order_by(days.c.day, journal.c.wallet_code, transactions.c.store_code)
+        )
+        query = _at_store(query, store_code)
+        return [
+            WalletDay(
+                int(r.day),
+                int(r.wallet_code),
+                r.store_code,
+                int(r.credited),
+                int(r.debited),
+                int(r.expired),
+            )
+            for r in await self.conn.execute(query)
+        ]
+
+    async def balances_before(
+        self,
+        merchant_id: int,
+        wallet_codes: Sequence[int],
+        before: datetime,
+        store_code: str | None = None,
+    ) -> dict[int, int]:
+        """wallet -> the sum of its journal before an instant (the outstanding value)."""
+        query = (
+            select(journal.c.wallet_code, func.sum(journal.c.units).label("units"))
+            .where(
+                journal.c.merchant_id == merchant_id,
+                journal.c.wallet_code.in_(wallet_codes),
+                journal.c.created_at < before,
+            )
+            .group_by(journal.c.wallet_code)
+        )
+        if store_code is not None:
+            query = _at_store(query.join(transactions, _of_transaction()), store_code)
+        return {int(r.wallet_code): int(r.units) for r in await self.conn.execute(query)}
+
+    async def dormant_balances(
+        self,
+        merchant_id: int,
+        wallet_codes: Sequence[int],
+        at: datetime,
+        idle_since: datetime,
+        store_code: str | None = None,
+    ) -> dict[int, int]:
+        """wallet -> the value outstanding at ``at`` on accounts whose last activity (a
+        journal row of any wallet that is not an expiry) came before ``idle_since``."""
+        held = (
+            select(
+                journal.c.account_id,
+                journal.c.wallet_code,
+                func.sum(journal.c.units).label("units"),
+            )
+            .where(
+                journal.c.merchant_id == merchant_id,
+                journal.c.wallet_code.in_(wallet_codes),
+                journal.c.created_at < at,
+            )
+            .group_by(journal.c.account_id, journal.c.wallet_code)
+        )
+        if store_code is not None:
+            held = _at_store(held.join(transactions, _of_transaction()), store_code)
+        holdings = held.subquery("held")
+        active = (
+            select(journal.c.account_id)
+            .join(transactions, _of_transaction())
+            .where(
+                journal.c.merchant_id == merchant_id,
+                transactions.c.kind != EXPIRE_KIND,
+                journal.c.created_at >= idle_since,
+                journal.c.created_at < at,
+            )
+            .distinct()
+            .subquery("active")
+        )
+        query = (
+            select(holdings.c.wallet_code, func.sum(holdings.c.units).label("units"))
+            .select_from(holdings)
+            .outerjoin(active, active.c.account_id == holdings.c.account_id)
+            .where(active.c.account_id.is_(None))
+            .group_by(holdings.c.wallet_code)
+        )
+        return {int(r.wallet_code): int(r.units) for r in await self.conn.execute(query)}
+
+    async def enrollments(
+        self, merchant_id: int, bounds: Sequence[datetime], store_code: str | None = None
+    ) -> list[Enrollments]:
+        """Accounts opened per day and channel: the name of the integration that recorded
+        the account's first transaction (its activation); None when no integration did
+        (the server's own tools). The store is the one the guest enrolled at, else the
+        activation's."""
+        days = _days(bounds)
+        first = (
+            select(func.min(transactions.c.id))
+            .where(
+                transactions.c.merchant_id == accounts.c.merchant_id,
+                transactions.c.account_id == accounts.c.id,
+            )
+            .scalar_subquery()
+        )
+        opening = (
+            select(
+                accounts.c.id.label("account_id"),
+                accounts.c.created_at,
+                accounts.c.enroll_store_code,
+                first.label("transaction_id"),
+            )
+            .where(
+                accounts.c.merchant_id == merchant_id,
+                accounts.c.created_at >= bounds[0],
+                accounts.c.created_at < bounds[-1],
+            )
+            .subquery("opening")
+        )
+        store = func.coalesce(opening.c.enroll_store_code, transactions.c.store_code)
+        query = (
+            select(days.c.day, integrations.c.name.label("channel"), func.count().label("opened"))
+            .select_from(opening)
+            .join(days, _in_day(days, opening.c.created_at))
+            .outerjoin(
+                transactions,
+                and_(
+                    transactions.c.merchant_id == merchant_id,
+                    transactions.c.id == opening.c.transaction_id,
+                ),
+            )
+            .outerjoin(integrations, integrations.c.id == transactions.c.integration_id)
+            .group_by(days.c.day, integrations.c.name)
+            .order_by(days.c.day, integrations.c.name)
+        )
+        if store_code is not None:
+            query = query.where(store == store_code)
+        found = await self.conn.execute(query)
+        return [Enrollments(int(r.day), r.channel, int(r.opened)) for r in found]
+
+    async def completions(
+        self, merchant_id: int, bounds: Sequence[datetime], store_code: str | None = None
+    ) -> list[Completions]:
+        """Challenge occurrences completed per day and challenge: by accounts, and by
+        social groups (a group completion has no store, so a store's report has none).
+        An account's completion is a store's when its reward was paid there."""
+        days = _days(bounds)
+        by_account = (
+            select(
+                challenge_completions.c.challenge_code.label("code"),
+                challenge_completions.c.completed_at.label("at"),
+                literal(1).label("accounts"),
+                literal(0).label("groups"),
+            )
+            .where(challenge_completions.c.merchant_id == merchant_id)
+            .where(challenge_completions.c.completed_at >= bounds[0])
+            .where(challenge_completions.c.completed_at < bounds[-1])
+        )
+        if store_code is not None:
+            by_account = by_account.join(
+                transactions,
+                and_(
+                    transactions.c.merchant_id == merchant_id,
+                    transactions.c.id == challenge_completions.c.reward_transaction_id,
+                ),
+            ).where(transactions.c.store_code == store_code)
+            done = by_account.subquery("done")
+        else:
+            by_group = (
+                select(
+                    challenge_group_completions.c.challenge_code.label("code"),
+                    challenge_group_completions.c.completed_at.label("at"),
+                    literal(0).label("accounts"),
+                    literal(1).label("groups"),
+                )
+                .where(challenge_group_completions.c.merchant_id == merchant_id)
+                .where(challenge_group_completions.c.completed_at >= bounds[0])
+                .where(challenge_group_completions.c.completed_at < bounds[-1])
+            )
+            done = union_all(by_account, by_group).subquery("done")
+        query = (
+            select(
+                days.c.day,
+                done.c.code,
+                func.sum(done.c.accounts).label("accounts"),
+                func.sum(done.c.groups).label("groups"),
+            )
+            .select_from(done)
+            .join(days, _in_day(days, done.c.at))
+            .group_by(days.c.day, done.c.code)
+            .order_by(days.c.day, done.c.code)
+        )
+        return [
+            Completions(int(r.day), r.code, int(r.accounts), int(r.groups))
+            for r in await self.conn.execute(query)
+        ]
+
+
+def _of_transaction() -> ColumnElement[bool]:
+    return and_(
+        transactions.c.merchant_id == journal.c.merchant_id,
+        transactions.c.id == journal.c.transaction_id,
+    )
+
+
+def _at_store(query: Select[Any], store_code: str | None) -> Select[Any]:
+    if store_code is None:
+        return query
+    return query.where(transactions.c.store_code == store_code)
