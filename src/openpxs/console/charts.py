@@ -133,8 +133,7 @@ class _Canvas:
             f'<title id="{self.ident}-title">{_text(title)}</title>',
             f'<desc id="{self.ident}-desc">{_text(description)}</desc>',
             f'<rect width="{WIDTH}" height="{self.height}" fill="#ffffff"/>',
-            f'<text x="{MARGIN_LEFT}" y="24" {TITLE_FONT} '
-            f'fill="#1a1a1a">{_text(title)}</text>',
+            f'<text x="{MARGIN_LEFT}" y="24" {TITLE_FONT} fill="#1a1a1a">{_text(title)}</text>',
         ]
 
     def axes(self, scale: _Scale) -> None:
