@@ -27,6 +27,7 @@ from openpxs.store.tables import (
     accounts,
     challenge_completions,
     challenge_group_completions,
+    challenge_progress,
     integrations,
     journal,
     transactions,
@@ -262,7 +263,7 @@ class ReportRepository(Repository):
     ) -> list[Completions]:
         """Challenge occurrences completed per day and challenge: by accounts, and by
         social groups (a group completion has no store, so a store's report has none).
-        An account's completion is a store's when its reward was paid there."""
+        An account's completion is the store's whose check completed it."""
         days = _days(bounds)
         by_account = (
             select(
@@ -276,13 +277,7 @@ class ReportRepository(Repository):
             .where(challenge_completions.c.completed_at < bounds[-1])
         )
         if store_code is not None:
-            by_account = by_account.join(
-                transactions,
-                and_(
-                    transactions.c.merchant_id == merchant_id,
-                    transactions.c.id == challenge_completions.c.reward_transaction_id,
-                ),
-            ).where(transactions.c.store_code == store_code)
+            by_account = by_account.where(_completing_store() == store_code)
             done = by_account.subquery("done")
         else:
             by_group = (
@@ -313,6 +308,26 @@ class ReportRepository(Repository):
             Completions(int(r.day), r.code, int(r.accounts), int(r.groups))
             for r in await self.conn.execute(query)
         ]
+
+
+def _completing_store() -> ColumnElement[str | None]:
+    """The store of the check that completed an account's occurrence: its last standing
+    progress, recorded in the same call as the completion."""
+    progress = challenge_progress
+    return (
+        select(progress.c.store_code)
+        .where(
+            progress.c.merchant_id == challenge_completions.c.merchant_id,
+            progress.c.challenge_code == challenge_completions.c.challenge_code,
+            progress.c.occurrence == challenge_completions.c.occurrence,
+            progress.c.account_id == challenge_completions.c.account_id,
+            progress.c.recorded_at <= challenge_completions.c.completed_at,
+            progress.c.taken_back_at.is_(None),
+        )
+        .order_by(progress.c.recorded_at.desc(), progress.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 def _of_transaction() -> ColumnElement[bool]:
