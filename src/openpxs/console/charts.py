@@ -21,7 +21,7 @@ Number = Decimal | int
 WIDTH = 720
 HEIGHT = 360
 MARGIN_LEFT = 72
-MARGIN_RIGHT = 16
+MARGIN_RIGHT = 48
 MARGIN_TOP = 40
 MARGIN_BOTTOM = 64
 LEGEND_ROW = 18
@@ -30,7 +30,7 @@ TITLE_FONT = 'font-family="sans-serif" font-size="15" font-weight="bold"'
 # Dark enough on white for text contrast (WCAG AA), and told apart by more than hue.
 COLOURS = ("#1f5fa8", "#b3461b", "#2e7d32", "#6a3d9a", "#8a6d00", "#00767a", "#a8325e")
 DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 2", "10 4", "4 2 1 2")
-MAX_X_LABELS = 12
+MAX_X_LABELS = 8
 TICKS = 5
 
 
@@ -121,7 +121,7 @@ class _Canvas:
     def __init__(self, title: str, description: str, ident: str, series_count: int):
         self.ident = _ident(ident)
         legend_rows = (series_count + 2) // 3
-        self.height = HEIGHT + legend_rows * LEGEND_ROW
+        self.height = HEIGHT + max(legend_rows - 1, 0) * LEGEND_ROW
         self.plot_left = MARGIN_LEFT
         self.plot_right = WIDTH - MARGIN_RIGHT
         self.plot_top = MARGIN_TOP
