@@ -30,6 +30,7 @@ from openpxs.store.tables import (
     challenge_progress,
     integrations,
     journal,
+    transaction_cards,
     transactions,
 )
 
@@ -215,11 +216,13 @@ class ReportRepository(Repository):
         (the server's own tools). The store is the one the guest enrolled at, else the
         activation's."""
         days = _days(bounds)
+        # An activation records no account on its transaction (the account is its
+        # outcome) but on the card it changed: the account's first card change is it.
         first = (
-            select(func.min(transactions.c.id))
+            select(func.min(transaction_cards.c.transaction_id))
             .where(
-                transactions.c.merchant_id == accounts.c.merchant_id,
-                transactions.c.account_id == accounts.c.id,
+                transaction_cards.c.merchant_id == accounts.c.merchant_id,
+                transaction_cards.c.account_id == accounts.c.id,
             )
             .scalar_subquery()
         )
