@@ -229,14 +229,24 @@ def test_dormant_value_is_what_idle_accounts_hold(client: TestClient, clock: Shi
     start = end_of_day(local_date(datetime.now(UTC), ZONE) - timedelta(days=1), ZONE)
     clock.offset = start + timedelta(hours=1) - datetime.now(UTC)
     sell(client, GIFT, "30.00")
+    lapsing = local_date(start + timedelta(hours=1), ZONE) + timedelta(days=35)
+    bonus = {
+        "walletCode": 1,
+        "quantity": "5.00",
+        "expiration": {"date": lapsing.isoformat(), "type": "absolute"},
+    }
+    call(client, "addRedeem", add_redeem_body(GIFT, [bonus]))
     sell(client, GIFT2, "12.00")
-    clock.offset += timedelta(days=40)
+    now = start + timedelta(days=40, hours=1)
+    clock.offset = now - datetime.now(UTC)
+    sweep(client, now)  # GIFT's bonus lapses on day 35: an expiry, not activity
     call(client, "addRedeem", add_redeem_body(GIFT2, None, [{"walletCode": 1, "quantity": "2"}]))
-    today = local_date(start + timedelta(days=40, hours=1), ZONE)
+    today = local_date(now, ZONE)
     first = today - timedelta(days=45)
 
     owed = report(client, lambda uow: reports.liability(uow, 1000, first, today, dormant_days=30))
     assert owed.closing(1) == Decimal("40.00")
+    assert owed.expired(1) == Decimal("5.00")
     assert owed.dormant == {1: Decimal("30.00")}
     longer = report(client, lambda uow: reports.liability(uow, 1000, first, today, dormant_days=60))
     assert longer.dormant == {1: Decimal("0.00")}

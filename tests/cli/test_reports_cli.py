@@ -226,3 +226,37 @@ def test_a_file_that_cannot_be_written_exits_2(
     )
     assert result.exit_code == 2, result.output
     assert "cannot write" in result.stderr
+
+
+def test_the_activity_chart_draws_redemption_below_zero(
+    sales: None, database_url: str, tmp_path: Path
+) -> None:
+    chart = tmp_path / "activity.svg"
+    result = reports(
+        database_url,
+        "activity",
+        "--merchant",
+        "1000",
+        "--from",
+        SALE_DAY,
+        "--to",
+        NEXT_DAY,
+        "--wallet",
+        "1",
+        "--svg",
+        str(chart),
+    )
+    assert result.exit_code == 0, result.output
+    root = ET.fromstring(chart.read_text(encoding="utf-8"))
+    svg = "{http://www.w3.org/2000/svg}"
+    bars = {
+        (bar.findtext(f"{svg}title") or ""): bar
+        for bar in root.iter(f"{svg}rect")
+        if bar.find(f"{svg}title") is not None
+    }
+    accrued = bars["accrued, 2026-07-03: 28.00"]
+    redeemed = bars["redeemed, 2026-07-03: -5.00"]
+    zero = float(accrued.get("y") or 0) + float(accrued.get("height") or 0)
+    assert float(redeemed.get("y") or 0) == pytest.approx(zero)  # hangs below the zero line
+    desc = root.findtext(f"{svg}desc") or ""
+    assert "accrued 28.00, redeemed 5.00, expired 0.00" in desc

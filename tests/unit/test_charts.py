@@ -96,7 +96,7 @@ def test_a_single_day_is_a_marker_in_the_middle() -> None:
     (marker,) = root.iter(f"{SVG}circle")
     assert float(marker.get("cx") or 0) == pytest.approx((MARGIN_LEFT + WIDTH - MARGIN_RIGHT) / 2)
     point_title = marker.find(f"{SVG}title")
-    assert point_title is not None and point_title.text == "SV, 2026-12-01: 12.5"
+    assert point_title is not None and point_title.text == "SV, 2026-12-01: 12.50"
 
 
 def test_a_line_goes_below_zero_and_the_scale_follows() -> None:

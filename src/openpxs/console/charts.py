@@ -260,7 +260,7 @@ def line_chart(
         for (x, y), label, value in zip(points, labels, one.values, strict=True):
             canvas.parts.append(
                 f'<circle cx="{x}" cy="{y}" r="3" fill="{colour}"><title>'
-                f"{_text(f'{one.name}, {label}: {_shown(Decimal(value))}')}</title></circle>"
+                f"{_text(f'{one.name}, {label}: {Decimal(value)}')}</title></circle>"
             )
     canvas.legend(series, "line")
     return canvas.done()
@@ -319,7 +319,7 @@ def bar_chart(
                 f'<rect x="{round(left, 2)}" y="{top}" width="{round(bar, 2)}" '
                 f'height="{round(height, 2)}" fill="{colour}"'
                 f"{_hatch_ref(canvas.ident, index)}><title>"
-                f"{_text(f'{one.name}, {label}: {_shown(value)}')}</title></rect>"
+                f"{_text(f'{one.name}, {label}: {value}')}</title></rect>"
             )
     canvas.legend(series, "bar")
     return canvas.done()
