@@ -269,6 +269,34 @@ def test_days_are_the_merchants_days(client: TestClient, clock: ShiftedClock) ->
     assert [d.outstanding for d in owed.days] == [Decimal("10.00"), Decimal("10.00")]
 
 
+def test_days_around_a_clock_change_keep_their_loads(
+    client: TestClient, clock: ShiftedClock
+) -> None:
+    """1 November 2026 is 25 hours long in New York: loads late on the day before, late
+    on it and early on the next each land on their own local day."""
+    moments = [
+        (datetime(2026, 11, 1, 3, 30, tzinfo=UTC), "1.00"),  # 23:30 EDT, 31 October
+        (datetime(2026, 11, 2, 4, 30, tzinfo=UTC), "2.00"),  # 23:30 EST, 1 November
+        (datetime(2026, 11, 2, 5, 30, tzinfo=UTC), "4.00"),  # 00:30 EST, 2 November
+    ]
+    for index, (moment, amount) in enumerate(moments):
+        clock.offset = moment - datetime.now(UTC)
+        if index == 0:
+            sell(client, GIFT, amount)
+        else:
+            add = [{"walletCode": 1, "quantity": amount}]
+            call(client, "addRedeem", add_redeem_body(GIFT, add, None, pos_id=f"dst{index}"))
+    period = date(2026, 10, 30), date(2026, 11, 3)
+    moved = report(client, lambda uow: reports.activity(uow, 1000, *period))
+    assert [(r.day, r.accrued) for r in moved.rows] == [
+        (date(2026, 10, 31), Decimal("1.00")),
+        (date(2026, 11, 1), Decimal("2.00")),
+        (date(2026, 11, 2), Decimal("4.00")),
+    ]
+    owed = report(client, lambda uow: reports.liability(uow, 1000, *period))
+    assert [str(d.outstanding) for d in owed.days] == ["0.00", "1.00", "3.00", "7.00", "7.00"]
+
+
 def test_a_challenge_completion_is_counted_on_its_day_and_store(
     client: TestClient, clock: ShiftedClock
 ) -> None:

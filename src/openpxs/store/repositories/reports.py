@@ -3,9 +3,10 @@ accounts opened and the challenges completed, all grouped in the database.
 
 A report's days are the merchant's days, so the caller gives their edges as UTC
 instants (``bounds``: the start of the first day, then the end of each day; days that
-are 23 or 25 hours long when daylight-saving time starts or ends included). The
-statements join the rows to a small table of those days and group by its index, which
-is the same SQL on SQLite and PostgreSQL whatever the zone.
+are 23 or 25 hours long when daylight-saving time starts or ends included). Each row's
+day is computed from its instant (``_day_of``: whole seconds since the epoch, divided
+by the day's length within runs of 24-hour days), so a statement reads the rows of the
+period once, through the merchant-and-time index, and groups them by day.
 """
 
 from __future__ import annotations
@@ -16,14 +17,13 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, func, literal, select, union_all
-from sqlalchemy.sql import Select, Subquery
+from sqlalchemy import BigInteger, and_, case, cast, extract, func, literal, select, union_all
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
 from openpxs.domain.reports import MAX_REPORT_DAYS
 from openpxs.store.repositories import Repository
 from openpxs.store.tables import (
-    UTCDateTime,
     accounts,
     challenge_completions,
     challenge_group_completions,
@@ -35,9 +35,7 @@ from openpxs.store.tables import (
 )
 
 EXPIRE_KIND = "expire"
-# SQLite refuses a compound SELECT of more than 500 parts, and the day table is one:
-# the domain keeps a period well inside that.
-assert MAX_REPORT_DAYS < 500
+DAY_SECONDS = 86_400
 
 
 @dataclass(frozen=True)
@@ -69,26 +67,47 @@ class Completions:
     groups: int
 
 
-def _days(bounds: Sequence[datetime]) -> Subquery:
-    """One row per day: its index and the UTC instants it starts and ends at."""
+def _runs(bounds: Sequence[datetime]) -> list[tuple[int, int, int, bool]]:
+    """The period as runs of days: (first day's index, start, end in epoch seconds,
+    whether every day of the run is 24 hours long). A day when the clocks change is a
+    run of its own, so a zone has a handful of runs a year."""
     if not 2 <= len(bounds) <= MAX_REPORT_DAYS + 1:
         raise ValueError(f"a report covers 1 to {MAX_REPORT_DAYS} days")
-    rows = [
-        select(
-            literal(index, Integer).label("day"),
-            literal(starts, UTCDateTime()).label("starts"),
-            literal(ends, UTCDateTime()).label("ends"),
-        )
-        for index, (starts, ends) in enumerate(pairwise(bounds))
-    ]
-    return (union_all(*rows) if len(rows) > 1 else rows[0]).subquery("days")
-
-
-def _in_day(days: Subquery, at: ColumnElement[datetime]) -> ColumnElement[bool]:
-    return and_(at >= days.c.starts, at < days.c.ends)
+    edges = [int(b.timestamp()) for b in bounds]
+    runs: list[tuple[int, int, int, bool]] = []
+    for index, (starts, ends) in enumerate(pairwise(edges)):
+        even = ends - starts == DAY_SECONDS
+        if runs and even and runs[-1][3]:
+            first, run_start, _, _ = runs[-1]
+            runs[-1] = (first, run_start, ends, True)
+        else:
+            runs.append((index, starts, ends, even))
+    return runs
 
 
 class ReportRepository(Repository):
+    def _seconds(self, at: ColumnElement[datetime]) -> ColumnElement[int]:
+        """Whole seconds since the epoch of a UTC column (every day edge is whole)."""
+        if self.postgres:
+            return cast(func.floor(extract("epoch", at)), BigInteger)
+        return cast(func.strftime("%s", at), BigInteger)
+
+    def _day_of(
+        self, at: ColumnElement[datetime], bounds: Sequence[datetime]
+    ) -> ColumnElement[int]:
+        """The index of the period's day an instant falls on (the caller keeps the rows
+        inside the period)."""
+        seconds = self._seconds(at)
+        whens = []
+        for first, starts, ends, even in _runs(bounds):
+            day: ColumnElement[int] = literal(first, BigInteger)
+            if even:
+                # Floor division: SQLAlchemy's "/" divides exactly (as NUMERIC).
+                elapsed = seconds - literal(starts, BigInteger)
+                day = day + elapsed // literal(DAY_SECONDS, BigInteger)
+            whens.append((seconds < literal(ends, BigInteger), day))
+        return case(*whens, else_=None)
+
     async def wallet_days(
         self,
         merchant_id: int,
@@ -97,37 +116,38 @@ class ReportRepository(Repository):
         store_code: str | None = None,
     ) -> list[WalletDay]:
         """The journal of these wallets summed by day, wallet and store."""
-        days = _days(bounds)
-        expiring = transactions.c.kind == EXPIRE_KIND
-        units = journal.c.units
-        query = (
+        rows = (
             select(
-                days.c.day,
+                self._day_of(journal.c.created_at, bounds).label("day"),
                 journal.c.wallet_code,
                 transactions.c.store_code,
-                func.sum(case((and_(units > 0, ~expiring), units), else_=0)).label("credited"),
-                func.sum(case((and_(units < 0, ~expiring), -units), else_=0)).label("debited"),
-                func.sum(case((expiring, -units), else_=0)).label("expired"),
+                transactions.c.kind,
+                journal.c.units,
             )
             .select_from(journal)
-            .join(days, _in_day(days, journal.c.created_at))
-            .join(
-                transactions,
-                and_(
-                    transactions.c.merchant_id == journal.c.merchant_id,
-                    transactions.c.id == journal.c.transaction_id,
-                ),
-            )
+            .join(transactions, _of_transaction())
             .where(
                 journal.c.merchant_id == merchant_id,
                 journal.c.wallet_code.in_(wallet_codes),
                 journal.c.created_at >= bounds[0],
                 journal.c.created_at < bounds[-1],
             )
-            .group_by(days.c.day, journal.c.wallet_code, transactions.c.store_code)
-            .order_by(days.c.day, journal.c.wallet_code, transactions.c.store_code)
         )
-        query = _at_store(query, store_code)
+        moved = _at_store(rows, store_code).subquery("moved")
+        expiring = moved.c.kind == EXPIRE_KIND
+        units = moved.c.units
+        query = (
+            select(
+                moved.c.day,
+                moved.c.wallet_code,
+                moved.c.store_code,
+                func.sum(case((and_(units > 0, ~expiring), units), else_=0)).label("credited"),
+                func.sum(case((and_(units < 0, ~expiring), -units), else_=0)).label("debited"),
+                func.sum(case((expiring, -units), else_=0)).label("expired"),
+            )
+            .group_by(moved.c.day, moved.c.wallet_code, moved.c.store_code)
+            .order_by(moved.c.day, moved.c.wallet_code, moved.c.store_code)
+        )
         return [
             WalletDay(
                 int(r.day),
@@ -215,7 +235,6 @@ class ReportRepository(Repository):
         the account's first transaction (its activation); None when no integration did
         (the server's own tools). The store is the one the guest enrolled at, else the
         activation's."""
-        days = _days(bounds)
         # An activation records no account on its transaction (the account is its
         # outcome) but on the card it changed: the account's first card change is it.
         first = (
@@ -229,7 +248,7 @@ class ReportRepository(Repository):
         opening = (
             select(
                 accounts.c.id.label("account_id"),
-                accounts.c.created_at,
+                self._day_of(accounts.c.created_at, bounds).label("day"),
                 accounts.c.enroll_store_code,
                 first.label("transaction_id"),
             )
@@ -242,9 +261,10 @@ class ReportRepository(Repository):
         )
         store = func.coalesce(opening.c.enroll_store_code, transactions.c.store_code)
         query = (
-            select(days.c.day, integrations.c.name.label("channel"), func.count().label("opened"))
+            select(
+                opening.c.day, integrations.c.name.label("channel"), func.count().label("opened")
+            )
             .select_from(opening)
-            .join(days, _in_day(days, opening.c.created_at))
             .outerjoin(
                 transactions,
                 and_(
@@ -253,8 +273,8 @@ class ReportRepository(Repository):
                 ),
             )
             .outerjoin(integrations, integrations.c.id == transactions.c.integration_id)
-            .group_by(days.c.day, integrations.c.name)
-            .order_by(days.c.day, integrations.c.name)
+            .group_by(opening.c.day, integrations.c.name)
+            .order_by(opening.c.day, integrations.c.name)
         )
         if store_code is not None:
             query = query.where(store == store_code)
@@ -267,7 +287,6 @@ class ReportRepository(Repository):
         """Challenge occurrences completed per day and challenge: by accounts, and by
         social groups (a group completion has no store, so a store's report has none).
         An account's completion is the store's whose check completed it."""
-        days = _days(bounds)
         by_account = (
             select(
                 challenge_completions.c.challenge_code.label("code"),
@@ -295,17 +314,21 @@ class ReportRepository(Repository):
                 .where(challenge_group_completions.c.completed_at < bounds[-1])
             )
             done = union_all(by_account, by_group).subquery("done")
+        dated = select(
+            self._day_of(done.c.at, bounds).label("day"),
+            done.c.code,
+            done.c.accounts,
+            done.c.groups,
+        ).subquery("dated")
         query = (
             select(
-                days.c.day,
-                done.c.code,
-                func.sum(done.c.accounts).label("accounts"),
-                func.sum(done.c.groups).label("groups"),
+                dated.c.day,
+                dated.c.code,
+                func.sum(dated.c.accounts).label("accounts"),
+                func.sum(dated.c.groups).label("groups"),
             )
-            .select_from(done)
-            .join(days, _in_day(days, done.c.at))
-            .group_by(days.c.day, done.c.code)
-            .order_by(days.c.day, done.c.code)
+            .group_by(dated.c.day, dated.c.code)
+            .order_by(dated.c.day, dated.c.code)
         )
         return [
             Completions(int(r.day), r.code, int(r.accounts), int(r.groups))
