@@ -433,6 +433,7 @@ def _add_config_commands() -> None:
     from openpxs.cli_commerce import gifts_app, subscriptions_app
     from openpxs.cli_config import cards_app, config_app
     from openpxs.cli_payments import payments_app
+    from openpxs.cli_reports import reports_app
     from openpxs.cli_surveys import surveys_app
     from openpxs.cli_webhooks import webhooks_app
 
@@ -440,6 +441,7 @@ def _add_config_commands() -> None:
     app.add_typer(cards_app, name="cards")
     app.add_typer(payments_app, name="payments")
     app.add_typer(surveys_app, name="surveys")
+    app.add_typer(reports_app, name="reports")
     app.add_typer(gifts_app, name="gifts")
     app.add_typer(subscriptions_app, name="subscriptions")
     app.add_typer(webhooks_app, name="webhooks")

@@ -190,6 +190,8 @@ accounts = Table(
     Column("revision", BigInteger, nullable=False, server_default="0"),
     Index("ix_accounts_merchant", "merchant_id", "id"),
     Index("ix_accounts_merchant_user", "merchant_id", "user_id"),
+    # The enrollments report reads the accounts opened on the days it covers.
+    Index("ix_accounts_merchant_created", "merchant_id", "created_at"),
 )
 
 cards = Table(
@@ -296,6 +298,8 @@ journal = Table(
     Index("ix_journal_merchant_account_wallet", "merchant_id", "account_id", "wallet_code"),
     Index("ix_journal_merchant_txn", "merchant_id", "transaction_id"),
     Index("ix_journal_merchant_lot", "merchant_id", "lot_id"),
+    # The reports read the journal of the days they cover.
+    Index("ix_journal_merchant_created", "merchant_id", "created_at"),
 )
 
 # One row per retry-safe call: the unique key makes a retried call replay instead of

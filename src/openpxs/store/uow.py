@@ -62,6 +62,7 @@ from openpxs.store.repositories.recharge_monitors import RechargeMonitorReposito
 from openpxs.store.repositories.referrals import ReferralRepository
 from openpxs.store.repositories.region_events import RegionEventRepository
 from openpxs.store.repositories.related_guests import RelatedGuestRepository
+from openpxs.store.repositories.reports import ReportRepository
 from openpxs.store.repositories.retry_keys import RetryKeyRepository, RetryKeys
 from openpxs.store.repositories.sale_orders import SaleOrderRepository
 from openpxs.store.repositories.social_groups import SocialGroupRepository
@@ -473,6 +474,10 @@ class UnitOfWork:
     @cached_property
     def program_files(self) -> ProgramFileRepository:
         return ProgramFileRepository(self._conn)
+
+    @cached_property
+    def reports(self) -> ReportRepository:
+        return ReportRepository(self._conn)
 
     @cached_property
     def referrals(self) -> ReferralRepository:
