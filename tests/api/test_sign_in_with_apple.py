@@ -226,6 +226,12 @@ def test_a_program_may_accept_tokens_without_a_nonce(
 def test_without_the_apple_section_the_grant_is_not_offered(client: TestClient) -> None:
     reply = refused(grant(client, id_token="x.y.z", nonce="n"), "unsupported_grant_type")
     assert reply["errorMessage"] == "Sign in with Apple is not offered"
+    before = counts(client)
+    # Nor can an Apple ID be linked: nothing can prove it.
+    joined = create(client, "noapple", setAccountFields=apple_account("001.x"), id_token="x.y.z")
+    refused(joined, "enrollment.field_validation")
+    assert joined["errorsByField"]["setAccountFields/externalAccounts"][0]["code"] == "not_proven"
+    assert counts(client) == before
 
 
 def test_an_apple_id_is_linked_only_with_its_token(

@@ -67,11 +67,11 @@ class IdentityNotProven(Exception):
 async def apple_identity(call: Call, id_token: str | None, nonce: str | None) -> ExternalIdentity:
     """The Apple user an app's identity token proves (guest.apple): signed by Apple's
     keys, for one of the apps' bundle ids, unexpired, and carrying SHA-256 of ``nonce``
-    (required unless the program allows tokens without one). ``UNSUPPORTED_GRANT_TYPE``
-    without guest.apple; ``IdentityNotProven`` for a token that does not hold."""
+    (required unless the program allows tokens without one). ``IdentityNotProven`` for
+    a token that does not hold, and for any without guest.apple."""
     apple = call.program.guest.apple
     if apple is None:
-        raise Refused(Reason.UNSUPPORTED_GRANT_TYPE, APPLE_NOT_OFFERED)
+        raise IdentityNotProven(APPLE_NOT_OFFERED)
     if not id_token or (apple.require_nonce and not nonce):
         raise IdentityNotProven("an id_token and its nonce are required")
     verifier = AppleVerifier(tuple(apple.client_ids), apple.keys_url, apple.issuer)
@@ -91,6 +91,8 @@ async def sign_in_with_apple(
     linked to. A token that does not hold is ``invalid_grant``; a proven Apple id linked
     to no guest is ``EXTERNAL_ACCOUNT_NOT_FOUND`` (no_matching_guests), which the app
     answers by enrolling the guest with that Apple id."""
+    if call.program.guest.apple is None:
+        raise Refused(Reason.UNSUPPORTED_GRANT_TYPE, APPLE_NOT_OFFERED)
     try:
         identity = await apple_identity(call, id_token, nonce)
     except IdentityNotProven:
