@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from openpxs.config.loader import ConfigError
-from tests.api.guests import PASSWORD, as_guest, body_of, enroll, gget, gpost, user_fields
+from tests.api.guests import as_guest, body_of, enroll, gget, gpost, user_fields
 from tests.api.pos import refused
 from tests.fakes.apple_id import APP_ID, CLIENT_ID, TEAM_ID, FakeAppleId, _new_key, hashed
 from tests.program_config import edited_config, program_editor
@@ -300,7 +300,6 @@ def test_an_apple_id_is_linked_only_with_its_token(
     # Other systems' ids link as before, without proof.
     partner = create(apple_app, "partnered", setAccountFields=apple_account("p-1", "PARTNER"))
     assert partner["result"] == "cardCreatedSuccess", partner
-    assert PASSWORD
 
 
 def test_the_apps_and_the_website_share_one_apple_identity(apple_id: FakeAppleId) -> None:
