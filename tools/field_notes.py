@@ -41,6 +41,13 @@ _SOURCE = (
 _LEADING = re.compile(rf"^{_SOURCE}(?: \([^)]*\))?\s*(?:[-;:,]\s*|$)", re.IGNORECASE)
 _TRAILING = re.compile(rf"[;,(]\s*{_SOURCE}(?: \([^)]*\))?\)?\s*$", re.IGNORECASE)
 
+# The members proving an Apple ID an enrollment call links (AppleProof).
+APPLE_PROOF = (
+    "Sign in with Apple's identity token proving the Apple ID an external account names "
+    "(as requestGuestToken's Apple grant takes it)"
+)
+APPLE_NONCE = "The nonce whose SHA-256 (hex) the app gave Apple with the id_token's request"
+
 # Members the contract lists without a usable note, or that the server adds; keyed by
 # "Model.member" or by "member" for every model.
 OWN_NOTES: dict[str, str] = {
@@ -264,6 +271,16 @@ OWN_NOTES: dict[str, str] = {
     "RuleBreakdown.quantity": "What the rule added",
     "TokenRequest.code_verifier": "Grant_type=authorization_code: the PKCE verifier (RFC 7636) "
     "of the code_challenge the guest website's accountlogin request carried",
+    "TokenRequest.id_token": "Grant_type=http://paytronix.com/oauth/apple: the identity "
+    "token Apple gave the app (a JWT)",
+    "TokenRequest.nonce": "Grant_type=http://paytronix.com/oauth/apple: the app's nonce, "
+    "whose SHA-256 (hex) it gave Apple and Apple put in the token",
+    "LinkingCreateRequest.id_token": APPLE_PROOF,
+    "LinkingCreateRequest.nonce": APPLE_NONCE,
+    "CreateWithNumberRequest.id_token": APPLE_PROOF,
+    "CreateWithNumberRequest.nonce": APPLE_NONCE,
+    "ExternalAccountsRequest.id_token": APPLE_PROOF,
+    "ExternalAccountsRequest.nonce": APPLE_NONCE,
     "WalletContentOut.quantity": "The quantity added or redeemed",
     "balance": "The wallet's current balance",
 }

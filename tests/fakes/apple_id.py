@@ -9,6 +9,7 @@ with any claim changed, or signed with another key, to test what must be refused
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import secrets
@@ -26,8 +27,15 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 CLIENT_ID = "com.example.demo.web"
+# An app's bundle id: the aud of the tokens Apple gives the app (guest.apple).
+APP_ID = "com.example.demo.app"
 TEAM_ID = "TEAM123456"
 ISSUER = "https://appleid.apple.com"
+
+
+def hashed(nonce: str) -> str:
+    """What an iOS app gives Apple for its nonce, and Apple puts in the token."""
+    return hashlib.sha256(nonce.encode()).hexdigest()
 
 
 def _new_key() -> rsa.RSAPrivateKey:
@@ -65,7 +73,7 @@ class FakeAppleId:
 
     def token(
         self,
-        nonce: str,
+        nonce: str | None,
         *,
         key: rsa.RSAPrivateKey | None = None,
         **claims: Any,

@@ -7,7 +7,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from openpxs.config.website import WebsiteConfig
+from openpxs.config.website import (
+    APPLE_ISSUER,
+    APPLE_KEYS_URL,
+    AbsoluteUrl,
+    WebsiteConfig,
+)
 from openpxs.domain.fields import FIELD_TYPES, READ_ONLY, UNIQUE_CAPABLE, FieldSetting
 
 
@@ -167,6 +172,29 @@ class MessagesConfig(_Model):
     """
 
 
+class AppleAppsConfig(_Model):
+    """Sign in with Apple in the merchant's apps: oauth/requestGuestToken.json's grant
+    http://paytronix.com/oauth/apple, with the identity token Apple gave the app."""
+
+    client_ids: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        min_length=1, max_length=20
+    )
+    """The apps' bundle ids (the aud of the identity tokens Apple gives them); a token
+    for any other audience, the website's Services ID included, is refused."""
+    keys_url: AbsoluteUrl = APPLE_KEYS_URL
+    """Apple's public keys (a JWKS) identity tokens are verified with; the website's
+    when both are configured."""
+    issuer: Annotated[str, Field(min_length=1, max_length=2000)] = APPLE_ISSUER
+    """The iss identity tokens must carry; the website's when both are configured."""
+    external_identifier: Annotated[str, Field(min_length=1, max_length=100)] = "apple"
+    """The external identifier the Apple user id (sub) is linked under; the website's
+    when both are configured, so that one Apple user is one guest wherever they sign in."""
+    require_nonce: bool = True
+    """Refuse a grant without a nonce (the app's random value, whose SHA-256 it gave
+    Apple): without one, an identity token copied from the app could be replayed until
+    it expires."""
+
+
 class GuestConfig(_Model):
     """Guest-facing settings."""
 
@@ -187,6 +215,22 @@ class GuestConfig(_Model):
     website: WebsiteConfig | None = None
     """The hosted guest website and the applications it signs guests in to; none without
     this section."""
+    apple: AppleAppsConfig | None = None
+    """Sign in with Apple in the merchant's apps (the website's is guest.website.apple);
+    none without this section."""
+
+    @model_validator(mode="after")
+    def _one_apple(self) -> GuestConfig:
+        site = self.website.apple if self.website is not None else None
+        if site is None or self.apple is None:
+            return self
+        for name in ("keys_url", "issuer", "external_identifier"):
+            if getattr(site, name) != getattr(self.apple, name):
+                raise ValueError(
+                    f"apple.{name} differs from website.apple.{name}: one Apple user "
+                    "would be two guests"
+                )
+        return self
 
     @model_validator(mode="after")
     def _unique_perks(self) -> GuestConfig:

@@ -55,6 +55,7 @@ def _image_url(value: str) -> str:
 
 
 _LOCAL = ("localhost", "127.0.0.1")
+AbsoluteUrl = Annotated[str, Field(max_length=2000), AfterValidator(_absolute_url)]
 Colour = Annotated[str, AfterValidator(_colour)]
 GuestScope = Literal["user_read", "user_write", "account_read", "account_write"]
 ALL_SCOPES: tuple[GuestScope, ...] = ("user_read", "user_write", "account_read", "account_write")

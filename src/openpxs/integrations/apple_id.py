@@ -1,15 +1,19 @@
-"""Sign in with Apple: checking the identity token Apple posts back to the guest website.
+"""Sign in with Apple: checking the identity token Apple posts back to the guest website
+or gives an app.
 
 The token is a JWT signed RS256 by one of the keys Apple publishes as a JWKS
 (``keys_url``); it is accepted only when the signature holds and it was issued by Apple
-(``iss``) for this merchant's Services ID (``aud``), has not expired, and carries the
-nonce the site sent with the request (so a token taken from another sign-in cannot be
-replayed here). The keys are fetched once and again when a token names a key not seen
-yet (Apple rotates them).
+(``iss``) for one of this merchant's client ids (``aud``: the website's Services ID, an
+app's bundle id), has not expired, and carries the nonce the client sent with the
+request (so a token taken from another sign-in cannot be replayed here). The website
+sends its nonce to Apple as it is; an iOS app sends SHA-256 of its nonce (hex), as
+Apple's native sign-in expects, and proves it by presenting the nonce itself. The keys
+are fetched once and again when a token names a key not seen yet (Apple rotates them).
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import time
 from dataclasses import dataclass
@@ -42,7 +46,8 @@ class AppleIdentity:
 
 @dataclass(frozen=True)
 class AppleVerifier:
-    client_id: str
+    # The audiences accepted: the website's Services ID, or the apps' bundle ids.
+    client_ids: tuple[str, ...]
     keys_url: str
     issuer: str
 
@@ -86,9 +91,15 @@ async def _key_for(url: str, kid: str) -> jwt.PyJWK:
 
 
 async def verify_identity_token(
-    verifier: AppleVerifier, token: str, nonce: str, now: datetime
+    verifier: AppleVerifier, token: str, nonce: str | None, now: datetime, *, hashed: bool = False
 ) -> AppleIdentity:
-    """The Apple user the token names, or ``AppleTokenRefused``."""
+    """The Apple user the token names, or ``AppleTokenRefused``.
+
+    ``nonce`` is what the client holds: the token's ``nonce`` claim must be that nonce,
+    or its SHA-256 in hex when ``hashed`` (an app's native sign-in). Without one, the
+    token must carry no nonce: a token that names one was asked for with a nonce, and
+    only the client that chose it may use it.
+    """
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as error:
@@ -101,7 +112,7 @@ async def verify_identity_token(
             token,
             key,
             algorithms=["RS256"],
-            audience=verifier.client_id,
+            audience=list(verifier.client_ids),
             issuer=verifier.issuer,
             # Expiry is judged by the server's clock below, not the library's.
             options={"verify_exp": False, "require": ["iss", "aud", "exp", "iat", "sub"]},
@@ -111,14 +122,22 @@ async def verify_identity_token(
     exp = claims["exp"]
     if not isinstance(exp, int | float) or exp + LEEWAY < now.timestamp():
         raise AppleTokenRefused("the token has expired")
-    sent = claims.get("nonce")
-    if not isinstance(sent, str) or not _same(sent, nonce):
-        raise AppleTokenRefused("the nonce is not the one sent")
+    _check_nonce(claims.get("nonce"), nonce, hashed)
     subject = claims["sub"]
     if not isinstance(subject, str) or not subject or len(subject) > 200:
         raise AppleTokenRefused("the token names no user")
     email = claims.get("email")
     return AppleIdentity(subject, email if isinstance(email, str) and email else None)
+
+
+def _check_nonce(claim: object, nonce: str | None, hashed: bool) -> None:
+    if nonce is None:
+        if claim is not None:
+            raise AppleTokenRefused("the token carries a nonce the request does not prove")
+        return
+    expected = hashlib.sha256(nonce.encode()).hexdigest() if hashed else nonce
+    if not isinstance(claim, str) or not _same(claim, expected):
+        raise AppleTokenRefused("the nonce is not the one sent")
 
 
 def _same(one: str, other: str) -> bool:

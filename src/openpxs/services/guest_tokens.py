@@ -17,7 +17,7 @@ from openpxs.domain.authorization import verifier_matches
 from openpxs.domain.errors import Reason, Refused
 from openpxs.domain.identity import Integration
 from openpxs.domain.intents import EndSignIn
-from openpxs.services import oauth
+from openpxs.services import external_sign_in, oauth
 from openpxs.services.context import Call
 from openpxs.services.oauth import TokenSet
 from openpxs.services.one_time_password import user_for_sms_code
@@ -47,6 +47,10 @@ class TokenGrant:
     # A grant of the guest website's redirect flow is bound to both.
     redirect_uri: str | None = None
     code_verifier: str | None = None
+    # Sign in with Apple (external_sign_in.APPLE_GRANT): Apple's identity token and the
+    # nonce whose SHA-256 the app gave Apple.
+    id_token: str | None = None
+    nonce: str | None = None
 
 
 async def request_tokens(call: Call, grant: TokenGrant) -> TokenSet:
@@ -73,6 +77,11 @@ async def _one_time_password(call: Call, grant: TokenGrant) -> TokenSet:
         call.uow, call.program, grant.mobile_phone, grant.one_time_password, call.now, call.guesser
     )
     return await oauth.issue_tokens(call.uow, call.program, call.integration, user, scope, call.now)
+
+
+async def _apple(call: Call, grant: TokenGrant) -> TokenSet:
+    scope = oauth.parse_scope(grant.scope)
+    return await external_sign_in.sign_in_with_apple(call, grant.id_token, grant.nonce, scope)
 
 
 async def _refresh(call: Call, grant: TokenGrant) -> TokenSet:
@@ -148,6 +157,7 @@ _GRANTS: dict[str, Callable[[Call, TokenGrant], Awaitable[TokenSet]]] = {
     "refresh_token": _refresh,
     "authorization_code": _authorization_code,
     "one_time_password": _one_time_password,
+    external_sign_in.APPLE_GRANT: _apple,
 }
 
 

@@ -39,7 +39,7 @@ from openpxs.integrations.apple_id import (
 )
 from openpxs.services import external_sign_in
 from openpxs.services.context import Call
-from openpxs.services.external_sign_in import ExternalIdentity
+from openpxs.services.external_sign_in import ExternalIdentity, LinkedMeanwhile
 from openpxs.services.oauth import TokenSet
 from openpxs.web.forms import origin_of, see_other, with_query
 from openpxs.web.protection import Protection, drop_cookie
@@ -208,7 +208,7 @@ async def callback(request: Request, site: Site, form: dict[str, str]) -> Respon
     if form.get("error"):
         # The guest cancelled at Apple: back to where they started, nothing done.
         return _refused(request, site, "apple.cancelled")
-    verifier = AppleVerifier(apple.client_id, apple.keys_url, apple.issuer)
+    verifier = AppleVerifier((apple.client_id,), apple.keys_url, apple.issuer)
     try:
         verified = await verify_identity_token(
             verifier, form.get("id_token", ""), pending.nonce, runtime_of(request).clock.now()
@@ -235,7 +235,13 @@ async def _sign_in(request: Request, site: Site, identity: ExternalIdentity) -> 
         )
 
     try:
-        tokens = await run(request, site, join, signed_in=False)
+        try:
+            tokens = await run(request, site, join, signed_in=False)
+        except (LinkedMeanwhile, UniqueValueInUse):
+            # Perhaps the same first sign-in a moment earlier (a double submit) enrolled
+            # the guest and linked the Apple id: run again, it finds them. An e-mail
+            # address another guest has is refused again.
+            tokens = await run(request, site, join, signed_in=False)
     except UniqueValueInUse:
         return _refused(request, site, "apple.email_in_use")
     except InvalidFields:

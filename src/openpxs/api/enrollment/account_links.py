@@ -6,7 +6,7 @@ from __future__ import annotations
 from openpxs.api.enrollment import models as m
 from openpxs.api.enrollment.errors import ENROLLMENT
 from openpxs.domain.errors import Reason as R
-from openpxs.services import external_accounts, perks
+from openpxs.services import external_sign_in, perks
 from openpxs.wire.context import CallContext
 from openpxs.wire.registry import endpoint
 
@@ -29,12 +29,14 @@ async def edit_external_accounts(
     ctx: CallContext, req: m.ExternalAccountsRequest
 ) -> m.EnrollmentReply:
     """Removals run first, then additions. Linking a pair already on this account is a
-    no-op; a pair linked to another account is refused (``already_linked``)."""
-    ref = await external_accounts.edit_external_accounts(
+    no-op; a pair linked to another account is refused (``already_linked``); a Sign in
+    with Apple ID only with ``id_token`` (and ``nonce``) proving it (``proof_required``)."""
+    ref = await external_sign_in.edit_links(
         ctx,
         req.printedCardNumber,
         add=_pairs(req.addExternalAccounts),
         remove=_pairs(req.removeExternalAccounts),
+        proof=req.proof(),
     )
     return m.EnrollmentReply(accountId=ref.account_id, printedCardNumber=ref.card_number)
 

@@ -11,7 +11,7 @@ from openpxs.api.enrollment import models as m
 from openpxs.api.enrollment.errors import CREATING, ENROLLMENT, FIELDS
 from openpxs.api.enrollment.replies import CARD_CREATED, enrolled_reply, form_reply
 from openpxs.domain.errors import Reason as R
-from openpxs.services import enrollment
+from openpxs.services import enrollment, external_sign_in
 from openpxs.wire.context import CallContext
 from openpxs.wire.registry import endpoint
 
@@ -53,18 +53,21 @@ async def eclub_config(ctx: CallContext, req: m.ConfigRequest) -> m.EnrollmentCo
 @endpoint(
     ENROLLMENT,
     "createAndRegister",
-    request=m.CreateRequest,
+    request=m.LinkingCreateRequest,
     reply=m.EnrollmentReply,
     styles=("anonymous",),
     summary="Create a virtual card, register the guest on it and sign them in",
     errors=CREATING,
 )
-async def create_and_register(ctx: CallContext, req: m.CreateRequest) -> m.EnrollmentReply:
+async def create_and_register(ctx: CallContext, req: m.LinkingCreateRequest) -> m.EnrollmentReply:
     """Answers ``cardCreatedSuccess`` with the new card, account and OAuth tokens;
     ``uniquenessConflict`` when a unique field (always the username) is taken; failure
-    with ``errorsByField`` for invalid values. Nothing is created unless all is well."""
-    enrolled = await enrollment.sign_up(
-        ctx, req.cardTemplateCode, req.activationStoreCode, req.sent(), login=True
+    with ``errorsByField`` for invalid values. Nothing is created unless all is well.
+
+    ``setAccountFields.externalAccounts`` links accounts of other systems to the new
+    account; a Sign in with Apple ID needs ``id_token`` (and ``nonce``) proving it."""
+    enrolled = await external_sign_in.sign_up_linked(
+        ctx, req.cardTemplateCode, req.activationStoreCode, req.sent(), req.proof(), login=True
     )
     return enrolled_reply(enrolled, CARD_CREATED)
 
@@ -81,11 +84,12 @@ async def create_and_register(ctx: CallContext, req: m.CreateRequest) -> m.Enrol
 async def create_with_number(ctx: CallContext, req: m.CreateWithNumberRequest) -> m.EnrollmentReply:
     """As createAndRegister (``cardCreatedSuccess`` with OAuth tokens), but the new card
     gets ``printedCardNumber``; a number that exists already is ``card_number_in_use``."""
-    enrolled = await enrollment.sign_up(
+    enrolled = await external_sign_in.sign_up_linked(
         ctx,
         req.cardTemplateCode,
         req.activationStoreCode,
         req.sent(),
+        req.proof(),
         login=True,
         card_number=req.printedCardNumber,
     )
@@ -95,18 +99,19 @@ async def create_with_number(ctx: CallContext, req: m.CreateWithNumberRequest) -
 @endpoint(
     ENROLLMENT,
     "createAndEdit",
-    request=m.CreateRequest,
+    request=m.LinkingCreateRequest,
     reply=m.EnrollmentReply,
     styles=("b2b", "anonymous"),
     summary="Create a virtual card and set its fields without registering a user",
     errors=CREATING,
 )
-async def create_and_edit(ctx: CallContext, req: m.CreateRequest) -> m.EnrollmentReply:
+async def create_and_edit(ctx: CallContext, req: m.LinkingCreateRequest) -> m.EnrollmentReply:
     """Answers ``cardCreatedSuccess`` with the new card and account. User fields, when
     sent, must fill the form's required fields and are kept on a user without a login;
-    ``username``/``password`` are refused (this call does not register)."""
-    enrolled = await enrollment.sign_up(
-        ctx, req.cardTemplateCode, req.activationStoreCode, req.sent(), login=False
+    ``username``/``password`` are refused (this call does not register).
+    ``setAccountFields.externalAccounts`` as createAndRegister."""
+    enrolled = await external_sign_in.sign_up_linked(
+        ctx, req.cardTemplateCode, req.activationStoreCode, req.sent(), req.proof(), login=False
     )
     return enrolled_reply(enrolled, CARD_CREATED)
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from openpxs.api.guest_request import GuestRequest
+from openpxs.services.external_sign_in import Proof
 from openpxs.services.form_fields import FieldsSent
 from openpxs.wire.types import FlexInt, FlexLong, FlexStr, ReplyModel, WireModel
 
@@ -24,9 +25,25 @@ class EnrollmentRequest(GuestRequest):
         return FieldsSent(self.setUserFields, self.setAccountFields, self.enforceUniqueFields)
 
 
+class AppleProof(WireModel):
+    """Sign in with Apple's identity token proving the Apple ID an account is linked to
+    (an externalAccounts entry with the Apple external identifier), and the nonce whose
+    SHA-256 the app gave Apple: the same two requestGuestToken's Apple grant takes."""
+
+    id_token: FlexStr | None = Field(default=None, max_length=8000)
+    nonce: FlexStr | None = Field(default=None, max_length=256)
+
+    def proof(self) -> Proof:
+        return Proof(self.id_token, self.nonce)
+
+
 class CreateRequest(EnrollmentRequest):
     cardTemplateCode: FlexInt
     activationStoreCode: FlexStr | None = Field(default=None, max_length=64)
+
+
+class LinkingCreateRequest(CreateRequest, AppleProof):
+    """A new account whose setAccountFields may name externalAccounts to link."""
 
 
 class CardRequest(EnrollmentRequest):
@@ -99,7 +116,7 @@ CardNumber = Annotated[FlexStr, Field(min_length=1, max_length=64)]
 Text100 = Annotated[str, Field(max_length=100)]
 
 
-class CreateWithNumberRequest(CreateRequest):
+class CreateWithNumberRequest(LinkingCreateRequest):
     printedCardNumber: CardNumber
 
 
@@ -177,7 +194,7 @@ class ExternalAccount(WireModel):
     accountCode: FlexStr = Field(min_length=1, max_length=200)
 
 
-class ExternalAccountsRequest(CardOnlyRequest):
+class ExternalAccountsRequest(CardOnlyRequest, AppleProof):
     addExternalAccounts: list[ExternalAccount] | None = Field(default=None, max_length=50)
     removeExternalAccounts: list[ExternalAccount] | None = Field(default=None, max_length=50)
 

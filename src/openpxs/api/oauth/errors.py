@@ -31,6 +31,11 @@ REFUSALS = table(
         Reason.INVALID_VERIFICATION_CODE: WireError(
             "invalid_grant", "The one-time password is not valid."
         ),
+        # The Apple grant's identity token holds but names an Apple ID linked to no
+        # guest: the app enrols the guest with it (enrollment/createAndRegister.json).
+        Reason.EXTERNAL_ACCOUNT_NOT_FOUND: WireError(
+            "no_matching_guests", "No matching guests", joiner=None
+        ),
         Reason.INVALID_SCOPE: WireError("invalid_scope", "Invalid scope", joiner=None),
         # requestAuthorizationGrant asking beyond its token answers 200, unlike the 403
         # of a token lacking an endpoint's scope (wire.dispatch).

@@ -21,6 +21,7 @@ from openpxs.wire.registry import endpoint
         R.COULD_NOT_AUTHENTICATE,
         R.ACCOUNT_LOCKED,
         R.INVALID_GRANT,
+        R.EXTERNAL_ACCOUNT_NOT_FOUND,
         R.INVALID_VERIFICATION_CODE,
         R.INVALID_SCOPE,
         R.UNSUPPORTED_GRANT_TYPE,
@@ -28,7 +29,8 @@ from openpxs.wire.registry import endpoint
     ),
 )
 async def request_guest_token(ctx: CallContext, req: m.TokenRequest) -> m.TokenReply:
-    """Grants: password, refresh_token, authorization_code and one_time_password.
+    """Grants: password, refresh_token, authorization_code, one_time_password and
+    http://paytronix.com/oauth/apple (Sign in with Apple: id_token and nonce).
 
     A wrong password and an unknown username get the same reply; repeated failures lock
     the username for a while (errorCode account_locked).

@@ -24,6 +24,8 @@ class TokenRequest(GuestRequest):
     mobilePhone: Text = Field(default=None, max_length=32)
     one_time_password: Text = Field(default=None, max_length=32)
     code_verifier: Text = Field(default=None, max_length=128)
+    id_token: Text = Field(default=None, max_length=8000)
+    nonce: Text = Field(default=None, max_length=256)
 
     def grant(self) -> TokenGrant:
         return TokenGrant(
@@ -37,6 +39,8 @@ class TokenRequest(GuestRequest):
             one_time_password=self.one_time_password,
             redirect_uri=self.redirect_uri,
             code_verifier=self.code_verifier,
+            id_token=self.id_token,
+            nonce=self.nonce,
         )
 
 

@@ -4,6 +4,7 @@ providers (enrollment editExternalAccounts)."""
 from __future__ import annotations
 
 from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from openpxs.store.repositories import Repository
 from openpxs.store.tables import external_accounts
@@ -24,15 +25,23 @@ class ExternalAccountRepository(Repository):
             )
         ).scalar()
 
-    async def link(self, merchant_id: int, account_id: int, identifier: str, code: str) -> None:
-        await self.conn.execute(
-            insert(external_accounts).values(
-                merchant_id=merchant_id,
-                account_id=account_id,
-                external_identifier=identifier,
-                account_code=code,
-            )
-        )
+    async def link(self, merchant_id: int, account_id: int, identifier: str, code: str) -> bool:
+        """Link the pair to the account; False when it is linked already (to this account
+        or another): the pair's uniqueness decides a race between two calls linking it,
+        and the call that lost may go on (its statement alone is undone)."""
+        try:
+            async with self.conn.begin_nested():
+                await self.conn.execute(
+                    insert(external_accounts).values(
+                        merchant_id=merchant_id,
+                        account_id=account_id,
+                        external_identifier=identifier,
+                        account_code=code,
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
 
     async def unlink(self, merchant_id: int, account_id: int, identifier: str, code: str) -> None:
         """Remove the pair from this account; a pair it does not hold is left alone."""
