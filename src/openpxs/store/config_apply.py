@@ -102,6 +102,7 @@ async def apply_config(
         ),
         "outreach_config": config.outreach.model_dump(mode="json"),
         "wallet_passes_config": config.wallet_passes.model_dump(mode="json"),
+        "console_config": config.console.model_dump(mode="json"),
     }
     if row is None:
         await conn.execute(

@@ -48,6 +48,7 @@ from openpxs.store.repositories.ledger import (
     WrittenMove,
     changes_of,
 )
+from openpxs.store.repositories.operators import OperatorRepository
 from openpxs.store.repositories.outbox import OutboxRepository
 from openpxs.store.repositories.payment_intents import PaymentIntentRepository
 from openpxs.store.repositories.payment_methods import PaymentMethodRepository
@@ -356,6 +357,10 @@ class UnitOfWork:
     @cached_property
     def inbox(self) -> InboxRepository:
         return InboxRepository(self._conn)
+
+    @cached_property
+    def operators(self) -> OperatorRepository:
+        return OperatorRepository(self._conn)
 
     @cached_property
     def wallet_passes(self) -> WalletPassRepository:

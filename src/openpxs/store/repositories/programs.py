@@ -11,6 +11,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpxs.config.challenges import Challenge
+from openpxs.config.console import ConsoleConfig
 from openpxs.config.guest import EnrollmentConfig, GuestConfig
 from openpxs.config.loyalty import LoyaltyConfig
 from openpxs.config.outreach import OutreachConfig
@@ -162,6 +163,7 @@ async def _read_program(conn: AsyncConnection, merchant_id: int) -> Program:
         ),
         outreach=OutreachConfig.model_validate(merchant.outreach_config or {}),
         wallet_passes=WalletPassesConfig.model_validate(merchant.wallet_passes_config or {}),
+        console=ConsoleConfig.model_validate(merchant.console_config or {}),
     )
 
 
