@@ -34,7 +34,7 @@ def operator(role: Role, secret: str | None = None) -> Operator:
             Role.MANAGER,
             set(Permission) - {Permission.MANAGE_OPERATORS},
         ),
-        (Role.CSR, {Permission.VIEW_GUESTS, Permission.SERVE_GUESTS}),
+        (Role.CSR, {Permission.VIEW_GUESTS, Permission.VIEW_AUDIT, Permission.SERVE_GUESTS}),
         (Role.ANALYST, {Permission.VIEW_GUESTS, Permission.VIEW_AUDIT, Permission.VIEW_REPORTS}),
     ],
 )

@@ -46,7 +46,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OWNER: frozenset(Permission),
     Role.MANAGER: _LOOK
     | {Permission.SERVE_GUESTS, Permission.MANAGE_GUEST_DATA, Permission.MANAGE_PROGRAM},
-    Role.CSR: frozenset({Permission.VIEW_GUESTS, Permission.SERVE_GUESTS}),
+    # A CSR sees the audit too: what colleagues already did for the guest on the line.
+    Role.CSR: frozenset({Permission.VIEW_GUESTS, Permission.VIEW_AUDIT, Permission.SERVE_GUESTS}),
     Role.ANALYST: _LOOK,
 }
 

@@ -33,6 +33,7 @@ from openpxs.store.repositories.checkins import CheckinRepository
 from openpxs.store.repositories.checks import CheckRepository
 from openpxs.store.repositories.codes import CodeRepository
 from openpxs.store.repositories.combine_workflows import CombineWorkflowRepository
+from openpxs.store.repositories.console import ConsoleRepository
 from openpxs.store.repositories.coupons import CouponRepository
 from openpxs.store.repositories.event_loads import EventLoadRepository
 from openpxs.store.repositories.external_accounts import ExternalAccountRepository
@@ -357,6 +358,10 @@ class UnitOfWork:
     @cached_property
     def inbox(self) -> InboxRepository:
         return InboxRepository(self._conn)
+
+    @cached_property
+    def console(self) -> ConsoleRepository:
+        return ConsoleRepository(self._conn)
 
     @cached_property
     def operators(self) -> OperatorRepository:

@@ -1,0 +1,1 @@
+"""The operator console: staff pages at /console/ over the same use cases the API uses."""
