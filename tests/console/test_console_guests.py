@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from openpxs.cli import app as cli
 from tests.api.checks import a_check, item, post_check
+from tests.api.pos import activate, add_redeem
 from tests.console.console import (
     CONSOLE,
     CSR,
@@ -276,3 +277,37 @@ def test_the_audit_filters_by_operator_guest_and_day(browser: TestClient) -> Non
     assert wrong.status_code == 400 and "Not understood" in wrong.text
     # Nothing in the console edits or deletes an entry.
     assert browser.post(f"{CONSOLE}/audit", follow_redirects=False).status_code in (403, 405)
+
+
+def test_an_owner_merges_a_card_and_a_csr_locks_one_of_two(browser: TestClient) -> None:
+    second = "7000000000000002"
+    assert activate(browser, second)["result"] == "authorizedSuccess"
+    add_redeem(browser, second, add=[{"walletCode": 2, "quantity": "30"}], program="LP")
+    sign_in(browser, CSR)
+    account = demo_account(browser)
+    fields = {"card": second, "comment": "Same guest"}
+    assert post(browser, f"guests/{account}/merge", fields, f"guests/{account}").status_code == 403
+    sign_in(browser, OWNER)
+    for wrong in ("6000000000000001", "9999"):
+        reply = post(
+            browser, f"guests/{account}/merge", {"card": wrong, "comment": "x"}, f"guests/{account}"
+        )
+        assert reply.status_code == 400, wrong
+    done = post(browser, f"guests/{account}/merge", fields, f"guests/{account}")
+    assert done.status_code == 303, done.text
+    page = browser.get(done.headers["location"])
+    assert "The card&#39;s account was merged into this one." in page.text
+    assert f"{second}</td><td>active" in page.text
+    assert points_of(browser, account) == "150"
+    assert "Another card&#39;s account was combined into this one." in page.text
+    row = audit_rows(browser, account=str(account))[0]
+    assert "merge_accounts" in row and '"2": "120"' in row and '"2": "150"' in row
+
+    sign_in(browser, CSR)
+    lock = {"card": second, "comment": "Reported stolen"}
+    assert post(browser, f"guests/{account}/lock", lock, f"guests/{account}").status_code == 303
+    assert f"{second}</td><td>disabled" in browser.get(f"{CONSOLE}/guests/{account}").text
+    assert post(browser, f"guests/{account}/unlock", lock, f"guests/{account}").status_code == 303
+    assert f"{second}</td><td>active" in browser.get(f"{CONSOLE}/guests/{account}").text
+    actions = [re.findall(r"<td>(\w+_\w+)</td>", r)[0] for r in audit_rows(browser)]
+    assert actions == ["unlock_card", "lock_card", "merge_accounts"]

@@ -30,6 +30,7 @@ DONE = {
     "exchanged": "The card was exchanged.",
     "verification": "A verification e-mail is on its way.",
     "erased": "The guest's personal data was erased; the account and its ledger stay.",
+    "merged": "The card's account was merged into this one.",
 }
 
 
@@ -161,6 +162,10 @@ async def _erase(call: StaffCall, account_id: int, form: dict[str, str]) -> None
     await console_guests.erase_guest(call, account_id, form.get("comment"))
 
 
+async def _merge(call: StaffCall, account_id: int, form: dict[str, str]) -> None:
+    await console_guests.merge_card(call, account_id, form.get("card", ""), form.get("comment"))
+
+
 async def export(request: Request, operator: Operator, form: dict[str, str]) -> Answer:
     """The guest's data as a JSON download."""
     account_id: int = request.path_params["account_id"]
@@ -188,6 +193,9 @@ PAGES = [
     ),
     ConsolePage(
         f"{_ACCOUNT}/verification", Permission.SERVE_GUESTS, submit=_action("verification", _verify)
+    ),
+    ConsolePage(
+        f"{_ACCOUNT}/merge", Permission.MANAGE_GUEST_DATA, submit=_action("merged", _merge)
     ),
     ConsolePage(f"{_ACCOUNT}/export", Permission.MANAGE_GUEST_DATA, submit=export),
     ConsolePage(

@@ -367,6 +367,46 @@ async def resend_verification(call: StaffCall, account_id: int) -> None:
     await call.audit("resend_verification", account_id, None, {"sent_to": "e-mail on file"})
 
 
+async def merge_card(call: StaffCall, account_id: int, number: str, comment: str | None) -> None:
+    """Fold another card's account into this guest's, as guest/attachAndCombine does for
+    a trusted caller: an unregistered card is attached to the guest first; a card
+    registered to another guest is refused. The card's balances and lots move over."""
+    call.require(Permission.MANAGE_GUEST_DATA)
+    text = checked_comment(comment)
+    account, _ = await _account(call, account_id)
+    user = (
+        await call.uow.users.by_id(call.merchant_id, account.user_id) if account.user_id else None
+    )
+    if user is None or user.username is None:
+        raise Refused(Reason.USER_NOT_FOUND, "only a registered guest's accounts can be merged")
+    card = await call.uow.cards.find(call.merchant_id, number.strip())
+    if card is None or card.account_id is None:
+        raise Refused(Reason.CARD_NOT_FOUND)
+    merged_id = card.account_id
+    before = {
+        "account": _units(call, await call.uow.ledger.balances(call.merchant_id, account_id)),
+        "merged": _units(call, await call.uow.ledger.balances(call.merchant_id, merged_id)),
+    }
+    await guest_cards.attach_and_combine(call.as_call(), user.username, number.strip(), None)
+    after = _units(call, await call.uow.ledger.balances(call.merchant_id, account_id))
+    await call.audit(
+        "merge_accounts",
+        account_id,
+        {**before, "card": number.strip(), "merged_account": merged_id},
+        {"account": after},
+        text,
+    )
+
+
+def _units(call: StaffCall, units: dict[int, int]) -> dict[str, str]:
+    wallets = call.program.wallets
+    return {
+        str(code): str(from_units(held, wallets[code].scale))
+        for code, held in sorted(units.items())
+        if code in wallets
+    }
+
+
 async def export_guest(call: StaffCall, account_id: int) -> dict[str, Any]:
     """Everything the server keeps about the guest of this account, for a privacy
     request: the registered guest's fields, the cards, balances and history."""
