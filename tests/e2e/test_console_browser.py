@@ -176,3 +176,17 @@ def test_an_analyst_cannot_adjust(server: str, database: str, page: Page) -> Non
     page.get_by_role("link", name="Audit").click()
     expect(page.get_by_role("row", name=re.compile("not allowed"))).to_have_count(0)
     accessible(page)
+
+
+def test_the_owners_pages_are_accessible(server: str, page: Page) -> None:
+    sign_in(page, server, "owner@demo.example", "DemoOwner123!")
+    open_demo_guest(page)
+    expect(page.get_by_role("heading", name="Privacy requests")).to_be_visible()
+    expect(page.get_by_role("heading", name="Merge accounts")).to_be_visible()
+    accessible(page)
+    page.get_by_role("link", name="Operators").click()
+    expect(page.get_by_role("cell", name="csr@demo.example", exact=True)).to_be_visible()
+    accessible(page)
+    page.goto(f"{server}/console/no-such-page")
+    expect(page.get_by_role("alert")).to_have_text("There is no such page.")
+    accessible(page)
