@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from openpxs.cli import app as cli
+from openpxs.domain.clock import ShiftedClock
 from tests.api.checks import a_check, item, post_check
-from tests.api.pos import activate, add_redeem
+from tests.api.pos import activate, add_redeem, add_redeem_body, call
 from tests.console.console import (
     CONSOLE,
     CSR,
@@ -311,3 +313,42 @@ def test_an_owner_merges_a_card_and_a_csr_locks_one_of_two(browser: TestClient) 
     assert f"{second}</td><td>active" in browser.get(f"{CONSOLE}/guests/{account}").text
     actions = [re.findall(r"<td>(\w+_\w+)</td>", r)[0] for r in audit_rows(browser)]
     assert actions == ["unlock_card", "lock_card", "merge_accounts"]
+
+
+def test_a_void_and_what_it_undid_name_each_other(browser: TestClient) -> None:
+    body = add_redeem_body(DEMO_CARD, [{"walletCode": 2, "quantity": "10"}], None, "V-1", "LP")
+    added = call(browser, "addRedeem", body)
+    voided = call(browser, "voidAddRedeem", body)
+    assert added["result"] == voided["result"] == "authorizedSuccess", voided
+    sign_in(browser, CSR)
+    page = browser.get(f"{CONSOLE}/guests/{demo_account(browser)}").text
+    original = re.search(r"<td>(\d+) addRedeem", page.split("voidAddRedeem")[1])
+    void = re.search(r"<td>(\d+) voidAddRedeem", page)
+    assert original and void, page
+    assert f"Undoes transaction {original.group(1)}." in page
+    assert f"Undone by transaction {void.group(1)}." in page
+    assert points_of(browser, demo_account(browser)) == "120"
+
+
+def test_an_expiry_names_the_lots_it_wrote_off(browser: TestClient, clock: ShiftedClock) -> None:
+    day = (clock.now() + timedelta(days=3)).date()
+    expiring = [
+        {
+            "walletCode": 2,
+            "quantity": "15",
+            "expiration": {"date": day.isoformat(), "type": "absolute"},
+        }
+    ]
+    assert (
+        add_redeem(browser, DEMO_CARD, add=expiring, program="LP")["result"] == "authorizedSuccess"
+    )
+    sign_in(browser, CSR)
+    account = demo_account(browser)
+    page = browser.get(f"{CONSOLE}/guests/{account}").text
+    assert f"<td>15</td><td>{day.isoformat()}</td>" in page  # an open lot and its expiry
+    clock.offset += timedelta(days=5)
+    assert browser.get(f"{CONSOLE}/guests", follow_redirects=False).status_code == 303
+    sign_in(browser, CSR)  # the session of five days ago has ended
+    page = browser.get(f"{CONSOLE}/guests/{account}").text
+    assert "expire" in page and f"15 Points expired on {day.isoformat()}." in page
+    assert points_of(browser, account) == "120"

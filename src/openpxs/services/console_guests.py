@@ -5,7 +5,7 @@ use case the API uses and each audited in the same unit of work."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -117,7 +117,7 @@ async def guest_account(call: StaffCall, account_id: int) -> GuestAccount:
         LotLine(
             program.wallets[lot.wallet_code],
             from_units(lot.remaining_units, program.wallets[lot.wallet_code].scale),
-            lot.expires_on or (lot.expires_at.date() if lot.expires_at else None),
+            expiry_day(program, lot.expires_on, lot.expires_at),
         )
         for lot in await uow.console.open_lots(m, account_id)
         if lot.wallet_code in program.wallets
@@ -139,6 +139,15 @@ async def guest_account(call: StaffCall, account_id: int) -> GuestAccount:
     )
     found.history = await explain(call, account_id, entries)
     return found
+
+
+def expiry_day(program: Any, day: date | None, instant: datetime | None) -> date | None:
+    """The merchant's local last day of a lot: the day it was given, or the local day
+    of the instant it lapses (the end of that day)."""
+    if day is not None or instant is None:
+        return day
+    last: date = program.today(instant - timedelta(microseconds=1))
+    return last
 
 
 async def _progress(call: StaffCall, account_id: int, current: int | None) -> list[Progress]:
@@ -212,7 +221,8 @@ async def explain(
         for lot in (x for x in lapsed if x.transaction_id == txn.id):
             wallet = program.wallets.get(lot.wallet_code)
             amount = from_units(-lot.units, wallet.scale if wallet else 4)
-            when = lot.expires_at.date().isoformat() if lot.expires_at else "its expiry"
+            day = expiry_day(program, lot.expires_on, lot.expires_at)
+            when = day.isoformat() if day else "its expiry"
             reasons.append(f"{_amount(wallet, amount)} expired on {when}.")
         if note is not None:
             reasons += _link_reasons(note, staff)

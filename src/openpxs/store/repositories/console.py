@@ -55,6 +55,7 @@ class LapsedLot:
     wallet_code: int
     units: int
     expires_at: datetime | None
+    expires_on: date | None
 
 
 class ConsoleRepository(Repository):
@@ -220,7 +221,11 @@ class ConsoleRepository(Repository):
         """The lots each of these (expiry) transactions wrote off, with their expiry."""
         rows = await self.conn.execute(
             select(
-                journal.c.transaction_id, journal.c.wallet_code, journal.c.units, lots.c.expires_at
+                journal.c.transaction_id,
+                journal.c.wallet_code,
+                journal.c.units,
+                lots.c.expires_at,
+                lots.c.expires_on,
             )
             .select_from(
                 journal.outerjoin(
@@ -235,7 +240,10 @@ class ConsoleRepository(Repository):
             )
             .order_by(journal.c.id)
         )
-        return [LapsedLot(r.transaction_id, r.wallet_code, r.units, r.expires_at) for r in rows]
+        return [
+            LapsedLot(r.transaction_id, r.wallet_code, r.units, r.expires_at, r.expires_on)
+            for r in rows
+        ]
 
     async def open_lots(self, merchant_id: int, account_id: int) -> list[OpenLot]:
         """The account's lots with value left, soonest expiry first."""
