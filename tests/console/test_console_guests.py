@@ -67,7 +67,11 @@ def test_the_account_says_why_its_balance_is_what_it_is(browser: TestClient) -> 
     assert "The card was activated." in page.text
     assert "Toward Gold: 150 of 500 Points earned in the last 365 days." in page.text
     assert "Open lots" in page.text
-    assert browser.get(f"{CONSOLE}/guests/999999999").status_code == 404
+    for unknown in ("999999999", "0", "9" * 30):
+        assert browser.get(f"{CONSOLE}/guests/{unknown}").status_code == 404
+    assert browser.get(f"{CONSOLE}/guests/not-a-number").status_code == 404
+    huge = post(browser, f"guests/{'9' * 30}/adjust", {"comment": "x"}, f"guests/{account}")
+    assert huge.status_code == 404
 
 
 def test_a_posted_check_shows_the_rules_that_fired(browser: TestClient) -> None:
@@ -203,6 +207,10 @@ def test_cards_exchange_and_the_last_card_stays_unlocked(browser: TestClient) ->
         f"guests/{account}",
     )
     assert lock.status_code == 400 and "last active card cannot be disabled" in lock.text
+    for wrong in ("", "abc", "9" * 100, DEMO_CARD, "6000000000000001x"):
+        bad = {"card": DEMO_CARD, "new_card": wrong, "comment": "Card damaged"}
+        reply = post(browser, f"guests/{account}/exchange", bad, f"guests/{account}")
+        assert reply.status_code == 400, wrong
     fields = {"card": DEMO_CARD, "new_card": "7000000000000002", "comment": "Card damaged"}
     done = post(browser, f"guests/{account}/exchange", fields, f"guests/{account}")
     assert done.status_code == 303, done.text

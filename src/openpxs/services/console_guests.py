@@ -91,7 +91,13 @@ class GuestAccount:
         return " ".join(str(n) for n in names if n) or self.user.username or "Guest"
 
 
+# Account ids are 64-bit: a larger number in an address names no account.
+_MAX_ID = 2**63 - 1
+
+
 async def _account(call: StaffCall, account_id: int) -> tuple[Any, list[Card]]:
+    if not 0 < account_id <= _MAX_ID:
+        raise Refused(Reason.ACCOUNT_NOT_FOUND)
     account = await call.uow.accounts.get(call.merchant_id, account_id)
     cards = await call.uow.cards.of_account(call.merchant_id, account_id) if account else []
     if account is None or not cards:
