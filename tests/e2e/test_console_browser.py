@@ -1,8 +1,9 @@
 """The operator console in a real browser (Debian's chromium driven by Playwright)
 against a real `openpxs demo` process: the demo CSR finds the demo guest, reads why the
 balance is what it is, adjusts it with a comment and sees the audit entry; an analyst
-(added with the CLI) is refused the adjustment and nothing changes. Every page is
-scanned with axe-core and must have no serious or critical violation."""
+(added with the CLI) is refused the adjustment and nothing changes; the owner erases the
+guest and the ledger still audits clean. Every page is scanned with axe-core and must
+have no serious or critical violation."""
 
 from __future__ import annotations
 
@@ -178,13 +179,32 @@ def test_an_analyst_cannot_adjust(server: str, database: str, page: Page) -> Non
     accessible(page)
 
 
-def test_the_owners_pages_are_accessible(server: str, page: Page) -> None:
+def test_an_owner_erases_the_demo_guest_and_the_ledger_audits_clean(
+    server: str, database: str, page: Page
+) -> None:
     sign_in(page, server, "owner@demo.example", "DemoOwner123!")
     open_demo_guest(page)
     expect(page.get_by_role("heading", name="Privacy requests")).to_be_visible()
     expect(page.get_by_role("heading", name="Merge accounts")).to_be_visible()
     accessible(page)
+    before = points(page)
+    page.get_by_label("Type erase to confirm").fill("erase")
+    page.get_by_label("Comment (required)").last.fill("Privacy request 7")
+    page.get_by_role("button", name="Erase the guest").click()
+    expect(page.get_by_role("status")).to_contain_text("personal data was erased")
+    expect(page.get_by_role("heading", name=re.compile(r"not registered"))).to_be_visible()
+    assert points(page) == before
+    expect(page.get_by_text("demo@example.com")).to_have_count(0)
+    accessible(page)
+    audited = subprocess.run(
+        [*openpxs_command(), "audit", "--database", database],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert audited.returncode == 0, audited.stdout + audited.stderr
     page.get_by_role("link", name="Operators").click()
+    expect(page.get_by_role("heading", name="Operators")).to_be_visible()
     expect(page.get_by_role("cell", name="csr@demo.example", exact=True)).to_be_visible()
     accessible(page)
     page.goto(f"{server}/console/no-such-page")
