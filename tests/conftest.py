@@ -26,7 +26,7 @@ from openpxs.domain.clock import ShiftedClock
 from openpxs.settings import Settings
 from openpxs.store.config_apply import CONFIGURATION_TABLES
 from openpxs.store.db import create_engine
-from openpxs.store.tables import cards, metadata
+from openpxs.store.tables import cards, metadata, operators
 from openpxs.wire.registry import UNDECLARED
 
 # argon2 at the production cost (64 MiB, three passes, four lanes) takes tens of
@@ -134,6 +134,7 @@ class DemoState:
     """What the demo installation left, so each test can start from exactly it."""
 
     last_printed_card: int  # cards above this id were made by tests (virtual cards)
+    last_operator: int = 0  # operators above this id were added by tests
 
 
 async def demo_state(database_url: str) -> DemoState:
@@ -141,9 +142,10 @@ async def demo_state(database_url: str) -> DemoState:
     try:
         async with engine.connect() as conn:
             last = (await conn.execute(select(func.max(cards.c.id)))).scalar()
+            operator = (await conn.execute(select(func.max(operators.c.id)))).scalar()
     finally:
         await engine.dispose()
-    return DemoState(last_printed_card=int(last or 0))
+    return DemoState(last_printed_card=int(last or 0), last_operator=int(operator or 0))
 
 
 @pytest.fixture(scope="session")
@@ -164,6 +166,8 @@ async def reset_database(engine: AsyncEngine, state: DemoState) -> None:
             if table.name in holding:
                 await conn.execute(delete(table))
         await conn.execute(delete(cards).where(cards.c.id > state.last_printed_card))
+        await conn.execute(delete(operators).where(operators.c.id > state.last_operator))
+        await conn.execute(update(operators).values(enabled=True))
         # Only the cards a test used: rewriting all 2,100 demo cards every test was the
         # slowest statement of the reset on PostgreSQL.
         await conn.execute(
@@ -179,9 +183,9 @@ async def reset_database(engine: AsyncEngine, state: DemoState) -> None:
         )
 
 
-# Every table the reset empties, children before parents; the cards and the program
-# configuration are kept.
-KEPT_TABLES = {table.name for table in CONFIGURATION_TABLES} | {cards.name}
+# Every table the reset empties, children before parents; the cards, the demo's
+# operators and the program configuration are kept.
+KEPT_TABLES = {table.name for table in CONFIGURATION_TABLES} | {cards.name, operators.name}
 EMPTIED_TABLES = [
     table for table in reversed(metadata.sorted_tables) if table.name not in KEPT_TABLES
 ]

@@ -21,6 +21,7 @@ import openpxs.api  # noqa: F401  (registers every service's endpoints)
 from openpxs import metrics
 from openpxs.api import passkit
 from openpxs.api.twilio_inbound import twilio_router
+from openpxs.console.routes import ROUTES as CONSOLE
 from openpxs.domain.clock import Clock
 from openpxs.logs import configure_logging
 from openpxs.messaging import OutboxWorker, transport_from_settings
@@ -192,6 +193,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     # (a demo) by a key of this process, so its forms work on this process only.
     app.state.site_protection = Protection(settings.secret_key.encode() or secrets.token_bytes(32))
     app.router.routes.extend(GUEST_WEBSITE)
+    # The operator console (/console/), with the same CSRF key and page defences.
+    app.router.routes.extend(CONSOLE)
     # The built-in test processor's hosted checkout page (openpxs.web.test_checkout).
     app.router.routes.extend(TEST_CHECKOUT)
     app.include_router(twilio_router(settings.twilio_auth_token, settings.twilio_webhook_url))

@@ -231,7 +231,7 @@ def demo(
 
 def demo_banner(settings: Settings, created: int) -> str:
     """What a newcomer needs to start: where to look, and every demo login."""
-    from openpxs.demo import DEMO_CARD, DEMO_PASSWORD, DEMO_USERNAME
+    from openpxs.demo import DEMO_CARD, DEMO_OPERATORS, DEMO_PASSWORD, DEMO_USERNAME
 
     base = f"http://{settings.host}:{settings.port}"
     file = sqlite_file(settings.database_url)
@@ -247,6 +247,8 @@ def demo_banner(settings: Settings, created: int) -> str:
             "  app            demo-app / demo-app-secret (merchant 1000)",
             f"  demo guest     {DEMO_USERNAME} / {DEMO_PASSWORD} "
             f"(merchant 1000, loyalty card {DEMO_CARD})",
+            f"  console        {base}/console/ (merchant 1000): "
+            + ", ".join(f"{email} / {password}" for email, password, _ in DEMO_OPERATORS),
         ]
     )
 
@@ -432,6 +434,7 @@ def openapi(
 def _add_config_commands() -> None:
     from openpxs.cli_commerce import gifts_app, subscriptions_app
     from openpxs.cli_config import cards_app, config_app
+    from openpxs.cli_operators import operators_app
     from openpxs.cli_payments import payments_app
     from openpxs.cli_reports import reports_app
     from openpxs.cli_surveys import surveys_app
@@ -445,6 +448,7 @@ def _add_config_commands() -> None:
     app.add_typer(gifts_app, name="gifts")
     app.add_typer(subscriptions_app, name="subscriptions")
     app.add_typer(webhooks_app, name="webhooks")
+    app.add_typer(operators_app, name="operators")
 
 
 _add_config_commands()

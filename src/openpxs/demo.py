@@ -12,8 +12,9 @@ from openpxs.config.model import MerchantConfig
 from openpxs.demo_wallet import ensure_demo_wallet_keys
 from openpxs.domain.cards import CardRef
 from openpxs.domain.moves import Move
+from openpxs.domain.operators import Role
 from openpxs.domain.stamp import CallStamp
-from openpxs.services import activation, enrollment, new_accounts, wallet_moves
+from openpxs.services import activation, enrollment, new_accounts, operators, wallet_moves
 from openpxs.store.config_apply import apply_config
 from openpxs.store.db import create_engine, migrate
 from openpxs.store.uow import UnitOfWork, unit_of_work
@@ -24,6 +25,11 @@ DEMO_PASSWORD = "DemoPass123!"
 DEMO_CARD = "7000000000000001"
 LOYALTY_TEMPLATE = 1
 POINTS_WALLET = 2
+# The demo's console operators (no second factor): e-mail, password, role.
+DEMO_OPERATORS = (
+    ("owner@demo.example", "DemoOwner123!", Role.OWNER),
+    ("csr@demo.example", "DemoCsr123!", Role.CSR),
+)
 # (days ago, store, points added, points redeemed): 150 earned, 30 spent = 120 points.
 DEMO_HISTORY = ((21, "1001", 60, 0), (14, "1002", 50, 0), (7, "1001", 40, 0), (2, "1002", 0, 30))
 
@@ -46,6 +52,7 @@ async def install_demo(database_url: str, public_url: str | None = None) -> int:
                 created += report.new_cards
         async with unit_of_work(engine) as uow:
             await install_demo_guest(uow, datetime.now(UTC))
+            await install_demo_operators(uow, datetime.now(UTC))
         return created
     finally:
         await engine.dispose()
@@ -129,3 +136,9 @@ async def install_demo_guest(uow: UnitOfWork, now: datetime) -> bool:
         uow, DEMO_MERCHANT, activated.view.account_id, {"favoriteStore": {"code": "1001"}}
     )
     return True
+
+
+async def install_demo_operators(uow: UnitOfWork, now: datetime) -> None:
+    """The owner and the CSR of merchant 1000's console (kept when already there)."""
+    for email, password, role in DEMO_OPERATORS:
+        await operators.ensure_operator(uow, DEMO_MERCHANT, email, password, role, now)

@@ -77,5 +77,8 @@ def test_the_demo_banner_names_every_login_and_the_reference() -> None:
         "demo / DemoPass123!",
         "7000000000000001",
         "delete openpxs.db to start afresh",
+        "http://127.0.0.1:8123/console/",
+        "owner@demo.example / DemoOwner123!",
+        "csr@demo.example / DemoCsr123!",
     ):
         assert needed in banner

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from openpxs.config.challenges import Challenge
+from openpxs.config.console import ConsoleConfig
 from openpxs.config.guest import EnrollmentConfig, GuestConfig
 from openpxs.config.loyalty import LoyaltyConfig
 from openpxs.config.outreach import OutreachConfig
@@ -427,6 +428,8 @@ class MerchantConfig(_Model):
     content sets of mobile apps."""
     wallet_passes: WalletPassesConfig = Field(default_factory=WalletPassesConfig)
     """Apple Wallet and Google Wallet passes of the merchant's cards."""
+    console: ConsoleConfig = Field(default_factory=ConsoleConfig)
+    """The operator console: what it asks of the staff who sign in."""
 
     @model_validator(mode="after")
     def _cross_check(self) -> MerchantConfig:

@@ -12,6 +12,7 @@ from openpxs.domain.fields import FieldSetting, with_login
 
 if TYPE_CHECKING:
     from openpxs.config.challenges import Challenge
+    from openpxs.config.console import ConsoleConfig
     from openpxs.config.guest import GuestConfig
     from openpxs.config.loyalty import LoyaltyConfig
     from openpxs.config.outreach import OutreachConfig
@@ -77,6 +78,7 @@ class Program:
     social_groups: SocialGroupConfig | None = None
     outreach: OutreachConfig = field(default_factory=lambda: _default_outreach_config())
     wallet_passes: WalletPassesConfig = field(default_factory=lambda: _default_wallet_passes())
+    console: ConsoleConfig = field(default_factory=lambda: _default_console())
 
     def store(self, code: str) -> StoreDef:
         found = self.stores.get(code)
@@ -155,6 +157,12 @@ def _default_outreach_config() -> OutreachConfig:
     from openpxs.config.outreach import OutreachConfig
 
     return OutreachConfig()
+
+
+def _default_console() -> ConsoleConfig:
+    from openpxs.config.console import ConsoleConfig
+
+    return ConsoleConfig()
 
 
 def _default_wallet_passes() -> WalletPassesConfig:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from openpxs.config.challenges import Challenge
+from openpxs.config.console import ConsoleConfig
 from openpxs.config.guest import EnrollmentConfig, GuestConfig
 from openpxs.config.loyalty import LoyaltyConfig
 from openpxs.config.model import MerchantConfig
@@ -60,6 +61,7 @@ def rows_of(config: MerchantConfig) -> ProgramRows:
             ),
             "outreach_config": config.outreach.model_dump(mode="json"),
             "wallet_passes_config": config.wallet_passes.model_dump(mode="json"),
+            "console_config": config.console.model_dump(mode="json"),
         },
         programs={p.code: {"name": p.name} for p in config.programs},
         card_templates={
@@ -151,6 +153,7 @@ def program_of(rows: ProgramRows) -> Program:
         ),
         outreach=OutreachConfig.model_validate(merchant["outreach_config"] or {}),
         wallet_passes=WalletPassesConfig.model_validate(merchant["wallet_passes_config"] or {}),
+        console=ConsoleConfig.model_validate(merchant["console_config"] or {}),
     )
 
 
@@ -177,6 +180,7 @@ _SETTINGS = (
     ("social_groups", "social_groups_config"),
     ("outreach", "outreach_config"),
     ("wallet_passes", "wallet_passes_config"),
+    ("console", "console_config"),
 )
 
 

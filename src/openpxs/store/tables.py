@@ -32,7 +32,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.sql.expression import false, text
+from sqlalchemy.sql.expression import false, func, text
 
 metadata = MetaData(
     naming_convention={
@@ -98,6 +98,8 @@ merchants = Table(
     Column("social_groups_config", JSON, nullable=True),
     # Apple Wallet and Google Wallet passes (config.wallet_passes.WalletPassesConfig).
     Column("wallet_passes_config", JSON, nullable=True),
+    # The operator console's settings (config.console.ConsoleConfig).
+    Column("console_config", JSON, nullable=True),
 )
 
 programs = Table(
@@ -345,7 +347,12 @@ users = Table(
     Index("ix_users_merchant_email", "merchant_id", "email"),
     Index("ix_users_merchant_phone", "merchant_id", "phone"),
     Index("ix_users_merchant_username", "merchant_id", "username"),
+    Index("ix_users_merchant_mobile_phone", "merchant_id", "mobile_phone"),
 )
+# The operator console finds guests by e-mail and name whatever their case.
+Index("ix_users_merchant_lower_email", users.c.merchant_id, func.lower(users.c.email))
+Index("ix_users_merchant_lower_last_name", users.c.merchant_id, func.lower(users.c.last_name))
+Index("ix_users_merchant_lower_first_name", users.c.merchant_id, func.lower(users.c.first_name))
 
 # Values that only one user of a merchant may hold (the username always; other fields when
 # the form or the call says so). The primary key settles two concurrent claims.
@@ -1276,4 +1283,57 @@ wallet_pass_devices = Table(
     Column("registered_at", UTCDateTime(), nullable=False),
     UniqueConstraint("pass_id", "device_library_id"),
     Index("ix_wallet_pass_devices_device", "device_library_id"),
+)
+
+# Staff of a merchant who sign in to the operator console (domain.operators: roles).
+operators = Table(
+    "operators",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    # Kept lower-case: the sign-in name.
+    Column("email", String(254), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    # owner | manager | csr | analyst
+    Column("role", String(16), nullable=False),
+    # Base32 TOTP secret; null: no second factor.
+    Column("totp_secret", String(64), nullable=True),
+    Column("enabled", Boolean, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("merchant_id", "email"),
+)
+
+# Signed-in operators: the cookie holds a random token, the table only its digest.
+operator_sessions = Table(
+    "operator_sessions",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("operator_id", Id, nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("ended_at", UTCDateTime(), nullable=True),
+    UniqueConstraint("token_hash"),
+    Index("ix_operator_sessions_merchant_operator", "merchant_id", "operator_id"),
+)
+
+# What operators did: written in the unit of work of the action, never updated or deleted.
+operator_audit = Table(
+    "operator_audit",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("operator_id", Id, nullable=False),
+    Column("operator_email", String(254), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("action", String(64), nullable=False),
+    # The guest's account the action was about; null for actions on no guest.
+    Column("account_id", Id, nullable=True),
+    Column("before", JSON, nullable=True),
+    Column("after", JSON, nullable=True),
+    Column("comment", Text, nullable=True),
+    Index("ix_operator_audit_merchant_at", "merchant_id", "at"),
+    Index("ix_operator_audit_merchant_operator", "merchant_id", "operator_id", "at"),
+    Index("ix_operator_audit_merchant_account", "merchant_id", "account_id", "at"),
 )

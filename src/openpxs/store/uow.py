@@ -33,6 +33,7 @@ from openpxs.store.repositories.checkins import CheckinRepository
 from openpxs.store.repositories.checks import CheckRepository
 from openpxs.store.repositories.codes import CodeRepository
 from openpxs.store.repositories.combine_workflows import CombineWorkflowRepository
+from openpxs.store.repositories.console import ConsoleRepository
 from openpxs.store.repositories.coupons import CouponRepository
 from openpxs.store.repositories.event_loads import EventLoadRepository
 from openpxs.store.repositories.external_accounts import ExternalAccountRepository
@@ -48,6 +49,7 @@ from openpxs.store.repositories.ledger import (
     WrittenMove,
     changes_of,
 )
+from openpxs.store.repositories.operators import OperatorRepository
 from openpxs.store.repositories.outbox import OutboxRepository
 from openpxs.store.repositories.payment_intents import PaymentIntentRepository
 from openpxs.store.repositories.payment_methods import PaymentMethodRepository
@@ -358,6 +360,14 @@ class UnitOfWork:
     @cached_property
     def inbox(self) -> InboxRepository:
         return InboxRepository(self._conn)
+
+    @cached_property
+    def console(self) -> ConsoleRepository:
+        return ConsoleRepository(self._conn)
+
+    @cached_property
+    def operators(self) -> OperatorRepository:
+        return OperatorRepository(self._conn)
 
     @cached_property
     def wallet_passes(self) -> WalletPassRepository:

@@ -48,23 +48,45 @@ def page(
     form_targets: tuple[str, ...] = (),
     **context: Any,
 ) -> Response:
-    """A page, with a CSRF token for its forms (a new seed cookie when it has none)."""
+    """A page of the guest website, with a CSRF token for its forms."""
+    return protected_page(
+        request,
+        _env,
+        template,
+        cookie_path=site.base + "/" if site is not None else None,
+        status=status,
+        form_targets=form_targets,
+        site=site,
+        name=site_name(site) if site is not None else "OpenPXS",
+        t=Texts(site),
+        signed_in=signed_in,
+        **context,
+    )
+
+
+def protected_page(
+    request: Request,
+    env: Environment,
+    template: str,
+    *,
+    cookie_path: str | None,
+    status: int = 200,
+    form_targets: tuple[str, ...] = (),
+    **context: Any,
+) -> Response:
+    """A server-rendered page with the site's security headers and a CSRF token for its
+    forms (``csrf_token``), keyed by the browser's seed cookie; a browser without one
+    gets a new seed cookie at ``cookie_path`` (none when it is None). The guest website
+    and the operator console render every page through here."""
     protection: Protection = request.app.state.site_protection
     seed = request.cookies.get(SEED_COOKIE)
     fresh = seed is None
     if seed is None:
         seed = new_seed()
-    body = _env.get_template(template).render(
-        site=site,
-        name=site_name(site) if site is not None else "OpenPXS",
-        t=Texts(site),
-        csrf_token=protection.token_for(seed),
-        signed_in=signed_in,
-        **context,
-    )
+    body = env.get_template(template).render(csrf_token=protection.token_for(seed), **context)
     response = HTMLResponse(body, status_code=status)
-    if fresh and site is not None:
-        set_cookie(response, SEED_COOKIE, seed, site.base + "/", secure_cookies(request))
+    if fresh and cookie_path is not None:
+        set_cookie(response, SEED_COOKIE, seed, cookie_path, secure_cookies(request))
     return secure_headers(response, form_targets)
 
 

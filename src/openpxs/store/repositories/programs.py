@@ -141,6 +141,7 @@ MERCHANT_COLUMNS = (
     "social_groups_config",
     "outreach_config",
     "wallet_passes_config",
+    "console_config",
 )
 # Columns of a section's rows that say which row it is, not what it holds.
 _KEY_COLUMNS = {"id", "merchant_id", "code"}
