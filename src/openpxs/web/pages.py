@@ -15,6 +15,7 @@ from openpxs.domain.program import CardTemplateDef
 from openpxs.services import enrollment, guest_website
 from openpxs.services.context import Call
 from openpxs.services.form_fields import FieldsSent
+from openpxs.web.engagement import number
 from openpxs.web.forms import see_other
 from openpxs.web.partners import partner_origins
 from openpxs.web.render import page
@@ -83,6 +84,8 @@ async def account(request: Request, site: Site) -> Response:
         "account.html",
         signed_in=True,
         home=home,
+        number=number,
+        day=lambda d: f"{d.day} {d:%B %Y}",
         form_targets=partner_origins(site),
     )
 
