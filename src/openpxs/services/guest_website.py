@@ -188,3 +188,15 @@ async def change_password(call: Call, current: str, new: str) -> oauth.TokenSet:
     await call.uow.tokens.revoke_user(call.merchant_id, user.id, call.now)
     scope = " ".join(sorted(call.principal.scopes or ())) or oauth.DEFAULT_SCOPE
     return await oauth.issue_tokens(call.uow, call.program, call.integration, user, scope, call.now)
+
+
+async def change_username(call: Call, current_password: str, new_username: str) -> None:
+    """Change the signed-in guest's username as editUser does (the template's rule for
+    it, unique as the template says) once the current password is proven, counted
+    against the same limits as a sign-in of the current username. Sign-ins go on: they
+    belong to the guest, not to the name."""
+    user = await user_for(call, None)
+    await oauth.check_password(
+        call.uow, call.program, user.username or "", current_password, call.now, call.guesser
+    )
+    await edit_user_fields(call, None, {"style": "string", "username": new_username}, None)

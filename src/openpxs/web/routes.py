@@ -24,6 +24,7 @@ from openpxs.web import (
     register_card,
     signin,
     surveys,
+    username,
     wallet,
 )
 from openpxs.web.forms import FormTooLarge, read_form, see_other
@@ -86,6 +87,7 @@ SHOWN: dict[str, Show] = {
     "history": pages.history,
     "profile": profile.profile,
     "password": profile.password,
+    "username": username.username,
     "static/site.css": _stylesheet,
     "theme.css": _theme,
     "forgot": recovery.forgot,
@@ -115,6 +117,7 @@ SUBMITTED: dict[str, Submit] = {
     "cards/add": cards.add_card_form,
     "profile": profile.profile_form,
     "password": profile.password_form,
+    "username": username.username_form,
     "partner": partners.partner_form,
     "apple/link": apple.start_link,
     "reload": purchases.reload_form,
