@@ -27,7 +27,8 @@ def test_expiring_value_is_listed_by_day_on_its_wallet(
     ok(add_redeem(client, card, add=sv(7, 2, **on(later)), program="LP"))
     ok(add_redeem(client, card, add=sv(3, 2, **on(soon)) + sv(2, 2, **on(soon)), program="LP"))
     ok(add_redeem(client, card, add=sv(1, 3, **on(later)), program="LP"))
-    info = body_of(gget(client, "guest", "accountInformation", as_guest(token, printedCardNumber=card), auth=None))
+    asked = as_guest(token, printedCardNumber=card)
+    info = body_of(gget(client, "guest", "accountInformation", asked, auth=None))
     by_code = {b["walletCode"]: b for b in info["walletBalances"]}
     assert by_code[2]["balance"] == "22"
     assert by_code[2]["expirations"] == [
@@ -40,4 +41,3 @@ def test_expiring_value_is_listed_by_day_on_its_wallet(
     [points] = [b for b in info["pointBalances"] if b["walletCode"] == 2]
     assert points["expirations"] == by_code[2]["expirations"]
     assert by_code[4].get("expirations") is None  # visits: nothing expires
-
