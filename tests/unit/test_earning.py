@@ -26,8 +26,11 @@ from openpxs.domain.earning import (
     applies,
     conversions,
     net_amounts,
+    next_conversions,
+    next_tier,
     offer,
     tier_for,
+    tier_goals,
 )
 
 DEMO = load_config(DEMO_CONFIG_FILES[0]).loyalty
@@ -155,6 +158,29 @@ def test_tiers_by_points_in_the_window() -> None:
     ]
     assert tier_for(tiers, {"points:2:365": D(499)}) == 1
     assert tier_for(tiers, {"points:2:365": D(500)}) == 2
+
+
+def test_the_next_tier_and_where_the_account_stands_against_it() -> None:
+    tiers = [
+        TierRule(code=1, name="Member"),
+        TierRule(code=2, name="Gold", points=D(500), points_wallet=2, spend=D(300)),
+        TierRule(code=3, name="Free", window_days=30),  # no threshold: never "next"
+    ]
+    assert next_tier(tiers, None) is tiers[1] and next_tier(tiers, 1) is tiers[1]
+    assert next_tier(tiers, 2) is None
+    stats = {"points:2:365": D(120), "spend:365": D(310)}
+    points, spend = tier_goals(tiers[1], stats)
+    assert (points.kind, points.have, points.need, points.reached) == ("points", 120, 500, False)
+    assert (spend.kind, spend.wallet, spend.reached) == ("spend", None, True)
+
+
+def test_what_the_next_automatic_conversion_lacks() -> None:
+    automatic = Conversion(name="a", from_wallet=2, threshold=D(100), to_wallet=3)
+    asked = Conversion(name="m", from_wallet=4, threshold=D(5), to_wallet=3, automatic=False)
+    [found] = next_conversions([automatic, asked], {2: D(130), 4: D(9)})
+    assert (found.rule, found.have, found.missing) == (automatic, 130, 70)
+    [empty] = next_conversions([automatic], {})
+    assert empty.missing == 100
 
 
 amounts = st.decimals(min_value=0, max_value=10_000, places=2, allow_nan=False)

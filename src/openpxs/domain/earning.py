@@ -372,6 +372,38 @@ def offer(
     return Offer(source, kind, amount, (best.line_id,)) if amount > 0 else None
 
 
+@dataclass(frozen=True)
+class TierGoal:
+    """One threshold of a tier and where the account stands against it."""
+
+    kind: str  # points, visits or spend
+    wallet: int | None  # the wallet counted (None for spend)
+    window_days: int
+    have: Decimal
+    need: Decimal
+
+    @property
+    def reached(self) -> bool:
+        return self.have >= self.need
+
+
+def tier_goals(tier: TierRule, stats: Mapping[str, Decimal]) -> list[TierGoal]:
+    """The thresholds of ``tier`` (any one qualifies) against the stats ``tier_for``
+    reads."""
+    goals = []
+    window = tier.window_days
+    if tier.points is not None and tier.points_wallet is not None:
+        have = stats.get(f"points:{tier.points_wallet}:{window}", ZERO)
+        goals.append(TierGoal("points", tier.points_wallet, window, have, tier.points))
+    if tier.visits is not None and tier.visits_wallet is not None:
+        have = stats.get(f"visits:{tier.visits_wallet}:{window}", ZERO)
+        goals.append(TierGoal("visits", tier.visits_wallet, window, have, tier.visits))
+    if tier.spend is not None:
+        have = stats.get(f"spend:{window}", ZERO)
+        goals.append(TierGoal("spend", None, window, have, tier.spend))
+    return goals
+
+
 def tier_for(tiers: Sequence[TierRule], stats: Mapping[str, Decimal]) -> int | None:
     """The highest tier (last in the list) whose any threshold the stats reach.
 
@@ -380,20 +412,41 @@ def tier_for(tiers: Sequence[TierRule], stats: Mapping[str, Decimal]) -> int | N
     """
     reached = None
     for tier in tiers:
-        checks = []
-        if tier.points is not None and tier.points_wallet is not None:
-            checks.append(
-                stats.get(f"points:{tier.points_wallet}:{tier.window_days}", ZERO) >= tier.points
-            )
-        if tier.visits is not None and tier.visits_wallet is not None:
-            checks.append(
-                stats.get(f"visits:{tier.visits_wallet}:{tier.window_days}", ZERO) >= tier.visits
-            )
-        if tier.spend is not None:
-            checks.append(stats.get(f"spend:{tier.window_days}", ZERO) >= tier.spend)
-        if not checks or any(checks):
+        goals = tier_goals(tier, stats)
+        if not goals or any(goal.reached for goal in goals):
             reached = tier.code
     return reached
+
+
+def next_tier(tiers: Sequence[TierRule], current: int | None) -> TierRule | None:
+    """The tier above ``current`` (tiers are listed lowest first) that takes a
+    threshold to reach; None at the top."""
+    codes = [t.code for t in tiers]
+    start = codes.index(current) + 1 if current in codes else 0
+    return next((t for t in tiers[start:] if tier_goals(t, {})), None)
+
+
+@dataclass(frozen=True)
+class NextConversion:
+    """How much more of a conversion's wallet turns into its reward."""
+
+    rule: Conversion
+    have: Decimal
+    missing: Decimal
+
+
+def next_conversions(
+    rules: Iterable[Conversion], balances: Mapping[int, Decimal]
+) -> list[NextConversion]:
+    """For each automatic conversion, what the balance lacks to reach its next
+    threshold (a whole threshold converts as soon as it is reached)."""
+    found = []
+    for rule in rules:
+        if not rule.automatic:
+            continue
+        have = max(balances.get(rule.from_wallet, ZERO), ZERO)
+        found.append(NextConversion(rule, have, rule.threshold - have % rule.threshold))
+    return found
 
 
 def receipt_text(accrual: Accrual, names: Mapping[int, str], offers: Sequence[Offer]) -> str:

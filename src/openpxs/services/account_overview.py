@@ -3,10 +3,16 @@ cards, enrollment details; the user's fields, accounts and addresses."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from openpxs.domain.cards import AccountStatus, Card, CardStatus
-from openpxs.services.balances import AccountView, account_view, view_of
+from openpxs.services.balances import (
+    AccountView,
+    Expiring,
+    account_view,
+    coming_expirations,
+    view_of,
+)
 from openpxs.services.books import lock_active_account, open_settled_book
 from openpxs.services.context import Call
 from openpxs.services.guest_access import AccountRef
@@ -30,6 +36,8 @@ class AccountOverview:
     cards: AccountCards
     details: AccountDetails
     external_accounts: list[ExternalAccount]
+    # By wallet code: the value that lapses and when (an account in use only).
+    expiring: dict[int, list[Expiring]] = field(default_factory=dict)
 
     @property
     def registered(self) -> bool:
@@ -58,10 +66,12 @@ async def account_overview(call: Call, ref: AccountRef) -> AccountOverview:
     is written off first, so the balances shown are the ones a purchase would meet; an
     account not in use is only read."""
     uow, program, merchant_id = call.uow, call.program, call.merchant_id
+    expiring: dict[int, list[Expiring]] = {}
     if ref.status == AccountStatus.ACTIVE:
         await lock_active_account(uow, merchant_id, ref.account_id)
         book = await open_settled_book(uow, program, ref.account_id, call.online_stamp())
         view = view_of(book, program, ref.card_number, ref.template_code)
+        expiring = coming_expirations(book, program, call.now)
     else:
         view = await account_view(uow, program, ref.card_number, ref.account_id, ref.template_code)
     user = await uow.users.by_id(merchant_id, ref.user_id) if ref.user_id is not None else None
@@ -74,6 +84,7 @@ async def account_overview(call: Call, ref: AccountRef) -> AccountOverview:
         cards=await account_cards(call, ref.account_id),
         details=details,
         external_accounts=await uow.accounts.external_accounts(merchant_id, ref.account_id),
+        expiring=expiring,
     )
 
 

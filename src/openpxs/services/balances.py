@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 
 from openpxs.domain.cards import AccountStatus, CardRef, require_active, verify_card
@@ -39,6 +40,38 @@ class Outcome:
 def view_of(book: AccountBook, program: Program, card_number: str, template: int) -> AccountView:
     """The reply's balances (the template's wallets), from a book opened on the account."""
     return _view(program, card_number, book.account_id, template, book.balances())
+
+
+@dataclass(frozen=True)
+class Expiring:
+    """Value of a wallet that lapses at the end of ``day`` (the program's time zone)."""
+
+    day: date
+    quantity: Decimal
+
+
+def coming_expirations(
+    book: AccountBook, program: Program, now: datetime
+) -> dict[int, list[Expiring]]:
+    """Each wallet's open lots that expire, summed by the day they lapse, soonest first:
+    what the account loses if it does not spend it."""
+    found: dict[int, list[Expiring]] = {}
+    for code, ledger in book.ledgers.items():
+        wallet = program.wallets.get(code)
+        if wallet is None:
+            continue
+        by_day: dict[date, int] = {}
+        for lot in ledger.lots:
+            if not lot.spendable(now) or (lot.expires_on is None and lot.expires_at is None):
+                continue
+            day = lot.expires_on or program.today(lot.expires_at or now)
+            by_day[day] = by_day.get(day, 0) + lot.remaining
+        if by_day:
+            found[code] = [
+                Expiring(day, from_units(units, wallet.scale))
+                for day, units in sorted(by_day.items())
+            ]
+    return found
 
 
 async def account_view(

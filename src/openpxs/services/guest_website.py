@@ -8,10 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from openpxs.domain.earning import NextConversion, next_conversions
 from openpxs.domain.errors import Reason, Refused
 from openpxs.domain.fields import FieldSetting
 from openpxs.domain.program import WalletDef
-from openpxs.services import guest_cards, oauth
+from openpxs.services import guest_cards, oauth, standing
 from openpxs.services.account_edits import edit_user_fields
 from openpxs.services.account_overview import (
     AccountOverview,
@@ -19,10 +20,12 @@ from openpxs.services.account_overview import (
     account_overview,
     user_overview,
 )
+from openpxs.services.balances import Expiring
 from openpxs.services.context import Call
 from openpxs.services.enrollment import template_of
 from openpxs.services.guest_access import account_by_id, user_for
 from openpxs.services.history import HistoryEntry, account_history
+from openpxs.services.standing import TierProgress
 from openpxs.store.repositories.users import User
 
 # The site shows the latest transactions only; the API pages through the rest.
@@ -41,6 +44,22 @@ class GuestHome:
     tier: str | None
     # The primary card of each of the guest's active accounts, oldest first.
     cards: tuple[str, ...] = ()
+    # The tier above the guest's, with its thresholds against what the account earned.
+    progress: TierProgress | None = None
+    # What each automatic conversion (points into a reward) still lacks.
+    next_rewards: tuple[RewardGoal, ...] = ()
+
+    def expiring(self, wallet: WalletDef) -> list[Expiring]:
+        return self.overview.expiring.get(wallet.code, []) if self.overview else []
+
+    def wallet(self, code: int | None) -> WalletDef | None:
+        return self.wallets.get(code) if code is not None else None
+
+    @property
+    def wallets(self) -> dict[int, WalletDef]:
+        if self.overview is None:
+            return {}
+        return {w.code: w for w, _ in self.overview.view.balances}
 
     @property
     def balances(self) -> list[tuple[WalletDef, Decimal]]:
@@ -55,6 +74,25 @@ class GuestHome:
         return [(w, q) for w, q in self.overview.view.balances if w.kind == "reward" and q > 0]
 
 
+@dataclass(frozen=True)
+class RewardGoal:
+    """How much more of a wallet (points) turns into the next of a reward."""
+
+    goal: NextConversion
+    from_wallet: WalletDef
+    to_wallet: WalletDef
+
+
+def _reward_goals(call: Call, overview: AccountOverview) -> tuple[RewardGoal, ...]:
+    wallets = call.program.wallets
+    balances = {w.code: q for w, q in overview.view.balances}
+    return tuple(
+        RewardGoal(goal, wallets[goal.rule.from_wallet], wallets[goal.rule.to_wallet])
+        for goal in next_conversions(call.program.loyalty.conversions, balances)
+        if goal.rule.from_wallet in balances and goal.rule.to_wallet in wallets
+    )
+
+
 async def _primary_account(call: Call, found: UserOverview) -> AccountOverview | None:
     if not found.account_ids:
         return None
@@ -62,16 +100,25 @@ async def _primary_account(call: Call, found: UserOverview) -> AccountOverview |
 
 
 async def guest_home(call: Call) -> GuestHome:
-    """The signed-in guest, their primary account as the Guest Service shows it, and the
-    name of their tier."""
+    """The signed-in guest, their primary account as the Guest Service shows it (with
+    the value that expires), their tier and how far the next tier and the next reward
+    are."""
     user = await user_for(call, None)
     found = await user_overview(call, user)
     overview = await _primary_account(call, found)
-    tier = None
-    if overview is not None:
-        code = await call.uow.standing.tier_of(call.merchant_id, overview.ref.account_id)
-        tier = next((t.name for t in call.program.loyalty.tiers if t.code == code), None)
-    return GuestHome(user, overview, tier, cards=tuple(found.primary_cards))
+    if overview is None:
+        return GuestHome(user, None, None, cards=tuple(found.primary_cards))
+    progress = await standing.tier_progress(
+        call.uow, call.program, overview.ref.account_id, call.now
+    )
+    return GuestHome(
+        user,
+        overview,
+        progress.current.name if progress.current else None,
+        cards=tuple(found.primary_cards),
+        progress=progress,
+        next_rewards=_reward_goals(call, overview),
+    )
 
 
 async def guest_history(call: Call) -> list[HistoryEntry]:
@@ -141,3 +188,15 @@ async def change_password(call: Call, current: str, new: str) -> oauth.TokenSet:
     await call.uow.tokens.revoke_user(call.merchant_id, user.id, call.now)
     scope = " ".join(sorted(call.principal.scopes or ())) or oauth.DEFAULT_SCOPE
     return await oauth.issue_tokens(call.uow, call.program, call.integration, user, scope, call.now)
+
+
+async def change_username(call: Call, current_password: str, new_username: str) -> None:
+    """Change the signed-in guest's username as editUser does (the template's rule for
+    it, unique as the template says) once the current password is proven, counted
+    against the same limits as a sign-in of the current username. Sign-ins go on: they
+    belong to the guest, not to the name."""
+    user = await user_for(call, None)
+    await oauth.check_password(
+        call.uow, call.program, user.username or "", current_password, call.now, call.guesser
+    )
+    await edit_user_fields(call, None, {"style": "string", "username": new_username}, None)

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from openpxs.config.loyalty import TierRule
 from openpxs.domain.checks import spend_of
 from openpxs.domain.clock import end_of_day
-from openpxs.domain.earning import AccountFacts, tier_for
+from openpxs.domain.earning import AccountFacts, TierGoal, next_tier, tier_for, tier_goals
 from openpxs.domain.money import from_units
 from openpxs.domain.program import Program
 from openpxs.store.uow import UnitOfWork
@@ -55,14 +56,12 @@ async def spend_since(
     return sum((spend_of(outcome) for outcome in outcomes), Decimal(0))
 
 
-async def update_tier(
+async def tier_stats(
     uow: UnitOfWork, program: Program, account_id: int, now: datetime
-) -> int | None:
-    """Re-qualify the account for its tier from what it earned in each tier's window;
-    written only when it changes."""
+) -> tuple[int | None, dict[str, Decimal]]:
+    """The account's stored tier and what it earned (and spent) in each tier's window,
+    keyed as ``tier_for`` reads them."""
     tiers = program.loyalty.tiers
-    if not tiers:
-        return None
     windows: dict[str, tuple[int, datetime]] = {}
     for tier in tiers:
         since = now - timedelta(days=tier.window_days)
@@ -79,10 +78,47 @@ async def update_tier(
         if tier.spend is not None:
             since = now - timedelta(days=tier.window_days)
             stats[f"spend:{tier.window_days}"] = await spend_since(uow, mid, account_id, since)
+    return current, stats
+
+
+async def update_tier(
+    uow: UnitOfWork, program: Program, account_id: int, now: datetime
+) -> int | None:
+    """Re-qualify the account for its tier from what it earned in each tier's window;
+    written only when it changes."""
+    tiers = program.loyalty.tiers
+    if not tiers:
+        return None
+    current, stats = await tier_stats(uow, program, account_id, now)
     code = tier_for(tiers, stats)
     if code != current:
-        await uow.standing.set_tier(mid, account_id, code)
+        await uow.standing.set_tier(program.merchant_id, account_id, code)
     return code
+
+
+@dataclass(frozen=True)
+class TierProgress:
+    """The account's tier and, below the top, the tier above it with each of its
+    thresholds (any one qualifies) against what the account earned in its window."""
+
+    current: TierRule | None
+    next: TierRule | None
+    goals: list[TierGoal]
+
+
+async def tier_progress(
+    uow: UnitOfWork, program: Program, account_id: int, now: datetime
+) -> TierProgress:
+    tiers = program.loyalty.tiers
+    if not tiers:
+        return TierProgress(None, None, [])
+    current, stats = await tier_stats(uow, program, account_id, now)
+    above = next_tier(tiers, current)
+    return TierProgress(
+        next((t for t in tiers if t.code == current), None),
+        above,
+        tier_goals(above, stats) if above is not None else [],
+    )
 
 
 async def customer_name(uow: UnitOfWork, merchant_id: int, account_id: int) -> str | None:

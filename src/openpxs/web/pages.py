@@ -11,9 +11,11 @@ from starlette.responses import Response
 
 from openpxs.domain.errors import DomainError, Reason
 from openpxs.domain.fields import FieldSetting, InvalidFields, UniqueValueInUse
+from openpxs.domain.program import CardTemplateDef
 from openpxs.services import enrollment, guest_website
 from openpxs.services.context import Call
 from openpxs.services.form_fields import FieldsSent
+from openpxs.web.engagement import number
 from openpxs.web.forms import see_other
 from openpxs.web.partners import partner_origins
 from openpxs.web.render import page
@@ -82,6 +84,8 @@ async def account(request: Request, site: Site) -> Response:
         "account.html",
         signed_in=True,
         home=home,
+        number=number,
+        day=lambda d: f"{d.day} {d:%B %Y}",
         form_targets=partner_origins(site),
     )
 
@@ -120,7 +124,7 @@ def errors_by_field(refused: InvalidFields | UniqueValueInUse) -> dict[str, list
     }
 
 
-def _form(site: Site, sent: dict[str, str], errors: dict[str, list[str]]) -> list[FormField]:
+def site_form(site: Site, sent: dict[str, str], errors: dict[str, list[str]]) -> list[FormField]:
     template = site.program.templates.get(site.config.card_template)
     if template is None:
         return []
@@ -140,16 +144,15 @@ def register_page(
         site,
         "register.html",
         status=status,
-        fields=_form(site, sent or {}, errors or {}),
+        fields=site_form(site, sent or {}, errors or {}),
         stores=sorted(site.program.stores.values(), key=lambda s: s.name),
         failed=bool(errors),
     )
 
 
-async def register_form(request: Request, site: Site, form: dict[str, str]) -> Response:
-    template = site.program.templates.get(site.config.card_template)
-    if template is None:
-        return register_page(request, site, status=404)
+def fields_sent(template: CardTemplateDef, form: dict[str, str]) -> FieldsSent:
+    """The enrollment fields of ``template`` as a form posted them, in the shape the
+    enrollment use cases take (strings, as the API's string style sends them)."""
     values: dict[str, dict[str, object]] = {
         "user": {"style": "string"},
         "account": {"style": "string"},
@@ -161,7 +164,14 @@ async def register_form(request: Request, site: Site, form: dict[str, str]) -> R
         elif setting.type != "password":
             value = value.strip()
         values[setting.scope][name] = value
-    sent = FieldsSent(user=values["user"], account=values["account"])
+    return FieldsSent(user=values["user"], account=values["account"])
+
+
+async def register_form(request: Request, site: Site, form: dict[str, str]) -> Response:
+    template = site.program.templates.get(site.config.card_template)
+    if template is None:
+        return register_page(request, site, status=404)
+    sent = fields_sent(template, form)
 
     async def join(call: Call) -> enrollment.Enrolled:
         return await enrollment.sign_up(call, template.code, site.config.store, sent, login=True)

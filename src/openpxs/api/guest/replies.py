@@ -10,6 +10,7 @@ from openpxs.api.guest import models as m
 from openpxs.domain.cards import AccountStatus, Card, CardStatus, mask
 from openpxs.domain.program import Program, WalletDef
 from openpxs.services.account_overview import AccountCards, AccountOverview, UserOverview
+from openpxs.services.balances import Expiring
 from openpxs.store.repositories.users import User
 
 # Card and account states as guest.yaml spells them.
@@ -45,13 +46,22 @@ def cards_information(
     return card_information(cards.primary), [card_information(c) for c in cards.additional]
 
 
-def wallet_balance(wallet: WalletDef, balance: Decimal) -> m.WalletBalanceOut:
+def wallet_balance(
+    wallet: WalletDef, balance: Decimal, expiring: list[Expiring] | None = None
+) -> m.WalletBalanceOut:
+    """One wallet's balance; with ``expiring``, the value that lapses and the day it
+    does (the account page of the guest website shows the same)."""
     return m.WalletBalanceOut(
         walletCode=wallet.code,
         name=wallet.name,
         balance=balance,
         description=wallet.description,
         giftable=wallet.giftable,
+        expirations=(
+            [{"expirationDate": e.day, "quantity": e.quantity} for e in expiring]
+            if expiring
+            else None
+        ),
     )
 
 
@@ -89,7 +99,10 @@ def account_information(program: Program, account: AccountOverview) -> m.Account
     balances are still shown, for the client to decide what to display).
     """
     ref, view = account.ref, account.view
-    balances = [(wallet, wallet_balance(wallet, balance)) for wallet, balance in view.balances]
+    balances = [
+        (wallet, wallet_balance(wallet, balance, account.expiring.get(wallet.code)))
+        for wallet, balance in view.balances
+    ]
     sv_wallet = program.stored_value_wallet(ref.template_code)
     template = program.templates.get(ref.template_code)
     primary, additional = cards_information(account.cards)
@@ -108,7 +121,7 @@ def account_information(program: Program, account: AccountOverview) -> m.Account
         fields=account_fields(program, account),
         primaryCard=primary,
         additionalCards=additional,
-        pointBalances=point_balances(view.balances),
+        pointBalances=[b for w, b in balances if w.kind in POINT_KINDS],
         rewardBalances=[b for w, b in balances if w.kind == "reward"],
         storedValueBalance=next(
             (b for w, b in balances if sv_wallet is not None and w.code == sv_wallet.code), None
