@@ -24,7 +24,7 @@ from openpxs.domain.clock import Clock
 from openpxs.domain.errors import DomainError, DuplicateTransaction, Reason
 from openpxs.domain.intents import Intent
 from openpxs.services import after_refusal, oauth, webhooks
-from openpxs.store import direct
+from openpxs.store import direct, direct_sqlite
 from openpxs.store.repositories.retry_keys import RetryKeys
 from openpxs.store.uow import StaleRead, reading, unit_of_work
 from openpxs.wire import idempotency, principals
@@ -171,7 +171,8 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
     retry: RetryKeys | None = None
     # Without locks first where the endpoint allows it; again after a concurrent write
     # of the same book, and with locks when the call needs them (store/uow.StaleRead).
-    tries = OPTIMISTIC_TRIES if ep.optimistic and direct.available(runtime.engine) else 0
+    batched = direct.available(runtime.engine) or direct_sqlite.available(runtime.engine)
+    tries = OPTIMISTIC_TRIES if ep.optimistic and batched else 0
     try:
         while True:
             try:
