@@ -112,11 +112,14 @@ class BatchConnection:
     """The driver connection under a pooled SQLAlchemy connection with no transaction of
     SQLAlchemy's open: each ``run`` is one hop to its thread."""
 
-    __slots__ = ("_conn", "_driver")
+    __slots__ = ("_conn", "_driver", "_unsettled")
 
     def __init__(self, conn: AsyncConnection):
         self._conn = conn
         self._driver: Any = None
+        # A batch began a transaction that no batch has yet been seen to end: a call
+        # cancelled while its batch runs leaves it so (the thread finishes the batch).
+        self._unsettled = False
 
     async def run(self, labels: list[str], work: Callable[[sqlite3.Connection], T]) -> T:
         """``work`` run in the driver's thread on its sqlite3 connection (``labels``:
@@ -137,15 +140,23 @@ class BatchConnection:
                 rollback(db)
                 raise
 
+        if labels[:1] == ["BEGIN"]:
+            self._unsettled = True
         try:
             # aiosqlite's own way of running a function in its thread (one queue entry,
             # one wake-up of the event loop when it is done).
             result: T = await driver._execute(guarded)
-            return result
         except sqlite3.Error as exc:
+            self._unsettled = False  # rolled back in the thread
             raise DBAPIError.instance(
                 labels[0] if labels else "", None, exc, sqlite3.Error
             ) from exc
+        except Exception:
+            self._unsettled = False
+            raise
+        if labels[-1:] in (["COMMIT"], ["ROLLBACK"]):
+            self._unsettled = False
+        return result
 
     @property
     def in_transaction(self) -> bool:
@@ -153,6 +164,7 @@ class BatchConnection:
         return self._driver is not None and bool(self._driver.in_transaction)
 
     async def end(self) -> None:
-        """Roll back what a batch left open: the call failed, or runs again with locks."""
-        if self.in_transaction:
+        """Roll back what a batch left open: the call failed, or runs again with locks.
+        Queued behind any batch still running in the thread, so it comes after it."""
+        if self._unsettled or self.in_transaction:
             await self.run(["ROLLBACK"], rollback)
