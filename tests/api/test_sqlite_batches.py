@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -201,10 +202,10 @@ def test_a_failing_batch_rolls_back_and_raises_sqlalchemys_error(
             "scope": "twice",
             "request_hash": "h",
             "reply": None,
-            "created_at": None,
+            "created_at": datetime.now(UTC),
         }
-        db.execute(claimed.sql, (1000, "once", "h", None, "2026-01-01 00:00:00"))
-        claimed.execute_many(db, [row, row])
+        claimed.execute(db, {**row, "scope": "once"})
+        claimed.execute_many(db, [row, row])  # the same key twice: a unique violation
 
     async def run() -> bool:
         async with engine.connect() as conn:
@@ -238,3 +239,32 @@ def test_a_call_beyond_its_read_and_write_runs_again_with_locks(
         sqlite_client.portal.call(read_then_more)
     assert raised.value.lock
     assert _count(sqlite_client, idempotency_keys, idempotency_keys.c.scope == "pos:beyond") == 0
+
+
+def test_a_call_cancelled_while_its_batch_waits_leaves_no_transaction_open(
+    sqlite_client: TestClient,
+) -> None:
+    """The batch that takes the write lock is still queued for the driver's thread when
+    its call is cancelled: ending the call queues the rollback behind it, so the lock
+    is not left held by a connection back in the pool."""
+    engine = sqlite_client.app.state.runtime.engine  # type: ignore[attr-defined]
+
+    async def cancel_then_end() -> bool:
+        async with engine.connect() as conn:
+            batches = direct_sqlite.BatchConnection(conn)
+            driver = (await conn.get_raw_connection()).driver_connection
+            busy = threading.Event()
+            blocker = asyncio.ensure_future(driver._execute(busy.wait))
+            batch = asyncio.ensure_future(batches.run(["BEGIN"], direct_sqlite.begin))
+            await asyncio.sleep(0.01)  # both queued; the thread is held by the first
+            batch.cancel()
+            ending = asyncio.ensure_future(batches.end())
+            await asyncio.sleep(0.01)
+            busy.set()
+            await blocker
+            await ending
+            await driver._execute(lambda: None)  # after everything queued before it
+            return bool(driver.in_transaction)
+
+    assert sqlite_client.portal is not None
+    assert sqlite_client.portal.call(cancel_then_end) is False
