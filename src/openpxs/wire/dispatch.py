@@ -169,8 +169,9 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
     request_hash = idempotency.fingerprint(ep.path, req) if ep.moves_value else ""
     now = runtime.clock.now()
     retry: RetryKeys | None = None
-    # Without locks first where the endpoint allows it; again after a concurrent write
-    # of the same book, and with locks when the call needs them (store/uow.StaleRead).
+    # Without locks first where the endpoint allows it (on SQLite: as two batches under
+    # the write lock); again after a concurrent write of the same book, and with locks
+    # when the call needs them (store/uow.StaleRead).
     batched = direct.available(runtime.engine) or direct_sqlite.available(runtime.engine)
     tries = OPTIMISTIC_TRIES if ep.optimistic and batched else 0
     try:
