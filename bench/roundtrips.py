@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from openpxs.app import create_app
 from openpxs.settings import Settings
-from openpxs.store import direct
+from openpxs.store import direct, direct_sqlite
 
 
 @dataclass
@@ -64,12 +64,20 @@ def counting(engine: AsyncEngine) -> Iterator[Counter]:
         counter.statements += 1
         counter.texts.append(statement.split(None, 1)[0])
 
+    def on_batch(statements: list[str]) -> None:
+        # SQLite: statements run together in one hop to the driver's thread
+        # (store/direct_sqlite.py), BEGIN and COMMIT among them; each is counted.
+        counter.statements += len(statements)
+        counter.texts.extend(statements)
+
     for name, fn in hooks:
         event.listen(sync, name, fn)
     direct.LISTENERS.append(on_direct)
+    direct_sqlite.LISTENERS.append(on_batch)
     try:
         yield counter
     finally:
+        direct_sqlite.LISTENERS.remove(on_batch)
         direct.LISTENERS.remove(on_direct)
         for name, fn in hooks:
             event.remove(sync, name, fn)

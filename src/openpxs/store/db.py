@@ -55,6 +55,9 @@ def create_engine(
         # instead of queueing until a client gives up.
         kwargs["pool_timeout"] = 10
         kwargs["connect_args"] = {"timeout": 5}
+    if url.get_backend_name() == "sqlite":
+        # The rollback on return is made by the "reset" listener, only when needed.
+        kwargs["pool_reset_on_return"] = None
     engine = create_async_engine(url, **kwargs)
     if url.get_backend_name() == "sqlite":
         _serialize_sqlite_writers(engine, sqlite_synchronous)
@@ -85,7 +88,22 @@ def _serialize_sqlite_writers(engine: AsyncEngine, synchronous: str) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn: Any) -> None:
+        driver = conn.connection.driver_connection
+        if getattr(driver, "in_transaction", False):
+            # A batch (store/direct_sqlite.py) took the write lock already: statements
+            # made through SQLAlchemy after it are part of its transaction.
+            return
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine.sync_engine, "reset")
+    def _reset(dbapi_connection: Any, _record: Any, state: Any) -> None:
+        # A connection going back to the pool is rolled back only when a transaction is
+        # open on it: the rollback is a hop to the driver's thread, and after a commit
+        # (every successful call) there is nothing to roll back.
+        if state.terminate_only or not state.asyncio_safe or state.transaction_was_reset:
+            return
+        if getattr(dbapi_connection.driver_connection, "in_transaction", True):
+            dbapi_connection.rollback()
 
 
 # How long a transaction waits for its turn: SQLite's own busy timeout (create_engine).

@@ -21,8 +21,11 @@ from openpxs.domain.cards import AccountStatus, Card, CardStatus
 from openpxs.domain.ledger import AccountBook
 from openpxs.domain.program import WalletDef
 from openpxs.domain.stamp import CallStamp
+from openpxs.store import direct_sqlite
 from openpxs.store.db import sqlite_turn
 from openpxs.store.direct import DirectConnection
+from openpxs.store.direct_sqlite import BatchConnection
+from openpxs.store.repositories import ledger_batches
 from openpxs.store.repositories.accounts import AccountRepository
 from openpxs.store.repositories.addresses import AddressRepository
 from openpxs.store.repositories.apple_pay import ApplePayDomainRepository
@@ -109,17 +112,21 @@ class UnitOfWork:
     """One database transaction. Repositories are made on first use, so a call pays
     only for the ones it touches.
 
-    With ``direct`` (PostgreSQL; only for a call whose endpoint declares ``optimistic``)
-    the call is two statements that each commit on their own instead: the card and its
-    book read without a lock (``lock_card_claiming``), and the write with the reply
-    made only if neither changed since (``store/direct.py``)."""
+    With ``direct`` (only for a call whose endpoint declares ``optimistic``) the call
+    is a read and a write, and nothing else. On PostgreSQL two statements that each
+    commit on their own: the card and its book read without a lock
+    (``lock_card_claiming``), and the write with the reply made only if neither changed
+    since (``store/direct.py``). On SQLite two batches of statements, one hop each to
+    the driver's thread: the write lock taken and the card and its book read, then the
+    write with the reply and COMMIT (``store/direct_sqlite.py``). A call that needs
+    anything else runs again on the locking path (``StaleRead``)."""
 
     def __init__(
         self,
         conn: AsyncConnection,
         retry: RetryKeys | None = None,
         *,
-        direct: DirectConnection | None = None,
+        direct: DirectConnection | BatchConnection | None = None,
     ):
         # The store's alone: everything above reaches the database through repositories.
         self._conn = conn
@@ -159,7 +166,7 @@ class UnitOfWork:
         )
         return card
 
-    async def _direct_ready(self) -> DirectConnection:
+    async def _direct_ready(self) -> DirectConnection | BatchConnection:
         assert self._direct is not None
         if self._conn.in_transaction():
             # Only reads can have been made before the call's first statement (its
@@ -174,6 +181,8 @@ class UnitOfWork:
         without locks."""
         if self._direct is not None:
             direct = await self._direct_ready()
+            if isinstance(direct, BatchConnection):
+                return await ledger_batches.card_with_book(direct, merchant_id, number, wallets)
             return await self.ledger.card_with_book_direct(direct, merchant_id, number, wallets)
         return await self.ledger.card_with_book(merchant_id, number, wallets)
 
@@ -181,7 +190,13 @@ class UnitOfWork:
         direct = await self._direct_ready()
         # Claimed by the write (``_finish``); asked about by the read.
         scopes = self.retry.take_pending() if self.retry is not None else []
-        read = await self.ledger.read_for_write(direct, merchant_id, number, scopes)
+        if isinstance(direct, BatchConnection):
+            # Claimed here, under the write lock the read takes (as claim_and_lock does).
+            retry = self.retry
+            claim = (scopes, retry.request_hash, retry.now) if retry is not None else None
+            read = await ledger_batches.read_for_write(direct, merchant_id, number, claim)
+        else:
+            read = await self.ledger.read_for_write(direct, merchant_id, number, scopes)
         if read is None:
             return None
         if read.keys_held:
@@ -240,6 +255,7 @@ class UnitOfWork:
             contents_hash=contents_hash,
             transaction_id=self._transaction_id,
             activating=activating,
+            planned=isinstance(self._direct, BatchConnection),
         )
         if write is None:
             if activating is not None:
@@ -308,6 +324,12 @@ class UnitOfWork:
             raise StaleRead(lock=True)
         if self.retry is None:
             raise StaleRead(lock=True)
+        if isinstance(self._direct, BatchConnection):
+            # The keys were claimed and the write lock taken by the read: nothing can
+            # have changed the book since.
+            await ledger_batches.write_and_commit(self._direct, write, scopes, reply)
+            self._written = True
+            return
         claim = (scopes, self.retry.request_hash)
         if not await self.ledger.flush_guarded(self._direct, write, self._read, claim, reply):
             raise StaleRead(lock=False)
@@ -536,8 +558,21 @@ async def unit_of_work(
 ) -> AsyncIterator[UnitOfWork]:
     """A transaction that commits when the block ends and rolls back if it raises.
 
-    ``optimistic`` (PostgreSQL): the call reads without locks and writes with one
-    guarded statement; the block raises StaleRead when it must be run again."""
+    ``optimistic``: the call is a read and a write (``UnitOfWork``); the block raises
+    StaleRead when it must be run again, or with locks."""
+    if optimistic and direct_sqlite.available(engine):
+        async with sqlite_turn(engine), engine.connect() as conn:
+            batches = BatchConnection(conn)
+            uow = UnitOfWork(conn, direct=batches)
+            try:
+                yield uow
+                await uow.flush()
+                uow.end_direct()
+            finally:
+                # What the read began and no write committed (the call failed, was
+                # refused, or runs again with locks) is rolled back.
+                await batches.end()
+        return
     if optimistic:
         async with engine.connect() as conn:
             uow = UnitOfWork(conn, direct=DirectConnection(conn))

@@ -24,7 +24,7 @@ from openpxs.domain.clock import Clock
 from openpxs.domain.errors import DomainError, DuplicateTransaction, Reason
 from openpxs.domain.intents import Intent
 from openpxs.services import after_refusal, oauth, webhooks
-from openpxs.store import direct
+from openpxs.store import direct, direct_sqlite
 from openpxs.store.repositories.retry_keys import RetryKeys
 from openpxs.store.uow import StaleRead, reading, unit_of_work
 from openpxs.wire import idempotency, principals
@@ -169,9 +169,11 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
     request_hash = idempotency.fingerprint(ep.path, req) if ep.moves_value else ""
     now = runtime.clock.now()
     retry: RetryKeys | None = None
-    # Without locks first where the endpoint allows it; again after a concurrent write
-    # of the same book, and with locks when the call needs them (store/uow.StaleRead).
-    tries = OPTIMISTIC_TRIES if ep.optimistic and direct.available(runtime.engine) else 0
+    # Without locks first where the endpoint allows it (on SQLite: as two batches under
+    # the write lock); again after a concurrent write of the same book, and with locks
+    # when the call needs them (store/uow.StaleRead).
+    batched = direct.available(runtime.engine) or direct_sqlite.available(runtime.engine)
+    tries = OPTIMISTIC_TRIES if ep.optimistic and batched else 0
     try:
         while True:
             try:

@@ -643,13 +643,15 @@ class LedgerRepository(Repository):
         contents_hash: str | None,
         transaction_id: int | None,
         activating: Card | None = None,
+        planned: bool = False,
     ) -> CallWrite | None:
         """PostgreSQL: the transaction record and the book's postings as one statement
         to run (``flush``); None elsewhere (the caller records and writes in separate
-        statements). ``transaction_id``: an id already taken from the sequence.
+        statements), unless ``planned``: then the same plan, for a batch that writes it
+        (``ledger_batches.write_and_commit``). ``transaction_id``: an id already taken.
         ``activating``: an inactive card made active on the book's account, a new one
         (its id taken from the sequence), in the same statement."""
-        if not self.postgres:
+        if not self.postgres and not planned:
             return None
         new_lots: list[tuple[int, Lot]] = []
         new_index: dict[int, int] = {}  # id() of a new lot -> its 1-based position

@@ -1,0 +1,270 @@
+"""SQLite: addRedeem and balanceInquiry as batches of statements, one hop each to the
+driver's thread (store/direct_sqlite.py).
+
+Counted, not timed: hops to aiosqlite's thread and the statements in each are what
+the call costs in CPU on SQLite, whatever the machine's load. The database is one of
+the test's own, so the counts hold in every pass.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import aiosqlite
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import IntegrityError
+
+from openpxs.app import create_app
+from openpxs.demo import install_demo
+from openpxs.settings import Settings
+from openpxs.store import direct_sqlite
+from openpxs.store.tables import idempotency_keys, journal, transactions
+from openpxs.store.uow import StaleRead, unit_of_work
+from tests.api.pos import GIFT, add_redeem_body, call, card, header, ok, refused, sell_body, sv
+
+
+@pytest.fixture(scope="module")
+def sqlite_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('batches') / 'batches.db'}"
+    asyncio.run(install_demo(url))
+    app = create_app(Settings(database_url=url, log_level="WARNING"))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        ok(call(client, "activateAdd", sell_body(GIFT, "150.00")))
+        yield client
+
+
+class Hops:
+    """Hops to aiosqlite's thread, the statements each batch ran, and the statements
+    sent through SQLAlchemy's execution path."""
+
+    def __init__(self) -> None:
+        self.hops = 0
+        self.batches: list[list[str]] = []
+        self.through_sqlalchemy: list[str] = []
+
+
+def counted(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, operation: str, body: dict[str, Any]
+) -> tuple[Hops, dict[str, Any]]:
+    hops = Hops()
+    engine = client.app.state.runtime.engine  # type: ignore[attr-defined]
+    sent = aiosqlite.Connection._execute
+
+    async def counting(self: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        hops.hops += 1
+        return await sent(self, fn, *args, **kwargs)
+
+    def on_statement(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        hops.through_sqlalchemy.append(statement.split(None, 1)[0])
+
+    with monkeypatch.context() as patch:
+        patch.setattr(aiosqlite.Connection, "_execute", counting)
+        patch.setattr(direct_sqlite, "LISTENERS", [hops.batches.append])
+        event.listen(engine.sync_engine, "before_cursor_execute", on_statement)
+        try:
+            reply = call(client, operation, body)
+        finally:
+            event.remove(engine.sync_engine, "before_cursor_execute", on_statement)
+    return hops, reply
+
+
+def fewest(
+    client: TestClient,
+    monkeypatch: pytest.MonkeyPatch,
+    operation: str,
+    bodies: list[dict[str, Any]],
+) -> Hops:
+    """The fewest hops of these calls: a process rechecks its program's version at most
+    once a second, which one of them may pay for."""
+    found = []
+    for body in bodies:
+        hops, reply = counted(client, monkeypatch, operation, body)
+        ok(reply)
+        found.append(hops)
+    return min(found, key=lambda h: h.hops)
+
+
+def test_add_redeem_is_two_hops_to_the_driver_thread(
+    sqlite_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(2):  # the first calls load the program
+        ok(
+            call(
+                sqlite_client, "addRedeem", add_redeem_body(GIFT, redeem=sv("1.00"), pos_id=f"w{n}")
+            )
+        )
+    bodies = [
+        add_redeem_body(GIFT, add=sv("2.00"), redeem=sv("1.00"), pos_id=f"two-hops-{n}")
+        for n in range(3)
+    ]
+    hops = fewest(sqlite_client, monkeypatch, "addRedeem", bodies)
+    # The write lock, the retry key's claim, the card with its book and the next
+    # transaction id; then the transaction, the lot's remainder (the credit joins the
+    # open lot it is spent from), the journal, the balance, the reply and COMMIT.
+    # Through SQLAlchemy the same call was 32 hops (a cursor, the statement, its rows
+    # and closing the cursor, each a hop, and a rollback when the connection went back).
+    assert hops.batches == [
+        ["BEGIN", "INSERT", "WITH", "SELECT"],
+        ["INSERT", "UPDATE", "INSERT", "INSERT", "UPDATE", "COMMIT"],
+    ], hops.batches
+    assert hops.through_sqlalchemy == []
+    assert hops.hops == 2
+
+
+def test_balance_inquiry_is_one_hop_without_a_transaction(
+    sqlite_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = {"authentication": "b2b", "headerInfo": header(), "cardInfo": card(GIFT)}
+    ok(call(sqlite_client, "balanceInquiry", body))
+    hops = fewest(sqlite_client, monkeypatch, "balanceInquiry", [body] * 3)
+    assert hops.batches == [["WITH"]]
+    assert hops.through_sqlalchemy == []
+    assert hops.hops == 1
+
+
+def _count(client: TestClient, table: Any, *where: Any) -> int:
+    async def count(engine: Any) -> int:
+        async with engine.connect() as conn:
+            found = await conn.execute(select(func.count()).select_from(table).where(*where))
+            return int(found.scalar_one())
+
+    assert client.portal is not None
+    return int(client.portal.call(count, client.app.state.runtime.engine))  # type: ignore[attr-defined]
+
+
+def test_a_refused_redemption_leaves_nothing_and_no_lock(sqlite_client: TestClient) -> None:
+    before = _count(sqlite_client, transactions)
+    body = add_redeem_body(GIFT, redeem=sv("100000.00"), pos_id="too-much")
+    reply = call(sqlite_client, "addRedeem", body)
+    assert reply["result"] != "authorizedSuccess", reply
+    assert _count(sqlite_client, transactions) == before
+    assert _count(sqlite_client, idempotency_keys, idempotency_keys.c.scope.like("%too-much")) == 0
+    # The batch's write lock went with the refusal: the next call writes.
+    ok(call(sqlite_client, "addRedeem", add_redeem_body(GIFT, redeem=sv("1.00"), pos_id="next")))
+    assert _count(sqlite_client, transactions) == before + 1
+
+
+def test_a_retry_replays_and_a_changed_body_is_refused(sqlite_client: TestClient) -> None:
+    body = add_redeem_body(GIFT, redeem=sv("1.00"), pos_id="retried")
+    first = ok(call(sqlite_client, "addRedeem", body))
+    again = ok(call(sqlite_client, "addRedeem", body))
+    assert again == first
+    written = transactions.c.id == first["pxTransactionId"]
+    assert _count(sqlite_client, transactions, written) == 1
+    assert _count(sqlite_client, journal, journal.c.transaction_id == first["pxTransactionId"]) == 1
+    changed = add_redeem_body(GIFT, redeem=sv("2.00"), pos_id="retried")
+    refused(call(sqlite_client, "addRedeem", changed), "transaction.duplicate_transaction")
+
+
+def test_the_write_lock_is_held_from_the_read_to_the_write(sqlite_client: TestClient) -> None:
+    """Between the call's two batches no other connection can begin a write: no update
+    of the book read can be lost."""
+    engine = sqlite_client.app.state.runtime.engine  # type: ignore[attr-defined]
+    path = engine.url.database
+
+    async def read_then_try_another_writer() -> str:
+        async with unit_of_work(engine, optimistic=True) as uow:
+            found = await uow.lock_card_claiming(1000, GIFT)
+            assert found is not None
+            other = sqlite3.connect(path, timeout=0, isolation_level=None)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                return str(exc)
+            finally:
+                other.close()
+        return "another writer began"
+
+    assert sqlite_client.portal is not None
+    assert sqlite_client.portal.call(read_then_try_another_writer) == "database is locked"
+
+
+def test_a_failing_batch_rolls_back_and_raises_sqlalchemys_error(
+    sqlite_client: TestClient,
+) -> None:
+    engine = sqlite_client.app.state.runtime.engine  # type: ignore[attr-defined]
+    claim = idempotency_keys.insert()
+    claimed = direct_sqlite.SqliteStatement(
+        claim, ["merchant_id", "scope", "request_hash", "reply", "created_at"]
+    )
+
+    def claim_twice(db: sqlite3.Connection) -> None:
+        direct_sqlite.begin(db)
+        row = {
+            "merchant_id": 1000,
+            "scope": "twice",
+            "request_hash": "h",
+            "reply": None,
+            "created_at": datetime.now(UTC),
+        }
+        claimed.execute(db, {**row, "scope": "once"})
+        claimed.execute_many(db, [row, row])  # the same key twice: a unique violation
+
+    async def run() -> bool:
+        async with engine.connect() as conn:
+            batches = direct_sqlite.BatchConnection(conn)
+            with pytest.raises(IntegrityError):
+                await batches.run(["BEGIN", "INSERT", "INSERT"], claim_twice)
+            return batches.in_transaction
+
+    assert sqlite_client.portal is not None
+    assert sqlite_client.portal.call(run) is False
+    assert _count(sqlite_client, idempotency_keys, idempotency_keys.c.scope == "once") == 0
+
+
+def test_a_call_beyond_its_read_and_write_runs_again_with_locks(
+    sqlite_client: TestClient,
+) -> None:
+    """Anything sent through SQLAlchemy after the read joins the read's transaction, and
+    the call runs again on the locking path; nothing of the first try stays."""
+    engine = sqlite_client.app.state.runtime.engine  # type: ignore[attr-defined]
+
+    async def read_then_more() -> None:
+        async with unit_of_work(engine, optimistic=True) as uow:
+            uow.hold_retry_keys(1000, "h", datetime.now(UTC), defer=True)
+            assert uow.retry is not None
+            await uow.retry.claim("pos:beyond")
+            assert await uow.lock_card_claiming(1000, GIFT) is not None
+            await uow.ledger.balances(1000, 1)
+
+    assert sqlite_client.portal is not None
+    with pytest.raises(StaleRead) as raised:
+        sqlite_client.portal.call(read_then_more)
+    assert raised.value.lock
+    assert _count(sqlite_client, idempotency_keys, idempotency_keys.c.scope == "pos:beyond") == 0
+
+
+def test_a_call_cancelled_while_its_batch_waits_leaves_no_transaction_open(
+    sqlite_client: TestClient,
+) -> None:
+    """The batch that takes the write lock is still queued for the driver's thread when
+    its call is cancelled: ending the call queues the rollback behind it, so the lock
+    is not left held by a connection back in the pool."""
+    engine = sqlite_client.app.state.runtime.engine  # type: ignore[attr-defined]
+
+    async def cancel_then_end() -> bool:
+        async with engine.connect() as conn:
+            batches = direct_sqlite.BatchConnection(conn)
+            driver = (await conn.get_raw_connection()).driver_connection
+            busy = threading.Event()
+            blocker = asyncio.ensure_future(driver._execute(busy.wait))
+            batch = asyncio.ensure_future(batches.run(["BEGIN"], direct_sqlite.begin))
+            await asyncio.sleep(0.01)  # both queued; the thread is held by the first
+            batch.cancel()
+            ending = asyncio.ensure_future(batches.end())
+            await asyncio.sleep(0.01)
+            busy.set()
+            await blocker
+            await ending
+            await driver._execute(lambda: None)  # after everything queued before it
+            return bool(driver.in_transaction)
+
+    assert sqlite_client.portal is not None
+    assert sqlite_client.portal.call(cancel_then_end) is False
