@@ -66,3 +66,8 @@ def accessibility_problems(page: Page) -> list[str]:
         page.evaluate(AXE.read_text("utf-8"))
     problems: list[str] = page.evaluate(_VIOLATIONS, list(BLOCKING))
     return problems
+
+
+def accessible(page: Page) -> None:
+    """Fails with the page's serious and critical axe-core violations, if it has any."""
+    assert accessibility_problems(page) == [], page.url

@@ -8,19 +8,17 @@ import asyncio
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 from sqlalchemy import update
 
 from openpxs.store.db import create_engine
 from openpxs.store.tables import users
 from tests.conftest import database_kind, reset
-from tests.e2e.browser import accessibility_problems, chromium, screenshot_on_failure
 from tests.e2e.server import free_port, start
 
 APP = ("demo-app", "demo-app-secret")
@@ -55,28 +53,6 @@ def server_fixture(
     finally:
         process.terminate()
         process.wait(timeout=30)
-
-
-@pytest.fixture(name="browser", scope="module")
-def browser_fixture() -> Iterator[Browser]:
-    with chromium() as running:
-        yield running
-
-
-@pytest.fixture(name="page")
-def page_fixture(
-    browser: Browser, tmp_path: Path, request: pytest.FixtureRequest
-) -> Iterator[Page]:
-    context = browser.new_context()
-    opened = context.new_page()
-    opened.set_default_timeout(30_000)
-    with screenshot_on_failure(opened, tmp_path, request.node.name):
-        yield opened
-    context.close()
-
-
-def accessible(page: Page) -> None:
-    assert accessibility_problems(page) == [], page.url
 
 
 def api(server: SiteServer, path: str, body: dict[str, Any], auth: tuple[str, str]) -> Any:

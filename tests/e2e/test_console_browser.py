@@ -10,14 +10,13 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.conftest import database_kind, reset
-from tests.e2e.browser import accessibility_problems, chromium, screenshot_on_failure
+from tests.e2e.browser import accessible
 from tests.e2e.server import free_port, openpxs_command, start
 
 ANALYST = ("analyst@demo.example", "Analyst1234!")
@@ -43,26 +42,6 @@ def server(tmp_path_factory: pytest.TempPathFactory, database: str) -> Iterator[
     finally:
         process.terminate()
         process.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as running:
-        yield running
-
-
-@pytest.fixture
-def page(browser: Browser, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Page]:
-    context = browser.new_context()
-    opened = context.new_page()
-    opened.set_default_timeout(30_000)
-    with screenshot_on_failure(opened, tmp_path, request.node.name):
-        yield opened
-    context.close()
-
-
-def accessible(page: Page) -> None:
-    assert accessibility_problems(page) == [], page.url
 
 
 def sign_in(page: Page, server: str, email: str, password: str) -> None:

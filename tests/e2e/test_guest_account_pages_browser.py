@@ -8,15 +8,13 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from tests.api.pos import header
+from tests.e2e.browser import accessible
 from tests.e2e.site_browser import (  # noqa: F401
     PASSWORD,
     POS,
     SiteServer,
-    accessible,
     api,
-    browser_fixture,
     new_guest,
-    page_fixture,
     server_fixture,
     sign_in,
 )

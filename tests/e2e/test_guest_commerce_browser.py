@@ -11,12 +11,10 @@ import json
 
 from playwright.sync_api import Page, expect
 
+from tests.e2e.browser import accessible
 from tests.e2e.site_browser import (  # noqa: F401
     SiteServer,
-    accessible,
-    browser_fixture,
     new_guest,
-    page_fixture,
     server_fixture,
     sign_in,
 )

@@ -6,16 +6,15 @@ page is scanned with axe-core and must have no serious or critical violation."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Error, Page, Request, expect
+from playwright.sync_api import Error, Page, Request, expect
 
 from tests.conftest import database_kind, reset
-from tests.e2e.browser import accessibility_problems, chromium, screenshot_on_failure
+from tests.e2e.browser import accessible
 from tests.e2e.server import free_port, start
 from tests.web.site import REDIRECT, pkce_pair
 
@@ -39,26 +38,6 @@ def server(
     finally:
         process.terminate()
         process.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as running:
-        yield running
-
-
-@pytest.fixture
-def page(browser: Browser, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Page]:
-    context = browser.new_context()
-    opened = context.new_page()
-    opened.set_default_timeout(30_000)
-    with screenshot_on_failure(opened, tmp_path, request.node.name):
-        yield opened
-    context.close()
-
-
-def accessible(page: Page) -> None:
-    assert accessibility_problems(page) == [], page.url
 
 
 def sign_in(page: Page, username: str, password: str) -> None:

@@ -12,14 +12,13 @@ import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from openpxs.store.db import create_engine
@@ -27,7 +26,7 @@ from openpxs.store.tables import outbox
 from tests.api.checks import a_check, item
 from tests.api.pos import POS, card, header
 from tests.conftest import database_kind, reset
-from tests.e2e.browser import accessibility_problems, chromium, screenshot_on_failure
+from tests.e2e.browser import accessible
 from tests.e2e.server import free_port, start
 
 PASSWORD = "Wonderful42!"
@@ -56,26 +55,6 @@ def server(
     finally:
         process.terminate()
         process.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as running:
-        yield running
-
-
-@pytest.fixture
-def page(browser: Browser, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Page]:
-    context = browser.new_context()
-    opened = context.new_page()
-    opened.set_default_timeout(30_000)
-    with screenshot_on_failure(opened, tmp_path, request.node.name):
-        yield opened
-    context.close()
-
-
-def accessible(page: Page) -> None:
-    assert accessibility_problems(page) == [], page.url
 
 
 def join(page: Page, site: str, username: str, phone: str) -> str:

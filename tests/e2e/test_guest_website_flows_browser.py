@@ -18,16 +18,14 @@ from sqlalchemy import select, update
 from openpxs.store.db import create_engine
 from openpxs.store.tables import oauth_tokens, users
 from tests.api.pos import add_redeem_body
+from tests.e2e.browser import accessible
 from tests.e2e.site_browser import (  # noqa: F401
     APP,
     PASSWORD,
     POS,
     SiteServer,
-    accessible,
     api,
-    browser_fixture,
     new_guest,
-    page_fixture,
     server_fixture,
     sign_in,
 )

@@ -10,20 +10,19 @@ import asyncio
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Error, Page, Request, expect
+from playwright.sync_api import Error, Page, Request, expect
 
 from openpxs.cli_support import open_database
 from openpxs.config.model import MerchantConfig
 from openpxs.store.config_apply import apply_config
 from tests.conftest import database_kind, reset
-from tests.e2e.browser import accessibility_problems, chromium, screenshot_on_failure
+from tests.e2e.browser import accessible
 from tests.e2e.server import free_port, start
 from tests.fakes.apple_id import CLIENT_ID, TEAM_ID, FakeAppleId
 from tests.program_config import DEMO_1000, edited_config
@@ -84,26 +83,6 @@ def server(
         process.wait(timeout=30)
         if database_kind() == "postgresql":
             _apply(url, edited_config(lambda data: None, DEMO_1000))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as running:
-        yield running
-
-
-@pytest.fixture
-def page(browser: Browser, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Page]:
-    context = browser.new_context()
-    opened = context.new_page()
-    opened.set_default_timeout(30_000)
-    with screenshot_on_failure(opened, tmp_path, request.node.name):
-        yield opened
-    context.close()
-
-
-def accessible(page: Page) -> None:
-    assert accessibility_problems(page) == [], page.url
 
 
 def join_by_api(server: str, username: str) -> None:
