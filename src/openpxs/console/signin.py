@@ -89,7 +89,12 @@ async def signout(request: Request, form: dict[str, str]) -> Response:
     runtime = runtime_of(request)
 
     async def end(uow: UnitOfWork) -> None:
-        await operators.sign_out(uow, request.cookies.get(SESSION_COOKIE), runtime.clock.now())
+        await operators.sign_out(
+            uow,
+            request.cookies.get(SESSION_COOKIE),
+            runtime.clock.now(),
+            runtime.addresses.of(request),
+        )
 
     with suppress(DomainError):
         await run_unit(request, end)

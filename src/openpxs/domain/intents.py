@@ -68,4 +68,15 @@ class EndSignIn:
     now: datetime
 
 
-Intent = CountFailures | WearOutCodes | EndSignIn
+@dataclass(frozen=True)
+class AuditFailedSignIn:
+    """A known operator's refused console sign-in, written to the audit (never what was
+    typed): the refusal's rollback must not erase it."""
+
+    merchant_id: int
+    operator_id: int
+    now: datetime
+    source: str | None = None
+
+
+Intent = CountFailures | WearOutCodes | EndSignIn | AuditFailedSignIn

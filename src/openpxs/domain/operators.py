@@ -38,6 +38,8 @@ class Permission(StrEnum):
     MANAGE_PROGRAM = "manage_program"
     # Other operators.
     MANAGE_OPERATORS = "manage_operators"
+    # The outbox: messages waiting or given up, and sending given-up ones again.
+    MANAGE_OUTBOX = "manage_outbox"
 
 
 _LOOK = frozenset({Permission.VIEW_GUESTS, Permission.VIEW_AUDIT, Permission.VIEW_REPORTS})
@@ -45,7 +47,12 @@ _LOOK = frozenset({Permission.VIEW_GUESTS, Permission.VIEW_AUDIT, Permission.VIE
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OWNER: frozenset(Permission),
     Role.MANAGER: _LOOK
-    | {Permission.SERVE_GUESTS, Permission.MANAGE_GUEST_DATA, Permission.MANAGE_PROGRAM},
+    | {
+        Permission.SERVE_GUESTS,
+        Permission.MANAGE_GUEST_DATA,
+        Permission.MANAGE_PROGRAM,
+        Permission.MANAGE_OUTBOX,
+    },
     # A CSR sees the audit too: what colleagues already did for the guest on the line.
     Role.CSR: frozenset({Permission.VIEW_GUESTS, Permission.VIEW_AUDIT, Permission.SERVE_GUESTS}),
     Role.ANALYST: _LOOK,

@@ -191,6 +191,13 @@ class OutboxWorker:
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._reconciled_at = 0.0
+        # When the last delivery pass ended, and whether it failed (the health page).
+        self.last_pass_at: datetime | None = None
+        self.last_pass_failed = False
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
 
     def start(self) -> None:
         if self._task is None:
@@ -220,9 +227,12 @@ class OutboxWorker:
                 )
                 # A full batch means a backlog: go on without waiting.
                 more = result.claimed == self.batch
+                self.last_pass_failed = False
             except Exception:
                 # The database may be away or a transport broken; the next poll retries.
                 log.exception("outbox delivery pass failed")
+                self.last_pass_failed = True
+            self.last_pass_at = self.clock.now()
             await self._reconcile_payments()
             if more:
                 continue

@@ -7,7 +7,13 @@ own, opened by the dispatcher after the refused call's transaction is gone.
 
 from __future__ import annotations
 
-from openpxs.domain.intents import CountFailures, EndSignIn, Intent, WearOutCodes
+from openpxs.domain.intents import (
+    AuditFailedSignIn,
+    CountFailures,
+    EndSignIn,
+    Intent,
+    WearOutCodes,
+)
 from openpxs.store.uow import UnitOfWork
 
 # Each failure already in the window answers this much later, up to the cap.
@@ -45,4 +51,11 @@ async def carry_out(uow: UnitOfWork, intents: tuple[Intent, ...]) -> float:
             )
         elif isinstance(intent, EndSignIn):
             await uow.tokens.revoke_family(intent.merchant_id, intent.family, intent.now)
+        elif isinstance(intent, AuditFailedSignIn):
+            operator = await uow.operators.by_id(intent.merchant_id, intent.operator_id)
+            if operator is not None:
+                after = {"source": intent.source}
+                await uow.operators.audit(
+                    operator, intent.now, "sign_in_failed", None, None, after, None
+                )
     return delay

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from openpxs.domain.errors import Reason, Refused
+from openpxs.domain.intents import AuditFailedSignIn, Intent
 from openpxs.domain.operators import (
     Operator,
     Role,
@@ -154,11 +155,14 @@ async def sign_in(
             secret = operator.totp_secret
             ok = secret is not None and totp_matches(secret, code, now)
     if not ok or operator is None or not operator.enabled:
-        raise Refused(
-            Reason.COULD_NOT_AUTHENTICATE,
-            intents=(guessing.missed(program, guess, source, now, slow=True),),
-        )
+        missed: tuple[Intent, ...] = (guessing.missed(program, guess, source, now, slow=True),)
+        if operator is not None:
+            # The operator learns of tries at their account; the reply still says
+            # nothing of whether the e-mail is an operator's.
+            missed += (AuditFailedSignIn(program.merchant_id, operator.id, now, source),)
+        raise Refused(Reason.COULD_NOT_AUTHENTICATE, intents=missed)
     await guessing.succeeded(uow, program, guess, source)
+    await uow.operators.audit(operator, now, "sign_in", None, None, {"source": source}, None)
     if ending:
         await uow.operators.end_session(token_digest(ending), now)
     token = secrets.token_urlsafe(32)
@@ -175,6 +179,13 @@ async def session_operator(uow: UnitOfWork, token: str | None, now: datetime) ->
     return await uow.operators.session_operator(token_digest(token), now)
 
 
-async def sign_out(uow: UnitOfWork, token: str | None, now: datetime) -> None:
-    if token:
-        await uow.operators.end_session(token_digest(token), now)
+async def sign_out(
+    uow: UnitOfWork, token: str | None, now: datetime, source: str | None = None
+) -> None:
+    """End the session; a live one's operator gets a sign-out entry in the audit."""
+    if not token:
+        return
+    operator = await uow.operators.session_operator(token_digest(token), now)
+    await uow.operators.end_session(token_digest(token), now)
+    if operator is not None:
+        await uow.operators.audit(operator, now, "sign_out", None, None, {"source": source}, None)

@@ -70,6 +70,7 @@ from openpxs.store.repositories.related_guests import RelatedGuestRepository
 from openpxs.store.repositories.reports import ReportRepository
 from openpxs.store.repositories.retry_keys import RetryKeyRepository, RetryKeys
 from openpxs.store.repositories.sale_orders import SaleOrderRepository
+from openpxs.store.repositories.schema import SchemaRepository
 from openpxs.store.repositories.social_groups import SocialGroupRepository
 from openpxs.store.repositories.standing import StandingRepository
 from openpxs.store.repositories.stores import StoreRepository
@@ -390,6 +391,10 @@ class UnitOfWork:
     @cached_property
     def operators(self) -> OperatorRepository:
         return OperatorRepository(self._conn)
+
+    @cached_property
+    def schema(self) -> SchemaRepository:
+        return SchemaRepository(self._conn)
 
     @cached_property
     def wallet_passes(self) -> WalletPassRepository:

@@ -64,6 +64,21 @@ class FailedMessage:
     last_error: str | None
 
 
+@dataclass(frozen=True)
+class QueuedMessage:
+    """A message not sent yet, or given up, as the console's outbox page lists it:
+    never its body (it may carry a one-time code)."""
+
+    id: int
+    channel: str
+    recipient: str
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime
+    failed_at: datetime | None
+    last_error: str | None
+
+
 # What a sent (or given up) message's body becomes.
 REMOVED_BODY = "(removed once sent)"
 # Channels whose bodies stay once sent or given up: they carry no codes, and an
@@ -275,18 +290,38 @@ class OutboxRepository(Repository):
         )
         return sorted(int(row[0]) for row in result)
 
-    async def counts(self, *, now: datetime) -> OutboxCounts:
-        unsent = and_(outbox.c.sent_at.is_(None), outbox.c.failed_at.is_(None))
-        row = (
-            await self.conn.execute(
-                select(
-                    func.count().filter(and_(unsent, outbox.c.next_attempt_at <= now)),
-                    func.count().filter(and_(unsent, outbox.c.next_attempt_at > now)),
-                    func.count().filter(outbox.c.failed_at.is_not(None)),
-                    func.count().filter(outbox.c.sent_at.is_not(None)),
-                ).select_from(outbox)
+    async def unsent_of(self, merchant_id: int, *, limit: int = 200) -> list[QueuedMessage]:
+        """The merchant's messages waiting or given up, given-up first, then oldest
+        first; the body is never read."""
+        rows = await self.conn.execute(
+            select(
+                outbox.c.id,
+                outbox.c.channel,
+                outbox.c.recipient,
+                outbox.c.attempts,
+                outbox.c.created_at,
+                outbox.c.next_attempt_at,
+                outbox.c.failed_at,
+                outbox.c.last_error,
             )
-        ).one()
+            .where(outbox.c.merchant_id == merchant_id, outbox.c.sent_at.is_(None))
+            .order_by(outbox.c.failed_at.is_(None), outbox.c.id)
+            .limit(limit)
+        )
+        return [QueuedMessage(*row) for row in rows]
+
+    async def counts(self, *, now: datetime, merchant_id: int | None = None) -> OutboxCounts:
+        """Every merchant's counts, or ``merchant_id``'s."""
+        unsent = and_(outbox.c.sent_at.is_(None), outbox.c.failed_at.is_(None))
+        query = select(
+            func.count().filter(and_(unsent, outbox.c.next_attempt_at <= now)),
+            func.count().filter(and_(unsent, outbox.c.next_attempt_at > now)),
+            func.count().filter(outbox.c.failed_at.is_not(None)),
+            func.count().filter(outbox.c.sent_at.is_not(None)),
+        ).select_from(outbox)
+        if merchant_id is not None:
+            query = query.where(outbox.c.merchant_id == merchant_id)
+        row = (await self.conn.execute(query)).one()
         return OutboxCounts(due=row[0], waiting=row[1], failed=row[2], sent=row[3])
 
 
