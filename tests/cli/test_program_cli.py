@@ -36,8 +36,10 @@ def flat(text: str) -> str:
 
 @pytest.fixture
 def openpxs(client: TestClient, database_url: str) -> Iterator[Any]:
-    """``openpxs(*args)``: the command on the test server's database; the demo program
-    is applied again afterwards."""
+    """``openpxs(*args)``: the command on the test server's database, whose live program
+    is the demo's (integrations other tests added are disabled); the demo program is
+    applied again afterwards."""
+    restore(client)
 
     def invoke(*args: str) -> Result:
         return CliRunner().invoke(cli, [*args, "--database", database_url])

@@ -41,11 +41,19 @@ def server(
     """The demo's address and its database (the outbox is read there: the worker is off,
     so a texted code stays in the message as written)."""
     tmp = tmp_path_factory.mktemp("engagement")
+    # On PostgreSQL the demo shares the test session's database, whose own server runs
+    # an outbox worker too: it is stopped for the module, or it would send (and empty)
+    # the texted code first.
+    worker = None
     if database_kind() == "postgresql":
         reset(session_client)  # the session's database, emptied back to the demo
         url = database_url
+        worker = session_client.app.state.outbox_worker  # type: ignore[attr-defined]
     else:
         url = f"sqlite:///{tmp / 'site.db'}"
+    assert session_client.portal is not None
+    if worker is not None:
+        session_client.portal.call(worker.stop)
     port = free_port()
     with pytest.MonkeyPatch.context() as env:
         env.setenv("OPENPXS_OUTBOX_WORKER", "false")
@@ -55,6 +63,8 @@ def server(
     finally:
         process.terminate()
         process.wait(timeout=30)
+        if worker is not None:
+            session_client.portal.call(worker.start)
 
 
 def join(page: Page, site: str, username: str, phone: str) -> str:

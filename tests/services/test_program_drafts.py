@@ -66,7 +66,9 @@ def rename_merchant(data: dict[str, Any]) -> None:
 @pytest.fixture
 def run(client: TestClient) -> Callable[..., Any]:
     """``run(work, rollback=False)``: ``work(uow)`` in a unit of work of the test server's
-    database, committed (or, with rollback, always rolled back)."""
+    database, committed (or, with rollback, always rolled back). The live program is
+    the demo's first (integrations other tests added are disabled)."""
+    restore(client)
     engine = client.app.state.runtime.engine  # type: ignore[attr-defined]
 
     def go(work: Callable[[UnitOfWork], Awaitable[Any]], rollback: bool = False) -> Any:

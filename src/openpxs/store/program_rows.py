@@ -203,9 +203,12 @@ def document_of(rows: ProgramRows) -> dict[str, Any]:
             {"code": code, **{k: v for k, v in values.items() if k not in _DERIVED_STORE_COLUMNS}}
             for code, values in sorted(rows.stores.items())
         ],
+        # A disabled integration is as good as absent: applying a file without it
+        # disables it, so listing one that is disabled already changes nothing.
         "integrations": [
             {"identifier": identifier, **values}
             for identifier, values in sorted(rows.integrations.items())
+            if values.get("enabled", True)
         ],
     }
     for section, column in _SETTINGS:
