@@ -216,9 +216,46 @@ def test_a_print_file_card_registers_with_its_code(manager: TestClient) -> None:
     assert registered["result"] == "success" and registered["printedCardNumber"] == number
 
     for wrong, says in (
-        ({**fields, "template": "77"}, "no card template 77"),
+        ({**fields, "template": "77"}, "no card template '77'"),
+        ({**fields, "template": "9" * 30}, "no card template"),
+        ({**fields, "start": "9" * 70}, "1 to 64 digits"),
+        ({**fields, "start": "9999999999999999"}, "runs past"),
         ({**fields, "count": "10001"}, "from 1 to 10,000"),
         ({**fields, "start": "72x"}, "start"),
     ):
         refused = post(manager, "cards/print", wrong, "cards")
         assert refused.status_code == 400 and says in html.unescape(refused.text), wrong
+
+
+@pytest.mark.parametrize(
+    ("trial", "says"),
+    [
+        ({"items": ""}, "give 1 to 50 item lines"),
+        ({"items": "BAGEL"}, "item line 1: give ITEM PRICE"),
+        ({"items": "BAGEL twenty"}, "item line 1: not a number"),
+        ({"items": "BAGEL 1e999999"}, "item line 1: not a price or quantity"),
+        ({"items": "BAGEL 0.001"}, "item line 1: not a price or quantity"),
+        ({"items": "BAGEL 0 5.00"}, "item line 1: not a price or quantity"),
+        ({"items": "BAGEL -5.00"}, "item line 1: not a price or quantity"),
+        ({"store": " "}, "give the store code"),
+        ({"card": "7000000000000001", "account": "1"}, "not both"),
+        ({"account": "12x"}, "the account is a number"),
+        ({"card": "7" * 65}, "too long"),
+    ],
+)
+def test_a_wrong_trial_check_is_refused_and_writes_nothing(
+    manager: TestClient, trial: dict[str, str], says: str
+) -> None:
+    before = counts(manager)
+    reply = program_post(manager, "simulate", {"draft": doubled(), **TRIAL, **trial})
+    assert reply.status_code == 400 and says in html.unescape(reply.text)
+    assert counts(manager) == before
+
+
+def test_a_simulation_for_an_unknown_card_or_store_says_why_per_side(manager: TestClient) -> None:
+    for trial, says in (
+        ({"card": "123"}, "The live program refuses the check"),
+        ({"store": "NOWHERE"}, "NOWHERE"),
+    ):
+        reply = program_post(manager, "simulate", {"draft": doubled(), **TRIAL, **trial})
+        assert reply.status_code == 200 and says in html.unescape(reply.text), trial

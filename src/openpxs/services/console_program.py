@@ -26,6 +26,9 @@ from openpxs.store.program_rows import document_of
 MAX_PRINTED_CARDS = 10_000
 MAX_COMMENT = 500
 MAX_ITEMS = 50
+MAX_AMOUNT = Decimal(1_000_000)
+CENT = Decimal("0.01")
+MAX_CARD_CHARS = 64
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,8 @@ async def print_range(call: StaffCall, template: str, start: str, count: str) ->
     a registration code of its own; the print file is the only place the codes are in
     clear. The audit records the range and how many cards, never a code."""
     call.require(Permission.MANAGE_PROGRAM)
+    if template.strip() not in {str(code) for code in call.program.templates}:
+        raise Refused(Reason.INVALID_REQUEST, f"the program has no card template {template!r}")
     if not count.strip().isdigit() or int(count) > MAX_PRINTED_CARDS:
         raise Refused(
             Reason.INVALID_REQUEST, f"the count must be a number from 1 to {MAX_PRINTED_CARDS:,}"
@@ -128,6 +133,12 @@ async def print_range(call: StaffCall, template: str, start: str, count: str) ->
     return PrintFile(f"cards-{call.merchant_id}-{label}.csv", out.getvalue(), created)
 
 
+def _amount(value: Decimal) -> bool:
+    """A price or quantity a check could carry: no huge or minute exponents that would
+    overflow the evaluation's arithmetic."""
+    return value.is_finite() and 0 <= value <= MAX_AMOUNT and value == value.quantize(CENT)
+
+
 def trial_check(
     store: str, items: str, card: str = "", account: str = "", number: str = "SIMULATED"
 ) -> TrialCheck:
@@ -145,14 +156,16 @@ def trial_check(
             price = Decimal(words[-1])
         except InvalidOperation:
             raise Refused(Reason.INVALID_REQUEST, f"item line {n}: not a number") from None
-        if not (price.is_finite() and quantity.is_finite()) or price < 0 or quantity <= 0:
-            raise Refused(Reason.INVALID_REQUEST, f"item line {n}: not a price")
+        if not _amount(price) or not _amount(quantity) or quantity == 0:
+            raise Refused(Reason.INVALID_REQUEST, f"item line {n}: not a price or quantity")
         lines.append(PosItem(None, words[0][:64], frozenset(), quantity, price))
     if not lines or len(lines) > MAX_ITEMS:
         raise Refused(Reason.INVALID_REQUEST, f"give 1 to {MAX_ITEMS} item lines")
     if not store.strip():
         raise Refused(Reason.INVALID_REQUEST, "give the store code")
     card, account = card.strip(), account.strip()
+    if len(card) > MAX_CARD_CHARS:
+        raise Refused(Reason.INVALID_REQUEST, "the card number is too long")
     if card and account:
         raise Refused(Reason.INVALID_REQUEST, "give a card or an account, not both")
     if account and not (account.isdigit() and len(account) < 19):
