@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from openpxs.console.registry import Answer, ConsolePage, View
 from openpxs.console.session import BASE, run, run_rolled_back
-from openpxs.domain.errors import DomainError
+from openpxs.domain.errors import DomainError, Reason
 from openpxs.domain.operators import Operator, Permission
 from openpxs.services import console_program, program_drafts
 from openpxs.services.console_program import LiveProgram
@@ -26,6 +26,10 @@ _TRIAL_FIELDS = ("store", "items", "card", "account")
 
 
 def _refusal(error: DomainError) -> str:
+    """Why the use case refused; a session that ended meanwhile is the routes' to
+    answer (back to signing in), so it goes on up."""
+    if error.reason == Reason.INVALID_TOKEN:
+        raise error
     return error.detail or error.reason.value.replace("_", " ").capitalize()
 
 
