@@ -20,7 +20,7 @@ from openpxs.domain.errors import DomainError, Reason, Refused
 from openpxs.domain.operators import Operator
 from openpxs.services import after_refusal, operators
 from openpxs.services.staff import StaffCall
-from openpxs.store.uow import UnitOfWork, reading, unit_of_work
+from openpxs.store.uow import UnitOfWork, reading, rolled_back, unit_of_work
 from openpxs.web.site import runtime_of
 
 T = TypeVar("T")
@@ -68,3 +68,17 @@ async def run(request: Request, use_case: Callable[[StaffCall], Awaitable[T]]) -
         return await use_case(call)
 
     return await run_unit(request, work)
+
+
+async def run_rolled_back(request: Request, use_case: Callable[[StaffCall], Awaitable[T]]) -> T:
+    """Run ``use_case`` as ``run`` does, in a unit of work that is always rolled back:
+    for working out what a change would do (a draft's simulation) and keeping nothing."""
+    runtime = runtime_of(request)
+    now = runtime.clock.now()
+    async with rolled_back(runtime.engine) as uow:
+        operator = await operators.session_operator(uow, request.cookies.get(SESSION_COOKIE), now)
+        if operator is None:
+            raise Refused(Reason.INVALID_TOKEN)
+        program = await uow.programs.load(operator.merchant_id)
+        call = StaffCall(uow, program, operator, now, source=runtime.addresses.of(request))
+        return await use_case(call)

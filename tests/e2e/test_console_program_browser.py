@@ -1,0 +1,178 @@
+"""The program pages in a real browser (Debian's chromium driven by Playwright) against
+a real `openpxs demo` process: the demo owner pastes the demo program with its points
+per dollar doubled, checks it, sees the change, simulates a check (double under the
+draft), applies it and sees the new version and the audit entry; then prints a small
+card range. Every page is scanned with axe-core and must have no serious or critical
+violation. The shipped demo program is applied again at the end."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, Page, expect
+
+from openpxs.config import DEMO_CONFIG_FILES
+from tests.conftest import database_kind, reset
+from tests.e2e.browser import accessibility_problems, chromium, screenshot_on_failure
+from tests.e2e.server import free_port, openpxs_command, start
+
+DEMO_1000 = Path(DEMO_CONFIG_FILES[0])
+
+
+@pytest.fixture(scope="module")
+def database(
+    tmp_path_factory: pytest.TempPathFactory, database_url: str, session_client: TestClient
+) -> str:
+    if database_kind() == "postgresql":
+        reset(session_client)  # the session's database, emptied back to the demo
+        return database_url
+    return f"sqlite:///{tmp_path_factory.mktemp('console-program') / 'console.db'}"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, database: str) -> Iterator[str]:
+    tmp = tmp_path_factory.mktemp("console-program-server")
+    port = free_port()
+    process = start(["demo", "--database", database], tmp / "server.log", port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as running:
+        yield running
+
+
+@pytest.fixture
+def page(browser: Browser, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Page]:
+    context = browser.new_context(accept_downloads=True)
+    opened = context.new_page()
+    opened.set_default_timeout(30_000)
+    with screenshot_on_failure(opened, tmp_path, request.node.name):
+        yield opened
+    context.close()
+
+
+@pytest.fixture
+def restored(database: str) -> Iterator[None]:
+    """The shipped demo program applied again once the test has changed it."""
+    yield
+    done = subprocess.run(
+        [*openpxs_command(), "config", "apply", str(DEMO_1000), "--database", database],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def accessible(page: Page) -> None:
+    assert accessibility_problems(page) == [], page.url
+
+
+def sign_in_owner(page: Page, server: str) -> None:
+    page.goto(f"{server}/console/")
+    page.get_by_label("Merchant ID").fill("1000")
+    page.get_by_label("E-mail").fill("owner@demo.example")
+    page.get_by_label("Password").fill("DemoOwner123!")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Guests")).to_be_visible()
+
+
+def doubled_points() -> str:
+    data = yaml.safe_load(DEMO_1000.read_text(encoding="utf-8"))
+    data["loyalty"]["earning"][0]["per_currency"] = 2
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+def test_the_owner_changes_the_program_with_a_diff_and_a_simulation(
+    server: str, page: Page, restored: None
+) -> None:
+    sign_in_owner(page, server)
+    page.get_by_role("link", name="Program").click()
+    expect(page.get_by_role("heading", name="Program", exact=True)).to_be_visible()
+    version = int(page.locator("#live-version").inner_text())
+    accessible(page)
+
+    editor = page.get_by_label("Draft program file (YAML)")
+    editor.fill(doubled_points().replace("scale: 2", "scale: 12", 1))
+    page.get_by_role("button", name="Check", exact=True).click()
+    problem = page.locator("tr.problem")
+    expect(problem).to_have_count(1)
+    expect(problem).to_contain_text("wallets[0].scale")
+    accessible(page)
+
+    editor.fill(doubled_points())
+    page.get_by_role("button", name="Check", exact=True).click()
+    expect(page.get_by_text("No problems: the draft is a valid program.")).to_be_visible()
+
+    page.get_by_label("Store code").fill("1001")
+    page.get_by_label(re.compile("^Items, one a line")).fill("BAGEL 20.00")
+    page.get_by_role("button", name="Simulate a check").click()
+    simulation = page.locator("#simulation")
+    expect(simulation.get_by_role("row", name="earned Points (wallet 2)")).to_contain_text("20")
+    cells = simulation.get_by_role("row", name="earned Points (wallet 2)").locator("td")
+    expect(cells).to_have_text(["20", "40"])
+    accessible(page)
+
+    page.get_by_role("button", name="Show changes").click()
+    expect(page.get_by_role("heading", name="loyalty")).to_be_visible()
+    expect(
+        page.get_by_role("cell", name="loyalty.earning[Points per dollar].per_currency")
+    ).to_be_visible()
+    page.get_by_text("Unified diff of both programs written out in full").click()
+    expect(page.locator("pre.unified").first).to_contain_text("+    per_currency: '2'")
+    accessible(page)
+
+    page.get_by_label(re.compile("^Comment for the audit")).fill("Double points in December")
+    page.get_by_role("button", name=f"Apply to the live program (version {version})").click()
+    expect(page.get_by_role("status")).to_have_text(
+        f"The draft was applied: the live program is at version {version + 1}."
+    )
+    expect(page.locator("#live-version")).to_have_text(str(version + 1))
+    accessible(page)
+
+    page.get_by_role("link", name="Audit").click()
+    entry = page.get_by_role("row", name=re.compile("apply_program"))
+    expect(entry).to_contain_text("owner@demo.example")
+    expect(entry).to_contain_text("Double points in December")
+    expect(entry).to_contain_text(f'"version": {version + 1}')
+    accessible(page)
+
+
+def test_the_owner_downloads_a_print_file(server: str, page: Page) -> None:
+    sign_in_owner(page, server)
+    page.get_by_role("link", name="Card ranges").click()
+    expect(page.get_by_role("heading", name="Card ranges")).to_be_visible()
+    accessible(page)
+    page.get_by_label("Card template").select_option("1")
+    page.get_by_label(re.compile("^First card number")).fill("7400000000000001")
+    page.get_by_label(re.compile("^How many cards")).fill("2")
+    with page.expect_download() as downloading:
+        page.get_by_role("button", name="Issue the cards and download the print file").click()
+    download = downloading.value
+    assert download.suggested_filename == "cards-1000-7400000000000001-7400000000000002.csv"
+    rows = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
+    assert [r[0] for r in rows[1:]] == ["7400000000000001", "7400000000000002"]
+    assert all(len(r[1]) == 6 for r in rows[1:])
+    page.get_by_label(re.compile("^How many cards")).fill("0")
+    page.get_by_label(re.compile("^How many cards")).evaluate("e => e.removeAttribute('min')")
+    page.get_by_role("button", name="Issue the cards and download the print file").click()
+    expect(page.get_by_role("alert")).to_contain_text("count")
+    accessible(page)
+    page.get_by_role("link", name="Audit").click()
+    entry = page.get_by_role("row", name=re.compile("print_cards"))
+    expect(entry).to_contain_text("7400000000000001-7400000000000002")
+    accessible(page)
