@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from openpxs.console import audit, guests, operators, signin
+from openpxs.console import audit, guests, operators, reports, signin
 from openpxs.console.registry import Answer, ConsolePage, View
 from openpxs.console.render import navigation, render
 from openpxs.console.session import BASE, signed_in
@@ -25,7 +25,12 @@ from openpxs.web.forms import FormTooLarge, read_form, see_other
 from openpxs.web.protection import CSRF_FIELD, Protection, secure_headers
 
 # Every page of the console; a module of pages adds its list here.
-PAGES: list[ConsolePage] = [*guests.PAGES, *audit.PAGES, *operators.PAGES]
+PAGES: list[ConsolePage] = [
+    *guests.PAGES,
+    *audit.PAGES,
+    *operators.PAGES,
+    *reports.PAGES,
+]
 
 _STYLESHEET = resources.files("openpxs.console").joinpath("static/console.css").read_bytes()
 
