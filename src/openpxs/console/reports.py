@@ -11,6 +11,7 @@ the form again with the reason next to the field, status 400.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -134,22 +135,23 @@ class Filters:
 
 
 def _filters(request: Request, today: date) -> tuple[Filters, date, date]:
+    """The filters of the query and the period they ask for: the day ``to`` (else
+    today) and ``from`` (else the 30 days that end with ``to``)."""
     query = request.query_params
     given = {key: query.get(key, "").strip() for key in ("from", "to", "store")}
     errors: dict[str, str] = {}
-    last = today
-    first = today - timedelta(days=DEFAULT_DAYS - 1)
     days: dict[str, date] = {}
     for key in ("from", "to"):
-        if not given[key]:
-            continue
-        try:
-            days[key] = parse_day(given[key][:40])
-        except DomainError as wrong:
-            errors[key] = _text(wrong)
-    last = days.get("to", last)
-    first = days.get("from", first if "to" not in days else last - timedelta(days=DEFAULT_DAYS - 1))
-    given["from"], given["to"] = given["from"] or first.isoformat(), given["to"] or last.isoformat()
+        if given[key]:
+            try:
+                # Cut short: the reason quotes what was typed.
+                days[key] = parse_day(given[key][:40])
+            except DomainError as wrong:
+                errors[key] = _text(wrong)
+    last = days.get("to", today)
+    first = days.get("from", last - timedelta(days=DEFAULT_DAYS - 1))
+    given["from"] = given["from"] or first.isoformat()
+    given["to"] = given["to"] or last.isoformat()
     return Filters(given, errors), first, last
 
 
@@ -243,50 +245,56 @@ def _challenge_totals(report: ChallengeReport) -> list[Total]:
     return [*found, Total("All challenges", f"{accounts} by accounts, {groups} by groups")]
 
 
+def _view(kind: Kind, made: _Made) -> View:
+    context = {
+        "kind": kind,
+        "kinds": KINDS,
+        "values": made.filters.values,
+        "errors": made.filters.errors,
+        "stores": made.stores,
+        "notice": None,
+    }
+    if made.report is None:
+        error = "The report could not be made: see the filters."
+        return View("report.html", {**context, "report": None, "error": error}, 400)
+    table = made.report.table()
+    return View(
+        "report.html",
+        {
+            **context,
+            "error": None,
+            "report": made.report,
+            # The chart is markup the server drew, every text in it escaped.
+            "chart": Markup(chart_of(made.report)),
+            "header": table.header,
+            "rows": table.rows,
+            "totals": totals(made.report),
+            "csv_query": urlencode(made.filters.values),
+        },
+    )
+
+
 def _report_page(kind: Kind) -> Callable[[Request, Operator], Awaitable[Answer]]:
     async def show(request: Request, operator: Operator) -> Answer:
-        made = await run(request, _made(kind, request))
-        context = {
-            "kind": kind,
-            "kinds": KINDS,
-            "values": made.filters.values,
-            "errors": made.filters.errors,
-            "stores": made.stores,
-            "error": "The report could not be made: see the filters."
-            if made.report is None
-            else None,
-            "notice": None,
-        }
-        if made.report is None:
-            return View("report.html", {**context, "report": None}, 400)
-        table = made.report.table()
-        csv_query = urlencode(made.filters.values)
-        return View(
-            "report.html",
-            {
-                **context,
-                "report": made.report,
-                # The chart is markup the server drew, every text in it escaped.
-                "chart": Markup(chart_of(made.report)),
-                "header": table.header,
-                "rows": table.rows,
-                "totals": totals(made.report),
-                "csv_query": csv_query,
-            },
-        )
+        return _view(kind, await run(request, _made(kind, request)))
 
     return show
 
 
 def _csv(kind: Kind) -> Callable[[Request, Operator], Awaitable[Answer]]:
+    """The report as a CSV file; filters that are not ones get the page and its reasons."""
+
     async def download(request: Request, operator: Operator) -> Answer:
         made = await run(request, _made(kind, request))
         if made.report is None:
-            return await _report_page(kind)(request, operator)
+            return _view(kind, made)
         out = io.StringIO()
         reports.write_csv(made.report.table(), out)
         values = made.filters.values
-        store = f"-store-{values['store']}" if values["store"] else ""
+        # A store code is the program's, but a file name takes only plain characters.
+        store = (
+            f"-store-{re.sub(r'[^A-Za-z0-9_-]', '_', values['store'])}" if values["store"] else ""
+        )
         name = f"{kind.slug}-{operator.merchant_id}-{values['from']}-{values['to']}{store}.csv"
         response = Response(out.getvalue(), media_type="text/csv; charset=utf-8")
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
