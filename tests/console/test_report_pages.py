@@ -16,11 +16,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
-from openpxs.domain.clock import local_date
+from openpxs.domain.clock import ShiftedClock, end_of_day, local_date
 from openpxs.services import reports
 from openpxs.store.tables import integrations, journal
 from tests.api.pos import GIFT, GIFT2, LOYALTY, activate, add_redeem, balance, run_db, sell, wallets
-from tests.api.test_reports import report
+from tests.api.test_reports import expiry_journal, report, sweep
 from tests.console.console import CONSOLE, CSR, OWNER, add_operator, sign_in
 
 SLUGS = ("liability", "points", "activity", "enrollments", "challenges")
@@ -167,6 +167,40 @@ def test_a_changed_filter_is_kept_in_the_page_and_the_csv(
     )
     enrolled = browser.get(f"{CONSOLE}/reports/enrollments", params=query)
     assert total_of(enrolled.text, "All channels") == 1
+
+
+def test_breakage_is_the_expired_and_the_dormant_value(
+    browser: TestClient, clock: ShiftedClock, database_url: str
+) -> None:
+    """A gift card sold 400 days ago and untouched since is dormant; a bonus that lapsed
+    three days ago and was swept today is expired, as the expiry journal says."""
+    today = local_date(datetime.now(UTC), ZONE)
+    long_ago = end_of_day(today - timedelta(days=401), ZONE) + timedelta(hours=2)
+    clock.offset = long_ago - datetime.now(UTC)
+    sell(browser, GIFT2, "20.00")
+    lately = end_of_day(today - timedelta(days=5), ZONE) + timedelta(hours=2)
+    clock.offset = lately - datetime.now(UTC)
+    sell(browser, GIFT, "30.00")
+    lapsing = today - timedelta(days=3)
+    bonus: dict[str, Any] = {"walletCode": 1, "quantity": "5.00"}
+    bonus["expiration"] = {"date": lapsing.isoformat(), "type": "absolute"}
+    add_redeem(browser, GIFT, [bonus], pos_id="bonus-1")
+    clock.offset = ShiftedClock().offset
+    sweep(browser, datetime.now(UTC))
+    api = sum(Decimal(wallets(balance(browser, n)).get(1, "0")) for n in (GIFT, GIFT2))
+    assert api == Decimal("50.00")
+
+    as_role(browser, database_url, "owner")
+    page = browser.get(f"{CONSOLE}/reports/liability")
+    name = "Stored Value (wallet 1)"
+    assert total_of(page.text, f"{name}: outstanding at the start") == Decimal("20.00")
+    assert total_of(page.text, f"{name}: expired (breakage)") == expiry_journal(browser, 1)
+    assert expiry_journal(browser, 1) == Decimal("5.00")
+    assert total_of(page.text, f"{name}: dormant at the end (idle 365 days)") == Decimal("20.00")
+    assert total_of(page.text, f"{name}: outstanding at the end") == api
+    rows = csv_rows(browser.get(f"{CONSOLE}/reports/liability.csv"))
+    # The sweep wrote the bonus off today: the day the expiry was recorded.
+    assert rows[-1] == [today.isoformat(), "1", "50.00", "0.00", "0.00", "5.00", "20.00"]
 
 
 @pytest.mark.parametrize(
