@@ -171,8 +171,8 @@ class _Canvas:
                 )
             else:
                 self.parts.append(
-                    f'<rect x="{x + 6}" y="{y - 11}" width="12" height="12" fill="{colour}" '
-                    f"{_pattern_attrs(self.ident, index)}/>"
+                    f'<rect x="{x + 6}" y="{y - 11}" width="12" height="12" '
+                    f'fill="{_bar_fill(self.ident, index)}" stroke="#1a1a1a" stroke-width="0.5"/>'
                 )
             self.parts.append(
                 f'<text x="{x + 30}" y="{y}" {FONT} fill="#1a1a1a">{_text(one.name)}</text>'
@@ -193,13 +193,12 @@ def _dash(pattern: str) -> str:
     return f' stroke-dasharray="{pattern}"' if pattern else ""
 
 
-def _pattern_attrs(ident: str, index: int) -> str:
-    """Every other bar series hatched, so neighbours differ without colour."""
-    return f'stroke="#1a1a1a" stroke-width="0.5"{_hatch_ref(ident, index)}'
-
-
-def _hatch_ref(ident: str, index: int) -> str:
-    return f' style="fill: url(#{ident}-hatch-{index})"' if index % 2 else ""
+def _bar_fill(ident: str, index: int) -> str:
+    """Every other bar series hatched, so neighbours differ without colour. A paint
+    attribute, not a style: the console's Content-Security-Policy refuses inline
+    styles; the colour after the pattern is its fallback."""
+    colour = COLOURS[index % len(COLOURS)]
+    return f"url(#{ident}-hatch-{index}) {colour}" if index % 2 else colour
 
 
 def _hatches(ident: str, count: int) -> list[str]:
@@ -314,11 +313,9 @@ def bar_chart(
                 left = centre - slot * 0.4 + index * bar
             y1, y2 = scale.y(start), scale.y(end)
             top, height = min(y1, y2), abs(y1 - y2)
-            colour = COLOURS[index % len(COLOURS)]
             canvas.parts.append(
                 f'<rect x="{round(left, 2)}" y="{top}" width="{round(bar, 2)}" '
-                f'height="{round(height, 2)}" fill="{colour}"'
-                f"{_hatch_ref(canvas.ident, index)}><title>"
+                f'height="{round(height, 2)}" fill="{_bar_fill(canvas.ident, index)}"><title>'
                 f"{_text(f'{one.name}, {label}: {value}')}</title></rect>"
             )
     canvas.legend(series, "bar")

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from openpxs.console import audit, guests, health, operators, outbox, program, signin
+from openpxs.console import audit, guests, health, operators, outbox, program, reports, signin
 from openpxs.console.registry import Answer, ConsolePage, View
 from openpxs.console.render import navigation, render
 from openpxs.console.session import BASE, signed_in
@@ -30,6 +30,7 @@ PAGES: list[ConsolePage] = [
     *audit.PAGES,
     *operators.PAGES,
     *program.PAGES,
+    *reports.PAGES,
     *outbox.PAGES,
     *health.PAGES,
 ]

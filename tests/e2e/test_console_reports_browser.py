@@ -1,0 +1,140 @@
+"""The console's reports in a real browser (Debian's chromium driven by Playwright)
+against a real `openpxs demo` process: an analyst (added with the CLI) reads the
+stored-value liability after a POS sale, sees its chart and its table, narrows the
+period and the store, and downloads the CSV, whose last row is the page's total. Every
+report page is scanned with axe-core (no serious or critical violation) and none breaks
+the Content-Security-Policy."""
+
+from __future__ import annotations
+
+import csv
+import re
+import subprocess
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+
+from openpxs.domain.clock import local_date
+from tests.api.pos import GIFT, POS, sell_body
+from tests.e2e.browser import chromium, screenshot_on_failure
+from tests.e2e.server import openpxs_command
+from tests.e2e.test_console_browser import accessible, database, server, sign_in
+
+__all__ = ["database", "server"]  # the fixtures of the console's browser test, shared
+
+ANALYST = ("finance@demo.example", "Finance1234!")
+ZONE = "America/New_York"  # the demo merchant's
+REPORTS = (
+    "Stored-value liability",
+    "Points liability",
+    "Accrual and redemption",
+    "Enrollments",
+    "Challenge completions",
+)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as running:
+        yield running
+
+
+@pytest.fixture
+def page(browser: Browser, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Page]:
+    context = browser.new_context(accept_downloads=True)
+    opened = context.new_page()
+    opened.set_default_timeout(30_000)
+    with screenshot_on_failure(opened, tmp_path, request.node.name):
+        yield opened
+    context.close()
+
+
+def outstanding(page: Page) -> str:
+    row = page.get_by_role("row", name=re.compile(r"wallet 1\): outstanding at the end"))
+    return row.locator("td").inner_text()
+
+
+def test_an_analyst_reads_the_liability_and_downloads_it(
+    server: str, database: str, page: Page, tmp_path: Path
+) -> None:
+    blocked: list[str] = []
+
+    def policy(message: ConsoleMessage) -> None:
+        # axe-core fetches the stylesheet again to read it, which the policy refuses:
+        # that is the checker's request, not the page's.
+        if "Content Security Policy" in message.text and "console.css" not in message.text:
+            blocked.append(message.text)
+
+    page.on("console", policy)
+    added = subprocess.run(
+        [
+            *openpxs_command(), "operators", "add", "--email", ANALYST[0], "--merchant",
+            "1000", "--role", "analyst", "--password", ANALYST[1], "--database", database,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    sold = httpx.post(
+        f"{server}/rest/24.11/transaction/activateAdd.json",
+        json=sell_body(GIFT, "42.50", "reports-1"),
+        auth=POS,
+        timeout=30,
+    )
+    assert sold.json()["result"] == "authorizedSuccess", sold.text
+
+    sign_in(page, server, *ANALYST)
+    page.get_by_role("link", name="Reports", exact=True).click()
+    expect(page.get_by_role("heading", name="Reports")).to_be_visible()
+    accessible(page)
+    page.get_by_role("link", name="Stored-value liability").first.click()
+    expect(page.get_by_role("heading", name="Stored-value liability")).to_be_visible()
+    expect(page.get_by_role("img", name="Stored-value liability")).to_be_visible()
+    data = page.get_by_role("table", name=re.compile("^Stored-value liability from"))
+    expect(data).to_be_visible()
+    expect(data.locator("tbody tr")).to_have_count(30)
+    accessible(page)
+    total = outstanding(page)
+    assert total == "42.50", total
+
+    today = local_date(datetime.now(UTC), ZONE)
+    page.get_by_label("From (YYYY-MM-DD)").fill((today - timedelta(days=6)).isoformat())
+    page.get_by_label("Store", exact=True).select_option("1001")
+    page.get_by_role("button", name="Show").click()
+    expect(data).to_contain_text(today.isoformat())
+    expect(data.locator("tbody tr")).to_have_count(7)
+    assert "store=1001" in page.url
+    at_store = outstanding(page)
+    assert at_store == "42.50"
+    accessible(page)
+
+    with page.expect_download() as started:
+        page.get_by_role("link", name="Download CSV").click()
+    download = started.value
+    assert download.suggested_filename == (
+        f"liability-1000-{today - timedelta(days=6)}-{today}-store-1001.csv"
+    )
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    with saved.open(newline="", encoding="utf-8") as file:
+        rows = list(csv.reader(file))
+    assert rows[0][:3] == ["day", "wallet", "outstanding"]
+    assert len(rows) == 1 + 7
+    assert rows[-1][:3] == [today.isoformat(), "1", at_store]
+
+    for name in REPORTS[1:]:
+        page.get_by_role("navigation", name="Reports").get_by_role("link", name=name).click()
+        expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
+        expect(page.locator('svg[role="img"]')).to_be_visible()
+        accessible(page)
+
+    page.goto(f"{server}/console/reports/activity?from=2026-05-02&to=2026-05-01")
+    expect(page.get_by_text("ends (2026-05-01) before it starts")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("could not be made")
+    accessible(page)
+    assert blocked == [], "\n".join(blocked)
