@@ -31,6 +31,7 @@ from tests.fakes.stripe_js import running_stripe_js
 from tests.program_config import DEMO_1000, edited_config
 
 VISA = "4242424242424242"
+DECLINED = "4000000000000341"  # localstripe: attaches, then every charge is declined
 
 
 def in_a_thread(work: Any) -> None:
@@ -118,6 +119,24 @@ def test_a_reload_paid_in_the_card_element_shows_the_new_balance(
     assert refused == [], refused  # nothing the page needs is refused by its policy
     sent = [f"{r.url} {r.post_data or ''}" for r in to_site]
     assert sent and not [s for s in sent if VISA in s], sent
+
+
+def test_a_declined_card_is_told_on_the_page_and_credits_nothing(
+    server: SiteServer, page: Page
+) -> None:
+    new_guest(server, "declined", verified=True)
+    sign_in(page, server, "declined")
+    page.get_by_role("link", name="Reload a card").click()
+    page.get_by_label("Amount").fill("15.00")
+    page.get_by_role("button", name="Continue to payment").click()
+    page.get_by_label("Card number").fill(DECLINED)
+    page.get_by_label("Expiry (MM/YY)").fill("12/34")
+    page.get_by_label("CVC").fill("123")
+    page.get_by_role("button", name="Pay 15.00").click()
+    expect(page.get_by_role("alert")).to_contain_text("The payment was not completed")
+    accessible(page)
+    page.get_by_role("link", name="Back to your account").click()
+    expect(page.get_by_role("cell", name="15.00")).to_have_count(0)
 
 
 def test_without_javascript_the_page_says_so_and_charges_nothing(

@@ -91,8 +91,10 @@ def _confirm(localstripe: LocalStripe, sent: dict[str, Any]) -> dict[str, Any]:
     httpx.post(url, data={"payment_method": made.json()["id"]}, auth=auth).raise_for_status()
     confirmed = httpx.post(f"{url}/confirm", auth=auth)
     body: dict[str, Any] = confirmed.json()
-    if confirmed.status_code != 200 or body.get("last_payment_error"):
-        return {"error": body.get("error") or body["last_payment_error"]}
+    if body.get("status") not in ("requires_capture", "succeeded"):
+        # Declined: Stripe.js answers with the error and the intent stays unpaid.
+        error = body.get("error") or body.get("last_payment_error")
+        return {"error": error or {"message": "Your card was declined."}}
     return {"paymentIntent": body}
 
 

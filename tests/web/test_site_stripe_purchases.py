@@ -7,7 +7,7 @@ only; the return page captures what the card element paid, once."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -18,31 +18,32 @@ from tests.api.guests import PASSWORD, enroll
 from tests.api.test_payment import sv_balance, verify_emails
 from tests.api.test_stripe_processor import KEY_VARIABLE
 from tests.fakes.localstripe import SECRET_KEY, LocalStripe
-from tests.program_config import program_editor
+from tests.program_config import Edit, program_editor
 from tests.web.site import SITE, submit
 
 FAKE_JS = "http://127.0.0.1:9/js.stripe.com/v3/"
 VISA = "4242424242424242"
 
 
+def stripe_at(localstripe: LocalStripe) -> dict[str, Any]:
+    return {
+        "kind": "stripe",
+        "api_key": {"env": KEY_VARIABLE},
+        "publishable_key": "pk_test_openpxs",
+        "api_base": localstripe.url,
+        "js_url": FAKE_JS,
+    }
+
+
 @pytest.fixture(autouse=True)
 def stripe_merchant(
     client: TestClient, localstripe: LocalStripe, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[None]:
+) -> Iterator[Callable[[Edit], None]]:
     monkeypatch.setenv(KEY_VARIABLE, SECRET_KEY)
 
-    def to_stripe(data: dict[str, Any]) -> None:
-        data["payments"]["processor"] = {
-            "kind": "stripe",
-            "api_key": {"env": KEY_VARIABLE},
-            "publishable_key": "pk_test_openpxs",
-            "api_base": localstripe.url,
-            "js_url": FAKE_JS,
-        }
-
     with program_editor(client) as change:
-        change(to_stripe)
-        yield
+        change(lambda data: data["payments"].update(processor=stripe_at(localstripe)))
+        yield change
 
 
 @pytest.fixture
@@ -129,3 +130,19 @@ def test_an_egift_is_paid_in_the_element_and_issued(
     paid_in_the_element(localstripe, data_of(reply, "secret"))
     done = client.get(back)
     assert "Your eGift of 25.00 is on its way to grace@example.com." in done.text, done.text
+
+
+def test_without_a_publishable_key_the_form_says_the_payment_cannot_start(
+    client: TestClient,
+    card: str,
+    localstripe: LocalStripe,
+    stripe_merchant: Callable[[Edit], None],
+) -> None:
+    processor = stripe_at(localstripe)
+    del processor["publishable_key"]
+    stripe_merchant(lambda data: data["payments"].update(processor=processor))
+    reply = submit(client, "reload", {"card": card, "amount": "20.00"})
+    assert reply.status_code == 400, reply.text
+    assert "The payment could not be started." in reply.text
+    assert "data-secret" not in reply.text
+    assert "script-src" not in reply.headers["content-security-policy"]

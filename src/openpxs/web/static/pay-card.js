@@ -16,21 +16,30 @@
   document.getElementById("card-unavailable").hidden = true;
   var button = form.querySelector("button");
 
+  function refused(reason) {
+    problem.textContent = form.dataset.refused.replace("{reason}", reason);
+    problem.hidden = false;
+    button.disabled = false;
+  }
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     button.disabled = true;
     problem.hidden = true;
     stripe
       .confirmCardPayment(form.dataset.secret, { payment_method: { card: card } })
-      .then(function (result) {
-        if (result.error) {
-          var reason = result.error.message || String(result.error);
-          problem.textContent = form.dataset.refused.replace("{reason}", reason);
-          problem.hidden = false;
-          button.disabled = false;
-          return;
+      .then(
+        function (result) {
+          if (result.error) {
+            refused(result.error.message || String(result.error));
+            return;
+          }
+          window.location.assign(form.dataset.return);
+        },
+        function (error) {
+          // Stripe could not be reached: nothing was paid, the guest may try again.
+          refused(String(error && error.message ? error.message : error));
         }
-        window.location.assign(form.dataset.return);
-      });
+      );
   });
 })();
