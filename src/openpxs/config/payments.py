@@ -76,6 +76,15 @@ def _base_url(value: str) -> str:
 BaseUrl = Annotated[str, Field(min_length=8, max_length=300), AfterValidator(_base_url)]
 
 
+def _script_url(value: str) -> str:
+    if not value.startswith(("https://", "http://")):
+        raise ValueError("write the URL with https:// (http:// only for a local test server)")
+    return value
+
+
+ScriptUrl = Annotated[str, Field(min_length=8, max_length=300), AfterValidator(_script_url)]
+
+
 class StripeProcessorConfig(_Model):
     """Stripe (PaymentIntents). Clients tokenize cards with Stripe.js or the mobile SDKs
     (``createPaymentMethod``) and send the PaymentMethod id (``pm_...``) as the token."""
@@ -88,6 +97,10 @@ class StripeProcessorConfig(_Model):
     """The publishable key clients need to tokenize (public; shown by paymentConfig)."""
     api_base: BaseUrl = "https://api.stripe.com"
     """Where Stripe's API is reached; another address only for a local test server."""
+    js_url: ScriptUrl = "https://js.stripe.com/v3/"
+    """Where the guest website's payment page loads Stripe.js from (its origin is the one
+    script origin that page's Content-Security-Policy allows); another address only for a
+    local test server."""
     timeout_seconds: float = Field(default=30, gt=0, le=120)
     """How long one call may take before its outcome counts as unknown."""
 

@@ -1,6 +1,7 @@
 """What the hosted guest website sells a signed-in guest: reloading one of their cards and
-buying an eGift, both paid on the processor's own checkout page (the site never sees a
-card number).
+buying an eGift, both paid on the processor's own checkout page or, for a processor
+without one (Stripe), in its card element on a page of the site (the site never sees a
+card number either way).
 
 Each purchase is a checkout of ``payment_intents`` opened under a reference the site
 makes up (the checkout's retry key), with a return URL that carries it. When the guest
@@ -27,6 +28,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import partial
 
+from openpxs.config.payments import StripeProcessorConfig
 from openpxs.config.sales import SaleProgramConfig
 from openpxs.domain.errors import CardNotFound, DomainError, Reason, Refused
 from openpxs.domain.money import from_units
@@ -65,11 +67,26 @@ class ReloadOffer:
 
 
 @dataclass(frozen=True)
-class Checkout:
-    """A checkout opened for the guest: where they pay it."""
+class StripeElement:
+    """What the site's own payment page needs to pay an intent in Stripe's card element:
+    all public (the client secret pays this one intent only)."""
 
-    url: str
+    client_secret: str
+    publishable_key: str
+    script_url: str
+    api_base: str
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """A checkout opened for the guest: where they pay it, the processor's hosted page
+    (``url``) or the site's own page around the processor's element (``element``)."""
+
+    url: str | None
     reference: str
+    element: StripeElement | None = None
 
 
 @dataclass(frozen=True)
@@ -166,7 +183,7 @@ async def open_reload(
         return_url=return_to(reference),
         retry_key=reference,
     )
-    return _checkout(view.intent, reference)
+    return _checkout(call, view, reference)
 
 
 async def finish_reload(call: Call, units: Units, reference: str) -> Reload:
@@ -253,7 +270,7 @@ async def open_egift(call: Call, units: Units, wanted: EgiftOrder, return_to: Re
         return_url=return_to(reference),
         retry_key=reference,
     )
-    return _checkout(view.intent, reference)
+    return _checkout(call, view, reference)
 
 
 async def finish_egift(call: Call, units: Units, reference: str) -> Egift:
@@ -302,11 +319,24 @@ async def _fulfil(
 # ---------------------------------------------------------------------------------------
 
 
-def _checkout(intent: StoredIntent, reference: str) -> Checkout:
-    if not intent.url:
-        # A processor without a hosted page (an embedded widget) cannot be paid here.
-        raise Refused(Reason.CHECKOUT_SESSION_ERROR, "the processor has no checkout page")
-    return Checkout(intent.url, reference)
+def _checkout(call: Call, view: payment_intents.IntentView, reference: str) -> Checkout:
+    intent = view.intent
+    if intent.url:
+        return Checkout(intent.url, reference)
+    settings = call.program.payments.processor
+    secret = view.opened.client_secret if view.opened is not None else None
+    if secret and isinstance(settings, StripeProcessorConfig) and settings.publishable_key:
+        element = StripeElement(
+            secret,
+            settings.publishable_key,
+            settings.js_url,
+            settings.api_base,
+            from_units(intent.amount_units, 2),
+            intent.currency,
+        )
+        return Checkout(None, reference, element)
+    # Neither a hosted page nor an element the site knows how to show.
+    raise Refused(Reason.CHECKOUT_SESSION_ERROR, "the processor has no checkout page")
 
 
 async def _intent_of(call: Call, units: Units, reference: str, purpose: str) -> StoredIntent:

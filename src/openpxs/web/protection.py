@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -66,18 +67,42 @@ def drop_cookie(response: Response, name: str, path: str, secure: bool) -> None:
     response.delete_cookie(name, path=path, secure=secure, httponly=True, samesite="lax")
 
 
-def content_security_policy(form_targets: Iterable[str] = ()) -> str:
-    """No script at all, styles from the site only; forms post to the site (and, on the
-    SSO sign-in page, may be redirected on to the application's origin)."""
+@dataclass(frozen=True)
+class ProcessorScript:
+    """The one page that pays in a processor's element may run the processor's script
+    (from ``script_origin``) and the site's own script file; the element frames and
+    calls the processor's origins."""
+
+    script_origin: str
+    api_origin: str
+
+    def directives(self) -> str:
+        origins = " ".join(dict.fromkeys([self.script_origin, self.api_origin]))
+        return (
+            f"script-src 'self' {self.script_origin}; frame-src {origins}; connect-src {origins}; "
+        )
+
+
+def content_security_policy(
+    form_targets: Iterable[str] = (), processor: ProcessorScript | None = None
+) -> str:
+    """No script at all (but on the page that pays in a processor's element),
+    styles from the site only; forms post to the site (and, on the SSO sign-in page,
+    may be redirected on to the application's origin)."""
     targets = " ".join(["'self'", *form_targets])
+    scripts = processor.directives() if processor is not None else ""
     return (
-        "default-src 'none'; style-src 'self'; img-src 'self' https: data:; "
+        f"default-src 'none'; {scripts}style-src 'self'; img-src 'self' https: data:; "
         f"form-action {targets}; frame-ancestors 'none'; base-uri 'none'"
     )
 
 
-def secure_headers(response: Response, form_targets: Iterable[str] = ()) -> Response:
-    response.headers["Content-Security-Policy"] = content_security_policy(form_targets)
+def secure_headers(
+    response: Response,
+    form_targets: Iterable[str] = (),
+    processor: ProcessorScript | None = None,
+) -> Response:
+    response.headers["Content-Security-Policy"] = content_security_policy(form_targets, processor)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Frame-Options"] = "DENY"

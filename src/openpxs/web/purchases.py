@@ -1,16 +1,18 @@
 """Reloading a card and buying an eGift on the guest website (services.guest_purchases).
 
-The guest fills in what they want here and pays on the processor's own checkout page
-(the site never sees a card number), which sends them back to the ``done`` page of the
-purchase with its reference. That page finishes the purchase and shows the outcome; it
-may be loaded again (a reload of the browser, a back button) without paying twice.
+The guest fills in what they want here and pays on the processor's own checkout page,
+or, for a processor without one (Stripe), in the processor's card element on a page of
+the site (the site never sees a card number either way); either sends them back to the
+``done`` page of the purchase with its reference. That page finishes the purchase and
+shows the outcome; it may be loaded again (a reload of the browser, a back button)
+without paying twice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -19,8 +21,9 @@ from openpxs.domain.errors import DomainError, Reason
 from openpxs.services import guest_purchases
 from openpxs.services.card_payments import Units
 from openpxs.services.context import Call
-from openpxs.services.guest_purchases import EgiftOrder
+from openpxs.services.guest_purchases import EgiftOrder, ReturnTo
 from openpxs.web.forms import see_other
+from openpxs.web.protection import ProcessorScript
 from openpxs.web.render import page, secure_cookies
 from openpxs.web.site import Site, run, run_paying
 
@@ -67,6 +70,31 @@ def return_to(request: Request, site: Site, done: str) -> Callable[[str], str]:
     scheme = "https" if secure_cookies(request) else request.url.scheme
     origin = f"{scheme}://{request.url.netloc}"
     return lambda reference: f"{origin}{site.base}/{done}?" + urlencode({"ref": reference})
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _to_payment(
+    request: Request, site: Site, checkout: guest_purchases.Checkout, back: ReturnTo
+) -> Response:
+    """The processor's checkout page, or the site's own page around its card element
+    (the one page whose policy lets the processor's script run)."""
+    if checkout.url is not None:
+        return see_other(checkout.url)
+    element = checkout.element
+    assert element is not None  # a checkout has one or the other
+    return page(
+        request,
+        site,
+        "pay_card.html",
+        signed_in=True,
+        processor=ProcessorScript(_origin(element.script_url), _origin(element.api_base)),
+        element=element,
+        return_url=back(checkout.reference),
+    )
 
 
 async def _shown(
@@ -141,7 +169,7 @@ async def reload_form(request: Request, site: Site, form: dict[str, str]) -> Res
         if problem is None:
             raise
         return await _reload_page(request, site, status=400, problem=problem, sent=sent)
-    return see_other(checkout.url)
+    return _to_payment(request, site, checkout, back)
 
 
 async def reload_done(request: Request, site: Site) -> Response:
@@ -227,7 +255,7 @@ async def egift_form(request: Request, site: Site, form: dict[str, str]) -> Resp
         if problem is None:
             raise
         return await _egift_page(request, site, status=400, problem=problem, sent=sent)
-    return see_other(checkout.url)
+    return _to_payment(request, site, checkout, back)
 
 
 async def egift_done(request: Request, site: Site) -> Response:

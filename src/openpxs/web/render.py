@@ -9,7 +9,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from openpxs.web.catalog import catalog
-from openpxs.web.protection import SEED_COOKIE, Protection, new_seed, secure_headers, set_cookie
+from openpxs.web.protection import (
+    SEED_COOKIE,
+    ProcessorScript,
+    Protection,
+    new_seed,
+    secure_headers,
+    set_cookie,
+)
 from openpxs.web.site import Site
 
 _env = Environment(
@@ -46,6 +53,7 @@ def page(
     status: int = 200,
     signed_in: bool = False,
     form_targets: tuple[str, ...] = (),
+    processor: ProcessorScript | None = None,
     **context: Any,
 ) -> Response:
     """A page of the guest website, with a CSRF token for its forms."""
@@ -56,6 +64,7 @@ def page(
         cookie_path=site.base + "/" if site is not None else None,
         status=status,
         form_targets=form_targets,
+        processor=processor,
         site=site,
         name=site_name(site) if site is not None else "OpenPXS",
         t=Texts(site),
@@ -72,6 +81,7 @@ def protected_page(
     cookie_path: str | None,
     status: int = 200,
     form_targets: tuple[str, ...] = (),
+    processor: ProcessorScript | None = None,
     **context: Any,
 ) -> Response:
     """A server-rendered page with the site's security headers and a CSRF token for its
@@ -87,7 +97,7 @@ def protected_page(
     response = HTMLResponse(body, status_code=status)
     if fresh and cookie_path is not None:
         set_cookie(response, SEED_COOKIE, seed, cookie_path, secure_cookies(request))
-    return secure_headers(response, form_targets)
+    return secure_headers(response, form_targets, processor)
 
 
 def secure_cookies(request: Request) -> bool:

@@ -36,6 +36,7 @@ Show = Callable[[Request, Site], Awaitable[Response]]
 Submit = Callable[[Request, Site, dict[str, str]], Awaitable[Response]]
 
 _STYLESHEET = resources.files("openpxs.web").joinpath("static/site.css").read_bytes()
+_PAY_CARD_SCRIPT = resources.files("openpxs.web").joinpath("static/pay-card.js").read_bytes()
 
 
 async def _index(request: Request, site: Site) -> Response:
@@ -56,6 +57,10 @@ async def _register(request: Request, site: Site) -> Response:
 
 async def _stylesheet(request: Request, site: Site) -> Response:
     return _asset(_STYLESHEET, "text/css")
+
+
+async def _pay_card_script(request: Request, site: Site) -> Response:
+    return _asset(_PAY_CARD_SCRIPT, "text/javascript")
 
 
 async def _theme(request: Request, site: Site) -> Response:
@@ -89,6 +94,7 @@ SHOWN: dict[str, Show] = {
     "password": profile.password,
     "username": username.username,
     "static/site.css": _stylesheet,
+    "static/pay-card.js": _pay_card_script,
     "theme.css": _theme,
     "forgot": recovery.forgot,
     "reset": recovery.reset,
