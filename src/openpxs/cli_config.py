@@ -104,10 +104,11 @@ def apply(
     url = database or default_database_url()
     total_cards = sum(r.count for r in config.card_ranges)
     try:
+        # The file's text is kept with the program (secrets replaced by their hashes).
+        text = file.read_text(encoding="utf-8")
         if if_version is None:
-            report = run(url, _apply(url, config, total_cards))
+            report = run(url, _apply(url, config, total_cards, text))
         else:
-            text = file.read_text(encoding="utf-8")
             report = run(url, _apply_if_version(url, text, if_version))
     except StaleDraft as exc:
         raise _fail([f"{file}: {exc}"], ExitCode.CHECK_FAILED) from None
@@ -119,7 +120,7 @@ def apply(
     _print_report(file, report)
 
 
-async def _apply(url: str, config: MerchantConfig, total_cards: int) -> ApplyReport:
+async def _apply(url: str, config: MerchantConfig, total_cards: int, text: str) -> ApplyReport:
     engine = await open_database(url, create=True)
     try:
         with _progress() as bar:
@@ -130,6 +131,7 @@ async def _apply(url: str, config: MerchantConfig, total_cards: int) -> ApplyRep
                     config,
                     datetime.now(UTC),
                     progress=lambda n: bar.update(task, completed=n),
+                    source=text,
                 )
     finally:
         await engine.dispose()

@@ -48,7 +48,10 @@ async def install_demo(database_url: str, public_url: str | None = None) -> int:
         for path in DEMO_CONFIG_FILES:
             async with engine.begin() as conn:
                 config = served_at(load_config(path), public_url)
-                report = await apply_config(conn, config, datetime.now(UTC))
+                text = path.read_text(encoding="utf-8")
+                report = await apply_config(
+                    conn, config, datetime.now(UTC), source=text, applied_by="demo"
+                )
                 created += report.new_cards
         async with unit_of_work(engine) as uow:
             await install_demo_guest(uow, datetime.now(UTC))

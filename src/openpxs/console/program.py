@@ -41,10 +41,13 @@ async def _page(
     **shown: Any,
 ) -> View:
     live: LiveProgram = await run(request, console_program.live_program)
+    # The editor starts from the last program file applied; a form keeps what was sent.
+    draft = live.source if form is None else form.get("draft", "")
     form = form or {}
     context: dict[str, Any] = {
         "live": live,
-        "draft": form.get("draft", ""),
+        "draft": draft,
+        "starts_from_source": form == {} and bool(live.source),
         "trial": {k: form.get(k, "") for k in _TRIAL_FIELDS},
         "problems": [],
         "checked": False,

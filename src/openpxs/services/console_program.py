@@ -36,6 +36,16 @@ class LiveProgram:
     version: int | None
     text: str  # the normalized YAML the diff compares ("" without a program)
     templates: tuple[tuple[int, str], ...]
+    # The last program file applied, secrets replaced by their hashes ("" when none was
+    # kept: programs applied before files were kept) and the version it produced.
+    source: str = ""
+    source_version: int | None = None
+
+    @property
+    def source_is_live(self) -> bool:
+        """The kept file is the live program; if not, it was changed since by an apply
+        that kept no file."""
+        return self.source_version is not None and self.source_version == self.version
 
 
 async def live_program(call: StaffCall) -> LiveProgram:
@@ -43,7 +53,14 @@ async def live_program(call: StaffCall) -> LiveProgram:
     version = await call.uow.program_files.version(call.merchant_id)
     rows = await call.uow.program_files.rows(call.merchant_id) if version is not None else None
     templates = tuple(sorted((t.code, t.name) for t in call.program.templates.values()))
-    return LiveProgram(version, normalized_yaml(document_of(rows)) if rows else "", templates)
+    kept = await call.uow.program_files.latest_source(call.merchant_id)
+    return LiveProgram(
+        version,
+        normalized_yaml(document_of(rows)) if rows else "",
+        templates,
+        source=kept[1] if kept else "",
+        source_version=kept[0] if kept else None,
+    )
 
 
 async def diff(call: StaffCall, text: str) -> DraftDiff:
@@ -75,7 +92,12 @@ async def apply(call: StaffCall, text: str, taken_version: int, comment: str) ->
         )
     seen = await program_drafts.diff_draft(call.uow, text, call.merchant_id)
     await program_drafts.apply_draft(
-        call.uow, text, call.now, taken_version=taken_version, merchant_id=call.merchant_id
+        call.uow,
+        text,
+        call.now,
+        taken_version=taken_version,
+        merchant_id=call.merchant_id,
+        applied_by=f"console:{call.operator.id}",
     )
     after = await call.uow.program_files.version(call.merchant_id)
     paths = [c.path for c in seen.changes]

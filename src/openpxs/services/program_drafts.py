@@ -152,13 +152,16 @@ async def apply_draft(
     *,
     taken_version: int | None,
     merchant_id: int | None = None,
+    applied_by: str = "cli",
 ) -> ApplyReport:
     """Apply the draft as `openpxs config apply` does, if the live program is still at
     ``taken_version`` (the ``live_version`` of the diff the operator saw); StaleDraft
     and nothing written if another apply came in between."""
     config = _own(read_draft(text), merchant_id)
     try:
-        return await uow.program_files.apply(config, now, expected_version=taken_version)
+        return await uow.program_files.apply(
+            config, now, expected_version=taken_version, source=text, applied_by=applied_by
+        )
     except StaleProgram:
         live = await uow.program_files.version(config.merchant.id)
         raise StaleDraft(taken_version, live) from None

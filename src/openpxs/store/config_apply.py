@@ -17,15 +17,33 @@ from sqlalchemy import RowMapping, Table, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpxs.config.model import Loc, MerchantConfig
+from openpxs.config.redact import redact_secrets
 from openpxs.security import hash_secret, verify_secret
 from openpxs.store.card_issue import issue_cards
 from openpxs.store.program_rows import rows_of
 from openpxs.store.repositories import programs as program_cache
-from openpxs.store.tables import card_templates, integrations, merchants, programs, stores, wallets
+from openpxs.store.tables import (
+    card_templates,
+    integrations,
+    merchants,
+    program_sources,
+    programs,
+    stores,
+    wallets,
+)
 
-# The tables a program's configuration fills; everything else is written by calls.
-# Card ranges fill ``cards`` too, which calls then change (activation, exchange, ...).
-CONFIGURATION_TABLES = (merchants, programs, card_templates, wallets, stores, integrations)
+# The tables a program's configuration fills (and the files it was applied from);
+# everything else is written by calls. Card ranges fill ``cards`` too, which calls then
+# change (activation, exchange, ...).
+CONFIGURATION_TABLES = (
+    merchants,
+    programs,
+    card_templates,
+    wallets,
+    stores,
+    integrations,
+    program_sources,
+)
 
 
 class ConfigApplyError(ValueError):
@@ -75,10 +93,15 @@ async def apply_config(
     config: MerchantConfig,
     now: datetime,
     progress: Callable[[int], None] | None = None,
+    *,
+    source: str | None = None,
+    applied_by: str = "cli",
 ) -> ApplyReport:
     """Bring the merchant's rows in line with ``config`` inside the caller's transaction.
 
     ``progress`` receives the number of card numbers handled so far over all ranges.
+    ``source``: the file's text ``config`` was read from, kept (secrets replaced by their
+    hashes) with the version it produced and ``applied_by``.
     Raises ConfigApplyError (before writing anything) when an integration identifier
     already belongs to another merchant.
     """
@@ -144,7 +167,38 @@ async def apply_config(
             progress=_report,
         )
         handled += card_range.count
+    if source is not None:
+        await _keep_source(conn, mid, source, applied_by, now)
     return report
+
+
+async def _keep_source(
+    conn: AsyncConnection, merchant_id: int, text: str, applied_by: str, now: datetime
+) -> None:
+    """Keep the file's text for the console's editor, its secrets replaced by the hashes
+    just written; a text that cannot be redacted safely is not kept."""
+    result = await conn.execute(
+        select(integrations.c.identifier, integrations.c.secret_hash).where(
+            integrations.c.merchant_id == merchant_id
+        )
+    )
+    redacted = redact_secrets(text, {row.identifier: row.secret_hash for row in result})
+    if redacted is None:
+        return
+    version = (
+        await conn.execute(
+            select(merchants.c.config_version).where(merchants.c.merchant_id == merchant_id)
+        )
+    ).scalar_one()
+    await conn.execute(
+        program_sources.insert().values(
+            merchant_id=merchant_id,
+            config_version=version,
+            source=redacted,
+            applied_at=now,
+            applied_by=applied_by,
+        )
+    )
 
 
 def _differs(row: RowMapping, values: Mapping[str, Any]) -> bool:

@@ -1337,3 +1337,18 @@ operator_audit = Table(
     Index("ix_operator_audit_merchant_operator", "merchant_id", "operator_id", "at"),
     Index("ix_operator_audit_merchant_account", "merchant_id", "account_id", "at"),
 )
+
+# The program file's text as each apply received it, its integration secrets replaced
+# by their argon2 hashes (config/redact.py): what the console's editor starts from.
+# ``applied_by``: "cli", "demo" or "console:<operator id>".
+program_sources = Table(
+    "program_sources",
+    metadata,
+    Column("merchant_id", Integer, nullable=False),
+    _id(),
+    Column("config_version", Integer, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("applied_at", UTCDateTime(), nullable=False),
+    Column("applied_by", String(40), nullable=False),
+    Index("ix_program_sources_merchant_id", "merchant_id", "id"),
+)

@@ -14,7 +14,7 @@ from openpxs.store.config_apply import ApplyReport, apply_config
 from openpxs.store.program_rows import ProgramRows
 from openpxs.store.repositories import Repository
 from openpxs.store.repositories.programs import read_rows
-from openpxs.store.tables import merchants
+from openpxs.store.tables import merchants, program_sources
 
 
 class StaleProgram(Exception):
@@ -45,16 +45,36 @@ class ProgramFileRepository(Repository):
         found = (await self.conn.execute(query)).scalar()
         return None if found is None else int(found)
 
+    async def latest_source(self, merchant_id: int) -> tuple[int, str] | None:
+        """The text of the last program file applied (secrets replaced by their hashes)
+        and the version it produced; None when none was kept."""
+        row = (
+            await self.conn.execute(
+                select(program_sources.c.config_version, program_sources.c.source)
+                .where(program_sources.c.merchant_id == merchant_id)
+                .order_by(program_sources.c.id.desc())
+                .limit(1)
+            )
+        ).one_or_none()
+        return None if row is None else (int(row.config_version), str(row.source))
+
     async def apply(
-        self, config: MerchantConfig, now: datetime, *, expected_version: int | None
+        self,
+        config: MerchantConfig,
+        now: datetime,
+        *,
+        expected_version: int | None,
+        source: str | None = None,
+        applied_by: str = "cli",
     ) -> ApplyReport:
         """Apply ``config`` as `openpxs config apply` does, if the program is still at
         ``expected_version`` (None: the merchant must not exist yet); StaleProgram if not.
+        ``source``: the text ``config`` was read from, kept with ``applied_by``.
         """
         found = await self.version(config.merchant.id, lock=True)
         if found != expected_version:
             raise StaleProgram(expected_version or 0, found or 0)
-        return await apply_config(self.conn, config, now)
+        return await apply_config(self.conn, config, now, source=source, applied_by=applied_by)
 
     async def issue_cards(
         self,
