@@ -21,7 +21,7 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Page]:
-    context = browser.new_context()
+    context = browser.new_context(accept_downloads=True)
     opened = context.new_page()
     opened.set_default_timeout(30_000)
     with screenshot_on_failure(opened, tmp_path, request.node.name):

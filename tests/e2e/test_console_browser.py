@@ -9,49 +9,14 @@ from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Iterator
 
-import pytest
-from fastapi.testclient import TestClient
 from playwright.sync_api import Page, expect
 
-from tests.conftest import database_kind, reset
 from tests.e2e.browser import accessible
-from tests.e2e.server import free_port, openpxs_command, start
+from tests.e2e.console_browser import database_fixture, server_fixture, sign_in  # noqa: F401
+from tests.e2e.server import openpxs_command
 
 ANALYST = ("analyst@demo.example", "Analyst1234!")
-
-
-@pytest.fixture(scope="module")
-def database(
-    tmp_path_factory: pytest.TempPathFactory, database_url: str, session_client: TestClient
-) -> str:
-    if database_kind() == "postgresql":
-        reset(session_client)  # the session's database, emptied back to the demo
-        return database_url
-    return f"sqlite:///{tmp_path_factory.mktemp('console') / 'console.db'}"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, database: str) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("console-server")
-    port = free_port()
-    process = start(["demo", "--database", database], tmp / "server.log", port)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def sign_in(page: Page, server: str, email: str, password: str) -> None:
-    page.goto(f"{server}/console/")
-    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-    page.get_by_label("Merchant ID").fill("1000")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Guests")).to_be_visible()
 
 
 def open_demo_guest(page: Page) -> None:

@@ -8,77 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from pathlib import Path
 
-import pytest
-from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from openpxs.store.db import create_engine
 from openpxs.store.repositories.outbox import OutgoingMessage
 from openpxs.store.uow import unit_of_work
-from tests.conftest import database_kind, reset
-from tests.e2e.browser import accessibility_problems, chromium, screenshot_on_failure
-from tests.e2e.server import free_port, start
-
-OWNER = ("owner@demo.example", "DemoOwner123!")
-CSR = ("csr@demo.example", "DemoCsr123!")
-
-
-@pytest.fixture(scope="module")
-def database(
-    tmp_path_factory: pytest.TempPathFactory, database_url: str, session_client: TestClient
-) -> str:
-    if database_kind() == "postgresql":
-        reset(session_client)  # the session's database, emptied back to the demo
-        return database_url
-    return f"sqlite:///{tmp_path_factory.mktemp('console-ops') / 'console.db'}"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, database: str) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("console-ops-server")
-    port = free_port()
-    process = start(["demo", "--database", database], tmp / "server.log", port)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as running:
-        yield running
-
-
-@pytest.fixture
-def page(browser: Browser, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Page]:
-    context = browser.new_context()
-    opened = context.new_page()
-    opened.set_default_timeout(30_000)
-    with screenshot_on_failure(opened, tmp_path, request.node.name):
-        yield opened
-    context.close()
-
-
-def accessible(page: Page) -> None:
-    assert accessibility_problems(page) == [], page.url
-
-
-def sign_in(page: Page, server: str, email: str, password: str) -> None:
-    page.goto(f"{server}/console/")
-    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-    accessible(page)
-    page.get_by_label("Merchant ID").fill("1000")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Guests")).to_be_visible()
+from tests.conftest import database_kind
+from tests.e2e.browser import accessible
+from tests.e2e.console_browser import CSR, OWNER, database_fixture, server_fixture, sign_in  # noqa: F401
 
 
 def given_up_webhook(database: str) -> int:

@@ -16,53 +16,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from openpxs.config import DEMO_CONFIG_FILES
-from tests.conftest import database_kind, reset
-from tests.e2e.browser import accessibility_problems, chromium, screenshot_on_failure
-from tests.e2e.server import free_port, openpxs_command, start
+from tests.e2e.browser import accessible
+from tests.e2e.console_browser import OWNER, database_fixture, server_fixture, sign_in  # noqa: F401
+from tests.e2e.server import openpxs_command
 
 DEMO_1000 = Path(DEMO_CONFIG_FILES[0])
-
-
-@pytest.fixture(scope="module")
-def database(
-    tmp_path_factory: pytest.TempPathFactory, database_url: str, session_client: TestClient
-) -> str:
-    if database_kind() == "postgresql":
-        reset(session_client)  # the session's database, emptied back to the demo
-        return database_url
-    return f"sqlite:///{tmp_path_factory.mktemp('console-program') / 'console.db'}"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, database: str) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("console-program-server")
-    port = free_port()
-    process = start(["demo", "--database", database], tmp / "server.log", port)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as running:
-        yield running
-
-
-@pytest.fixture
-def page(browser: Browser, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Page]:
-    context = browser.new_context(accept_downloads=True)
-    opened = context.new_page()
-    opened.set_default_timeout(30_000)
-    with screenshot_on_failure(opened, tmp_path, request.node.name):
-        yield opened
-    context.close()
 
 
 @pytest.fixture
@@ -78,17 +39,8 @@ def restored(database: str) -> Iterator[None]:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def accessible(page: Page) -> None:
-    assert accessibility_problems(page) == [], page.url
-
-
 def sign_in_owner(page: Page, server: str) -> None:
-    page.goto(f"{server}/console/")
-    page.get_by_label("Merchant ID").fill("1000")
-    page.get_by_label("E-mail").fill("owner@demo.example")
-    page.get_by_label("Password").fill("DemoOwner123!")
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Guests")).to_be_visible()
+    sign_in(page, server, *OWNER)
 
 
 def doubled_points() -> str:

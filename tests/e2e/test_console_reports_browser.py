@@ -10,21 +10,17 @@ from __future__ import annotations
 import csv
 import re
 import subprocess
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from playwright.sync_api import ConsoleMessage, Page, expect
 
 from openpxs.domain.clock import local_date
 from tests.api.pos import GIFT, POS, sell_body
-from tests.e2e.browser import chromium, screenshot_on_failure
+from tests.e2e.browser import accessible
+from tests.e2e.console_browser import database_fixture, server_fixture, sign_in  # noqa: F401
 from tests.e2e.server import openpxs_command
-from tests.e2e.test_console_browser import accessible, database, server, sign_in
-
-__all__ = ["database", "server"]  # the fixtures of the console's browser test, shared
 
 ANALYST = ("finance@demo.example", "Finance1234!")
 ZONE = "America/New_York"  # the demo merchant's
@@ -35,22 +31,6 @@ REPORTS = (
     "Enrollments",
     "Challenge completions",
 )
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as running:
-        yield running
-
-
-@pytest.fixture
-def page(browser: Browser, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Page]:
-    context = browser.new_context(accept_downloads=True)
-    opened = context.new_page()
-    opened.set_default_timeout(30_000)
-    with screenshot_on_failure(opened, tmp_path, request.node.name):
-        yield opened
-    context.close()
 
 
 def outstanding(page: Page) -> str:
