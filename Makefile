@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint install browser openapi reference docs
+.PHONY: demo test lint install browser loadgen openapi reference docs
 
 $(BIN)/openpxs: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -11,7 +11,7 @@ $(BIN)/openpxs: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test,docs]'
 	touch $(BIN)/openpxs
 
-install: $(BIN)/openpxs browser
+install: $(BIN)/openpxs browser loadgen
 
 # What the guest website's browser tests (tests/e2e/test_guest_website_browser.py) drive
 # and inject: Debian's chromium, installed with apt when it is missing and apt can run
@@ -20,6 +20,13 @@ browser: node_modules/axe-core/axe.min.js
 	@if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 		apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	fi
+
+# What the benchmark's one-operation runs load the server with (python -m bench --only,
+# bench/wrk.py): Debian's wrk, installed with apt when it is missing and apt can run.
+loadgen:
+	@if ! command -v wrk >/dev/null && command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
 	fi
 
 node_modules/axe-core/axe.min.js: package.json package-lock.json

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from bench import database, pgbench, roundtrips
+from bench import wrk as bench_wrk
 from bench.load import (
     BASE_MIX,
     CHECK_OPERATION,
@@ -83,6 +84,7 @@ class Options:
     paced: tuple[float, ...] = (100.0, 200.0, 300.0)
     only: str | None = None
     loyalty_cards: int = 2000
+    generator: str = "auto"
     output: Path | None = None
     quiet: bool = False
 
@@ -121,6 +123,13 @@ def parse(argv: list[str] | None = None) -> Options:
     )
     p.add_argument(
         "--loyalty-cards", type=int, default=2000, help="loyalty cards the checks earn on"
+    )
+    p.add_argument(
+        "--generator",
+        choices=("auto", "wrk", "python"),
+        default="auto",
+        help="the load of --only: wrk (C, costs the machine little; auto uses it when "
+        "installed) or the asyncio terminals of the mix",
     )
     p.add_argument("--output", type=Path, help="JSON file (default bench/results/<time>.json)")
     p.add_argument("--quiet", action="store_true")
@@ -388,8 +397,7 @@ class Bench:
                 raise RuntimeError(f"the loaded cards' accounts are not consecutive ids {lo}-{hi}")
         for run in range(o.runs):
             self.say(f"load run {run + 1}/{o.runs}: {o.terminals} terminals, {o.seconds} s")
-            job = self.load_job(server, run, f"r{run}", with_check)
-            runs.append(summarize_load(run_in_process(job), o.warmup, o.seconds))
+            runs.append(self.one_run(server, run, with_check))
             self.say(
                 f"  {runs[-1]['rps']:.1f} req/s, p99 {runs[-1]['latency']['p99_ms']} ms, "
                 f"{compared} {runs[-1]['operations'].get(compared, {}).get('rps', 0):.1f}/s, "
@@ -421,6 +429,42 @@ class Bench:
         else:
             reason = "SQLite database" if kind == "sqlite" else "disabled or pgbench not found"
             self.report["pgbench"] = {"skipped": reason}
+
+    def uses_wrk(self) -> bool:
+        o = self.o
+        if o.only is None or o.generator == "python":
+            return False
+        if o.generator == "wrk" and not bench_wrk.available():
+            raise SystemExit("--generator wrk: wrk is not installed (apt-get install wrk)")
+        return bench_wrk.available()
+
+    def one_run(self, server: Server, run: int, with_check: bool) -> dict[str, Any]:
+        """One measured load run of the mix, or of the one operation (by wrk when it can)."""
+        o = self.o
+        if not self.uses_wrk():
+            job = self.load_job(server, run, f"r{run}", with_check)
+            return summarize_load(run_in_process(job), o.warmup, o.seconds)
+        assert o.only is not None
+        job = self.load_job(server, run, f"w{run}-{time.time_ns()}", with_check)
+        cards = job.own_cards
+        if o.only == CHECK_OPERATION and job.loyalty_cards is not None:
+            cards = job.loyalty_cards
+        # The warm-up sells the first cards of the run's slice, the measured run the rest.
+        fresh = job.fresh_cards
+        warm_share = int(fresh.count * o.warmup / (o.warmup + o.seconds))
+        warm = CardRange(fresh.start, warm_share)
+        rest = CardRange(fresh.start + warm_share, fresh.count - warm_share)
+        tag = job.run_tag
+        summary = bench_wrk.run(
+            server.base_url,
+            bench_wrk.script(o.only, cards, rest, tag, job.add_quantity),
+            warm_lua=bench_wrk.script(o.only, cards, warm, f"{tag}-warm", job.add_quantity),
+            connections=o.terminals,
+            seconds=o.seconds,
+            warmup=o.warmup,
+            server_pid=server.pid,
+        )
+        return bench_wrk.with_operation(summary, o.only)
 
     def load_job(
         self, server: Server, slot: int, tag: str, with_check: bool, rate: float | None = None

@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 from bench.cli import main, parse
+from bench.load import CardRange
 from bench.stats import latency_summary, percentile, spread
+
+from bench import wrk as bench_wrk
 
 
 def test_percentiles_and_spreads() -> None:
@@ -155,3 +158,73 @@ def test_bench_runs_one_operation_alone(tmp_path: Path) -> None:
     assert not {"balance_inquiry", "paced", "bulk_activation"} & set(report)
     assert set(report["round_trips"]) == {"postAndAccruePoints"}
     assert report["audit"]["clean"], report["audit"]["output"]
+
+
+def test_one_operation_alone_under_wrk(tmp_path: Path) -> None:
+    """``--only`` loads with wrk where it is installed: every generated call succeeds,
+    and the server's CPU per call is measured. activateAdd: each call sells a card of
+    its own, the warm-up's and each wrk thread's from their own share."""
+    operation = "activateAdd"
+    if not bench_wrk.available():
+        pytest.fail("wrk is not installed (apt-get install wrk): the README's setup has it")
+    out = tmp_path / "report.json"
+    argv = [
+        "--database",
+        f"sqlite:///{tmp_path / 'bench.db'}",
+        "--terminals",
+        "4",
+        "--seconds",
+        "1",
+        "--warmup",
+        "1",
+        "--runs",
+        "1",
+        "--cards",
+        "20",
+        "--loyalty-cards",
+        "10",
+        "--workers",
+        "1",
+        "--only",
+        operation,
+        "--generator",
+        "wrk",
+        "--quiet",
+        "--output",
+        str(out),
+    ]
+    assert main(argv) == 0
+    report = json.loads(out.read_text())
+    [run] = report["load"]["runs"]
+    assert run["generator"] == "wrk"
+    assert run["requests"] > 0
+    assert run["http_errors"] == 0 and run["failures"] == 0, run
+    assert run["fresh_cards_exhausted"] == 0
+    assert run["server_cpu_ms_per_call"] > 0
+    assert run["operations"][operation]["requests"] == run["requests"]
+    assert report["audit"]["clean"], report["audit"]["output"]
+
+
+@pytest.mark.parametrize("operation", sorted(bench_wrk.SUPPORTED))
+def test_the_wrk_script_sends_the_json_of_a_call(operation: str) -> None:
+    """The Lua body is JSON once its variables are in: each literal between the
+    variables is a JSON string, and the joined text parses to the call's body."""
+    cards = CardRange(6000000100000001, 5)
+    lua = bench_wrk.script(operation, cards, CardRange(6000000200000001, 5), "tag")
+    [expression] = [
+        line.strip()[len("return wrk.format(nil, nil, nil, ") : -1]
+        for line in lua.splitlines()
+        if line.strip().startswith("return wrk.format(")
+    ]
+    values = {"tid": "1", "pos": "tag-1-1", "card": "6000000100000003"}
+    text = "".join(
+        values[part] if part in values else json.loads(part) for part in expression.split(" .. ")
+    )
+    body = json.loads(text)
+    assert body["cardInfo"]["printedCardNumber"] == "6000000100000003"
+    if operation == "addRedeem":
+        assert body["headerInfo"]["posTransactionId"] == "tag-1-1"
+        assert body["redeemWalletContents"] == [{"walletCode": 1, "quantity": "1.00"}]
+    if operation == "postAndAccruePoints":
+        assert body["check"]["number"] == "tag-1-1"
+        assert body["terminal"] == "W1"
