@@ -14,6 +14,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from openpxs.store.direct_sqlite import BUSY_TIMEOUT_MS
+
 
 class DatabaseUrlError(ValueError):
     """The database URL names a backend OpenPXS does not run on."""
@@ -39,8 +41,13 @@ def create_engine(
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        # Writers wait for each other instead of failing at once.
-        kwargs["connect_args"] = {"timeout": 30}
+        # Writers wait for each other instead of failing at once. The busiest calls'
+        # batches run in the event loop's thread, on the connection aiosqlite opened in
+        # its own (store/direct_sqlite.py): never both at once.
+        kwargs["connect_args"] = {
+            "timeout": BUSY_TIMEOUT_MS / 1000,
+            "check_same_thread": False,
+        }
     else:
         # Connections beyond pool_size are opened for a burst and closed after it; a new
         # PostgreSQL connection costs milliseconds, so the pool itself should cover the
@@ -83,7 +90,7 @@ def _serialize_sqlite_writers(engine: AsyncEngine, synchronous: str) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(pragma)
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -124,8 +131,23 @@ _TURNS: weakref.WeakKeyDictionary[Any, weakref.WeakKeyDictionary[Any, _Turns]] =
 )
 
 
+class Turn:
+    """A held turn (``sqlite_turn``); ``give_back`` ends it before its block does."""
+
+    __slots__ = ("_turns",)
+
+    def __init__(self, turns: _Turns | None):
+        self._turns = turns
+
+    def give_back(self) -> None:
+        turns, self._turns = self._turns, None
+        if turns is not None:
+            turns.holder = None
+            turns.lock.release()
+
+
 @asynccontextmanager
-async def sqlite_turn(engine: AsyncEngine) -> AsyncIterator[None]:
+async def sqlite_turn(engine: AsyncEngine) -> AsyncIterator[Turn]:
     """Wait for this process's turn to hold SQLite's one write lock (a no-op on
     PostgreSQL).
 
@@ -133,9 +155,12 @@ async def sqlite_turn(engine: AsyncEngine) -> AsyncIterator[None]:
     handler, 32 calls waiting for it poll with growing sleeps and are served in no
     order, so a few wait for over a second while the lock sits idle between polls; in
     a queue each waits only for the calls before it. A task that already holds the
-    turn is not queued behind itself (SQLite's busy handler decides, as before)."""
+    turn is not queued behind itself (SQLite's busy handler decides, as before).
+
+    The turn is taken before a connection and given back after it, always in that
+    order, so that no two calls can wait for each other's."""
     if engine.dialect.name != "sqlite":
-        yield
+        yield Turn(None)
         return
     loop = asyncio.get_running_loop()
     per_loop = _TURNS.setdefault(engine.sync_engine, weakref.WeakKeyDictionary())
@@ -144,7 +169,7 @@ async def sqlite_turn(engine: AsyncEngine) -> AsyncIterator[None]:
         turns = per_loop[loop] = _Turns()
     task = asyncio.current_task()
     if task is not None and turns.holder is task:
-        yield
+        yield Turn(None)
         return
     try:
         # asyncio.timeout, not wait_for: no task is made per transaction.
@@ -154,11 +179,11 @@ async def sqlite_turn(engine: AsyncEngine) -> AsyncIterator[None]:
         # As SQLite's own busy timeout would: the call fails as "unavailable" (503).
         raise OperationalError("waiting for the SQLite write lock", None, exc) from None
     turns.holder = task
+    held = Turn(turns)
     try:
-        yield
+        yield held
     finally:
-        turns.holder = None
-        turns.lock.release()
+        held.give_back()
 
 
 async def migrate(engine: AsyncEngine) -> None:

@@ -1,14 +1,17 @@
-"""SQLite: a call's statements run in batches, each batch in one hop to the driver's thread.
+"""SQLite: a call's statements run in batches, each a function on the sqlite3 connection.
 
 aiosqlite runs every operation in a thread of its own. Through SQLAlchemy, one statement
 is three or four such hops (a cursor, the statement, its rows, closing the cursor), and
 each hop wakes that thread and then the event loop: for addRedeem that was 32 hops,
 most of the call's CPU. Here the busiest POS calls send their statements as two
-batches, each a function run in the driver's thread on the sqlite3 connection: the
-first takes the write lock (BEGIN IMMEDIATE), claims the call's retry keys and reads
-the card and its book; the second writes the call's transaction, postings and reply
-and commits. The lock is held from the first to the second as on the locking path, so
-no other writer can come in between.
+batches: the first takes the write lock (BEGIN IMMEDIATE), claims the call's retry keys
+and reads the card and its book; the second writes the call's transaction, postings
+and reply and commits. The lock is held from the first to the second as on the locking
+path, so no other writer can come in between.
+
+A batch runs in the event loop's thread itself, in well under a millisecond, with no
+hop at all; one that would wait for another process's lock runs in the driver's
+thread instead (``BatchConnection``).
 
 A statement here is the same SQLAlchemy clause the locking path runs, compiled once for
 SQLite with its parameters' and columns' type conversions, so what is stored and read
@@ -93,6 +96,10 @@ class SqliteStatement:
         ]
 
 
+class _Busy(Exception):
+    """A batch's BEGIN found the write lock held by another connection."""
+
+
 def begin(db: sqlite3.Connection) -> None:
     """Take the write lock now, as every SQLite transaction of the server does
     (store/db.py)."""
@@ -108,9 +115,25 @@ def rollback(db: sqlite3.Connection) -> None:
         db.rollback()
 
 
+# SQLite's result code for a lock another connection holds (sqlite3.OperationalError).
+SQLITE_BUSY = 5
+# The busy timeout every connection has (store/db.py), restored after a batch run here.
+BUSY_TIMEOUT_MS = 30_000
+
+
 class BatchConnection:
     """The driver connection under a pooled SQLAlchemy connection with no transaction of
-    SQLAlchemy's open: each ``run`` is one hop to its thread."""
+    SQLAlchemy's open.
+
+    A batch runs right here, in the event loop's thread, when it can: its statements
+    take well under a millisecond, and a hop to the driver's thread would cost more
+    than that in wake-ups, and would leave the write lock held while the call waited
+    for the event loop to resume it behind every other call's work. Run here, a call's
+    read, its domain work and its write follow each other with nothing in between, so
+    the write lock is held only as long as the call works. A batch that would wait
+    runs in the driver's thread instead: one whose write lock another process holds
+    (tried without waiting, then waited for there, with SQLite's busy timeout), and
+    one whose connection still has work queued in that thread."""
 
     __slots__ = ("_conn", "_driver", "_unsettled")
 
@@ -122,16 +145,17 @@ class BatchConnection:
         self._unsettled = False
 
     async def run(self, labels: list[str], work: Callable[[sqlite3.Connection], T]) -> T:
-        """``work`` run in the driver's thread on its sqlite3 connection (``labels``:
-        the statements it runs, for the listeners). A failure rolls back the
-        transaction ``work`` is in before it is raised."""
+        """``work`` run on the sqlite3 connection (``labels``: the statements it runs,
+        for the listeners). A failure rolls back the transaction ``work`` is in before
+        it is raised."""
         for listener in LISTENERS:
             listener(labels)
         if self._driver is None:
             raw = await self._conn.get_raw_connection()
             self._driver = raw.driver_connection
         driver = self._driver
-        db: sqlite3.Connection = driver._conn  # aiosqlite's connection, used in its thread
+        db: sqlite3.Connection = driver._conn  # aiosqlite's connection
+        begins = labels[:1] == ["BEGIN"]
 
         def guarded() -> T:
             try:
@@ -140,14 +164,19 @@ class BatchConnection:
                 rollback(db)
                 raise
 
-        if labels[:1] == ["BEGIN"]:
-            self._unsettled = True
         try:
+            if not self._unsettled and driver._tx.empty():
+                try:
+                    return self._here(db, begins, guarded)
+                except _Busy:
+                    pass  # another process writes: wait for it in the driver's thread
+            if begins:
+                self._unsettled = True
             # aiosqlite's own way of running a function in its thread (one queue entry,
             # one wake-up of the event loop when it is done).
             result: T = await driver._execute(guarded)
         except sqlite3.Error as exc:
-            self._unsettled = False  # rolled back in the thread
+            self._unsettled = False  # rolled back
             raise DBAPIError.instance(
                 labels[0] if labels else "", None, exc, sqlite3.Error
             ) from exc
@@ -157,6 +186,26 @@ class BatchConnection:
         if labels[-1:] in (["COMMIT"], ["ROLLBACK"]):
             self._unsettled = False
         return result
+
+    @staticmethod
+    def _here(db: sqlite3.Connection, begins: bool, guarded: Callable[[], T]) -> T:
+        """Run a batch in this thread; _Busy when it would have to wait for a lock."""
+        if db.in_transaction:
+            if begins:
+                raise _Busy()  # the driver's thread raises the error this is
+            return guarded()  # the call's write, under the write lock its read took
+        # Without a transaction of its own the batch may meet another process's lock
+        # (the write lock at BEGIN, or a reader's rare wait): it is tried without
+        # waiting, so that the event loop never waits for another process.
+        db.execute("PRAGMA busy_timeout=0")
+        try:
+            return guarded()
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode == SQLITE_BUSY and not db.in_transaction:
+                raise _Busy() from exc
+            raise
+        finally:
+            db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
     @property
     def in_transaction(self) -> bool:

@@ -117,9 +117,9 @@ class UnitOfWork:
     is a read and a write, and nothing else. On PostgreSQL two statements that each
     commit on their own: the card and its book read without a lock
     (``lock_card_claiming``), and the write with the reply made only if neither changed
-    since (``store/direct.py``). On SQLite two batches of statements, one hop each to
-    the driver's thread: the write lock taken and the card and its book read, then the
-    write with the reply and COMMIT (``store/direct_sqlite.py``). A call that needs
+    since (``store/direct.py``). On SQLite two batches of statements, run in the event
+    loop's thread: the write lock taken and the card and its book read, then the write
+    with the reply and COMMIT (``store/direct_sqlite.py``). A call that needs
     anything else runs again on the locking path (``StaleRead``)."""
 
     def __init__(
@@ -566,7 +566,7 @@ async def unit_of_work(
     ``optimistic``: the call is a read and a write (``UnitOfWork``); the block raises
     StaleRead when it must be run again, or with locks."""
     if optimistic and direct_sqlite.available(engine):
-        async with sqlite_turn(engine), engine.connect() as conn:
+        async with sqlite_turn(engine) as turn, engine.connect() as conn:
             batches = BatchConnection(conn)
             uow = UnitOfWork(conn, direct=batches)
             try:
@@ -577,6 +577,10 @@ async def unit_of_work(
                 # What the read began and no write committed (the call failed, was
                 # refused, or runs again with locks) is rolled back.
                 await batches.end()
+                # Nothing is open any more: the next writer need not wait for this
+                # connection's return to the pool, which waits for the event loop.
+                if not batches.in_transaction:
+                    turn.give_back()
         return
     if optimistic:
         async with engine.connect() as conn:
