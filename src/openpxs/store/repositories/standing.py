@@ -3,6 +3,7 @@ whether it has visited before. What the rules of a check and the tiers read."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
@@ -57,6 +58,21 @@ def _earned(wallet_code: Any, since: Any) -> Any:
 _EARNED_SINCE = _earned(bindparam("w"), bindparam("since"))
 
 
+@functools.cache
+def _tier_and_earnings(windows: int) -> Any:
+    """The account's tier and what ``earned_since`` answers for each of ``windows``
+    windows (bound as ``w<n>`` and ``since<n>``), made once per number of windows: a
+    posted check asks on every call, and building the statement cost more than the
+    database's work."""
+    sums = [
+        _earned(bindparam(f"w{n}"), bindparam(f"since{n}")).scalar_subquery().label(f"earned_{n}")
+        for n in range(windows)
+    ]
+    return select(accounts.c.tier_code, *sums).where(
+        accounts.c.merchant_id == bindparam("m"), accounts.c.id == bindparam("a")
+    )
+
+
 class StandingRepository(Repository):
     __slots__ = ()
 
@@ -82,15 +98,10 @@ class StandingRepository(Repository):
     ) -> tuple[int | None, list[int]]:
         """The account's tier and, for each (wallet, since) of ``windows``, what
         ``earned_since`` answers, in one round trip."""
-        sums = [
-            # Values, not named parameters: each window's sum binds its own.
-            _earned(wallet, since).scalar_subquery().label(f"earned_{n}")
-            for n, (wallet, since) in enumerate(windows)
-        ]
-        query = select(accounts.c.tier_code, *sums).where(
-            accounts.c.merchant_id == bindparam("m"), accounts.c.id == bindparam("a")
-        )
-        row = (await self.conn.execute(query, {"m": merchant_id, "a": account_id})).first()
+        params: dict[str, Any] = {"m": merchant_id, "a": account_id}
+        for n, (wallet, since) in enumerate(windows):
+            params[f"w{n}"], params[f"since{n}"] = wallet, since
+        row = (await self.conn.execute(_tier_and_earnings(len(windows)), params)).first()
         if row is None:
             return None, [0] * len(windows)
         tier = int(row[0]) if row[0] is not None else None
