@@ -33,6 +33,7 @@ from tests.api.guests import (
     enroll,
     gpost,
     rest,
+    slower_each_time,
     user_fields,
 )
 from tests.api.pos import LOYALTY, LOYALTY2, activate, run_db
@@ -205,13 +206,14 @@ def test_trying_many_cards_from_one_address_stops_that_address(client: TestClien
 
 
 def test_guessing_one_guest_from_many_addresses_backs_the_guest_off(
-    client: TestClient, clock: ShiftedClock
+    client: TestClient, clock: ShiftedClock, refusal_waits: list[float]
 ) -> None:
     activate(client, LOYALTY)
     for n in range(PER_SUBJECT):
         card_style(client, LOYALTY, "0000", f"198.51.100.{n + 1}")
     # Too many addresses at one card: it backs off for everyone, for a while only.
     assert code_of(card_style(client, LOYALTY, "1234")) == "system.too_many_attempts"
+    assert refusal_waits == slower_each_time(PER_SUBJECT)
     clock.offset = FIRST_BACKOFF + timedelta(seconds=1)
     assert signed_in(card_style(client, LOYALTY, "1234"))
 
