@@ -23,10 +23,13 @@ from openpxs.app import create_app
 from openpxs.demo import install_demo
 from openpxs.domain.cards import CardStatus
 from openpxs.domain.clock import ShiftedClock
+from openpxs.domain.intents import Intent
+from openpxs.services import after_refusal
 from openpxs.settings import Settings
 from openpxs.store.config_apply import CONFIGURATION_TABLES
 from openpxs.store.db import create_engine
 from openpxs.store.tables import cards, metadata, operators
+from openpxs.store.uow import UnitOfWork
 from openpxs.wire.registry import UNDECLARED
 
 # argon2 at the production cost (64 MiB, three passes, four lanes) takes tens of
@@ -227,6 +230,23 @@ def client(session_client: TestClient) -> TestClient:
 def clock(client: TestClient) -> ShiftedClock:
     clock: ShiftedClock = client.app.state.runtime.clock  # type: ignore[attr-defined]
     return clock
+
+
+@pytest.fixture
+def refusal_waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The seconds each refused call of the test asked its reply to wait (a refused
+    sign-in answers later the more failures came before it), recorded instead of
+    waited: twenty wrong guesses would otherwise sleep ten seconds. A test asking for
+    this asserts the waits."""
+    waits: list[float] = []
+    carry_out = after_refusal.carry_out
+
+    async def recorded(uow: UnitOfWork, intents: tuple[Intent, ...]) -> float:
+        waits.append(await carry_out(uow, intents))
+        return 0.0
+
+    monkeypatch.setattr(after_refusal, "carry_out", recorded)
+    return waits
 
 
 @pytest.fixture(name="quiet_worker")

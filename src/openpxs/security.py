@@ -14,6 +14,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import secrets
 import weakref
 from contextvars import ContextVar
 
@@ -73,6 +74,21 @@ async def hash_password_off_loop(secret: str) -> str:
 
 def _key(hash: str, secret: str) -> tuple[str, bytes]:
     return hash, hashlib.sha256(secret.encode("utf-8", "surrogatepass")).digest()
+
+
+_decoy: str | None = None
+
+
+async def decoy_hash() -> str:
+    """The hash of a secret no one knows, checked in place of a missing one so that an
+    unknown name costs the same time as a known one. Made on first use, off the event
+    loop, by the hasher in use: a process that never checks a password (every CLI
+    command but a few) does not pay for it at start, as it did when it was made on
+    import."""
+    global _decoy
+    if _decoy is None:
+        _decoy = await hash_password_off_loop(secrets.token_hex(16))
+    return _decoy
 
 
 async def check_password_off_loop(hash: str, secret: str) -> bool:

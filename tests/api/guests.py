@@ -112,3 +112,9 @@ def b2b(**params: Any) -> dict[str, Any]:
 
 
 __all__ = ["APP", "PASSWORD", "POS"]
+
+
+def slower_each_time(failures: int) -> list[float]:
+    """The waits of that many refused guesses in a row: each answers 0.05 s later than
+    the one before, up to a second (the locked calls after them wait for nothing)."""
+    return [min(0.05 * n, 1.0) for n in range(1, failures + 1)]

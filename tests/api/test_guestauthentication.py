@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpxs.security import seal_registration_code
 from openpxs.store.tables import cards, users
-from tests.api.guests import APP, PASSWORD, POS, body_of, enroll, gpost, sign_in
+from tests.api.guests import APP, PASSWORD, POS, body_of, enroll, gpost, sign_in, slower_each_time
 from tests.api.pos import run_db
 
 NO_MATCH = {"result": "noMatchingGuests"}
@@ -133,7 +134,7 @@ def test_servers_only(client: TestClient) -> None:
     assert body_of(response)["result"] == "authenticatedSuccess"
 
 
-def test_failed_attempts_lock_the_username(client: TestClient) -> None:
+def test_failed_attempts_lock_the_username(client: TestClient, refusal_waits: list[float]) -> None:
     enroll(client, "ada")
     for _ in range(SUBJECT_LIMIT):
         assert by_password(client, "ada", "wrong-password") == NO_MATCH
@@ -143,6 +144,7 @@ def test_failed_attempts_lock_the_username(client: TestClient) -> None:
     refused(
         by_fields(client, username="ada", password=PASSWORD), "guestauthentication.account_locked"
     )
+    assert refusal_waits == pytest.approx(slower_each_time(SUBJECT_LIMIT))
 
 
 def test_authenticate_guest_by_password(client: TestClient) -> None:
@@ -207,7 +209,7 @@ def test_authenticate_guest_by_card(client: TestClient) -> None:
     )
 
 
-def test_card_guesses_lock_the_card(client: TestClient) -> None:
+def test_card_guesses_lock_the_card(client: TestClient, refusal_waits: list[float]) -> None:
     card = enroll(client, "ada")["printedCardNumber"]
     code = registration_code(client, card)
     for _ in range(SUBJECT_LIMIT):
@@ -216,6 +218,7 @@ def test_card_guesses_lock_the_card(client: TestClient) -> None:
         by_fields(client, printedCardNumber=card, registrationCode=code),
         "guestauthentication.account_locked",
     )
+    assert refusal_waits == pytest.approx(slower_each_time(SUBJECT_LIMIT))
 
 
 def test_authenticate_guest_by_fields(client: TestClient) -> None:
@@ -263,7 +266,7 @@ def test_several_guests_matching_is_no_match(client: TestClient) -> None:
     )
 
 
-def test_field_guesses_lock_the_address(client: TestClient) -> None:
+def test_field_guesses_lock_the_address(client: TestClient, refusal_waits: list[float]) -> None:
     enroll(client, "ada")
     for _ in range(SUBJECT_LIMIT):
         assert by_fields(client, fields={"email": "ada@example.com", "lastName": "X"}) == NO_MATCH
@@ -271,6 +274,7 @@ def test_field_guesses_lock_the_address(client: TestClient) -> None:
         by_fields(client, fields={"email": "ada@example.com", "lastName": "Lovelace"}),
         "guestauthentication.account_locked",
     )
+    assert refusal_waits == pytest.approx(slower_each_time(SUBJECT_LIMIT))
 
 
 def test_users_without_username_are_named_by_card_only(client: TestClient) -> None:

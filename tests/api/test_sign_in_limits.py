@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -33,6 +34,7 @@ from tests.api.guests import (
     enroll,
     gpost,
     rest,
+    slower_each_time,
     user_fields,
 )
 from tests.api.pos import LOYALTY, LOYALTY2, activate, run_db
@@ -151,7 +153,7 @@ def test_a_stranger_guessing_a_password_does_not_lock_the_guest_out(
 
 
 def test_the_backoff_doubles_with_each_wrong_try_after_it(
-    client: TestClient, clock: ShiftedClock
+    client: TestClient, clock: ShiftedClock, refusal_waits: list[float]
 ) -> None:
     a = guest_a(client)
     for _ in range(PER_ADDRESS):
@@ -171,6 +173,8 @@ def test_the_backoff_doubles_with_each_wrong_try_after_it(
         assert doubled - FIRST_BACKOFF.total_seconds() < seconds_left(refused) <= doubled, refused
     # All along, the guest at home was never refused.
     assert signed_in(password_sign_in(client, a.username, PASSWORD))
+    # Each wrong try that was answered waited a little longer than the one before.
+    assert refusal_waits == pytest.approx(slower_each_time(PER_ADDRESS + 3))
 
 
 def test_a_stranger_guessing_card_codes_does_not_stop_the_cardholder(
@@ -190,7 +194,9 @@ def test_a_stranger_guessing_card_codes_does_not_stop_the_cardholder(
     assert signed_in(card_style(client, LOYALTY, "1234", STRANGER))
 
 
-def test_trying_many_cards_from_one_address_stops_that_address(client: TestClient) -> None:
+def test_trying_many_cards_from_one_address_stops_that_address(
+    client: TestClient, refusal_waits: list[float]
+) -> None:
     activate(client, LOYALTY)
     for n in range(PER_SOURCE):
         assert code_of(card_style(client, f"79999999999{n:05d}", "1234", STRANGER)) == (
@@ -202,16 +208,20 @@ def test_trying_many_cards_from_one_address_stops_that_address(client: TestClien
     a = guest_a(client)
     assert code_of(password_sign_in(client, a.username, PASSWORD, STRANGER)) == "account_locked"
     assert signed_in(card_style(client, LOYALTY, "1234"))
+    # Each card was a first miss of its own: the spray is counted per address, but
+    # each reply waits only for the misses at its own card.
+    assert refusal_waits == pytest.approx([0.05] * PER_SOURCE)
 
 
 def test_guessing_one_guest_from_many_addresses_backs_the_guest_off(
-    client: TestClient, clock: ShiftedClock
+    client: TestClient, clock: ShiftedClock, refusal_waits: list[float]
 ) -> None:
     activate(client, LOYALTY)
     for n in range(PER_SUBJECT):
         card_style(client, LOYALTY, "0000", f"198.51.100.{n + 1}")
     # Too many addresses at one card: it backs off for everyone, for a while only.
     assert code_of(card_style(client, LOYALTY, "1234")) == "system.too_many_attempts"
+    assert refusal_waits == pytest.approx(slower_each_time(PER_SUBJECT))
     clock.offset = FIRST_BACKOFF + timedelta(seconds=1)
     assert signed_in(card_style(client, LOYALTY, "1234"))
 
@@ -250,7 +260,9 @@ def test_a_spent_card_range_refuses_only_addresses_that_missed(
     )
 
 
-def test_an_unknown_username_is_answered_and_counted_alike(client: TestClient) -> None:
+def test_an_unknown_username_is_answered_and_counted_alike(
+    client: TestClient, refusal_waits: list[float]
+) -> None:
     a = guest_a(client)
     known = [password_sign_in(client, a.username, WRONG) for _ in range(PER_ADDRESS + 1)]
     unknown = [password_sign_in(client, "nobody.zz", WRONG) for _ in range(PER_ADDRESS + 1)]
@@ -258,6 +270,8 @@ def test_an_unknown_username_is_answered_and_counted_alike(client: TestClient) -
     assert [code_of(r) for r in known] == ["could_not_authenticate"] * PER_ADDRESS + [
         "account_locked"
     ]
+    # Answered alike down to how long each reply waited.
+    assert refusal_waits == pytest.approx(2 * slower_each_time(PER_ADDRESS))
 
 
 def test_usernames_are_counted_whatever_their_case(client: TestClient) -> None:
@@ -280,7 +294,9 @@ def test_the_guest_style_counts_toward_the_same_backoff(client: TestClient) -> N
     assert code_of(guest_style(client, "nobody.zz", WRONG)) == "could_not_authenticate"
 
 
-def test_an_unknown_card_and_a_wrong_code_are_answered_alike(client: TestClient) -> None:
+def test_an_unknown_card_and_a_wrong_code_are_answered_alike(
+    client: TestClient, refusal_waits: list[float]
+) -> None:
     activate(client, LOYALTY)
     a = guest_a(client)  # a registered virtual card with a code of its own
     answers = {
@@ -297,6 +313,11 @@ def test_an_unknown_card_and_a_wrong_code_are_answered_alike(client: TestClient)
     unknown = [card_style(client, NOT_A_CARD, "9999", STRANGER) for _ in range(PER_ADDRESS + 1)]
     assert known == unknown
     assert code_of(known[-1]) == "system.too_many_attempts"
+    # Answered alike down to how long each reply waited: the four first misses, then
+    # the known card and the unknown one, each with one miss before.
+    first, known_waits, unknown_waits = refusal_waits[:4], refusal_waits[4:9], refusal_waits[9:]
+    assert first == pytest.approx([0.05] * 4)
+    assert known_waits == unknown_waits == pytest.approx([0.1, 0.15, 0.2, 0.25, 0.3])
 
 
 def test_the_address_behind_a_trusted_proxy_is_the_one_counted(client: TestClient) -> None:
@@ -366,7 +387,9 @@ def test_a_guest_style_sign_in_without_an_address_still_counts(client: TestClien
     assert code_of(reply) == "account_locked"
 
 
-def test_asking_whether_cards_combine_is_counted_like_attaching(client: TestClient) -> None:
+def test_asking_whether_cards_combine_is_counted_like_attaching(
+    client: TestClient, refusal_waits: list[float]
+) -> None:
     activate(client, LOYALTY)
     a = guest_a(client)
     token = fresh_token(client, a)
@@ -400,6 +423,8 @@ def test_asking_whether_cards_combine_is_counted_like_attaching(client: TestClie
     assert "Too many failed attempts" in attach["errorMessage"], attach
     # The guest elsewhere is not held back.
     assert can_combine(LOYALTY, GUEST_HOME) == {"result": "success", "canCombine": True}
+    # Each card number was a first miss of its own.
+    assert refusal_waits == pytest.approx([0.05] * PER_SOURCE)
 
 
 def test_a_stranger_guessing_activation_codes_does_not_stop_the_cardholder(

@@ -1,25 +1,21 @@
-"""Fixtures and steps shared by the guest website's browser tests: a real `openpxs demo`
-process (on the test session's database kind), Debian's chromium, a page that keeps a
-screenshot when a step fails, and guests made through the API."""
+"""Fixtures and steps shared by the guest website's browser tests: the real `openpxs demo`
+process the browser tests share (on the test session's database kind) and guests made
+through the API."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 from playwright.sync_api import Page
 from sqlalchemy import update
 
 from openpxs.store.db import create_engine
 from openpxs.store.tables import users
-from tests.conftest import database_kind, reset
-from tests.e2e.server import free_port, start
 
 APP = ("demo-app", "demo-app-secret")
 POS = ("demo-pos", "demo-pos-secret")
@@ -36,23 +32,10 @@ class SiteServer:
         return f"{self.url}/m/1000/guest"
 
 
-@pytest.fixture(name="server", scope="module")
-def server_fixture(
-    tmp_path_factory: pytest.TempPathFactory, database_url: str, session_client: TestClient
-) -> Iterator[SiteServer]:
-    tmp = tmp_path_factory.mktemp("site")
-    if database_kind() == "postgresql":
-        reset(session_client)  # the session's database, emptied back to the demo
-        url = database_url
-    else:
-        url = f"sqlite:///{tmp / 'site.db'}"
-    port = free_port()
-    process = start(["demo", "--database", url], tmp / "server.log", port)
-    try:
-        yield SiteServer(f"http://127.0.0.1:{port}", url)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+@pytest.fixture(name="server")
+def server_fixture(demo_server: SiteServer) -> SiteServer:
+    """The demo process the browser tests share (tests/e2e/conftest.py)."""
+    return demo_server
 
 
 def api(server: SiteServer, path: str, body: dict[str, Any], auth: tuple[str, str]) -> Any:

@@ -19,6 +19,7 @@ import yaml
 from playwright.sync_api import Page, expect
 
 from openpxs.config import DEMO_CONFIG_FILES
+from openpxs.demo import DEMO_URL
 from tests.e2e.browser import accessible
 from tests.e2e.console_browser import OWNER, database_fixture, server_fixture, sign_in  # noqa: F401
 from tests.e2e.server import openpxs_command
@@ -27,11 +28,17 @@ DEMO_1000 = Path(DEMO_CONFIG_FILES[0])
 
 
 @pytest.fixture
-def restored(database: str) -> Iterator[None]:
-    """The shipped demo program applied again once the test has changed it."""
+def restored(server: str, database: str, tmp_path: Path) -> Iterator[None]:
+    """The demo program applied again once the test has changed it, as `openpxs demo`
+    installed it: the shipped file with its links at the address the demo is served at
+    (the server is shared with other browser tests, whose passes link there)."""
     yield
+    served = tmp_path / DEMO_1000.name
+    served.write_text(
+        DEMO_1000.read_text(encoding="utf-8").replace(DEMO_URL, server), encoding="utf-8"
+    )
     done = subprocess.run(
-        [*openpxs_command(), "config", "apply", str(DEMO_1000), "--database", database],
+        [*openpxs_command(), "config", "apply", str(served), "--database", database],
         capture_output=True,
         text=True,
         timeout=120,

@@ -5,39 +5,23 @@ page is scanned with axe-core and must have no serious or critical violation."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 from playwright.sync_api import Error, Page, Request, expect
 
-from tests.conftest import database_kind, reset
 from tests.e2e.browser import accessible
-from tests.e2e.server import free_port, start
+from tests.e2e.site_browser import SiteServer
 from tests.web.site import REDIRECT, pkce_pair
 
 APP = ("demo-app", "demo-app-secret")
 
 
-@pytest.fixture(scope="module")
-def server(
-    tmp_path_factory: pytest.TempPathFactory, database_url: str, session_client: TestClient
-) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("site")
-    if database_kind() == "postgresql":
-        reset(session_client)  # the session's database, emptied back to the demo
-        url = database_url
-    else:
-        url = f"sqlite:///{tmp / 'site.db'}"
-    port = free_port()
-    process = start(["demo", "--database", url], tmp / "server.log", port)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+@pytest.fixture
+def server(demo_server: SiteServer) -> str:
+    """The demo process the browser tests share (tests/e2e/conftest.py)."""
+    return demo_server.url
 
 
 def sign_in(page: Page, username: str, password: str) -> None:

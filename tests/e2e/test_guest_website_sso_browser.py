@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -41,7 +42,9 @@ def _apply(url: str, config: MerchantConfig) -> None:
         finally:
             await engine.dispose()
 
-    asyncio.run(go())
+    # In a thread of its own: the browser driver keeps an event loop on this one.
+    with ThreadPoolExecutor(1) as worker:
+        worker.submit(asyncio.run, go()).result()
 
 
 @pytest.fixture(scope="module")

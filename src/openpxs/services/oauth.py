@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from openpxs.domain.errors import Reason, Refused
 from openpxs.domain.identity import Integration, Principal
 from openpxs.domain.program import Program
-from openpxs.security import check_password_off_loop, hash_secret
+from openpxs.security import check_password_off_loop, decoy_hash
 from openpxs.services import guessing
 from openpxs.store.repositories.users import User
 from openpxs.store.uow import UnitOfWork
@@ -25,9 +25,6 @@ from openpxs.store.uow import UnitOfWork
 GUEST_SCOPES = ("user_read", "user_write", "account_read", "account_write")
 GRANTABLE_SCOPES = frozenset((*GUEST_SCOPES, "region_event_post"))
 DEFAULT_SCOPE = " ".join(GUEST_SCOPES)
-
-# Paid on every failed password so that unknown usernames cost the same time.
-_DECOY = hash_secret(secrets.token_hex(16))
 
 
 @dataclass(frozen=True)
@@ -111,7 +108,7 @@ async def check_password(
     )
     user = await uow.users.by_unique(program.merchant_id, "username", username)
     if user is None or user.password_hash is None:
-        await check_password_off_loop(_DECOY, password)
+        await check_password_off_loop(await decoy_hash(), password)
         ok = False
     else:
         ok = await check_password_off_loop(user.password_hash, password)
@@ -141,7 +138,7 @@ async def password_to_check(
         return None
     user = await uow.users.by_unique(program.merchant_id, "username", username)
     if user is None or user.password_hash is None:
-        return _DECOY
+        return await decoy_hash()
     return user.password_hash
 
 

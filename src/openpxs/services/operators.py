@@ -26,14 +26,17 @@ from openpxs.domain.operators import (
     totp_matches,
 )
 from openpxs.domain.program import Program
-from openpxs.security import check_password_off_loop, hash_password_off_loop, hash_secret
+from openpxs.security import (
+    check_password_off_loop,
+    decoy_hash,
+    hash_password_off_loop,
+)
 from openpxs.services import guessing
 from openpxs.store.repositories.operators import OperatorExists
 from openpxs.store.uow import UnitOfWork
 
 # A console session lasts a working day; signing in again starts a new one.
 SESSION_HOURS = 10
-_DECOY = hash_secret(secrets.token_hex(16))
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,7 @@ async def password_to_check(
     except Refused:
         return None
     stored = await uow.operators.by_email(program.merchant_id, email.strip().lower())
-    return stored.password_hash if stored is not None else _DECOY
+    return stored.password_hash if stored is not None else await decoy_hash()
 
 
 def token_digest(token: str) -> str:
@@ -144,7 +147,8 @@ async def sign_in(
         uow, program, guess, source, now, reason=Reason.ACCOUNT_LOCKED
     )
     stored = await uow.operators.by_email(program.merchant_id, email.strip().lower())
-    ok = await check_password_off_loop(stored.password_hash if stored else _DECOY, password)
+    hash = stored.password_hash if stored is not None else await decoy_hash()
+    ok = await check_password_off_loop(hash, password)
     operator = stored.operator if stored is not None else None
     if ok and operator is not None and operator.enabled:
         owners_must = program.console.require_totp_for_owners
