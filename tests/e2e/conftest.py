@@ -53,7 +53,7 @@ class Shared(Generic[T]):
             stack.close()
 
     def stop_unless_used_by(self, item: pytest.Item | None) -> None:
-        if item is None or self.fixture not in getattr(item, "fixturenames", ()):
+        if item is None or not uses(item, self.fixture):
             self.stop()
 
 
@@ -62,8 +62,13 @@ DEMO: Shared[SiteServer] = Shared("demo_server")
 SHARED = (DEMO, BROWSER)  # the server stops first: it may still be serving a page
 
 
+# The fixtures below are this folder's: a test elsewhere naming a fixture of its own
+# "browser" (the console's tests do: a TestClient) uses none of them.
+HERE = Path(__file__).parent
+
+
 def uses(item: pytest.Item, fixture: str) -> bool:
-    return fixture in getattr(item, "fixturenames", ())
+    return item.path.is_relative_to(HERE) and fixture in getattr(item, "fixturenames", ())
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
