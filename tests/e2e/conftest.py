@@ -14,7 +14,7 @@ the other tests reset under it."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -22,10 +22,8 @@ import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page
 
-from tests.conftest import database_kind, reset
 from tests.e2e.browser import chromium, screenshot_on_failure
-from tests.e2e.server import free_port, start
-from tests.e2e.site_browser import SiteServer
+from tests.e2e.site_browser import SiteServer, running_site, server_database
 
 T = TypeVar("T")
 
@@ -112,25 +110,10 @@ def demo_server(
 
     def start() -> AbstractContextManager[SiteServer]:
         tmp = tmp_path_factory.mktemp("demo-server")
-        if database_kind() == "postgresql":
-            reset(session_client)  # the session's database, emptied back to the demo
-            url = database_url
-        else:
-            url = f"sqlite:///{tmp / 'demo.db'}"
-        return running_demo(url, tmp / "server.log")
+        url = server_database(tmp, database_url, session_client)
+        return running_site("demo", url, tmp / "server.log")
 
     return DEMO.get(start)
-
-
-@contextmanager
-def running_demo(database: str, log: Path) -> Iterator[SiteServer]:
-    port = free_port()
-    process = start(["demo", "--database", database], log, port)
-    try:
-        yield SiteServer(f"http://127.0.0.1:{port}", database)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @pytest.fixture

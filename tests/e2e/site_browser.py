@@ -5,21 +5,48 @@ through the API."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from playwright.sync_api import Page
 from sqlalchemy import update
 
 from openpxs.store.db import create_engine
 from openpxs.store.tables import users
+from tests.conftest import database_kind, reset
+from tests.e2e.server import free_port, start
 
 APP = ("demo-app", "demo-app-secret")
 POS = ("demo-pos", "demo-pos-secret")
 PASSWORD = "Wonderful42!"
+
+
+@contextmanager
+def running_site(command: str, database: str, log: Path) -> Iterator[SiteServer]:
+    """``openpxs <command>`` (demo or serve) on ``database``, on a port of its own."""
+    port = free_port()
+    process = start([command, "--database", database], log, port)
+    try:
+        yield SiteServer(f"http://127.0.0.1:{port}", database)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def server_database(tmp: Path, database_url: str, session_client: TestClient) -> str:
+    """The database a demo server of the browser tests runs on: on PostgreSQL the test
+    session's, emptied back to the demo first; on SQLite a file of its own in ``tmp``."""
+    if database_kind() == "postgresql":
+        reset(session_client)
+        return database_url
+    return f"sqlite:///{tmp / 'site.db'}"
 
 
 @dataclass(frozen=True)

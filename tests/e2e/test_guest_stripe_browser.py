@@ -22,10 +22,9 @@ from openpxs.demo import install_demo
 from openpxs.store.config_apply import apply_config
 from openpxs.store.db import create_engine
 from tests.api.test_stripe_processor import KEY_VARIABLE
-from tests.conftest import database_kind, reset
+from tests.conftest import database_kind
 from tests.e2e.browser import accessible
-from tests.e2e.server import free_port, start
-from tests.e2e.site_browser import SiteServer, new_guest, sign_in
+from tests.e2e.site_browser import SiteServer, new_guest, running_site, server_database, sign_in
 from tests.fakes.localstripe import SECRET_KEY, LocalStripe
 from tests.fakes.stripe_js import running_stripe_js
 from tests.program_config import DEMO_1000, edited_config
@@ -57,11 +56,8 @@ def stripe_server(
     localstripe: LocalStripe,
 ) -> Iterator[SiteServer]:
     tmp = tmp_path_factory.mktemp("stripe-site")
-    if database_kind() == "postgresql":
-        reset(session_client)  # the session's database, emptied back to the demo
-        url = database_url
-    else:
-        url = f"sqlite:///{tmp / 'site.db'}"
+    url = server_database(tmp, database_url, session_client)
+    if database_kind() == "sqlite":
         in_a_thread(install_demo(url))
     with running_stripe_js(localstripe) as stripe_js, pytest.MonkeyPatch.context() as env:
         env.setenv(KEY_VARIABLE, SECRET_KEY)
@@ -76,15 +72,12 @@ def stripe_server(
             }
 
         in_a_thread(apply(url, edited_config(to_stripe)))
-        port = free_port()
         log = tmp / "server.log"
-        process = start(["serve", "--database", url], log, port)
         try:
-            yield SiteServer(f"http://127.0.0.1:{port}", url)
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+            with running_site("serve", url, log) as site:
+                yield site
             assert VISA not in log.read_text(), "the card number reached the server's log"
+        finally:
             # On PostgreSQL this is the session's database: the tests after this one
             # expect the demo program as shipped, with its test processor.
             in_a_thread(apply(url, load_config(DEMO_1000)))

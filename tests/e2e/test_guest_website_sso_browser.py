@@ -22,9 +22,10 @@ from playwright.sync_api import Error, Page, Request, expect
 from openpxs.cli_support import open_database
 from openpxs.config.model import MerchantConfig
 from openpxs.store.config_apply import apply_config
-from tests.conftest import database_kind, reset
+from tests.conftest import database_kind
 from tests.e2e.browser import accessible
 from tests.e2e.server import free_port, start
+from tests.e2e.site_browser import server_database
 from tests.fakes.apple_id import CLIENT_ID, TEAM_ID, FakeAppleId
 from tests.program_config import DEMO_1000, edited_config
 from tests.web.site import REDIRECT
@@ -57,11 +58,7 @@ def server(
     """The demo, with Sign in with Apple pointed at the fake (applied as an operator
     applies a program file; the server reads it again within a second)."""
     tmp = tmp_path_factory.mktemp("site-sso")
-    if database_kind() == "postgresql":
-        reset(session_client)  # the session's database, emptied back to the demo
-        url = database_url
-    else:
-        url = f"sqlite:///{tmp / 'site.db'}"
+    url = server_database(tmp, database_url, session_client)
     port = free_port()
     process = start(["demo", "--database", url], tmp / "server.log", port)
 
