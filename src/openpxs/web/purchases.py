@@ -112,6 +112,55 @@ async def _shown(
         raise
 
 
+async def _checkout(
+    request: Request,
+    site: Site,
+    pay: Callable[[Call, Units], Awaitable[guest_purchases.Checkout]],
+    back: ReturnTo,
+    *,
+    not_offered: tuple[Reason, ...],
+    problems: dict[Reason, str],
+    again: Callable[[str], Awaitable[Response]],
+) -> Response:
+    """A purchase form's checkout opened, and the guest sent to pay; or the form shown
+    ``again`` with the problem its refusal maps to in ``problems``."""
+    try:
+        checkout = await run_paying(request, site, pay)
+    except DomainError as error:
+        if error.reason == Reason.INVALID_TOKEN:
+            return _signed_out(site)
+        if error.reason in not_offered:
+            return _not_offered(request, site)
+        problem = problems.get(error.reason)
+        if problem is None:
+            raise
+        return await again(problem)
+    return _to_payment(request, site, checkout, back)
+
+
+async def _finished(
+    request: Request,
+    site: Site,
+    finish: Callable[[Call, Units], Awaitable[T]],
+    template: str,
+    *,
+    unknown: tuple[Reason, ...],
+) -> Response:
+    """The page a purchase ends on once the guest is back from paying; a purchase it
+    cannot find (``unknown``) is a 404."""
+    try:
+        done = await run_paying(request, site, finish)
+    except DomainError as error:
+        if error.reason == Reason.INVALID_TOKEN:
+            return _signed_out(site)
+        if error.reason in unknown:
+            return page(
+                request, site, "error.html", status=404, signed_in=True, message="purchase.unknown"
+            )
+        raise
+    return page(request, site, template, signed_in=True, done=done)
+
+
 # ---------------------------------------------------------------------------------------
 # Reload
 
@@ -158,18 +207,18 @@ async def reload_form(request: Request, site: Site, form: dict[str, str]) -> Res
     async def pay(call: Call, units: Units) -> guest_purchases.Checkout:
         return await guest_purchases.open_reload(call, units, card, amount, back)
 
-    try:
-        checkout = await run_paying(request, site, pay)
-    except DomainError as error:
-        if error.reason == Reason.INVALID_TOKEN:
-            return _signed_out(site)
-        if error.reason == Reason.PAYMENTS_NOT_CONFIGURED:
-            return _not_offered(request, site)
-        problem = RELOAD_PROBLEMS.get(error.reason)
-        if problem is None:
-            raise
+    async def again(problem: str) -> Response:
         return await _reload_page(request, site, status=400, problem=problem, sent=sent)
-    return _to_payment(request, site, checkout, back)
+
+    return await _checkout(
+        request,
+        site,
+        pay,
+        back,
+        not_offered=(Reason.PAYMENTS_NOT_CONFIGURED,),
+        problems=RELOAD_PROBLEMS,
+        again=again,
+    )
 
 
 async def reload_done(request: Request, site: Site) -> Response:
@@ -178,17 +227,9 @@ async def reload_done(request: Request, site: Site) -> Response:
     async def finish(call: Call, units: Units) -> guest_purchases.Reload:
         return await guest_purchases.finish_reload(call, units, reference)
 
-    try:
-        done = await run_paying(request, site, finish)
-    except DomainError as error:
-        if error.reason == Reason.INVALID_TOKEN:
-            return _signed_out(site)
-        if error.reason == Reason.PAYMENT_INTENT_NOT_FOUND:
-            return page(
-                request, site, "error.html", status=404, signed_in=True, message="purchase.unknown"
-            )
-        raise
-    return page(request, site, "reload_done.html", signed_in=True, done=done)
+    return await _finished(
+        request, site, finish, "reload_done.html", unknown=(Reason.PAYMENT_INTENT_NOT_FOUND,)
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -244,18 +285,18 @@ async def egift_form(request: Request, site: Site, form: dict[str, str]) -> Resp
     async def pay(call: Call, units: Units) -> guest_purchases.Checkout:
         return await guest_purchases.open_egift(call, units, wanted, back)
 
-    try:
-        checkout = await run_paying(request, site, pay)
-    except DomainError as error:
-        if error.reason == Reason.INVALID_TOKEN:
-            return _signed_out(site)
-        if error.reason in NOT_OFFERED:
-            return _not_offered(request, site)
-        problem = EGIFT_PROBLEMS.get(error.reason)
-        if problem is None:
-            raise
+    async def again(problem: str) -> Response:
         return await _egift_page(request, site, status=400, problem=problem, sent=sent)
-    return _to_payment(request, site, checkout, back)
+
+    return await _checkout(
+        request,
+        site,
+        pay,
+        back,
+        not_offered=NOT_OFFERED,
+        problems=EGIFT_PROBLEMS,
+        again=again,
+    )
 
 
 async def egift_done(request: Request, site: Site) -> Response:
@@ -264,14 +305,10 @@ async def egift_done(request: Request, site: Site) -> Response:
     async def finish(call: Call, units: Units) -> guest_purchases.Egift:
         return await guest_purchases.finish_egift(call, units, reference)
 
-    try:
-        done = await run_paying(request, site, finish)
-    except DomainError as error:
-        if error.reason == Reason.INVALID_TOKEN:
-            return _signed_out(site)
-        if error.reason in (Reason.PAYMENT_INTENT_NOT_FOUND, *NOT_OFFERED):
-            return page(
-                request, site, "error.html", status=404, signed_in=True, message="purchase.unknown"
-            )
-        raise
-    return page(request, site, "egift_done.html", signed_in=True, done=done)
+    return await _finished(
+        request,
+        site,
+        finish,
+        "egift_done.html",
+        unknown=(Reason.PAYMENT_INTENT_NOT_FOUND, *NOT_OFFERED),
+    )
