@@ -154,14 +154,9 @@ def liability(
     was added, spent and written off by expiry that day; on the last day, the value on
     accounts with no activity (expiry aside) for --dormant-days.
     """
-    from openpxs.services import reports
-
-    async def read(uow: UnitOfWork, merchant_id: int, first: date, last: date) -> Report:
-        return await reports.liability(
-            uow, merchant_id, first, last, store_code=store, dormant_days=dormant_days
-        )
-
-    _show(_produce(merchant, first, last, database, read), csv_file, svg_file)
+    _outstanding(
+        "liability", merchant, first, last, store, dormant_days, database, csv_file, svg_file
+    )
 
 
 @reports_app.command("points")
@@ -179,10 +174,27 @@ def points(
 
     The same columns as the liability report, over the points and reward wallets.
     """
+    _outstanding("points", merchant, first, last, store, dormant_days, database, csv_file, svg_file)
+
+
+def _outstanding(
+    which: str,
+    merchant: int,
+    first: str,
+    last: str,
+    store: str | None,
+    dormant_days: int,
+    database: str | None,
+    csv_file: str | None,
+    svg_file: Path | None,
+) -> None:
+    """The liability or points report (``which``): the two take the same options."""
     from openpxs.services import reports
 
+    produce = reports.liability if which == "liability" else reports.points
+
     async def read(uow: UnitOfWork, merchant_id: int, first: date, last: date) -> Report:
-        return await reports.points(
+        return await produce(
             uow, merchant_id, first, last, store_code=store, dormant_days=dormant_days
         )
 
