@@ -13,11 +13,10 @@ import hashlib
 import html
 import json
 import secrets
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -25,6 +24,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+
+from tests.fakes.servers import serving
 
 CLIENT_ID = "com.example.demo.web"
 # An app's bundle id: the aud of the tokens Apple gives the app (guest.apple).
@@ -144,16 +145,9 @@ def _handler(fake: FakeAppleId) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture(scope="session")
 def apple_id_server() -> Iterator[FakeAppleId]:
     fake = FakeAppleId()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(fake)) as url:
+        fake.url = url
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture

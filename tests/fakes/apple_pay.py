@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import json
 import secrets
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
+
+from tests.fakes.servers import serving
 
 MERCHANT_IDENTIFIER = "merchant.com.example.openpxs"
 
@@ -90,16 +91,9 @@ def _handler(fake: FakeApplePay) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture(scope="session")
 def apple_pay_server() -> Iterator[FakeApplePay]:
     fake = FakeApplePay()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(fake)) as url:
+        fake.url = url
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture

@@ -8,13 +8,14 @@ and records every request so tests can check what was asked.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes.servers import serving
 
 PLACES: list[dict[str, Any]] = [
     {
@@ -93,13 +94,6 @@ def _handler(state: FakeNominatim) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def fake_nominatim() -> Iterator[FakeNominatim]:
     state = FakeNominatim()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    state.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(state)) as url:
+        state.base_url = url
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()

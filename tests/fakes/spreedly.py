@@ -23,10 +23,12 @@ import secrets
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
+
+from tests.fakes.servers import serving
 
 ENVIRONMENT_KEY = "env_openpxs_test"
 ACCESS_SECRET = "access_secret_openpxs"
@@ -283,16 +285,9 @@ def _strip(body: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def spreedly_server() -> Iterator[FakeSpreedly]:
     fake = FakeSpreedly()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(fake)) as url:
+        fake.url = url
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture

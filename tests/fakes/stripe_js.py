@@ -12,15 +12,15 @@ confirms the intent with the secret key. The site never receives it.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
 
 from tests.fakes.localstripe import SECRET_KEY, LocalStripe
+from tests.fakes.servers import serving
 
 SCRIPT = """
 (function () {
@@ -121,11 +121,5 @@ def running_stripe_js(localstripe: LocalStripe) -> Iterator[str]:
             sent = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             self._reply(json.dumps(_confirm(localstripe, sent)).encode(), "application/json")
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as url:
+        yield url

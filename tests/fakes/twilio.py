@@ -13,13 +13,14 @@ import hashlib
 import hmac
 import json
 import secrets
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
+
+from tests.fakes.servers import serving
 
 
 @dataclass
@@ -73,16 +74,9 @@ def _handler(state: FakeTwilio) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def fake_twilio() -> Iterator[FakeTwilio]:
     state = FakeTwilio()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    state.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(state)) as url:
+        state.base_url = url
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def signed_inbound(auth_token: str, url: str, form: dict[str, str]) -> dict[str, str]:
