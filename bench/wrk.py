@@ -147,11 +147,9 @@ end
 """
 
 
-def _tree_cpu_seconds(pid: int) -> tuple[float, float]:
-    """User and system CPU of ``pid`` and every process below it (the server's workers)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    children: dict[int, list[int]] = {}
-    stats: dict[int, list[str]] = {}
+def _process_stats() -> dict[int, tuple[str, list[str]]]:
+    """Each process's command name and the fields of /proc/<pid>/stat after it."""
+    stats: dict[int, tuple[str, list[str]]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -159,9 +157,17 @@ def _tree_cpu_seconds(pid: int) -> tuple[float, float]:
             raw = (entry / "stat").read_text()
         except OSError:
             continue
-        fields = raw[raw.rindex(")") + 2 :].split()
-        process = int(entry.name)
-        stats[process] = fields
+        name = raw[raw.index("(") + 1 : raw.rindex(")")]
+        stats[int(entry.name)] = (name, raw[raw.rindex(")") + 2 :].split())
+    return stats
+
+
+def _tree_cpu_seconds(pid: int) -> tuple[float, float]:
+    """User and system CPU of ``pid`` and every process below it (the server's workers)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    stats = {process: fields for process, (_, fields) in _process_stats().items()}
+    for process, fields in stats.items():
         children.setdefault(int(fields[1]), []).append(process)
     user, system, todo = 0.0, 0.0, [pid]
     while todo:
@@ -172,6 +178,17 @@ def _tree_cpu_seconds(pid: int) -> tuple[float, float]:
             system += int(found[12]) / ticks
         todo.extend(children.get(process, []))
     return user, system
+
+
+def database_cpu_seconds() -> float:
+    """User and system CPU of this machine's PostgreSQL processes (a local database's
+    share of each call; the backends of ended connections are not counted)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    return sum(
+        (int(fields[11]) + int(fields[12])) / ticks
+        for name, fields in _process_stats().values()
+        if name in ("postgres", "postmaster")
+    )
 
 
 def run(
@@ -212,7 +229,9 @@ def run(
         if warmup > 0:
             once(warm_lua, warmup)
         cpu_before = _tree_cpu_seconds(server_pid) if server_pid else None
+        database_before = database_cpu_seconds()
         figures = once(lua, seconds)
+        database_after = database_cpu_seconds()
         cpu_after = _tree_cpu_seconds(server_pid) if server_pid else None
     requests = int(figures["requests"])
     elapsed = float(figures["seconds"]) or seconds
@@ -236,6 +255,9 @@ def run(
         summary["server_cpu_ms_per_call"] = round(user + system, 3)
         summary["server_user_ms_per_call"] = round(user, 3)
         summary["server_system_ms_per_call"] = round(system, 3)
+    if requests and database_after > database_before:
+        spent = (database_after - database_before) / requests * 1e3
+        summary["database_cpu_ms_per_call"] = round(spent, 3)
     return summary
 
 

@@ -164,7 +164,7 @@ WITH held AS (
     AND EXISTS (SELECT 1 FROM held)
   RETURNING id
 )"""
-_RECORD_AND_WRITE = """, t AS (
+_RECORD = """, t AS (
   INSERT INTO transactions (merchant_id, id, kind, account_id, card_number, store_code,
       terminal_id, operator_id, pos_transaction_id, pos_datetime, created_at,
       contents_hash, integration_id)
@@ -173,7 +173,10 @@ _RECORD_AND_WRITE = """, t AS (
       :integration
   {source}
   RETURNING id
-), new_account AS (
+)"""
+# A card sold with value on it (activate, activateAdd): its new account and the card's
+# change, written only when ``activate`` is set.
+_ACTIVATION = """, new_account AS (
   INSERT INTO accounts (merchant_id, id, template_code, status, created_at)
   SELECT :m, :a, :template, 'active', :now FROM t WHERE CAST(:activate AS BOOLEAN)
 ), card_on AS (
@@ -184,8 +187,13 @@ _RECORD_AND_WRITE = """, t AS (
   INSERT INTO transaction_cards (merchant_id, transaction_id, card_id, account_id,
       from_status, to_status)
   SELECT :m, t.id, :card_id, :a, 'inactive', 'active' FROM t WHERE CAST(:activate AS BOOLEAN)
-), new_ids AS MATERIALIZED (
-  SELECT k, nextval('lots_id_seq') AS id FROM generate_series(1, :new_count) AS k
+)"""
+# The postings. The new lots' ids are numbered by the lots themselves (an array, not
+# generate_series over a count): PostgreSQL's estimate of a generic plan for the
+# statement then stays close to a custom one's, so a prepared statement is planned
+# once instead of on every call.
+_POSTINGS = """, new_ids AS MATERIALIZED (
+  SELECT k, nextval('lots_id_seq') AS id FROM unnest(:nl_w) WITH ORDINALITY AS n(w, k)
 ), new_lots AS (
   INSERT INTO lots (merchant_id, id, account_id, wallet_code, remaining_units, expires_on,
       expires_at, transaction_id)
@@ -236,6 +244,7 @@ _WRITE_PARAMS: tuple[BindParameter[Any], ...] = (
     bindparam("nl_on", type_=ARRAY(Date)),
     bindparam("nl_at", type_=ARRAY(DateTime(timezone=True))),
 )
+_RECORD_AND_WRITE = _RECORD + _ACTIVATION + _POSTINGS
 _WRITE = _RECORD_AND_WRITE.format(source="")
 _WRITE_ONLY = text(_BUMP + _WRITE + _RESULT).bindparams(*_WRITE_PARAMS)
 _WRITE_AND_REPLY = text(_BUMP + _WRITE + _REPLY + _RESULT).bindparams(
@@ -251,7 +260,8 @@ _CLAIM_WITH_REPLY = """, claimed AS (
 )"""
 GUARDED_WRITE = DirectStatement(
     text(
-        _GUARD + _RECORD_AND_WRITE.format(source="FROM g") + _CLAIM_WITH_REPLY + _RESULT
+        # Never an activation: the guard holds only a card that is already active.
+        _GUARD + _RECORD.format(source="FROM g") + _POSTINGS + _CLAIM_WITH_REPLY + _RESULT
     ).bindparams(*_WRITE_PARAMS, bindparam("scopes", type_=ARRAY(String)))
 )
 
@@ -709,7 +719,6 @@ class LedgerRepository(Repository):
             "now": stamp.now,
             "hash": contents_hash,
             "integration": stamp.integration_id,
-            "new_count": len(new_lots),
             "nl_w": [w for w, _ in new_lots],
             "nl_units": [lot.remaining for _, lot in new_lots],
             "nl_on": [lot.expires_on for _, lot in new_lots],
