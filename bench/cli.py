@@ -149,6 +149,7 @@ class Bench:
         self.o = options
         self.report: dict[str, Any] = {}
         self.started = time.perf_counter()
+        self.database_url = ""
 
     def say(self, message: str) -> None:
         if not self.o.quiet:
@@ -165,6 +166,7 @@ class Bench:
             created = f"openpxs_bench_{os.getpid()}"
             url = database.create_postgres(created)
         kind = database.kind(url)
+        self.database_url = url
         self.report["meta"] = {
             "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
             "database": kind,
@@ -396,6 +398,7 @@ class Bench:
             if hi - lo + 1 != count:
                 raise RuntimeError(f"the loaded cards' accounts are not consecutive ids {lo}-{hi}")
         for run in range(o.runs):
+            database.maintain(url)
             self.say(f"load run {run + 1}/{o.runs}: {o.terminals} terminals, {o.seconds} s")
             runs.append(self.one_run(server, run, with_check))
             self.say(
@@ -463,6 +466,8 @@ class Bench:
             seconds=o.seconds,
             warmup=o.warmup,
             server_pid=server.pid,
+            # The warm-up's rows in the statistics too (the retry keys start from none).
+            settle=lambda: database.maintain(self.database_url),
         )
         return bench_wrk.with_operation(summary, o.only)
 

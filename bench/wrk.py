@@ -22,6 +22,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -200,9 +201,11 @@ def run(
     seconds: float,
     warmup: float,
     server_pid: int | None,
+    settle: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
-    """A warm-up run of ``warm_lua``, then the measured one of ``lua`` (their own
-    calls, their own fresh cards); a summary shaped as ``summarize_load``'s."""
+    """A warm-up run of ``warm_lua``, ``settle``, then the measured one of ``lua``
+    (their own calls, their own fresh cards); a summary shaped as
+    ``summarize_load``'s."""
     with tempfile.TemporaryDirectory(prefix="openpxs-wrk-") as tmp:
 
         def once(text: str, duration: float) -> dict[str, Any]:
@@ -228,6 +231,8 @@ def run(
 
         if warmup > 0:
             once(warm_lua, warmup)
+        if settle is not None:
+            settle()
         cpu_before = _tree_cpu_seconds(server_pid) if server_pid else None
         database_before = database_cpu_seconds()
         figures = once(lua, seconds)
