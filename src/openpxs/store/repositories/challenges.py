@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from openpxs.store.repositories import Repository
@@ -25,6 +25,43 @@ from openpxs.store.tables import (
 
 # (challenge code, occurrence key)
 OccurrenceRef = tuple[str, str]
+
+# What every posted check reads and writes of its account's challenges, built once:
+# building a statement costs more Python than the database spends on these.
+_AUDIENCE_FACTS = select(
+    accounts.c.template_code,
+    accounts.c.tier_code,
+    accounts.c.created_at,
+    accounts.c.registered_at,
+    accounts.c.user_id,
+).where(accounts.c.merchant_id == bindparam("m"), accounts.c.id == bindparam("a"))
+_ENTRIES = select(challenge_entries).where(
+    challenge_entries.c.merchant_id == bindparam("m"),
+    challenge_entries.c.account_id == bindparam("a"),
+)
+_RECORD_PROGRESS = challenge_progress.insert()
+_PROGRESS_KEYS = (
+    challenge_progress.c.challenge_code,
+    challenge_progress.c.occurrence,
+    challenge_progress.c.store_code,
+)
+# The account's standing contributions, summed by occurrence and store.
+_STANDING = (
+    select(*_PROGRESS_KEYS, func.sum(challenge_progress.c.units))
+    .where(
+        challenge_progress.c.merchant_id == bindparam("m"),
+        challenge_progress.c.account_id == bindparam("a"),
+        challenge_progress.c.group_id.is_(None),
+        challenge_progress.c.taken_back_at.is_(None),
+    )
+    .group_by(*_PROGRESS_KEYS)
+    .order_by(*_PROGRESS_KEYS)
+)
+# The same of one occurrence (what a posted check asks after adding to it).
+_STANDING_IN_ONE = _STANDING.where(
+    challenge_progress.c.challenge_code == bindparam("code"),
+    challenge_progress.c.occurrence == bindparam("occurrence"),
+)
 
 
 @dataclass(frozen=True)
@@ -96,17 +133,8 @@ class ChallengeRepository(Repository):
         return postgresql.insert(table) if self.postgres else sqlite.insert(table)
 
     async def audience_facts(self, merchant_id: int, account_id: int) -> AudienceFacts | None:
-        row = (
-            await self.conn.execute(
-                select(
-                    accounts.c.template_code,
-                    accounts.c.tier_code,
-                    accounts.c.created_at,
-                    accounts.c.registered_at,
-                    accounts.c.user_id,
-                ).where(accounts.c.merchant_id == merchant_id, accounts.c.id == account_id)
-            )
-        ).first()
+        found = await self.conn.execute(_AUDIENCE_FACTS, {"m": merchant_id, "a": account_id})
+        row = found.first()
         if row is None:
             return None
         return AudienceFacts(
@@ -116,12 +144,7 @@ class ChallengeRepository(Repository):
     # --- entries ----------------------------------------------------------------------
 
     async def entries(self, merchant_id: int, account_id: int) -> dict[str, Entry]:
-        rows = await self.conn.execute(
-            select(challenge_entries).where(
-                challenge_entries.c.merchant_id == merchant_id,
-                challenge_entries.c.account_id == account_id,
-            )
-        )
+        rows = await self.conn.execute(_ENTRIES, {"m": merchant_id, "a": account_id})
         return {r.challenge_code: Entry(r.opted_in, r.charity_code, r.changed_at) for r in rows}
 
     async def set_entry(
@@ -164,17 +187,18 @@ class ChallengeRepository(Repository):
         group_id: int | None = None,
     ) -> None:
         await self.conn.execute(
-            challenge_progress.insert().values(
-                merchant_id=merchant_id,
-                challenge_code=ref[0],
-                occurrence=ref[1],
-                account_id=account_id,
-                transaction_id=transaction_id,
-                store_code=store_code,
-                units=units,
-                recorded_at=now,
-                group_id=group_id,
-            )
+            _RECORD_PROGRESS,
+            {
+                "merchant_id": merchant_id,
+                "challenge_code": ref[0],
+                "occurrence": ref[1],
+                "account_id": account_id,
+                "transaction_id": transaction_id,
+                "store_code": store_code,
+                "units": units,
+                "recorded_at": now,
+                "group_id": group_id,
+            },
         )
 
     async def standing_progress(
@@ -183,27 +207,18 @@ class ChallengeRepository(Repository):
         """(store code, units) of the standing contributions, summed by store, by
         occurrence; only of ``refs`` when given. Summed here, so a check costs the same
         for a guest with a thousand visits as for one with ten."""
-        progress = challenge_progress.c
-        query = select(
-            progress.challenge_code,
-            progress.occurrence,
-            progress.store_code,
-            func.sum(progress.units),
-        ).where(
-            progress.merchant_id == merchant_id,
-            progress.account_id == account_id,
-            progress.group_id.is_(None),
-            progress.taken_back_at.is_(None),
-        )
-        if refs is not None:
-            if not refs:
-                return {}
-            query = query.where(_of_occurrences(refs))
+        params: dict[str, Any] = {"m": merchant_id, "a": account_id}
+        if refs is None:
+            query = _STANDING
+        elif not refs:
+            return {}
+        elif len(set(refs)) == 1:
+            query = _STANDING_IN_ONE
+            params["code"], params["occurrence"] = refs[0]
+        else:
+            query = _STANDING.where(_of_occurrences(refs))
         found: dict[OccurrenceRef, list[tuple[str, int]]] = defaultdict(list)
-        grouped = query.group_by(progress.challenge_code, progress.occurrence, progress.store_code)
-        for code, occurrence, store, units in await self.conn.execute(
-            grouped.order_by(progress.challenge_code, progress.occurrence, progress.store_code)
-        ):
+        for code, occurrence, store, units in await self.conn.execute(query, params):
             found[(code, occurrence)].append((store, int(units)))
         return dict(found)
 
