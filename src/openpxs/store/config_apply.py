@@ -147,7 +147,7 @@ async def apply_config(
         ).scalar_one()
         # This process sees the change once it commits; other processes within
         # RECHECK_SECONDS.
-        program_cache.written(conn.engine.url, mid, version)
+        program_cache.written(conn.engine, mid, version)
 
     handled = 0
     for card_range in config.card_ranges:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import Table, bindparam, select
-from sqlalchemy.engine import URL
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Engine, Table, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from openpxs.domain.errors import InvalidMerchant
 from openpxs.domain.program import Program
@@ -35,15 +35,28 @@ _VERSION = select(merchants.c.config_version).where(
 )
 
 
-# (database URL, merchant_id) -> the copy of its program this process holds.
-_cache: dict[tuple[URL, int], _Cached] = {}
+# (database, merchant_id) -> the copy of its program this process holds. The database
+# is its URL's text, so that every engine of one database shares the copies.
+_cache: dict[tuple[str, int], _Cached] = {}
 
 
-# (database URL, merchant_id) -> the program version this process wrote last. A call
-# that read the program while that write was not yet committed read the version before
-# it: what it read is used once but not kept, or the process would hold the old program
+# (database, merchant_id) -> the program version this process wrote last. A call that
+# read the program while that write was not yet committed read the version before it:
+# what it read is used once but not kept, or the process would hold the old program
 # for RECHECK_SECONDS after changing it itself.
-_written: dict[tuple[URL, int], int] = {}
+_written: dict[tuple[str, int], int] = {}
+
+# Each engine's database, rendered once: a URL renders itself to be hashed, which on
+# every POS call showed in the profile.
+_databases: WeakKeyDictionary[Engine, str] = WeakKeyDictionary()
+
+
+def database_of(engine: AsyncEngine) -> str:
+    sync = engine.sync_engine
+    found = _databases.get(sync)
+    if found is None:
+        found = _databases[sync] = sync.url.render_as_string(hide_password=True)
+    return found
 
 
 def forget(merchant_id: int | None = None) -> None:
@@ -55,10 +68,10 @@ def forget(merchant_id: int | None = None) -> None:
         del _cache[key]
 
 
-def written(url: URL, merchant_id: int, version: int) -> None:
+def written(engine: AsyncEngine, merchant_id: int, version: int) -> None:
     """This process is writing ``version`` of the merchant's program (config apply): no
     copy older than it is kept from now on, even one read before the write commits."""
-    _written[(url, merchant_id)] = version
+    _written[(database_of(engine), merchant_id)] = version
     forget(merchant_id)
 
 
@@ -79,8 +92,7 @@ class ProgramRepository(Repository):
 
 
 async def load_program(conn: AsyncConnection, merchant_id: int) -> Program:
-    # The URL itself, not its text: rendering it on every call showed in the profile.
-    key = (conn.engine.url, merchant_id)
+    key = (database_of(conn.engine), merchant_id)
     cached = _cache.get(key)
     now = time.monotonic()
     if cached is not None and now - cached.checked < RECHECK_SECONDS:
