@@ -29,7 +29,7 @@ from openpxs.messaging.wallet_push import with_wallet_updates
 from openpxs.messaging.webhooks import with_webhooks
 from openpxs.security import limit_password_checks, use_server_key
 from openpxs.settings import RETIRED, Settings
-from openpxs.store.db import create_engine, migrate
+from openpxs.store.db import create_engine, migrate, unmaintained
 from openpxs.web.protection import Protection
 from openpxs.web.routes import ROUTES as GUEST_WEBSITE
 from openpxs.web.test_checkout import ROUTES as TEST_CHECKOUT
@@ -118,6 +118,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             sqlite_synchronous=settings.sqlite_synchronous,
         )
         await migrate(engine)
+        if await unmaintained(engine):
+            log.warning(
+                "PostgreSQL runs with autovacuum off: its statistics go stale and calls"
+                " slow down as tables grow (turn it on, or run VACUUM ANALYZE regularly)"
+            )
         app.state.runtime = Runtime(
             engine=engine,
             verifier=CredentialVerifier(engine, ttl_seconds=settings.credential_cache_seconds),

@@ -195,6 +195,18 @@ async def migrate(engine: AsyncEngine) -> None:
         await conn.commit()
 
 
+async def unmaintained(engine: AsyncEngine) -> bool:
+    """Whether the database is PostgreSQL running without autovacuum. Its statistics
+    then stay those of the day the tables were nearly empty, and the plans made from
+    them read every row of a merchant where an index would find one (the operator
+    guide: PostgreSQL)."""
+    if engine.dialect.name != "postgresql":
+        return False
+    async with engine.connect() as conn:
+        setting = (await conn.exec_driver_sql("SHOW autovacuum")).scalar()
+    return str(setting).lower() == "off"
+
+
 async def schema_revision(conn: AsyncConnection) -> str | None:
     from openpxs.store.migrations.runner import current_revision
 
