@@ -196,3 +196,16 @@ def test_the_wrk_script_sends_the_json_of_a_call(operation: str) -> None:
     if operation == "postAndAccruePoints":
         assert body["check"]["number"] == "tag-1-1"
         assert body["terminal"] == "W1"
+
+
+def test_history_times_checks_on_a_loyalty_card_with_a_past(tmp_path: Path) -> None:
+    from bench import history
+
+    said: list[str] = []
+    url = f"sqlite:///{tmp_path / 'history.db'}"
+    figures = history.measure(url, credits=3, calls=2, say=said.append, checks=4)
+    assert figures["checks"] == 4
+    check = figures["postAndAccruePoints"]
+    assert check["history_p50_ms"] > 0 and check["fresh_p50_ms"] > 0
+    assert abs(check["ratio"] - check["history_p50_ms"] / check["fresh_p50_ms"]) < 0.01
+    assert any(line.startswith("4 checks on") for line in said)
