@@ -57,6 +57,18 @@ _STANDING = (
     .group_by(*_PROGRESS_KEYS)
     .order_by(*_PROGRESS_KEYS)
 )
+# A completion claimed once (the primary key decides between concurrent checks); asked
+# by every posted check that reaches a goal, and again by each check after it.
+_COMPLETE_POSTGRES = (
+    postgresql.insert(challenge_completions)
+    .on_conflict_do_nothing()
+    .returning(challenge_completions.c.account_id)
+)
+_COMPLETE_SQLITE = (
+    sqlite.insert(challenge_completions)
+    .on_conflict_do_nothing()
+    .returning(challenge_completions.c.account_id)
+)
 # The same of one occurrence (what a posted check asks after adding to it).
 _STANDING_IN_ONE = _STANDING.where(
     challenge_progress.c.challenge_code == bindparam("code"),
@@ -279,21 +291,19 @@ class ChallengeRepository(Repository):
     ) -> bool:
         """Claim the occurrence's completion for the account; False when it is claimed
         already (by this call or a concurrent one, which the primary key decides)."""
-        statement = (
-            self._insert(challenge_completions)
-            .values(
-                merchant_id=merchant_id,
-                challenge_code=ref[0],
-                occurrence=ref[1],
-                account_id=account_id,
-                completed_at=now,
-                charity_code=charity_code,
-                badge_code=badge_code,
-            )
-            .on_conflict_do_nothing()
-            .returning(challenge_completions.c.account_id)
+        found = await self.conn.execute(
+            _COMPLETE_POSTGRES if self.postgres else _COMPLETE_SQLITE,
+            {
+                "merchant_id": merchant_id,
+                "challenge_code": ref[0],
+                "occurrence": ref[1],
+                "account_id": account_id,
+                "completed_at": now,
+                "charity_code": charity_code,
+                "badge_code": badge_code,
+            },
         )
-        return (await self.conn.execute(statement)).first() is not None
+        return found.first() is not None
 
     async def set_reward_transaction(
         self, merchant_id: int, ref: OccurrenceRef, account_id: int, transaction_id: int

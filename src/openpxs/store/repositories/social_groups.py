@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from openpxs.store.repositories import CHUNK, Repository
@@ -73,6 +73,15 @@ class Invitation:
 def _chunks(values: list[int]) -> Iterable[list[int]]:
     for start in range(0, len(values), CHUNK):
         yield values[start : start + CHUNK]
+
+
+# Asked on every posted check of a registered guest while a group challenge runs: built
+# once.
+_GROUPS_OF = (
+    select(M.c.user_id, M.c.group_id)
+    .where(M.c.merchant_id == bindparam("m"), M.c.user_id.in_(bindparam("users", expanding=True)))
+    .order_by(M.c.joined_at, M.c.group_id)
+)
 
 
 _INVITATION = (
@@ -237,11 +246,7 @@ class SocialGroupRepository(Repository):
         """The groups each user belongs to, oldest membership first."""
         found: dict[int, list[int]] = {u: [] for u in user_ids}
         for chunk in _chunks(sorted(set(user_ids))):
-            rows = await self.conn.execute(
-                select(M.c.user_id, M.c.group_id)
-                .where(M.c.merchant_id == merchant_id, M.c.user_id.in_(chunk))
-                .order_by(M.c.joined_at, M.c.group_id)
-            )
+            rows = await self.conn.execute(_GROUPS_OF, {"m": merchant_id, "users": chunk})
             for r in rows:
                 found.setdefault(r.user_id, []).append(r.group_id)
         return found
