@@ -468,6 +468,7 @@ class Bench:
             server_pid=server.pid,
             # The warm-up's rows in the statistics too (the retry keys start from none).
             settle=lambda: database.maintain(self.database_url),
+            local_postgres=database.kind(self.database_url) == "postgresql",
         )
         return bench_wrk.with_operation(summary, o.only)
 

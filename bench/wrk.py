@@ -202,10 +202,12 @@ def run(
     warmup: float,
     server_pid: int | None,
     settle: Callable[[], None] | None = None,
+    local_postgres: bool = False,
 ) -> dict[str, Any]:
     """A warm-up run of ``warm_lua``, ``settle``, then the measured one of ``lua``
     (their own calls, their own fresh cards); a summary shaped as
-    ``summarize_load``'s."""
+    ``summarize_load``'s. ``local_postgres``: the database is this machine's
+    PostgreSQL, whose CPU per call is reported too."""
     with tempfile.TemporaryDirectory(prefix="openpxs-wrk-") as tmp:
 
         def once(text: str, duration: float) -> dict[str, Any]:
@@ -234,9 +236,9 @@ def run(
         if settle is not None:
             settle()
         cpu_before = _tree_cpu_seconds(server_pid) if server_pid else None
-        database_before = database_cpu_seconds()
+        database_before = database_cpu_seconds() if local_postgres else 0.0
         figures = once(lua, seconds)
-        database_after = database_cpu_seconds()
+        database_after = database_cpu_seconds() if local_postgres else 0.0
         cpu_after = _tree_cpu_seconds(server_pid) if server_pid else None
     requests = int(figures["requests"])
     elapsed = float(figures["seconds"]) or seconds

@@ -233,3 +233,44 @@ def visit_balance(client: TestClient) -> dict[str, Any]:
     from tests.api.pos import balance
 
     return balance(client, LOYALTY)
+
+
+def test_standing_progress_sums_by_store_only_the_occurrences_asked(
+    client: TestClient, guest: int, in_unit_of_work: Callable[..., Any]
+) -> None:
+    """Summed by store, and only of the occurrences asked for: not of another occurrence
+    of a challenge asked about, nor of another challenge's occurrence asked about for
+    the first one."""
+    rows = [
+        (("VISIT3", "20270301"), "1001", 1),
+        (("VISIT3", "20270301"), "1001", 2),
+        (("VISIT3", "20270301"), "1002", 4),
+        (("VISIT3", "20270308"), "1001", 8),
+        (("FEAST", "20270301"), "1001", 16),
+        (("FEAST", "20270308"), "1002", 32),
+    ]
+
+    async def work(uow: UnitOfWork) -> tuple[Any, Any, Any]:
+        for ref, store, units in rows:
+            await uow.challenges.record_progress(
+                MERCHANT,
+                ref,
+                guest,
+                transaction_id=None,
+                store_code=store,
+                units=units,
+                now=WEDNESDAY,
+            )
+        asked = [("VISIT3", "20270301"), ("FEAST", "20270308")]
+        some = await uow.challenges.standing_progress(MERCHANT, guest, asked)
+        one = await uow.challenges.standing_progress(MERCHANT, guest, [("VISIT3", "20270308")])
+        every = await uow.challenges.standing_progress(MERCHANT, guest)
+        return some, one, every
+
+    some, one, every = in_unit_of_work(work)
+    assert some == {
+        ("VISIT3", "20270301"): [("1001", 3), ("1002", 4)],
+        ("FEAST", "20270308"): [("1002", 32)],
+    }
+    assert one == {("VISIT3", "20270308"): [("1001", 8)]}
+    assert set(every) == {ref for ref, _, _ in rows}

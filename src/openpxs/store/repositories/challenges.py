@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from openpxs.store.repositories import Repository
@@ -230,8 +230,10 @@ class ChallengeRepository(Repository):
         else:
             query = _STANDING.where(_of_occurrences(refs))
         found: dict[OccurrenceRef, list[tuple[str, int]]] = defaultdict(list)
+        wanted = None if refs is None else set(refs)
         for code, occurrence, store, units in await self.conn.execute(query, params):
-            found[(code, occurrence)].append((store, int(units)))
+            if wanted is None or (code, occurrence) in wanted:
+                found[(code, occurrence)].append((store, int(units)))
         return dict(found)
 
     async def taken_part(self, merchant_id: int, account_id: int) -> set[OccurrenceRef]:
@@ -403,8 +405,10 @@ class ChallengeRepository(Repository):
             .order_by(*keys)
         )
         found: dict[OccurrenceRef, list[tuple[str, int, int]]] = defaultdict(list)
+        wanted = set(refs)
         for code, occurrence, store, account_id, units in rows:
-            found[(code, occurrence)].append((store, int(units), account_id))
+            if (code, occurrence) in wanted:
+                found[(code, occurrence)].append((store, int(units), account_id))
         return dict(found)
 
     async def group_taken_part(self, merchant_id: int, group_id: int) -> set[OccurrenceRef]:
@@ -557,11 +561,11 @@ class ChallengeRepository(Repository):
 
 
 def _of_occurrences(refs: list[OccurrenceRef]) -> ColumnElement[bool]:
-    """Progress rows of these occurrences only (not the account's earlier ones)."""
+    """Progress rows of these challenges and occurrence keys (a superset of ``refs``,
+    which the caller narrows): two flat IN lists, served by the progress index, where
+    one condition per occurrence could grow past what SQLite parses."""
     progress = challenge_progress.c
-    return or_(
-        *(
-            and_(progress.challenge_code == code, progress.occurrence == occurrence)
-            for code, occurrence in sorted(set(refs))
-        )
+    return and_(
+        progress.challenge_code.in_(sorted({code for code, _ in refs})),
+        progress.occurrence.in_(sorted({occurrence for _, occurrence in refs})),
     )

@@ -802,6 +802,9 @@ class LedgerRepository(Repository):
         statement that commits on its own, if the card is still active on the account
         and the book still the one ``read``; whether it was made. A key already held
         raises IntegrityError and nothing is written."""
+        if write.params["activate"]:
+            # The guarded write leaves out the activation's parts (a sale takes locks).
+            raise ValueError("a card's activation cannot be written without locks")
         scopes, request_hash = claim
         params = {
             **write.params,
