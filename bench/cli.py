@@ -149,7 +149,6 @@ class Bench:
         self.o = options
         self.report: dict[str, Any] = {}
         self.started = time.perf_counter()
-        self.database_url = ""
 
     def say(self, message: str) -> None:
         if not self.o.quiet:
@@ -166,7 +165,6 @@ class Bench:
             created = f"openpxs_bench_{os.getpid()}"
             url = database.create_postgres(created)
         kind = database.kind(url)
-        self.database_url = url
         self.report["meta"] = {
             "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
             "database": kind,
@@ -400,7 +398,7 @@ class Bench:
         for run in range(o.runs):
             database.maintain(url)
             self.say(f"load run {run + 1}/{o.runs}: {o.terminals} terminals, {o.seconds} s")
-            runs.append(self.one_run(server, run, with_check))
+            runs.append(self.one_run(server, url, run, with_check))
             self.say(
                 f"  {runs[-1]['rps']:.1f} req/s, p99 {runs[-1]['latency']['p99_ms']} ms, "
                 f"{compared} {runs[-1]['operations'].get(compared, {}).get('rps', 0):.1f}/s, "
@@ -441,7 +439,7 @@ class Bench:
             raise SystemExit("--generator wrk: wrk is not installed (apt-get install wrk)")
         return bench_wrk.available()
 
-    def one_run(self, server: Server, run: int, with_check: bool) -> dict[str, Any]:
+    def one_run(self, server: Server, url: str, run: int, with_check: bool) -> dict[str, Any]:
         """One measured load run of the mix, or of the one operation (by wrk when it can)."""
         o = self.o
         if not self.uses_wrk():
@@ -467,8 +465,8 @@ class Bench:
             warmup=o.warmup,
             server_pid=server.pid,
             # The warm-up's rows in the statistics too (the retry keys start from none).
-            settle=lambda: database.maintain(self.database_url),
-            local_postgres=database.kind(self.database_url) == "postgresql",
+            settle=lambda: database.maintain(url),
+            local_postgres=database.kind(url) == "postgresql",
         )
         return bench_wrk.with_operation(summary, o.only)
 

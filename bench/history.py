@@ -90,7 +90,9 @@ def _gift_call(operation: str) -> Any:
     return body
 
 
-def measure_checks(url: str, client: TestClient, checks: int, calls: int, say: Any) -> Any:
+def measure_checks(
+    url: str, client: TestClient, checks: int, calls: int, say: Any
+) -> dict[str, float]:
     """A posted check on a loyalty card with ``checks`` checks behind it, and on a new one."""
     run = time.time_ns()
     for number in (LONG_LOYAL, FRESH_LOYAL):

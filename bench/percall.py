@@ -27,6 +27,7 @@ from typing import Any
 
 import orjson
 
+from bench.database import kind as database_kind
 from bench.load import (
     activate_add_body,
     add_redeem_body,
@@ -144,7 +145,7 @@ async def measure(url: str, operations: list[str], calls: int, profile: str | No
         profiler = cProfile.Profile(time.process_time) if profile == operation else None
         cpu: list[float] = []
         # A SQLite database's work is this process's own, in ``cpu`` already.
-        on_postgres = url.startswith("postgres")
+        on_postgres = database_kind(url) == "postgresql"
         database_began = database_cpu_seconds() if on_postgres else 0.0
         began = time.perf_counter()
         if profiler:

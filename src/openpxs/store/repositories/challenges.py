@@ -57,6 +57,11 @@ _STANDING = (
     .group_by(*_PROGRESS_KEYS)
     .order_by(*_PROGRESS_KEYS)
 )
+# The same of one occurrence (what a posted check asks after adding to it).
+_STANDING_IN_ONE = _STANDING.where(
+    challenge_progress.c.challenge_code == bindparam("code"),
+    challenge_progress.c.occurrence == bindparam("occurrence"),
+)
 # A completion claimed once (the primary key decides between concurrent checks); asked
 # by every posted check that reaches a goal, and again by each check after it.
 _COMPLETE_POSTGRES = (
@@ -68,11 +73,6 @@ _COMPLETE_SQLITE = (
     sqlite.insert(challenge_completions)
     .on_conflict_do_nothing()
     .returning(challenge_completions.c.account_id)
-)
-# The same of one occurrence (what a posted check asks after adding to it).
-_STANDING_IN_ONE = _STANDING.where(
-    challenge_progress.c.challenge_code == bindparam("code"),
-    challenge_progress.c.occurrence == bindparam("occurrence"),
 )
 
 
