@@ -1034,6 +1034,9 @@ challenge_entries = Table(
     Column("opted_in", Boolean, nullable=False),
     Column("charity_code", String(64), nullable=True),
     Column("changed_at", UTCDateTime(), nullable=False),
+    # Every posted check reads its account's entries: by the primary key, whose
+    # challenge code comes before the account, that walked the merchant's entries.
+    Index("ix_challenge_entries_merchant_account", "merchant_id", "account_id"),
 )
 
 # What one posted check added to an account's progress in one occurrence of a

@@ -1,0 +1,216 @@
+"""What a POS call costs the database does not grow with the merchant's guests.
+
+A statement that reads a guest's rows by a condition on the merchant alone, by an
+index whose leading columns it does not fix, or by no index at all, costs more with
+every guest the merchant enrolls: invisible in a test database, a read of a whole
+table (or of the merchant's part of an index) per call at a brand's size. Each
+statement the calls send is explained as PostgreSQL would run it with its parameters,
+sequential scans priced out, once with a few thousand other guests in the tables and
+once with four times as many: its estimated cost must stay nearly the same.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import event
+
+from openpxs.store import direct
+from openpxs.store.db import create_engine
+from tests.api.checks import a_check, item, post_check
+from tests.api.guests import enroll
+from tests.api.pos import (
+    GIFT,
+    LOYALTY2,
+    activate,
+    add_redeem_body,
+    call,
+    card,
+    header,
+    ok,
+    sell_body,
+    sv,
+)
+
+pytestmark = pytest.mark.postgresql
+
+# Tables of a merchant's configuration: a handful of rows per merchant whatever its
+# number of guests, read by the merchant alone.
+CONFIGURATION = frozenset(
+    {
+        "merchants",
+        "programs",
+        "program_files",
+        "integrations",
+        "wallets",
+        "card_templates",
+        "stores",
+        "tiers",
+        "challenges",
+        "social_groups",
+    }
+)
+
+Sent = list[tuple[str, tuple[Any, ...]]]
+
+# Other guests, each with a card, a lot, a balance, a sale and its journal row and
+# retry key, a user, a check, a challenge entry and progress: enough for the planner to
+# choose as it would at a brand's size. Added in two steps (the guests from..to of
+# each), and rolled back when the explaining connection closes.
+STEPS = ((1, 2000), (2001, 8000))
+# How much a statement's estimated cost may grow from the first step to the second
+# (four times the guests): a btree's descent grows with the log of its size, a read of
+# the merchant's rows with their number.
+GROWTH = 1.5
+GUEST_TABLES = (
+    "accounts, users, cards, transactions, lots, wallet_balances, journal, idempotency_keys,"
+    " challenge_entries, challenge_progress, checks"
+)
+MANY_GUESTS = (
+    "INSERT INTO accounts (merchant_id, id, template_code, status, created_at, user_id)"
+    " SELECT 1000, 10000000 + g, 1, 'active', now(), 10000000 + g"
+    " FROM generate_series({lo}, {hi}) g",
+    "INSERT INTO users (merchant_id, id, account_id, email)"
+    " SELECT 1000, 10000000 + g, 10000000 + g, 'guest' || g || '@example.com'"
+    " FROM generate_series({lo}, {hi}) g",
+    "INSERT INTO cards (merchant_id, id, printed_card_number, template_code, status, account_id)"
+    " SELECT 1000, 10000000 + g, (8100000000000000 + g)::text, 1, 'active', 10000000 + g"
+    " FROM generate_series({lo}, {hi}) g",
+    "INSERT INTO transactions (merchant_id, id, kind, account_id, card_number, store_code,"
+    " pos_transaction_id, created_at) SELECT 1000, 10000000 + g, 'activateAdd', 10000000 + g,"
+    " (8100000000000000 + g)::text, '1001', 'sale-' || g, now() FROM generate_series({lo}, {hi}) g",
+    "INSERT INTO lots (merchant_id, id, account_id, wallet_code, remaining_units,"
+    " transaction_id) SELECT 1000, 10000000 + g, 10000000 + g, 1, 100, 10000000 + g"
+    " FROM generate_series({lo}, {hi}) g",
+    "INSERT INTO wallet_balances (merchant_id, account_id, wallet_code, units)"
+    " SELECT 1000, 10000000 + g, 1, 100 FROM generate_series({lo}, {hi}) g",
+    "INSERT INTO journal (merchant_id, transaction_id, account_id, wallet_code, lot_id, units,"
+    " balance_after_units, created_at) SELECT 1000, 10000000 + g, 10000000 + g, 1,"
+    " 10000000 + g, 100, 100, now() FROM generate_series({lo}, {hi}) g",
+    "INSERT INTO idempotency_keys (merchant_id, scope, request_hash, created_at,"
+    " transaction_id) SELECT 1000, 'pos:many:' || g, 'h', now(), 10000000 + g"
+    " FROM generate_series({lo}, {hi}) g",
+    "INSERT INTO challenge_entries (merchant_id, challenge_code, account_id, opted_in,"
+    " changed_at) SELECT 1000, 'C' || (g % 5), 10000000 + g, true, now()"
+    " FROM generate_series({lo}, {hi}) g",
+    "INSERT INTO challenge_progress (merchant_id, challenge_code, occurrence, account_id,"
+    " store_code, units, recorded_at) SELECT 1000, 'C' || (g % 5), '20261201',"
+    " 10000000 + g, '1001', 1, now() FROM generate_series({lo}, {hi}) g",
+    "INSERT INTO checks (merchant_id, id, store_code, agent_name, check_number,"
+    " business_date, body, posted_at, account_id) SELECT 1000, 10000000 + g, '1001', 'TestPOS',"
+    " 'many-' || g, '2026-11-26', '{{}}', now(), 10000000 + g FROM generate_series({lo}, {hi}) g",
+    f"ANALYZE {GUEST_TABLES}",
+)
+
+
+@contextmanager
+def sent_statements(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sent]:
+    """Every statement the server sends, with its parameters, while the block runs."""
+    sent: Sent = []
+    sync = client.app.state.runtime.engine.sync_engine  # type: ignore[attr-defined]
+
+    def on_statement(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        sent.append((statement, tuple(parameters or ())))
+
+    fetch = direct.DirectStatement.fetch
+
+    async def on_direct(
+        statement: direct.DirectStatement, driver: Any, params: Mapping[str, Any]
+    ) -> list[Any]:
+        sent.append((statement.sql, tuple(params[name] for name in statement.names)))
+        return await fetch(statement, driver, params)
+
+    event.listen(sync, "before_cursor_execute", on_statement)
+    monkeypatch.setattr(direct.DirectStatement, "fetch", on_direct)
+    try:
+        yield sent
+    finally:
+        monkeypatch.undo()
+        event.remove(sync, "before_cursor_execute", on_statement)
+
+
+def pos_calls(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> Sent:
+    ok(call(client, "activateAdd", sell_body(GIFT, "150.00", pos_id="warm-sale")))
+    ok(activate(client, LOYALTY2))
+    # A registered guest (most checks are theirs): the check also reads the guest.
+    registered = enroll(client)["printedCardNumber"]
+    for n in range(2):  # the first calls load the program and prepare statements
+        ok(call(client, "addRedeem", add_redeem_body(GIFT, redeem=sv("1.00"), pos_id=f"w{n}")))
+        post_check(client, registered, a_check(f"warm-{n}", item("burger", "10.00", "food")))
+    with sent_statements(client, monkeypatch) as sent:
+        ok(call(client, "activateAdd", sell_body("6000000000000002", "20.00", pos_id="sale")))
+        ok(call(client, "addRedeem", add_redeem_body(GIFT, add=sv("2.00"), redeem=sv("1.00"))))
+        balance = {"authentication": "b2b", "headerInfo": header(), "cardInfo": card(GIFT)}
+        ok(call(client, "balanceInquiry", balance))
+        for number in (registered, LOYALTY2):
+            reply = post_check(client, number, a_check(f"c-{number}", item("burger", "10.00")))
+            assert reply["result"] == "success", reply
+    return sent
+
+
+# A plan's estimated total cost, from its top line.
+COST = re.compile(r"cost=[0-9.]+\.\.([0-9.]+)")
+SEQ_SCAN = re.compile(r"Seq Scan on (\w+)")
+STATEMENTS = ("SELECT", "WITH", "UPDATE", "INSERT", "DELETE")
+
+
+def unbounded(plan: str) -> list[str]:
+    """The plan's lines that read a guest's table by no index, or by the merchant alone."""
+    found = [
+        line.strip()
+        for line in plan.splitlines()
+        if (scan := SEQ_SCAN.search(line)) and scan.group(1) not in CONFIGURATION
+    ]
+    for condition in re.findall(r"Index Cond: (.*)", plan):
+        if re.fullmatch(r"\(merchant_id = [^()]*\)", condition.strip()):
+            found.append(condition.strip())
+    return found
+
+
+def test_no_pos_statement_costs_more_with_more_guests(
+    client: TestClient, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent = [
+        (statement, parameters)
+        for statement, parameters in pos_calls(client, monkeypatch)
+        if statement.split(None, 1)[0].upper() in STATEMENTS
+    ]
+    assert len(sent) > 10, "the calls sent fewer statements than they write tables"
+
+    async def plans() -> list[list[str]]:
+        engine = create_engine(database_url)
+        try:
+            async with engine.connect() as conn:
+                await conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+                # Emptied first (the calls' own rows are not needed to explain them), so
+                # the tables' sizes are the test's whatever earlier tests left behind.
+                await conn.exec_driver_sql(f"TRUNCATE {GUEST_TABLES} CASCADE")
+                steps = []
+                for lo, hi in STEPS:
+                    for statement in MANY_GUESTS:
+                        await conn.exec_driver_sql(statement.format(lo=lo, hi=hi))
+                    explained = []
+                    for statement, parameters in sent:
+                        rows = await conn.exec_driver_sql("EXPLAIN " + statement, parameters)
+                        explained.append("\n".join(r[0] for r in rows))
+                    steps.append(explained)
+                await conn.rollback()
+                return steps
+        finally:
+            await engine.dispose()
+
+    assert client.portal is not None
+    fewer, more = client.portal.call(plans)
+    problems = []
+    for (statement, _), small, large in zip(sent, fewer, more, strict=True):
+        first, second = (float(m.group(1)) for m in (COST.search(small), COST.search(large)) if m)
+        grew = second > first * GROWTH
+        lines = unbounded(large)
+        if grew or lines:
+            problems.append(f"{statement}\ncost {first} -> {second}; {lines}\n{large}")
+    assert not problems, "\n\n".join(problems[:5])
