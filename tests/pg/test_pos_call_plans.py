@@ -114,8 +114,11 @@ def sent_statements(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> Iter
     sent: Sent = []
     sync = client.app.state.runtime.engine.sync_engine  # type: ignore[attr-defined]
 
-    def on_statement(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        sent.append((statement, tuple(parameters or ())))
+    def on_statement(
+        _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, many: bool
+    ) -> None:
+        # Rows sent together (executemany) are planned alike: the first stands for all.
+        sent.append((statement, tuple((parameters[0] if many else parameters) or ())))
 
     fetch = direct.DirectStatement.fetch
 
@@ -144,31 +147,52 @@ def pos_calls(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> Sent:
         post_check(client, registered, a_check(f"warm-{n}", item("burger", "10.00", "food")))
     with sent_statements(client, monkeypatch) as sent:
         ok(call(client, "activateAdd", sell_body("6000000000000002", "20.00", pos_id="sale")))
-        ok(call(client, "addRedeem", add_redeem_body(GIFT, add=sv("2.00"), redeem=sv("1.00"))))
-        balance = {"authentication": "b2b", "headerInfo": header(), "cardInfo": card(GIFT)}
-        ok(call(client, "balanceInquiry", balance))
+        load = add_redeem_body(GIFT, add=sv("2.00"), redeem=sv("1.00"), pos_id="to-void")
+        ok(call(client, "addRedeem", load))
+        lookup = {"authentication": "b2b", "headerInfo": header(), "cardInfo": card(GIFT)}
+        ok(call(client, "balanceInquiry", lookup))
         for number in (registered, LOYALTY2):
             reply = post_check(client, number, a_check(f"c-{number}", item("burger", "10.00")))
             assert reply["result"] == "success", reply
+        # Taking calls back, and the history a POS shows.
+        ok(call(client, "voidAddRedeem", load))
+        redemption = add_redeem_body(GIFT, redeem=sv("1.00"), pos_id="to-reverse")
+        redeemed = ok(call(client, "addRedeem", redemption))
+        taken_back = {"headerInfo": header(), "pxTransactionId": redeemed["pxTransactionId"]}
+        ok(call(client, "reverse", taken_back))
+        ok(call(client, "transactionHistory", lookup))
     return sent
 
 
 # A plan's estimated total cost, from its top line.
 COST = re.compile(r"cost=[0-9.]+\.\.([0-9.]+)")
-SEQ_SCAN = re.compile(r"Seq Scan on (\w+)")
+SCAN = re.compile(r"(Seq Scan|Index Scan|Index Only Scan)(?: Backward)?(?: using \w+)? on (\w+)")
 STATEMENTS = ("SELECT", "WITH", "UPDATE", "INSERT", "DELETE")
 
 
 def unbounded(plan: str) -> list[str]:
-    """The plan's lines that read a guest's table by no index, or by the merchant alone."""
-    found = [
-        line.strip()
-        for line in plan.splitlines()
-        if (scan := SEQ_SCAN.search(line)) and scan.group(1) not in CONFIGURATION
-    ]
-    for condition in re.findall(r"Index Cond: (.*)", plan):
-        if re.fullmatch(r"\(merchant_id = [^()]*\)", condition.strip()):
-            found.append(condition.strip())
+    """The plan's reads of a guest's table by no index, by an index walked whole, or by
+    the merchant alone."""
+    found = []
+    lines = plan.splitlines()
+    for n, line in enumerate(lines):
+        scan = SCAN.search(line)
+        if not scan or scan.group(2) in CONFIGURATION:
+            continue
+        if scan.group(1) == "Seq Scan":
+            found.append(line.strip())
+            continue
+        # The scan's own details are the lines under it, up to the next node.
+        details = []
+        for detail in lines[n + 1 :]:
+            if "->" in detail or not detail.strip():
+                break
+            details.append(detail.strip())
+        conditions = [d for d in details if d.startswith("Index Cond:")]
+        if not conditions:
+            found.append(f"{line.strip()} (no index condition)")
+        elif re.fullmatch(r"Index Cond: \(merchant_id = [^()]*\)", conditions[0]):
+            found.append(f"{line.strip()} ({conditions[0]})")
     return found
 
 

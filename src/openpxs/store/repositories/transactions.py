@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, select, union, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpxs.domain.stamp import CallStamp
@@ -221,11 +221,14 @@ class HistoryRepository(Repository):
         in_journal = select(journal.c.transaction_id).where(
             journal.c.merchant_id == merchant_id, journal.c.account_id == account_id
         )
-        conditions = [transactions.c.merchant_id == merchant_id]
-        if only_balance_affecting:
-            conditions.append(transactions.c.id.in_(in_journal))
-        else:
-            conditions.append(_of_account(merchant_id, account_id))
+        # Found by their ids, each list read by the merchant and the account: a
+        # condition on the merchant here would let SQLite walk every transaction of the
+        # merchant's and test it against the list, instead of looking the ids up.
+        conditions = [
+            transactions.c.id.in_(in_journal)
+            if only_balance_affecting
+            else _of_account(merchant_id, account_id)
+        ]
         if since is not None:
             conditions.append(transactions.c.created_at >= since)
         if before is not None:
@@ -312,18 +315,23 @@ class HistoryRepository(Repository):
 
 def _of_account(merchant_id: int, account_id: int) -> ColumnElement[bool]:
     """The transactions an account's history lists: those that named it, moved its
-    balances or changed its cards (an activation that moved no value does only that)."""
-    return or_(
-        transactions.c.account_id == account_id,
-        transactions.c.id.in_(
+    balances or changed its cards (an activation that moved no value does only that).
+
+    One list of ids, each part read by its own index. As three conditions joined by OR,
+    no index serves them together, and PostgreSQL walked the merchant's transactions
+    newest first, testing each, until it had a page of the account's."""
+    named = transactions.alias("named")
+    return transactions.c.id.in_(
+        union(
+            select(named.c.id).where(
+                named.c.merchant_id == merchant_id, named.c.account_id == account_id
+            ),
             select(journal.c.transaction_id).where(
                 journal.c.merchant_id == merchant_id, journal.c.account_id == account_id
-            )
-        ),
-        transactions.c.id.in_(
+            ),
             select(transaction_cards.c.transaction_id).where(
                 transaction_cards.c.merchant_id == merchant_id,
                 transaction_cards.c.account_id == account_id,
-            )
-        ),
+            ),
+        )
     )
