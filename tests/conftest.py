@@ -56,6 +56,11 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers",
+        "sqlite: about SQLite itself (its query plans); runs in the SQLite pass, as its"
+        " PostgreSQL counterpart marked postgresql runs in the other",
+    )
+    config.addinivalue_line(
+        "markers",
         "uses_test_database: reads OPENPXS_TEST_DATABASE_URL itself rather than through"
         " the database_url fixture, so it is not db_independent",
     )
@@ -76,21 +81,21 @@ def uses_test_database(item: pytest.Item) -> bool:
     return (
         "database_url" in fixtures
         or item.get_closest_marker("postgresql") is not None
+        or item.get_closest_marker("sqlite") is not None
         or item.get_closest_marker("uses_test_database") is not None
     )
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m selects on the mark set here
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Marks the database-independent tests; PostgreSQL-only tests are left out of the
-    SQLite pass (CI runs both passes)."""
+    """Marks the database-independent tests; the tests of one database only are left
+    out of the other's pass (CI runs both passes)."""
     for item in items:
         if not uses_test_database(item):
             item.add_marker(pytest.mark.db_independent)
-    if database_kind() == "postgresql":
-        return
-    keep = [item for item in items if item.get_closest_marker("postgresql") is None]
-    dropped = [item for item in items if item.get_closest_marker("postgresql") is not None]
+    other = "sqlite" if database_kind() == "postgresql" else "postgresql"
+    keep = [item for item in items if item.get_closest_marker(other) is None]
+    dropped = [item for item in items if item.get_closest_marker(other) is not None]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep

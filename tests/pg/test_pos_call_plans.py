@@ -12,51 +12,14 @@ once with four times as many: its estimated cost must stay nearly the same.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 
-from openpxs.store import direct
 from openpxs.store.db import create_engine
-from tests.api.checks import a_check, item, post_check
-from tests.api.guests import enroll
-from tests.api.pos import (
-    GIFT,
-    LOYALTY2,
-    activate,
-    add_redeem_body,
-    call,
-    card,
-    header,
-    ok,
-    sell_body,
-    sv,
-)
+from tests.api.pos_statements import CONFIGURATION, pos_calls
 
 pytestmark = pytest.mark.postgresql
-
-# Tables of a merchant's configuration: a handful of rows per merchant whatever its
-# number of guests, read by the merchant alone.
-CONFIGURATION = frozenset(
-    {
-        "merchants",
-        "programs",
-        "program_files",
-        "integrations",
-        "wallets",
-        "card_templates",
-        "stores",
-        "tiers",
-        "challenges",
-        "social_groups",
-    }
-)
-
-Sent = list[tuple[str, tuple[Any, ...]]]
 
 # Other guests, each with a card, a lot, a balance, a sale and its journal row and
 # retry key, a user, a check, a challenge entry and progress: enough for the planner to
@@ -106,62 +69,6 @@ MANY_GUESTS = (
     " 'many-' || g, '2026-11-26', '{{}}', now(), 10000000 + g FROM generate_series({lo}, {hi}) g",
     f"ANALYZE {GUEST_TABLES}",
 )
-
-
-@contextmanager
-def sent_statements(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> Iterator[Sent]:
-    """Every statement the server sends, with its parameters, while the block runs."""
-    sent: Sent = []
-    sync = client.app.state.runtime.engine.sync_engine  # type: ignore[attr-defined]
-
-    def on_statement(
-        _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, many: bool
-    ) -> None:
-        # Rows sent together (executemany) are planned alike: the first stands for all.
-        sent.append((statement, tuple((parameters[0] if many else parameters) or ())))
-
-    fetch = direct.DirectStatement.fetch
-
-    async def on_direct(
-        statement: direct.DirectStatement, driver: Any, params: Mapping[str, Any]
-    ) -> list[Any]:
-        sent.append((statement.sql, tuple(params[name] for name in statement.names)))
-        return await fetch(statement, driver, params)
-
-    event.listen(sync, "before_cursor_execute", on_statement)
-    monkeypatch.setattr(direct.DirectStatement, "fetch", on_direct)
-    try:
-        yield sent
-    finally:
-        monkeypatch.undo()
-        event.remove(sync, "before_cursor_execute", on_statement)
-
-
-def pos_calls(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> Sent:
-    ok(call(client, "activateAdd", sell_body(GIFT, "150.00", pos_id="warm-sale")))
-    ok(activate(client, LOYALTY2))
-    # A registered guest (most checks are theirs): the check also reads the guest.
-    registered = enroll(client)["printedCardNumber"]
-    for n in range(2):  # the first calls load the program and prepare statements
-        ok(call(client, "addRedeem", add_redeem_body(GIFT, redeem=sv("1.00"), pos_id=f"w{n}")))
-        post_check(client, registered, a_check(f"warm-{n}", item("burger", "10.00", "food")))
-    with sent_statements(client, monkeypatch) as sent:
-        ok(call(client, "activateAdd", sell_body("6000000000000002", "20.00", pos_id="sale")))
-        load = add_redeem_body(GIFT, add=sv("2.00"), redeem=sv("1.00"), pos_id="to-void")
-        ok(call(client, "addRedeem", load))
-        lookup = {"authentication": "b2b", "headerInfo": header(), "cardInfo": card(GIFT)}
-        ok(call(client, "balanceInquiry", lookup))
-        for number in (registered, LOYALTY2):
-            reply = post_check(client, number, a_check(f"c-{number}", item("burger", "10.00")))
-            assert reply["result"] == "success", reply
-        # Taking calls back, and the history a POS shows.
-        ok(call(client, "voidAddRedeem", load))
-        redemption = add_redeem_body(GIFT, redeem=sv("1.00"), pos_id="to-reverse")
-        redeemed = ok(call(client, "addRedeem", redemption))
-        taken_back = {"headerInfo": header(), "pxTransactionId": redeemed["pxTransactionId"]}
-        ok(call(client, "reverse", taken_back))
-        ok(call(client, "transactionHistory", lookup))
-    return sent
 
 
 # A plan's estimated total cost, from its top line.

@@ -1,0 +1,52 @@
+"""What a POS call costs SQLite does not grow with the merchant's guests.
+
+SQLite plans by rules rather than by the tables' sizes, so the plan of a statement in
+a test database is its plan at a brand's size: each statement the busiest POS calls
+send is asked for its query plan, and none may read a guest's table whole, walk one of
+its indexes whole, or find its rows by the merchant alone. (PostgreSQL plans by cost:
+tests/pg/test_pos_call_plans.py.)
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import make_url
+
+from tests.api.pos_statements import CONFIGURATION, pos_calls
+
+pytestmark = pytest.mark.sqlite
+
+# "SCAN t", "SCAN t USING INDEX i", "SEARCH t USING INDEX i (merchant_id=?)".
+SCAN = re.compile(r"^SCAN (\w+)")
+BY_MERCHANT_ONLY = re.compile(r"^SEARCH (\w+) USING .*\(merchant_id=\?\)$")
+
+
+def test_no_pos_statement_reads_a_guest_table_by_the_merchant_alone(
+    client: TestClient, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent = pos_calls(client, monkeypatch)
+    db = sqlite3.connect(str(make_url(database_url).database))
+    try:
+        tables = {
+            name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        guest_tables = tables - CONFIGURATION
+        explained = 0
+        problems = []
+        for statement, parameters in sent:
+            if statement.split(None, 1)[0].upper() in ("BEGIN", "COMMIT", "ROLLBACK"):
+                continue
+            plan = [row[3] for row in db.execute("EXPLAIN QUERY PLAN " + statement, parameters)]
+            explained += 1
+            for step in plan:
+                found = SCAN.match(step) or BY_MERCHANT_ONLY.match(step)
+                if found and found.group(1) in guest_tables:
+                    problems.append(f"{statement}\n{parameters}\n" + "\n".join(plan))
+    finally:
+        db.close()
+    assert explained > 10, "the calls sent fewer statements than they write tables"
+    assert not problems, "\n\n".join(problems[:5])
