@@ -1091,6 +1091,9 @@ challenge_completions = Table(
     Column("reward_transaction_id", Id, nullable=True),
     Column("charity_code", String(64), nullable=True),
     Column("badge_code", String(64), nullable=True),
+    # A guest's challenges list the account's completions: by the primary key, whose
+    # challenge and occurrence come before the account, that walked the merchant's.
+    Index("ix_challenge_completions_merchant_account", "merchant_id", "account_id"),
 )
 
 # A social group's choice about a group challenge: opted in by its owner or an admin,

@@ -1,4 +1,5 @@
-"""What a POS call costs the database does not grow with the merchant's guests.
+"""What the busiest calls (a POS's, a guest app's) cost PostgreSQL does not grow with
+the merchant's guests.
 
 A statement that reads a guest's rows by a condition on the merchant alone, by an
 index whose leading columns it does not fix, or by no index at all, costs more with
@@ -17,12 +18,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from openpxs.store.db import create_engine
-from tests.api.pos_statements import CONFIGURATION, pos_calls
+from tests.api.busy_calls import CALL_SETS, CONFIGURATION
 
 pytestmark = pytest.mark.postgresql
 
 # Other guests, each with a card, a lot, a balance, a sale and its journal row and
-# retry key, a user, a check, a challenge entry and progress: enough for the planner to
+# retry key, a user with a unique username, a failed sign-in and a token, a check, a challenge
+# entry, progress and completion: enough for the planner to
 # choose as it would at a brand's size. Added in two steps (the guests from..to of
 # each), and rolled back when the explaining connection closes.
 STEPS = ((1, 2000), (2001, 8000))
@@ -32,7 +34,8 @@ STEPS = ((1, 2000), (2001, 8000))
 GROWTH = 1.5
 GUEST_TABLES = (
     "accounts, users, cards, transactions, lots, wallet_balances, journal, idempotency_keys,"
-    " challenge_entries, challenge_progress, checks"
+    " challenge_entries, challenge_progress, challenge_completions, checks,"
+    " user_unique_values, sign_in_failures, oauth_tokens"
 )
 MANY_GUESTS = (
     "INSERT INTO accounts (merchant_id, id, template_code, status, created_at, user_id)"
@@ -67,6 +70,16 @@ MANY_GUESTS = (
     "INSERT INTO checks (merchant_id, id, store_code, agent_name, check_number,"
     " business_date, body, posted_at, account_id) SELECT 1000, 10000000 + g, '1001', 'TestPOS',"
     " 'many-' || g, '2026-11-26', '{{}}', now(), 10000000 + g FROM generate_series({lo}, {hi}) g",
+    "INSERT INTO challenge_completions (merchant_id, challenge_code, occurrence, account_id,"
+    " completed_at) SELECT 1000, 'C' || (g % 5), '20261201', 10000000 + g, now()"
+    " FROM generate_series({lo}, {hi}) g",
+    "INSERT INTO user_unique_values (merchant_id, field, value_key, user_id)"
+    " SELECT 1000, 'username', 'guest' || g, 10000000 + g FROM generate_series({lo}, {hi}) g",
+    "INSERT INTO sign_in_failures (merchant_id, subject, failures, window_started_at)"
+    " SELECT 1000, 'user:guest' || g, 1, now() FROM generate_series({lo}, {hi}) g",
+    "INSERT INTO oauth_tokens (merchant_id, token_hash, kind, family, user_id, integration_id,"
+    " scope, issued_at, expires_at) SELECT 1000, md5(g::text), 'access', md5(g::text),"
+    " 10000000 + g, 1, 'user_read', now(), now() FROM generate_series({lo}, {hi}) g",
     f"ANALYZE {GUEST_TABLES}",
 )
 
@@ -103,12 +116,13 @@ def unbounded(plan: str) -> list[str]:
     return found
 
 
-def test_no_pos_statement_costs_more_with_more_guests(
-    client: TestClient, database_url: str, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("calls", sorted(CALL_SETS))
+def test_no_statement_costs_more_with_more_guests(
+    client: TestClient, database_url: str, monkeypatch: pytest.MonkeyPatch, calls: str
 ) -> None:
     sent = [
         (statement, parameters)
-        for statement, parameters in pos_calls(client, monkeypatch)
+        for statement, parameters in CALL_SETS[calls](client, monkeypatch)
         if statement.split(None, 1)[0].upper() in STATEMENTS
     ]
     assert len(sent) > 10, "the calls sent fewer statements than they write tables"

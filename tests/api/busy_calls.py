@@ -1,5 +1,6 @@
-"""The statements the busiest POS calls send, with their parameters: what the tests of
-their plans explain, on each database."""
+"""The statements the busiest calls send, with their parameters: what the tests of their
+plans explain, on each database. Two sets: a POS's money calls and checks, and what a
+guest's app asks most (sign-in, the account, its history, its challenges)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from sqlalchemy import event
 
 from openpxs.store import direct, direct_sqlite
 from tests.api.checks import a_check, item, post_check
-from tests.api.guests import enroll
+from tests.api.guests import APP, as_guest, b2b, body_of, enroll, gget, sign_in
 from tests.api.pos import (
     GIFT,
     LOYALTY2,
+    POS,
     activate,
     add_redeem_body,
     call,
@@ -122,3 +124,30 @@ def pos_calls(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> Sent:
         ok(call(client, "reverse", taken_back))
         ok(call(client, "transactionHistory", lookup))
     return sent
+
+
+def guest_app_calls(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> Sent:
+    number = enroll(client, "ada")["printedCardNumber"]
+    post_check(client, number, a_check("visit", item("burger", "10.00", "food")))
+
+    def app_session() -> None:
+        token = sign_in(client, "ada")["access_token"]
+        for operation in ("accountInformation", "transactionHistory"):
+            reply = body_of(
+                gget(client, "guest", operation, as_guest(token, printedCardNumber=number))
+            )
+            assert reply["result"] == "success", reply
+        reply = body_of(gget(client, "guest", "userInformation", as_guest(token), auth=APP))
+        assert reply["result"] == "success", reply
+        for operation in ("activeChallenges", "eligibleChallenges"):
+            listed = gget(client, "challenge", operation, b2b(printedCardNumber=number), auth=POS)
+            assert body_of(listed)["result"] == "success", listed.text
+
+    app_session()  # the first calls load the program and prepare statements
+    with sent_statements(client, monkeypatch) as sent:
+        app_session()
+    return sent
+
+
+# The call sets, by name.
+CALL_SETS = {"pos": pos_calls, "guest-app": guest_app_calls}

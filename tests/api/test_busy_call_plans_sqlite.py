@@ -1,10 +1,11 @@
-"""What a POS call costs SQLite does not grow with the merchant's guests.
+"""What the busiest calls (a POS's, a guest app's) cost SQLite does not grow with the
+merchant's guests.
 
 SQLite plans by rules rather than by the tables' sizes, so the plan of a statement in
-a test database is its plan at a brand's size: each statement the busiest POS calls
-send is asked for its query plan, and none may read a guest's table whole, walk one of
+a test database is its plan at a brand's size: each statement the busiest calls send
+is asked for its query plan, and none may read a guest's table whole, walk one of
 its indexes whole, or find its rows by the merchant alone. (PostgreSQL plans by cost:
-tests/pg/test_pos_call_plans.py.)
+tests/pg/test_busy_call_plans.py.)
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
-from tests.api.pos_statements import CONFIGURATION, pos_calls
+from tests.api.busy_calls import CALL_SETS, CONFIGURATION
 
 pytestmark = pytest.mark.sqlite
 
@@ -25,10 +26,11 @@ SCAN = re.compile(r"^SCAN (\w+)")
 BY_MERCHANT_ONLY = re.compile(r"^SEARCH (\w+) USING .*\(merchant_id=\?\)$")
 
 
-def test_no_pos_statement_reads_a_guest_table_by_the_merchant_alone(
-    client: TestClient, database_url: str, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("calls", sorted(CALL_SETS))
+def test_no_statement_reads_a_guest_table_by_the_merchant_alone(
+    client: TestClient, database_url: str, monkeypatch: pytest.MonkeyPatch, calls: str
 ) -> None:
-    sent = pos_calls(client, monkeypatch)
+    sent = CALL_SETS[calls](client, monkeypatch)
     db = sqlite3.connect(str(make_url(database_url).database))
     try:
         tables = {
