@@ -1,6 +1,7 @@
 """The statements the busiest calls send, with their parameters: what the tests of their
 plans explain, on each database. Two sets: a POS's money calls and checks, and what a
-guest's app asks most (sign-in, the account, its history, its challenges)."""
+guest's app asks most (enrollment, sign-in, the account, its history, its messages,
+its challenges)."""
 
 from __future__ import annotations
 
@@ -130,15 +131,19 @@ def guest_app_calls(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> Sent
     number = enroll(client, "ada")["printedCardNumber"]
     post_check(client, number, a_check("visit", item("burger", "10.00", "food")))
 
+    enrolled = iter(range(100))
+
     def app_session() -> None:
+        enroll(client, f"guest{next(enrolled)}")  # a new guest's card and user
         token = sign_in(client, "ada")["access_token"]
         for operation in ("accountInformation", "transactionHistory"):
             reply = body_of(
                 gget(client, "guest", operation, as_guest(token, printedCardNumber=number))
             )
             assert reply["result"] == "success", reply
-        reply = body_of(gget(client, "guest", "userInformation", as_guest(token), auth=APP))
-        assert reply["result"] == "success", reply
+        for service, operation in (("guest", "userInformation"), ("message", "myMessages")):
+            reply = body_of(gget(client, service, operation, as_guest(token), auth=APP))
+            assert reply["result"] == "success", reply
         for operation in ("activeChallenges", "eligibleChallenges"):
             listed = gget(client, "challenge", operation, b2b(printedCardNumber=number), auth=POS)
             assert body_of(listed)["result"] == "success", listed.text
