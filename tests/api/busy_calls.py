@@ -124,6 +124,28 @@ def pos_calls(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> Sent:
         taken_back = {"headerInfo": header(), "pxTransactionId": redeemed["pxTransactionId"]}
         ok(call(client, "reverse", taken_back))
         ok(call(client, "transactionHistory", lookup))
+        # A coupon checked, used and its use taken back (the demo's WELCOME5).
+        coupon = "/rest/24.11/coupon"
+        base = {"authentication": "b2b", "merchantId": 1000, "storeCode": "1001"}
+        checked = client.get(
+            f"{coupon}/validateCouponUsage.json",
+            params={**base, "couponCode": "WELCOME5", "printedCardNumber": LOYALTY2},
+            auth=POS,
+        )
+        assert checked.json()["result"] == "success", checked.text
+        use = {
+            **base,
+            "couponId": 1,
+            "printedCardNumber": LOYALTY2,
+            "redemptionDatetime": "2026-03-01T12:30:00",
+            "checkOpenDatetime": "2026-03-01T12:00:00",
+            "operatorId": 7,
+            "terminalId": "2",
+            "checkNumber": "C-100",
+        }
+        for operation in ("recordCouponUsage", "voidCouponUsage"):
+            done = client.post(f"{coupon}/{operation}.json", json=use, auth=POS)
+            assert done.json()["result"] == "success", done.text
     return sent
 
 

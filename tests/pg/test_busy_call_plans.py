@@ -23,8 +23,8 @@ from tests.api.busy_calls import CALL_SETS, CONFIGURATION
 pytestmark = pytest.mark.postgresql
 
 # Other guests, each with a card, a lot, a balance, a sale and its journal row and
-# retry key, a user with a unique username, a failed sign-in and a token, a check, a challenge
-# entry, progress and completion: enough for the planner to
+# retry key, a user with a unique username, a failed sign-in and a token, a check, a
+# coupon use, a challenge entry, progress and completion: enough for the planner to
 # choose as it would at a brand's size. Added in two steps (the guests from..to of
 # each), and rolled back when the explaining connection closes.
 STEPS = ((1, 2000), (2001, 8000))
@@ -35,7 +35,7 @@ GROWTH = 1.5
 GUEST_TABLES = (
     "accounts, users, cards, transactions, lots, wallet_balances, journal, idempotency_keys,"
     " challenge_entries, challenge_progress, challenge_completions, checks,"
-    " user_unique_values, sign_in_failures, oauth_tokens"
+    " user_unique_values, sign_in_failures, oauth_tokens, coupon_uses"
 )
 MANY_GUESTS = (
     "INSERT INTO accounts (merchant_id, id, template_code, status, created_at, user_id)"
@@ -80,6 +80,9 @@ MANY_GUESTS = (
     "INSERT INTO oauth_tokens (merchant_id, token_hash, kind, family, user_id, integration_id,"
     " scope, issued_at, expires_at) SELECT 1000, md5(g::text), 'access', md5(g::text),"
     " 10000000 + g, 1, 'user_read', now(), now() FROM generate_series({lo}, {hi}) g",
+    "INSERT INTO coupon_uses (merchant_id, id, coupon_id, store_code, created_at, account_id,"
+    " coupon_slot, account_slot) SELECT 1000, 10000000 + g, 1, '1001', now(), 10000000 + g,"
+    " g, 1 FROM generate_series({lo}, {hi}) g",
     f"ANALYZE {GUEST_TABLES}",
 )
 

@@ -695,6 +695,15 @@ coupon_uses = Table(
     UniqueConstraint("merchant_id", "coupon_id", "coupon_slot"),
     UniqueConstraint("merchant_id", "coupon_id", "account_id", "account_slot"),
     Index("ix_coupon_uses_merchant_txn", "merchant_id", "transaction_id"),
+    # recordCouponUsage and voidCouponUsage find a check's use of a coupon: without this
+    # they walked every use of the coupon (PostgreSQL: of the merchant's coupons).
+    Index(
+        "ix_coupon_uses_merchant_coupon_check",
+        "merchant_id",
+        "coupon_id",
+        "store_code",
+        "check_number",
+    ),
 )
 
 # Price-per-unit discounts a store matches (check/priceMatchDiscounts.json).
