@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 
 from openpxs.store import direct, direct_sqlite
-from tests.api.checks import a_check, item, post_check
+from tests.api.checks import a_check, check_call, item, post_check
 from tests.api.guests import APP, as_guest, b2b, body_of, enroll, gget, sign_in
 from tests.api.pos import (
     GIFT,
@@ -108,6 +108,8 @@ def pos_calls(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> Sent:
     for n in range(2):  # the first calls load the program and prepare statements
         ok(call(client, "addRedeem", add_redeem_body(GIFT, redeem=sv("1.00"), pos_id=f"w{n}")))
         post_check(client, registered, a_check(f"warm-{n}", item("burger", "10.00", "food")))
+    # Points enough for a reward (the demo's 100 points) on the unregistered card.
+    post_check(client, LOYALTY2, a_check("warm-reward", item("burger", "100.00", "food")))
     with sent_statements(client, monkeypatch) as sent:
         ok(call(client, "activateAdd", sell_body("6000000000000002", "20.00", pos_id="sale")))
         load = add_redeem_body(GIFT, add=sv("2.00"), redeem=sv("1.00"), pos_id="to-void")
@@ -124,6 +126,16 @@ def pos_calls(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> Sent:
         taken_back = {"headerInfo": header(), "pxTransactionId": redeemed["pxTransactionId"]}
         ok(call(client, "reverse", taken_back))
         ok(call(client, "transactionHistory", lookup))
+        # The rewards a check could take, one taken, and a guest looked up by phone.
+        rewarded = {"cardInfo": {"printedCardNumber": LOYALTY2}}
+        check = a_check("with-reward", item("burger", "30.00", "food"))
+        applicable = check_call(client, "computeApplicableRewards", {**rewarded, "check": check})
+        assert applicable["result"] == "success", applicable
+        reward = [{"walletCode": 3, "quantity": 1}]
+        taken = {**rewarded, "check": check, "redeemWalletContents": reward}
+        assert check_call(client, "redeemOnly", taken)["result"] == "success"
+        wanted = {"headerInfo": header(), "accountQueries": [{"phone": "6175550100"}]}
+        ok(call(client, "accountQuery", wanted))
         # A coupon checked, used and its use taken back (the demo's WELCOME5).
         coupon = "/rest/24.11/coupon"
         base = {"authentication": "b2b", "merchantId": 1000, "storeCode": "1001"}
