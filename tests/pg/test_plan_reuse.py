@@ -102,8 +102,16 @@ def test_the_generic_plan_of_the_write_reads_no_other_lots(
         try:
             async with conn.transaction():  # rolled back: the test database stays as it was
                 # Emptied first, so the table's size is the test's, whatever earlier
-                # tests left in it (autovacuum may be off).
+                # tests left in it (autovacuum may be off); the lot the write changes is
+                # put back.
                 await conn.execute("TRUNCATE lots")
+                await conn.execute(
+                    "INSERT INTO lots (merchant_id, id, account_id, wallet_code,"
+                    " remaining_units, transaction_id) VALUES ($1, $2, $3, 1, 1, 0)",
+                    params["m"],
+                    params["ol_id"][0],
+                    params["a"],
+                )
                 await conn.execute(
                     "INSERT INTO lots (merchant_id, account_id, wallet_code, remaining_units,"
                     " transaction_id) SELECT $1, -g, 1, 100, 0 FROM generate_series(1, $2) g",
@@ -129,7 +137,12 @@ def test_the_generic_plan_of_the_write_reads_no_other_lots(
                     }
                     written = await prepared.fetch(*[arguments[k] for k in GUARDED_WRITE.names])
                     assert written, "the guarded write was refused"
-                return int(await conn.fetchval(read)) - before
+                lots_read = int(await conn.fetchval(read)) - before
+                changed = await conn.fetchval(
+                    "SELECT remaining_units FROM lots WHERE id = $1", params["ol_id"][0]
+                )
+                assert changed == params["ol_units"][0], "the write did not change the lot"
+                return lots_read
         finally:
             await conn.close()
 

@@ -193,9 +193,9 @@ _ACTIVATION = """, new_account AS (
 # statement then stays close to a custom one's, so a prepared statement is planned
 # once instead of on every call.
 # The first lot the call changes (a call usually changes one) is updated by its id
-# alone. Joined with the array, a generic plan counts on ten lots and, until the
-# merchant has a few thousand, reads the whole lots table instead of ten index probes;
-# the join is left for the rest, and when the rest is empty it reads nothing.
+# alone. Joined with the array, a generic plan counts on ten lots and, until the table
+# holds a few thousand (every merchant's), reads all of it instead of probing the index
+# ten times; the join is left for the rest, and when the rest is empty it reads nothing.
 _POSTINGS = """, new_ids AS MATERIALIZED (
   SELECT k, nextval('lots_id_seq') AS id FROM unnest(:nl_w) WITH ORDINALITY AS n(w, k)
 ), new_lots AS (
