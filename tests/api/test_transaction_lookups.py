@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from openpxs.domain.clock import ShiftedClock
 from openpxs.store.tables import cards, checkins, users
+from tests.api.guests import enroll
 from tests.api.pos import (
     GIFT,
     GIFT2,
@@ -204,6 +205,14 @@ def test_account_query(client: TestClient) -> None:
     assert ok(query(client, {"email": "nobody@example.com"}))["accounts"] == []
     assert ok(query(client, {"lastName": "Lovelace", "firstName": "Bob"}))["accounts"] == []
     assert len(ok(query(client, {"email": "x@y.z"}, {"firstName": "ada"}))["accounts"]) == 1
+
+
+def test_account_query_finds_a_phone_number_however_it_was_written(client: TestClient) -> None:
+    number = enroll(client, "grace", mobilePhone=["+1 (617) 555-0199"])["printedCardNumber"]
+    for asked in ("16175550199", "1.617.555.0199", "+1 617 555 0199"):
+        found = ok(query(client, {"phone": asked}))
+        assert [a["printedCardNumber"] for a in found["accounts"]] == [number], asked
+    assert ok(query(client, {"phone": "6175550199"}))["accounts"] == []
 
 
 def test_account_query_refusals(client: TestClient) -> None:

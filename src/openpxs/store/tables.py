@@ -32,7 +32,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.sql.expression import false, func, text
+from sqlalchemy.sql.expression import ColumnElement, false, func, literal_column, text
 
 metadata = MetaData(
     naming_convention={
@@ -348,6 +348,31 @@ users = Table(
     Index("ix_users_merchant_phone", "merchant_id", "phone"),
     Index("ix_users_merchant_username", "merchant_id", "username"),
     Index("ix_users_merchant_mobile_phone", "merchant_id", "mobile_phone"),
+)
+# The characters a stored phone number may hold besides digits (domain.fields._PHONE).
+PHONE_PUNCTUATION = ("+", " ", "(", ")", ".", "-")
+
+
+def phone_digits(column: ColumnElement[str | None]) -> ColumnElement[str | None]:
+    """SQL for the digits of a stored phone number, on SQLite and PostgreSQL alike.
+
+    Stored numbers passed the form's phone check, so removing its punctuation leaves
+    the digits; SQLite has no regexp_replace to do it in one go. The marks are written
+    into the SQL, not sent as parameters, so that a query's expression is the indexes'
+    below and each database can use them."""
+    expression = column
+    for mark in PHONE_PUNCTUATION:
+        expression = func.replace(expression, literal_column(f"'{mark}'"), literal_column("''"))
+    return expression
+
+
+# accountQuery finds guests by the digits of their phone numbers however they were
+# written.
+Index("ix_users_merchant_phone_digits", users.c.merchant_id, phone_digits(users.c.phone))
+Index(
+    "ix_users_merchant_mobile_phone_digits",
+    users.c.merchant_id,
+    phone_digits(users.c.mobile_phone),
 )
 # The operator console finds guests by e-mail and name whatever their case.
 Index("ix_users_merchant_lower_email", users.c.merchant_id, func.lower(users.c.email))

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, func, select, union
 
 from openpxs.domain.cards import CardStatus
 from openpxs.store.repositories import Repository
-from openpxs.store.tables import cards, users
+from openpxs.store.tables import cards, phone_digits, users
 
 
 @dataclass(frozen=True)
@@ -32,14 +32,14 @@ SEARCHABLE = {
 def _conjunctions(query: dict[str, str]) -> list[list[ColumnElement[bool]]]:
     """A query's fields as the ways a guest can match them all: one equality per field,
     for each choice of column (a phone number is the phone or the mobile phone). Phone
-    numbers are stored as their digits, so compared as they are (lower() would keep the
-    column's index from serving the comparison); other fields whatever their case."""
+    numbers compare by their digits however either side wrote them (an index of each
+    column's digits serves it); other fields whatever their case."""
     choices = []
     for name, value in query.items():
         columns = [users.c[col] for col in SEARCHABLE[name]]
         if name == "phone":
             digits = "".join(ch for ch in value if ch.isdigit())
-            choices.append([col == digits for col in columns])
+            choices.append([phone_digits(col) == digits for col in columns])
         else:
             wanted = value.strip().lower()
             choices.append([func.lower(col) == wanted for col in columns])

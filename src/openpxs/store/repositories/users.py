@@ -22,7 +22,14 @@ from sqlalchemy.exc import IntegrityError
 from openpxs.domain.cards import AccountStatus, CardStatus
 from openpxs.domain.fields import normalise_unique
 from openpxs.store.repositories import Repository
-from openpxs.store.tables import accounts, cards, user_addresses, user_unique_values, users
+from openpxs.store.tables import (
+    accounts,
+    cards,
+    phone_digits,
+    user_addresses,
+    user_unique_values,
+    users,
+)
 
 # User fields kept in their own columns (the POS searches them); the rest go in `fields`.
 COLUMN_FIELDS = {
@@ -67,8 +74,6 @@ class Address:
     country: str | None
 
 
-# The characters a stored phone number may hold besides digits (domain.fields._PHONE).
-_PHONE_PUNCTUATION = ("+", " ", "(", ")", ".", "-")
 # User fields a caller may identify a guest by, and their columns.
 IDENTIFYING_COLUMNS = {
     "email": "email",
@@ -80,25 +85,13 @@ IDENTIFYING_COLUMNS = {
 }
 
 
-def digits_of_column(column: ColumnElement[str | None]) -> ColumnElement[str | None]:
-    """SQL for the digits of a stored phone number, on SQLite and PostgreSQL alike.
-
-    Stored numbers passed the form's phone check, so removing its punctuation leaves
-    the digits; SQLite has no regexp_replace to do it in one go.
-    """
-    expression = column
-    for mark in _PHONE_PUNCTUATION:
-        expression = func.replace(expression, mark, "")
-    return expression
-
-
 def _field_matches(name: str, value: str) -> ColumnElement[bool]:
     """The user's field equals the given value, compared the way people write it: phone
     numbers by their digits, postal codes without spaces, the rest ignoring case."""
     column = users.c[IDENTIFYING_COLUMNS[name]]
     if name in ("mobilePhone", "phone"):
         digits = normalise_unique("mobilePhone", value)
-        return digits_of_column(column) == digits if digits else false()
+        return phone_digits(column) == digits if digits else false()
     if name == "postalCode":
         return func.lower(func.replace(column, " ", "")) == value.replace(" ", "").lower()
     return func.lower(func.trim(column)) == value.lower()
@@ -392,7 +385,7 @@ class UserRepository(Repository):
             .where(
                 users.c.merchant_id == merchant_id,
                 users.c.mobile_phone.is_not(None),
-                digits_of_column(users.c.mobile_phone) == digits,
+                phone_digits(users.c.mobile_phone) == digits,
             )
             .order_by(users.c.id)
             .limit(limit)
