@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from openpxs.cli import app as cli
 from openpxs.domain.clock import ShiftedClock
 from tests.api.checks import a_check, item, post_check
+from tests.api.guests import enroll
 from tests.api.pos import activate, add_redeem, add_redeem_body, call
 from tests.console.console import (
     CONSOLE,
@@ -46,6 +47,14 @@ def test_search_finds_the_demo_guest(browser: TestClient, query: str) -> None:
     found = browser.get(f"{CONSOLE}/guests", params={"q": query})
     assert found.status_code == 200
     assert "demo@example.com" in found.text and DEMO_CARD in found.text
+
+
+def test_search_finds_a_phone_number_however_it_was_written(browser: TestClient) -> None:
+    number = enroll(browser, "grace", mobilePhone=["+1 (617) 555-0177"])["printedCardNumber"]
+    sign_in(browser, CSR)
+    for asked in ("16175550177", "1-617-555-0177", "+1 617.555.0177"):
+        found = browser.get(f"{CONSOLE}/guests", params={"q": asked})
+        assert found.status_code == 200 and number in found.text, asked
 
 
 def test_search_by_account_id_and_nothing_found(browser: TestClient) -> None:

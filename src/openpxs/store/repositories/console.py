@@ -12,7 +12,16 @@ from sqlalchemy import and_, func, or_, select
 
 from openpxs.domain.cards import CardStatus
 from openpxs.store.repositories import CHUNK, Repository
-from openpxs.store.tables import accounts, cards, checks, journal, lots, transactions, users
+from openpxs.store.tables import (
+    accounts,
+    cards,
+    checks,
+    journal,
+    lots,
+    phone_digits,
+    transactions,
+    users,
+)
 
 # Ids of accounts fit a signed 64-bit integer.
 _MAX_ID = 2**63 - 1
@@ -87,7 +96,11 @@ class ConsoleRepository(Repository):
         if "@" in lowered:
             user_terms.append(func.lower(users.c.email) == lowered)
         elif digits and len(digits) >= 7 and set(wanted) <= set("0123456789 +-()."):
-            user_terms += [users.c.phone == digits, users.c.mobile_phone == digits]
+            # By their digits however the guest wrote them (indexes of the digits).
+            user_terms += [
+                phone_digits(users.c.phone) == digits,
+                phone_digits(users.c.mobile_phone) == digits,
+            ]
         elif wanted:
             words = lowered.split()
             if len(words) >= 2:
