@@ -1,7 +1,7 @@
 """The statements the busiest calls send, with their parameters: what the tests of their
-plans explain, on each database. Two sets: a POS's money calls and checks, and what a
-guest's app asks most (enrollment, sign-in, the account, its history, its messages,
-its challenges)."""
+plans explain, on each database. Three sets: a POS's money calls and checks, a
+cashier's search for a guest, and what a guest's app asks most (enrollment, sign-in,
+the account, its history, its messages, its challenges)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from tests.api.pos import (
     sell_body,
     sv,
 )
+from tests.api.test_coupon import record, validate, void
 
 # Tables of a merchant's configuration: a handful of rows per merchant whatever its
 # number of guests, read by the merchant alone.
@@ -72,10 +73,10 @@ def sent_statements(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> Iter
     def on_statement(
         _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, many: bool
     ) -> None:
-        # Rows sent together (executemany) are planned alike: the first stands for all.
-        # (Rows SQLAlchemy folds into one multi-row INSERT come as one flat sequence.)
         if _in_background():
             return
+        # Rows sent together (executemany) are planned alike: the first stands for all.
+        # (Rows SQLAlchemy folds into one multi-row INSERT come as one flat sequence.)
         rows = many and parameters and isinstance(parameters[0], (tuple, list))
         sent.append((statement, tuple((parameters[0] if rows else parameters) or ())))
 
@@ -149,27 +150,13 @@ def pos_calls(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> Sent:
         taken = {**rewarded, "check": check, "redeemWalletContents": reward}
         assert check_call(client, "redeemOnly", taken)["result"] == "success"
         # A coupon checked, used and its use taken back (the demo's WELCOME5).
-        coupon = "/rest/24.11/coupon"
-        base = {"authentication": "b2b", "merchantId": 1000, "storeCode": "1001"}
-        checked = client.get(
-            f"{coupon}/validateCouponUsage.json",
-            params={**base, "couponCode": "WELCOME5", "printedCardNumber": LOYALTY2},
-            auth=POS,
+        checked = validate(
+            client, couponCode="WELCOME5", storeCode="1001", printedCardNumber=LOYALTY2
         )
-        assert checked.json()["result"] == "success", checked.text
-        use = {
-            **base,
-            "couponId": 1,
-            "printedCardNumber": LOYALTY2,
-            "redemptionDatetime": "2026-03-01T12:30:00",
-            "checkOpenDatetime": "2026-03-01T12:00:00",
-            "operatorId": 7,
-            "terminalId": "2",
-            "checkNumber": "C-100",
-        }
-        for operation in ("recordCouponUsage", "voidCouponUsage"):
-            done = client.post(f"{coupon}/{operation}.json", json=use, auth=POS)
-            assert done.json()["result"] == "success", done.text
+        assert checked["result"] == "success", checked
+        for taking in (record, void):
+            done = taking(client, printedCardNumber=LOYALTY2)
+            assert done["result"] == "success", done
     return sent
 
 
