@@ -108,15 +108,17 @@ def test_add_redeem_is_two_batches_without_a_hop_to_the_driver_thread(
         for n in range(3)
     ]
     hops = fewest(sqlite_client, monkeypatch, "addRedeem", bodies)
-    # The write lock, the retry key's claim, the card with its book and the next
-    # transaction id; then the transaction, the lot's remainder (the credit joins the
-    # open lot it is spent from), the journal, the balance, the reply and COMMIT.
-    # Through SQLAlchemy the same call was 32 hops (a cursor, the statement, its rows
-    # and closing the cursor, each a hop, and a rollback when the connection went back);
-    # as batches in the driver's thread, 2.
+    # The write lock and the call's savepoint, the retry key's claim, the card with its
+    # book and the next transaction id; then the transaction, the lot's remainder (the
+    # credit joins the open lot it is spent from), the journal, the balance, the reply
+    # and the savepoint released; then the group's COMMIT (one call alone: a group of
+    # one). Through SQLAlchemy the same call was 32 hops (a cursor, the statement, its
+    # rows and closing the cursor, each a hop, and a rollback when the connection went
+    # back); as batches in the driver's thread, 2.
     assert hops.batches == [
-        ["BEGIN", "INSERT", "WITH", "SELECT"],
-        ["INSERT", "UPDATE", "INSERT", "INSERT", "UPDATE", "COMMIT"],
+        ["BEGIN", "SAVEPOINT", "INSERT", "WITH", "SELECT"],
+        ["INSERT", "UPDATE", "INSERT", "INSERT", "UPDATE", "RELEASE"],
+        ["COMMIT"],
     ], hops.batches
     assert hops.through_sqlalchemy == []
     assert hops.hops == 0
@@ -216,37 +218,48 @@ def test_the_write_lock_is_held_from_the_read_to_the_write(sqlite_client: TestCl
     assert sqlite_client.portal.call(read_then_try_another_writer) == "database is locked"
 
 
-def test_a_failing_batch_rolls_back_and_raises_sqlalchemys_error(
+def test_a_failing_batch_rolls_back_its_calls_part_only_and_raises_sqlalchemys_error(
     sqlite_client: TestClient,
 ) -> None:
+    """A call's part of a shared transaction (store/turns.py) is rolled back to its
+    savepoint when one of its batches fails; the part written before it stays, and is
+    committed."""
     engine = sqlite_client.app.state.runtime.engine  # type: ignore[attr-defined]
     claim = idempotency_keys.insert()
     claimed = direct_sqlite.SqliteStatement(
         claim, ["merchant_id", "scope", "request_hash", "reply", "created_at"]
     )
+    row = {
+        "merchant_id": 1000,
+        "scope": "twice",
+        "request_hash": "h",
+        "reply": None,
+        "created_at": datetime.now(UTC),
+    }
 
     def claim_twice(db: sqlite3.Connection) -> None:
-        direct_sqlite.begin(db)
-        row = {
-            "merchant_id": 1000,
-            "scope": "twice",
-            "request_hash": "h",
-            "reply": None,
-            "created_at": datetime.now(UTC),
-        }
         claimed.execute(db, {**row, "scope": "once"})
         claimed.execute_many(db, [row, row])  # the same key twice: a unique violation
 
-    async def run() -> bool:
+    async def run() -> tuple[bool, bool]:
         async with engine.connect() as conn:
             batches = direct_sqlite.BatchConnection(conn)
+            await batches.run(
+                [], lambda db: claimed.execute(db, {**row, "scope": "kept"}), part="begin"
+            )
+            await batches.run([], lambda db: None, part="end")
+            assert await batches.end_part()  # written
             with pytest.raises(IntegrityError):
-                await batches.run(["BEGIN", "INSERT", "INSERT"], claim_twice)
-            return batches.in_transaction
+                await batches.run(["INSERT", "INSERT"], claim_twice, part="begin")
+            written = await batches.end_part()
+            still_open = batches.in_transaction
+            await batches.commit()
+            return written, still_open
 
     assert sqlite_client.portal is not None
-    assert sqlite_client.portal.call(run) is False
+    assert sqlite_client.portal.call(run) == (False, True)
     assert _count(sqlite_client, idempotency_keys, idempotency_keys.c.scope == "once") == 0
+    assert _count(sqlite_client, idempotency_keys, idempotency_keys.c.scope == "kept") == 1
 
 
 def test_a_call_beyond_its_read_and_write_runs_again_with_locks(
@@ -275,8 +288,9 @@ def test_a_call_cancelled_while_its_batch_waits_leaves_no_transaction_open(
     sqlite_client: TestClient,
 ) -> None:
     """The batch that takes the write lock is still queued for the driver's thread when
-    its call is cancelled: ending the call queues the rollback behind it, so the lock
-    is not left held by a connection back in the pool."""
+    its call is cancelled: ending the call's part, then its group of none
+    (store/turns.py), queues the rollbacks behind it, so the lock is not left held by
+    a connection back in the pool."""
     engine = sqlite_client.app.state.runtime.engine  # type: ignore[attr-defined]
 
     async def cancel_then_end() -> bool:
@@ -285,10 +299,15 @@ def test_a_call_cancelled_while_its_batch_waits_leaves_no_transaction_open(
             driver = (await conn.get_raw_connection()).driver_connection
             busy = threading.Event()
             blocker = asyncio.ensure_future(driver._execute(busy.wait))
-            batch = asyncio.ensure_future(batches.run(["BEGIN"], direct_sqlite.begin))
+            batch = asyncio.ensure_future(batches.run([], lambda db: None, part="begin"))
             await asyncio.sleep(0.01)  # both queued; the thread is held by the first
             batch.cancel()
-            ending = asyncio.ensure_future(batches.end())
+
+            async def settle() -> None:
+                assert not await batches.end_part()  # no write ended the part
+                await batches.end()
+
+            ending = asyncio.ensure_future(settle())
             await asyncio.sleep(0.01)
             busy.set()
             await blocker

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import weakref
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from openpxs.store.direct_sqlite import BUSY_TIMEOUT_MS
@@ -72,6 +67,8 @@ def create_engine(
 
 
 SQLITE_SYNCHRONOUS = {"full": "FULL", "normal": "NORMAL"}
+# The execution option of a connection whose call writes through the write group's.
+BESIDE_WRITE_GROUP = "openpxs_beside_write_group"
 
 
 def _serialize_sqlite_writers(engine: AsyncEngine, synchronous: str) -> None:
@@ -100,6 +97,16 @@ def _serialize_sqlite_writers(engine: AsyncEngine, synchronous: str) -> None:
             # A batch (store/direct_sqlite.py) took the write lock already: statements
             # made through SQLAlchemy after it are part of its transaction.
             return
+        if conn.get_execution_options().get(BESIDE_WRITE_GROUP):
+            # The call's own write goes to the write group's connection, which may hold
+            # the write lock (store/turns.py): this one reads beside it, and a write on
+            # it is refused at once instead of waiting for a lock its own call holds.
+            conn.exec_driver_sql("PRAGMA busy_timeout=0")
+            conn.connection.info[BESIDE_WRITE_GROUP] = True
+            conn.exec_driver_sql("BEGIN")
+            return
+        if conn.connection.info.pop(BESIDE_WRITE_GROUP, False):
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     @event.listens_for(engine.sync_engine, "reset")
@@ -111,79 +118,6 @@ def _serialize_sqlite_writers(engine: AsyncEngine, synchronous: str) -> None:
             return
         if getattr(dbapi_connection.driver_connection, "in_transaction", True):
             dbapi_connection.rollback()
-
-
-# How long a transaction waits for its turn: SQLite's own busy timeout (create_engine).
-TURN_SECONDS = 30.0
-
-
-class _Turns:
-    """SQLite: the process's transactions on one engine, in the order they asked."""
-
-    def __init__(self) -> None:
-        self.lock = asyncio.Lock()
-        self.holder: asyncio.Task[Any] | None = None
-
-
-# One queue per engine and event loop (a lock belongs to the loop it was first used on).
-_TURNS: weakref.WeakKeyDictionary[Any, weakref.WeakKeyDictionary[Any, _Turns]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-class Turn:
-    """A held turn (``sqlite_turn``); ``give_back`` ends it before its block does."""
-
-    __slots__ = ("_turns",)
-
-    def __init__(self, turns: _Turns | None):
-        self._turns = turns
-
-    def give_back(self) -> None:
-        turns, self._turns = self._turns, None
-        if turns is not None:
-            turns.holder = None
-            turns.lock.release()
-
-
-@asynccontextmanager
-async def sqlite_turn(engine: AsyncEngine) -> AsyncIterator[Turn]:
-    """Wait for this process's turn to hold SQLite's one write lock (a no-op on
-    PostgreSQL).
-
-    Every SQLite transaction here takes the write lock at BEGIN. Left to SQLite's busy
-    handler, 32 calls waiting for it poll with growing sleeps and are served in no
-    order, so a few wait for over a second while the lock sits idle between polls; in
-    a queue each waits only for the calls before it. A task that already holds the
-    turn is not queued behind itself (SQLite's busy handler decides, as before).
-
-    The turn is taken before a connection and given back after it, always in that
-    order, so that no two calls can wait for each other's."""
-    if engine.dialect.name != "sqlite":
-        yield Turn(None)
-        return
-    loop = asyncio.get_running_loop()
-    per_loop = _TURNS.setdefault(engine.sync_engine, weakref.WeakKeyDictionary())
-    turns = per_loop.get(loop)
-    if turns is None:
-        turns = per_loop[loop] = _Turns()
-    task = asyncio.current_task()
-    if task is not None and turns.holder is task:
-        yield Turn(None)
-        return
-    try:
-        # asyncio.timeout, not wait_for: no task is made per transaction.
-        async with asyncio.timeout(TURN_SECONDS):
-            await turns.lock.acquire()
-    except TimeoutError as exc:
-        # As SQLite's own busy timeout would: the call fails as "unavailable" (503).
-        raise OperationalError("waiting for the SQLite write lock", None, exc) from None
-    turns.holder = task
-    held = Turn(turns)
-    try:
-        yield held
-    finally:
-        held.give_back()
 
 
 async def migrate(engine: AsyncEngine) -> None:

@@ -4,10 +4,12 @@ aiosqlite runs every operation in a thread of its own. Through SQLAlchemy, one s
 is three or four such hops (a cursor, the statement, its rows, closing the cursor), and
 each hop wakes that thread and then the event loop: for addRedeem that was 32 hops,
 most of the call's CPU. Here the busiest POS calls send their statements as two
-batches: the first takes the write lock (BEGIN IMMEDIATE), claims the call's retry keys
-and reads the card and its book; the second writes the call's transaction, postings
-and reply and commits. The lock is held from the first to the second as on the locking
-path, so no other writer can come in between.
+batches: the first takes the write lock (BEGIN IMMEDIATE, or a savepoint in the
+transaction other calls' writes are already in: store/turns.py), claims the call's
+retry keys and reads the card and its book; the second writes the call's transaction,
+postings and reply and releases the savepoint, to be committed with the others. The
+lock is held from the first to the second as on the locking path, so no other writer
+can come in between.
 
 A batch runs in the event loop's thread itself, in well under a millisecond, with no
 hop at all; one that would wait for another process's lock runs in the driver's
@@ -15,8 +17,8 @@ thread instead (``BatchConnection``).
 
 A statement here is the same SQLAlchemy clause the locking path runs, compiled once for
 SQLite with its parameters' and columns' type conversions, so what is stored and read
-back is what SQLAlchemy would store and read. A batch that fails rolls back the whole
-transaction before it returns, and its error comes out as SQLAlchemy's exception of
+back is what SQLAlchemy would store and read. A batch that fails rolls back the call's
+part of the transaction before it returns, and its error comes out as SQLAlchemy's exception of
 the same kind (IntegrityError for a retry key already held, OperationalError when the
 database cannot be written), which the callers already handle.
 """
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy.dialects.sqlite import aiosqlite as sqlite_aiosqlite
 from sqlalchemy.exc import DBAPIError
@@ -100,19 +102,17 @@ class _Busy(Exception):
     """A batch's BEGIN found the write lock held by another connection."""
 
 
-def begin(db: sqlite3.Connection) -> None:
-    """Take the write lock now, as every SQLite transaction of the server does
-    (store/db.py)."""
-    if db.in_transaction:
-        # Every transaction here is begun by BEGIN IMMEDIATE; one left open would make
-        # this batch part of a transaction it does not know.
-        raise RuntimeError("a batch began inside an open transaction")
-    db.execute("BEGIN IMMEDIATE")
-
-
 def rollback(db: sqlite3.Connection) -> None:
     if db.in_transaction:
         db.rollback()
+
+
+def commit(db: sqlite3.Connection) -> None:
+    try:
+        db.commit()
+    except BaseException:
+        rollback(db)
+        raise
 
 
 # SQLite's result code for a lock another connection holds (sqlite3.OperationalError).
@@ -133,9 +133,15 @@ class BatchConnection:
     the write lock is held only as long as the call works. A batch that would wait
     runs in the driver's thread instead: one whose write lock another process holds
     (tried without waiting, then waited for there, with SQLite's busy timeout), and
-    one whose connection still has work queued in that thread."""
+    one whose connection still has work queued in that thread.
 
-    __slots__ = ("_conn", "_driver", "_unsettled")
+    A call that writes does so in a part of a transaction that other calls share
+    (store/turns.py: group commit): its first batch begins the part (BEGIN IMMEDIATE
+    when no transaction is open, then a savepoint) and its last ends it (the
+    savepoint released); the transaction's COMMIT is the group's. A failed batch, or a
+    call that ends without its write, rolls back to the savepoint and no further."""
+
+    __slots__ = ("_conn", "_driver", "_part", "_unsettled")
 
     def __init__(self, conn: AsyncConnection):
         self._conn = conn
@@ -143,34 +149,52 @@ class BatchConnection:
         # A batch began a transaction that no batch has yet been seen to end: a call
         # cancelled while its batch runs leaves it so (the thread finishes the batch).
         self._unsettled = False
+        # The current call's part: None, "open" (its savepoint is) or "written".
+        self._part: str | None = None
 
-    async def run(self, labels: list[str], work: Callable[[sqlite3.Connection], T]) -> T:
+    async def run(
+        self,
+        labels: list[str],
+        work: Callable[[sqlite3.Connection], T],
+        *,
+        part: Literal["begin", "end"] | None = None,
+    ) -> T:
         """``work`` run on the sqlite3 connection (``labels``: the statements it runs,
-        for the listeners). A failure rolls back the transaction ``work`` is in before
-        it is raised."""
-        for listener in LISTENERS:
-            listener(labels)
+        for the listeners). ``part``: the batch begins or ends the call's part of the
+        transaction. A failure rolls back the call's part before it is raised (the
+        whole transaction when it is not in a part)."""
         if self._driver is None:
             raw = await self._conn.get_raw_connection()
             self._driver = raw.driver_connection
         driver = self._driver
         db: sqlite3.Connection = driver._conn  # aiosqlite's connection
-        begins = labels[:1] == ["BEGIN"]
+        framed = work
+        if part == "begin":
+            labels = [*([] if db.in_transaction else ["BEGIN"]), "SAVEPOINT", *labels]
+            framed = self._beginning(work)
+        elif part == "end":
+            labels = [*labels, "RELEASE"]
+            framed = self._ending(work)
+        for listener in LISTENERS:
+            listener(labels)
 
         def guarded() -> T:
             try:
-                return work(db)
+                return framed(db)
             except BaseException:
-                rollback(db)
+                if self._part == "open":
+                    self._undo(db)
+                else:
+                    rollback(db)
                 raise
 
         try:
             if not self._unsettled and driver._tx.empty():
                 try:
-                    return self._here(db, begins, guarded)
+                    return self._here(db, guarded)
                 except _Busy:
                     pass  # another process writes: wait for it in the driver's thread
-            if begins:
+            if part == "begin":
                 self._unsettled = True
             # aiosqlite's own way of running a function in its thread (one queue entry,
             # one wake-up of the event loop when it is done).
@@ -183,17 +207,53 @@ class BatchConnection:
         except Exception:
             self._unsettled = False
             raise
-        if labels[-1:] in (["COMMIT"], ["ROLLBACK"]):
+        if part == "end" or labels[-1:] in (["COMMIT"], ["ROLLBACK"]):
             self._unsettled = False
         return result
 
+    def _beginning(self, work: Callable[[sqlite3.Connection], T]) -> Callable[..., T]:
+        def begin_part(db: sqlite3.Connection) -> T:
+            if self._part is not None:
+                raise RuntimeError("a call's part began inside another's")
+            if not db.in_transaction:
+                db.execute("BEGIN IMMEDIATE")
+            db.execute("SAVEPOINT call")
+            self._part = "open"
+            return work(db)
+
+        return begin_part
+
+    def _ending(self, work: Callable[[sqlite3.Connection], T]) -> Callable[..., T]:
+        def end_part(db: sqlite3.Connection) -> T:
+            if self._part != "open" or not db.in_transaction:
+                raise RuntimeError("a call's write without the part its read began")
+            result = work(db)
+            db.execute("RELEASE call")
+            self._part = "written"
+            return result
+
+        return end_part
+
+    def _undo(self, db: sqlite3.Connection) -> None:
+        """Roll the call's part back to its savepoint; the rest of the transaction
+        stays. Should that fail, the whole transaction is rolled back."""
+        if self._part != "open":
+            return
+        self._part = None
+        if not db.in_transaction:
+            return  # SQLite rolled the whole transaction back itself
+        try:
+            db.execute("ROLLBACK TO call")
+            db.execute("RELEASE call")
+        except BaseException:
+            rollback(db)
+            raise
+
     @staticmethod
-    def _here(db: sqlite3.Connection, begins: bool, guarded: Callable[[], T]) -> T:
+    def _here(db: sqlite3.Connection, guarded: Callable[[], T]) -> T:
         """Run a batch in this thread; _Busy when it would have to wait for a lock."""
         if db.in_transaction:
-            if begins:
-                raise _Busy()  # the driver's thread raises the error this is
-            return guarded()  # the call's write, under the write lock its read took
+            return guarded()  # under the write lock a part of this transaction took
         # Without a transaction of its own the batch may meet another process's lock
         # (the write lock at BEGIN, or a reader's rare wait): it is tried without
         # waiting, so that the event loop never waits for another process.
@@ -209,11 +269,26 @@ class BatchConnection:
 
     @property
     def in_transaction(self) -> bool:
-        """Whether a batch left a transaction open (read without a hop)."""
+        """Whether a transaction is open on the connection (read without a hop)."""
         return self._driver is not None and bool(self._driver.in_transaction)
 
+    async def end_part(self) -> bool:
+        """End the current call's part: whether its write ended it; otherwise it is
+        rolled back to its savepoint (queued behind any batch still running in the
+        driver's thread, so it comes after it)."""
+        if self._part == "written":
+            self._part = None
+            return True
+        if self._unsettled or self._part == "open":
+            await self.run(["ROLLBACK"], self._undo)
+        self._unsettled = False
+        return False
+
+    async def commit(self) -> None:
+        """COMMIT the transaction the calls' parts are in."""
+        await self.run(["COMMIT"], commit)
+
     async def end(self) -> None:
-        """Roll back what a batch left open: the call failed, or runs again with locks.
-        Queued behind any batch still running in the thread, so it comes after it."""
+        """Roll back whatever transaction is open on the connection."""
         if self._unsettled or self.in_transaction:
             await self.run(["ROLLBACK"], rollback)

@@ -8,13 +8,13 @@ repositories, so every SQL statement of the server lives in ``store/``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import datetime
 from functools import cached_property
 
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from openpxs.domain.cards import AccountStatus, Card, CardStatus
@@ -22,7 +22,7 @@ from openpxs.domain.ledger import AccountBook
 from openpxs.domain.program import WalletDef
 from openpxs.domain.stamp import CallStamp
 from openpxs.store import direct_sqlite
-from openpxs.store.db import sqlite_turn
+from openpxs.store.db import BESIDE_WRITE_GROUP
 from openpxs.store.direct import DirectConnection
 from openpxs.store.direct_sqlite import BatchConnection
 from openpxs.store.repositories import ledger_batches
@@ -81,6 +81,7 @@ from openpxs.store.repositories.transactions import HistoryRepository, Transacti
 from openpxs.store.repositories.users import UserRepository
 from openpxs.store.repositories.visit_codes import VisitCodeRepository
 from openpxs.store.repositories.wallet_passes import WalletPassRepository
+from openpxs.store.turns import WriteGroup, sqlite_turn
 
 
 class StaleRead(Exception):
@@ -109,6 +110,10 @@ def _deadlocked(error: DBAPIError) -> bool:
     return getattr(error.orig, "sqlstate", None) == "40P01"
 
 
+def _busy(error: DBAPIError) -> bool:
+    return getattr(error.orig, "sqlite_errorcode", None) == direct_sqlite.SQLITE_BUSY
+
+
 class UnitOfWork:
     """One database transaction. Repositories are made on first use, so a call pays
     only for the ones it touches.
@@ -119,8 +124,9 @@ class UnitOfWork:
     (``lock_card_claiming``), and the write with the reply made only if neither changed
     since (``store/direct.py``). On SQLite two batches of statements, run in the event
     loop's thread: the write lock taken and the card and its book read, then the write
-    with the reply and COMMIT (``store/direct_sqlite.py``). A call that needs
-    anything else runs again on the locking path (``StaleRead``)."""
+    with the reply (``store/direct_sqlite.py``), on the write group's connection
+    (``writer``), committed with the group's other calls (``store/turns.py``). A call
+    that needs anything else runs again on the locking path (``StaleRead``)."""
 
     def __init__(
         self,
@@ -128,10 +134,14 @@ class UnitOfWork:
         retry: RetryKeys | None = None,
         *,
         direct: DirectConnection | BatchConnection | None = None,
+        writer: Callable[[], Awaitable[BatchConnection]] | None = None,
     ):
         # The store's alone: everything above reaches the database through repositories.
         self._conn = conn
         self._direct = direct
+        self._writer = writer
+        # SQLite: the write group's connection, once the call's read began its part.
+        self._writing: BatchConnection | None = None
         self._read: ReadForWrite | None = None
         self._written = False
         # The retry keys the call holds (set by the dispatcher for value-moving calls).
@@ -193,9 +203,12 @@ class UnitOfWork:
         scopes = self.retry.take_pending() if self.retry is not None else []
         if isinstance(direct, BatchConnection):
             # Claimed here, under the write lock the read takes (as claim_and_lock does).
+            if self._writer is None:
+                raise StaleRead(lock=True)
             retry = self.retry
             claim = (scopes, retry.request_hash, retry.now) if retry is not None else None
-            read = await ledger_batches.read_for_write(direct, merchant_id, number, claim)
+            self._writing = await self._writer()
+            read = await ledger_batches.read_for_write(self._writing, merchant_id, number, claim)
         else:
             read = await self.ledger.read_for_write(direct, merchant_id, number, scopes)
         if read is None:
@@ -325,12 +338,14 @@ class UnitOfWork:
             raise StaleRead(lock=True)
         if self.retry is None:
             raise StaleRead(lock=True)
-        if isinstance(self._direct, BatchConnection):
+        if self._writing is not None:
             # The keys were claimed and the write lock taken by the read: nothing can
             # have changed the book since.
-            await ledger_batches.write_and_commit(self._direct, write, scopes, reply)
+            await ledger_batches.write_part(self._writing, write, scopes, reply)
             self._written = True
             return
+        if not isinstance(self._direct, DirectConnection):
+            raise RuntimeError("a SQLite call's write without the part its read began")
         claim = (scopes, self.retry.request_hash)
         if not await self.ledger.flush_guarded(self._direct, write, self._read, claim, reply):
             raise StaleRead(lock=False)
@@ -566,21 +581,30 @@ async def unit_of_work(
     ``optimistic``: the call is a read and a write (``UnitOfWork``); the block raises
     StaleRead when it must be run again, or with locks."""
     if optimistic and direct_sqlite.available(engine):
-        async with sqlite_turn(engine) as turn, engine.connect() as conn:
-            batches = BatchConnection(conn)
-            uow = UnitOfWork(conn, direct=batches)
+        wrote: WriteGroup | None = None
+        async with sqlite_turn(engine, grouped=True) as turn, engine.connect() as conn:
+            # Reads on the call's own connection (committed writes only); its write on
+            # the write group's.
+            conn.sync_connection.execution_options(**{BESIDE_WRITE_GROUP: True})  # type: ignore[union-attr]
+            uow = UnitOfWork(conn, direct=BatchConnection(conn), writer=turn.writer)
             try:
                 yield uow
                 await uow.flush()
                 uow.end_direct()
+            except OperationalError as error:
+                if not _busy(error):
+                    raise
+                # A write on the call's own connection met the write lock (its group's,
+                # or another process's): with locks, it waits its turn.
+                raise StaleRead(lock=True) from error
             finally:
-                # What the read began and no write committed (the call failed, was
-                # refused, or runs again with locks) is rolled back.
-                await batches.end()
-                # Nothing is open any more: the next writer need not wait for this
-                # connection's return to the pool, which waits for the event loop.
-                if not batches.in_transaction:
-                    turn.give_back()
+                # What the read began and no write ended (the call failed, was refused,
+                # or runs again with locks) is rolled back to its savepoint; the next
+                # writer need not wait for this connection's return to the pool.
+                wrote = await turn.settle()
+        if wrote is not None:
+            # Answered only once the COMMIT that holds the write has returned.
+            await wrote.wait()
         return
     if optimistic:
         async with engine.connect() as conn:

@@ -667,7 +667,7 @@ class LedgerRepository(Repository):
         """PostgreSQL: the transaction record and the book's postings as one statement
         to run (``flush``); None elsewhere (the caller records and writes in separate
         statements), unless ``planned``: then the same plan, for a batch that writes it
-        (``ledger_batches.write_and_commit``). ``transaction_id``: an id already taken.
+        (``ledger_batches.write_part``). ``transaction_id``: an id already taken.
         ``activating``: an inactive card made active on the book's account, a new one
         (its id taken from the sequence), in the same statement."""
         if not self.postgres and not planned:

@@ -1,8 +1,10 @@
 """SQLite: a POS call's read and its write, each one batch (store/direct_sqlite.py).
 
-The read takes the write lock, claims the call's retry keys, reads the card with its
-account's book and picks the id the call's transaction will have; the write records
-that transaction, its lots, journal rows, balances and the reply, and commits. What
+The read begins the call's part of the write group's transaction (the write lock:
+store/turns.py), claims the call's retry keys, reads the card with its account's book
+and picks the id the call's transaction will have; the write records that
+transaction, its lots, journal rows, balances and the reply, and ends the part, to be
+committed with the group. What
 is written is what ``LedgerRepository.prepare_write`` planned from the domain's
 postings, the plan PostgreSQL writes in one statement.
 """
@@ -19,7 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from openpxs.domain.cards import Card
 from openpxs.domain.ledger import AccountBook
 from openpxs.domain.program import WalletDef
-from openpxs.store.direct_sqlite import BatchConnection, SqliteStatement, begin
+from openpxs.store.direct_sqlite import BatchConnection, SqliteStatement
 from openpxs.store.repositories.ledger import (
     _CARD_WITH_BOOK_TEXT,
     _UPDATE_LOTS,
@@ -103,14 +105,13 @@ async def read_for_write(
     number: str,
     claim: tuple[list[str], str, datetime] | None,
 ) -> ReadForWrite | None:
-    """BEGIN IMMEDIATE, the retry keys ``claim``ed (scopes, request hash, time), the card
-    with its account's book, and the id the call's transaction will have, in one hop;
-    the write lock stays held for ``write_and_commit``. A key already held raises
-    IntegrityError and nothing stays open."""
+    """The call's part begun, the retry keys ``claim``ed (scopes, request hash, time),
+    the card with its account's book, and the id the call's transaction will have, in
+    one hop; the write lock stays held for ``write_part``. A key already held raises
+    IntegrityError and the part is rolled back."""
     scopes, request_hash, now = claim if claim is not None else ([], "", None)
 
     def work(db: sqlite3.Connection) -> tuple[list[tuple[Any, ...]], int]:
-        begin(db)
         _CLAIM.execute_many(
             db,
             [
@@ -128,15 +129,15 @@ async def read_for_write(
         next_id = _NEXT_TRANSACTION_ID.execute(db, {}).fetchone()
         return rows, int(next_id[0])
 
-    labels = ["BEGIN", *(["INSERT"] if scopes else []), "WITH", "SELECT"]
-    rows, transaction_id = await batches.run(labels, work)
+    labels = [*(["INSERT"] if scopes else []), "WITH", "SELECT"]
+    rows, transaction_id = await batches.run(labels, work, part="begin")
     card, book_rows = _card_and_rows(rows)
     if card is None:
         return None
     return ReadForWrite(card, book_rows, None, transaction_id)
 
 
-async def write_and_commit(
+async def write_part(
     batches: BatchConnection,
     write: CallWrite,
     scopes: list[str],
@@ -144,15 +145,13 @@ async def write_and_commit(
 ) -> None:
     """The call's transaction record, new lots, lot remainders, journal rows, balances
     and its ``reply`` (text, transaction id it names) recorded against its retry keys
-    ``scopes``, then COMMIT, in one hop, in the transaction ``read_for_write`` began."""
+    ``scopes``, in one hop, ending the call's part that ``read_for_write`` began."""
     p = write.params
     m, txn, account_id, now = p["m"], p["txn"], p["a"], p["now"]
     new_lots = list(zip(p["nl_w"], p["nl_units"], p["nl_on"], p["nl_at"], strict=True))
     text, named = reply
 
     def work(db: sqlite3.Connection) -> list[int]:
-        if not db.in_transaction:
-            raise RuntimeError("a call's write without the lock its read took")
         _RECORD.execute(
             db,
             {
@@ -225,7 +224,6 @@ async def write_and_commit(
             _SET_REPLY.execute_many(
                 db, [{"m": m, "s": scope, "reply": text, "txn": named} for scope in scopes]
             )
-        db.commit()
         return new_ids
 
     labels = ["INSERT", *(["INSERT"] * len(new_lots))]
@@ -233,8 +231,7 @@ async def write_and_commit(
     labels += ["INSERT"] if p["j_w"] else []
     labels += ["INSERT"] if p["b_w"] else []
     labels += ["UPDATE"] if text is not None and scopes else []
-    labels.append("COMMIT")
-    new_ids = await batches.run(labels, work)
+    new_ids = await batches.run(labels, work, part="end")
     for lot, lot_id in zip(write.new_lots, new_ids, strict=True):
         lot.id = lot_id
 

@@ -1,0 +1,191 @@
+"""SQLite: concurrent POS calls write into one transaction and share its COMMIT
+(store/turns.py), and none is answered before the COMMIT holding its write returns.
+
+The calls are made at once through the app, as concurrent POS terminals would; what was
+kept is read back from a connection of the test's own, which sees committed writes
+only."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from openpxs.app import create_app
+from openpxs.demo import install_demo
+from openpxs.settings import Settings
+from openpxs.store import direct_sqlite
+from tests.api.pos import GIFT, POS, add_redeem_body, balance, call, ok, sell_body, sv, wallets
+
+pytestmark = pytest.mark.sqlite
+
+CALLS = 24
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("groups") / "groups.db"
+
+
+@pytest.fixture(scope="module")
+def client(database: Path) -> Iterator[TestClient]:
+    url = f"sqlite:///{database}"
+    asyncio.run(install_demo(url))
+    app = create_app(Settings(database_url=url, log_level="WARNING", outbox_worker=False))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        ok(call(client, "activateAdd", sell_body(GIFT, "500.00")))
+        yield client
+
+
+def committed(database: Path, sql: str, *args: Any) -> Any:
+    """One value read on a connection of the test's own: committed writes only."""
+    with sqlite3.connect(database) as own:
+        return own.execute(sql, args).fetchone()[0]
+
+
+def written(database: Path, pos_id: str) -> int:
+    return int(
+        committed(
+            database, "SELECT count(*) FROM transactions WHERE pos_transaction_id = ?", pos_id
+        )
+    )
+
+
+def at_once(
+    client: TestClient, bodies: list[dict[str, Any]], database: Path
+) -> list[tuple[int, dict[str, Any], int]]:
+    """Every body sent as addRedeem at the same time: each reply's status, body, and how
+    many transactions of its posTransactionId were committed when it arrived."""
+
+    async def send(pos: httpx.AsyncClient, body: dict[str, Any]) -> tuple[int, dict[str, Any], int]:
+        reply = await pos.post("/rest/24.11/transaction/addRedeem.json", json=body, auth=POS)
+        data = reply.json() if reply.headers["content-type"].startswith("application/json") else {}
+        return reply.status_code, data, written(database, body["headerInfo"]["posTransactionId"])
+
+    async def all_of_them() -> list[tuple[int, dict[str, Any], int]]:
+        transport = httpx.ASGITransport(app=client.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as pos:
+            return list(await asyncio.gather(*(send(pos, body) for body in bodies)))
+
+    assert client.portal is not None
+    return client.portal.call(all_of_them)
+
+
+@pytest.fixture
+def commits(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The COMMIT batches run while the test runs."""
+    seen: list[list[str]] = []
+    monkeypatch.setattr(
+        direct_sqlite,
+        "LISTENERS",
+        [lambda labels: seen.append(labels) if labels == ["COMMIT"] else None],
+    )
+    return seen
+
+
+def stored_value(client: TestClient) -> Decimal:
+    return Decimal(wallets(ok(balance(client)))[1])
+
+
+def test_calls_at_once_share_commits_and_each_is_answered_once_committed(
+    client: TestClient, database: Path, commits: list[list[str]]
+) -> None:
+    before = stored_value(client)
+    bodies = [
+        add_redeem_body(GIFT, redeem=sv("1.00"), pos_id=f"together-{n}") for n in range(CALLS)
+    ]
+
+    replies = at_once(client, bodies, database)
+
+    for status, reply, kept in replies:
+        assert status == 200, reply
+        ok(reply)
+        assert kept == 1, "answered before its write was committed"
+    # One COMMIT per group, not per call: the calls queued behind the first joined it.
+    assert 1 <= len(commits) < CALLS / 2, commits
+    assert stored_value(client) == before - CALLS
+    assert (
+        committed(
+            database,
+            "SELECT count(*) FROM journal j JOIN transactions t ON t.id = j.transaction_id"
+            " WHERE t.pos_transaction_id LIKE 'together-%'",
+        )
+        == CALLS
+    )
+
+
+def test_a_refused_call_rolls_back_its_own_part_only(
+    client: TestClient, database: Path, commits: list[list[str]]
+) -> None:
+    before = stored_value(client)
+    bodies = [
+        add_redeem_body(GIFT, redeem=sv("100000.00" if n % 3 == 0 else "1.00"), pos_id=f"mixed-{n}")
+        for n in range(12)
+    ]
+
+    replies = at_once(client, bodies, database)
+
+    taken = 0
+    for n, (status, reply, kept) in enumerate(replies):
+        assert status == 200, reply
+        if n % 3 == 0:
+            assert reply["result"] != "authorizedSuccess", reply
+            assert kept == 0
+            assert (
+                committed(
+                    database,
+                    "SELECT count(*) FROM idempotency_keys WHERE scope LIKE ?",
+                    f"%mixed-{n}",
+                )
+                == 0
+            )
+        else:
+            ok(reply)
+            assert kept == 1
+            taken += 1
+    assert taken == 8
+    assert stored_value(client) == before - taken
+
+
+def test_a_failed_commit_fails_every_call_of_its_group_and_keeps_none_of_them(
+    client: TestClient, database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = stored_value(client)
+    failures: list[int] = []
+    commit = direct_sqlite.commit
+
+    def fails_once(db: sqlite3.Connection) -> None:
+        if not failures:
+            failures.append(1)
+            db.rollback()  # as SQLite does when the disk refuses the commit
+            raise sqlite3.OperationalError("disk I/O error")
+        commit(db)
+
+    monkeypatch.setattr(direct_sqlite, "commit", fails_once)
+    bodies = [add_redeem_body(GIFT, redeem=sv("1.00"), pos_id=f"unlucky-{n}") for n in range(8)]
+
+    replies = at_once(client, bodies, database)
+
+    failed = [n for n, (status, _, _) in enumerate(replies) if status != 200]
+    assert failed, "no call was in the group whose commit failed"
+    for n, (status, reply, kept) in enumerate(replies):
+        if n in failed:
+            assert status == 503, reply
+            assert kept == 0
+        else:
+            ok(reply)
+            assert kept == 1
+    assert stored_value(client) == before - (len(bodies) - len(failed))
+    # Nothing of a failed call was kept, its retry keys included: the POS's retry runs.
+    monkeypatch.setattr(direct_sqlite, "commit", commit)
+    for n in failed:
+        ok(call(client, "addRedeem", bodies[n]))
+        assert written(database, f"unlucky-{n}") == 1
+    assert stored_value(client) == before - len(bodies)
