@@ -110,6 +110,9 @@ def test_calls_at_once_share_commits_and_each_is_answered_once_committed(
         assert kept == 1, "answered before its write was committed"
     # One COMMIT per group, not per call: the calls queued behind the first joined it.
     assert 1 <= len(commits) < CALLS / 2, commits
+    # The connections the calls passed on to each other, and the group's, are back.
+    engine = client.app.state.runtime.engine  # type: ignore[attr-defined]
+    assert engine.pool.checkedout() == 0
     assert stored_value(client) == before - CALLS
     assert (
         committed(

@@ -22,7 +22,6 @@ from openpxs.domain.ledger import AccountBook
 from openpxs.domain.program import WalletDef
 from openpxs.domain.stamp import CallStamp
 from openpxs.store import direct_sqlite
-from openpxs.store.db import BESIDE_WRITE_GROUP
 from openpxs.store.direct import DirectConnection
 from openpxs.store.direct_sqlite import BatchConnection
 from openpxs.store.repositories import ledger_batches
@@ -582,11 +581,11 @@ async def unit_of_work(
     StaleRead when it must be run again, or with locks."""
     if optimistic and direct_sqlite.available(engine):
         wrote: WriteGroup | None = None
-        async with sqlite_turn(engine, grouped=True) as turn, engine.connect() as conn:
-            # Reads on the call's own connection (committed writes only); its write on
-            # the write group's.
-            conn.sync_connection.execution_options(**{BESIDE_WRITE_GROUP: True})  # type: ignore[union-attr]
-            uow = UnitOfWork(conn, direct=BatchConnection(conn), writer=turn.writer)
+        async with sqlite_turn(engine, grouped=True) as turn:
+            # Reads on a connection beside the group's (committed writes only); the
+            # call's write on the write group's.
+            conn, reads = await turn.reader()
+            uow = UnitOfWork(conn, direct=reads, writer=turn.writer)
             try:
                 yield uow
                 await uow.flush()
@@ -599,8 +598,8 @@ async def unit_of_work(
                 raise StaleRead(lock=True) from error
             finally:
                 # What the read began and no write ended (the call failed, was refused,
-                # or runs again with locks) is rolled back to its savepoint; the next
-                # writer need not wait for this connection's return to the pool.
+                # or runs again with locks) is rolled back to its savepoint, and the
+                # reader passed on clean.
                 wrote = await turn.settle()
         if wrote is not None:
             # Answered only once the COMMIT that holds the write has returned.
