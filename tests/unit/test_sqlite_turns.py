@@ -168,3 +168,29 @@ def test_a_group_whose_transaction_was_lost_fails_every_call_of_it(tmp_path: Pat
 
     asyncio.run(main())
     assert _rows(path) == [2]
+
+
+def test_a_reader_kept_for_a_call_that_never_came_is_given_back_at_shutdown(
+    tmp_path: Path,
+) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'turns.db'}")
+    checked_out: list[int] = []
+
+    async def waits_then_gives_up() -> None:
+        async with sqlite_turn(engine, grouped=True):
+            pass
+
+    async def main() -> None:
+        async with sqlite_turn(engine, grouped=True) as turn:
+            await turn.reader()
+            waiter = asyncio.create_task(waits_then_gives_up())
+            await asyncio.sleep(0)  # queued behind this turn
+            await turn.settle()  # another waits: the reader is kept for it
+            waiter.cancel()
+        checked_out.append(engine.pool.checkedout())
+        await turns.give_back_reader(engine)
+        checked_out.append(engine.pool.checkedout())
+        await engine.dispose()
+
+    asyncio.run(main())
+    assert checked_out == [1, 0]

@@ -279,3 +279,13 @@ async def _turn(turns: _Turns, *, grouped: bool) -> AsyncIterator[Turn]:
         yield held
     finally:
         held.give_back()
+
+
+async def give_back_reader(engine: AsyncEngine) -> None:
+    """At shutdown: the reader the grouped calls kept between them (when the last one
+    saw another waiting that never came), back to the pool, so that the engine's
+    disposal closes it."""
+    per_loop = _TURNS.get(engine.sync_engine)
+    turns = per_loop.get(asyncio.get_running_loop()) if per_loop is not None else None
+    if turns is not None:
+        await _give_back_reader(turns)
