@@ -118,6 +118,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             pool_size=settings.db_pool_size,
             sqlite_synchronous=settings.sqlite_synchronous,
         )
+        if settings.workers > 1:
+            # Several processes on one SQLite file: each call commits on its own, so
+            # the write lock is free between calls for the other processes.
+            turns.commit_each_call(engine)
         await migrate(engine)
         if await unmaintained(engine):
             log.warning(

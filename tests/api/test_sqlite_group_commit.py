@@ -192,3 +192,21 @@ def test_a_failed_commit_fails_every_call_of_its_group_and_keeps_none_of_them(
         ok(call(client, "addRedeem", bodies[n]))
         assert written(database, f"unlucky-{n}") == 1
     assert stored_value(client) == before - len(bodies)
+
+
+def test_with_several_workers_each_call_commits_on_its_own(
+    client: TestClient, database: Path, commits: list[list[str]]
+) -> None:
+    """Several processes on one file: a process's groups would hold the write lock from
+    one to the next while the others poll for it, so each call commits alone."""
+    settings = Settings(
+        database_url=f"sqlite:///{database}", log_level="WARNING", outbox_worker=False, workers=2
+    )
+    with TestClient(create_app(settings), raise_server_exceptions=False) as worker:
+        bodies = [add_redeem_body(GIFT, redeem=sv("1.00"), pos_id=f"alone-{n}") for n in range(8)]
+        replies = at_once(worker, bodies, database)
+    for status, reply, kept in replies:
+        assert status == 200, reply
+        ok(reply)
+        assert kept == 1
+    assert len(commits) == len(bodies)

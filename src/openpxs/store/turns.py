@@ -44,6 +44,16 @@ from openpxs.store.direct_sqlite import BatchConnection
 TURN_SECONDS = 30.0
 # The most calls one commit holds: the first of them waits for all the others' work.
 GROUP_LIMIT = 64
+# Engines whose calls commit one by one (``commit_each_call``).
+_ALONE: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def commit_each_call(engine: AsyncEngine) -> None:
+    """Make each call's write commit on its own, under its own turn: for a file that
+    several processes write. SQLite serves the write lock to waiting processes in no
+    order (each polls with growing sleeps), so a process whose groups hold the lock
+    from one to the next keeps the others waiting for up to a second or more."""
+    _ALONE.add(engine.sync_engine)
 
 
 class WriteGroup:
@@ -105,6 +115,7 @@ class _Turns:
         self.lock = asyncio.Lock()
         self.holder: asyncio.Task[Any] | None = None
         self.group: WriteGroup | None = None
+        self.limit = 1 if engine.sync_engine in _ALONE else GROUP_LIMIT
         # Transactions waiting for the lock now.
         self.waiting = 0
         # The grouped calls' own connection, handed from one to the next while they
@@ -180,7 +191,7 @@ class Turn:
                 await turns.end_group(exc)
                 self.give_back()
                 raise
-            if group.members == 0 or group.members >= GROUP_LIMIT or group.lost:
+            if group.members == 0 or group.members >= turns.limit or group.lost:
                 await turns.end_group()
             elif group.flusher is None:
                 group.flusher = asyncio.create_task(
