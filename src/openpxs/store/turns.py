@@ -19,11 +19,20 @@ savepoint of its own, and commit once for all of them:
   acknowledged call is as durable as it was with a COMMIT of its own; when that COMMIT
   fails, every call of the group fails (HTTP 503) and none of their writes is kept;
 - the group is committed by the first transaction that takes a turn without joining it
-  (any other call, the background worker, a replay's read), by a task that takes its
-  turn behind the calls queued when the group's first call wrote (so the group holds
-  the calls that were waiting then), or by the call that fills it (``GROUP_LIMIT``);
-- reads that run without a turn (balanceInquiry) use connections of their own and see
-  only committed writes.
+  (any other call, the background worker, a replay's read), by a task of its own that
+  takes its turn behind the calls at hand when the group's first call wrote (below),
+  or by the call that fills it (``GROUP_LIMIT``);
+- the calls' reads (all of balanceInquiry's) go to a connection beside the group's,
+  handed from one call to the next while they queue, and see only committed writes;
+- with several processes on one file each call commits on its own
+  (``commit_each_call``).
+
+Calls queue for the lock itself only while its holder waits for something (a
+program's version checked, a connection opened); the group's task gathers the rest. It
+is made when the group's first call ends its part, and its turn comes after the calls
+the event loop already had in hand, which join the group first. Committing as soon as
+no call waited for the lock (tried) committed nearly every call alone under load:
+650-800 calls/s against 1,100.
 """
 
 from __future__ import annotations
