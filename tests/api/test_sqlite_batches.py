@@ -317,3 +317,46 @@ def test_a_call_cancelled_while_its_batch_waits_leaves_no_transaction_open(
 
     assert sqlite_client.portal is not None
     assert sqlite_client.portal.call(cancel_then_end) is False
+
+
+def test_a_batch_queued_for_the_driver_thread_waits_with_the_busy_timeout(
+    sqlite_client: TestClient,
+) -> None:
+    """A connection a read beside a write group used is left with no busy timeout
+    (store/db.py); a batch that goes to the driver's thread behind other work waits for
+    another process's lock all the same."""
+    engine = sqlite_client.app.state.runtime.engine  # type: ignore[attr-defined]
+    other = sqlite3.connect(engine.url.database, isolation_level=None, check_same_thread=False)
+
+    async def begin_behind_other_work() -> bool:
+        async with engine.connect() as conn:
+            batches = direct_sqlite.BatchConnection(conn)
+            driver = (await conn.get_raw_connection()).driver_connection
+            await driver._execute(lambda: driver._conn.execute("PRAGMA busy_timeout=0"))
+            other.execute("BEGIN IMMEDIATE")
+            released = threading.Timer(0.3, other.rollback)
+            released.start()
+            # The driver's thread busy, and work queued behind it: the batch goes there.
+            busy = threading.Event()
+            blocker = asyncio.ensure_future(driver._execute(busy.wait))
+            filler = asyncio.ensure_future(driver._execute(lambda: None))
+            await asyncio.sleep(0.01)
+            batch = asyncio.ensure_future(batches.run([], lambda db: None, part="begin"))
+            await asyncio.sleep(0.01)
+            busy.set()
+            try:
+                await batch
+            finally:
+                released.join()
+                await blocker
+                await filler
+            began = batches.in_transaction
+            await batches.end_part()
+            await batches.end()
+            return began
+
+    assert sqlite_client.portal is not None
+    try:
+        assert sqlite_client.portal.call(begin_behind_other_work) is True
+    finally:
+        other.close()

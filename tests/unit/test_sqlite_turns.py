@@ -194,3 +194,28 @@ def test_a_reader_kept_for_a_call_that_never_came_is_given_back_at_shutdown(
 
     asyncio.run(main())
     assert checked_out == [1, 0]
+
+
+def test_a_commit_stopped_by_anything_fails_its_calls(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not only a database error: whatever stops the COMMIT (a cancelled wait for the
+    driver's thread), the group's calls are not told their writes were kept."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'turns.db'}")
+
+    def stopped(db: sqlite3.Connection) -> None:
+        raise RuntimeError("stopped")
+
+    async def main() -> None:
+        await _table(engine)
+        group = await _write_in_group(engine, 1)
+        assert group is not None
+        monkeypatch.setattr(direct_sqlite, "commit", stopped)
+        with pytest.raises(RuntimeError):
+            async with sqlite_turn(engine):
+                pass  # ends the open group first
+        with pytest.raises(OperationalError):
+            await group.wait()
+        await engine.dispose()
+
+    asyncio.run(main())

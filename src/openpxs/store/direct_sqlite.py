@@ -196,9 +196,17 @@ class BatchConnection:
                     pass  # another process writes: wait for it in the driver's thread
             if part == "begin":
                 self._unsettled = True
+
+            def waiting() -> T:
+                # Waits for another process's lock with the busy timeout every
+                # connection has, whatever a read beside a write group left set
+                # (store/db.py).
+                db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                return guarded()
+
             # aiosqlite's own way of running a function in its thread (one queue entry,
             # one wake-up of the event loop when it is done).
-            result: T = await driver._execute(guarded)
+            result: T = await driver._execute(waiting)
         except sqlite3.Error as exc:
             self._unsettled = False  # rolled back
             raise DBAPIError.instance(

@@ -99,8 +99,12 @@ class WriteGroup:
                 await self.batches.commit()
             else:
                 await self.batches.end()
-        except DBAPIError as exc:
+        except BaseException as exc:
+            # Whatever stopped the COMMIT (a cancelled wait included), its calls are
+            # not told their writes were kept: a retry of one replays if they were.
             self.error = exc
+            if not isinstance(exc, DBAPIError):
+                raise
         finally:
             try:
                 await self.conn.close()
