@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -11,6 +13,9 @@ from httpx import Response
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from openpxs.app import create_app
+from openpxs.demo import install_demo
+from openpxs.settings import Settings
 from openpxs.store.tables import cards, idempotency_keys, journal, transactions
 
 POS = ("demo-pos", "demo-pos-secret")
@@ -212,3 +217,18 @@ def insert_rows(client: TestClient, table: Any, rows: list[dict[str, Any]]) -> N
         await conn.execute(insert(table), rows)
 
     run_db(client, work)
+
+
+@contextmanager
+def sqlite_demo(database: Path, gift_amount: str, **settings: Any) -> Iterator[TestClient]:
+    """The demo on a SQLite file of the test's own, its gift card sold for
+    ``gift_amount``, with no background worker (its sweeps' statements would be counted
+    with the calls')."""
+    url = f"sqlite:///{database}"
+    asyncio.run(install_demo(url))
+    app = create_app(
+        Settings(database_url=url, log_level="WARNING", outbox_worker=False, **settings)
+    )
+    with TestClient(app, raise_server_exceptions=False) as client:
+        ok(call(client, "activateAdd", sell_body(GIFT, gift_amount)))
+        yield client

@@ -22,23 +22,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 
-from openpxs.app import create_app
-from openpxs.demo import install_demo
-from openpxs.settings import Settings
 from openpxs.store import direct_sqlite
 from openpxs.store.tables import idempotency_keys, journal, transactions
 from openpxs.store.uow import StaleRead, unit_of_work
-from tests.api.pos import GIFT, add_redeem_body, call, card, header, ok, refused, sell_body, sv
+from tests.api.pos import GIFT, add_redeem_body, call, card, header, ok, refused, sqlite_demo, sv
 
 
 @pytest.fixture(scope="module")
 def sqlite_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('batches') / 'batches.db'}"
-    asyncio.run(install_demo(url))
-    # No background worker: its sweeps' statements would be counted with the calls'.
-    app = create_app(Settings(database_url=url, log_level="WARNING", outbox_worker=False))
-    with TestClient(app, raise_server_exceptions=False) as client:
-        ok(call(client, "activateAdd", sell_body(GIFT, "150.00")))
+    with sqlite_demo(tmp_path_factory.mktemp("batches") / "batches.db", "150.00") as client:
         yield client
 
 

@@ -19,10 +19,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from openpxs.app import create_app
-from openpxs.demo import install_demo
 from openpxs.settings import Settings
 from openpxs.store import direct_sqlite
-from tests.api.pos import GIFT, POS, add_redeem_body, balance, call, ok, sell_body, sv, wallets
+from tests.api.pos import GIFT, POS, add_redeem_body, balance, call, ok, sqlite_demo, sv, wallets
 
 pytestmark = pytest.mark.sqlite
 
@@ -36,11 +35,7 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(database: Path) -> Iterator[TestClient]:
-    url = f"sqlite:///{database}"
-    asyncio.run(install_demo(url))
-    app = create_app(Settings(database_url=url, log_level="WARNING", outbox_worker=False))
-    with TestClient(app, raise_server_exceptions=False) as client:
-        ok(call(client, "activateAdd", sell_body(GIFT, "500.00")))
+    with sqlite_demo(database, "500.00") as client:
         yield client
 
 
