@@ -162,7 +162,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             await app.state.outbox_worker.stop()
         # The push clients keep their HTTP/2 connections open between sends.
         await delivery.aclose()
-        await turns.give_back_reader(engine)
+        await turns.give_back_connections(engine)
         await engine.dispose()
 
     app = OpenPXS(

@@ -188,7 +188,7 @@ def test_a_reader_kept_for_a_call_that_never_came_is_given_back_at_shutdown(
             await turn.settle()  # another waits: the reader is kept for it
             waiter.cancel()
         checked_out.append(engine.pool.checkedout())
-        await turns.give_back_reader(engine)
+        await turns.give_back_connections(engine)
         checked_out.append(engine.pool.checkedout())
         await engine.dispose()
 

@@ -70,9 +70,9 @@ class WriteGroup:
 
     __slots__ = ("batches", "committed", "conn", "error", "flusher", "members")
 
-    def __init__(self, conn: AsyncConnection):
+    def __init__(self, conn: AsyncConnection, batches: BatchConnection):
         self.conn = conn
-        self.batches = BatchConnection(conn)
+        self.batches = batches
         self.members = 0
         self.committed = asyncio.Event()
         self.error: BaseException | None = None
@@ -85,7 +85,7 @@ class WriteGroup:
         rollback to a call's savepoint rolls it all back."""
         return self.members > 0 and not self.batches.in_transaction
 
-    async def end(self, failure: BaseException | None = None) -> None:
+    async def end(self, failure: BaseException | None = None, *, keep: bool = False) -> None:
         """COMMIT what its calls wrote (or roll back an empty transaction), tell them,
         and give the connection back to the pool. ``failure``: a call's part could not
         be ended cleanly, so the whole transaction is rolled back and its calls fail."""
@@ -107,7 +107,8 @@ class WriteGroup:
                 raise
         finally:
             try:
-                await self.conn.close()
+                if not keep or self.error is not None or self.batches.in_transaction:
+                    await self.conn.close()  # else the next group's (``_Turns.spare``)
             finally:
                 self.committed.set()
 
@@ -129,18 +130,32 @@ class _Turns:
         self.holder: asyncio.Task[Any] | None = None
         self.group: WriteGroup | None = None
         self.limit = 1 if engine.sync_engine in _ALONE else GROUP_LIMIT
-        # Transactions waiting for the lock now.
+        # Grouped calls waiting for the lock now.
         self.waiting = 0
         # The grouped calls' own connection, handed from one to the next while they
         # queue (a checkout and return of a pooled connection cost each call about
         # 50 microseconds), and its batches for reads.
         self.reader: tuple[AsyncConnection, BatchConnection] | None = None
+        # The last group's connection, kept for the next group while grouped calls
+        # queue.
+        self.spare: tuple[AsyncConnection, BatchConnection] | None = None
 
     async def end_group(self, failure: BaseException | None = None) -> None:
         """End the open group (under a turn)."""
         group, self.group = self.group, None
-        if group is not None:
-            await group.end(failure)
+        if group is None:
+            return
+        keep = self.waiting > 0 and self.spare is None
+        await group.end(failure, keep=keep)
+        if keep and group.error is None and not group.batches.in_transaction:
+            self.spare = (group.conn, group.batches)
+
+    async def give_back_connections(self) -> None:
+        """The reader and the spare group connection back to the pool."""
+        for kept in (self.reader, self.spare):
+            if kept is not None:
+                await kept[0].close()
+        self.reader = self.spare = None
 
 
 # One queue per engine and event loop (a lock belongs to the loop it was first used on).
@@ -186,7 +201,11 @@ class Turn:
         if turns.group is not None and turns.group.lost:
             await turns.end_group()  # its calls fail; this one begins anew
         if turns.group is None:
-            turns.group = WriteGroup(await turns.engine.connect())
+            spare, turns.spare = turns.spare, None
+            if spare is None:
+                conn = await turns.engine.connect()
+                spare = (conn, BatchConnection(conn))
+            turns.group = WriteGroup(*spare)
         self._joined = turns.group
         return turns.group.batches
 
@@ -210,34 +229,29 @@ class Turn:
                 group.flusher = asyncio.create_task(
                     _flush(turns, group), name="openpxs-sqlite-group-commit"
                 )
-        if turns is not None and turns.reader is not None:
+        if turns is not None and (turns.reader is not None or turns.spare is not None):
             await _pass_on(turns)
         self.give_back()
         return wrote
 
 
 async def _pass_on(turns: _Turns) -> None:
-    """The reader left clean for the next grouped call, or given back to the pool when
-    no call waits (a transaction that joins no group gives it back: ``_turn``)."""
-    assert turns.reader is not None
-    conn, batches = turns.reader
-    try:
-        if conn.in_transaction():
-            await conn.rollback()  # what the call read through it holds nothing
-        if turns.waiting and not batches.in_transaction:
-            return
-    except BaseException:
-        turns.reader = None
-        await conn.invalidate()
-        raise
-    await _give_back_reader(turns)
-
-
-async def _give_back_reader(turns: _Turns) -> None:
+    """The reader left clean for the next grouped call; it and the spare group
+    connection given back to the pool when no grouped call waits."""
     if turns.reader is not None:
-        conn, _ = turns.reader
-        turns.reader = None
-        await conn.close()
+        conn, batches = turns.reader
+        try:
+            if conn.in_transaction():
+                await conn.rollback()  # what the call read through it holds nothing
+        except BaseException:
+            turns.reader = None
+            await conn.invalidate()
+            raise
+        if batches.in_transaction:
+            turns.reader = None
+            await conn.close()
+    if not turns.waiting:
+        await turns.give_back_connections()
 
 
 async def _flush(turns: _Turns, group: WriteGroup) -> None:
@@ -284,7 +298,8 @@ async def sqlite_turn(engine: AsyncEngine, *, grouped: bool = False) -> AsyncIte
 
 @asynccontextmanager
 async def _turn(turns: _Turns, *, grouped: bool) -> AsyncIterator[Turn]:
-    turns.waiting += 1
+    if grouped:
+        turns.waiting += 1
     try:
         # asyncio.timeout, not wait_for: no task is made per transaction.
         async with asyncio.timeout(TURN_SECONDS):
@@ -293,23 +308,23 @@ async def _turn(turns: _Turns, *, grouped: bool) -> AsyncIterator[Turn]:
         # As SQLite's own busy timeout would: the call fails as "unavailable" (503).
         raise OperationalError("waiting for the SQLite write lock", None, exc) from None
     finally:
-        turns.waiting -= 1
+        if grouped:
+            turns.waiting -= 1
     turns.holder = asyncio.current_task()
     held = Turn(turns)
     try:
         if not grouped:
             await turns.end_group()
-            await _give_back_reader(turns)
         yield held
     finally:
         held.give_back()
 
 
-async def give_back_reader(engine: AsyncEngine) -> None:
-    """At shutdown: the reader the grouped calls kept between them (when the last one
-    saw another waiting that never came), back to the pool, so that the engine's
-    disposal closes it."""
+async def give_back_connections(engine: AsyncEngine) -> None:
+    """At shutdown: the connections the grouped calls kept between them (when the last
+    one saw another waiting that never came), back to the pool, so that the engine's
+    disposal closes them."""
     per_loop = _TURNS.get(engine.sync_engine)
     turns = per_loop.get(asyncio.get_running_loop()) if per_loop is not None else None
     if turns is not None:
-        await _give_back_reader(turns)
+        await turns.give_back_connections()
