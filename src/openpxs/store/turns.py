@@ -87,8 +87,9 @@ class WriteGroup:
 
     async def end(self, failure: BaseException | None = None, *, keep: bool = False) -> None:
         """COMMIT what its calls wrote (or roll back an empty transaction), tell them,
-        and give the connection back to the pool. ``failure``: a call's part could not
-        be ended cleanly, so the whole transaction is rolled back and its calls fail."""
+        and give the connection back to the pool (``keep``: unless it ended cleanly, for
+        the next group). ``failure``: a call's part could not be ended cleanly, so the
+        whole transaction is rolled back and its calls fail."""
         try:
             if failure is not None:
                 self.error = failure
