@@ -352,3 +352,54 @@ def test_a_batch_queued_for_the_driver_thread_waits_with_the_busy_timeout(
         assert sqlite_client.portal.call(begin_behind_other_work) is True
     finally:
         other.close()
+
+
+def test_a_write_cancelled_while_queued_for_the_driver_thread_leaves_the_next_part_clean(
+    sqlite_client: TestClient,
+) -> None:
+    """The call is cancelled while its write waits behind other work in the driver's
+    thread; the write still runs there and ends the part. Ending the call then counts
+    the part as written, and the connection's next call begins a part of its own."""
+    engine = sqlite_client.app.state.runtime.engine  # type: ignore[attr-defined]
+
+    async def cancel_the_write() -> tuple[bool, bool]:
+        async with engine.connect() as conn:
+            batches = direct_sqlite.BatchConnection(conn)
+            driver = (await conn.get_raw_connection()).driver_connection
+            await batches.run([], lambda db: None, part="begin")
+            busy = threading.Event()
+            blocker = asyncio.ensure_future(driver._execute(busy.wait))
+            filler = asyncio.ensure_future(driver._execute(lambda: None))
+            await asyncio.sleep(0.01)
+            write = asyncio.ensure_future(batches.run([], lambda db: None, part="end"))
+            await asyncio.sleep(0.01)
+            write.cancel()
+            ending = asyncio.ensure_future(batches.end_part())
+            await asyncio.sleep(0.01)
+            busy.set()
+            await blocker
+            await filler
+            written = await ending
+            await batches.run([], lambda db: None, part="begin")  # the next call's part
+            began_again = await batches.end_part() is False
+            await batches.end()
+            return written, began_again
+
+    assert sqlite_client.portal is not None
+    assert sqlite_client.portal.call(cancel_the_write) == (True, True)
+
+
+def test_a_lock_refusal_is_known_by_its_extended_codes_too() -> None:
+    def refusal(code: int) -> sqlite3.OperationalError:
+        error = sqlite3.OperationalError("database is locked")
+        error.sqlite_errorcode = code  # type: ignore[attr-defined]
+        return error
+
+    # SQLITE_BUSY, SQLITE_BUSY_RECOVERY, SQLITE_BUSY_SNAPSHOT; SQLITE_LOCKED is not one.
+    assert [direct_sqlite.busy(refusal(code)) for code in (5, 261, 517, 6)] == [
+        True,
+        True,
+        True,
+        False,
+    ]
+    assert not direct_sqlite.busy(RuntimeError("no code"))

@@ -54,17 +54,28 @@ def written(database: Path, pos_id: str) -> int:
 
 
 def at_once(
-    client: TestClient, bodies: list[dict[str, Any]], database: Path
-) -> list[tuple[int, dict[str, Any], int]]:
-    """Every body sent as addRedeem at the same time: each reply's status, body, and how
-    many transactions of its posTransactionId were committed when it arrived."""
+    client: TestClient, bodies: list[dict[str, Any]], database: Path, balance_of: int | None = None
+) -> list[tuple[int, dict[str, Any], int, int | None]]:
+    """Every body sent as addRedeem at the same time: each reply's status, body, how
+    many transactions of its posTransactionId were committed when it arrived, and then
+    the committed stored value (in cents) of account ``balance_of``."""
 
-    async def send(pos: httpx.AsyncClient, body: dict[str, Any]) -> tuple[int, dict[str, Any], int]:
+    async def send(
+        pos: httpx.AsyncClient, body: dict[str, Any]
+    ) -> tuple[int, dict[str, Any], int, int | None]:
         reply = await pos.post("/rest/24.11/transaction/addRedeem.json", json=body, auth=POS)
         data = reply.json() if reply.headers["content-type"].startswith("application/json") else {}
-        return reply.status_code, data, written(database, body["headerInfo"]["posTransactionId"])
+        kept = written(database, body["headerInfo"]["posTransactionId"])
+        units = None
+        if balance_of is not None:
+            units = committed(
+                database,
+                "SELECT units FROM wallet_balances WHERE account_id = ? AND wallet_code = 1",
+                balance_of,
+            )
+        return reply.status_code, data, kept, units
 
-    async def all_of_them() -> list[tuple[int, dict[str, Any], int]]:
+    async def all_of_them() -> list[tuple[int, dict[str, Any], int, int | None]]:
         transport = httpx.ASGITransport(app=client.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as pos:
             return list(await asyncio.gather(*(send(pos, body) for body in bodies)))
@@ -99,7 +110,7 @@ def test_calls_at_once_share_commits_and_each_is_answered_once_committed(
 
     replies = at_once(client, bodies, database)
 
-    for status, reply, kept in replies:
+    for status, reply, kept, _ in replies:
         assert status == 200, reply
         ok(reply)
         assert kept == 1, "answered before its write was committed"
@@ -131,7 +142,7 @@ def test_a_refused_call_rolls_back_its_own_part_only(
     replies = at_once(client, bodies, database)
 
     taken = 0
-    for n, (status, reply, kept) in enumerate(replies):
+    for n, (status, reply, kept, _) in enumerate(replies):
         assert status == 200, reply
         if n % 3 == 0:
             assert reply["result"] != "authorizedSuccess", reply
@@ -171,9 +182,9 @@ def test_a_failed_commit_fails_every_call_of_its_group_and_keeps_none_of_them(
 
     replies = at_once(client, bodies, database)
 
-    failed = [n for n, (status, _, _) in enumerate(replies) if status != 200]
+    failed = [n for n, (status, _, _, _) in enumerate(replies) if status != 200]
     assert failed, "no call was in the group whose commit failed"
-    for n, (status, reply, kept) in enumerate(replies):
+    for n, (status, reply, kept, _) in enumerate(replies):
         if n in failed:
             assert status == 503, reply
             assert kept == 0
@@ -189,6 +200,52 @@ def test_a_failed_commit_fails_every_call_of_its_group_and_keeps_none_of_them(
     assert stored_value(client) == before - len(bodies)
 
 
+def test_a_refusal_that_rests_on_another_calls_write_waits_for_its_commit(
+    client: TestClient, database: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Calls at once each redeem more than half the card's balance: the first takes it
+    and the others, reading its write in the open group, are refused. When that group's
+    commit fails, the first call's redemption is gone, so the refusals must not stand:
+    they fail as it does (503), and none is answered while the balance is still there.
+    (What stays is above the demo's highest automatic-recharge threshold, so the calls
+    stay on the batches' path.)"""
+    ok(call(client, "addRedeem", add_redeem_body(GIFT, add=sv("500.00"), pos_id="before-all")))
+    whole = stored_value(client)
+    most = whole - Decimal("150.00")
+    account = committed(
+        database, "SELECT account_id FROM cards WHERE printed_card_number = ?", GIFT
+    )
+    failures: list[int] = []
+    commit = direct_sqlite.commit
+
+    def fails_once(db: sqlite3.Connection) -> None:
+        if not failures:
+            failures.append(1)
+            db.rollback()
+            raise sqlite3.OperationalError("disk I/O error")
+        commit(db)
+
+    monkeypatch.setattr(direct_sqlite, "commit", fails_once)
+    bodies = [
+        add_redeem_body(GIFT, redeem=sv(str(most)), pos_id=f"most-of-it-{n}") for n in range(6)
+    ]
+    replies = at_once(client, bodies, database, balance_of=account)
+
+    assert failures, f"no commit failed: {replies}"
+    for status, reply, _, units in replies:
+        if status == 200 and reply.get("result") != "authorizedSuccess":
+            # A refusal stands only on a redemption that was kept.
+            assert units is not None and Decimal(units) / 100 < whole, (reply, units)
+    taken = sum(1 for status, reply, _, _ in replies if status == 200 and ok_result(reply))
+    assert taken <= 1
+    assert any(status == 503 for status, _, _, _ in replies)
+    assert stored_value(client) == whole - taken * most
+
+
+def ok_result(reply: dict[str, Any]) -> bool:
+    return bool(reply.get("result") == "authorizedSuccess")
+
+
 def test_with_several_workers_each_call_commits_on_its_own(
     client: TestClient, database: Path, commits: list[list[str]]
 ) -> None:
@@ -200,7 +257,7 @@ def test_with_several_workers_each_call_commits_on_its_own(
     with TestClient(create_app(settings), raise_server_exceptions=False) as worker:
         bodies = [add_redeem_body(GIFT, redeem=sv("1.00"), pos_id=f"alone-{n}") for n in range(8)]
         replies = at_once(worker, bodies, database)
-    for status, reply, kept in replies:
+    for status, reply, kept, _ in replies:
         assert status == 200, reply
         ok(reply)
         assert kept == 1

@@ -117,6 +117,15 @@ def commit(db: sqlite3.Connection) -> None:
 
 # SQLite's result code for a lock another connection holds (sqlite3.OperationalError).
 SQLITE_BUSY = 5
+
+
+def busy(error: BaseException) -> bool:
+    """Whether SQLite refused for a lock another connection holds: SQLITE_BUSY or one
+    of its extended codes (a snapshot gone stale, a recovery under way)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF == SQLITE_BUSY
+
+
 # The busy timeout every connection has (store/db.py), restored after a batch run here.
 BUSY_TIMEOUT_MS = 30_000
 
@@ -269,7 +278,7 @@ class BatchConnection:
         try:
             return guarded()
         except sqlite3.OperationalError as exc:
-            if exc.sqlite_errorcode == SQLITE_BUSY and not db.in_transaction:
+            if busy(exc) and not db.in_transaction:
                 raise _Busy() from exc
             raise
         finally:
@@ -284,13 +293,16 @@ class BatchConnection:
         """End the current call's part: whether its write ended it; otherwise it is
         rolled back to its savepoint (queued behind any batch still running in the
         driver's thread, so it comes after it)."""
-        if self._part == "written":
-            self._part = None
-            return True
-        if self._unsettled or self._part == "open":
-            await self.run(["ROLLBACK"], self._undo)
-        self._unsettled = False
-        return False
+        try:
+            if self._part != "written" and (self._unsettled or self._part == "open"):
+                await self.run(["ROLLBACK"], self._undo)
+        finally:
+            # A write still running in the driver's thread when the call was cancelled
+            # ends its part itself ("written"): whichever way, the next call's part
+            # begins clean.
+            written, self._part = self._part == "written", None
+            self._unsettled = False
+        return written
 
     async def commit(self) -> None:
         """COMMIT the transaction the calls' parts are in."""

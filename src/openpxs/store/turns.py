@@ -168,12 +168,14 @@ _TURNS: weakref.WeakKeyDictionary[Any, weakref.WeakKeyDictionary[Any, _Turns]] =
 class Turn:
     """A held turn (``sqlite_turn``); ``give_back`` ends it before its block does."""
 
-    __slots__ = ("_joined", "_turns")
+    __slots__ = ("_joined", "_saw_writes", "_turns")
 
     def __init__(self, turns: _Turns | None):
         self._turns = turns
-        # The group whose transaction this turn's call wrote into (``settle``).
+        # The group whose transaction this turn's call wrote into (``settle``), and
+        # whether other calls' writes were in it already when the call joined.
         self._joined: WriteGroup | None = None
+        self._saw_writes = False
 
     def give_back(self) -> None:
         turns, self._turns = self._turns, None
@@ -208,18 +210,23 @@ class Turn:
                 spare = (conn, BatchConnection(conn))
             turns.group = WriteGroup(*spare)
         self._joined = turns.group
+        self._saw_writes = turns.group.members > 0
         return turns.group.batches
 
     async def settle(self) -> WriteGroup | None:
         """End the call's part: rolled back unless its write ended it; then the turn is
-        given back. The group to wait for when the call's write is in it."""
+        given back. The group to wait for before the call answers: the one its write is
+        in, or whose other writes its read saw (a refusal for want of value another
+        call took stands only if that call's write is kept)."""
         turns, group = self._turns, self._joined
-        wrote: WriteGroup | None = None
+        depends: WriteGroup | None = None
+        if group is not None and self._saw_writes:
+            depends = group
         if turns is not None and group is not None and turns.group is group:
             try:
                 if await group.batches.end_part():
                     group.members += 1
-                    wrote = group
+                    depends = group
             except BaseException as exc:
                 await turns.end_group(exc)
                 self.give_back()
@@ -233,7 +240,7 @@ class Turn:
         if turns is not None and (turns.reader is not None or turns.spare is not None):
             await _pass_on(turns)
         self.give_back()
-        return wrote
+        return depends
 
 
 async def _pass_on(turns: _Turns) -> None:

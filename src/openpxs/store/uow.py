@@ -109,10 +109,6 @@ def _deadlocked(error: DBAPIError) -> bool:
     return getattr(error.orig, "sqlstate", None) == "40P01"
 
 
-def _busy(error: DBAPIError) -> bool:
-    return getattr(error.orig, "sqlite_errorcode", None) == direct_sqlite.SQLITE_BUSY
-
-
 class UnitOfWork:
     """One database transaction. Repositories are made on first use, so a call pays
     only for the ones it touches.
@@ -580,30 +576,34 @@ async def unit_of_work(
     ``optimistic``: the call is a read and a write (``UnitOfWork``); the block raises
     StaleRead when it must be run again, or with locks."""
     if optimistic and direct_sqlite.available(engine):
-        wrote: WriteGroup | None = None
-        async with sqlite_turn(engine, grouped=True) as turn:
-            # Reads on a connection beside the group's (committed writes only); the
-            # call's write on the write group's.
-            conn, reads = await turn.reader()
-            uow = UnitOfWork(conn, direct=reads, writer=turn.writer)
-            try:
-                yield uow
-                await uow.flush()
-                uow.end_direct()
-            except OperationalError as error:
-                if not _busy(error):
-                    raise
-                # A write on the call's own connection met the write lock (its group's,
-                # or another process's): with locks, it waits its turn.
-                raise StaleRead(lock=True) from error
-            finally:
-                # What the read began and no write ended (the call failed, was refused,
-                # or runs again with locks) is rolled back to its savepoint, and the
-                # reader passed on clean.
-                wrote = await turn.settle()
-        if wrote is not None:
-            # Answered only once the COMMIT that holds the write has returned.
-            await wrote.wait()
+        depends: WriteGroup | None = None
+        try:
+            async with sqlite_turn(engine, grouped=True) as turn:
+                # Reads on a connection beside the group's (committed writes only); the
+                # call's write on the write group's.
+                conn, reads = await turn.reader()
+                uow = UnitOfWork(conn, direct=reads, writer=turn.writer)
+                try:
+                    yield uow
+                    await uow.flush()
+                    uow.end_direct()
+                except OperationalError as error:
+                    if error.orig is None or not direct_sqlite.busy(error.orig):
+                        raise
+                    # A write on the call's own connection met the write lock (its
+                    # group's, or another process's): with locks, it waits its turn.
+                    raise StaleRead(lock=True) from error
+                finally:
+                    # What the read began and no write ended (the call failed, was
+                    # refused, or runs again with locks) is rolled back to its
+                    # savepoint, and the reader passed on clean.
+                    depends = await turn.settle()
+        finally:
+            if depends is not None:
+                # Answered (its refusal too) only once the COMMIT holding its write, or
+                # the other calls' writes its read saw, has returned; when that fails,
+                # so does the call (503), whatever it was about to answer.
+                await depends.wait()
         return
     if optimistic:
         async with engine.connect() as conn:
