@@ -17,7 +17,9 @@ savepoint of its own, and commit once for all of them:
   the others' parts stay;
 - no call is answered before the COMMIT that holds its write has returned, so an
   acknowledged call is as durable as it was with a COMMIT of its own; when that COMMIT
-  fails, every call of the group fails (HTTP 503) and none of their writes is kept;
+  fails, every call of the group fails (HTTP 503) and none of their writes is kept; a
+  call whose read saw other calls' writes in the group waits for their COMMIT too, so
+  that a refusal for want of value another call took stands only if that take does;
 - the group is committed by the first transaction that takes a turn without joining it
   (any other call, the background worker, a replay's read), by a task of its own that
   takes its turn behind the calls at hand when the group's first call wrote (below),
