@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -311,6 +312,22 @@ def test_a_call_cancelled_while_its_batch_waits_leaves_no_transaction_open(
     assert sqlite_client.portal.call(cancel_then_end) is False
 
 
+@asynccontextmanager
+async def driver_thread_busy(driver: Any) -> AsyncIterator[threading.Event]:
+    """aiosqlite's thread held, and work queued behind it, until the event is set: a
+    batch sent meanwhile goes to the thread, behind them, instead of running here."""
+    busy = threading.Event()
+    blocker = asyncio.ensure_future(driver._execute(busy.wait))
+    filler = asyncio.ensure_future(driver._execute(lambda: None))
+    await asyncio.sleep(0.01)
+    try:
+        yield busy
+    finally:
+        busy.set()
+        await blocker
+        await filler
+
+
 def test_a_batch_queued_for_the_driver_thread_waits_with_the_busy_timeout(
     sqlite_client: TestClient,
 ) -> None:
@@ -328,20 +345,14 @@ def test_a_batch_queued_for_the_driver_thread_waits_with_the_busy_timeout(
             other.execute("BEGIN IMMEDIATE")
             released = threading.Timer(0.3, other.rollback)
             released.start()
-            # The driver's thread busy, and work queued behind it: the batch goes there.
-            busy = threading.Event()
-            blocker = asyncio.ensure_future(driver._execute(busy.wait))
-            filler = asyncio.ensure_future(driver._execute(lambda: None))
-            await asyncio.sleep(0.01)
-            batch = asyncio.ensure_future(batches.run([], lambda db: None, part="begin"))
-            await asyncio.sleep(0.01)
-            busy.set()
-            try:
-                await batch
-            finally:
-                released.join()
-                await blocker
-                await filler
+            async with driver_thread_busy(driver) as busy:
+                batch = asyncio.ensure_future(batches.run([], lambda db: None, part="begin"))
+                await asyncio.sleep(0.01)
+                busy.set()
+                try:
+                    await batch
+                finally:
+                    released.join()
             began = batches.in_transaction
             await batches.end_part()
             await batches.end()
@@ -367,19 +378,14 @@ def test_a_write_cancelled_while_queued_for_the_driver_thread_leaves_the_next_pa
             batches = direct_sqlite.BatchConnection(conn)
             driver = (await conn.get_raw_connection()).driver_connection
             await batches.run([], lambda db: None, part="begin")
-            busy = threading.Event()
-            blocker = asyncio.ensure_future(driver._execute(busy.wait))
-            filler = asyncio.ensure_future(driver._execute(lambda: None))
-            await asyncio.sleep(0.01)
-            write = asyncio.ensure_future(batches.run([], lambda db: None, part="end"))
-            await asyncio.sleep(0.01)
-            write.cancel()
-            ending = asyncio.ensure_future(batches.end_part())
-            await asyncio.sleep(0.01)
-            busy.set()
-            await blocker
-            await filler
-            written = await ending
+            async with driver_thread_busy(driver) as busy:
+                write = asyncio.ensure_future(batches.run([], lambda db: None, part="end"))
+                await asyncio.sleep(0.01)
+                write.cancel()
+                ending = asyncio.ensure_future(batches.end_part())
+                await asyncio.sleep(0.01)
+                busy.set()
+                written = await ending
             await batches.run([], lambda db: None, part="begin")  # the next call's part
             began_again = await batches.end_part() is False
             await batches.end()
