@@ -94,8 +94,10 @@ def _serialize_sqlite_writers(engine: AsyncEngine, synchronous: str) -> None:
     def _begin(conn: Any) -> None:
         driver = conn.connection.driver_connection
         if getattr(driver, "in_transaction", False):
-            # A batch (store/direct_sqlite.py) took the write lock already: statements
-            # made through SQLAlchemy after it are part of its transaction.
+            # A transaction begun on the driver connection outside SQLAlchemy: its
+            # statements join it. (The batches of store/direct_sqlite.py no longer
+            # begin one on a connection SQLAlchemy uses: their writes go to a write
+            # group's own, store/turns.py.)
             return
         if conn.get_execution_options().get(BESIDE_WRITE_GROUP):
             # The call's own write goes to the write group's connection, which may hold

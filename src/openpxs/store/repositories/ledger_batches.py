@@ -4,9 +4,8 @@ The read begins the call's part of the write group's transaction (the write lock
 store/turns.py), claims the call's retry keys, reads the card with its account's book
 and picks the id the call's transaction will have; the write records that
 transaction, its lots, journal rows, balances and the reply, and ends the part, to be
-committed with the group. What
-is written is what ``LedgerRepository.prepare_write`` planned from the domain's
-postings, the plan PostgreSQL writes in one statement.
+committed with the group. What is written is what ``LedgerRepository.prepare_write``
+planned from the domain's postings, the plan PostgreSQL writes in one statement.
 """
 
 from __future__ import annotations
