@@ -29,7 +29,7 @@ from openpxs.messaging.wallet_push import with_wallet_updates
 from openpxs.messaging.webhooks import with_webhooks
 from openpxs.security import limit_password_checks, use_server_key
 from openpxs.settings import RETIRED, Settings
-from openpxs.store import turns
+from openpxs.store import kept, turns
 from openpxs.store.db import create_engine, migrate, unmaintained
 from openpxs.web.protection import Protection
 from openpxs.web.routes import ROUTES as GUEST_WEBSITE
@@ -163,6 +163,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         # The push clients keep their HTTP/2 connections open between sends.
         await delivery.aclose()
         await turns.give_back_connections(engine)
+        await kept.give_back_connections(engine)
         await engine.dispose()
 
     app = OpenPXS(

@@ -80,8 +80,14 @@ class DirectConnection:
             # Statements sent outside SQLAlchemy's transaction would not be part of it.
             raise RuntimeError("a direct statement inside an open transaction")
         if self._driver is None:
-            raw = await self._conn.get_raw_connection()
-            self._driver = raw.driver_connection
+            sync = self._conn.sync_connection
+            if sync is not None and not sync.invalidated and not sync.closed:
+                # A checked-out connection's driver, read without the greenlet hop of
+                # get_raw_connection (which exists to reconnect an invalidated one).
+                self._driver = sync.connection.driver_connection
+            else:
+                raw = await self._conn.get_raw_connection()
+                self._driver = raw.driver_connection
         assert self._driver is not None
         try:
             return await statement.fetch(self._driver, params)

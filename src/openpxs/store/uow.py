@@ -9,7 +9,7 @@ repositories, so every SQL statement of the server lives in ``store/``.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import replace
 from datetime import datetime
 from functools import cached_property
@@ -21,7 +21,7 @@ from openpxs.domain.cards import AccountStatus, Card, CardStatus
 from openpxs.domain.ledger import AccountBook
 from openpxs.domain.program import WalletDef
 from openpxs.domain.stamp import CallStamp
-from openpxs.store import direct_sqlite
+from openpxs.store import direct_sqlite, kept
 from openpxs.store.direct import DirectConnection
 from openpxs.store.direct_sqlite import BatchConnection
 from openpxs.store.repositories import ledger_batches
@@ -606,14 +606,14 @@ async def unit_of_work(
                 await depends.wait()
         return
     if optimistic:
-        async with engine.connect() as conn:
+        async with _connected(engine) as conn:
             uow = UnitOfWork(conn, direct=DirectConnection(conn))
             yield uow
             await uow.flush()
             uow.end_direct()
         return
     try:
-        async with sqlite_turn(engine), engine.begin() as conn:
+        async with sqlite_turn(engine), _connected(engine) as conn, conn.begin():
             uow = UnitOfWork(conn)
             yield uow
             await uow.flush()
@@ -623,11 +623,17 @@ async def unit_of_work(
         raise
 
 
+def _connected(engine: AsyncEngine) -> AbstractAsyncContextManager[AsyncConnection]:
+    """A pooled connection: on PostgreSQL one kept from the last unit of work
+    (store/kept.py)."""
+    return kept.connection(engine) if kept.available(engine) else engine.connect()
+
+
 @asynccontextmanager
 async def rolled_back(engine: AsyncEngine) -> AsyncIterator[UnitOfWork]:
     """A transaction that is always rolled back: for working out what a change would do
     (a draft program's simulation) with the same use cases, and keeping nothing."""
-    async with sqlite_turn(engine), engine.connect() as conn:
+    async with sqlite_turn(engine), _connected(engine) as conn:
         transaction = await conn.begin()
         try:
             yield UnitOfWork(conn)
@@ -638,5 +644,5 @@ async def rolled_back(engine: AsyncEngine) -> AsyncIterator[UnitOfWork]:
 @asynccontextmanager
 async def reading(engine: AsyncEngine) -> AsyncIterator[UnitOfWork]:
     """A connection for reads that need no transaction of their own."""
-    async with sqlite_turn(engine), engine.connect() as conn:
+    async with sqlite_turn(engine), _connected(engine) as conn:
         yield UnitOfWork(conn)
