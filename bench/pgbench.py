@@ -44,7 +44,10 @@ def available() -> bool:
 
 def _connection_args(url: str) -> list[str]:
     u = make_url(url)
-    args = ["-h", u.host or "127.0.0.1", "-p", str(u.port or 5432), "-U", u.username or "postgres"]
+    # A Unix socket is named by the URL's host query parameter (libpq's convention).
+    socket = u.query.get("host")
+    host = socket if isinstance(socket, str) else u.host
+    args = ["-h", host or "127.0.0.1", "-p", str(u.port or 5432), "-U", u.username or "postgres"]
     return [*args, u.database or "postgres"]
 
 
