@@ -44,9 +44,10 @@ def create_engine(
             "check_same_thread": False,
         }
     else:
-        # Connections beyond pool_size are opened for a burst and closed after it; a new
-        # PostgreSQL connection costs milliseconds, so the pool itself should cover the
-        # calls a process normally has in flight.
+        # Connections beyond pool_size are opened for a burst (after it, up to
+        # pool_size + max_overflow may stay open while kept ones are out: store/kept.py);
+        # a new PostgreSQL connection costs milliseconds, so the pool itself should cover
+        # the calls a process normally has in flight.
         kwargs["pool_size"] = pool_size
         kwargs["max_overflow"] = max(2, pool_size // 4)
         # No ping before each use: it costs three round trips per call. A connection

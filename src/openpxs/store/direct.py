@@ -34,7 +34,13 @@ LISTENERS: list[Callable[[str], None]] = []
 _CONNECTION_LOST = (
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
+    # The server ending the session (a restart, a crash, an idle timeout, its database
+    # dropped), not a statement cancelled (QueryCanceledError, a sibling).
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
     asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.DatabaseDroppedError,
+    asyncpg.exceptions.IdleSessionTimeoutError,
     OSError,
 )
 

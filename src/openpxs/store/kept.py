@@ -7,13 +7,18 @@ server's whole CPU per call being about 1 ms). The units of work of ``store.uow`
 their PostgreSQL connections here instead: a connection given back stays checked out,
 no transaction open on it, and the next unit of work takes it as it is.
 
-At most the pool's size are kept, so the pool's other connections (its overflow) stay
-for everything else. A connection comes back to be kept only when its block ended
-cleanly or with an error that did not come from the connection; one that was lost,
-cancelled mid-statement or could not be rolled back goes back to the pool, which
-deals with it as it always has. When a statement finds its connection lost, or the pool
-is replaced (``engine.dispose()``, which ``DirectConnection`` calls then), every kept
-connection is closed, as the pool would replace its own: the calls after it reconnect.
+- **The pool still serves everyone.** A connection is kept only while the connections
+  checked out, kept ones included, are within the pool's size. Beyond it, it is checked
+  in, so the overflow is there for other users of the engine, and a caller waiting for
+  the pool is woken by the next connection given back, as before.
+- **Only a clean connection is kept.** One whose block failed with a database error or
+  a timeout, was cancelled, or could not be rolled back goes back to the pool, which
+  deals with it as it always has.
+- **A restart replaces them all.** When a statement finds its connection lost, the pool
+  replaces every connection opened before it at its next checkout; the kept ones never
+  go through that, so they are dropped too: those idle at once (closed by the next call
+  here, outside the failing statement), those in use when given back. A disposal of the
+  engine closes the idle ones at once.
 """
 
 from __future__ import annotations
@@ -34,13 +39,23 @@ def available(engine: AsyncEngine) -> bool:
 
 
 class _Kept:
-    """The idle connections of one engine in one event loop, and the pool they are from."""
+    """The idle connections of one engine in one event loop.
 
-    __slots__ = ("idle", "pool")
+    ``generation`` counts the restarts seen (and disposals): a connection taken before
+    the last one is not kept again. ``dropped`` are idle ones to close, outside the
+    statement whose error dropped them."""
 
-    def __init__(self, pool: Any):
+    __slots__ = ("dropped", "generation", "idle")
+
+    def __init__(self) -> None:
         self.idle: list[AsyncConnection] = []
-        self.pool = pool
+        self.dropped: list[AsyncConnection] = []
+        self.generation = 0
+
+    def drop_idle(self) -> None:
+        self.generation += 1
+        self.dropped.extend(self.idle)
+        self.idle = []
 
 
 # One store per engine and event loop: a connection belongs to the loop it was opened on.
@@ -55,81 +70,123 @@ def _kept(engine: AsyncEngine) -> _Kept:
     if per_loop is None:
         per_loop = _KEPT[sync_engine] = weakref.WeakKeyDictionary()
         event.listen(sync_engine, "engine_disposed", _closed_on_dispose)
-        event.listen(sync_engine, "handle_error", _closed_on_disconnect)
+        event.listen(sync_engine, "handle_error", _dropped_on_disconnect)
     loop = asyncio.get_running_loop()
     kept = per_loop.get(loop)
-    if kept is None or kept.pool is not sync_engine.pool:
-        if kept is not None:
-            _terminate(kept)
-        kept = per_loop[loop] = _Kept(sync_engine.pool)
+    if kept is None:
+        kept = per_loop[loop] = _Kept()
     return kept
 
 
+def _dropped_on_disconnect(context: Any) -> None:
+    """A statement found its connection lost. Not for a statement cancelled or timed
+    out, which SQLAlchemy also counts as a disconnect but not of the pool. No I/O here:
+    this runs inside the failing statement."""
+    if context.is_disconnect and context.invalidate_pool_on_disconnect:
+        for kept in (_KEPT.get(context.engine) or {}).values():
+            kept.drop_idle()
+
+
 def _closed_on_dispose(sync_engine: Any) -> None:
-    """The engine's pool was replaced: its kept connections are closed with it (at
-    once, without the event loop: the listener is called synchronously)."""
-    for kept in list((_KEPT.get(sync_engine) or {}).values()):
-        _terminate(kept)
+    """The engine's pool was replaced: its kept connections are closed with it."""
+    for kept in (_KEPT.get(sync_engine) or {}).values():
+        kept.drop_idle()
+        dropped, kept.dropped = kept.dropped, []
+        _close_now(dropped)
 
 
-def _closed_on_disconnect(context: Any) -> None:
-    """A statement found its connection lost (the database restarted): the pool then
-    replaces every connection opened before it at its next checkout, which the kept
-    ones never go through, so they are closed now."""
-    if context.is_disconnect and context.engine is not None:
-        _closed_on_dispose(context.engine)
-
-
-def _terminate(kept: _Kept) -> None:
-    idle, kept.idle = kept.idle, []
-    for conn in idle:
+def _close_now(conns: list[AsyncConnection]) -> None:
+    """Close kept connections from synchronous code: SQLAlchemy closes the driver's
+    connection (at once outside a greenlet, politely inside one) and checks it in.
+    A cancellation meanwhile is raised once all are closed."""
+    interrupted: BaseException | None = None
+    for conn in conns:
         sync = conn.sync_connection
-        if sync is not None and not sync.closed:
-            # Outside a greenlet SQLAlchemy terminates the driver's connection (closes
-            # its socket) rather than awaiting a polite close, and checks it in.
+        if sync is None or sync.closed:
+            continue
+        try:
             sync.invalidate()
+        except Exception:
+            continue
+        except BaseException as exc:
+            interrupted = exc
+    if interrupted is not None:
+        raise interrupted
+
+
+def _usable(conn: AsyncConnection) -> bool:
+    sync = conn.sync_connection
+    if sync is None or sync.closed or sync.invalidated:
+        return False
+    driver = sync.connection.driver_connection
+    # The driver sees the server's end of the socket even while the connection is idle.
+    return driver is not None and not driver.is_closed()
 
 
 @asynccontextmanager
 async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A connection with no transaction open, kept for the next unit of work afterwards."""
     kept = _kept(engine)
-    conn = kept.idle.pop() if kept.idle else await engine.connect()
+    if kept.dropped:
+        dropped, kept.dropped = kept.dropped, []
+        _close_now(dropped)
+    conn = None
+    while kept.idle and conn is None:
+        candidate = kept.idle.pop()
+        if _usable(candidate):
+            conn = candidate
+        else:
+            _close_now([candidate])
+    if conn is None:
+        conn = await engine.connect()
+    generation = kept.generation
     clean = False
     try:
         yield conn
         clean = True
     except (TimeoutError, DBAPIError):
         # A timeout may have cut a statement short, and a database error may have been
-        # the connection's own: such a connection goes back to the pool.
+        # the connection's own (a key already held, too: rare, and the pool's).
         raise
     except Exception:
-        # A refusal, a stale read or a key already held leaves it as good as it was.
+        # A refusal or a stale read leaves it as good as it was.
         clean = True
         raise
     finally:
-        await _give_back(engine, kept, conn, clean)
+        clean = clean and kept.generation == generation
+        if not (clean and _kept_as_it_is(engine, kept, conn)):
+            # To its end even if the call is cancelled meanwhile: a connection left half
+            # given back would hold a place in the pool.
+            await asyncio.shield(_give_back(engine, kept, conn, clean))
+
+
+def _kept_as_it_is(engine: AsyncEngine, kept: _Kept, conn: AsyncConnection) -> bool:
+    """Keep a usable connection with no transaction open while the pool has room
+    besides it (no await: the common case costs no task)."""
+    if not _usable(conn) or conn.get_transaction() is not None:
+        return False
+    pool: Any = engine.sync_engine.pool
+    size = getattr(pool, "size", None)
+    driver = conn.sync_connection.connection.driver_connection  # type: ignore[union-attr]
+    if size is None or pool.checkedout() > size() or driver is None or driver.is_in_transaction():
+        return False
+    kept.idle.append(conn)
+    return True
 
 
 async def _give_back(engine: AsyncEngine, kept: _Kept, conn: AsyncConnection, clean: bool) -> None:
-    sync = conn.sync_connection
-    if not clean or sync is None or sync.closed or sync.invalidated:
-        await conn.close()
-        return
-    if conn.in_transaction():
+    if clean and _usable(conn) and conn.get_transaction() is not None:
+        # Rolled back as the pool's reset would, an inactive transaction (a failed
+        # COMMIT) too; then kept if it may be.
         try:
             await conn.rollback()
         except Exception:
-            # As the pool's own reset does: the connection is not used again.
             await conn.invalidate()
             await conn.close()
             return
-    pool = engine.sync_engine.pool
-    size = getattr(pool, "size", None)
-    if kept.pool is pool and size is not None and len(kept.idle) < size():
-        kept.idle.append(conn)
-    else:
-        await conn.close()
+        if _kept_as_it_is(engine, kept, conn):
+            return
+    await conn.close()
 
 
 async def give_back_connections(engine: AsyncEngine) -> None:
