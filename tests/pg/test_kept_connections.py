@@ -8,48 +8,25 @@ connections a restart killed, closing them at shutdown) must still happen.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from openpxs.app import create_app
-from openpxs.settings import Settings
 from openpxs.store import kept
 from openpxs.store.db import create_engine
 from openpxs.store.uow import reading, unit_of_work
-from tests.api.pos import POS, add_redeem_body, card, header, sell_body, sv
-from tests.pg.test_outage import Relay
+from tests.api.pos import add_redeem_body, card, header, sell_body, sv
+from tests.pg.serving import Relay, served
 
 pytestmark = pytest.mark.postgresql
-
-Call = Callable[[str, dict[str, Any]], Awaitable[httpx.Response]]
-
-
-@asynccontextmanager
-async def served(url: str) -> AsyncIterator[tuple[Any, Call]]:
-    # No outbox worker: its polls would take connections of their own meanwhile.
-    app = create_app(Settings(database_url=url, log_level="CRITICAL", outbox_worker=False))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
-
-            async def call(operation: str, body: dict[str, Any]) -> httpx.Response:
-                return await http.post(
-                    f"/rest/24.11/transaction/{operation}.json", json=body, auth=POS
-                )
-
-            yield app, call
 
 
 def test_calls_take_the_kept_connections_without_the_pool(client: Any, database_url: str) -> None:
     async def scenario() -> int:
-        async with served(database_url) as (app, call):
+        async with served(database_url, outbox_worker=False) as (app, call):
             engine: AsyncEngine = app.state.runtime.engine
             assert (await call("activateAdd", sell_body())).json()["result"] == (
                 "authorizedSuccess"
@@ -274,7 +251,7 @@ def test_a_restart_costs_one_failed_call_on_the_locking_path_too(
         await relay.open()
         via_relay = real.set(port=relay.port).render_as_string(hide_password=False)
         statuses = []
-        async with served(via_relay) as (_, call):
+        async with served(via_relay, outbox_worker=False) as (_, call):
             numbers = [f"6000000000{n:06d}" for n in range(1, 9)]
             # Several kept connections, all of which the restart kills.
             sold = await asyncio.gather(
@@ -300,7 +277,7 @@ def test_shutdown_closes_the_kept_connections(client: Any, database_url: str) ->
         relay = Relay(real.host or "127.0.0.1", real.port or 5432)
         await relay.open()
         via_relay = real.set(port=relay.port).render_as_string(hide_password=False)
-        async with served(via_relay) as (app, call):
+        async with served(via_relay, outbox_worker=False) as (app, call):
             inquiry = {"headerInfo": header(), "cardInfo": card()}
             await call("activateAdd", sell_body())
             await asyncio.gather(*(call("balanceInquiry", inquiry) for _ in range(4)))

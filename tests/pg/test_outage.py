@@ -7,7 +7,6 @@ which is what the server sees when the database goes away and comes back.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from typing import Any
 
 import httpx
@@ -17,43 +16,9 @@ from sqlalchemy.engine import make_url
 from openpxs.app import create_app
 from openpxs.settings import Settings
 from tests.api.pos import POS, card, header, sell_body
+from tests.pg.serving import Relay, served
 
 pytestmark = pytest.mark.postgresql
-
-
-class Relay:
-    """Forwards TCP connections to PostgreSQL until cut."""
-
-    def __init__(self, target_host: str, target_port: int):
-        self.target = (target_host, target_port)
-        self.server: asyncio.Server | None = None
-        self.links: set[asyncio.StreamWriter] = set()
-        self.port = 0
-
-    async def open(self) -> None:
-        self.server = await asyncio.start_server(self._link, "127.0.0.1", self.port)
-        self.port = self.server.sockets[0].getsockname()[1]
-
-    async def cut(self) -> None:
-        assert self.server is not None
-        self.server.close()
-        await self.server.wait_closed()
-        for writer in list(self.links):
-            writer.close()
-        self.links.clear()
-
-    async def _link(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_reader, up_writer = await asyncio.open_connection(*self.target)
-        self.links.update((writer, up_writer))
-
-        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
-            with contextlib.suppress(OSError, asyncio.CancelledError):
-                while data := await src.read(65536):
-                    dst.write(data)
-                    await dst.drain()
-            dst.close()
-
-        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
 
 
 def test_calls_fail_fast_while_the_database_is_away_and_recover(
@@ -65,29 +30,20 @@ def test_calls_fail_fast_while_the_database_is_away_and_recover(
         relay = Relay(real.host or "127.0.0.1", real.port or 5432)
         await relay.open()
         via_relay = real.set(port=relay.port).render_as_string(hide_password=False)
-        app = create_app(Settings(database_url=via_relay, log_level="CRITICAL"))
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
-
-                async def call(operation: str, body: dict[str, Any]) -> httpx.Response:
-                    return await http.post(
-                        f"/rest/24.11/transaction/{operation}.json", json=body, auth=POS
-                    )
-
-                inquiry = {"headerInfo": header(), "cardInfo": card()}
-                assert (await call("activateAdd", sell_body())).json()["result"] == (
-                    "authorizedSuccess"
-                )
-                await relay.cut()
-                for _ in range(3):
-                    down = await asyncio.wait_for(call("balanceInquiry", inquiry), timeout=30)
-                    assert down.status_code == 503
-                    assert down.json()["errorCode"] == "system.unavailable"
-                await relay.open()  # the database is back, on the same address
-                up = await call("balanceInquiry", inquiry)
-                assert up.status_code == 200, up.text
-                assert up.json()["svCurrentBalance"] == "25.00"
+        async with served(via_relay) as (_, call):
+            inquiry = {"headerInfo": header(), "cardInfo": card()}
+            assert (await call("activateAdd", sell_body())).json()["result"] == (
+                "authorizedSuccess"
+            )
+            await relay.cut()
+            for _ in range(3):
+                down = await asyncio.wait_for(call("balanceInquiry", inquiry), timeout=30)
+                assert down.status_code == 503
+                assert down.json()["errorCode"] == "system.unavailable"
+            await relay.open()  # the database is back, on the same address
+            up = await call("balanceInquiry", inquiry)
+            assert up.status_code == 200, up.text
+            assert up.json()["svCurrentBalance"] == "25.00"
         await relay.cut()
 
     asyncio.run(scenario())
