@@ -19,7 +19,7 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.elements import ClauseElement
 
@@ -65,10 +65,14 @@ class DirectStatement:
         try:
             rows: list[Any] = await driver.fetch(self.sql, *[params[name] for name in self.names])
             return rows
-        except asyncpg.UniqueViolationError as exc:
+        except asyncpg.IntegrityConstraintViolationError as exc:
             raise IntegrityError(self.sql, None, exc) from exc
         except _CONNECTION_LOST as exc:
             raise OperationalError(self.sql, None, exc, connection_invalidated=True) from exc
+        except asyncpg.PostgresError as exc:
+            # Any other refusal of the server as SQLAlchemy reports it; a deadlock (its
+            # sqlstate on ``orig``) is run again by the locking path (store/uow.py).
+            raise DBAPIError(self.sql, None, exc) from exc
 
 
 class DirectConnection:
@@ -104,3 +108,29 @@ class DirectConnection:
             await self._conn.invalidate()
             await self._conn.engine.dispose(close=False)
             raise
+
+
+async def fetch_in_transaction(
+    conn: AsyncConnection, statement: DirectStatement, params: Mapping[str, Any]
+) -> list[Any] | None:
+    """``statement`` in the transaction SQLAlchemy has open on ``conn``, sent straight
+    to the driver (a statement through SQLAlchemy's execution path costs about twice
+    the CPU); None when that cannot be: not asyncpg, or no transaction open on the
+    server yet (SQLAlchemy sends BEGIN with its first statement), and the caller runs
+    it through SQLAlchemy."""
+    sync = conn.sync_connection
+    if sync is None or sync.closed or sync.invalidated or not conn.in_transaction():
+        return None
+    if not available(conn.engine):
+        return None
+    driver = sync.connection.driver_connection
+    if driver is None or not driver.is_in_transaction():
+        return None
+    try:
+        return await statement.fetch(driver, params)
+    except OperationalError:
+        # As DirectConnection.fetch: this connection and those pooled before it are
+        # gone (the transaction with it).
+        await conn.invalidate()
+        await conn.engine.dispose(close=False)
+        raise

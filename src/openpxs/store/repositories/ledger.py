@@ -40,7 +40,7 @@ from openpxs.domain.ledger import AccountBook, Lot
 from openpxs.domain.program import WalletDef
 from openpxs.domain.stamp import CallStamp
 from openpxs.domain.transactions import Kind
-from openpxs.store.direct import DirectConnection, DirectStatement
+from openpxs.store.direct import DirectConnection, DirectStatement, fetch_in_transaction
 from openpxs.store.repositories import CHUNK, Repository
 from openpxs.store.tables import (
     UTCDateTime,
@@ -265,6 +265,9 @@ _CLAIM_WITH_REPLY = """, claimed AS (
   SELECT :m, s, :h, :reply, :reply_txn, :now FROM unnest(CAST(:scopes AS VARCHAR[])) AS s
   WHERE EXISTS (SELECT 1 FROM t)
 )"""
+# The same, sent straight to the driver inside the locking path's transaction.
+_WRITE_ONLY_DIRECT = DirectStatement(_WRITE_ONLY)
+_WRITE_AND_REPLY_DIRECT = DirectStatement(_WRITE_AND_REPLY)
 GUARDED_WRITE = DirectStatement(
     text(
         # Never an activation: the guard holds only a card that is already active.
@@ -750,11 +753,18 @@ class LedgerRepository(Repository):
         """Run a prepared write, with ``reply`` (text, retry-key scopes, transaction id
         it names) recorded in the same statement; the transaction's id."""
         if reply is None:
-            row = (await self.conn.execute(_WRITE_ONLY, write.params)).one()
+            statement, direct, params = _WRITE_ONLY, _WRITE_ONLY_DIRECT, write.params
         else:
             text_, scopes, named = reply
+            statement, direct = _WRITE_AND_REPLY, _WRITE_AND_REPLY_DIRECT
             params = {**write.params, "reply": text_, "scopes": scopes, "reply_txn": named}
-            row = (await self.conn.execute(_WRITE_AND_REPLY, params)).one()
+        rows = await fetch_in_transaction(self.conn, direct, params)
+        if rows is None:
+            row = (await self.conn.execute(statement, params)).one()
+        elif len(rows) == 1:
+            row = rows[0]
+        else:
+            raise RuntimeError(f"a write answered {len(rows)} rows instead of one")
         for lot, lot_id in zip(write.new_lots, row[1], strict=True):
             lot.id = lot_id
         return int(row[0])
