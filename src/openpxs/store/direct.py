@@ -49,6 +49,24 @@ def available(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "postgresql" and engine.dialect.driver == "asyncpg"
 
 
+def driver_of(conn: AsyncConnection) -> Any | None:
+    """The driver connection under a checked-out connection, read without the greenlet
+    hop of get_raw_connection (which exists to reconnect an invalidated one); None when
+    it is closed or invalidated."""
+    sync = conn.sync_connection
+    if sync is None or sync.closed or sync.invalidated:
+        return None
+    return sync.connection.driver_connection
+
+
+async def _lost(conn: AsyncConnection) -> None:
+    """As SQLAlchemy does on a lost connection: this one is discarded, and so are the
+    others pooled before it (a restarted database killed them all), so only this call
+    fails."""
+    await conn.invalidate()
+    await conn.engine.dispose(close=False)
+
+
 class DirectStatement:
     """A statement compiled once for asyncpg, its parameters sent by name."""
 
@@ -90,23 +108,14 @@ class DirectConnection:
             # Statements sent outside SQLAlchemy's transaction would not be part of it.
             raise RuntimeError("a direct statement inside an open transaction")
         if self._driver is None:
-            sync = self._conn.sync_connection
-            if sync is not None and not sync.invalidated and not sync.closed:
-                # A checked-out connection's driver, read without the greenlet hop of
-                # get_raw_connection (which exists to reconnect an invalidated one).
-                self._driver = sync.connection.driver_connection
-            else:
-                raw = await self._conn.get_raw_connection()
-                self._driver = raw.driver_connection
+            self._driver = driver_of(self._conn)
+            if self._driver is None:
+                self._driver = (await self._conn.get_raw_connection()).driver_connection
         assert self._driver is not None
         try:
             return await statement.fetch(self._driver, params)
         except OperationalError:
-            # As SQLAlchemy does on a lost connection: this one is discarded, and so are
-            # the others pooled before it (a restarted database killed them all), so
-            # only this call fails.
-            await self._conn.invalidate()
-            await self._conn.engine.dispose(close=False)
+            await _lost(self._conn)
             raise
 
 
@@ -118,19 +127,13 @@ async def fetch_in_transaction(
     the CPU); None when that cannot be: not asyncpg, or no transaction open on the
     server yet (SQLAlchemy sends BEGIN with its first statement), and the caller runs
     it through SQLAlchemy."""
-    sync = conn.sync_connection
-    if sync is None or sync.closed or sync.invalidated or not conn.in_transaction():
+    if not available(conn.engine) or not conn.in_transaction():
         return None
-    if not available(conn.engine):
-        return None
-    driver = sync.connection.driver_connection
+    driver = driver_of(conn)
     if driver is None or not driver.is_in_transaction():
         return None
     try:
         return await statement.fetch(driver, params)
     except OperationalError:
-        # As DirectConnection.fetch: this connection and those pooled before it are
-        # gone (the transaction with it).
-        await conn.invalidate()
-        await conn.engine.dispose(close=False)
+        await _lost(conn)  # the transaction with it
         raise

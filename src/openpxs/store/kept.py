@@ -33,6 +33,8 @@ from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from openpxs.store.direct import driver_of
+
 
 def available(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "postgresql"
@@ -115,10 +117,7 @@ def _close_now(conns: list[AsyncConnection]) -> None:
 
 
 def _usable(conn: AsyncConnection) -> bool:
-    sync = conn.sync_connection
-    if sync is None or sync.closed or sync.invalidated:
-        return False
-    driver = sync.connection.driver_connection
+    driver = driver_of(conn)
     # The driver sees the server's end of the socket even while the connection is idle.
     return driver is not None and not driver.is_closed()
 
@@ -144,13 +143,11 @@ async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     try:
         yield conn
         clean = True
-    except (TimeoutError, DBAPIError):
-        # A timeout may have cut a statement short, and a database error may have been
-        # the connection's own (a key already held, too: rare, and the pool's).
-        raise
-    except Exception:
-        # A refusal or a stale read leaves it as good as it was.
-        clean = True
+    except BaseException as error:
+        # A refusal or a stale read leaves it as good as it was; a timeout may have cut
+        # a statement short, a database error may have been the connection's own (a key
+        # already held, too: rare, and the pool's), and a cancellation either.
+        clean = isinstance(error, Exception) and not isinstance(error, TimeoutError | DBAPIError)
         raise
     finally:
         clean = clean and kept.generation == generation
@@ -163,12 +160,12 @@ async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
 def _kept_as_it_is(engine: AsyncEngine, kept: _Kept, conn: AsyncConnection) -> bool:
     """Keep a usable connection with no transaction open while the pool has room
     besides it (no await: the common case costs no task)."""
-    if not _usable(conn) or conn.get_transaction() is not None:
+    driver = driver_of(conn)
+    if driver is None or driver.is_closed() or driver.is_in_transaction():
         return False
     pool: Any = engine.sync_engine.pool
     size = getattr(pool, "size", None)
-    driver = conn.sync_connection.connection.driver_connection  # type: ignore[union-attr]
-    if size is None or pool.checkedout() > size() or driver is None or driver.is_in_transaction():
+    if conn.get_transaction() is not None or size is None or pool.checkedout() > size():
         return False
     kept.idle.append(conn)
     return True
