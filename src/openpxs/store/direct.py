@@ -14,14 +14,17 @@ statement costs more Python than these statements cost the database.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections import namedtuple
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.selectable import CompoundSelect, Select, TextualSelect
 
 _DIALECT = postgresql_asyncpg.dialect()  # type: ignore[no-untyped-call]
 
@@ -119,21 +122,115 @@ class DirectConnection:
             raise
 
 
+def _driver_in_transaction(conn: AsyncConnection) -> Any | None:
+    """The driver under ``conn`` when SQLAlchemy has a transaction open on it and the
+    server has begun it (SQLAlchemy sends BEGIN with its first statement); None when
+    that is not so or the driver is not asyncpg."""
+    if not available(conn.engine) or not conn.in_transaction():
+        return None
+    driver = driver_of(conn)
+    if driver is None or not driver.is_in_transaction():
+        return None
+    return driver
+
+
 async def fetch_in_transaction(
     conn: AsyncConnection, statement: DirectStatement, params: Mapping[str, Any]
 ) -> list[Any] | None:
     """``statement`` in the transaction SQLAlchemy has open on ``conn``, sent straight
     to the driver (a statement through SQLAlchemy's execution path costs about twice
     the CPU); None when that cannot be: not asyncpg, or no transaction open on the
-    server yet (SQLAlchemy sends BEGIN with its first statement), and the caller runs
-    it through SQLAlchemy."""
-    if not available(conn.engine) or not conn.in_transaction():
-        return None
-    driver = driver_of(conn)
-    if driver is None or not driver.is_in_transaction():
+    server yet, and the caller runs it through SQLAlchemy."""
+    driver = _driver_in_transaction(conn)
+    if driver is None:
         return None
     try:
         return await statement.fetch(driver, params)
     except OperationalError:
         await _lost(conn)  # the transaction with it
         raise
+
+
+_REQUIRED = object()  # a parameter the caller must give (it has no value of its own)
+
+
+class DirectQuery:
+    """A SELECT (or an INSERT with every value bound by name) built once, whose rows a
+    unit of work reads straight from the driver inside its open transaction, and
+    through SQLAlchemy where that cannot be (SQLite, or before the transaction's first
+    statement).
+
+    Either way the rows hold what SQLAlchemy's would: each parameter and each column
+    goes through its type's processing (an aware UTC datetime, for one), literals bound
+    in the statement are sent with it, and a row's values are read by position or by
+    column name. A posted check reads about ten such statements; each costs half the
+    CPU this way."""
+
+    __slots__ = ("_binds", "_results", "_row", "_statement", "clause")
+
+    def __init__(self, clause: Select[Any] | CompoundSelect[Any] | TextualSelect | Insert):
+        self.clause = clause
+        compiled = clause.compile(dialect=_DIALECT)
+        if "POSTCOMPILE" in compiled.string:
+            # An expanding list (IN) or a literal rendered per call: its SQL is not one.
+            raise ValueError("a direct query's SQL must not change from call to call")
+        self._statement = DirectStatement(clause)
+        # By the names the statement was compiled with (a literal's is made up).
+        binds = [(name, compiled.binds[name]) for name in self._statement.names]
+        self._binds = tuple(
+            (
+                name,
+                _REQUIRED if bind.required else bind.effective_value,
+                bind.type.dialect_impl(_DIALECT).bind_processor(_DIALECT),
+            )
+            for name, bind in binds
+        )
+        columns = list(clause.exported_columns)  # an INSERT's: what it returns
+        # Named as the server names the columns, as SQLAlchemy's rows are (an unlabeled
+        # expression is anon_1): known from the first row read.
+        self._row: Any = None
+        processors = [
+            c.type.dialect_impl(_DIALECT).result_processor(_DIALECT, None) for c in columns
+        ]
+        self._results = (
+            tuple(enumerate(processors)) if any(p is not None for p in processors) else ()
+        )
+
+    def _params(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        sent: dict[str, Any] = {}
+        for name, literal, process in self._binds:
+            value = params.get(name, literal)
+            if value is _REQUIRED:
+                raise KeyError(f"no value for the parameter {name!r}")
+            sent[name] = value if process is None else process(value)
+        return sent
+
+    async def rows(self, conn: AsyncConnection, params: Mapping[str, Any]) -> Sequence[Any]:
+        driver = _driver_in_transaction(conn)
+        if driver is None:
+            result = await conn.execute(self.clause, dict(params))
+            return result.all() if result.returns_rows else []
+        try:
+            records = await self._statement.fetch(driver, self._params(params))
+        except OperationalError:
+            await _lost(conn)
+            raise
+        if not records:
+            return []
+        if self._row is None:
+            self._row = namedtuple("DirectRow", records[0].keys(), rename=True)  # type: ignore[misc]
+        make = self._row._make
+        if not self._results:
+            return [make(record) for record in records]
+        rows = []
+        for record in records:
+            values = list(record)
+            for i, process in self._results:
+                if process is not None:
+                    values[i] = process(values[i])
+            rows.append(make(values))
+        return rows
+
+    async def first(self, conn: AsyncConnection, params: Mapping[str, Any]) -> Any | None:
+        rows = await self.rows(conn, params)
+        return rows[0] if rows else None

@@ -4,6 +4,7 @@ occurrences they completed."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from openpxs.store.direct import DirectQuery
 from openpxs.store.repositories import Repository
 from openpxs.store.tables import (
     accounts,
@@ -28,18 +30,38 @@ OccurrenceRef = tuple[str, str]
 
 # What every posted check reads and writes of its account's challenges, built once:
 # building a statement costs more Python than the database spends on these.
-_AUDIENCE_FACTS = select(
-    accounts.c.template_code,
-    accounts.c.tier_code,
-    accounts.c.created_at,
-    accounts.c.registered_at,
-    accounts.c.user_id,
-).where(accounts.c.merchant_id == bindparam("m"), accounts.c.id == bindparam("a"))
-_ENTRIES = select(challenge_entries).where(
-    challenge_entries.c.merchant_id == bindparam("m"),
-    challenge_entries.c.account_id == bindparam("a"),
+# Read by every posted check (direct.DirectQuery).
+_AUDIENCE_FACTS = DirectQuery(
+    select(
+        accounts.c.template_code,
+        accounts.c.tier_code,
+        accounts.c.created_at,
+        accounts.c.registered_at,
+        accounts.c.user_id,
+    ).where(accounts.c.merchant_id == bindparam("m"), accounts.c.id == bindparam("a"))
 )
-_RECORD_PROGRESS = challenge_progress.insert()
+_ENTRIES = DirectQuery(
+    select(challenge_entries).where(
+        challenge_entries.c.merchant_id == bindparam("m"),
+        challenge_entries.c.account_id == bindparam("a"),
+    )
+)
+_RECORDED = (
+    "merchant_id",
+    "challenge_code",
+    "occurrence",
+    "account_id",
+    "transaction_id",
+    "store_code",
+    "units",
+    "recorded_at",
+    "group_id",
+)
+# Every posted check in a running challenge writes one (v_<column>: a bound name may
+# not be a column's).
+_RECORD_PROGRESS = DirectQuery(
+    challenge_progress.insert().values({name: bindparam(f"v_{name}") for name in _RECORDED})
+)
 _PROGRESS_KEYS = (
     challenge_progress.c.challenge_code,
     challenge_progress.c.occurrence,
@@ -58,14 +80,26 @@ _STANDING = (
     .order_by(*_PROGRESS_KEYS)
 )
 # The same of one occurrence (what a posted check asks after adding to it).
-_STANDING_IN_ONE = _STANDING.where(
-    challenge_progress.c.challenge_code == bindparam("code"),
-    challenge_progress.c.occurrence == bindparam("occurrence"),
+_STANDING_IN_ONE = DirectQuery(
+    _STANDING.where(
+        challenge_progress.c.challenge_code == bindparam("code"),
+        challenge_progress.c.occurrence == bindparam("occurrence"),
+    )
 )
 # A completion claimed once (the primary key decides between concurrent checks); asked
 # by every posted check that reaches a goal, and again by each check after it.
-_COMPLETE_POSTGRES = (
+_COMPLETED = (
+    "merchant_id",
+    "challenge_code",
+    "occurrence",
+    "account_id",
+    "completed_at",
+    "charity_code",
+    "badge_code",
+)
+_COMPLETE_POSTGRES = DirectQuery(
     postgresql.insert(challenge_completions)
+    .values({name: bindparam(f"v_{name}") for name in _COMPLETED})
     .on_conflict_do_nothing()
     .returning(challenge_completions.c.account_id)
 )
@@ -145,8 +179,7 @@ class ChallengeRepository(Repository):
         return postgresql.insert(table) if self.postgres else sqlite.insert(table)
 
     async def audience_facts(self, merchant_id: int, account_id: int) -> AudienceFacts | None:
-        found = await self.conn.execute(_AUDIENCE_FACTS, {"m": merchant_id, "a": account_id})
-        row = found.first()
+        row = await _AUDIENCE_FACTS.first(self.conn, {"m": merchant_id, "a": account_id})
         if row is None:
             return None
         return AudienceFacts(
@@ -156,7 +189,7 @@ class ChallengeRepository(Repository):
     # --- entries ----------------------------------------------------------------------
 
     async def entries(self, merchant_id: int, account_id: int) -> dict[str, Entry]:
-        rows = await self.conn.execute(_ENTRIES, {"m": merchant_id, "a": account_id})
+        rows = await _ENTRIES.rows(self.conn, {"m": merchant_id, "a": account_id})
         return {r.challenge_code: Entry(r.opted_in, r.charity_code, r.changed_at) for r in rows}
 
     async def set_entry(
@@ -198,18 +231,18 @@ class ChallengeRepository(Repository):
         now: datetime,
         group_id: int | None = None,
     ) -> None:
-        await self.conn.execute(
-            _RECORD_PROGRESS,
+        await _RECORD_PROGRESS.rows(
+            self.conn,
             {
-                "merchant_id": merchant_id,
-                "challenge_code": ref[0],
-                "occurrence": ref[1],
-                "account_id": account_id,
-                "transaction_id": transaction_id,
-                "store_code": store_code,
-                "units": units,
-                "recorded_at": now,
-                "group_id": group_id,
+                "v_merchant_id": merchant_id,
+                "v_challenge_code": ref[0],
+                "v_occurrence": ref[1],
+                "v_account_id": account_id,
+                "v_transaction_id": transaction_id,
+                "v_store_code": store_code,
+                "v_units": units,
+                "v_recorded_at": now,
+                "v_group_id": group_id,
             },
         )
 
@@ -220,18 +253,19 @@ class ChallengeRepository(Repository):
         occurrence; only of ``refs`` when given. Summed here, so a check costs the same
         for a guest with a thousand visits as for one with ten."""
         params: dict[str, Any] = {"m": merchant_id, "a": account_id}
+        rows: Sequence[Any]
         if refs is None:
-            query = _STANDING
+            rows = (await self.conn.execute(_STANDING, params)).all()
         elif not refs:
             return {}
         elif len(set(refs)) == 1:
-            query = _STANDING_IN_ONE
             params["code"], params["occurrence"] = refs[0]
+            rows = await _STANDING_IN_ONE.rows(self.conn, params)
         else:
-            query = _STANDING.where(_of_occurrences(refs))
+            rows = (await self.conn.execute(_STANDING.where(_of_occurrences(refs)), params)).all()
         found: dict[OccurrenceRef, list[tuple[str, int]]] = defaultdict(list)
         wanted = None if refs is None else set(refs)
-        for code, occurrence, store, units in await self.conn.execute(query, params):
+        for code, occurrence, store, units in rows:
             if wanted is None or (code, occurrence) in wanted:
                 found[(code, occurrence)].append((store, int(units)))
         return dict(found)
@@ -293,19 +327,19 @@ class ChallengeRepository(Repository):
     ) -> bool:
         """Claim the occurrence's completion for the account; False when it is claimed
         already (by this call or a concurrent one, which the primary key decides)."""
-        found = await self.conn.execute(
-            _COMPLETE_POSTGRES if self.postgres else _COMPLETE_SQLITE,
-            {
-                "merchant_id": merchant_id,
-                "challenge_code": ref[0],
-                "occurrence": ref[1],
-                "account_id": account_id,
-                "completed_at": now,
-                "charity_code": charity_code,
-                "badge_code": badge_code,
-            },
-        )
-        return found.first() is not None
+        row = {
+            "merchant_id": merchant_id,
+            "challenge_code": ref[0],
+            "occurrence": ref[1],
+            "account_id": account_id,
+            "completed_at": now,
+            "charity_code": charity_code,
+            "badge_code": badge_code,
+        }
+        if self.postgres:
+            params = {f"v_{k}": v for k, v in row.items()}
+            return await _COMPLETE_POSTGRES.first(self.conn, params) is not None
+        return (await self.conn.execute(_COMPLETE_SQLITE, row)).first() is not None
 
     async def set_reward_transaction(
         self, merchant_id: int, ref: OccurrenceRef, account_id: int, transaction_id: int

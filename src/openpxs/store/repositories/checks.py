@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from openpxs.domain.checks import CheckKey, StoredCheck
+from openpxs.store.direct import DirectQuery
 from openpxs.store.repositories import Repository
 from openpxs.store.tables import checks, transactions
 
@@ -17,7 +18,23 @@ from openpxs.store.tables import checks, transactions
 # as it is (both dialects skip the conflict without the savepoint a failed insert
 # would need). A new row comes back whole: the call that inserted it holds it until
 # it commits, so only a check posted before is read (and locked) again.
-_CLAIM_POSTGRES = postgresql.insert(checks).on_conflict_do_nothing().returning(*checks.c)
+# On PostgreSQL sent straight to the driver (direct.DirectQuery), each value bound by
+# name (v_<column>: a bound name may not be a column's).
+_CLAIMED = (
+    "merchant_id",
+    "store_code",
+    "agent_name",
+    "check_number",
+    "business_date",
+    "body",
+    "posted_at",
+)
+_CLAIM_POSTGRES = DirectQuery(
+    postgresql.insert(checks)
+    .values({name: bindparam(f"v_{name}") for name in _CLAIMED})
+    .on_conflict_do_nothing()
+    .returning(*checks.c)
+)
 _CLAIM_SQLITE = sqlite.insert(checks).on_conflict_do_nothing().returning(*checks.c)
 _FIND = select(checks).where(
     checks.c.merchant_id == bindparam("m"),
@@ -55,19 +72,20 @@ class CheckRepository(Repository):
     ) -> StoredCheck:
         """The stored row of this check, created if new, locked for this call (SQLite:
         BEGIN IMMEDIATE holds the whole database already)."""
-        inserted = await self.conn.execute(
-            _CLAIM_POSTGRES if self.postgres else _CLAIM_SQLITE,
-            {
-                "merchant_id": merchant_id,
-                "store_code": key.store_code,
-                "agent_name": key.agent_name,
-                "check_number": key.number,
-                "business_date": key.business_date,
-                "body": body,
-                "posted_at": now,
-            },
-        )
-        new = inserted.first()
+        row = {
+            "merchant_id": merchant_id,
+            "store_code": key.store_code,
+            "agent_name": key.agent_name,
+            "check_number": key.number,
+            "business_date": key.business_date,
+            "body": body,
+            "posted_at": now,
+        }
+        new: Any
+        if self.postgres:
+            new = await _CLAIM_POSTGRES.first(self.conn, {f"v_{k}": v for k, v in row.items()})
+        else:
+            new = (await self.conn.execute(_CLAIM_SQLITE, row)).first()
         if new is not None:
             return _stored(new)
         found = await self.conn.execute(

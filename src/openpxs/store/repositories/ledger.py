@@ -9,7 +9,7 @@ as the transaction record they belong to.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -40,7 +40,12 @@ from openpxs.domain.ledger import AccountBook, Lot
 from openpxs.domain.program import WalletDef
 from openpxs.domain.stamp import CallStamp
 from openpxs.domain.transactions import Kind
-from openpxs.store.direct import DirectConnection, DirectStatement, fetch_in_transaction
+from openpxs.store.direct import (
+    DirectConnection,
+    DirectQuery,
+    DirectStatement,
+    fetch_in_transaction,
+)
 from openpxs.store.repositories import CHUNK, Repository
 from openpxs.store.tables import (
     UTCDateTime,
@@ -99,7 +104,7 @@ def _book_rows(
 
 _BOOK_ROWS = _book_rows(lambda column: column.in_(bindparam("accounts", expanding=True)))
 # The usual case, one account, without an IN list to expand.
-_ONE_BOOK_ROWS = _book_rows(lambda column: column == bindparam("a"))
+_ONE_BOOK_ROWS = DirectQuery(_book_rows(lambda column: column == bindparam("a")))
 _LOTS_BY_ID = select(*_LOT_COLUMNS).where(
     lots.c.merchant_id == bindparam("m"), lots.c.id.in_(bindparam("ids", expanding=True))
 )
@@ -515,10 +520,12 @@ class LedgerRepository(Repository):
         wanted = {w.code for w in wallets}
         for start in range(0, len(account_ids), CHUNK):
             chunk = account_ids[start : start + CHUNK]
+            rows: Sequence[Any]
             if len(chunk) == 1:
-                rows = await self.conn.execute(_ONE_BOOK_ROWS, {"m": merchant_id, "a": chunk[0]})
+                rows = await _ONE_BOOK_ROWS.rows(self.conn, {"m": merchant_id, "a": chunk[0]})
             else:
-                rows = await self.conn.execute(_BOOK_ROWS, {"m": merchant_id, "accounts": chunk})
+                params = {"m": merchant_id, "accounts": chunk}
+                rows = (await self.conn.execute(_BOOK_ROWS, params)).all()
             for row in rows:
                 if row.wallet_code not in wanted:
                     continue
@@ -529,10 +536,10 @@ class LedgerRepository(Repository):
                     keep(row.account_id, row.wallet_code, lot)
         ids = lot_ids or []
         for start in range(0, len(ids), CHUNK):
-            rows = await self.conn.execute(
+            named = await self.conn.execute(
                 _LOTS_BY_ID, {"m": merchant_id, "ids": ids[start : start + CHUNK]}
             )
-            for row in rows:
+            for row in named:
                 lot = Lot(row.id, row.remaining_units, row.expires_at, row.expires_on)
                 keep(row.account_id, row.wallet_code, lot)
         books: dict[int, AccountBook] = {}

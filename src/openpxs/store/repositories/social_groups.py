@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from openpxs.store.direct import DirectQuery
 from openpxs.store.repositories import CHUNK, Repository
 from openpxs.store.tables import (
     accounts,
@@ -80,6 +82,12 @@ def _chunks(values: list[int]) -> Iterable[list[int]]:
 _GROUPS_OF = (
     select(M.c.user_id, M.c.group_id)
     .where(M.c.merchant_id == bindparam("m"), M.c.user_id.in_(bindparam("users", expanding=True)))
+    .order_by(M.c.joined_at, M.c.group_id)
+)
+# One user's (what a posted check asks for its guest).
+_GROUPS_OF_ONE = DirectQuery(
+    select(M.c.user_id, M.c.group_id)
+    .where(M.c.merchant_id == bindparam("m"), M.c.user_id == bindparam("user"))
     .order_by(M.c.joined_at, M.c.group_id)
 )
 
@@ -246,7 +254,12 @@ class SocialGroupRepository(Repository):
         """The groups each user belongs to, oldest membership first."""
         found: dict[int, list[int]] = {u: [] for u in user_ids}
         for chunk in _chunks(sorted(set(user_ids))):
-            rows = await self.conn.execute(_GROUPS_OF, {"m": merchant_id, "users": chunk})
+            rows: Sequence[Any]
+            if len(chunk) == 1:
+                rows = await _GROUPS_OF_ONE.rows(self.conn, {"m": merchant_id, "user": chunk[0]})
+            else:
+                params = {"m": merchant_id, "users": chunk}
+                rows = (await self.conn.execute(_GROUPS_OF, params)).all()
             for r in rows:
                 found.setdefault(r.user_id, []).append(r.group_id)
         return found

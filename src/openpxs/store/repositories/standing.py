@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, exists, func, select, update
 
 from openpxs.domain.transactions import Kind
+from openpxs.store.direct import DirectQuery
 from openpxs.store.repositories import Repository
 from openpxs.store.repositories.ledger import JOURNAL_WITH_TRANSACTIONS
 from openpxs.store.tables import accounts, journal, transactions
@@ -32,8 +33,10 @@ _VISITED = select(
     )
 )
 # The tier and whether a check of the account still stands, in one round trip.
-_TIER_AND_VISITED = select(accounts.c.tier_code, _VISITED.scalar_subquery()).where(
-    accounts.c.merchant_id == bindparam("m"), accounts.c.id == bindparam("a")
+_TIER_AND_VISITED = DirectQuery(
+    select(accounts.c.tier_code, _VISITED.scalar_subquery()).where(
+        accounts.c.merchant_id == bindparam("m"), accounts.c.id == bindparam("a")
+    )
 )
 
 
@@ -59,7 +62,7 @@ _EARNED_SINCE = _earned(bindparam("w"), bindparam("since"))
 
 
 @functools.cache
-def _tier_and_earnings(windows: int) -> Any:
+def _tier_and_earnings(windows: int) -> DirectQuery:
     """The account's tier and what ``earned_since`` answers for each of ``windows``
     windows (bound as ``w<n>`` and ``since<n>``), made once per number of windows: a
     posted check asks on every call, and building the statement cost more than the
@@ -68,8 +71,10 @@ def _tier_and_earnings(windows: int) -> Any:
         _earned(bindparam(f"w{n}"), bindparam(f"since{n}")).scalar_subquery().label(f"earned_{n}")
         for n in range(windows)
     ]
-    return select(accounts.c.tier_code, *sums).where(
-        accounts.c.merchant_id == bindparam("m"), accounts.c.id == bindparam("a")
+    return DirectQuery(
+        select(accounts.c.tier_code, *sums).where(
+            accounts.c.merchant_id == bindparam("m"), accounts.c.id == bindparam("a")
+        )
     )
 
 
@@ -86,9 +91,7 @@ class StandingRepository(Repository):
     async def tier_and_visited(self, merchant_id: int, account_id: int) -> tuple[int | None, bool]:
         """The account's tier, and whether a check of the account still stands (not
         reversed)."""
-        row = (
-            await self.conn.execute(_TIER_AND_VISITED, {"m": merchant_id, "a": account_id})
-        ).first()
+        row = await _TIER_AND_VISITED.first(self.conn, {"m": merchant_id, "a": account_id})
         if row is None:
             return None, False
         return (int(row[0]) if row[0] is not None else None), bool(row[1])
@@ -101,7 +104,7 @@ class StandingRepository(Repository):
         params: dict[str, Any] = {"m": merchant_id, "a": account_id}
         for n, (wallet, since) in enumerate(windows):
             params[f"w{n}"], params[f"since{n}"] = wallet, since
-        row = (await self.conn.execute(_tier_and_earnings(len(windows)), params)).first()
+        row = await _tier_and_earnings(len(windows)).first(self.conn, params)
         if row is None:
             return None, [0] * len(windows)
         tier = int(row[0]) if row[0] is not None else None

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from openpxs.domain.cards import AccountStatus, CardStatus
 from openpxs.domain.fields import normalise_unique
+from openpxs.store.direct import DirectQuery
 from openpxs.store.repositories import Repository
 from openpxs.store.tables import (
     accounts,
@@ -137,7 +138,7 @@ def _split(values: dict[str, object]) -> tuple[dict[str, object], dict[str, obje
     return columns, extra
 
 
-_USER_OF_ACCOUNT = (
+_USER_OF_ACCOUNT = DirectQuery(
     select(users)
     .select_from(
         users.join(
@@ -185,9 +186,7 @@ class UserRepository(Repository):
         return [_user(r) for r in rows]
 
     async def of_account(self, merchant_id: int, account_id: int) -> User | None:
-        row = (
-            await self.conn.execute(_USER_OF_ACCOUNT, {"m": merchant_id, "a": account_id})
-        ).first()
+        row = await _USER_OF_ACCOUNT.first(self.conn, {"m": merchant_id, "a": account_id})
         return None if row is None else _user(row)
 
     # Built once, one round trip: check replies name the account's guest.
