@@ -10,6 +10,7 @@ date (``VISIT3.20261130``), which is what clients send as occurrenceCode.
 from __future__ import annotations
 
 import calendar
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -17,7 +18,12 @@ from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from openpxs.config.challenges import Challenge, ChallengeAudience, ChallengeGoal
+from openpxs.config.challenges import (
+    Challenge,
+    ChallengeAudience,
+    ChallengeGoal,
+    ChallengeSchedule,
+)
 from openpxs.domain.earning import CheckFacts, line_matches, store_matches
 
 ZERO = Decimal(0)
@@ -77,8 +83,7 @@ def _local_now(now: datetime, timezone: str) -> datetime:
     return now.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
 
 
-def _bounds(challenge: Challenge, n: int) -> tuple[datetime, datetime]:
-    schedule = challenge.schedule
+def _bounds(schedule: ChallengeSchedule, n: int) -> tuple[datetime, datetime]:
     if schedule.repeat == "weekly":
         return schedule.start + n * WEEK, schedule.start + (n + 1) * WEEK
     if schedule.repeat == "monthly":
@@ -87,25 +92,34 @@ def _bounds(challenge: Challenge, n: int) -> tuple[datetime, datetime]:
     return schedule.start, schedule.end
 
 
-def _nth(challenge: Challenge, timezone: str, n: int) -> Occurrence | None:
-    """Occurrence ``n`` (from 0), or None when the schedule has no such occurrence."""
-    schedule = challenge.schedule
+@functools.lru_cache(maxsize=4096)
+def _window(
+    schedule: ChallengeSchedule, timezone: str, n: int
+) -> tuple[str, datetime, datetime, datetime, datetime, datetime] | None:
+    """Occurrence ``n``'s key and times, or None when the schedule has none. Kept once
+    worked out: every posted check asks for the running occurrence of every challenge,
+    and the zone conversions cost more than the rest of the rules."""
     if n < 0 or (schedule.repeat == "none" and n > 0):
         return None
-    local_start, local_end = _bounds(challenge, n)
+    local_start, local_end = _bounds(schedule, n)
     if schedule.until is not None and local_start.date() > schedule.until:
         return None
     # Opting in opens as long before each occurrence as before the first one.
     lead = schedule.start - schedule.opt_in_from if schedule.opt_in_from else timedelta(0)
-    return Occurrence(
-        challenge=challenge,
-        key=local_start.strftime(KEY_FORMAT),
-        local_start=local_start,
-        local_end=local_end,
-        start=_utc(local_start, timezone),
-        end=_utc(local_end, timezone),
-        opt_in_opens=_utc(local_start - lead, timezone),
+    return (
+        local_start.strftime(KEY_FORMAT),
+        local_start,
+        local_end,
+        _utc(local_start, timezone),
+        _utc(local_end, timezone),
+        _utc(local_start - lead, timezone),
     )
+
+
+def _nth(challenge: Challenge, timezone: str, n: int) -> Occurrence | None:
+    """Occurrence ``n`` (from 0), or None when the schedule has no such occurrence."""
+    window = _window(challenge.schedule, timezone, n)
+    return None if window is None else Occurrence(challenge, *window)
 
 
 def _index_near(challenge: Challenge, local: datetime) -> int:
