@@ -15,15 +15,16 @@ statement costs more Python than these statements cost the database.
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
+from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.dml import Insert
-from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.elements import BindParameter, ClauseElement
 from sqlalchemy.sql.selectable import CompoundSelect, Select, TextualSelect
 
 _DIALECT = postgresql_asyncpg.dialect()  # type: ignore[no-untyped-call]
@@ -149,6 +150,17 @@ async def fetch_in_transaction(
     except OperationalError:
         await _lost(conn)  # the transaction with it
         raise
+
+
+def bound_by_name(names: Iterable[str]) -> dict[str, BindParameter[Any]]:
+    """An INSERT's values for a DirectQuery, each bound by name as ``v_<column>`` (a
+    bound name may not be a column's); ``by_name`` gives them."""
+    return {name: bindparam(f"v_{name}") for name in names}
+
+
+def by_name(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters of an INSERT made with ``bound_by_name``."""
+    return {f"v_{name}": value for name, value in row.items()}
 
 
 _REQUIRED = object()  # a parameter the caller must give (it has no value of its own)

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from openpxs.store.direct import DirectQuery
+from openpxs.store.direct import DirectQuery, bound_by_name, by_name
 from openpxs.store.repositories import Repository
 from openpxs.store.tables import (
     accounts,
@@ -46,21 +46,12 @@ _ENTRIES = DirectQuery(
         challenge_entries.c.account_id == bindparam("a"),
     )
 )
-_RECORDED = (
-    "merchant_id",
-    "challenge_code",
-    "occurrence",
-    "account_id",
-    "transaction_id",
-    "store_code",
-    "units",
-    "recorded_at",
-    "group_id",
-)
-# Every posted check in a running challenge writes one (v_<column>: a bound name may
-# not be a column's).
+# Every posted check in a running challenge writes one: every column but its id and
+# when it was taken back.
 _RECORD_PROGRESS = DirectQuery(
-    challenge_progress.insert().values({name: bindparam(f"v_{name}") for name in _RECORDED})
+    challenge_progress.insert().values(
+        bound_by_name(c.name for c in challenge_progress.c if c.name not in ("id", "taken_back_at"))
+    )
 )
 _PROGRESS_KEYS = (
     challenge_progress.c.challenge_code,
@@ -88,18 +79,11 @@ _STANDING_IN_ONE = DirectQuery(
 )
 # A completion claimed once (the primary key decides between concurrent checks); asked
 # by every posted check that reaches a goal, and again by each check after it.
-_COMPLETED = (
-    "merchant_id",
-    "challenge_code",
-    "occurrence",
-    "account_id",
-    "completed_at",
-    "charity_code",
-    "badge_code",
-)
 _COMPLETE_POSTGRES = DirectQuery(
     postgresql.insert(challenge_completions)
-    .values({name: bindparam(f"v_{name}") for name in _COMPLETED})
+    .values(
+        bound_by_name(c.name for c in challenge_completions.c if c.name != "reward_transaction_id")
+    )
     .on_conflict_do_nothing()
     .returning(challenge_completions.c.account_id)
 )
@@ -231,20 +215,18 @@ class ChallengeRepository(Repository):
         now: datetime,
         group_id: int | None = None,
     ) -> None:
-        await _RECORD_PROGRESS.rows(
-            self.conn,
-            {
-                "v_merchant_id": merchant_id,
-                "v_challenge_code": ref[0],
-                "v_occurrence": ref[1],
-                "v_account_id": account_id,
-                "v_transaction_id": transaction_id,
-                "v_store_code": store_code,
-                "v_units": units,
-                "v_recorded_at": now,
-                "v_group_id": group_id,
-            },
-        )
+        row = {
+            "merchant_id": merchant_id,
+            "challenge_code": ref[0],
+            "occurrence": ref[1],
+            "account_id": account_id,
+            "transaction_id": transaction_id,
+            "store_code": store_code,
+            "units": units,
+            "recorded_at": now,
+            "group_id": group_id,
+        }
+        await _RECORD_PROGRESS.rows(self.conn, by_name(row))
 
     async def standing_progress(
         self, merchant_id: int, account_id: int, refs: list[OccurrenceRef] | None = None
@@ -337,8 +319,7 @@ class ChallengeRepository(Repository):
             "badge_code": badge_code,
         }
         if self.postgres:
-            params = {f"v_{k}": v for k, v in row.items()}
-            return await _COMPLETE_POSTGRES.first(self.conn, params) is not None
+            return await _COMPLETE_POSTGRES.first(self.conn, by_name(row)) is not None
         return (await self.conn.execute(_COMPLETE_SQLITE, row)).first() is not None
 
     async def set_reward_transaction(

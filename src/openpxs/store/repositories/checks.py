@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from openpxs.domain.checks import CheckKey, StoredCheck
-from openpxs.store.direct import DirectQuery
+from openpxs.store.direct import DirectQuery, bound_by_name, by_name
 from openpxs.store.repositories import Repository
 from openpxs.store.tables import checks, transactions
 
@@ -18,20 +18,13 @@ from openpxs.store.tables import checks, transactions
 # as it is (both dialects skip the conflict without the savepoint a failed insert
 # would need). A new row comes back whole: the call that inserted it holds it until
 # it commits, so only a check posted before is read (and locked) again.
-# On PostgreSQL sent straight to the driver (direct.DirectQuery), each value bound by
-# name (v_<column>: a bound name may not be a column's).
-_CLAIMED = (
-    "merchant_id",
-    "store_code",
-    "agent_name",
-    "check_number",
-    "business_date",
-    "body",
-    "posted_at",
-)
+# On PostgreSQL sent straight to the driver (direct.DirectQuery). A claim writes what
+# the POS sent; the later steps (record) write the rest.
+_RECORDED_LATER = {"id", "card_number", "account_id", "outcome", "stored"}
+_RECORDED_LATER |= {"accrual_transaction_id", "redemption_transaction_id"}
 _CLAIM_POSTGRES = DirectQuery(
     postgresql.insert(checks)
-    .values({name: bindparam(f"v_{name}") for name in _CLAIMED})
+    .values(bound_by_name(c.name for c in checks.c if c.name not in _RECORDED_LATER))
     .on_conflict_do_nothing()
     .returning(*checks.c)
 )
@@ -83,7 +76,7 @@ class CheckRepository(Repository):
         }
         new: Any
         if self.postgres:
-            new = await _CLAIM_POSTGRES.first(self.conn, {f"v_{k}": v for k, v in row.items()})
+            new = await _CLAIM_POSTGRES.first(self.conn, by_name(row))
         else:
             new = (await self.conn.execute(_CLAIM_SQLITE, row)).first()
         if new is not None:
