@@ -26,19 +26,17 @@ async def record_step(
     """Record one step on the check claimed for this call: the body as last sent, the
     card it was posted to, the transactions it wrote, its outcome added to the earlier
     steps'."""
-    values: dict[str, Any] = {"body": body}
-    if stored:
-        values["stored"] = True
-    if card_number is not None:
-        values["card_number"] = card_number
-        values["account_id"] = account_id
-    if accrual_txn is not None:
-        values["accrual_transaction_id"] = accrual_txn
-    if redemption_txn is not None:
-        values["redemption_transaction_id"] = redemption_txn
-    if outcome is not None:
-        values["outcome"] = check.merged_outcome(outcome)
-    await uow.checks.record(merchant_id, check.id, **values)
+    await uow.checks.record(
+        merchant_id,
+        check.id,
+        body=body,
+        stored=stored,
+        card_number=card_number,
+        account_id=account_id,
+        accrual_transaction_id=accrual_txn,
+        redemption_transaction_id=redemption_txn,
+        outcome=None if outcome is None else check.merged_outcome(outcome),
+    )
 
 
 async def find_stored(

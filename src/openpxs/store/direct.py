@@ -23,7 +23,7 @@ from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlalchemy.sql.dml import Insert
+from sqlalchemy.sql.dml import Insert, Update
 from sqlalchemy.sql.elements import BindParameter, ClauseElement
 from sqlalchemy.sql.selectable import CompoundSelect, Select, TextualSelect
 
@@ -167,7 +167,7 @@ _REQUIRED = object()  # a parameter the caller must give (it has no value of its
 
 
 class DirectQuery:
-    """A SELECT (or an INSERT with every value bound by name) built once, whose rows a
+    """A SELECT (or an INSERT or UPDATE with every value bound by name) built once, whose rows a
     unit of work reads straight from the driver inside its open transaction, and
     through SQLAlchemy where that cannot be (SQLite, or before the transaction's first
     statement).
@@ -180,7 +180,7 @@ class DirectQuery:
 
     __slots__ = ("_binds", "_results", "_row", "_statement", "clause")
 
-    def __init__(self, clause: Select[Any] | CompoundSelect[Any] | TextualSelect | Insert):
+    def __init__(self, clause: Select[Any] | CompoundSelect[Any] | TextualSelect | Insert | Update):
         self.clause = clause
         compiled = clause.compile(dialect=_DIALECT)
         if "POSTCOMPILE" in compiled.string:

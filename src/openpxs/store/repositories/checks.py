@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import JSON, Boolean, bindparam, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from openpxs.domain.checks import CheckKey, StoredCheck
@@ -37,8 +37,31 @@ _FIND = select(checks).where(
     checks.c.business_date == bindparam("day"),
 )
 _LOCK = _FIND.with_for_update()
-_UPDATE = update(checks).where(
-    checks.c.merchant_id == bindparam("m"), checks.c.id == bindparam("check_id")
+# One step of a posting recorded on the check's row: the body as last sent, and each
+# other column when the step gave it (a column it did not give keeps its value). One
+# statement whatever the step gave, so it is built once and, on PostgreSQL, sent
+# straight to the driver.
+_GIVEN_CARD = bindparam("v_card_number", type_=checks.c.card_number.type)
+_RECORD = DirectQuery(
+    update(checks)
+    .where(checks.c.merchant_id == bindparam("m"), checks.c.id == bindparam("check_id"))
+    .values(
+        body=bindparam("v_body", type_=checks.c.body.type),
+        stored=or_(checks.c.stored, bindparam("v_stored", type_=Boolean)),
+        card_number=func.coalesce(_GIVEN_CARD, checks.c.card_number),
+        account_id=case(
+            (_GIVEN_CARD.is_(None), checks.c.account_id),
+            else_=bindparam("v_account_id", type_=checks.c.account_id.type),
+        ),
+        **{
+            name: func.coalesce(bindparam(f"v_{name}", type_=checks.c[name].type), checks.c[name])
+            for name in ("accrual_transaction_id", "redemption_transaction_id")
+        },
+        # An outcome not given is SQL's NULL, not JSON's null, so the one kept stays.
+        outcome=func.coalesce(
+            bindparam("v_outcome", type_=JSON(none_as_null=True)), checks.c.outcome
+        ),
+    )
 )
 
 
@@ -93,10 +116,31 @@ class CheckRepository(Repository):
         )
         return _stored(found.one())
 
-    async def record(self, merchant_id: int, check_id: int, **values: Any) -> None:
-        """Set these columns of the check's row."""
-        # The columns set are the keys given: one compiled form per combination, cached.
-        await self.conn.execute(_UPDATE, {"m": merchant_id, "check_id": check_id, **values})
+    async def record(
+        self,
+        merchant_id: int,
+        check_id: int,
+        *,
+        body: dict[str, Any],
+        stored: bool = False,
+        card_number: str | None = None,
+        account_id: int | None = None,
+        accrual_transaction_id: int | None = None,
+        redemption_transaction_id: int | None = None,
+        outcome: dict[str, Any] | None = None,
+    ) -> None:
+        """Record a step on the check's row: its body, and the card (with its account),
+        transactions and outcome when given; ``stored`` once set stays set."""
+        given = {
+            "body": body,
+            "stored": stored,
+            "card_number": card_number,
+            "account_id": account_id,
+            "accrual_transaction_id": accrual_transaction_id,
+            "redemption_transaction_id": redemption_transaction_id,
+            "outcome": outcome,
+        }
+        await _RECORD.rows(self.conn, {"m": merchant_id, "check_id": check_id, **by_name(given)})
 
     async def newest(
         self,

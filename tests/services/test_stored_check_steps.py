@@ -1,0 +1,67 @@
+"""A stored check's row through its posting steps, below HTTP: each step records its
+body and what it gave, and what a step did not give keeps its value (one statement
+built once, which PostgreSQL runs on the driver)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from openpxs.domain.checks import CheckKey, StoredCheck
+from openpxs.store.uow import UnitOfWork
+
+MERCHANT = 1000
+KEY = CheckKey(store_code="1001", agent_name="TestPOS", number="steps-1", business_date="")
+
+
+def _claimed(in_unit_of_work: Callable[..., Any]) -> StoredCheck:
+    async def work(uow: UnitOfWork) -> StoredCheck:
+        return await uow.checks.claim(MERCHANT, KEY, {"step": 0}, datetime.now(UTC))
+
+    check: StoredCheck = in_unit_of_work(work)
+    return check
+
+
+def _recorded(in_unit_of_work: Callable[..., Any], **given: Any) -> StoredCheck:
+    async def work(uow: UnitOfWork) -> StoredCheck:
+        check = await uow.checks.claim(MERCHANT, KEY, {"unused": True}, datetime.now(UTC))
+        await uow.checks.record(MERCHANT, check.id, **given)
+        found = await uow.checks.newest(MERCHANT, KEY.store_code, KEY.number, "", "TestPOS")
+        assert found is not None
+        return found
+
+    check: StoredCheck = in_unit_of_work(work)
+    return check
+
+
+def test_a_step_keeps_what_it_did_not_give(in_unit_of_work: Callable[..., Any]) -> None:
+    new = _claimed(in_unit_of_work)
+    assert (new.body, new.card_number, new.outcome, new.stored) == ({"step": 0}, None, {}, False)
+
+    first = _recorded(
+        in_unit_of_work,
+        body={"step": 1},
+        stored=True,
+        card_number="7000000000000001",
+        account_id=None,
+        accrual_transaction_id=41,
+        outcome={"points": "12"},
+    )
+    assert first.id == new.id
+    assert first.body == {"step": 1}
+    assert (first.card_number, first.accrual_transaction_id) == ("7000000000000001", 41)
+    assert (first.outcome, first.stored) == ({"points": "12"}, True)
+
+    # A later step that gives only its body and a redemption: the card, the accrual,
+    # the outcome (not JSON's null) and "stored" stay as the first step left them.
+    second = _recorded(in_unit_of_work, body={"step": 2}, redemption_transaction_id=42)
+    assert second.body == {"step": 2}
+    assert (second.card_number, second.accrual_transaction_id) == ("7000000000000001", 41)
+    assert second.redemption_transaction_id == 42
+    assert (second.outcome, second.stored) == ({"points": "12"}, True)
+
+    # A step that names another card sets the card and its account together.
+    third = _recorded(in_unit_of_work, body={"step": 3}, card_number="7000000000000002")
+    assert third.card_number == "7000000000000002"
+    assert third.outcome == {"points": "12"}
