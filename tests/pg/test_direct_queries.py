@@ -17,7 +17,15 @@ from sqlalchemy import bindparam, select, text
 from openpxs.store import direct
 from openpxs.store.db import create_engine
 from openpxs.store.direct import DirectQuery
-from openpxs.store.repositories import challenges, ledger, social_groups, standing, users
+from openpxs.store.repositories import cards as cards_
+from openpxs.store.repositories import (
+    challenges,
+    checks,
+    ledger,
+    social_groups,
+    standing,
+    users,
+)
 from openpxs.store.tables import accounts, cards, challenge_progress, lots
 from tests.api.checks import a_check, item, post_check
 from tests.api.guests import enroll
@@ -87,6 +95,7 @@ def test_each_direct_query_reads_the_rows_sqlalchemy_reads(
                 account_of = {"m": MERCHANT, "a": account}
                 since = datetime.now(UTC) - timedelta(days=365)
                 cases: list[tuple[str, DirectQuery, dict[str, Any]]] = [
+                    ("the card locked", cards_._FIND_LOCKING_ACCOUNT, {"m": MERCHANT, "n": card}),
                     ("the book", ledger._ONE_BOOK_ROWS, account_of),
                     ("the guest", users._USER_OF_ACCOUNT, account_of),
                     ("tier and visit", standing._TIER_AND_VISITED, account_of),
@@ -122,9 +131,11 @@ def test_each_direct_query_reads_the_rows_sqlalchemy_reads(
             assert all(getattr(direct_row, f) == getattr(row, f) for f in fields), name
     # The reads that matter most read something: an empty read would prove nothing.
     empty = {name for name, through, _ in found if not through}
-    assert not empty & {"the book", "the guest", "tier and visit", "tier and earnings"}, empty
+    read = {"the card locked", "the book", "the guest", "tier and visit", "tier and earnings"}
+    assert not empty & read, empty
     # The aware UTC instants of the book, as the UTCDateTime type makes them.
-    instants = [r.expires_at for _, _, rows in found[:1] for r in rows if r.expires_at]
+    book = next(rows for name, _, rows in found if name == "the book")
+    instants = [r.expires_at for r in book if r.expires_at]
     assert all(i.tzinfo is UTC for i in instants)
 
 
@@ -141,6 +152,8 @@ def test_a_posted_check_reads_its_account_straight_from_the_driver(
         direct.LISTENERS.remove(seen.append)
     sent = "\n".join(seen)
     for query in (
+        cards_._FIND_LOCKING_ACCOUNT,
+        checks._RECORD,
         ledger._ONE_BOOK_ROWS,
         users._USER_OF_ACCOUNT,
         standing._TIER_AND_VISITED,

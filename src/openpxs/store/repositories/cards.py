@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, bindparam, insert, select, text, update
+from sqlalchemy import BigInteger, Integer, String, bindparam, column, insert, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
 from openpxs.domain.cards import Account, AccountStatus, Card, CardStatus
 from openpxs.domain.transactions import CardChange
 from openpxs.security import seal_registration_code
+from openpxs.store.direct import DirectQuery
 from openpxs.store.repositories import CHUNK, Repository
 from openpxs.store.tables import UTCDateTime, accounts, cards, idempotency_keys, transaction_cards
 
@@ -62,13 +63,25 @@ card AS (
   FOR UPDATE OF a
 )
 """
-_FIND_LOCKING_ACCOUNT = text(
-    f"""
+# A posted check's lock: its first statement is the check's claim, so this one goes
+# straight to the driver (direct.DirectQuery).
+_FIND_LOCKING_ACCOUNT = DirectQuery(
+    text(
+        f"""
 WITH {_LOCK_CARD_AND_ACCOUNT}
 SELECT card.id, card.printed_card_number, card.registration_code, card.template_code,
-       card.status, card.account_id, account.status
+       card.status, card.account_id, account.status AS account_status
 FROM card LEFT JOIN account ON account.id = card.account_id
 """
+    ).columns(
+        column("id", BigInteger),
+        column("printed_card_number", String),
+        column("registration_code", String),
+        column("template_code", Integer),
+        column("status", String),
+        column("account_id", BigInteger),
+        column("account_status", String),
+    )
 )
 _INSERT_CHANGES = transaction_cards.insert()
 _CLAIM = idempotency_keys.insert()
@@ -116,8 +129,11 @@ class CardRepository(Repository):
     async def find_locking_account(self, merchant_id: int, number: str) -> Card | None:
         """The card and its account both locked (cards first, as every use case locks
         them); ``Card.account_status`` is the status under the lock."""
-        query = _FIND_LOCKING_ACCOUNT if self.postgres else _FIND
-        row = (await self.conn.execute(query, {"m": merchant_id, "n": number})).first()
+        params = {"m": merchant_id, "n": number}
+        if self.postgres:
+            row = await _FIND_LOCKING_ACCOUNT.first(self.conn, params)
+        else:
+            row = (await self.conn.execute(_FIND, params)).first()
         return _card(row, row[6]) if row is not None else None
 
     async def claim_and_lock(
