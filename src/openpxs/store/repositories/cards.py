@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Integer, String, bindparam, column, insert, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnClause
 
 from openpxs.domain.cards import Account, AccountStatus, Card, CardStatus
 from openpxs.domain.transactions import CardChange
@@ -63,6 +64,22 @@ card AS (
   FOR UPDATE OF a
 )
 """
+
+
+def card_row_columns() -> tuple[ColumnClause[Any], ...]:
+    """A card's columns with its account's status, as the statements that read a card
+    by SQL text name them (ledger.py reads the book with them)."""
+    return (
+        column("id", BigInteger),
+        column("printed_card_number", String),
+        column("registration_code", String),
+        column("template_code", Integer),
+        column("status", String),
+        column("account_id", BigInteger),
+        column("account_status", String),
+    )
+
+
 # A posted check's lock: its first statement is the check's claim, so this one goes
 # straight to the driver (direct.DirectQuery).
 _FIND_LOCKING_ACCOUNT = DirectQuery(
@@ -73,15 +90,7 @@ SELECT card.id, card.printed_card_number, card.registration_code, card.template_
        card.status, card.account_id, account.status AS account_status
 FROM card LEFT JOIN account ON account.id = card.account_id
 """
-    ).columns(
-        column("id", BigInteger),
-        column("printed_card_number", String),
-        column("registration_code", String),
-        column("template_code", Integer),
-        column("status", String),
-        column("account_id", BigInteger),
-        column("account_status", String),
-    )
+    ).columns(*card_row_columns())
 )
 _INSERT_CHANGES = transaction_cards.insert()
 _CLAIM = idempotency_keys.insert()

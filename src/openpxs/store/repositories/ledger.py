@@ -47,6 +47,7 @@ from openpxs.store.direct import (
     fetch_in_transaction,
 )
 from openpxs.store.repositories import CHUNK, Repository
+from openpxs.store.repositories.cards import card_row_columns
 from openpxs.store.tables import (
     UTCDateTime,
     accounts,
@@ -321,13 +322,7 @@ WHERE b.merchant_id = :m AND b.account_id = card.account_id
 """
 ).columns(
     column("kind", Integer),
-    column("id", BigInteger),
-    column("printed_card_number", String),
-    column("registration_code", String),
-    column("template_code", Integer),
-    column("status", String),
-    column("account_id", BigInteger),
-    column("account_status", String),
+    *card_row_columns(),
     column("wallet_code", Integer),
     column("units", BigInteger),
     column("expires_at", UTCDateTime()),
