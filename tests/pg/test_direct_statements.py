@@ -8,7 +8,7 @@ import asyncio
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from openpxs.store import direct
 from openpxs.store.db import create_engine
@@ -59,3 +59,30 @@ def test_a_sale_sends_its_write_straight_to_the_driver_within_its_transaction(
     assert "INSERT INTO transactions" in seen[0]
     inquiry = {"headerInfo": header(), "cardInfo": card("6000000000000201")}
     assert ok(call(client, "balanceInquiry", inquiry))["svCurrentBalance"] == "20.00"
+
+
+def test_a_refusal_of_the_driver_itself_keeps_its_connection(database_url: str) -> None:
+    async def scenario() -> tuple[DBAPIError, int]:
+        engine = create_engine(database_url)
+        try:
+            async with engine.connect() as conn:
+                direct_conn = DirectConnection(conn)
+                slow = DirectStatement(text("SELECT pg_sleep(0.3)"))
+                statement = DirectStatement(text("SELECT CAST(:n AS BIGINT)"))
+                first = asyncio.create_task(direct_conn.fetch(slow, {}))
+                await asyncio.sleep(0.1)
+                # asyncpg refuses a second statement while one is in flight: an error
+                # of the driver's own, not a lost connection.
+                with pytest.raises(DBAPIError) as busy:
+                    await direct_conn.fetch(statement, {"n": 7})
+                await first
+                rows = await direct_conn.fetch(statement, {"n": 7})
+                return busy.value, rows[0][0]
+        finally:
+            await engine.dispose()
+
+    busy, seven = asyncio.run(scenario())
+    assert "another operation is in progress" in str(busy.orig)
+    assert not isinstance(busy, OperationalError)
+    assert not busy.connection_invalidated
+    assert seven == 7

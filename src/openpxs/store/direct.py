@@ -21,7 +21,7 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.dml import Insert, Update
 from sqlalchemy.sql.elements import BindParameter, ClauseElement
@@ -37,7 +37,6 @@ LISTENERS: list[Callable[[str], None]] = []
 # so the caller answers "temporarily unavailable" as for any other statement.
 _CONNECTION_LOST = (
     asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
     # The server ending the session (a restart, a crash, an idle timeout, its database
     # dropped), not a statement cancelled (QueryCanceledError, a sibling).
     asyncpg.exceptions.AdminShutdownError,
@@ -91,6 +90,13 @@ class DirectStatement:
             raise IntegrityError(self.sql, None, exc) from exc
         except _CONNECTION_LOST as exc:
             raise OperationalError(self.sql, None, exc, connection_invalidated=True) from exc
+        except asyncpg.InterfaceError as exc:
+            # The driver's own refusals: a closed connection is lost, but a value it
+            # cannot encode (DataError) or a busy connection is not, and keeps its
+            # connection, as SQLAlchemy's own path does.
+            if driver.is_closed():
+                raise OperationalError(self.sql, None, exc, connection_invalidated=True) from exc
+            raise InterfaceError(self.sql, None, exc) from exc
         except asyncpg.PostgresError as exc:
             # Any other refusal of the server as SQLAlchemy reports it; a deadlock (its
             # sqlstate on ``orig``) is run again by the locking path (store/uow.py).
@@ -198,6 +204,10 @@ class DirectQuery:
             for name, bind in binds
         )
         columns = list(clause.exported_columns)  # an INSERT's: what it returns
+        if compiled.effective_returning and not columns:
+            # The dialect would fetch the new row's key: rows here, none through
+            # SQLAlchemy's path. Asked for with returning(), or not at all (inline()).
+            raise ValueError("an INSERT sent straight to the driver returns what it says")
         # Named as the server names the columns, as SQLAlchemy's rows are (an unlabeled
         # expression is anon_1): known from the first row read.
         self._row: Any = None

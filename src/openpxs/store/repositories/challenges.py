@@ -49,7 +49,9 @@ _ENTRIES = DirectQuery(
 # Every posted check in a running challenge writes one: every column but its id and
 # when it was taken back.
 _RECORD_PROGRESS = DirectQuery(
-    challenge_progress.insert().values(
+    challenge_progress.insert()
+    .inline()
+    .values(
         bound_by_name(c.name for c in challenge_progress.c if c.name not in ("id", "taken_back_at"))
     )
 )
