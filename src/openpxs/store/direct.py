@@ -1,4 +1,4 @@
-"""Statements sent on the driver's own connection, outside any transaction.
+"""Statements sent on the driver's own connection (asyncpg), not through SQLAlchemy.
 
 The busiest POS call, addRedeem, runs on PostgreSQL as two statements and nothing
 else: one reads the card, its account and the account's book without a lock, and one
@@ -10,6 +10,10 @@ the book changed in between, the call runs again (``store.uow.StaleRead``).
 A statement here is the same SQLAlchemy text the locking path runs, compiled once for
 asyncpg, and sent with asyncpg directly: SQLAlchemy's execution machinery around a
 statement costs more Python than these statements cost the database.
+
+Inside a transaction SQLAlchemy has open, a statement goes to the driver the same way
+once the server has begun it (``fetch_in_transaction``, ``DirectQuery``): the locking
+path's write, and the statements a posted check makes after its first.
 """
 
 from __future__ import annotations
@@ -173,10 +177,10 @@ _REQUIRED = object()  # a parameter the caller must give (it has no value of its
 
 
 class DirectQuery:
-    """A SELECT (or an INSERT or UPDATE with every value bound by name) built once, whose rows a
-    unit of work reads straight from the driver inside its open transaction, and
-    through SQLAlchemy where that cannot be (SQLite, or before the transaction's first
-    statement).
+    """A SELECT, or an INSERT or UPDATE with every value bound by name, built once: a
+    unit of work sends it straight to the driver inside its open transaction, and
+    through SQLAlchemy where that cannot be (SQLite, or the transaction's first
+    statement, which SQLAlchemy sends with BEGIN).
 
     Either way the rows hold what SQLAlchemy's would: each parameter and each column
     goes through its type's processing (an aware UTC datetime, for one), literals bound
