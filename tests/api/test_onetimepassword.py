@@ -41,9 +41,13 @@ def with_bodies(client: TestClient, rows: list[dict[str, Any]]) -> list[dict[str
     """Outbox rows with their bodies: a message the app's worker already sent keeps none
     in the database, so its body is read from the log transport that sent it."""
     transport = client.app.state.transport  # type: ignore[attr-defined]
-    sent = {message.id: message.body for message in transport.sent}
+    # An outbox id is used again once a test's reset emptied the table: the message
+    # sent under it is the one to the same recipient on the same channel.
+    sent = {(m.id, m.channel, m.recipient): m.body for m in transport.sent}
     return [
-        {**row, "body": sent.get(row["id"], row["body"])} if row["sent_at"] is not None else row
+        {**row, "body": sent.get((row["id"], row["channel"], row["recipient"]), row["body"])}
+        if row["sent_at"] is not None
+        else row
         for row in rows
     ]
 
