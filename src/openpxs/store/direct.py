@@ -74,6 +74,18 @@ async def _lost(conn: AsyncConnection) -> None:
     await conn.engine.dispose(close=False)
 
 
+async def _fetch_on(
+    conn: AsyncConnection, driver: Any, statement: DirectStatement, params: Mapping[str, Any]
+) -> list[Any]:
+    """``statement`` on ``driver``, the driver under ``conn``; a lost connection is
+    handled as SQLAlchemy handles one (``_lost``: a transaction open on it goes too)."""
+    try:
+        return await statement.fetch(driver, params)
+    except OperationalError:
+        await _lost(conn)
+        raise
+
+
 class DirectStatement:
     """A statement compiled once for asyncpg, its parameters sent by name."""
 
@@ -126,11 +138,7 @@ class DirectConnection:
             if self._driver is None:
                 self._driver = (await self._conn.get_raw_connection()).driver_connection
         assert self._driver is not None
-        try:
-            return await statement.fetch(self._driver, params)
-        except OperationalError:
-            await _lost(self._conn)
-            raise
+        return await _fetch_on(self._conn, self._driver, statement, params)
 
 
 def _driver_in_transaction(conn: AsyncConnection) -> Any | None:
@@ -155,11 +163,7 @@ async def fetch_in_transaction(
     driver = _driver_in_transaction(conn)
     if driver is None:
         return None
-    try:
-        return await statement.fetch(driver, params)
-    except OperationalError:
-        await _lost(conn)  # the transaction with it
-        raise
+    return await _fetch_on(conn, driver, statement, params)
 
 
 def bound_by_name(names: Iterable[str]) -> dict[str, BindParameter[Any]]:
@@ -236,11 +240,7 @@ class DirectQuery:
         if driver is None:
             result = await conn.execute(self.clause, dict(params))
             return result.all() if result.returns_rows else []
-        try:
-            records = await self._statement.fetch(driver, self._params(params))
-        except OperationalError:
-            await _lost(conn)
-            raise
+        records = await _fetch_on(conn, driver, self._statement, self._params(params))
         if not records:
             return []
         if self._row is None:

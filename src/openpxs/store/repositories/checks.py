@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Boolean, bindparam, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from openpxs.domain.checks import CheckKey, StoredCheck
-from openpxs.store.direct import DirectQuery, bound_by_name, by_name
+from openpxs.store.direct import DirectQuery, by_name
 from openpxs.store.repositories import Repository
 from openpxs.store.tables import checks, transactions
 
@@ -18,16 +18,9 @@ from openpxs.store.tables import checks, transactions
 # as it is (both dialects skip the conflict without the savepoint a failed insert
 # would need). A new row comes back whole: the call that inserted it holds it until
 # it commits, so only a check posted before is read (and locked) again.
-# On PostgreSQL sent straight to the driver (direct.DirectQuery). A claim writes what
-# the POS sent; the later steps (record) write the rest.
-_RECORDED_LATER = {"id", "card_number", "account_id", "outcome", "stored"}
-_RECORDED_LATER |= {"accrual_transaction_id", "redemption_transaction_id"}
-_CLAIM_POSTGRES = DirectQuery(
-    postgresql.insert(checks)
-    .values(bound_by_name(c.name for c in checks.c if c.name not in _RECORDED_LATER))
-    .on_conflict_do_nothing()
-    .returning(*checks.c)
-)
+# A posting's first statement (SQLAlchemy sends BEGIN with it), so it stays with
+# SQLAlchemy; the statements after it go to the driver (direct.DirectQuery).
+_CLAIM_POSTGRES = postgresql.insert(checks).on_conflict_do_nothing().returning(*checks.c)
 _CLAIM_SQLITE = sqlite.insert(checks).on_conflict_do_nothing().returning(*checks.c)
 _FIND = select(checks).where(
     checks.c.merchant_id == bindparam("m"),
@@ -88,20 +81,19 @@ class CheckRepository(Repository):
     ) -> StoredCheck:
         """The stored row of this check, created if new, locked for this call (SQLite:
         BEGIN IMMEDIATE holds the whole database already)."""
-        row = {
-            "merchant_id": merchant_id,
-            "store_code": key.store_code,
-            "agent_name": key.agent_name,
-            "check_number": key.number,
-            "business_date": key.business_date,
-            "body": body,
-            "posted_at": now,
-        }
-        new: Any
-        if self.postgres:
-            new = await _CLAIM_POSTGRES.first(self.conn, by_name(row))
-        else:
-            new = (await self.conn.execute(_CLAIM_SQLITE, row)).first()
+        inserted = await self.conn.execute(
+            _CLAIM_POSTGRES if self.postgres else _CLAIM_SQLITE,
+            {
+                "merchant_id": merchant_id,
+                "store_code": key.store_code,
+                "agent_name": key.agent_name,
+                "check_number": key.number,
+                "business_date": key.business_date,
+                "body": body,
+                "posted_at": now,
+            },
+        )
+        new = inserted.first()
         if new is not None:
             return _stored(new)
         found = await self.conn.execute(
