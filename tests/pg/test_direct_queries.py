@@ -98,6 +98,7 @@ def test_each_direct_query_reads_the_rows_sqlalchemy_reads(
                     ("the card locked", cards_._FIND_LOCKING_ACCOUNT, {"m": MERCHANT, "n": card}),
                     ("the book", ledger._ONE_BOOK_ROWS, account_of),
                     ("the guest", users._USER_OF_ACCOUNT, account_of),
+                    ("the guest by id", users._USER_BY_ID, {"m": MERCHANT, "u": user}),
                     ("tier and visit", standing._TIER_AND_VISITED, account_of),
                     (
                         "tier and earnings",
@@ -141,7 +142,14 @@ def test_each_direct_query_reads_the_rows_sqlalchemy_reads(
             assert all(getattr(direct_row, f) == getattr(row, f) for f in fields), name
     # The reads that matter most read something: an empty read would prove nothing.
     empty = {name for name, through, _ in found if not through}
-    read = {"the card locked", "the book", "the guest", "tier and visit", "tier and earnings"}
+    read = {
+        "the card locked",
+        "the book",
+        "the guest",
+        "the guest by id",
+        "tier and visit",
+        "tier and earnings",
+    }
     assert not empty & read, empty
 
 
@@ -161,11 +169,13 @@ def test_a_posted_check_reads_its_account_straight_from_the_driver(
         cards_._FIND_LOCKING_ACCOUNT,
         checks._RECORD,
         ledger._ONE_BOOK_ROWS,
-        users._USER_OF_ACCOUNT,
+        users._USER_BY_ID,
         standing._TIER_AND_VISITED,
-        challenges._AUDIENCE_FACTS,
     ):
         assert query._statement.sql in sent
+    # What the lock read of the account is not read again.
+    for query in (users._USER_OF_ACCOUNT, challenges._AUDIENCE_FACTS):
+        assert query._statement.sql not in sent
 
 
 def test_a_query_whose_sql_changes_per_call_is_refused() -> None:

@@ -103,11 +103,24 @@ def test_post_and_accrue_points_writes_its_postings_in_one_statement(
         assert reply["result"] == "success", reply
         counts.append((counter.total, counter.texts))
     total, texts = min(counts)
-    # The card and its account are locked in one statement (WITH ... FOR UPDATE); the
-    # check's transaction record, its lots, journal, balances and the account's revision
-    # go in one WITH ... INSERT statement, not one statement each. A new check's row
-    # comes back from its INSERT, not from a second read; the account's tier and
-    # whether it visited before are one read; the tier is re-qualified from one read of
-    # the tier and its windows' earnings and written only when it changes.
-    assert texts.count("WITH") == 2 and texts.count("INSERT") == 2, texts  # check, challenge
-    assert total == 14, texts
+    # BEGIN; the check's claim (INSERT); the card and its account locked in one
+    # statement (WITH ... FOR UPDATE), which also reads what the challenges' audiences
+    # look at on the account and whether it has a guest to name; the book; the tier
+    # and whether the account visited before; the check's transaction record, its
+    # lots, journal, balances and the account's revision (WITH ... INSERT); the
+    # account's challenge entries; its progress row written with the occurrence's sums
+    # (WITH ... INSERT); the tier re-qualified from one read of its windows' earnings
+    # (written only when it changes); the check's row updated; COMMIT. The account has
+    # no guest: no name is read.
+    assert texts == [
+        "INSERT",
+        "WITH",
+        "SELECT",
+        "SELECT",
+        "WITH",
+        "SELECT",
+        "WITH",
+        "SELECT",
+        "UPDATE",
+    ], texts
+    assert total == 11, texts

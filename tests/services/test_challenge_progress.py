@@ -17,7 +17,8 @@ from openpxs.domain.clock import ShiftedClock
 from openpxs.domain.money import UNITS_PER_ONE
 from openpxs.store.uow import UnitOfWork
 from tests.api.checks import a_check, audit_clean, item, post_check, wallets
-from tests.api.pos import LOYALTY, activate, call, header, ok
+from tests.api.guests import enroll
+from tests.api.pos import GIFT2, LOYALTY, activate, call, header, ok
 from tests.conftest import reset
 
 MERCHANT = 1000
@@ -233,6 +234,78 @@ def visit_balance(client: TestClient) -> dict[str, Any]:
     from tests.api.pos import balance
 
     return balance(client, LOYALTY)
+
+
+def test_added_progress_comes_back_with_the_occurrences_standing_sums(
+    client: TestClient, guest: int, in_unit_of_work: Callable[..., Any]
+) -> None:
+    """A posted check's own progress row and its occurrence's standing sums by store,
+    as one step (one statement on PostgreSQL): the new row counted once, the rows of a
+    group, of another occurrence and those taken back not at all; and what
+    ``standing_progress`` reads afterwards is the same."""
+    earlier = [
+        (WEEK, "1001", 1, None, None),
+        (WEEK, "1002", 2, None, None),
+        (WEEK, "1001", 4, 77, None),  # a group's row
+        (WEEK, "1002", 8, None, 990001),  # taken back below
+        (("VISIT3", "20270301"), "1002", 16, None, None),
+        (("FEAST", "20270308"), "1002", 32, None, None),
+    ]
+
+    async def work(uow: UnitOfWork) -> tuple[Any, Any]:
+        for ref, store, units, group, txn in earlier:
+            await uow.challenges.record_progress(
+                MERCHANT,
+                ref,
+                guest,
+                transaction_id=txn,
+                store_code=store,
+                units=units,
+                now=WEDNESDAY,
+                group_id=group,
+            )
+        await uow.challenges.take_back(MERCHANT, 990001, WEDNESDAY)
+        added = await uow.challenges.add_progress(
+            MERCHANT, WEEK, guest, transaction_id=None, store_code="1002", units=64, now=WEDNESDAY
+        )
+        after = await uow.challenges.standing_progress(MERCHANT, guest, [WEEK])
+        return added, after
+
+    added, after = in_unit_of_work(work)
+    assert added == [("1001", 1), ("1002", 66)]
+    assert after == {WEEK: added}
+
+
+def test_a_cards_lock_reads_what_the_audiences_look_at_on_its_account(
+    client: TestClient, guest: int, in_unit_of_work: Callable[..., Any]
+) -> None:
+    """The facts the lock of a posted check's card reads are those the challenges would
+    read of its account: for an account without a guest, and for a registered guest's
+    (with a tier); a card not sold yet has none."""
+
+    registered_card = enroll(client, "ada")["printedCardNumber"]
+
+    async def work(uow: UnitOfWork) -> list[tuple[Any, Any]]:
+        card = await uow.cards.find(MERCHANT, registered_card)
+        assert card is not None and card.account_id is not None
+        await uow.standing.set_tier(MERCHANT, card.account_id, 2)
+        found = []
+        for number in (LOYALTY, registered_card, GIFT2):
+            card, facts = await uow.cards.find_locking_account(MERCHANT, number)
+            assert card is not None
+            read = (
+                await uow.challenges.audience_facts(MERCHANT, card.account_id)
+                if card.account_id is not None
+                else None
+            )
+            found.append((facts, read))
+        return found
+
+    unregistered, registered, unsold = in_unit_of_work(work)
+    assert unregistered[0] == unregistered[1] and unregistered[0].user_id is None
+    assert registered[0] == registered[1] and registered[0].user_id is not None
+    assert registered[0].tier == 2
+    assert unsold == (None, None)
 
 
 def test_standing_progress_sums_by_store_only_the_occurrences_asked(

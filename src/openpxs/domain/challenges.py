@@ -31,6 +31,18 @@ WEEK = timedelta(days=7)
 KEY_FORMAT = "%Y%m%d"
 
 
+@dataclass(frozen=True)
+class AudienceFacts:
+    """What a challenge's audience looks at on an account."""
+
+    template_code: int
+    tier: int | None
+    # When the guest registered, else when the account was made.
+    enrolled_at: datetime
+    # The guest the account belongs to (group challenges go by the guest's groups).
+    user_id: int | None = None
+
+
 class Status(StrEnum):
     """Where an account (or group) stands in one occurrence (Challenge.status)."""
 

@@ -20,6 +20,7 @@ from openpxs.domain.cards import (
     require_move,
     verify_card,
 )
+from openpxs.domain.challenges import AudienceFacts
 from openpxs.domain.errors import CardNotActive
 from openpxs.domain.ledger import AccountBook
 from openpxs.domain.program import Program, WalletDef
@@ -36,12 +37,15 @@ async def find_card(uow: UnitOfWork, merchant_id: int, ref: CardRef, *, lock: bo
     return verify_card(card, ref)
 
 
-async def find_card_locking_account(uow: UnitOfWork, merchant_id: int, ref: CardRef) -> Card:
+async def find_card_locking_account(
+    uow: UnitOfWork, merchant_id: int, ref: CardRef
+) -> tuple[Card, AudienceFacts | None]:
     """``find_card`` with the card locked and, if it has one, its account locked with it
     in the same statement: ``Card.account_status`` is then the status under the lock,
-    and ``lock_active_account`` has nothing left to do for that account."""
-    card = await uow.cards.find_locking_account(merchant_id, ref.printed_number())
-    return verify_card(card, ref)
+    and ``lock_active_account`` has nothing left to do for that account. With it, what
+    a challenge's audience looks at on the account as locked (None without one)."""
+    card, facts = await uow.cards.find_locking_account(merchant_id, ref.printed_number())
+    return verify_card(card, ref), facts
 
 
 def require_active_account(card: Card) -> int:

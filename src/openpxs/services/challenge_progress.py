@@ -29,6 +29,7 @@ from decimal import Decimal
 
 from openpxs.config.challenges import Challenge
 from openpxs.domain.challenges import (
+    AudienceFacts,
     Occurrence,
     contribution,
     in_audience,
@@ -47,7 +48,7 @@ from openpxs.domain.transactions import Kind, TransactionRecord
 from openpxs.domain.webhooks import CHALLENGE_COMPLETED
 from openpxs.services import webhooks
 from openpxs.services.books import lock_active_account, open_settled_book
-from openpxs.store.repositories.challenges import AudienceFacts, Entry, OccurrenceRef
+from openpxs.store.repositories.challenges import Entry, OccurrenceRef
 from openpxs.store.uow import UnitOfWork
 
 
@@ -62,6 +63,8 @@ class PostedCheck:
     discounts: Sequence[Discount]
     plan: Plan
     transaction_id: int | None
+    # What the audiences look at on the account, when its lock read it already.
+    audience: AudienceFacts | None = None
 
 
 def takes_part(
@@ -170,7 +173,7 @@ async def _advance_account(
     running = [(c, o) for c, o in running if chose_to_take_part(c, entries.get(c.code))]
     if not running:
         return None
-    facts = await uow.challenges.audience_facts(merchant, posted.account_id)
+    facts = posted.audience or await uow.challenges.audience_facts(merchant, posted.account_id)
     if facts is None:
         return None
     numbers = await card_numbers_if_needed(
@@ -185,23 +188,31 @@ async def _advance_account(
         if amount <= 0:
             continue
         ref = (challenge.code, occurrence.key)
-        await _record(uow, merchant, ref, posted, amount, stamp)
-        await _complete_if_reached(uow, program, stamp, challenge, ref, posted, facts, entry, book)
+        standing = await uow.challenges.add_progress(
+            merchant,
+            ref,
+            posted.account_id,
+            transaction_id=posted.transaction_id,
+            store_code=posted.facts.store_code,
+            units=to_units(amount),
+            now=stamp.now,
+        )
+        await _complete_if_reached(
+            uow, program, stamp, challenge, ref, posted, facts, entry, book, standing=standing
+        )
     return facts
 
 
-async def _record(
+async def _record_for_group(
     uow: UnitOfWork,
     merchant: int,
     ref: OccurrenceRef,
     posted: PostedCheck,
     amount: Decimal,
     stamp: CallStamp,
-    *,
-    group_id: int | None = None,
+    group_id: int,
 ) -> None:
-    """The posted check's contribution to an occurrence, for the account's own entry or
-    (``group_id``) for its guest's group."""
+    """The posted check's contribution to an occurrence for its guest's group."""
     await uow.challenges.record_progress(
         merchant,
         ref,
@@ -228,7 +239,7 @@ async def _advance_groups(
     facts if already read."""
     merchant = program.merchant_id
     if facts is None:
-        facts = await uow.challenges.audience_facts(merchant, posted.account_id)
+        facts = posted.audience or await uow.challenges.audience_facts(merchant, posted.account_id)
     if facts is None or facts.user_id is None:
         return
     groups = (await uow.social_groups.groups_of(merchant, [facts.user_id]))[facts.user_id]
@@ -246,7 +257,7 @@ async def _advance_groups(
             continue
         for challenge, occurrence, amount in amounts:
             ref = (challenge.code, occurrence.key)
-            await _record(uow, merchant, ref, posted, amount, stamp, group_id=group_id)
+            await _record_for_group(uow, merchant, ref, posted, amount, stamp, group_id)
             await _complete_group_if_reached(
                 uow, program, stamp, challenge, ref, group_id, posted, book
             )
@@ -262,10 +273,13 @@ async def _complete_if_reached(
     facts: AudienceFacts,
     entry: Entry | None,
     book: AccountBook,
+    *,
+    standing: Sequence[tuple[str, int]],
 ) -> None:
+    """Complete (and pay) the occurrence if the account's ``standing`` contributions to
+    it, summed by store with this check's, reach its goal."""
     merchant, account_id = program.merchant_id, posted.account_id
-    rows = (await uow.challenges.standing_progress(merchant, account_id, [ref])).get(ref, [])
-    if not reached(challenge.goal, progress_in(challenge, rows)):
+    if not reached(challenge.goal, progress_in(challenge, standing)):
         return
     if challenge.max_completions is not None and (
         await uow.challenges.completion_count(merchant, challenge.code, account_id)

@@ -18,6 +18,7 @@ from decimal import Decimal
 from openpxs.config.challenges import Challenge, Charity
 from openpxs.domain.cards import AccountStatus
 from openpxs.domain.challenges import (
+    AudienceFacts,
     Occurrence,
     Status,
     current_or_next,
@@ -40,7 +41,6 @@ from openpxs.services.challenge_progress import (
 from openpxs.services.context import Call
 from openpxs.services.guest_access import account_by_card, user_for
 from openpxs.store.repositories.challenges import (
-    AudienceFacts,
     Completion,
     Entry,
     OccurrenceRef,

@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from openpxs.domain.cards import Card, CardRef, may_auto_activate, require_active
+from openpxs.domain.challenges import AudienceFacts
 from openpxs.domain.check_plans import Plan, RedeemAsk
 from openpxs.domain.checks import (
     SentCheck,
@@ -68,21 +69,34 @@ class PostedShare:
     plan: Plan
 
 
+@dataclass(frozen=True)
+class OpenAccount:
+    """A posting's card and its locked account: the book with lapsed value written off,
+    and what a challenge's audience looks at on the account as locked (None for an
+    account this call made: nothing was read of it)."""
+
+    card: Card
+    account_id: int
+    book: AccountBook
+    audience: AudienceFacts | None
+
+
 async def open_card_account(
     uow: UnitOfWork, program: Program, stamp: CallStamp, ref: CardRef, *, auto_activate: bool
-) -> tuple[Card, int, AccountBook]:
+) -> OpenAccount:
     """The card (activated if asked), its account locked, and its book with lapsed value
     written off."""
-    card = await find_card_locking_account(uow, program.merchant_id, ref)
+    card, audience = await find_card_locking_account(uow, program.merchant_id, ref)
     if may_auto_activate(card, auto_activate):
         txn = await uow.transactions.record(stamp, Kind.ACTIVATE, card_number=card.number)
         card = await activate_within(uow, program, stamp, card, txn)
         account_id = require_active(card)
         await lock_active_account(uow, program.merchant_id, account_id)
+        audience = None
     else:
         account_id = require_active_account(card)
     book = await open_settled_book(uow, program, account_id, stamp)
-    return card, account_id, book
+    return OpenAccount(card, account_id, book, audience)
 
 
 async def write_plan(
@@ -145,9 +159,10 @@ async def post_check(
     # Rewards redeemed for this check earlier (redeemOnly) came off it: accrual must
     # not count the part they paid for.
     earlier = claimed.earlier_redemptions() if accrue and not redeeming else []
-    card, account_id, book = await open_card_account(
+    opened = await open_card_account(
         uow, program, stamp, asked.card, auto_activate=asked.auto_activate
     )
+    card, account_id, book = opened.card, opened.account_id, opened.book
     plan = await plan_check(
         uow,
         program,
@@ -166,7 +181,13 @@ async def post_check(
         # The same check, lines and discounts that earned points move challenges on.
         offers = [offer.as_discount() for offer, _, _ in plan.offers]
         posted = PostedCheck(
-            account_id, card.number, facts, [*pos_discounts, *earlier, *offers], plan, txn
+            account_id,
+            card.number,
+            facts,
+            [*pos_discounts, *earlier, *offers],
+            plan,
+            txn,
+            opened.audience,
         )
         await challenge_progress.advance(uow, program, stamp, posted, book)
     tier = await standing.update_tier(uow, program, account_id, stamp.now)
@@ -187,8 +208,12 @@ async def post_check(
         redemption_txn=txn if redeeming else None,
         outcome=posting_outcome(plan, facts, earlier, **flags),
     )
-    # The tier was just re-evaluated: only the name is still to read.
-    name = await standing.customer_name(uow, program.merchant_id, account_id)
+    # The tier was just re-evaluated: only the name is still to read, and only of a
+    # guest the account has (its lock read whether it has one).
+    if opened.audience is None:
+        name = await standing.customer_name(uow, program.merchant_id, account_id)
+    else:
+        name = await standing.guest_name(uow, program.merchant_id, opened.audience.user_id)
     view = view_of(book, program, card.number, card.template_code)
     return Posted(txn, card.number, name, tier, plan, view)
 
@@ -217,9 +242,8 @@ async def post_split_check(
     # Cards are locked in the order given; two splits of one check are kept apart by
     # the check's own row lock, taken first.
     for (ref, _), ratio in zip(payers, ratios, strict=True):
-        card, account_id, book = await open_card_account(
-            uow, program, stamp, ref, auto_activate=auto_activate
-        )
+        opened = await open_card_account(uow, program, stamp, ref, auto_activate=auto_activate)
+        card, account_id, book = opened.card, opened.account_id, opened.book
         if account_id in accounts_seen:
             raise InvalidRequest("two cards in cardAmounts belong to the same account")
         accounts_seen.add(account_id)
@@ -239,7 +263,13 @@ async def post_split_check(
         txn = await write_plan(uow, program, stamp, card, account_id, book, plan)
         share = share_of(facts, ratio)
         posted = PostedCheck(
-            account_id, card.number, share, discounts_share(pos_discounts, ratio), plan, txn
+            account_id,
+            card.number,
+            share,
+            discounts_share(pos_discounts, ratio),
+            plan,
+            txn,
+            opened.audience,
         )
         await challenge_progress.advance(uow, program, stamp, posted, book)
         await standing.update_tier(uow, program, account_id, stamp.now)

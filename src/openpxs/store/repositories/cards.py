@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnClause
 
 from openpxs.domain.cards import Account, AccountStatus, Card, CardStatus
+from openpxs.domain.challenges import AudienceFacts
 from openpxs.domain.transactions import CardChange
 from openpxs.security import seal_registration_code
 from openpxs.store.direct import DirectQuery
@@ -59,7 +60,9 @@ card AS (
   FROM cards WHERE merchant_id = :m AND printed_card_number = :n
   FOR UPDATE
 ), account AS (
-  SELECT a.id, a.status FROM accounts a JOIN card ON a.id = card.account_id
+  SELECT a.id, a.status, a.template_code, a.tier_code, a.created_at, a.registered_at,
+         a.user_id
+  FROM accounts a JOIN card ON a.id = card.account_id
   WHERE a.merchant_id = :m
   FOR UPDATE OF a
 )
@@ -80,17 +83,44 @@ def card_row_columns() -> tuple[ColumnClause[Any], ...]:
     )
 
 
+# What a challenge's audience looks at on the account (domain.challenges.AudienceFacts),
+# read with the card: a posted check then need not read the account again.
+_ACCOUNT_FACT_COLUMNS = (
+    column("account_template_code", accounts.c.template_code.type),
+    *(
+        column(c.name, c.type)
+        for c in (
+            accounts.c.tier_code,
+            accounts.c.created_at,
+            accounts.c.registered_at,
+            accounts.c.user_id,
+        )
+    ),
+)
 # A posted check's lock: its first statement is the check's claim, so this one goes
-# straight to the driver (direct.DirectQuery).
+# straight to the driver (direct.DirectQuery). The account's columns are those of the
+# locked row at its newest version (a row locked after a wait is read again), so they
+# are what the rest of the call would read; another table's rows would be read as they
+# were when the statement began, before any wait, and are read after it instead.
 _FIND_LOCKING_ACCOUNT = DirectQuery(
     text(
         f"""
 WITH {_LOCK_CARD_AND_ACCOUNT}
 SELECT card.id, card.printed_card_number, card.registration_code, card.template_code,
-       card.status, card.account_id, account.status AS account_status
+       card.status, card.account_id, account.status AS account_status,
+       account.template_code AS account_template_code, account.tier_code,
+       account.created_at, account.registered_at, account.user_id
 FROM card LEFT JOIN account ON account.id = card.account_id
 """
-    ).columns(*card_row_columns())
+    ).columns(*card_row_columns(), *_ACCOUNT_FACT_COLUMNS)
+)
+# SQLite: the same read (BEGIN IMMEDIATE holds the whole database already).
+_FIND_WITH_ACCOUNT = _FIND.add_columns(
+    accounts.c.template_code.label("account_template_code"),
+    accounts.c.tier_code,
+    accounts.c.created_at,
+    accounts.c.registered_at,
+    accounts.c.user_id,
 )
 _INSERT_CHANGES = transaction_cards.insert()
 _CLAIM = idempotency_keys.insert()
@@ -135,15 +165,28 @@ class CardRepository(Repository):
         row = (await self.conn.execute(query, {"m": merchant_id, "n": number})).first()
         return _card(row, row[6]) if row is not None else None
 
-    async def find_locking_account(self, merchant_id: int, number: str) -> Card | None:
+    async def find_locking_account(
+        self, merchant_id: int, number: str
+    ) -> tuple[Card | None, AudienceFacts | None]:
         """The card and its account both locked (cards first, as every use case locks
-        them); ``Card.account_status`` is the status under the lock."""
+        them); ``Card.account_status`` is the status under the lock. With it, what a
+        challenge's audience looks at on that account, as locked (None without one)."""
         params = {"m": merchant_id, "n": number}
         if self.postgres:
             row = await _FIND_LOCKING_ACCOUNT.first(self.conn, params)
         else:
-            row = (await self.conn.execute(_FIND, params)).first()
-        return _card(row, row[6]) if row is not None else None
+            row = (await self.conn.execute(_FIND_WITH_ACCOUNT, params)).first()
+        if row is None:
+            return None, None
+        card = _card(row, row[6])
+        if row[6] is None:
+            return card, None
+        return card, AudienceFacts(
+            row.account_template_code,
+            row.tier_code,
+            row.registered_at or row.created_at,
+            row.user_id,
+        )
 
     async def claim_and_lock(
         self,

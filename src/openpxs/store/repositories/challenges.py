@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, func, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, func, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from openpxs.domain.challenges import AudienceFacts
 from openpxs.store.direct import DirectQuery, bound_by_name, by_name
 from openpxs.store.repositories import Repository
 from openpxs.store.tables import (
@@ -79,6 +80,38 @@ _STANDING_IN_ONE = DirectQuery(
         challenge_progress.c.occurrence == bindparam("occurrence"),
     )
 )
+# PostgreSQL: a posted check's own progress row written and the occurrence's standing
+# sums read in one statement. The statement's read does not see the row its own INSERT
+# adds, so that row joins the sums through RETURNING. (SQLite's CTEs cannot write: it
+# runs the two statements.)
+_ADDED = (
+    challenge_progress.insert()
+    .values(
+        bound_by_name(
+            c.name
+            for c in challenge_progress.c
+            if c.name not in ("id", "taken_back_at", "group_id")
+        )
+    )
+    .returning(challenge_progress.c.store_code, challenge_progress.c.units)
+    .cte("added")
+)
+_STANDING_BEFORE = select(challenge_progress.c.store_code, challenge_progress.c.units).where(
+    challenge_progress.c.merchant_id == bindparam("v_merchant_id"),
+    challenge_progress.c.account_id == bindparam("v_account_id"),
+    challenge_progress.c.challenge_code == bindparam("v_challenge_code"),
+    challenge_progress.c.occurrence == bindparam("v_occurrence"),
+    challenge_progress.c.group_id.is_(None),
+    challenge_progress.c.taken_back_at.is_(None),
+)
+_STANDING_AFTER = union_all(_STANDING_BEFORE, select(_ADDED.c.store_code, _ADDED.c.units)).subquery(
+    "standing"
+)
+_RECORD_AND_STANDING = DirectQuery(
+    select(_STANDING_AFTER.c.store_code, func.sum(_STANDING_AFTER.c.units))
+    .group_by(_STANDING_AFTER.c.store_code)
+    .order_by(_STANDING_AFTER.c.store_code)
+)
 # A completion claimed once (the primary key decides between concurrent checks); asked
 # by every posted check that reaches a goal, and again by each check after it.
 _COMPLETE_POSTGRES = DirectQuery(
@@ -124,18 +157,6 @@ class TakenBack:
     occurrence: str
     # The group the rows counted for (group challenges), else None.
     group_id: int | None = None
-
-
-@dataclass(frozen=True)
-class AudienceFacts:
-    """What a challenge's audience looks at on an account."""
-
-    template_code: int
-    tier: int | None
-    # When the guest registered, else when the account was made.
-    enrolled_at: datetime
-    # The guest the account belongs to (group challenges go by the guest's groups).
-    user_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -229,6 +250,43 @@ class ChallengeRepository(Repository):
             "group_id": group_id,
         }
         await _RECORD_PROGRESS.rows(self.conn, by_name(row))
+
+    async def add_progress(
+        self,
+        merchant_id: int,
+        ref: OccurrenceRef,
+        account_id: int,
+        *,
+        transaction_id: int | None,
+        store_code: str,
+        units: int,
+        now: datetime,
+    ) -> list[tuple[str, int]]:
+        """``record_progress`` for the account's own entry, then what
+        ``standing_progress`` answers for ``ref``: in one round trip on PostgreSQL."""
+        if not self.postgres:
+            await self.record_progress(
+                merchant_id,
+                ref,
+                account_id,
+                transaction_id=transaction_id,
+                store_code=store_code,
+                units=units,
+                now=now,
+            )
+            return (await self.standing_progress(merchant_id, account_id, [ref])).get(ref, [])
+        row = {
+            "merchant_id": merchant_id,
+            "challenge_code": ref[0],
+            "occurrence": ref[1],
+            "account_id": account_id,
+            "transaction_id": transaction_id,
+            "store_code": store_code,
+            "units": units,
+            "recorded_at": now,
+        }
+        rows = await _RECORD_AND_STANDING.rows(self.conn, by_name(row))
+        return [(store, int(summed)) for store, summed in rows]
 
     async def standing_progress(
         self, merchant_id: int, account_id: int, refs: list[OccurrenceRef] | None = None

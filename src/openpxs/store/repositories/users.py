@@ -149,6 +149,11 @@ _USER_OF_ACCOUNT = DirectQuery(
     .where(accounts.c.merchant_id == bindparam("m"), accounts.c.id == bindparam("a"))
 )
 
+# Built once: a registered guest's posted check names the guest in its reply.
+_USER_BY_ID = DirectQuery(
+    select(users).where(users.c.merchant_id == bindparam("m"), users.c.id == bindparam("u"))
+)
+
 
 class UserRepository(Repository):
     """Registered users: their fields, unique values and the accounts they own."""
@@ -156,11 +161,7 @@ class UserRepository(Repository):
     __slots__ = ()
 
     async def by_id(self, merchant_id: int, user_id: int) -> User | None:
-        row = (
-            await self.conn.execute(
-                select(users).where(users.c.merchant_id == merchant_id, users.c.id == user_id)
-            )
-        ).first()
+        row = await _USER_BY_ID.first(self.conn, {"m": merchant_id, "u": user_id})
         return None if row is None else _user(row)
 
     async def by_unique(self, merchant_id: int, field: str, value: str) -> User | None:
