@@ -22,6 +22,7 @@ from openpxs.store.repositories import (
     challenges,
     checks,
     ledger,
+    postings,
     social_groups,
     standing,
     users,
@@ -97,6 +98,7 @@ def test_each_direct_query_reads_the_rows_sqlalchemy_reads(
                 cases: list[tuple[str, DirectQuery, dict[str, Any]]] = [
                     ("the card locked", cards_._FIND_LOCKING_ACCOUNT, {"m": MERCHANT, "n": card}),
                     ("the book", ledger._ONE_BOOK_ROWS, account_of),
+                    ("after the lock", postings._AFTER_LOCK, account_of),
                     ("the guest", users._USER_OF_ACCOUNT, account_of),
                     ("the guest by id", users._USER_BY_ID, {"m": MERCHANT, "u": user}),
                     ("tier and visit", standing._TIER_AND_VISITED, account_of),
@@ -145,6 +147,7 @@ def test_each_direct_query_reads_the_rows_sqlalchemy_reads(
     read = {
         "the card locked",
         "the book",
+        "after the lock",
         "the guest",
         "the guest by id",
         "tier and visit",
@@ -167,14 +170,19 @@ def test_a_posted_check_reads_its_account_straight_from_the_driver(
     sent = "\n".join(seen)
     for query in (
         cards_._FIND_LOCKING_ACCOUNT,
+        postings._AFTER_LOCK,
         checks._RECORD,
-        ledger._ONE_BOOK_ROWS,
         users._USER_BY_ID,
-        standing._TIER_AND_VISITED,
     ):
         assert query._statement.sql in sent
-    # What the lock read of the account is not read again.
-    for query in (users._USER_OF_ACCOUNT, challenges._AUDIENCE_FACTS):
+    # What the lock and the read after it found of the account is not read again.
+    for query in (
+        users._USER_OF_ACCOUNT,
+        challenges._AUDIENCE_FACTS,
+        ledger._ONE_BOOK_ROWS,
+        standing._TIER_AND_VISITED,
+        challenges._ENTRIES,
+    ):
         assert query._statement.sql not in sent
 
 

@@ -106,10 +106,15 @@ async def open_settled_book(
     """
     if new:
         return new_book(program.merchant_id, account_id, all_wallets(program))
-    book = await read_book(uow, program, account_id)
+    return await settle_book(uow, stamp, await read_book(uow, program, account_id))
+
+
+async def settle_book(uow: UnitOfWork, stamp: CallStamp, book: AccountBook) -> AccountBook:
+    """A (locked) account's book just read, with lapsed value written off as an
+    ``expire`` transaction of its own."""
     if book.expire(stamp.now):
         txn = await uow.transactions.record(
-            stamp.by_the_server(), Kind.EXPIRE, account_id=account_id
+            stamp.by_the_server(), Kind.EXPIRE, account_id=book.account_id
         )
         await uow.ledger.write([book], txn, stamp.now)
     return book

@@ -65,6 +65,8 @@ class PostedCheck:
     transaction_id: int | None
     # What the audiences look at on the account, when its lock read it already.
     audience: AudienceFacts | None = None
+    # The account's choices about challenges, when the posting read them already.
+    entries: Mapping[str, Entry] | None = None
 
 
 def takes_part(
@@ -167,7 +169,9 @@ async def _advance_account(
     """The check added to the account's own challenges; the audience facts it read, if
     it needed them."""
     merchant = program.merchant_id
-    entries = await uow.challenges.entries(merchant, posted.account_id)
+    entries = posted.entries
+    if entries is None:
+        entries = await uow.challenges.entries(merchant, posted.account_id)
     # Most checks come from guests in no opt-in challenge: settle that from the entries
     # alone, before reading what the audiences look at.
     running = [(c, o) for c, o in running if chose_to_take_part(c, entries.get(c.code))]

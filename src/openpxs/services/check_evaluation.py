@@ -68,10 +68,12 @@ async def plan_check(
     accrue_points: bool,
     convert: bool = True,
     tier_code: int | None = None,
+    tier_and_visited: tuple[int | None, bool] | None = None,
 ) -> Plan:
     """Rewards and coupons off the check, then accrual on what is left, then the
     conversions the new balances reach. ``tier_code``: without an account, the tier the
-    guest is taken to be at (an operator trying a program out)."""
+    guest is taken to be at (an operator trying a program out). ``tier_and_visited``:
+    the account's, when the caller read them already."""
     planner = CheckPlanner(program, facts, pos_discounts, balances)
     planner.redeem(redeem)
     for code in coupon_codes:
@@ -82,7 +84,9 @@ async def plan_check(
         planner.take_coupon(coupon)
     if accrue_points and template_code is not None:
         account = (
-            await standing.account_facts(uow, program, account_id, now)
+            await standing.account_facts(
+                uow, program, account_id, now, tier_and_visited=tier_and_visited
+            )
             if account_id is not None
             else AccountFacts(tier_code=tier_code)
         )

@@ -10,7 +10,7 @@ redemption, storing) is refused as a duplicate.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -37,14 +37,17 @@ from openpxs.services import challenge_progress, coupons, standing
 from openpxs.services.activation import activate_within
 from openpxs.services.balances import AccountView, view_of
 from openpxs.services.books import (
+    all_wallets,
     find_card_locking_account,
     lock_active_account,
     open_settled_book,
     require_active_account,
+    settle_book,
 )
 from openpxs.services.challenge_progress import PostedCheck
 from openpxs.services.check_evaluation import CardCheck, balances_of, facts_of, plan_check
 from openpxs.services.stored_checks import record_step
+from openpxs.store.repositories.challenges import Entry
 from openpxs.store.uow import UnitOfWork
 
 
@@ -70,15 +73,25 @@ class PostedShare:
 
 
 @dataclass(frozen=True)
+class AccountRead:
+    """What a posting read of an account that was there before it: with the lock, what
+    the challenges' audiences look at; in one read after it, whether a check of the
+    account still stands and the account's choices about challenges."""
+
+    audience: AudienceFacts
+    visited: bool
+    entries: Mapping[str, Entry]
+
+
+@dataclass(frozen=True)
 class OpenAccount:
-    """A posting's card and its locked account: the book with lapsed value written off,
-    and what a challenge's audience looks at on the account as locked (None for an
-    account this call made: nothing was read of it)."""
+    """A posting's card and its locked account, with the book (lapsed value written
+    off) and what was read of the account (None for one this call made)."""
 
     card: Card
     account_id: int
     book: AccountBook
-    audience: AudienceFacts | None
+    read: AccountRead | None
 
 
 async def open_card_account(
@@ -92,11 +105,19 @@ async def open_card_account(
         card = await activate_within(uow, program, stamp, card, txn)
         account_id = require_active(card)
         await lock_active_account(uow, program.merchant_id, account_id)
-        audience = None
-    else:
-        account_id = require_active_account(card)
-    book = await open_settled_book(uow, program, account_id, stamp)
-    return OpenAccount(card, account_id, book, audience)
+        book = await open_settled_book(uow, program, account_id, stamp)
+        return OpenAccount(card, account_id, book, None)
+    account_id = require_active_account(card)
+    if audience is None:  # the lock always reads an active account's; kept for types
+        book = await open_settled_book(uow, program, account_id, stamp)
+        return OpenAccount(card, account_id, book, None)
+    locked = await uow.postings.locked_account(
+        program.merchant_id, account_id, all_wallets(program)
+    )
+    book = await settle_book(uow, stamp, locked.book)
+    return OpenAccount(
+        card, account_id, book, AccountRead(audience, locked.visited, locked.entries)
+    )
 
 
 async def write_plan(
@@ -162,7 +183,7 @@ async def post_check(
     opened = await open_card_account(
         uow, program, stamp, asked.card, auto_activate=asked.auto_activate
     )
-    card, account_id, book = opened.card, opened.account_id, opened.book
+    card, account_id, book, read = opened.card, opened.account_id, opened.book, opened.read
     plan = await plan_check(
         uow,
         program,
@@ -175,6 +196,7 @@ async def post_check(
         coupon_codes=coupon_codes,
         now=stamp.now,
         accrue_points=accrue,
+        tier_and_visited=(read.audience.tier, read.visited) if read else None,
     )
     txn = await write_plan(uow, program, stamp, card, account_id, book, plan)
     if accrue:
@@ -187,7 +209,8 @@ async def post_check(
             [*pos_discounts, *earlier, *offers],
             plan,
             txn,
-            opened.audience,
+            read.audience if read else None,
+            read.entries if read else None,
         )
         await challenge_progress.advance(uow, program, stamp, posted, book)
     tier = await standing.update_tier(uow, program, account_id, stamp.now)
@@ -210,10 +233,10 @@ async def post_check(
     )
     # The tier was just re-evaluated: only the name is still to read, and only of a
     # guest the account has (its lock read whether it has one).
-    if opened.audience is None:
+    if read is None:
         name = await standing.customer_name(uow, program.merchant_id, account_id)
     else:
-        name = await standing.guest_name(uow, program.merchant_id, opened.audience.user_id)
+        name = await standing.guest_name(uow, program.merchant_id, read.audience.user_id)
     view = view_of(book, program, card.number, card.template_code)
     return Posted(txn, card.number, name, tier, plan, view)
 
@@ -243,7 +266,7 @@ async def post_split_check(
     # the check's own row lock, taken first.
     for (ref, _), ratio in zip(payers, ratios, strict=True):
         opened = await open_card_account(uow, program, stamp, ref, auto_activate=auto_activate)
-        card, account_id, book = opened.card, opened.account_id, opened.book
+        card, account_id, book, read = opened.card, opened.account_id, opened.book, opened.read
         if account_id in accounts_seen:
             raise InvalidRequest("two cards in cardAmounts belong to the same account")
         accounts_seen.add(account_id)
@@ -259,6 +282,7 @@ async def post_split_check(
             coupon_codes=[],
             now=stamp.now,
             accrue_points=True,
+            tier_and_visited=(read.audience.tier, read.visited) if read else None,
         )
         txn = await write_plan(uow, program, stamp, card, account_id, book, plan)
         share = share_of(facts, ratio)
@@ -269,7 +293,8 @@ async def post_split_check(
             discounts_share(pos_discounts, ratio),
             plan,
             txn,
-            opened.audience,
+            read.audience if read else None,
+            read.entries if read else None,
         )
         await challenge_progress.advance(uow, program, stamp, posted, book)
         await standing.update_tier(uow, program, account_id, stamp.now)

@@ -27,10 +27,17 @@ class Customer:
 
 
 async def account_facts(
-    uow: UnitOfWork, program: Program, account_id: int, now: datetime
+    uow: UnitOfWork,
+    program: Program,
+    account_id: int,
+    now: datetime,
+    *,
+    tier_and_visited: tuple[int | None, bool] | None = None,
 ) -> AccountFacts:
+    """What the earning rules look at on the account; its tier and whether it visited
+    before are read unless the caller read them already (``tier_and_visited``)."""
     mid = program.merchant_id
-    tier, visited = await uow.standing.tier_and_visited(mid, account_id)
+    tier, visited = tier_and_visited or await uow.standing.tier_and_visited(mid, account_id)
     day_start = end_of_day(program.today(now) - timedelta(days=1), program.timezone)
     earned_today = {
         rule.wallet: await earned_since(uow, program, account_id, rule.wallet, day_start)

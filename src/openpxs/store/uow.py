@@ -58,6 +58,7 @@ from openpxs.store.repositories.payment_methods import PaymentMethodRepository
 from openpxs.store.repositories.payments import PaymentAttemptRepository
 from openpxs.store.repositories.pending_rewards import PendingRewardRepository
 from openpxs.store.repositories.perks import PerkRepository
+from openpxs.store.repositories.postings import PostingRepository
 from openpxs.store.repositories.price_matches import PriceMatchRepository
 from openpxs.store.repositories.program_files import ProgramFileRepository
 from openpxs.store.repositories.programs import ProgramRepository
@@ -509,6 +510,10 @@ class UnitOfWork:
     @cached_property
     def perks(self) -> PerkRepository:
         return PerkRepository(self._conn)
+
+    @cached_property
+    def postings(self) -> PostingRepository:
+        return PostingRepository(self._conn)
 
     @cached_property
     def price_matches(self) -> PriceMatchRepository:

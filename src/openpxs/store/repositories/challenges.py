@@ -41,12 +41,12 @@ _AUDIENCE_FACTS = DirectQuery(
         accounts.c.user_id,
     ).where(accounts.c.merchant_id == bindparam("m"), accounts.c.id == bindparam("a"))
 )
-_ENTRIES = DirectQuery(
-    select(challenge_entries).where(
-        challenge_entries.c.merchant_id == bindparam("m"),
-        challenge_entries.c.account_id == bindparam("a"),
-    )
+# The account's (bound as ``m`` and ``a``) choices about challenges.
+ENTRIES = select(challenge_entries).where(
+    challenge_entries.c.merchant_id == bindparam("m"),
+    challenge_entries.c.account_id == bindparam("a"),
 )
+_ENTRIES = DirectQuery(ENTRIES)
 # Every posted check in a running challenge writes one: every column but its id and
 # when it was taken back.
 _RECORD_PROGRESS = DirectQuery(
@@ -168,6 +168,11 @@ class Payout:
     reward_transaction_id: int | None
 
 
+def entry_of(row: Any) -> Entry:
+    """An entry from a row with ``ENTRIES``' columns."""
+    return Entry(row.opted_in, row.charity_code, row.changed_at)
+
+
 def _completion(row: Any) -> Completion:
     return Completion(
         row.challenge_code,
@@ -197,7 +202,7 @@ class ChallengeRepository(Repository):
 
     async def entries(self, merchant_id: int, account_id: int) -> dict[str, Entry]:
         rows = await _ENTRIES.rows(self.conn, {"m": merchant_id, "a": account_id})
-        return {r.challenge_code: Entry(r.opted_in, r.charity_code, r.changed_at) for r in rows}
+        return {r.challenge_code: entry_of(r) for r in rows}
 
     async def set_entry(
         self,

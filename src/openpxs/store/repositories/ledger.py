@@ -104,8 +104,9 @@ def _book_rows(
 
 
 _BOOK_ROWS = _book_rows(lambda column: column.in_(bindparam("accounts", expanding=True)))
-# The usual case, one account, without an IN list to expand.
-_ONE_BOOK_ROWS = DirectQuery(_book_rows(lambda column: column == bindparam("a")))
+# The usual case, one account (bound as ``a``), without an IN list to expand.
+ONE_BOOK_ROWS = _book_rows(lambda column: column == bindparam("a"))
+_ONE_BOOK_ROWS = DirectQuery(ONE_BOOK_ROWS)
 _LOTS_BY_ID = select(*_LOT_COLUMNS).where(
     lots.c.merchant_id == bindparam("m"), lots.c.id.in_(bindparam("ids", expanding=True))
 )

@@ -24,14 +24,14 @@ _SET_TIER = (
     .where(accounts.c.merchant_id == bindparam("m"), accounts.c.id == bindparam("a"))
     .values(tier_code=bindparam("tier"))
 )
-_VISITED = select(
-    exists().where(
-        transactions.c.merchant_id == bindparam("m"),
-        transactions.c.account_id == bindparam("a"),
-        transactions.c.kind == Kind.CHECK,
-        transactions.c.undone_by_id.is_(None),
-    )
+# Whether a check of the account (bound as ``m`` and ``a``) still stands.
+VISITED = exists().where(
+    transactions.c.merchant_id == bindparam("m"),
+    transactions.c.account_id == bindparam("a"),
+    transactions.c.kind == Kind.CHECK,
+    transactions.c.undone_by_id.is_(None),
 )
+_VISITED = select(VISITED)
 # The tier and whether a check of the account still stands, in one round trip.
 _TIER_AND_VISITED = DirectQuery(
     select(accounts.c.tier_code, _VISITED.scalar_subquery()).where(
