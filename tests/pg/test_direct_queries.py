@@ -98,7 +98,11 @@ def test_each_direct_query_reads_the_rows_sqlalchemy_reads(
                 cases: list[tuple[str, DirectQuery, dict[str, Any]]] = [
                     ("the card locked", cards_._FIND_LOCKING_ACCOUNT, {"m": MERCHANT, "n": card}),
                     ("the book", ledger._ONE_BOOK_ROWS, account_of),
-                    ("after the lock", postings._AFTER_LOCK, account_of),
+                    (
+                        "after the lock",
+                        postings._AFTER_LOCK,
+                        {**account_of, "user": user},
+                    ),
                     ("the guest", users._USER_OF_ACCOUNT, account_of),
                     ("the guest by id", users._USER_BY_ID, {"m": MERCHANT, "u": user}),
                     ("tier and visit", standing._TIER_AND_VISITED, account_of),
@@ -168,20 +172,17 @@ def test_a_posted_check_reads_its_account_straight_from_the_driver(
     finally:
         direct.LISTENERS.remove(seen.append)
     sent = "\n".join(seen)
-    for query in (
-        cards_._FIND_LOCKING_ACCOUNT,
-        postings._AFTER_LOCK,
-        checks._RECORD,
-        users._USER_BY_ID,
-    ):
+    for query in (cards_._FIND_LOCKING_ACCOUNT, postings._AFTER_LOCK, checks._RECORD):
         assert query._statement.sql in sent
     # What the lock and the read after it found of the account is not read again.
     for query in (
         users._USER_OF_ACCOUNT,
+        users._USER_BY_ID,
         challenges._AUDIENCE_FACTS,
         ledger._ONE_BOOK_ROWS,
         standing._TIER_AND_VISITED,
         challenges._ENTRIES,
+        social_groups._GROUPS_OF_ONE,
     ):
         assert query._statement.sql not in sent
 

@@ -14,6 +14,7 @@ from bench.roundtrips import counting
 from fastapi.testclient import TestClient
 
 from tests.api.checks import a_check, item, post_check
+from tests.api.guests import enroll
 from tests.api.pos import (
     GIFT,
     LOYALTY,
@@ -112,5 +113,23 @@ def test_post_and_accrue_points_writes_its_postings_in_one_statement(
     # (WITH ... INSERT); the tier re-qualified from one read of its windows' earnings
     # (written only when it changes); the check's row updated; COMMIT. The account has
     # no guest: no name is read.
+    assert texts == ["INSERT", "WITH", "SELECT", "WITH", "WITH", "SELECT", "UPDATE"], texts
+    assert total == 9, texts
+
+
+def test_a_registered_guests_check_reads_the_guest_with_its_account(client: TestClient) -> None:
+    number = enroll(client, "ada")["printedCardNumber"]
+    for n in range(3):
+        post_check(client, number, a_check(f"warm-{n}", item("burger", "10.00", "food")))
+    app: Any = client.app
+    counts = []
+    for n in range(3):
+        with counting(app.state.runtime.engine) as counter:
+            reply = post_check(client, number, a_check(f"g{n}", item("burger", "10.00", "food")))
+        assert reply["result"] == "success" and reply["customerName"] == "Ada Lovelace", reply
+        counts.append((counter.total, counter.texts))
+    total, texts = min(counts)
+    # As an account without a guest: the guest's name (and groups) come with the read
+    # after the lock.
     assert texts == ["INSERT", "WITH", "SELECT", "WITH", "WITH", "SELECT", "UPDATE"], texts
     assert total == 9, texts

@@ -67,6 +67,8 @@ class PostedCheck:
     audience: AudienceFacts | None = None
     # The account's choices about challenges, when the posting read them already.
     entries: Mapping[str, Entry] | None = None
+    # The social groups of the account's guest, when the posting read them already.
+    groups: Sequence[int] | None = None
 
 
 def takes_part(
@@ -246,7 +248,9 @@ async def _advance_groups(
         facts = posted.audience or await uow.challenges.audience_facts(merchant, posted.account_id)
     if facts is None or facts.user_id is None:
         return
-    groups = (await uow.social_groups.groups_of(merchant, [facts.user_id]))[facts.user_id]
+    groups = posted.groups
+    if groups is None:
+        groups = (await uow.social_groups.groups_of(merchant, [facts.user_id]))[facts.user_id]
     net = net_amounts(posted.facts, posted.discounts)
     for group_id in sorted(groups):
         entries = await uow.challenges.group_entries(merchant, group_id)

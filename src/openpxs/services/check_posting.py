@@ -81,6 +81,10 @@ class AccountRead:
     audience: AudienceFacts
     visited: bool
     entries: Mapping[str, Entry]
+    # The guest's name as the POS shows it, and the guest's social groups (none
+    # without a guest).
+    customer_name: str | None
+    groups: Sequence[int]
 
 
 @dataclass(frozen=True)
@@ -112,12 +116,12 @@ async def open_card_account(
         book = await open_settled_book(uow, program, account_id, stamp)
         return OpenAccount(card, account_id, book, None)
     locked = await uow.postings.locked_account(
-        program.merchant_id, account_id, all_wallets(program)
+        program.merchant_id, account_id, audience.user_id, all_wallets(program)
     )
     book = await settle_book(uow, stamp, locked.book)
-    return OpenAccount(
-        card, account_id, book, AccountRead(audience, locked.visited, locked.entries)
-    )
+    name = standing.name_of(locked.first_name, locked.last_name)
+    read = AccountRead(audience, locked.visited, locked.entries, name, locked.groups)
+    return OpenAccount(card, account_id, book, read)
 
 
 async def write_plan(
@@ -211,6 +215,7 @@ async def post_check(
             txn,
             read.audience if read else None,
             read.entries if read else None,
+            read.groups if read else None,
         )
         await challenge_progress.advance(uow, program, stamp, posted, book)
     tier = await standing.update_tier(uow, program, account_id, stamp.now)
@@ -231,12 +236,11 @@ async def post_check(
         redemption_txn=txn if redeeming else None,
         outcome=posting_outcome(plan, facts, earlier, **flags),
     )
-    # The tier was just re-evaluated: only the name is still to read, and only of a
-    # guest the account has (its lock read whether it has one).
+    # The tier was just re-evaluated; the name was read with the account.
     if read is None:
         name = await standing.customer_name(uow, program.merchant_id, account_id)
     else:
-        name = await standing.guest_name(uow, program.merchant_id, read.audience.user_id)
+        name = read.customer_name
     view = view_of(book, program, card.number, card.template_code)
     return Posted(txn, card.number, name, tier, plan, view)
 
@@ -295,6 +299,7 @@ async def post_split_check(
             txn,
             read.audience if read else None,
             read.entries if read else None,
+            read.groups if read else None,
         )
         await challenge_progress.advance(uow, program, stamp, posted, book)
         await standing.update_tier(uow, program, account_id, stamp.now)

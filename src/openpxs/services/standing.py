@@ -14,7 +14,6 @@ from openpxs.domain.clock import end_of_day
 from openpxs.domain.earning import AccountFacts, TierGoal, next_tier, tier_for, tier_goals
 from openpxs.domain.money import from_units
 from openpxs.domain.program import Program
-from openpxs.store.repositories.users import User
 from openpxs.store.uow import UnitOfWork
 
 
@@ -130,21 +129,15 @@ async def tier_progress(
 
 
 async def customer_name(uow: UnitOfWork, merchant_id: int, account_id: int) -> str | None:
-    return _name_of(await uow.users.of_account(merchant_id, account_id))
-
-
-async def guest_name(uow: UnitOfWork, merchant_id: int, user_id: int | None) -> str | None:
-    """``customer_name`` of an account whose guest is known (None: it has none)."""
-    if user_id is None:
-        return None
-    return _name_of(await uow.users.by_id(merchant_id, user_id))
-
-
-def _name_of(user: User | None) -> str | None:
+    user = await uow.users.of_account(merchant_id, account_id)
     if user is None:
         return None
-    parts = [user.fields.get("firstName"), user.fields.get("lastName")]
-    return " ".join(str(p) for p in parts if p) or None
+    return name_of(user.fields.get("firstName"), user.fields.get("lastName"))
+
+
+def name_of(first_name: object, last_name: object) -> str | None:
+    """A guest's name as the POS shows it (customerName); None when it has none."""
+    return " ".join(str(p) for p in (first_name, last_name) if p) or None
 
 
 async def customer(uow: UnitOfWork, merchant_id: int, account_id: int | None) -> Customer:

@@ -149,6 +149,10 @@ _USER_OF_ACCOUNT = DirectQuery(
     .where(accounts.c.merchant_id == bindparam("m"), accounts.c.id == bindparam("a"))
 )
 
+# A guest's name (bound as ``m`` and ``user``), as a check's reply shows it.
+GUEST_NAME = select(users.c.first_name, users.c.last_name).where(
+    users.c.merchant_id == bindparam("m"), users.c.id == bindparam("user")
+)
 # Built once: a registered guest's posted check names the guest in its reply.
 _USER_BY_ID = DirectQuery(
     select(users).where(users.c.merchant_id == bindparam("m"), users.c.id == bindparam("u"))
