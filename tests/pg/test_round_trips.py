@@ -106,13 +106,12 @@ def test_post_and_accrue_points_writes_its_postings_in_one_statement(
     total, texts = min(counts)
     # BEGIN; the check's claim (INSERT); the card and its account locked in one
     # statement (WITH ... FOR UPDATE), which also reads what the challenges' audiences
-    # look at on the account and whether it has a guest to name; in one read after the
-    # lock, the book, whether the account visited before and its challenge entries;
-    # the check's transaction record, its lots, journal, balances and the account's
-    # revision (WITH ... INSERT); its progress row written with the occurrence's sums
-    # (WITH ... INSERT); the tier re-qualified from one read of its windows' earnings
-    # (written only when it changes); the check's row updated; COMMIT. The account has
-    # no guest: no name is read.
+    # look at on the account; in one read after the lock, the book, whether the account
+    # visited before, its challenge entries and its guest's name and groups (none
+    # here); the check's transaction record, its lots, journal, balances and the
+    # account's revision (WITH ... INSERT); its progress row written with the
+    # occurrence's sums (WITH ... INSERT); the tier re-qualified from one read of its
+    # windows' earnings (written only when it changes); the check's row updated; COMMIT.
     assert texts == ["INSERT", "WITH", "SELECT", "WITH", "WITH", "SELECT", "UPDATE"], texts
     assert total == 9, texts
 
