@@ -16,6 +16,7 @@ from openpxs.store.tables import checks, coupon_uses, journal, transactions
 from tests.api.checks import a_check, audit_clean, check_call, item, moved, post_check, wallets
 from tests.api.pos import LOYALTY, LOYALTY2, UNKNOWN_CARD, call, header, ok, run_db
 from tests.api.test_check_flow import activate_loyalty
+from tests.program_config import demo_program
 
 
 def counts(client: TestClient) -> tuple[int, int, int, int]:
@@ -371,3 +372,35 @@ def test_the_pos_sees_the_guests_name_and_tier(client: TestClient) -> None:
         {"cardInfo": {"printedCardNumber": number}, "check": a_check("N2", item("A", "3"))},
     )
     assert (offered["customerName"], offered["tierCode"]) == ("Ada Lovelace", 1)
+
+
+def test_a_first_visit_bonus_comes_once_and_again_when_every_visit_is_reversed(
+    client: TestClient,
+) -> None:
+    def first_visit_bonus(data: dict[str, Any]) -> None:
+        data["loyalty"]["bonuses"] = [
+            {"name": "Welcome visit", "wallet": 2, "quantity": 50, "first_visit": True}
+        ]
+
+    def welcomed(reply: dict[str, Any]) -> bool:
+        assert reply["result"] == "success", reply
+        return any(r["rule"] == "Welcome visit" for r in reply["ruleBreakdown"])
+
+    def reverse(reply: dict[str, Any]) -> None:
+        undo = {"headerInfo": header(programId="PX"), "pxTransactionId": reply["pxTransactionId"]}
+        ok(call(client, "reverse", undo))
+
+    with demo_program(client, first_visit_bonus):
+        activate_loyalty(client, LOYALTY2)
+        first = post_check(client, LOYALTY2, a_check("FV1", item("A", "10.00")))
+        assert welcomed(first)
+        second = post_check(client, LOYALTY2, a_check("FV2", item("A", "10.00")))
+        assert not welcomed(second)
+        reverse(second)
+        # The first visit still stands.
+        third = post_check(client, LOYALTY2, a_check("FV3", item("A", "10.00")))
+        assert not welcomed(third)
+        reverse(third)
+        reverse(first)
+        # No visit stands any more: the next check is a first visit again.
+        assert welcomed(post_check(client, LOYALTY2, a_check("FV4", item("A", "10.00"))))

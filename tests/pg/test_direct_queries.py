@@ -27,18 +27,26 @@ from openpxs.store.repositories import (
     standing,
     users,
 )
-from openpxs.store.tables import accounts, cards, challenge_progress, lots
+from openpxs.store.tables import accounts, cards, challenge_entries, challenge_progress, lots
 from tests.api.checks import a_check, item, post_check
-from tests.api.guests import enroll
+from tests.api.guests import b2b, enroll, gpost
+from tests.api.pos import POS
 
 pytestmark = pytest.mark.postgresql
 
 MERCHANT = 1000
 
 
-def _guest_card(client: TestClient, database_url: str) -> str:
-    """A new guest's loyalty card (enrolled, so the check names its guest)."""
-    enroll(client, f"dq{uuid.uuid4().hex[:8]}")
+def _guest_card(client: TestClient, database_url: str, *, in_a_group: bool = False) -> str:
+    """A new guest's loyalty card (enrolled, so the check names its guest); with
+    ``in_a_group``, the guest owns a social group."""
+    username = f"dq{uuid.uuid4().hex[:8]}"
+    enroll(client, username)
+    if in_a_group:
+        made = gpost(
+            client, "socialgroup", "createGroup", b2b(username=username, name="Club"), auth=POS
+        )
+        assert made.json()["result"] == "success", made.text
 
     async def newest() -> str:
         engine = create_engine(database_url)
@@ -68,7 +76,7 @@ def _posted(client: TestClient, card: str) -> None:
 def test_each_direct_query_reads_the_rows_sqlalchemy_reads(
     client: TestClient, database_url: str
 ) -> None:
-    card = _guest_card(client, database_url)
+    card = _guest_card(client, database_url, in_a_group=True)
     _posted(client, card)
 
     async def scenario() -> list[tuple[str, Sequence[Any], Sequence[Any]]]:
@@ -85,6 +93,21 @@ def test_each_direct_query_reads_the_rows_sqlalchemy_reads(
                         )
                     )
                 ).one()
+                # Choices about challenges, so the entries' columns are read too.
+                await conn.execute(
+                    challenge_entries.insert(),
+                    [
+                        {
+                            "merchant_id": MERCHANT,
+                            "challenge_code": code,
+                            "account_id": account,
+                            "opted_in": joined,
+                            "charity_code": charity,
+                            "changed_at": datetime.now(UTC),
+                        }
+                        for code, joined, charity in (("VISIT3", True, "KIDS"), ("X", False, None))
+                    ],
+                )
                 progress = (
                     await conn.execute(
                         select(challenge_progress.c.challenge_code, challenge_progress.c.occurrence)
@@ -147,11 +170,16 @@ def test_each_direct_query_reads_the_rows_sqlalchemy_reads(
             fields = [f for f in row._fields if f.isidentifier() and not f.startswith("_")]
             assert all(getattr(direct_row, f) == getattr(row, f) for f in fields), name
     # The reads that matter most read something: an empty read would prove nothing.
+    after_lock = next(straight for name, _, straight in found if name == "after the lock")
+    # Every kind of row of the read after the lock: book, visit, entries, name, group.
+    assert {row.kind for row in after_lock} == {1, 2, 3, 4, 5}, after_lock
     empty = {name for name, through, _ in found if not through}
     read = {
         "the card locked",
         "the book",
         "after the lock",
+        "entries",
+        "groups",
         "the guest",
         "the guest by id",
         "tier and visit",

@@ -273,6 +273,7 @@ def test_added_progress_comes_back_with_the_occurrences_standing_sums(
 
     added, after = in_unit_of_work(work)
     assert added == [("1001", 1), ("1002", 66)]
+    assert all(type(units) is int for _, units in added)
     assert after == {WEEK: added}
 
 

@@ -67,7 +67,8 @@ class PostedCheck:
     audience: AudienceFacts | None = None
     # The account's choices about challenges, when the posting read them already.
     entries: Mapping[str, Entry] | None = None
-    # The social groups of the account's guest, when the posting read them already.
+    # The social groups of the account's guest, when the posting read them already (in
+    # no particular order).
     groups: Sequence[int] | None = None
 
 

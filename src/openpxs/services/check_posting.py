@@ -81,8 +81,8 @@ class AccountRead:
     audience: AudienceFacts
     visited: bool
     entries: Mapping[str, Entry]
-    # The guest's name as the POS shows it, and the guest's social groups (none
-    # without a guest).
+    # The guest's name as the POS shows it, and the guest's social groups in no
+    # particular order (none without a guest).
     customer_name: str | None
     groups: Sequence[int]
 

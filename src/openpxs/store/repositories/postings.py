@@ -77,7 +77,7 @@ class LockedAccount:
     # The account's choices about challenges, by challenge code.
     entries: dict[str, Entry]
     # The guest's first and last name, and the social groups the guest is a member of
-    # (none without a guest).
+    # in no particular order (none without a guest).
     first_name: str | None = None
     last_name: str | None = None
     groups: list[int] = field(default_factory=list)
@@ -92,8 +92,9 @@ class PostingRepository(Repository):
         """The (locked) account's book with ``wallets``, whether it visited before, its
         challenge entries, and its guest's (``user_id``, None without one) name and
         groups: what ``LedgerRepository.open_books``, ``StandingRepository.
-        tier_and_visited``, ``ChallengeRepository.entries``, ``UserRepository.by_id`` and
-        ``SocialGroupRepository.groups_of`` answer, in one round trip."""
+        tier_and_visited``, ``ChallengeRepository.entries``, ``UserRepository.
+        of_account`` (the name) and ``SocialGroupRepository.groups_of`` (in no particular
+        order) answer, in one round trip."""
         rows = await _AFTER_LOCK.rows(
             self.conn, {"m": merchant_id, "a": account_id, "user": user_id}
         )

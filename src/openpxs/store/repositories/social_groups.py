@@ -84,7 +84,8 @@ _GROUPS_OF = (
     .where(M.c.merchant_id == bindparam("m"), M.c.user_id.in_(bindparam("users", expanding=True)))
     .order_by(M.c.joined_at, M.c.group_id)
 )
-# One user's (bound as ``m`` and ``user``): what a posted check asks for its guest.
+# One user's (bound as ``m`` and ``user``), in no particular order: what a posted check
+# asks for its guest.
 GROUPS_OF_ONE = select(M.c.user_id, M.c.group_id).where(
     M.c.merchant_id == bindparam("m"), M.c.user_id == bindparam("user")
 )

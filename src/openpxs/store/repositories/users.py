@@ -153,7 +153,7 @@ _USER_OF_ACCOUNT = DirectQuery(
 GUEST_NAME = select(users.c.first_name, users.c.last_name).where(
     users.c.merchant_id == bindparam("m"), users.c.id == bindparam("user")
 )
-# Built once: a registered guest's posted check names the guest in its reply.
+# Built once: many guest calls find their guest by id.
 _USER_BY_ID = DirectQuery(
     select(users).where(users.c.merchant_id == bindparam("m"), users.c.id == bindparam("u"))
 )
