@@ -206,11 +206,24 @@ TABLES_WITH_ROWS = union_all(
 
 
 def reset(client: TestClient) -> None:
-    """Back to the demo installation, from inside a test (hypothesis examples)."""
+    """Back to the demo installation, from inside a test (hypothesis examples).
+
+    The server's outbox worker is stopped while the tables are emptied: a delivery pass
+    still in flight from the test before would otherwise mark as sent the row that
+    reuses its message's id (SQLite numbers rows again from one once a table is empty),
+    and the new message would be taken for sent, its body gone, without being sent."""
     runtime = client.app.state.runtime  # type: ignore[attr-defined]
     installed: DemoState = client.app.state.demo_state  # type: ignore[attr-defined]
+    worker = client.app.state.outbox_worker  # type: ignore[attr-defined]
+    running = worker is not None and worker.running
     assert client.portal is not None
-    client.portal.call(reset_database, runtime.engine, installed)
+    if running:
+        client.portal.call(worker.stop)
+    try:
+        client.portal.call(reset_database, runtime.engine, installed)
+    finally:
+        if running:
+            client.portal.call(worker.start)
 
 
 @pytest.fixture(autouse=True)
