@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from openpxs.domain.clock import ShiftedClock
 from openpxs.domain.money import UNITS_PER_ONE
+from openpxs.store.repositories.challenges import Contribution
 from openpxs.store.uow import UnitOfWork
 from tests.api.checks import a_check, audit_clean, item, post_check, wallets
 from tests.api.guests import enroll
@@ -255,18 +256,11 @@ def test_added_progress_comes_back_with_the_occurrences_standing_sums(
     async def work(uow: UnitOfWork) -> tuple[Any, Any]:
         for ref, store, units, group, txn in earlier:
             await uow.challenges.record_progress(
-                MERCHANT,
-                ref,
-                guest,
-                transaction_id=txn,
-                store_code=store,
-                units=units,
-                now=WEDNESDAY,
-                group_id=group,
+                MERCHANT, ref, guest, Contribution(txn, store, units, WEDNESDAY), group_id=group
             )
         await uow.challenges.take_back(MERCHANT, 990001, WEDNESDAY)
         added = await uow.challenges.add_progress(
-            MERCHANT, WEEK, guest, transaction_id=None, store_code="1002", units=64, now=WEDNESDAY
+            MERCHANT, WEEK, guest, Contribution(None, "1002", 64, WEDNESDAY)
         )
         after = await uow.challenges.standing_progress(MERCHANT, guest, [WEEK])
         return added, after
@@ -327,13 +321,7 @@ def test_standing_progress_sums_by_store_only_the_occurrences_asked(
     async def work(uow: UnitOfWork) -> tuple[Any, Any, Any]:
         for ref, store, units in rows:
             await uow.challenges.record_progress(
-                MERCHANT,
-                ref,
-                guest,
-                transaction_id=None,
-                store_code=store,
-                units=units,
-                now=WEDNESDAY,
+                MERCHANT, ref, guest, Contribution(None, store, units, WEDNESDAY)
             )
         asked = [("VISIT3", "20270301"), ("FEAST", "20270308")]
         some = await uow.challenges.standing_progress(MERCHANT, guest, asked)

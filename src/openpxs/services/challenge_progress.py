@@ -48,7 +48,7 @@ from openpxs.domain.transactions import Kind, TransactionRecord
 from openpxs.domain.webhooks import CHALLENGE_COMPLETED
 from openpxs.services import webhooks
 from openpxs.services.books import lock_active_account, open_settled_book
-from openpxs.store.repositories.challenges import Entry, OccurrenceRef
+from openpxs.store.repositories.challenges import Contribution, Entry, OccurrenceRef
 from openpxs.store.uow import UnitOfWork
 
 
@@ -196,13 +196,7 @@ async def _advance_account(
             continue
         ref = (challenge.code, occurrence.key)
         standing = await uow.challenges.add_progress(
-            merchant,
-            ref,
-            posted.account_id,
-            transaction_id=posted.transaction_id,
-            store_code=posted.facts.store_code,
-            units=to_units(amount),
-            now=stamp.now,
+            merchant, ref, posted.account_id, _contribution(posted, amount, stamp)
         )
         await _complete_if_reached(
             uow, program, stamp, challenge, ref, posted, facts, entry, book, standing=standing
@@ -221,15 +215,12 @@ async def _record_for_group(
 ) -> None:
     """The posted check's contribution to an occurrence for its guest's group."""
     await uow.challenges.record_progress(
-        merchant,
-        ref,
-        posted.account_id,
-        transaction_id=posted.transaction_id,
-        store_code=posted.facts.store_code,
-        units=to_units(amount),
-        now=stamp.now,
-        group_id=group_id,
+        merchant, ref, posted.account_id, _contribution(posted, amount, stamp), group_id=group_id
     )
+
+
+def _contribution(posted: PostedCheck, amount: Decimal, stamp: CallStamp) -> Contribution:
+    return Contribution(posted.transaction_id, posted.facts.store_code, to_units(amount), stamp.now)
 
 
 async def _advance_groups(

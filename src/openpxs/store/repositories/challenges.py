@@ -168,6 +168,33 @@ class Payout:
     reward_transaction_id: int | None
 
 
+@dataclass(frozen=True)
+class Contribution:
+    """What one posted check adds to an occurrence's progress."""
+
+    # The check's ledger transaction; None when the check moved no value.
+    transaction_id: int | None
+    store_code: str
+    units: int
+    recorded_at: datetime
+
+
+def _progress_row(
+    merchant_id: int, ref: OccurrenceRef, account_id: int, added: Contribution
+) -> dict[str, Any]:
+    """A progress row's columns, but its group's."""
+    return {
+        "merchant_id": merchant_id,
+        "challenge_code": ref[0],
+        "occurrence": ref[1],
+        "account_id": account_id,
+        "transaction_id": added.transaction_id,
+        "store_code": added.store_code,
+        "units": added.units,
+        "recorded_at": added.recorded_at,
+    }
+
+
 def entry_of(row: Any) -> Entry:
     """An entry from a row with ``ENTRIES``' columns."""
     return Entry(row.opted_in, row.charity_code, row.changed_at)
@@ -236,60 +263,22 @@ class ChallengeRepository(Repository):
         merchant_id: int,
         ref: OccurrenceRef,
         account_id: int,
+        added: Contribution,
         *,
-        transaction_id: int | None,
-        store_code: str,
-        units: int,
-        now: datetime,
         group_id: int | None = None,
     ) -> None:
-        row = {
-            "merchant_id": merchant_id,
-            "challenge_code": ref[0],
-            "occurrence": ref[1],
-            "account_id": account_id,
-            "transaction_id": transaction_id,
-            "store_code": store_code,
-            "units": units,
-            "recorded_at": now,
-            "group_id": group_id,
-        }
-        await _RECORD_PROGRESS.rows(self.conn, by_name(row))
+        row = _progress_row(merchant_id, ref, account_id, added)
+        await _RECORD_PROGRESS.rows(self.conn, by_name({**row, "group_id": group_id}))
 
     async def add_progress(
-        self,
-        merchant_id: int,
-        ref: OccurrenceRef,
-        account_id: int,
-        *,
-        transaction_id: int | None,
-        store_code: str,
-        units: int,
-        now: datetime,
+        self, merchant_id: int, ref: OccurrenceRef, account_id: int, added: Contribution
     ) -> list[tuple[str, int]]:
         """``record_progress`` for the account's own entry, then what
         ``standing_progress`` answers for ``ref``: in one round trip on PostgreSQL."""
         if not self.postgres:
-            await self.record_progress(
-                merchant_id,
-                ref,
-                account_id,
-                transaction_id=transaction_id,
-                store_code=store_code,
-                units=units,
-                now=now,
-            )
+            await self.record_progress(merchant_id, ref, account_id, added)
             return (await self.standing_progress(merchant_id, account_id, [ref])).get(ref, [])
-        row = {
-            "merchant_id": merchant_id,
-            "challenge_code": ref[0],
-            "occurrence": ref[1],
-            "account_id": account_id,
-            "transaction_id": transaction_id,
-            "store_code": store_code,
-            "units": units,
-            "recorded_at": now,
-        }
+        row = _progress_row(merchant_id, ref, account_id, added)
         rows = await _RECORD_AND_STANDING.rows(self.conn, by_name(row))
         return [(store, int(summed)) for store, summed in rows]
 
