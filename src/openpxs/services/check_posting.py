@@ -27,6 +27,7 @@ from openpxs.domain.checks import (
     split_ratios,
 )
 from openpxs.domain.coupons import CouponUse
+from openpxs.domain.earning import CheckFacts, Discount
 from openpxs.domain.errors import InvalidRequest
 from openpxs.domain.ledger import AccountBook
 from openpxs.domain.moves import apply_moves, contents_hash
@@ -76,7 +77,8 @@ class PostedShare:
 class AccountRead:
     """What a posting read of an account that was there before it: with the lock, what
     the challenges' audiences look at; in one read after it, whether a check of the
-    account still stands and the account's choices about challenges."""
+    account still stands, the account's choices about challenges, and its guest's name
+    and groups."""
 
     audience: AudienceFacts
     visited: bool
@@ -96,6 +98,29 @@ class OpenAccount:
     account_id: int
     book: AccountBook
     read: AccountRead | None
+
+    @property
+    def tier_and_visited(self) -> tuple[int | None, bool] | None:
+        """What the earning rules read of the account, when it was read already."""
+        return (self.read.audience.tier, self.read.visited) if self.read else None
+
+    def posted(
+        self, facts: CheckFacts, discounts: Sequence[Discount], plan: Plan, txn: int | None
+    ) -> PostedCheck:
+        """The posting of ``plan`` on this account, as the challenges take it, with what
+        was read of the account."""
+        read = self.read
+        return PostedCheck(
+            self.account_id,
+            self.card.number,
+            facts,
+            discounts,
+            plan,
+            txn,
+            read.audience if read else None,
+            read.entries if read else None,
+            read.groups if read else None,
+        )
 
 
 async def open_card_account(
@@ -200,23 +225,13 @@ async def post_check(
         coupon_codes=coupon_codes,
         now=stamp.now,
         accrue_points=accrue,
-        tier_and_visited=(read.audience.tier, read.visited) if read else None,
+        tier_and_visited=opened.tier_and_visited,
     )
     txn = await write_plan(uow, program, stamp, card, account_id, book, plan)
     if accrue:
         # The same check, lines and discounts that earned points move challenges on.
         offers = [offer.as_discount() for offer, _, _ in plan.offers]
-        posted = PostedCheck(
-            account_id,
-            card.number,
-            facts,
-            [*pos_discounts, *earlier, *offers],
-            plan,
-            txn,
-            read.audience if read else None,
-            read.entries if read else None,
-            read.groups if read else None,
-        )
+        posted = opened.posted(facts, [*pos_discounts, *earlier, *offers], plan, txn)
         await challenge_progress.advance(uow, program, stamp, posted, book)
     tier = await standing.update_tier(uow, program, account_id, stamp.now)
     flags = {}
@@ -270,7 +285,7 @@ async def post_split_check(
     # the check's own row lock, taken first.
     for (ref, _), ratio in zip(payers, ratios, strict=True):
         opened = await open_card_account(uow, program, stamp, ref, auto_activate=auto_activate)
-        card, account_id, book, read = opened.card, opened.account_id, opened.book, opened.read
+        card, account_id, book = opened.card, opened.account_id, opened.book
         if account_id in accounts_seen:
             raise InvalidRequest("two cards in cardAmounts belong to the same account")
         accounts_seen.add(account_id)
@@ -286,20 +301,11 @@ async def post_split_check(
             coupon_codes=[],
             now=stamp.now,
             accrue_points=True,
-            tier_and_visited=(read.audience.tier, read.visited) if read else None,
+            tier_and_visited=opened.tier_and_visited,
         )
         txn = await write_plan(uow, program, stamp, card, account_id, book, plan)
-        share = share_of(facts, ratio)
-        posted = PostedCheck(
-            account_id,
-            card.number,
-            share,
-            discounts_share(pos_discounts, ratio),
-            plan,
-            txn,
-            read.audience if read else None,
-            read.entries if read else None,
-            read.groups if read else None,
+        posted = opened.posted(
+            share_of(facts, ratio), discounts_share(pos_discounts, ratio), plan, txn
         )
         await challenge_progress.advance(uow, program, stamp, posted, book)
         await standing.update_tier(uow, program, account_id, stamp.now)

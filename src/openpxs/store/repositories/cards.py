@@ -85,18 +85,14 @@ def card_row_columns() -> tuple[ColumnClause[Any], ...]:
 
 # What a challenge's audience looks at on the account (domain.challenges.AudienceFacts),
 # read with the card: a posted check then need not read the account again.
-_ACCOUNT_FACT_COLUMNS = (
-    column("account_template_code", accounts.c.template_code.type),
-    *(
-        column(c.name, c.type)
-        for c in (
-            accounts.c.tier_code,
-            accounts.c.created_at,
-            accounts.c.registered_at,
-            accounts.c.user_id,
-        )
-    ),
+_ACCOUNT_FACTS = (
+    accounts.c.template_code.label("account_template_code"),
+    accounts.c.tier_code,
+    accounts.c.created_at,
+    accounts.c.registered_at,
+    accounts.c.user_id,
 )
+_ACCOUNT_FACT_COLUMNS = tuple(column(c.name, c.type) for c in _ACCOUNT_FACTS)
 # A posted check's lock: its first statement is the check's claim, so this one goes
 # straight to the driver (direct.DirectQuery). The account's columns are those of the
 # locked row at its newest version (a row locked after a wait is read again), so they
@@ -115,13 +111,7 @@ FROM card LEFT JOIN account ON account.id = card.account_id
     ).columns(*card_row_columns(), *_ACCOUNT_FACT_COLUMNS)
 )
 # SQLite: the same read (BEGIN IMMEDIATE holds the whole database already).
-_FIND_WITH_ACCOUNT = _FIND.add_columns(
-    accounts.c.template_code.label("account_template_code"),
-    accounts.c.tier_code,
-    accounts.c.created_at,
-    accounts.c.registered_at,
-    accounts.c.user_id,
-)
+_FIND_WITH_ACCOUNT = _FIND.add_columns(*_ACCOUNT_FACTS)
 _INSERT_CHANGES = transaction_cards.insert()
 _CLAIM = idempotency_keys.insert()
 # PostgreSQL: the call's retry keys claimed, the card locked and its account locked, in
