@@ -22,12 +22,18 @@ from openpxs.store.tables import checks, transactions
 # SQLAlchemy; the statements after it go to the driver (direct.DirectQuery).
 _CLAIM_POSTGRES = postgresql.insert(checks).on_conflict_do_nothing().returning(*checks.c)
 _CLAIM_SQLITE = sqlite.insert(checks).on_conflict_do_nothing().returning(*checks.c)
+# Bound by the key's column names, so the claim's own values find the row.
 _FIND = select(checks).where(
-    checks.c.merchant_id == bindparam("m"),
-    checks.c.store_code == bindparam("store"),
-    checks.c.agent_name == bindparam("agent"),
-    checks.c.check_number == bindparam("number"),
-    checks.c.business_date == bindparam("day"),
+    *(
+        c == bindparam(c.name)
+        for c in (
+            checks.c.merchant_id,
+            checks.c.store_code,
+            checks.c.agent_name,
+            checks.c.check_number,
+            checks.c.business_date,
+        )
+    )
 )
 _LOCK = _FIND.with_for_update()
 # One step of a posting recorded on the check's row: the body as last sent, and each
@@ -81,31 +87,21 @@ class CheckRepository(Repository):
     ) -> StoredCheck:
         """The stored row of this check, created if new, locked for this call (SQLite:
         BEGIN IMMEDIATE holds the whole database already)."""
-        inserted = await self.conn.execute(
-            _CLAIM_POSTGRES if self.postgres else _CLAIM_SQLITE,
-            {
-                "merchant_id": merchant_id,
-                "store_code": key.store_code,
-                "agent_name": key.agent_name,
-                "check_number": key.number,
-                "business_date": key.business_date,
-                "body": body,
-                "posted_at": now,
-            },
-        )
+        row = {
+            "merchant_id": merchant_id,
+            "store_code": key.store_code,
+            "agent_name": key.agent_name,
+            "check_number": key.number,
+            "business_date": key.business_date,
+            "body": body,
+            "posted_at": now,
+        }
+        inserted = await self.conn.execute(_CLAIM_POSTGRES if self.postgres else _CLAIM_SQLITE, row)
         new = inserted.first()
         if new is not None:
             return _stored(new)
-        found = await self.conn.execute(
-            _LOCK if self.postgres else _FIND,
-            {
-                "m": merchant_id,
-                "store": key.store_code,
-                "agent": key.agent_name,
-                "number": key.number,
-                "day": key.business_date,
-            },
-        )
+        # A check posted before: the same key finds it (its body and time go unused).
+        found = await self.conn.execute(_LOCK if self.postgres else _FIND, row)
         return _stored(found.one())
 
     async def record(
