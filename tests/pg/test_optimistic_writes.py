@@ -1,5 +1,5 @@
-"""addRedeem without locks (store/direct.py): a call that read its card and book
-writes nothing if either changed before its write, and is run again.
+"""addRedeem and sales without locks (store/direct.py): a call that read its card and
+book writes nothing if either changed before its write, and is run again.
 
 The steps of the use case are taken one by one here, so that another call can write
 between the read and the write; the concurrent races of tests/pg/test_races.py run the
@@ -18,9 +18,10 @@ from sqlalchemy import func, select, update
 from openpxs.domain.cards import CardRef
 from openpxs.domain.moves import Move, apply_moves, check_moves
 from openpxs.domain.transactions import Kind
-from openpxs.services import wallet_moves
-from openpxs.services.books import read_book
-from openpxs.store.tables import cards, idempotency_keys, journal
+from openpxs.services import activation, wallet_moves
+from openpxs.services.books import all_wallets, read_book
+from openpxs.store.repositories.ledger import new_book
+from openpxs.store.tables import accounts, cards, idempotency_keys, journal, transactions
 from openpxs.store.uow import StaleRead, unit_of_work
 from tests.api.pos import GIFT, add_redeem_body, call, card, header, ok, sell_body, sv
 from tests.services.test_wallet_moves import pos_stamp
@@ -141,3 +142,84 @@ def test_a_retry_of_a_call_that_spent_everything_replays_it(client: TestClient) 
     changed = add_redeem_body(GIFT, redeem=sv("1.00"), pos_id="spend-all")
     refused = call(client, "addRedeem", changed)
     assert refused["errorCode"] == "transaction.duplicate_transaction", refused
+
+
+def test_a_card_sold_after_the_read_fails_the_sale_and_leaves_nothing(client: TestClient) -> None:
+    """Another terminal sells the card between this sale's read and its write: the
+    write finds the card active and writes nothing, not the account it read an id
+    for, nor a transaction, nor its retry key; run again, the call is refused."""
+
+    async def scenario(engine: Any) -> None:
+        async def sell(uow: Any, pos_id: str) -> None:
+            program = await uow.programs.load(1000)
+            stamp = await pos_stamp(uow, pos_id)
+            await activation.activate(
+                uow, program, stamp, CardRef(GIFT), "SV", [Move(SV, "25.00")], Kind.ACTIVATE_ADD
+            )
+
+        async def another_sale() -> None:
+            async with unit_of_work(engine) as uow:
+                await sell(uow, "other-sale")
+
+        with pytest.raises(StaleRead) as stale:
+            async with unit_of_work(engine, optimistic=True) as uow:
+                stamp = await pos_stamp(uow, "late-sale")
+                uow.hold_retry_keys(1000, "h", stamp.now, defer=True)
+                assert uow.retry is not None
+                await uow.retry.claim("pos:late-sale")
+                program = await uow.programs.load(1000)
+                card = await uow.lock_card_claiming(1000, GIFT, selling=True)
+                assert card is not None and card.status == "inactive"
+                new_account = uow.new_account_id
+                assert new_account is not None
+                await another_sale()
+                # The rest of activation.activate: the new account's book, loaded.
+                book = new_book(1000, new_account, all_wallets(program))
+                added = check_moves(
+                    program, card.template_code, "SV", [Move(SV, "5.00")], stamp.now
+                )
+                apply_moves(book, program, added, [], stamp.now)
+                await uow.record_and_write(
+                    stamp,
+                    Kind.ACTIVATE_ADD,
+                    book,
+                    card_number=card.number,
+                    contents_hash=None,
+                    activating=card,
+                )
+                await uow.retry.record(b'{"result":"authorizedSuccess"}', None)
+        assert stale.value.lock is False  # read again, without locks
+        assert await _count(engine, accounts, accounts.c.id == new_account) == 0
+        assert (
+            await _count(engine, transactions, transactions.c.pos_transaction_id == "late-sale")
+            == 0
+        )
+        assert (
+            await _count(engine, idempotency_keys, idempotency_keys.c.scope == "pos:late-sale") == 0
+        )
+
+    _run(client, scenario)
+    balance = ok(call(client, "balanceInquiry", {"headerInfo": header(), "cardInfo": card(GIFT)}))
+    assert balance["svCurrentBalance"] == "25.00"
+    again = call(client, "activateAdd", sell_body(GIFT, "5.00", pos_id="late-sale"))
+    assert again["errorCode"] == "transaction.card_already_active", again
+
+
+def test_a_sold_card_is_active_on_its_own_new_account(client: TestClient) -> None:
+    sold = ok(call(client, "activateAdd", sell_body(GIFT, "25.00", pos_id="sale-1")))
+
+    async def scenario(engine: Any) -> None:
+        async with unit_of_work(engine) as uow:
+            found = await uow.cards.find(1000, GIFT)
+            assert found is not None and found.status == "active"
+            assert found.account_status == "active" and found.account_id is not None
+            changes = await uow.cards.changes_of(1000, sold["pxTransactionId"])
+            assert [(c.account_id, c.from_status, c.to_status) for c in changes] == [
+                (found.account_id, "inactive", "active")
+            ]
+
+    _run(client, scenario)
+    voided = ok(call(client, "voidActivateAdd", sell_body(GIFT, "25.00", pos_id="sale-1")))
+    assert voided["result"] == "authorizedSuccess", voided
+    inquiry = call(client, "balanceInquiry", {"headerInfo": header(), "cardInfo": card(GIFT)})
+    assert inquiry["errorCode"] == "transaction.card_not_active", inquiry

@@ -181,6 +181,39 @@ def test_ten_concurrent_reversals_of_one_transaction(race_url: str) -> None:
     race(race_url, scenario)
 
 
+def test_twenty_different_sales_of_one_card_sell_it_once(race_url: str) -> None:
+    """Twenty terminals sell the same gift card at once: one sale, nineteen refusals,
+    one account and one load (PostgreSQL's sales read without locks first)."""
+
+    async def scenario(pos: Pos) -> None:
+        bodies = [sell_body(GIFT, "25.00", pos_id=f"sale-{n}") for n in range(20)]
+        outcomes = Counter(outcome(r) for r in await pos.at_once("activateAdd", bodies))
+        assert outcomes == {
+            "authorizedSuccess": 1,
+            "transaction.card_already_active": 19,
+        }, outcomes
+        assert await pos.count(transactions, *of_gift("activateAdd")) == 1
+        assert await pos.balance() == "25.00"
+        assert await pos.audit_problems() == []
+
+    race(race_url, scenario)
+
+
+def test_twenty_identical_sales_of_one_card_all_answer_the_same(race_url: str) -> None:
+    async def scenario(pos: Pos) -> None:
+        body = sell_body(GIFT, "25.00", pos_id="one-sale")
+        replies = await pos.at_once("activateAdd", [body] * 20)
+        assert {json.dumps(r, sort_keys=True) for r in replies} == {
+            json.dumps(replies[0], sort_keys=True)
+        }
+        assert replies[0]["result"] == "authorizedSuccess", replies[0]
+        assert await pos.count(transactions, *of_gift("activateAdd")) == 1
+        assert await pos.balance() == "25.00"
+        assert await pos.audit_problems() == []
+
+    race(race_url, scenario)
+
+
 def test_the_client_fixture_database_is_left_usable(client: TestClient) -> None:
     """The races above share the session database on PostgreSQL; the next test's reset
     must still work (no lock or connection left behind)."""

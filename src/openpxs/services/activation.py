@@ -57,8 +57,10 @@ async def activate(
 ) -> Outcome:
     """Activate an inactive card on a new account, loading ``adds`` in the same call."""
     # The call's retry keys are claimed as the card is locked; on PostgreSQL the new
-    # account's id comes with it, and the sale is then written in one statement.
-    found = await uow.lock_card_claiming(program.merchant_id, ref.printed_number())
+    # account's id comes with it, and the sale is then written in one statement (read
+    # without locks first, that statement makes the card active only if it still is
+    # inactive).
+    found = await uow.lock_card_claiming(program.merchant_id, ref.printed_number(), selling=True)
     card = require_inactive(verify_card(found, ref))
     added = check_moves(program, card.template_code, program_id, adds or [], stamp.now)
     if uow.new_account_id is not None:

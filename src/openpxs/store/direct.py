@@ -5,7 +5,9 @@ else: one reads the card, its account and the account's book without a lock, and
 writes the call's transaction, postings and reply if, and only if, the book is still
 the one read (``accounts.revision``, counted up by every write of a book). Each
 statement is a transaction of its own, so BEGIN and COMMIT cost no round trips; when
-the book changed in between, the call runs again (``store.uow.StaleRead``).
+the book changed in between, the call runs again (``store.uow.StaleRead``). A card's
+sale (activate, activateAdd) is the same two statements, its write guarded by the card
+still being inactive.
 
 A statement here is the same SQLAlchemy text the locking path runs, compiled once for
 asyncpg, and sent with asyncpg directly: SQLAlchemy's execution machinery around a

@@ -159,12 +159,16 @@ class UnitOfWork:
         )
         return self.retry
 
-    async def lock_card_claiming(self, merchant_id: int, number: str) -> Card | None:
+    async def lock_card_claiming(
+        self, merchant_id: int, number: str, *, selling: bool = False
+    ) -> Card | None:
         """The call's retry keys claimed and its card and the card's account locked, in
-        one round trip on PostgreSQL."""
+        one round trip on PostgreSQL. ``selling``: the call sells an inactive card
+        (``new_account_id`` is the id of its new account); without locks it reads the
+        card, and its write makes the card active only if it still is inactive."""
         retry = self.retry
         if self._direct is not None:
-            return await self._read_for_write(merchant_id, number)
+            return await self._read_for_write(merchant_id, number, selling)
         if retry is None:
             return await self.cards.find(merchant_id, number, lock=True)
         scopes = retry.take_pending()
@@ -193,8 +197,10 @@ class UnitOfWork:
             return await self.ledger.card_with_book_direct(direct, merchant_id, number, wallets)
         return await self.ledger.card_with_book(merchant_id, number, wallets)
 
-    async def _read_for_write(self, merchant_id: int, number: str) -> Card | None:
+    async def _read_for_write(self, merchant_id: int, number: str, selling: bool) -> Card | None:
         direct = await self._direct_ready()
+        if selling and isinstance(direct, BatchConnection):
+            raise StaleRead(lock=True)  # SQLite's batches do not sell a card
         # Claimed by the write (``_finish``); asked about by the read.
         scopes = self.retry.take_pending() if self.retry is not None else []
         if isinstance(direct, BatchConnection):
@@ -206,7 +212,9 @@ class UnitOfWork:
             self._writing = await self._writer()
             read = await ledger_batches.read_for_write(self._writing, merchant_id, number, claim)
         else:
-            read = await self.ledger.read_for_write(direct, merchant_id, number, scopes)
+            read = await self.ledger.read_for_write(
+                direct, merchant_id, number, scopes, selling=selling
+            )
         if read is None:
             return None
         if read.keys_held:
@@ -214,7 +222,15 @@ class UnitOfWork:
             # reply is replayed or the change refused (the dispatcher's replay), as when
             # the locking path's claim finds the key taken.
             raise IntegrityError("a retry key is held", None, KeyError(scopes))
-        if read.card.status != CardStatus.ACTIVE or read.card.account_status != (
+        if selling:
+            # Only a card the write can guard (inactive, on no account); refusals take
+            # the locking path.
+            card = read.card
+            if card.status != CardStatus.INACTIVE or card.account_id is not None:
+                raise StaleRead(lock=True)
+            assert read.new_account_id is not None  # read for an inactive card
+            self.new_account_id = read.new_account_id
+        elif read.card.status != CardStatus.ACTIVE or read.card.account_status != (
             AccountStatus.ACTIVE
         ):
             raise StaleRead(lock=True)  # activations and refusals take the locking path

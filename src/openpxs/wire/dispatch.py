@@ -172,7 +172,9 @@ async def _serve(runtime: Runtime, ep: Endpoint, request: Request) -> Reply:
     # Without locks first where the endpoint allows it (on SQLite: as two batches under
     # the write lock); again after a concurrent write of the same book, and with locks
     # when the call needs them (store/uow.StaleRead).
-    batched = direct.available(runtime.engine) or direct_sqlite.available(runtime.engine)
+    batched = direct.available(runtime.engine) or (
+        direct_sqlite.available(runtime.engine) and not ep.sells_card
+    )
     tries = OPTIMISTIC_TRIES if ep.optimistic and batched else 0
     try:
         while True:

@@ -91,6 +91,10 @@ class Endpoint:
     # does not fit; implies claims_with_card. Only for a handler that writes nothing or
     # writes only through UnitOfWork.record_and_write.
     optimistic: bool = False
+    # An optimistic call that sells an inactive card (activate, activateAdd): its
+    # guarded write makes the card active on PostgreSQL; SQLite's batches do not sell a
+    # card, so there the call takes the locking path from the start.
+    sells_card: bool = False
 
     @property
     def path(self) -> str:
@@ -180,11 +184,13 @@ def endpoint(
     own_transactions: bool = False,
     claims_with_card: bool = False,
     optimistic: bool = False,
+    sells_card: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Declare a handler as the implementation of ``service/operation.json``."""
 
     # Retry keys are recorded with the call's unit of work, which such a handler has not.
     assert not (own_transactions and (moves_value or natural_key)), operation
+    assert optimistic or not sells_card, operation
 
     def register(handler: Handler) -> Handler:
         REGISTRY.add(
@@ -208,6 +214,7 @@ def endpoint(
                 own_transactions=own_transactions,
                 claims_with_card=claims_with_card or optimistic,
                 optimistic=optimistic,
+                sells_card=sells_card,
             )
         )
         return handler

@@ -48,7 +48,8 @@ UNDO = (
     summary="Activate a card",
     moves_value=True,
     natural_key=card_key("activate"),
-    claims_with_card=True,
+    optimistic=True,
+    sells_card=True,
     errors=(*CARD, R.CARD_ALREADY_ACTIVE, R.CARD_NOT_IN_REQUIRED_STATE, R.DUPLICATE_TRANSACTION),
 )
 async def activate(ctx: CallContext, req: m.CardRequest) -> m.TransactionReply:
@@ -196,7 +197,8 @@ async def void_add_redeem(ctx: CallContext, req: m.AddRedeemRequest) -> m.AddRed
     summary="Sell a gift card (activate and load)",
     moves_value=True,
     natural_key=card_key("activateAdd"),
-    claims_with_card=True,
+    optimistic=True,
+    sells_card=True,
     errors=(
         *CARD,
         *WALLETS,

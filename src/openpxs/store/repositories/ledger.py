@@ -181,20 +181,23 @@ _RECORD = """, t AS (
   {source}
   RETURNING id
 )"""
-# A card sold with value on it (activate, activateAdd): its new account and the card's
-# change, written only when ``activate`` is set.
-_ACTIVATION = """, new_account AS (
+# A card sold with value on it (activate, activateAdd): its new account and the record
+# of the card's change, written only when ``activate`` is set, and the change itself
+# (``_CARD_ON``; a sale without locks makes it its guard, ``_SALE_GUARD``).
+_NEW_ACCOUNT = """, new_account AS (
   INSERT INTO accounts (merchant_id, id, template_code, status, created_at)
   SELECT :m, :a, :template, 'active', :now FROM t WHERE CAST(:activate AS BOOLEAN)
-), card_on AS (
-  UPDATE cards SET status = 'active', account_id = :a, activated_at = :now
-  WHERE merchant_id = :m AND id = :card_id AND CAST(:activate AS BOOLEAN)
-    AND EXISTS (SELECT 1 FROM t)
 ), card_change AS (
   INSERT INTO transaction_cards (merchant_id, transaction_id, card_id, account_id,
       from_status, to_status)
   SELECT :m, t.id, :card_id, :a, 'inactive', 'active' FROM t WHERE CAST(:activate AS BOOLEAN)
 )"""
+_CARD_ON = """, card_on AS (
+  UPDATE cards SET status = 'active', account_id = :a, activated_at = :now
+  WHERE merchant_id = :m AND id = :card_id AND CAST(:activate AS BOOLEAN)
+    AND EXISTS (SELECT 1 FROM t)
+)"""
+_ACTIVATION = _NEW_ACCOUNT + _CARD_ON
 # The postings. The new lots' ids are numbered by the lots themselves (an array, not
 # generate_series over a count): PostgreSQL's estimate of a generic plan for the
 # statement then stays close to a custom one's, so a prepared statement is planned
@@ -281,6 +284,25 @@ GUARDED_WRITE = DirectStatement(
         _GUARD + _RECORD.format(source="FROM g") + _POSTINGS + _CLAIM_WITH_REPLY + _RESULT
     ).bindparams(*_WRITE_PARAMS, bindparam("scopes", type_=ARRAY(String)))
 )
+# A sale read without locks (activate, activateAdd): the card is made active on its new
+# account only if it is still inactive and on no account, which also locks it; when it
+# is not (a concurrent sale, exchange or change came first), nothing at all is written.
+_SALE_GUARD = """
+WITH g AS (
+  UPDATE cards SET status = 'active', account_id = :a, activated_at = :now
+  WHERE merchant_id = :m AND id = :card_id AND status = 'inactive' AND account_id IS NULL
+  RETURNING id
+)"""
+GUARDED_SALE = DirectStatement(
+    text(
+        _SALE_GUARD
+        + _RECORD.format(source="FROM g")
+        + _NEW_ACCOUNT
+        + _POSTINGS
+        + _CLAIM_WITH_REPLY
+        + _RESULT
+    ).bindparams(*_WRITE_PARAMS, bindparam("scopes", type_=ARRAY(String)))
+)
 
 
 @dataclass
@@ -334,9 +356,9 @@ CARD_WITH_BOOK = DirectStatement(_CARD_WITH_BOOK_TEXT)
 
 
 # store/direct.py: the card, its account's status and revision, the account's book, the
-# id the call's transaction will have and whether a call already holds one of this
-# call's retry keys, in one statement without a lock. Kind 0 is the card, 1 a lot, 2 a
-# balance.
+# id the call's transaction will have, whether a call already holds one of this
+# call's retry keys and, for a sale of an inactive card, the id its new account will
+# have, in one statement without a lock. Kind 0 is the card, 1 a lot, 2 a balance.
 CARD_BOOK_REVISION = DirectStatement(
     text(
         """
@@ -351,16 +373,18 @@ SELECT 0 AS kind, id, printed_card_number, registration_code, template_code, sta
        NULL::TIMESTAMPTZ AS expires_at, NULL::DATE AS expires_on, revision,
        nextval('transactions_id_seq') AS txn,
        EXISTS (SELECT 1 FROM idempotency_keys
-               WHERE merchant_id = :m AND scope = ANY(CAST(:scopes AS VARCHAR[]))) AS held
+               WHERE merchant_id = :m AND scope = ANY(CAST(:scopes AS VARCHAR[]))) AS held,
+       CASE WHEN CAST(:selling AS BOOLEAN) AND status = 'inactive'
+            THEN nextval('accounts_id_seq') END AS new_account
 FROM card
 UNION ALL
 SELECT 1, l.id, NULL, NULL, NULL, NULL, l.account_id, NULL, l.wallet_code,
-       l.remaining_units, l.expires_at, l.expires_on, NULL, NULL, NULL
+       l.remaining_units, l.expires_at, l.expires_on, NULL, NULL, NULL, NULL
 FROM lots l JOIN card ON l.account_id = card.account_id
 WHERE l.merchant_id = :m AND l.remaining_units > 0
 UNION ALL
 SELECT 2, NULL, NULL, NULL, NULL, NULL, b.account_id, NULL, b.wallet_code, b.units,
-       NULL, NULL, NULL, NULL, NULL
+       NULL, NULL, NULL, NULL, NULL, NULL
 FROM wallet_balances b JOIN card ON b.account_id = card.account_id
 WHERE b.merchant_id = :m
 """
@@ -400,6 +424,8 @@ class ReadForWrite:
     # A call holding one of this call's retry keys had committed when the book was read:
     # the book shows what that call did, and this one must replay it, not act on it.
     keys_held: bool = False
+    # A sale's inactive card: the id its new account will have (PostgreSQL).
+    new_account_id: int | None = None
 
 
 # Books of accounts opened by the call that writes them: no call can have read them
@@ -795,19 +821,29 @@ class LedgerRepository(Repository):
         return card, book_rows.book(merchant_id, card.account_id, wallets)
 
     async def read_for_write(
-        self, direct: DirectConnection, merchant_id: int, number: str, scopes: list[str]
+        self,
+        direct: DirectConnection,
+        merchant_id: int,
+        number: str,
+        scopes: list[str],
+        *,
+        selling: bool = False,
     ) -> ReadForWrite | None:
         """The card, its account's book and revision, a transaction id and whether any
         of ``scopes`` (the call's retry keys) is held, read without a lock in one
-        statement that commits on its own (store/direct.py)."""
+        statement that commits on its own (store/direct.py). ``selling``: an inactive
+        card's new account id too."""
         rows = await direct.fetch(
-            CARD_BOOK_REVISION, {"m": merchant_id, "n": number, "scopes": scopes}
+            CARD_BOOK_REVISION,
+            {"m": merchant_id, "n": number, "scopes": scopes, "selling": selling},
         )
         card, book_rows = _card_and_rows(rows)
         if card is None:
             return None
         head = next(row for row in rows if row[0] == 0)
-        return ReadForWrite(card, book_rows, head[12], int(head[13]), bool(head[14]))
+        return ReadForWrite(
+            card, book_rows, head[12], int(head[13]), bool(head[14]), new_account_id=head[15]
+        )
 
     async def flush_guarded(
         self,
@@ -820,11 +856,12 @@ class LedgerRepository(Repository):
         """Make a prepared write, with the call's retry keys ``claim``ed (scopes and
         request hash) and its ``reply`` (text, transaction id it names), in one
         statement that commits on its own, if the card is still active on the account
-        and the book still the one ``read``; whether it was made. A key already held
-        raises IntegrityError and nothing is written."""
-        if write.params["activate"]:
-            # The guarded write leaves out the activation's parts (a sale takes locks).
-            raise ValueError("a card's activation cannot be written without locks")
+        and the book still the one ``read`` (a sale: if the card is still inactive);
+        whether it was made. A key already held raises IntegrityError and nothing is
+        written."""
+        selling = bool(write.params["activate"])
+        if selling and write.params["card_id"] != read.card.id:
+            raise ValueError("a sale without locks sells the card it read")
         scopes, request_hash = claim
         params = {
             **write.params,
@@ -835,7 +872,7 @@ class LedgerRepository(Repository):
             "reply": reply[0],
             "reply_txn": reply[1],
         }
-        rows = await direct.fetch(GUARDED_WRITE, params)
+        rows = await direct.fetch(GUARDED_SALE if selling else GUARDED_WRITE, params)
         if not rows:
             return False
         for lot, lot_id in zip(write.new_lots, rows[0][1], strict=True):
