@@ -9,7 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from openpxs.store.direct_sqlite import BUSY_TIMEOUT_MS
+from openpxs.store.direct_sqlite import BESIDE_WRITE_GROUP, BUSY_TIMEOUT_MS
 
 
 class DatabaseUrlError(ValueError):
@@ -68,8 +68,6 @@ def create_engine(
 
 
 SQLITE_SYNCHRONOUS = {"full": "FULL", "normal": "NORMAL"}
-# The execution option of a connection whose call writes through the write group's.
-BESIDE_WRITE_GROUP = "openpxs_beside_write_group"
 
 
 def _serialize_sqlite_writers(engine: AsyncEngine, synchronous: str) -> None:

@@ -33,6 +33,8 @@ from sqlalchemy.sql.dml import Insert, Update
 from sqlalchemy.sql.elements import BindParameter, ClauseElement
 from sqlalchemy.sql.selectable import CompoundSelect, Select, TextualSelect
 
+from openpxs.store import direct_sqlite
+
 _DIALECT = postgresql_asyncpg.dialect()  # type: ignore[no-untyped-call]
 
 # Called with each statement's text before it is sent (the benchmark's round-trip
@@ -184,9 +186,11 @@ _REQUIRED = object()  # a parameter the caller must give (it has no value of its
 
 class DirectQuery:
     """A SELECT, or an INSERT or UPDATE with every value bound by name, built once: a
-    unit of work sends it straight to the driver inside its open transaction, and
-    through SQLAlchemy where that cannot be (SQLite, or the transaction's first
-    statement, which SQLAlchemy sends with BEGIN).
+    unit of work sends it straight to the driver inside its open transaction (on
+    SQLite, runs it on the sqlite3 connection in the event loop's thread:
+    ``direct_sqlite.in_transaction_here``), and through SQLAlchemy where that cannot
+    be (the transaction's first statement on PostgreSQL, which SQLAlchemy sends with
+    BEGIN).
 
     Either way the rows hold what SQLAlchemy's would: each parameter and each column
     goes through its type's processing (an aware UTC datetime, for one), literals bound
@@ -194,7 +198,7 @@ class DirectQuery:
     column name. A posted check reads about ten such statements; each costs half the
     CPU this way."""
 
-    __slots__ = ("_binds", "_results", "_row", "_statement", "clause")
+    __slots__ = ("_binds", "_here", "_results", "_row", "_statement", "clause")
 
     def __init__(self, clause: Select[Any] | CompoundSelect[Any] | TextualSelect | Insert | Update):
         self.clause = clause
@@ -227,6 +231,8 @@ class DirectQuery:
         self._results = (
             tuple(enumerate(processors)) if any(p is not None for p in processors) else ()
         )
+        # SQLite's: compiled on first use, with the row type of its columns' names.
+        self._here: tuple[direct_sqlite.SqliteStatement, Any] | None = None
 
     def _params(self, params: Mapping[str, Any]) -> dict[str, Any]:
         sent: dict[str, Any] = {}
@@ -240,6 +246,9 @@ class DirectQuery:
     async def rows(self, conn: AsyncConnection, params: Mapping[str, Any]) -> Sequence[Any]:
         driver = _driver_in_transaction(conn)
         if driver is None:
+            db = direct_sqlite.in_transaction_here(conn)
+            if db is not None:
+                return self._rows_here(db, params)
             result = await conn.execute(self.clause, dict(params))
             return result.all() if result.returns_rows else []
         records = await _fetch_on(conn, driver, self._statement, self._params(params))
@@ -258,6 +267,14 @@ class DirectQuery:
                     values[i] = process(values[i])
             rows.append(make(values))
         return rows
+
+    def _rows_here(self, db: Any, params: Mapping[str, Any]) -> list[Any]:
+        if self._here is None:
+            statement = direct_sqlite.SqliteStatement(self.clause)
+            row = namedtuple("SqliteRow", statement.columns, rename=True)  # type: ignore[misc]
+            self._here = (statement, row._make)
+        statement, make = self._here
+        return [make(values) for values in direct_sqlite.fetch_here(db, statement, params)]
 
     async def first(self, conn: AsyncConnection, params: Mapping[str, Any]) -> Any | None:
         rows = await self.rows(conn, params)

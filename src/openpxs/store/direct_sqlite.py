@@ -15,6 +15,11 @@ A batch runs in the event loop's thread itself, in well under a millisecond, wit
 hop at all; one that would wait for another process's lock runs in the driver's
 thread instead (``BatchConnection``).
 
+Inside a transaction SQLAlchemy has begun (the locking path's BEGIN IMMEDIATE), the
+statements a unit of work sends as ``store.direct.DirectQuery`` (a posted check's,
+about ten) run in the event loop's thread the same way (``in_transaction_here``): the
+write lock is held, so none of them can wait for another connection.
+
 A statement here is the same SQLAlchemy clause the locking path runs, compiled once for
 SQLite with its parameters' and columns' type conversions, so what is stored and read
 back is what SQLAlchemy would store and read. A batch that fails rolls back the call's
@@ -47,11 +52,17 @@ def available(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite" and engine.dialect.driver == "aiosqlite"
 
 
+# The execution option of a connection whose call writes through the write group's
+# (store/turns.py); store/db.py begins its transactions.
+BESIDE_WRITE_GROUP = "openpxs_beside_write_group"
+
+
 class SqliteStatement:
     """A statement compiled once for SQLite: its text, its parameters in order with the
-    conversion SQLAlchemy applies to each, and the conversion of each result column."""
+    conversion SQLAlchemy applies to each, and the conversion of each result column
+    (``columns``: their names, as SQLAlchemy's rows have them)."""
 
-    __slots__ = ("binds", "fixed", "results", "sql")
+    __slots__ = ("binds", "columns", "fixed", "results", "sql")
 
     def __init__(self, clause: ClauseElement, column_keys: Sequence[str] | None = None):
         compiled: Any = clause.compile(
@@ -64,10 +75,9 @@ class SqliteStatement:
         self.fixed = {
             name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required
         }
-        self.results = tuple(
-            entry[3]._cached_result_processor(_DIALECT, None)
-            for entry in getattr(compiled, "_result_columns", ())
-        )
+        entries = getattr(compiled, "_result_columns", ())
+        self.results = tuple(entry[3]._cached_result_processor(_DIALECT, None) for entry in entries)
+        self.columns: tuple[str, ...] = tuple(entry[0] for entry in entries)
 
     def params(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
         if self.fixed:
@@ -96,6 +106,40 @@ class SqliteStatement:
             )
             for row in rows
         ]
+
+
+def in_transaction_here(conn: AsyncConnection) -> sqlite3.Connection | None:
+    """The sqlite3 connection under ``conn`` when a statement may run on it in this
+    thread, with no hop to the driver's: SQLAlchemy has a transaction open on it that
+    holds the write lock (BEGIN IMMEDIATE, so no statement in it waits for another
+    connection's lock), and no work is queued for it in the driver's thread. None
+    otherwise (and on PostgreSQL)."""
+    if not available(conn.engine) or not conn.in_transaction():
+        return None
+    sync = conn.sync_connection
+    if sync is None or sync.closed or sync.invalidated:
+        return None
+    pooled = sync.connection
+    if pooled.info.get(BESIDE_WRITE_GROUP):
+        return None  # a read beside a write group: its BEGIN is a deferred one
+    driver: Any = pooled.driver_connection
+    if driver is None:
+        return None
+    db: sqlite3.Connection = driver._conn  # aiosqlite's connection
+    if not db.in_transaction or not driver._tx.empty():
+        return None
+    return db
+
+
+def fetch_here(
+    db: sqlite3.Connection, statement: SqliteStatement, values: Mapping[str, Any]
+) -> list[tuple[Any, ...]]:
+    """``statement`` on ``db`` (from ``in_transaction_here``), its error reported as
+    SQLAlchemy's of the same kind (IntegrityError for a key already there)."""
+    try:
+        return statement.fetch(db, values)
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(statement.sql, None, exc, sqlite3.Error) from exc
 
 
 class _Busy(Exception):

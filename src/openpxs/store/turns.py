@@ -48,8 +48,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from openpxs.store.db import BESIDE_WRITE_GROUP
-from openpxs.store.direct_sqlite import BatchConnection
+from openpxs.store.direct_sqlite import BESIDE_WRITE_GROUP, BatchConnection
 
 # How long a transaction waits for its turn: SQLite's own busy timeout (store/db.py).
 TURN_SECONDS = 30.0

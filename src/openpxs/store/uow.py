@@ -273,6 +273,13 @@ class UnitOfWork:
         same statement makes active on the book's new account (``new_account_id``); the
         transaction record then names no account, as an activation's does."""
         changes = changes_of(book)  # before the write empties the book's postings
+        # SQLite's locking path: the same plan as the batches', written on the sqlite3
+        # connection in this thread (its transaction holds the write lock).
+        here = (
+            direct_sqlite.in_transaction_here(self._conn)
+            if self._direct is None and activating is None
+            else None
+        )
         write = self.ledger.prepare_write(
             stamp,
             kind,
@@ -281,8 +288,12 @@ class UnitOfWork:
             contents_hash=contents_hash,
             transaction_id=self._transaction_id,
             activating=activating,
-            planned=isinstance(self._direct, BatchConnection),
+            planned=isinstance(self._direct, BatchConnection) or here is not None,
         )
+        if write is not None and here is not None:
+            written = ledger_batches.write_here(here, write)
+            self.ledger.note(book, written, kind, card_number, changes)
+            return written
         if write is None:
             if activating is not None:
                 raise RuntimeError("an activation is written in one statement on PostgreSQL only")

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 
 from openpxs.domain.cards import Card
 from openpxs.domain.ledger import AccountBook
@@ -136,6 +137,101 @@ async def read_for_write(
     return ReadForWrite(card, book_rows, None, transaction_id)
 
 
+def _write_plan(
+    db: sqlite3.Connection,
+    write: CallWrite,
+    scopes: list[str],
+    reply: tuple[str | None, int | None],
+) -> tuple[int, list[int]]:
+    """What ``write`` planned, on ``db``: the transaction's id (the planned one, or the
+    one SQLite gave its record when none was planned) and the new lots' ids."""
+    p = write.params
+    m, account_id, now = p["m"], p["a"], p["now"]
+    text, named = reply
+    recorded = _RECORD.execute(
+        db,
+        {
+            "merchant_id": m,
+            "id": p["txn"],
+            "kind": p["kind"],
+            "account_id": p["txn_account"],
+            "card_number": p["card"],
+            "store_code": p["store"],
+            "terminal_id": p["terminal"],
+            "operator_id": p["operator"],
+            "pos_transaction_id": p["pos_id"],
+            "pos_datetime": p["pos_datetime"],
+            "created_at": now,
+            "contents_hash": p["hash"],
+            "integration_id": p["integration"],
+        },
+    )
+    planned: int | None = p["txn"]
+    txn = planned if planned is not None else int(recorded.lastrowid or 0)
+    new_ids = [
+        int(
+            _INSERT_LOT.execute(
+                db,
+                {
+                    "merchant_id": m,
+                    "account_id": account_id,
+                    "wallet_code": wallet_code,
+                    "remaining_units": units,
+                    "expires_on": on_date,
+                    "expires_at": at,
+                    "transaction_id": txn,
+                },
+            ).lastrowid
+            or 0
+        )
+        for wallet_code, units, on_date, at in zip(
+            p["nl_w"], p["nl_units"], p["nl_on"], p["nl_at"], strict=True
+        )
+    ]
+    _UPDATE_LOT.execute_many(
+        db,
+        [
+            {"m": m, "lot": lot_id, "units": units}
+            for lot_id, units in zip(p["ol_id"], p["ol_units"], strict=True)
+        ],
+    )
+    _INSERT_JOURNAL.execute_many(
+        db,
+        [
+            {
+                "merchant_id": m,
+                "transaction_id": txn,
+                "account_id": account_id,
+                "wallet_code": wallet_code,
+                "lot_id": lot_id if lot_id is not None else new_ids[new_k - 1],
+                "units": units,
+                "balance_after_units": after,
+                "created_at": now,
+            }
+            for wallet_code, lot_id, new_k, units, after in zip(
+                p["j_w"], p["j_lot"], p["j_new"], p["j_units"], p["j_after"], strict=True
+            )
+        ],
+    )
+    _SET_BALANCE.execute_many(
+        db,
+        [
+            {"merchant_id": m, "account_id": account_id, "wallet_code": w, "units": units}
+            for w, units in zip(p["b_w"], p["b_units"], strict=True)
+        ],
+    )
+    if text is not None:
+        _SET_REPLY.execute_many(
+            db, [{"m": m, "s": scope, "reply": text, "txn": named} for scope in scopes]
+        )
+    return txn, new_ids
+
+
+def _assign(write: CallWrite, new_ids: list[int]) -> None:
+    for lot, lot_id in zip(write.new_lots, new_ids, strict=True):
+        lot.id = lot_id
+
+
 async def write_part(
     batches: BatchConnection,
     write: CallWrite,
@@ -146,93 +242,27 @@ async def write_part(
     and its ``reply`` (text, transaction id it names) recorded against its retry keys
     ``scopes``, in one hop, ending the call's part that ``read_for_write`` began."""
     p = write.params
-    m, txn, account_id, now = p["m"], p["txn"], p["a"], p["now"]
-    new_lots = list(zip(p["nl_w"], p["nl_units"], p["nl_on"], p["nl_at"], strict=True))
-    text, named = reply
-
-    def work(db: sqlite3.Connection) -> list[int]:
-        _RECORD.execute(
-            db,
-            {
-                "merchant_id": m,
-                "id": txn,
-                "kind": p["kind"],
-                "account_id": p["txn_account"],
-                "card_number": p["card"],
-                "store_code": p["store"],
-                "terminal_id": p["terminal"],
-                "operator_id": p["operator"],
-                "pos_transaction_id": p["pos_id"],
-                "pos_datetime": p["pos_datetime"],
-                "created_at": now,
-                "contents_hash": p["hash"],
-                "integration_id": p["integration"],
-            },
-        )
-        new_ids = [
-            int(
-                _INSERT_LOT.execute(
-                    db,
-                    {
-                        "merchant_id": m,
-                        "account_id": account_id,
-                        "wallet_code": wallet_code,
-                        "remaining_units": units,
-                        "expires_on": on_date,
-                        "expires_at": at,
-                        "transaction_id": txn,
-                    },
-                ).lastrowid
-                or 0
-            )
-            for wallet_code, units, on_date, at in new_lots
-        ]
-        _UPDATE_LOT.execute_many(
-            db,
-            [
-                {"m": m, "lot": lot_id, "units": units}
-                for lot_id, units in zip(p["ol_id"], p["ol_units"], strict=True)
-            ],
-        )
-        _INSERT_JOURNAL.execute_many(
-            db,
-            [
-                {
-                    "merchant_id": m,
-                    "transaction_id": txn,
-                    "account_id": account_id,
-                    "wallet_code": wallet_code,
-                    "lot_id": lot_id if lot_id is not None else new_ids[new_k - 1],
-                    "units": units,
-                    "balance_after_units": after,
-                    "created_at": now,
-                }
-                for wallet_code, lot_id, new_k, units, after in zip(
-                    p["j_w"], p["j_lot"], p["j_new"], p["j_units"], p["j_after"], strict=True
-                )
-            ],
-        )
-        _SET_BALANCE.execute_many(
-            db,
-            [
-                {"merchant_id": m, "account_id": account_id, "wallet_code": w, "units": units}
-                for w, units in zip(p["b_w"], p["b_units"], strict=True)
-            ],
-        )
-        if text is not None:
-            _SET_REPLY.execute_many(
-                db, [{"m": m, "s": scope, "reply": text, "txn": named} for scope in scopes]
-            )
-        return new_ids
-
-    labels = ["INSERT", *(["INSERT"] * len(new_lots))]
+    labels = ["INSERT", *(["INSERT"] * len(p["nl_w"]))]
     labels += ["UPDATE"] if p["ol_id"] else []
     labels += ["INSERT"] if p["j_w"] else []
     labels += ["INSERT"] if p["b_w"] else []
-    labels += ["UPDATE"] if text is not None and scopes else []
-    new_ids = await batches.run(labels, work, part="end")
-    for lot, lot_id in zip(write.new_lots, new_ids, strict=True):
-        lot.id = lot_id
+    labels += ["UPDATE"] if reply[0] is not None and scopes else []
+    _, new_ids = await batches.run(
+        labels, lambda db: _write_plan(db, write, scopes, reply), part="end"
+    )
+    _assign(write, new_ids)
+
+
+def write_here(db: sqlite3.Connection, write: CallWrite) -> int:
+    """The locking path's write (``write`` planned without a transaction id), on the
+    sqlite3 connection of a transaction that holds the write lock, in this thread
+    (``direct_sqlite.in_transaction_here``); the transaction's id."""
+    try:
+        txn, new_ids = _write_plan(db, write, [], (None, None))
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance("INSERT INTO transactions", None, exc, sqlite3.Error) from exc
+    _assign(write, new_ids)
+    return txn
 
 
 async def card_with_book(
