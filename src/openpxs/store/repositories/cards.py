@@ -111,7 +111,7 @@ FROM card LEFT JOIN account ON account.id = card.account_id
     ).columns(*card_row_columns(), *_ACCOUNT_FACT_COLUMNS)
 )
 # SQLite: the same read (BEGIN IMMEDIATE holds the whole database already).
-_FIND_WITH_ACCOUNT = _FIND.add_columns(*_ACCOUNT_FACTS)
+_FIND_WITH_ACCOUNT = DirectQuery(_FIND.add_columns(*_ACCOUNT_FACTS))
 _INSERT_CHANGES = transaction_cards.insert()
 _CLAIM = idempotency_keys.insert()
 # PostgreSQL: the call's retry keys claimed, the card locked and its account locked, in
@@ -165,7 +165,7 @@ class CardRepository(Repository):
         if self.postgres:
             row = await _FIND_LOCKING_ACCOUNT.first(self.conn, params)
         else:
-            row = (await self.conn.execute(_FIND_WITH_ACCOUNT, params)).first()
+            row = await _FIND_WITH_ACCOUNT.first(self.conn, params)
         if row is None:
             return None, None
         card = _card(row, row[6])

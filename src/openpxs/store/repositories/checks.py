@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, bindparam, case, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 
 from openpxs.domain.checks import CheckKey, StoredCheck
-from openpxs.store.direct import DirectQuery, by_name
+from openpxs.store.direct import DirectQuery, bound_by_name, by_name
 from openpxs.store.repositories import Repository
 from openpxs.store.tables import checks, transactions
 
@@ -18,23 +18,20 @@ from openpxs.store.tables import checks, transactions
 # as it is (both dialects skip the conflict without the savepoint a failed insert
 # would need). A new row comes back whole: the call that inserted it holds it until
 # it commits, so only a check posted before is read (and locked) again.
-# A posting's first statement (SQLAlchemy sends BEGIN with it), so it stays with
-# SQLAlchemy; the statements after it go to the driver (direct.DirectQuery).
-_CLAIM_POSTGRES = postgresql.insert(checks).on_conflict_do_nothing().returning(*checks.c)
-_CLAIM_SQLITE = sqlite.insert(checks).on_conflict_do_nothing().returning(*checks.c)
-# Bound by the key's column names, so the claim's own values find the row.
-_FIND = select(checks).where(
-    *(
-        c == bindparam(c.name)
-        for c in (
-            checks.c.merchant_id,
-            checks.c.store_code,
-            checks.c.agent_name,
-            checks.c.check_number,
-            checks.c.business_date,
-        )
-    )
+# On PostgreSQL a posting's first statement (SQLAlchemy sends BEGIN with it), so it
+# goes through SQLAlchemy; the statements after it go to the driver. SQLite's
+# transaction is begun before it (BEGIN IMMEDIATE), so there it runs in the event
+# loop's thread as they do (direct.DirectQuery). Both dialects write ON CONFLICT DO
+# NOTHING alike.
+_CLAIMED = ("merchant_id", "store_code", "agent_name", "check_number", "business_date")
+_CLAIM = DirectQuery(
+    postgresql.insert(checks)
+    .values(bound_by_name((*_CLAIMED, "body", "posted_at")))
+    .on_conflict_do_nothing()
+    .returning(*checks.c)
 )
+# Bound by the key's column names, so the claim's own values find the row.
+_FIND = select(checks).where(*(checks.c[name] == bindparam(name) for name in _CLAIMED))
 _LOCK = _FIND.with_for_update()
 # One step of a posting recorded on the check's row: the body as last sent, and each
 # other column when the step gave it (a column it did not give keeps its value). One
@@ -96,8 +93,7 @@ class CheckRepository(Repository):
             "body": body,
             "posted_at": now,
         }
-        inserted = await self.conn.execute(_CLAIM_POSTGRES if self.postgres else _CLAIM_SQLITE, row)
-        new = inserted.first()
+        new = await _CLAIM.first(self.conn, by_name(row))
         if new is not None:
             return _stored(new)
         # A check posted before: the same key finds it (its body and time go unused).
