@@ -236,6 +236,9 @@ lots = Table(
     CheckConstraint("remaining_units >= 0", name="remaining_not_negative"),
     Index("ix_lots_merchant_account_wallet", "merchant_id", "account_id", "wallet_code"),
     Index("ix_lots_merchant_expiry", "merchant_id", "expires_at"),
+    # Which of some accounts hold lapsed value: a range of each account's expiries, not
+    # of every lot of the merchant that ever lapsed.
+    Index("ix_lots_merchant_account_expiry", "merchant_id", "account_id", "expires_at"),
 )
 
 transactions = Table(
@@ -297,7 +300,14 @@ journal = Table(
     Column("units", BigInteger, nullable=False),
     Column("balance_after_units", BigInteger, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
-    Index("ix_journal_merchant_account_wallet", "merchant_id", "account_id", "wallet_code"),
+    # With the time: a tier's window of one account's earnings is one range of it.
+    Index(
+        "ix_journal_merchant_account_wallet",
+        "merchant_id",
+        "account_id",
+        "wallet_code",
+        "created_at",
+    ),
     Index("ix_journal_merchant_txn", "merchant_id", "transaction_id"),
     Index("ix_journal_merchant_lot", "merchant_id", "lot_id"),
     # The reports read the journal of the days they cover.
