@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,6 +31,8 @@ from tests.api.pos import POS
 
 MERCHANT = 1000
 Found = list[tuple[str, Sequence[Any], Sequence[Any]]]
+# Reads one case the direct way (name, query, connection, parameters), checking it went so.
+Straight = Callable[[str, DirectQuery, AsyncConnection, dict[str, Any]], Awaitable[Sequence[Any]]]
 
 
 def guest_card(client: TestClient, database_url: str, *, in_a_group: bool = False) -> str:
@@ -127,6 +129,25 @@ async def cases(
         ),
         ("groups", social_groups._GROUPS_OF_ONE, {"m": MERCHANT, "user": user}),
     ]
+
+
+def read_both_ways(database_url: str, card: str, locked: DirectQuery, straight: Straight) -> Found:
+    """Each case read through SQLAlchemy and by ``straight``, both inside one open
+    transaction, as a unit of work reads them."""
+
+    async def scenario() -> Found:
+        engine = create_engine(database_url)
+        try:
+            async with engine.begin() as conn:
+                found: Found = []
+                for name, query, params in await cases(conn, card, locked):
+                    through = (await conn.execute(query.clause, params)).all()
+                    found.append((name, through, await straight(name, query, conn, params)))
+                return found
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(scenario())
 
 
 def _typed(rows: Sequence[Any]) -> list[list[tuple[Any, ...]]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +22,13 @@ from sqlalchemy.exc import IntegrityError
 
 from openpxs.store import direct_sqlite
 from openpxs.store.db import create_engine
+from openpxs.store.direct import DirectQuery
 from openpxs.store.repositories import cards as cards_
 from openpxs.store.repositories import checks
 from openpxs.store.tables import journal, transactions
 from tests.api.checks import a_check, item, post_check
 from tests.api.pos import LOYALTY, sqlite_demo
-from tests.direct_queries import Found, assert_same_rows, cases, guest_card, posted
+from tests.direct_queries import assert_same_rows, guest_card, posted, read_both_ways
 
 pytestmark = pytest.mark.sqlite
 
@@ -122,31 +123,24 @@ def test_each_direct_query_reads_on_sqlite_the_rows_sqlalchemy_reads(
     card = guest_card(sqlite_client, url, in_a_group=True)
     posted(sqlite_client, card)
 
-    async def scenario() -> Found:
-        engine = create_engine(url)
-        try:
-            async with engine.begin() as conn:
-                here: list[Any] = []
-                fetch_here = direct_sqlite.fetch_here
+    fetch_here = direct_sqlite.fetch_here
 
-                def fetching(db: Any, statement: Any, values: Any) -> Any:
-                    here.append(statement)
-                    return fetch_here(db, statement, values)
+    async def straight(
+        name: str, query: DirectQuery, conn: Any, params: dict[str, Any]
+    ) -> Sequence[Any]:
+        here: list[Any] = []
 
-                found = []
-                for name, query, params in await cases(conn, card, cards_._FIND_WITH_ACCOUNT):
-                    through = (await conn.execute(query.clause, params)).all()
-                    here.clear()
-                    with pytest.MonkeyPatch.context() as patch:
-                        patch.setattr(direct_sqlite, "fetch_here", fetching)
-                        straight = await query.rows(conn, params)
-                    assert len(here) == 1, f"{name} did not run in this thread"
-                    found.append((name, through, straight))
-                return found
-        finally:
-            await engine.dispose()
+        def fetching(db: Any, statement: Any, values: Any) -> Any:
+            here.append(statement)
+            return fetch_here(db, statement, values)
 
-    assert_same_rows(asyncio.run(scenario()))
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(direct_sqlite, "fetch_here", fetching)
+            rows = await query.rows(conn, params)
+        assert len(here) == 1, f"{name} did not run in this thread"
+        return rows
+
+    assert_same_rows(read_both_ways(url, card, cards_._FIND_WITH_ACCOUNT, straight))
 
 
 def test_a_failed_statement_in_this_thread_is_sqlalchemys_error_and_rolls_back(

@@ -5,6 +5,8 @@ reads go that way."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -24,7 +26,7 @@ from openpxs.store.repositories import (
     users,
 )
 from openpxs.store.tables import lots
-from tests.direct_queries import Found, assert_same_rows, cases, guest_card, posted
+from tests.direct_queries import assert_same_rows, guest_card, posted, read_both_ways
 
 pytestmark = pytest.mark.postgresql
 
@@ -35,27 +37,19 @@ def test_each_direct_query_reads_the_rows_sqlalchemy_reads(
     card = guest_card(client, database_url, in_a_group=True)
     posted(client, card)
 
-    async def scenario() -> Found:
-        engine = create_engine(database_url)
+    async def straight(
+        name: str, query: DirectQuery, conn: Any, params: dict[str, Any]
+    ) -> Sequence[Any]:
+        sent: list[str] = []
+        direct.LISTENERS.append(sent.append)
         try:
-            async with engine.begin() as conn:
-                found = []
-                for name, query, params in await cases(conn, card, cards_._FIND_LOCKING_ACCOUNT):
-                    # Both inside the open transaction, as a unit of work reads them.
-                    through = (await conn.execute(query.clause, params)).all()
-                    sent: list[str] = []
-                    direct.LISTENERS.append(sent.append)
-                    try:
-                        straight = await query.rows(conn, params)
-                    finally:
-                        direct.LISTENERS.remove(sent.append)
-                    assert sent == [query._statement.sql], f"{name} did not go to the driver"
-                    found.append((name, through, straight))
-                return found
+            rows = await query.rows(conn, params)
         finally:
-            await engine.dispose()
+            direct.LISTENERS.remove(sent.append)
+        assert sent == [query._statement.sql], f"{name} did not go to the driver"
+        return rows
 
-    assert_same_rows(asyncio.run(scenario()))
+    assert_same_rows(read_both_ways(database_url, card, cards_._FIND_LOCKING_ACCOUNT, straight))
 
 
 def test_a_posted_check_reads_its_account_straight_from_the_driver(

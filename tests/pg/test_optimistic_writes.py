@@ -35,15 +35,20 @@ def _run(client: TestClient, work: Callable[[Any], Any]) -> Any:
     return client.portal.call(work, client.app.state.runtime.engine)  # type: ignore[attr-defined]
 
 
+async def _holding_key(uow: Any, pos_id: str) -> tuple[Any, Any]:
+    """The call's stamp and program, its retry key held (claimed by its write)."""
+    stamp = await pos_stamp(uow, pos_id)
+    uow.hold_retry_keys(1000, "h", stamp.now, defer=True)
+    assert uow.retry is not None
+    await uow.retry.claim(f"pos:{pos_id}")
+    return stamp, await uow.programs.load(1000)
+
+
 async def _read_then(engine: Any, between: Callable[[], Any]) -> None:
     """Read the card and its book without locks, run ``between``, then write a $1
     redemption with its retry key: the write must find the book changed."""
     async with unit_of_work(engine, optimistic=True) as uow:
-        stamp = await pos_stamp(uow, "stale-1")
-        uow.hold_retry_keys(1000, "h", stamp.now, defer=True)
-        assert uow.retry is not None
-        await uow.retry.claim("pos:stale-1")
-        program = await uow.programs.load(1000)
+        stamp, program = await _holding_key(uow, "stale-1")
         card = await uow.lock_card_claiming(1000, GIFT)
         assert card is not None and card.account_id is not None
         book = await read_book(uow, program, card.account_id)
@@ -163,11 +168,7 @@ def test_a_card_sold_after_the_read_fails_the_sale_and_leaves_nothing(client: Te
 
         with pytest.raises(StaleRead) as stale:
             async with unit_of_work(engine, optimistic=True) as uow:
-                stamp = await pos_stamp(uow, "late-sale")
-                uow.hold_retry_keys(1000, "h", stamp.now, defer=True)
-                assert uow.retry is not None
-                await uow.retry.claim("pos:late-sale")
-                program = await uow.programs.load(1000)
+                stamp, program = await _holding_key(uow, "late-sale")
                 card = await uow.lock_card_claiming(1000, GIFT, selling=True)
                 assert card is not None and card.status == "inactive"
                 new_account = uow.new_account_id
